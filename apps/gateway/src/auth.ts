@@ -1,0 +1,28 @@
+import type { Db } from "@flowgate/db";
+import type { ApiKey } from "@flowgate/domain";
+import { authenticateApiKey } from "@flowgate/engine";
+import { GraphQLError } from "graphql";
+
+/** Reads the key from `X-API-Key` or `Authorization: Bearer …` (HTTP headers or graphql-ws connection params). */
+export function presentedKey(get: (name: string) => string | null | undefined): string | null {
+  const direct = get("x-api-key");
+  if (direct) return direct.trim();
+  const authorization = get("authorization");
+  const match = authorization ? /^Bearer\s+(.+)$/i.exec(authorization.trim()) : null;
+  return match?.[1] ?? null;
+}
+
+/** Authenticates a presented key or throws a 401 GraphQL error that says why. */
+export async function requireApiKey(db: Db, presented: string | null): Promise<ApiKey> {
+  const outcome = await authenticateApiKey(db, presented);
+  if (outcome.ok) return outcome.key;
+  const messages = {
+    missing: "An API key is required: send it as `X-API-Key: <key>` or `Authorization: Bearer <key>`.",
+    unknown: "The API key is not valid.",
+    revoked: "The API key has been revoked.",
+    expired: "The API key has expired.",
+  } as const;
+  throw new GraphQLError(messages[outcome.reason], {
+    extensions: { code: "UNAUTHENTICATED", reason: outcome.reason, http: { status: 401 } },
+  });
+}

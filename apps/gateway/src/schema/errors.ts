@@ -1,0 +1,61 @@
+import { ConflictError, FlowgateError, NotFoundError, type ValidationIssue, ValidationError } from "@flowgate/domain";
+import { builder } from "../builder.ts";
+
+/** The `Error` interface every expected failure in a mutation result implements. */
+export const ErrorInterface = builder.interfaceRef<FlowgateError>("Error").implement({
+  description: "An expected failure of a mutation, returned as a member of its result union.",
+  fields: (t) => ({
+    message: t.exposeString("message", { description: "What went wrong, for people." }),
+    code: t.exposeString("code", { description: "A stable machine-readable code." }),
+  }),
+});
+
+builder.objectType(NotFoundError, {
+  name: "NotFoundError",
+  description: "The record does not exist in the caller's workspace and environment.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof NotFoundError,
+  fields: (t) => ({
+    resource: t.exposeString("resource", { description: "The kind of record, e.g. `Session`." }),
+    id: t.exposeString("id", { description: "The id that was not found." }),
+  }),
+});
+
+builder.objectType(ConflictError, {
+  name: "ConflictError",
+  description: "The record is in a state that does not allow the operation.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ConflictError,
+  fields: (t) => ({
+    currentStatus: t.exposeString("currentStatus", {
+      nullable: true,
+      description: "The record's current status, when the conflict is about status.",
+    }),
+  }),
+});
+
+const FieldIssue = builder.objectRef<ValidationIssue>("FieldIssue").implement({
+  description: "One problem with the input, located by its path.",
+  fields: (t) => ({
+    path: t.exposeStringList("path", { description: "Path of the offending input field, e.g. `graph.nodes.2.routes.pass`." }),
+    message: t.exposeString("message", { description: "What is wrong with it." }),
+    nodeId: t.string({
+      nullable: true,
+      description: "The graph node the problem is about, for workflow graphs.",
+      resolve: (issue) => issue.nodeId ?? null,
+    }),
+  }),
+});
+
+builder.objectType(ValidationError, {
+  name: "ValidationError",
+  description: "The input is invalid; `issues` names each offending field.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof ValidationError,
+  fields: (t) => ({
+    issues: t.field({ type: [FieldIssue], resolve: (error) => error.issues, description: "Every problem found." }),
+  }),
+});
+
+/** The expected failures of a mutation that reads or changes one record. */
+export const recordErrors = [NotFoundError, ConflictError, ValidationError];

@@ -1,0 +1,86 @@
+import { findWorkflowVersion, listWorkflows } from "@flowgate/db";
+import type { Workflow } from "@flowgate/domain";
+import { builder } from "../builder.ts";
+import { recordErrors } from "./errors.ts";
+import { keysetConnection } from "./pagination.ts";
+
+const WorkflowStatus = builder.enumType("WorkflowStatus", {
+  description: "Whether new runs may start on a workflow.",
+  values: { active: { description: "New runs may start." }, inactive: { description: "No new runs start; runs in flight finish." } },
+});
+
+/** The GraphQL `Workflow` type. */
+export const WorkflowRef = builder.objectRef<Workflow>("Workflow");
+
+builder.node(WorkflowRef, {
+  description: "A workflow: a named graph of verification steps with immutable, numbered versions.",
+  authScopes: { scope: "workflows:read" },
+  id: { resolve: (workflow) => workflow.id },
+  isTypeOf: (value) => typeof value === "object" && value !== null && "currentVersion" in value,
+  loadMany: async (ids, context) => (await context.loaders.workflow.loadMany(ids)).map((w) => (w instanceof Error ? null : (w ?? null))),
+  fields: (t) => ({
+    name: t.exposeString("name", { description: "Display name." }),
+    description: t.exposeString("description", { nullable: true, description: "Longer description." }),
+    metadata: t.expose("metadata", { type: "JSONObject", description: "Free-form metadata of the caller's." }),
+    status: t.field({ type: WorkflowStatus, resolve: (w) => w.status, description: "Active or inactive." }),
+    isDefault: t.exposeBoolean("isDefault", {
+      description: "Whether sessions without a workflow run this one (one default per workspace and environment).",
+    }),
+    currentVersion: t.exposeInt("currentVersion", { description: "The version new runs start on." }),
+    graph: t.field({
+      type: "JSON",
+      description: "The graph of the current version, as written (see the graph format in the README).",
+      resolve: async (workflow, _args, context) => {
+        const version = await findWorkflowVersion(context.db, workflow.id, workflow.currentVersion);
+        return version?.graph ?? null;
+      },
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  workflow: t.field({
+    type: WorkflowRef,
+    nullable: true,
+    description: "A workflow of the caller's workspace and environment, or null.",
+    authScopes: { scope: "workflows:read" },
+    args: { id: t.arg.id({ required: true, description: "Workflow id (`wfl_…`)." }) },
+    resolve: async (_root, { id }, context) => (await context.loaders.workflow.load(String(id))) ?? null,
+  }),
+  workflows: t.connection({
+    type: WorkflowRef,
+    description: "The workflows of the caller's workspace and environment, newest first.",
+    authScopes: { scope: "workflows:read" },
+    args: {
+      status: t.arg({ type: WorkflowStatus, required: false, description: "Only workflows with this status." }),
+      isDefault: t.arg.boolean({ required: false, description: "Only the default (true) or the others (false)." }),
+    },
+    resolve: (_root, args, context) =>
+      keysetConnection(args, (page) =>
+        listWorkflows(context.db, context.actor, {
+          ...page,
+          status: args.status ?? undefined,
+          isDefault: args.isDefault ?? undefined,
+        }),
+      ),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  createWorkflow: t.field({
+    type: WorkflowRef,
+    description: "Creates a workflow and publishes its graph as version 1. An invalid graph is a ValidationError naming the node.",
+    authScopes: { scope: "workflows:write" },
+    errors: { types: recordErrors },
+    args: {
+      name: t.arg.string({ required: true, description: "Display name (1–200 characters)." }),
+      description: t.arg.string({ required: false, description: "Longer description." }),
+      metadata: t.arg({ type: "JSONObject", required: false, description: "Free-form metadata." }),
+      graph: t.arg({ type: "JSON", required: true, description: "The workflow graph (entry and nodes)." }),
+      isDefault: t.arg.boolean({ required: false, description: "Make it the default workflow." }),
+    },
+    resolve: (_root, args, context) => context.engine.createWorkflow(context.actor, { ...args, graph: args.graph }),
+  }),
+}));

@@ -1,0 +1,45 @@
+import type { Db } from "@flowgate/db";
+import type { Engine } from "@flowgate/engine";
+import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { presentedKey, requireApiKey } from "./auth.ts";
+import type { GraphQLContext } from "./context.ts";
+import { createLoaders } from "./loaders.ts";
+import { schema } from "./schema/index.ts";
+
+/** Options of {@link createGatewayYoga}. */
+export interface GatewayYogaOptions {
+  db: Db;
+  engine: Engine;
+  /** Serve GraphiQL on GET (default true); `headers` prefills its request headers. */
+  graphiql?: boolean | { headers?: Record<string, string> };
+}
+
+/** Builds the context of an authenticated caller. */
+export async function createContext(db: Db, engine: Engine, key: string | null): Promise<GraphQLContext> {
+  const apiKey = await requireApiKey(db, key);
+  const actor = { workspaceId: apiKey.workspaceId, environment: apiKey.environment, actorId: apiKey.id };
+  return { db, engine, apiKey, actor, loaders: createLoaders(db, actor) };
+}
+
+/**
+ * The Yoga server: GraphQL over HTTP at `/graphql` (with SSE subscriptions), GraphiQL on GET. Every
+ * operation needs an API key; unexpected errors are masked.
+ */
+export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
+  const graphiql = options.graphiql ?? true;
+  return createYoga<Record<string, unknown>, GraphQLContext>({
+    schema,
+    graphqlEndpoint: "/graphql",
+    landingPage: false,
+    graphiql:
+      graphiql === false
+        ? false
+        : {
+            title: "Flowgate",
+            subscriptionsProtocol: "WS",
+            ...(typeof graphiql === "object" && graphiql.headers ? { headers: JSON.stringify(graphiql.headers) } : {}),
+          },
+    context: ({ request }) =>
+      createContext(options.db, options.engine, presentedKey((name) => request.headers.get(name))),
+  });
+}

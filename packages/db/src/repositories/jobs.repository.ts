@@ -1,0 +1,142 @@
+import { newId } from "@flowgate/domain";
+import { type Selectable, sql } from "kysely";
+import type { Executor } from "../database.ts";
+import type { JobsTable } from "../tables/jobs.table.ts";
+
+/** Kinds of engine work. `run.step` advances a run; `run.timeout` fires a gate's timeout. */
+export type JobKind = "run.step" | "run.timeout";
+
+/** A job as claimed by a worker. */
+export interface Job {
+  id: string;
+  kind: JobKind;
+  runId: string | null;
+  payload: Record<string, unknown>;
+  runAt: Date;
+  attempts: number;
+  lockedBy: string | null;
+  lockedUntil: Date | null;
+}
+
+/**
+ * Schedules the run's job (a run has at most one): inserts it, or replaces the existing one's kind,
+ * time and payload and releases its lock.
+ */
+export async function scheduleRunJob(
+  db: Executor,
+  runId: string,
+  kind: JobKind,
+  options: { runAt?: Date; payload?: Record<string, unknown> } = {},
+): Promise<void> {
+  const runAt = options.runAt ?? new Date();
+  const payload = JSON.stringify(options.payload ?? {});
+  await db
+    .insertInto("jobs")
+    .values({ id: newId("job"), kind, run_id: runId, payload, run_at: runAt })
+    .onConflict((oc) =>
+      oc.column("run_id").doUpdateSet({
+        kind,
+        payload,
+        run_at: runAt,
+        locked_by: null,
+        locked_until: null,
+        attempts: 0,
+        last_error: null,
+      }),
+    )
+    .execute();
+}
+
+/**
+ * Claims up to `limit` due jobs for `workerId` with `FOR UPDATE SKIP LOCKED`, leasing them for `leaseMs`.
+ * A job whose lease expired (its worker died) is due again.
+ */
+export async function claimJobs(db: Executor, workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
+  const rows = await db
+    .updateTable("jobs")
+    .set((eb) => ({
+      locked_by: workerId,
+      locked_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval`,
+      attempts: eb("attempts", "+", 1),
+    }))
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("jobs")
+        .select("id")
+        .where("run_at", "<=", sql<Date>`now()`)
+        .where((w) => w.or([w("locked_until", "is", null), w("locked_until", "<", sql<Date>`now()`)]))
+        .orderBy("run_at")
+        .limit(limit)
+        .forUpdate()
+        .skipLocked(),
+    )
+    .returningAll()
+    .execute();
+  return rows.map(toJob);
+}
+
+/** Extends the lease of jobs still held by `workerId`; returns the ids still held. */
+export async function extendLeases(
+  db: Executor,
+  workerId: string,
+  jobIds: readonly string[],
+  leaseMs: number,
+): Promise<string[]> {
+  if (jobIds.length === 0) return [];
+  const rows = await db
+    .updateTable("jobs")
+    .set({ locked_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval` })
+    .where("id", "in", jobIds)
+    .where("locked_by", "=", workerId)
+    .returning("id")
+    .execute();
+  return rows.map((r) => r.id);
+}
+
+/** Deletes a job held by `workerId` (its work is done). */
+export async function deleteJob(db: Executor, jobId: string, workerId: string): Promise<void> {
+  await db.deleteFrom("jobs").where("id", "=", jobId).where("locked_by", "=", workerId).execute();
+}
+
+/** Releases a job held by `workerId` to run again at `runAt`, recording the error that stopped it. */
+export async function releaseJob(
+  db: Executor,
+  jobId: string,
+  workerId: string,
+  runAt: Date,
+  lastError: string | null,
+): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({ locked_by: null, locked_until: null, run_at: runAt, last_error: lastError })
+    .where("id", "=", jobId)
+    .where("locked_by", "=", workerId)
+    .execute();
+}
+
+/** Deletes the job of a run, whoever holds it. */
+export async function deleteRunJob(db: Executor, runId: string): Promise<void> {
+  await db.deleteFrom("jobs").where("run_id", "=", runId).execute();
+}
+
+/** When the next job becomes due (for sleeping until then), or undefined when none is queued. */
+export async function nextJobDueAt(db: Executor): Promise<Date | undefined> {
+  const row = await db
+    .selectFrom("jobs")
+    .select((eb) => eb.fn.min<Date>(sql`greatest(run_at, coalesce(locked_until, run_at))`).as("due"))
+    .executeTakeFirst();
+  return row?.due ? new Date(row.due) : undefined;
+}
+
+function toJob(row: Selectable<JobsTable>): Job {
+  return {
+    id: row.id,
+    kind: row.kind as JobKind,
+    runId: row.run_id,
+    payload: row.payload,
+    runAt: row.run_at,
+    attempts: row.attempts,
+    lockedBy: row.locked_by,
+    lockedUntil: row.locked_until,
+  };
+}

@@ -1,0 +1,306 @@
+import type {
+  NodeRun,
+  PendingDecision,
+  Run,
+  RunEvent,
+  RunEventType,
+  RunStatus,
+  Tenant,
+  WorkflowGraph,
+} from "@flowgate/domain";
+import type { Selectable, Updateable } from "kysely";
+import type { Executor } from "../database.ts";
+import type { NodeRunsTable, RunEventsTable, RunsTable } from "../tables/runs.table.ts";
+
+/** Inserts a run in status `pending`. */
+export async function insertRun(
+  db: Executor,
+  tenant: Tenant,
+  row: {
+    id: string;
+    sessionId: string | null;
+    workflowId: string;
+    workflowVersion: number;
+    graphSnapshot: WorkflowGraph;
+    triggerPayload: Record<string, unknown>;
+    triggeredBy: string | null;
+  },
+): Promise<Run> {
+  const inserted = await db
+    .insertInto("runs")
+    .values({
+      id: row.id,
+      workspace_id: tenant.workspaceId,
+      environment: tenant.environment,
+      session_id: row.sessionId,
+      workflow_id: row.workflowId,
+      workflow_version: row.workflowVersion,
+      status: "pending",
+      graph_snapshot: JSON.stringify(row.graphSnapshot),
+      trigger_payload: JSON.stringify(row.triggerPayload),
+      triggered_by: row.triggeredBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toRun(inserted);
+}
+
+/** Finds a run of the tenant; another tenant's run is `undefined`. */
+export async function findRun(db: Executor, tenant: Tenant, id: string): Promise<Run | undefined> {
+  const row = await db
+    .selectFrom("runs")
+    .selectAll()
+    .where("id", "=", id)
+    .where("workspace_id", "=", tenant.workspaceId)
+    .where("environment", "=", tenant.environment)
+    .executeTakeFirst();
+  return row ? toRun(row) : undefined;
+}
+
+/** Finds runs of the tenant by id (for DataLoaders). */
+export async function findRunsByIds(db: Executor, tenant: Tenant, ids: readonly string[]): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("runs")
+    .selectAll()
+    .where("id", "in", ids)
+    .where("workspace_id", "=", tenant.workspaceId)
+    .where("environment", "=", tenant.environment)
+    .execute();
+  return rows.map(toRun);
+}
+
+/** The engine's view: a run by id regardless of tenant, optionally locked for the transaction. */
+export async function findRunById(
+  db: Executor,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<Run | undefined> {
+  let query = db.selectFrom("runs").selectAll().where("id", "=", id);
+  if (options.forUpdate) query = query.forUpdate();
+  const row = await query.executeTakeFirst();
+  return row ? toRun(row) : undefined;
+}
+
+/** The current runs of sessions (a session has at most one), for DataLoaders. */
+export async function findRunsBySessionIds(db: Executor, sessionIds: readonly string[]): Promise<Run[]> {
+  if (sessionIds.length === 0) return [];
+  const rows = await db.selectFrom("runs").selectAll().where("session_id", "in", sessionIds).execute();
+  return rows.map(toRun);
+}
+
+/** Deletes the runs of a session, with their node runs, events and jobs (cascade). */
+export async function deleteRunsOfSession(db: Executor, sessionId: string): Promise<void> {
+  await db.deleteFrom("runs").where("session_id", "=", sessionId).execute();
+}
+
+/** Fields of a run the engine changes as it executes. */
+export interface RunChange {
+  status?: RunStatus;
+  finalStatus?: string | null;
+  currentNode?: string | null;
+  pausedAtNode?: string | null;
+  pendingDecision?: PendingDecision | null;
+  decisionMetadata?: Record<string, unknown> | null;
+  errorMessage?: string | null;
+  addCostCents?: number;
+  stepCount?: number;
+  lastSeq?: number;
+  startedAt?: Date;
+  completedAt?: Date | null;
+}
+
+/** Applies a change to a run. */
+export async function updateRun(db: Executor, id: string, change: RunChange): Promise<void> {
+  const set: Updateable<RunsTable> = {};
+  if (change.status !== undefined) set.status = change.status;
+  if (change.finalStatus !== undefined) set.final_status = change.finalStatus;
+  if (change.currentNode !== undefined) set.current_node = change.currentNode;
+  if (change.pausedAtNode !== undefined) set.paused_at_node = change.pausedAtNode;
+  if (change.pendingDecision !== undefined)
+    set.pending_decision = change.pendingDecision ? JSON.stringify(change.pendingDecision) : null;
+  if (change.decisionMetadata !== undefined)
+    set.decision_metadata = change.decisionMetadata ? JSON.stringify(change.decisionMetadata) : null;
+  if (change.errorMessage !== undefined) set.error_message = change.errorMessage;
+  if (change.stepCount !== undefined) set.step_count = change.stepCount;
+  if (change.lastSeq !== undefined) set.last_seq = change.lastSeq;
+  if (change.startedAt !== undefined) set.started_at = change.startedAt;
+  if (change.completedAt !== undefined) set.completed_at = change.completedAt;
+  let query = db.updateTable("runs").set(set);
+  if (change.addCostCents) {
+    query = query.set((eb) => ({ total_cost_cents: eb("total_cost_cents", "+", change.addCostCents ?? 0) }));
+  }
+  await query.where("id", "=", id).execute();
+}
+
+/** A node run to record. */
+export type NewNodeRun = Omit<NodeRun, "attempts" | "costCents"> & { attempts?: number; costCents?: number };
+
+/** Records a node run; `(runId, step)` is unique, so a replayed step cannot record twice. */
+export async function insertNodeRun(db: Executor, nodeRun: NewNodeRun): Promise<void> {
+  await db
+    .insertInto("node_runs")
+    .values({
+      id: nodeRun.id,
+      run_id: nodeRun.runId,
+      step: nodeRun.step,
+      workflow_node_id: nodeRun.workflowNodeId,
+      node_type: nodeRun.nodeType,
+      status: nodeRun.status,
+      task_id: nodeRun.taskId,
+      input_data: nodeRun.inputData ? JSON.stringify(nodeRun.inputData) : null,
+      output_data: nodeRun.outputData ? JSON.stringify(nodeRun.outputData) : null,
+      attempts: nodeRun.attempts ?? 1,
+      result: nodeRun.result,
+      routed_to: nodeRun.routedTo,
+      cost_cents: nodeRun.costCents ?? 0,
+      error: nodeRun.error,
+      started_at: nodeRun.startedAt,
+      completed_at: nodeRun.completedAt,
+    })
+    .execute();
+}
+
+/** Completes a paused node run (a gate that got its decision). */
+export async function completeNodeRun(
+  db: Executor,
+  runId: string,
+  step: number,
+  change: { result: string; routedTo: string | null; outputData: Record<string, unknown> | null; completedAt: Date },
+): Promise<void> {
+  await db
+    .updateTable("node_runs")
+    .set({
+      status: "completed",
+      result: change.result,
+      routed_to: change.routedTo,
+      output_data: change.outputData ? JSON.stringify(change.outputData) : null,
+      completed_at: change.completedAt,
+    })
+    .where("run_id", "=", runId)
+    .where("step", "=", step)
+    .execute();
+}
+
+/** Node runs of several runs, ordered by run then step (for DataLoaders). */
+export async function listNodeRunsOfRuns(db: Executor, runIds: readonly string[]): Promise<NodeRun[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("node_runs")
+    .selectAll()
+    .where("run_id", "in", runIds)
+    .orderBy("run_id")
+    .orderBy("step")
+    .execute();
+  return rows.map(toNodeRun);
+}
+
+/** An event to append. */
+export interface NewRunEvent {
+  type: RunEventType;
+  data: Record<string, unknown>;
+}
+
+/**
+ * Appends events after `lastSeq` (the run's `last_seq`, read under the run's row lock), numbering them
+ * `lastSeq + 1, …`. The `(run_id, seq)` primary key refuses a second writer with the same numbers.
+ * Returns the stored events and the new last seq.
+ */
+export async function appendRunEvents(
+  db: Executor,
+  runId: string,
+  lastSeq: number,
+  events: readonly NewRunEvent[],
+): Promise<{ events: RunEvent[]; lastSeq: number }> {
+  if (events.length === 0) return { events: [], lastSeq };
+  const now = new Date();
+  const rows = events.map((event, index) => ({
+    run_id: runId,
+    seq: lastSeq + index + 1,
+    type: event.type,
+    data: JSON.stringify(event.data),
+    created_at: now,
+  }));
+  await db.insertInto("run_events").values(rows).execute();
+  return {
+    events: rows.map((row, index) => ({
+      runId,
+      seq: row.seq,
+      type: row.type,
+      data: events[index]!.data,
+      createdAt: now,
+    })),
+    lastSeq: lastSeq + events.length,
+  };
+}
+
+/** Events of a run with `afterSeq < seq <= upToSeq`, in order. */
+export async function listRunEvents(
+  db: Executor,
+  runId: string,
+  afterSeq: number,
+  upToSeq?: number,
+): Promise<RunEvent[]> {
+  let query = db.selectFrom("run_events").selectAll().where("run_id", "=", runId).where("seq", ">", afterSeq);
+  if (upToSeq !== undefined) query = query.where("seq", "<=", upToSeq);
+  const rows = await query.orderBy("seq").execute();
+  return rows.map(toRunEvent);
+}
+
+function toRun(row: Selectable<RunsTable>): Run {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    environment: row.environment,
+    sessionId: row.session_id,
+    workflowId: row.workflow_id,
+    workflowVersion: row.workflow_version,
+    status: row.status as RunStatus,
+    finalStatus: row.final_status,
+    graphSnapshot: row.graph_snapshot as unknown as WorkflowGraph,
+    currentNode: row.current_node,
+    pausedAtNode: row.paused_at_node,
+    pendingDecision: row.pending_decision as PendingDecision | null,
+    decisionMetadata: row.decision_metadata,
+    triggerPayload: row.trigger_payload,
+    triggeredBy: row.triggered_by,
+    errorMessage: row.error_message,
+    totalCostCents: row.total_cost_cents,
+    stepCount: row.step_count,
+    lastSeq: row.last_seq,
+    createdAt: row.created_at,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+  };
+}
+
+function toNodeRun(row: Selectable<NodeRunsTable>): NodeRun {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    step: row.step,
+    workflowNodeId: row.workflow_node_id,
+    nodeType: row.node_type,
+    status: row.status as NodeRun["status"],
+    taskId: row.task_id,
+    inputData: row.input_data,
+    outputData: row.output_data,
+    attempts: row.attempts,
+    result: row.result,
+    routedTo: row.routed_to,
+    costCents: row.cost_cents,
+    error: row.error,
+    startedAt: row.started_at,
+    completedAt: row.completed_at,
+  };
+}
+
+function toRunEvent(row: Selectable<RunEventsTable>): RunEvent {
+  return {
+    runId: row.run_id,
+    seq: row.seq,
+    type: row.type as RunEventType,
+    data: row.data,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,163 @@
+import type { Tenant, Workflow, WorkflowGraph, WorkflowVersion } from "@flowgate/domain";
+import type { Selectable } from "kysely";
+import type { Executor } from "../database.ts";
+import type { WorkflowsTable, WorkflowVersionsTable } from "../tables/workflows.table.ts";
+import type { PageRequest } from "./pagination.ts";
+
+/** Inserts a workflow row (its version rows are inserted separately). */
+export async function insertWorkflow(
+  db: Executor,
+  tenant: Tenant,
+  row: { id: string; name: string; description: string | null; metadata: Record<string, unknown>; currentVersion: number },
+): Promise<Workflow> {
+  const inserted = await db
+    .insertInto("workflows")
+    .values({
+      id: row.id,
+      workspace_id: tenant.workspaceId,
+      environment: tenant.environment,
+      name: row.name,
+      description: row.description,
+      metadata: JSON.stringify(row.metadata),
+      status: "active",
+      current_version: row.currentVersion,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkflow(inserted);
+}
+
+/** Inserts an immutable version of a workflow. */
+export async function insertWorkflowVersion(
+  db: Executor,
+  row: { workflowId: string; version: number; graph: WorkflowGraph; publishedBy: string | null },
+): Promise<WorkflowVersion> {
+  const inserted = await db
+    .insertInto("workflow_versions")
+    .values({
+      workflow_id: row.workflowId,
+      version: row.version,
+      graph: JSON.stringify(row.graph),
+      published_by: row.publishedBy,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkflowVersion(inserted);
+}
+
+/** Finds a workflow of the tenant; another tenant's workflow is `undefined`. */
+export async function findWorkflow(db: Executor, tenant: Tenant, id: string): Promise<Workflow | undefined> {
+  const row = await db
+    .selectFrom("workflows")
+    .selectAll()
+    .where("id", "=", id)
+    .where("workspace_id", "=", tenant.workspaceId)
+    .where("environment", "=", tenant.environment)
+    .executeTakeFirst();
+  return row ? toWorkflow(row) : undefined;
+}
+
+/** Finds workflows of the tenant by id, in any order (for DataLoaders). */
+export async function findWorkflowsByIds(db: Executor, tenant: Tenant, ids: readonly string[]): Promise<Workflow[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("workflows")
+    .selectAll()
+    .where("id", "in", ids)
+    .where("workspace_id", "=", tenant.workspaceId)
+    .where("environment", "=", tenant.environment)
+    .execute();
+  return rows.map(toWorkflow);
+}
+
+/** The tenant's default workflow, if one is set. */
+export async function findDefaultWorkflow(db: Executor, tenant: Tenant): Promise<Workflow | undefined> {
+  const row = await db
+    .selectFrom("workflows")
+    .selectAll()
+    .where("workspace_id", "=", tenant.workspaceId)
+    .where("environment", "=", tenant.environment)
+    .where("is_default", "=", true)
+    .executeTakeFirst();
+  return row ? toWorkflow(row) : undefined;
+}
+
+/** Makes `workflowId` the tenant's only default workflow. */
+export async function setDefaultWorkflow(db: Executor, tenant: Tenant, workflowId: string): Promise<void> {
+  await db
+    .updateTable("workflows")
+    .set({ is_default: false, updated_at: new Date() })
+    .where("workspace_id", "=", tenant.workspaceId)
+    .where("environment", "=", tenant.environment)
+    .where("is_default", "=", true)
+    .where("id", "!=", workflowId)
+    .execute();
+  await db
+    .updateTable("workflows")
+    .set({ is_default: true, updated_at: new Date() })
+    .where("id", "=", workflowId)
+    .execute();
+}
+
+/** One version of a workflow. */
+export async function findWorkflowVersion(
+  db: Executor,
+  workflowId: string,
+  version: number,
+): Promise<WorkflowVersion | undefined> {
+  const row = await db
+    .selectFrom("workflow_versions")
+    .selectAll()
+    .where("workflow_id", "=", workflowId)
+    .where("version", "=", version)
+    .executeTakeFirst();
+  return row ? toWorkflowVersion(row) : undefined;
+}
+
+/** A page of the tenant's workflows, newest first. */
+export async function listWorkflows(
+  db: Executor,
+  tenant: Tenant,
+  page: PageRequest & { status?: "active" | "inactive" | undefined; isDefault?: boolean | undefined },
+): Promise<Workflow[]> {
+  let query = db
+    .selectFrom("workflows")
+    .selectAll()
+    .where("workspace_id", "=", tenant.workspaceId)
+    .where("environment", "=", tenant.environment);
+  if (page.status) query = query.where("status", "=", page.status);
+  if (page.isDefault !== undefined) query = query.where("is_default", "=", page.isDefault);
+  if (page.afterId) query = query.where("id", "<", page.afterId);
+  if (page.beforeId) query = query.where("id", ">", page.beforeId);
+  const rows = await query
+    .orderBy("id", page.beforeId ? "asc" : "desc")
+    .limit(page.limit)
+    .execute();
+  return rows.map(toWorkflow);
+}
+
+function toWorkflow(row: Selectable<WorkflowsTable>): Workflow {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    environment: row.environment,
+    name: row.name,
+    description: row.description,
+    metadata: row.metadata,
+    status: row.status,
+    isDefault: row.is_default,
+    currentVersion: row.current_version,
+    createdAt: row.created_at,
+    updatedAt: row.updated_at,
+  };
+}
+
+function toWorkflowVersion(row: Selectable<WorkflowVersionsTable>): WorkflowVersion {
+  return {
+    workflowId: row.workflow_id,
+    version: row.version,
+    graph: row.graph as unknown as WorkflowGraph,
+    publishedBy: row.published_by,
+    createdAt: row.created_at,
+  };
+}

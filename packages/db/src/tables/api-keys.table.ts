@@ -1,0 +1,16 @@
+import type { CreatedAt, EnvironmentColumn, Timestamp } from "./common.ts";
+
+/** Row of `api_keys`: only the SHA-256 of a key is stored. */
+export interface ApiKeysTable {
+  id: string;
+  workspace_id: string;
+  environment: EnvironmentColumn;
+  name: string;
+  key_hash: string;
+  prefix: string;
+  scopes: string[];
+  expires_at: Timestamp | null;
+  revoked_at: Timestamp | null;
+  last_used_at: Timestamp | null;
+  created_at: CreatedAt;
+}

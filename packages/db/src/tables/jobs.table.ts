@@ -1,0 +1,15 @@
+import type { CreatedAt, Generated, JsonObjectDefault, Timestamp } from "./common.ts";
+
+/** Row of `jobs`: the engine's queue; at most one job per run. */
+export interface JobsTable {
+  id: string;
+  kind: string;
+  run_id: string | null;
+  payload: JsonObjectDefault;
+  run_at: CreatedAt;
+  attempts: Generated<number>;
+  locked_by: string | null;
+  locked_until: Timestamp | null;
+  last_error: string | null;
+  created_at: CreatedAt;
+}

@@ -1,0 +1,151 @@
+/**
+ * Base class of every expected domain failure. Each subclass carries a stable machine-readable
+ * {@link FlowgateError.code} that the gateway maps to a typed GraphQL error.
+ */
+export abstract class FlowgateError extends Error {
+  /** Stable machine-readable error code, e.g. `"NOT_FOUND"`. */
+  abstract readonly code: string;
+
+  /**
+   * @param message - Human-readable description of the failure.
+   * @param options - Standard error options (e.g. `cause`).
+   */
+  constructor(message: string, options?: ErrorOptions) {
+    super(message, options);
+    this.name = new.target.name;
+  }
+}
+
+/**
+ * A record does not exist, or belongs to another workspace or environment (which is reported the same
+ * way, never as "forbidden").
+ */
+export class NotFoundError extends FlowgateError {
+  /** Always `"NOT_FOUND"`. */
+  readonly code = "NOT_FOUND";
+  /** Kind of record that was looked up, e.g. `"Workflow"`. */
+  readonly resource: string;
+  /** Identifier that was looked up. */
+  readonly id: string;
+
+  /**
+   * @param resource - Kind of record, e.g. `"Workflow"`.
+   * @param id - Identifier that was not found.
+   */
+  constructor(resource: string, id: string) {
+    super(`${resource} ${id} not found`);
+    this.resource = resource;
+    this.id = id;
+  }
+}
+
+/** The request conflicts with the current state of a record (e.g. triggering a session that is processing). */
+export class ConflictError extends FlowgateError {
+  /** Always `"CONFLICT"`. */
+  readonly code = "CONFLICT";
+  /** Status the record was in when the request was refused, when known. */
+  readonly currentStatus: string | null;
+
+  /**
+   * @param message - Human-readable explanation of the conflict.
+   * @param currentStatus - Status the record was in, when relevant.
+   */
+  constructor(message: string, currentStatus?: string) {
+    super(message);
+    this.currentStatus = currentStatus ?? null;
+  }
+}
+
+/** One problem found while validating input. */
+export interface ValidationIssue {
+  /** Path of the offending value from the input root, every segment a string, e.g. `["graph", "nodes", "2"]`. */
+  path: string[];
+  /** Human-readable description of the problem. */
+  message: string;
+  /** Id of the workflow graph node the issue belongs to, when there is one. */
+  nodeId?: string;
+}
+
+/** Input was rejected; {@link ValidationError.issues} lists every problem found. */
+export class ValidationError extends FlowgateError {
+  /** Always `"VALIDATION"`. */
+  readonly code = "VALIDATION";
+  /** Every problem found, in input order. */
+  readonly issues: ValidationIssue[];
+
+  /**
+   * @param message - Summary of what was being validated.
+   * @param issues - The individual problems.
+   */
+  constructor(message: string, issues: ValidationIssue[]) {
+    super(message);
+    this.issues = issues;
+  }
+}
+
+/** A state machine refused a status change (e.g. a run going from `completed` back to `running`). */
+export class InvalidTransitionError extends ConflictError {
+  /** Kind of record whose status was changed, e.g. `"run"` or `"session"`. */
+  readonly entity: string;
+  /** Status the record is in. */
+  readonly from: string;
+  /** Status that was refused. */
+  readonly to: string;
+
+  /**
+   * @param entity - Kind of record, e.g. `"run"`.
+   * @param from - Current status.
+   * @param to - Requested status.
+   */
+  constructor(entity: string, from: string, to: string) {
+    super(`Cannot transition ${entity} from "${from}" to "${to}"`, from);
+    this.entity = entity;
+    this.from = from;
+    this.to = to;
+  }
+}
+
+/**
+ * Marks code that must be unreachable; use it in the `default` branch of an exhaustive `switch` so the
+ * compiler reports unhandled cases.
+ *
+ * @param value - The value that should have been narrowed to `never`.
+ * @param message - Optional message for the thrown error.
+ * @throws Error always.
+ */
+export function assertNever(value: never, message?: string): never {
+  throw new Error(message ?? `Unexpected value: ${safeStringify(value)}`);
+}
+
+function safeStringify(value: unknown): string {
+  try {
+    return JSON.stringify(value) ?? String(value);
+  } catch {
+    return String(value);
+  }
+}
+
+/** Whether `value` is any {@link FlowgateError}. */
+export function isFlowgateError(value: unknown): value is FlowgateError {
+  return value instanceof FlowgateError;
+}
+
+/** Whether `value` is a {@link NotFoundError}. */
+export function isNotFoundError(value: unknown): value is NotFoundError {
+  return value instanceof NotFoundError;
+}
+
+/** Whether `value` is a {@link ConflictError} (including {@link InvalidTransitionError}). */
+export function isConflictError(value: unknown): value is ConflictError {
+  return value instanceof ConflictError;
+}
+
+/** Whether `value` is a {@link ValidationError}. */
+export function isValidationError(value: unknown): value is ValidationError {
+  return value instanceof ValidationError;
+}
+
+/** Whether `value` is an {@link InvalidTransitionError}. */
+export function isInvalidTransitionError(value: unknown): value is InvalidTransitionError {
+  return value instanceof InvalidTransitionError;
+}

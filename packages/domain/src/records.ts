@@ -1,0 +1,126 @@
+import type { Environment } from "./environment.ts";
+import type { WorkflowGraph } from "./graph/graph-schema.ts";
+import type { RunEventType } from "./run-events.ts";
+import type { RunStatus } from "./run-status.ts";
+import type { SessionResult, SessionStatus } from "./session-status.ts";
+
+/** The workspace and environment a caller acts in; every customer record belongs to exactly one. */
+export interface Tenant {
+  workspaceId: string;
+  environment: Environment;
+}
+
+/** An API key as stored (never the key itself). */
+export interface ApiKey extends Tenant {
+  id: string;
+  name: string;
+  prefix: string;
+  scopes: string[];
+  expiresAt: Date | null;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  createdAt: Date;
+}
+
+/** A workflow: named, versioned graph. */
+export interface Workflow extends Tenant {
+  id: string;
+  name: string;
+  description: string | null;
+  metadata: Record<string, unknown>;
+  status: "active" | "inactive";
+  isDefault: boolean;
+  currentVersion: number;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** An immutable, numbered graph of a workflow. */
+export interface WorkflowVersion {
+  workflowId: string;
+  version: number;
+  graph: WorkflowGraph;
+  publishedBy: string | null;
+  createdAt: Date;
+}
+
+/** A verification session. */
+export interface Session extends Tenant {
+  id: string;
+  workflowId: string | null;
+  status: SessionStatus;
+  result: SessionResult | null;
+  referenceId: string | null;
+  metadata: Record<string, unknown>;
+  /** Sandbox simulation data: per node id or policy name, `{ outcome, output }`. */
+  sandbox: Record<string, unknown> | null;
+  createdAt: Date;
+  updatedAt: Date;
+  submittedAt: Date | null;
+  completedAt: Date | null;
+}
+
+/** A decision waiting to be applied by the engine to a paused run. */
+export interface PendingDecision {
+  decision: "continue" | "fail" | "reject";
+  metadata: Record<string, unknown> | null;
+  decidedBy: string | null;
+}
+
+/** One execution of a workflow version. */
+export interface Run extends Tenant {
+  id: string;
+  sessionId: string | null;
+  workflowId: string;
+  workflowVersion: number;
+  status: RunStatus;
+  finalStatus: string | null;
+  graphSnapshot: WorkflowGraph;
+  currentNode: string | null;
+  pausedAtNode: string | null;
+  pendingDecision: PendingDecision | null;
+  decisionMetadata: Record<string, unknown> | null;
+  triggerPayload: Record<string, unknown>;
+  triggeredBy: string | null;
+  errorMessage: string | null;
+  totalCostCents: number;
+  stepCount: number;
+  lastSeq: number;
+  createdAt: Date;
+  startedAt: Date | null;
+  completedAt: Date | null;
+}
+
+/** One execution of one node within a run. */
+export interface NodeRun {
+  id: string;
+  runId: string;
+  step: number;
+  workflowNodeId: string;
+  nodeType: string;
+  status: "running" | "paused" | "completed" | "failed";
+  taskId: string | null;
+  inputData: Record<string, unknown> | null;
+  outputData: Record<string, unknown> | null;
+  attempts: number;
+  result: string | null;
+  routedTo: string | null;
+  costCents: number;
+  error: string | null;
+  startedAt: Date;
+  completedAt: Date | null;
+}
+
+/** An appended, numbered event of a run. */
+export interface RunEvent {
+  runId: string;
+  seq: number;
+  type: RunEventType;
+  data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** Run duration in ms, or null while it has not both started and completed. */
+export function runDurationMs(run: Pick<Run, "startedAt" | "completedAt">): number | null {
+  return run.startedAt && run.completedAt ? run.completedAt.getTime() - run.startedAt.getTime() : null;
+}

@@ -1,0 +1,11 @@
+export { Engine, type EngineOptions } from "./engine.ts";
+export { type BusMessage, type EventBus, InProcessEventBus, type SessionStatusEvent } from "./event-bus.ts";
+export * from "./policy-provider.ts";
+export { advanceRun, failRun, type StepDeps, type StepOutcome } from "./run-step.ts";
+export type { Actor } from "./services/actor.ts";
+export type { ExternalDecisionAccepted } from "./services/runs.service.ts";
+export type { CreateSessionInput } from "./services/sessions.service.ts";
+export * from "./services/tenancy.service.ts";
+export type { CreateWorkflowInput } from "./services/workflows.service.ts";
+export { AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
+export { Worker, type WorkerOptions } from "./worker.ts";
