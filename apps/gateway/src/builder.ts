@@ -1,9 +1,9 @@
+import { type ApiKeyScope, hasScope } from "@flowgate/domain";
 import SchemaBuilder from "@pothos/core";
-import { GraphQLError } from "graphql";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
-import { type ApiKeyScope, hasScope } from "@flowgate/domain";
+import { GraphQLError } from "graphql";
 import type { GraphQLContext } from "./context.ts";
 
 /** Maps an id's prefix to the GraphQL type that `node(id)` resolves it to. */
@@ -39,7 +39,8 @@ export const builder = new SchemaBuilder<{
     encodeGlobalID: (_typename, id) => String(id),
     decodeGlobalID: (globalID) => {
       const typename = typenameByPrefix[globalID.split("_", 1)[0] ?? ""];
-      if (!typename) throw new GraphQLError(`Unknown id ${globalID}`, { extensions: { code: "BAD_USER_INPUT" } });
+      if (!typename)
+        throw new GraphQLError(`Unknown id ${globalID}`, { extensions: { code: "BAD_USER_INPUT" } });
       return { typename, id: globalID };
     },
   },

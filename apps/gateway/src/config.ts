@@ -19,7 +19,8 @@ export function readConfig(env: NodeJS.ProcessEnv = process.env): GatewayConfig 
     throw new Error(`FLOWGATE_ROLE must be all, gateway or worker (got "${role}")`);
   }
   const port = Number(env.PORT ?? 4000);
-  if (!Number.isInteger(port) || port < 0 || port > 65535) throw new Error(`PORT must be a port number (got "${env.PORT}")`);
+  if (!Number.isInteger(port) || port < 0 || port > 65535)
+    throw new Error(`PORT must be a port number (got "${env.PORT}")`);
   return {
     databaseUrl: env.DATABASE_URL || undefined,
     dataDir: env.FLOWGATE_DATA_DIR ?? ".flowgate-data/pglite",

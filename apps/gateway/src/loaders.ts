@@ -10,7 +10,11 @@ import type { NodeRun, Tenant } from "@flowgate/domain";
 import DataLoader from "dataloader";
 import type { Loaders } from "./context.ts";
 
-function byId<T>(keys: readonly string[], rows: readonly T[], key: (row: T) => string | null): (T | undefined)[] {
+function byId<T>(
+  keys: readonly string[],
+  rows: readonly T[],
+  key: (row: T) => string | null,
+): (T | undefined)[] {
   const map = new Map<string, T>();
   for (const row of rows) {
     const k = key(row);
@@ -22,7 +26,9 @@ function byId<T>(keys: readonly string[], rows: readonly T[], key: (row: T) => s
 /** Builds the request's loaders; every load is restricted to `tenant`. */
 export function createLoaders(db: Db, tenant: Tenant): Loaders {
   return {
-    workflow: new DataLoader(async (ids) => byId(ids, await findWorkflowsByIds(db, tenant, ids), (w) => w.id)),
+    workflow: new DataLoader(async (ids) =>
+      byId(ids, await findWorkflowsByIds(db, tenant, ids), (w) => w.id),
+    ),
     session: new DataLoader(async (ids) => byId(ids, await findSessionsByIds(db, tenant, ids), (s) => s.id)),
     run: new DataLoader(async (ids) => byId(ids, await findRunsByIds(db, tenant, ids), (r) => r.id)),
     runOfSession: new DataLoader(async (sessionIds) => {

@@ -6,7 +6,10 @@ import { startGatewayServer } from "./server.ts";
 
 const logger = pino({ name: "flowgate" });
 const config = readConfig();
-const database = createDatabase({ url: config.databaseUrl, dataDir: config.databaseUrl ? undefined : config.dataDir });
+const database = createDatabase({
+  url: config.databaseUrl,
+  dataDir: config.databaseUrl ? undefined : config.dataDir,
+});
 await migrateToLatest(database.db);
 
 const engine = new Engine({
@@ -14,7 +17,10 @@ const engine = new Engine({
   worker:
     config.role === "gateway"
       ? false
-      : { concurrency: config.workerConcurrency, onError: (error) => logger.error({ err: error }, "worker error") },
+      : {
+          concurrency: config.workerConcurrency,
+          onError: (error) => logger.error({ err: error }, "worker error"),
+        },
 });
 engine.start();
 
@@ -27,7 +33,10 @@ const server =
         engine,
         port: config.port,
         host: config.host,
-        graphiql: demo || config.seedApiKey ? { headers: { "X-API-Key": demo?.keys.sandbox ?? config.seedApiKey ?? "" } } : true,
+        graphiql:
+          demo || config.seedApiKey
+            ? { headers: { "X-API-Key": demo?.keys.sandbox ?? config.seedApiKey ?? "" } }
+            : true,
       });
 
 logger.info(

@@ -1,10 +1,10 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import type { Db } from "@flowgate/db";
+import { authenticateApiKey } from "@flowgate/engine";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
-import { authenticateApiKey } from "@flowgate/engine";
 import { presentedKey } from "./auth.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
 
@@ -50,7 +50,10 @@ export async function startGatewayServer(
     {
       onConnect: async (ctx) => {
         const headers = headersFromConnectionParams(ctx.connectionParams);
-        const outcome = await authenticateApiKey(db, presentedKey((name) => headers.get(name)));
+        const outcome = await authenticateApiKey(
+          db,
+          presentedKey((name) => headers.get(name)),
+        );
         return outcome.ok;
       },
       execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
@@ -80,7 +83,9 @@ export async function startGatewayServer(
     wsServer,
   );
 
-  await new Promise<void>((resolve) => server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve));
+  await new Promise<void>((resolve) =>
+    server.listen(options.port ?? 0, options.host ?? "127.0.0.1", resolve),
+  );
   const { port } = server.address() as AddressInfo;
   return {
     server,

@@ -25,7 +25,9 @@ export async function createContext(db: Db, engine: Engine, key: string | null):
  * The Yoga server: GraphQL over HTTP at `/graphql` (with SSE subscriptions), GraphiQL on GET. Every
  * operation needs an API key; unexpected errors are masked.
  */
-export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
+export function createGatewayYoga(
+  options: GatewayYogaOptions,
+): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const graphiql = options.graphiql ?? true;
   return createYoga<Record<string, unknown>, GraphQLContext>({
     schema,
@@ -37,9 +39,15 @@ export function createGatewayYoga(options: GatewayYogaOptions): YogaServerInstan
         : {
             title: "Flowgate",
             subscriptionsProtocol: "WS",
-            ...(typeof graphiql === "object" && graphiql.headers ? { headers: JSON.stringify(graphiql.headers) } : {}),
+            ...(typeof graphiql === "object" && graphiql.headers
+              ? { headers: JSON.stringify(graphiql.headers) }
+              : {}),
           },
     context: ({ request }) =>
-      createContext(options.db, options.engine, presentedKey((name) => request.headers.get(name))),
+      createContext(
+        options.db,
+        options.engine,
+        presentedKey((name) => request.headers.get(name)),
+      ),
   });
 }

@@ -29,8 +29,16 @@ describe.each(testBackends())("workflow → session → run → live progress (%
   beforeAll(async () => {
     h = await startHarness(backend);
     key = h.acme.keys.sandbox;
-    const created = await h.gql(key, CREATE_WORKFLOW, { name: "KYC", graph: designExampleGraph, isDefault: true });
-    expect(created.data.createWorkflow).toMatchObject({ __typename: "Workflow", currentVersion: 1, isDefault: true });
+    const created = await h.gql(key, CREATE_WORKFLOW, {
+      name: "KYC",
+      graph: designExampleGraph,
+      isDefault: true,
+    });
+    expect(created.data.createWorkflow).toMatchObject({
+      __typename: "Workflow",
+      currentVersion: 1,
+      isDefault: true,
+    });
     workflowId = created.data.createWorkflow.id;
   });
   afterAll(() => h.close());
@@ -42,7 +50,12 @@ describe.each(testBackends())("workflow → session → run → live progress (%
     const submitted = await h.gql(key, SUBMIT_SESSION, { sessionId });
     expect(submitted.data.submitSession.session.status).toBe("processing");
     const runId = submitted.data.submitSession.run.id as string;
-    const progress = await collect<ProgressEvent>(h.ws(key), RUN_PROGRESS, { runId, afterSeq: 0 }, (e) => e.type === "RUN_PAUSED");
+    const progress = await collect<ProgressEvent>(
+      h.ws(key),
+      RUN_PROGRESS,
+      { runId, afterSeq: 0 },
+      (e) => e.type === "RUN_PAUSED",
+    );
     return { sessionId, runId, events: progress.items };
   }
 
@@ -67,7 +80,13 @@ describe.each(testBackends())("workflow → session → run → live progress (%
     const { data } = await h.gql(key, SESSION, { id: sessionId });
     expect(data.session.status).toBe("awaiting_external");
     const run = data.session.workflowRun;
-    expect(run).toMatchObject({ id: runId, status: "paused", pausedAtNode: "gate", currentNode: "gate", workflowVersion: 1 });
+    expect(run).toMatchObject({
+      id: runId,
+      status: "paused",
+      pausedAtNode: "gate",
+      currentNode: "gate",
+      workflowVersion: 1,
+    });
     expect(run.nodeResults.aml).toMatchObject({ policy: "aml_screening", result: "pass", routedTo: "risk" });
     expect(run.nodeResults.aml.output.score).toBe(85);
     expect(run.nodeResults.risk).toMatchObject({ result: "condition_0", routedTo: "gate" });
@@ -78,7 +97,11 @@ describe.each(testBackends())("workflow → session → run → live progress (%
     const { sessionId, runId, events } = await runToGate();
     const lastSeq = events.at(-1)!.seq;
     const rest = collect<ProgressEvent>(h.ws(key), RUN_PROGRESS, { runId, afterSeq: lastSeq });
-    const decided = await h.gql(key, DECIDE, { sessionId, decision: "continue", metadata: { reviewer: "ops-7" } });
+    const decided = await h.gql(key, DECIDE, {
+      sessionId,
+      decision: "continue",
+      metadata: { reviewer: "ops-7" },
+    });
     expect(decided.data.submitExternalDecision).toEqual({
       __typename: "ExternalDecisionPayload",
       sessionId,
@@ -107,7 +130,10 @@ describe.each(testBackends())("workflow → session → run → live progress (%
       decisionMetadata: { reviewer: "ops-7" },
     });
     expect(data.session.workflowRun.durationMs).toBeGreaterThanOrEqual(0);
-    expect(data.session.workflowRun.nodeResults.gate).toMatchObject({ result: "continue", routedTo: "approved" });
+    expect(data.session.workflowRun.nodeResults.gate).toMatchObject({
+      result: "continue",
+      routedTo: "approved",
+    });
   });
 
   it("fail follows on_fail (review → needs_review) and reject rejects at once", async () => {
@@ -123,7 +149,10 @@ describe.each(testBackends())("workflow → session → run → live progress (%
         }),
       ),
     );
-    expect(results[0]).toMatchObject({ result: "needs_review", workflowRun: { finalStatus: "needs_review" } });
+    expect(results[0]).toMatchObject({
+      result: "needs_review",
+      workflowRun: { finalStatus: "needs_review" },
+    });
     expect(results[1]).toMatchObject({ result: "rejected", workflowRun: { finalStatus: "rejected" } });
     expect(results[1].workflowRun.nodeResults.gate).toMatchObject({ result: "reject", routedTo: null });
   });
@@ -132,7 +161,10 @@ describe.each(testBackends())("workflow → session → run → live progress (%
     const session = await h.gql(key, CREATE_SESSION, {});
     const sessionId = session.data.createSession.id;
     const decided = await h.gql(key, DECIDE, { sessionId, decision: "continue" });
-    expect(decided.data.submitExternalDecision).toMatchObject({ __typename: "ConflictError", currentStatus: "created" });
+    expect(decided.data.submitExternalDecision).toMatchObject({
+      __typename: "ConflictError",
+      currentStatus: "created",
+    });
   });
 
   it("triggerWorkflow on a completed session replaces its run; on a processing session it is a conflict", async () => {
@@ -140,7 +172,9 @@ describe.each(testBackends())("workflow → session → run → live progress (%
     const sessionId = session.data.createSession.id;
     const first = await h.gql(key, SUBMIT_SESSION, { sessionId });
     const firstRunId = first.data.submitSession.run.id;
-    await eventually(async () => (await h.gql(key, SESSION, { id: sessionId })).data.session.status === "completed");
+    await eventually(
+      async () => (await h.gql(key, SESSION, { id: sessionId })).data.session.status === "completed",
+    );
 
     const triggered = await h.gql(key, TRIGGER, { workflowId, sessionId });
     expect(triggered.data.triggerWorkflow).toMatchObject({
@@ -157,9 +191,14 @@ describe.each(testBackends())("workflow → session → run → live progress (%
     // on a session held at the gate, which is certainly not completed or failed.
     const gated = await runToGate();
     const conflict = await h.gql(key, TRIGGER, { workflowId, sessionId: gated.sessionId });
-    expect(conflict.data.triggerWorkflow).toMatchObject({ __typename: "ConflictError", currentStatus: "awaiting_external" });
+    expect(conflict.data.triggerWorkflow).toMatchObject({
+      __typename: "ConflictError",
+      currentStatus: "awaiting_external",
+    });
     await h.gql(key, DECIDE, { sessionId: gated.sessionId, decision: "continue" });
-    await eventually(async () => (await h.gql(key, SESSION, { id: gated.sessionId })).data.session.status === "completed");
+    await eventually(
+      async () => (await h.gql(key, SESSION, { id: gated.sessionId })).data.session.status === "completed",
+    );
     const processing = await h.gql(key, TRIGGER, { workflowId, sessionId: gated.sessionId });
     expect(processing.data.triggerWorkflow.__typename).toBe("TriggerWorkflowPayload");
     const again = await h.gql(key, TRIGGER, { workflowId, sessionId: gated.sessionId });

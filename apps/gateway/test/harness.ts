@@ -22,7 +22,11 @@ export interface Harness {
   /** Another workspace. */
   other: ProvisionedWorkspace;
   /** POSTs a GraphQL operation with the given key (or none). */
-  gql<T = any>(key: string | null, query: string, variables?: Record<string, unknown>): Promise<GraphQLResponse<T>>;
+  gql<T = any>(
+    key: string | null,
+    query: string,
+    variables?: Record<string, unknown>,
+  ): Promise<GraphQLResponse<T>>;
   /** Opens a graphql-ws client authenticated with `key`. */
   ws(key: string): Client;
   close(): Promise<void>;
@@ -110,7 +114,10 @@ export function collect<T>(
 }
 
 /** Polls `probe` until it returns a truthy value (or throws after `timeoutMs`). */
-export async function eventually<T>(probe: () => Promise<T | undefined | null | false>, timeoutMs = 10_000): Promise<T> {
+export async function eventually<T>(
+  probe: () => Promise<T | undefined | null | false>,
+  timeoutMs = 10_000,
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const value = await probe();

@@ -1,4 +1,10 @@
-export { createDatabase, createDialect, type DatabaseHandle, type DatabaseOptions, migrateToLatest } from "./create-database.ts";
+export {
+  createDatabase,
+  createDialect,
+  type DatabaseHandle,
+  type DatabaseOptions,
+  migrateToLatest,
+} from "./create-database.ts";
 export type { Database, Db, Executor } from "./database.ts";
 export * from "./repositories/jobs.repository.ts";
 export type { PageRequest } from "./repositories/pagination.ts";

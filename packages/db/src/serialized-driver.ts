@@ -48,7 +48,8 @@ export class SerializedDriver implements Driver {
     return this.#inner.rollbackTransaction(connection);
   }
 
-  savepoint: Driver["savepoint"] = (connection, name, compile) => this.#inner.savepoint!(connection, name, compile);
+  savepoint: Driver["savepoint"] = (connection, name, compile) =>
+    this.#inner.savepoint!(connection, name, compile);
   rollbackToSavepoint: Driver["rollbackToSavepoint"] = (connection, name, compile) =>
     this.#inner.rollbackToSavepoint!(connection, name, compile);
   releaseSavepoint: Driver["releaseSavepoint"] = (connection, name, compile) =>

@@ -1,4 +1,5 @@
 import {
+  appendRunEvents,
   completeNodeRun,
   deleteRunJob,
   type Executor,
@@ -7,29 +8,23 @@ import {
   insertNodeRun,
   listNodeRunsOfRuns,
   type NewRunEvent,
-  appendRunEvents,
+  type RunChange,
   updateRun,
   updateSessionStatus,
-  type RunChange,
 } from "@flowgate/db";
 import {
-  assertNever,
   assertRunTransition,
   type GraphNode,
   getNode,
   isFinalRunStatus,
   newId,
-  type Run,
   type RoutingContext,
-  routeConditional,
-  routePolicy,
-  routeStart,
-  routeWaitDecision,
+  type Run,
   type Session,
   sessionResultForOutcome,
-  terminalTransition,
   type Transition,
 } from "@flowgate/domain";
+import { executeNode, type NodeContext, type NodeExecution, resumeNode } from "./nodes/index.ts";
 import type { PolicyProviders } from "./policy-provider.ts";
 import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
 
@@ -44,15 +39,10 @@ export type StepOutcome =
   /** Another worker changed the run while this step ran; nothing was written: call again. */
   | "superseded";
 
-/** What executing the current node decided, before anything is written. */
-interface NodeExecution {
+/** A node's execution with the node and when it started. */
+interface ExecutedNode extends NodeExecution {
   node: GraphNode;
-  result: string | null;
-  output: Record<string, unknown> | null;
-  error: string | null;
   startedAt: Date;
-  /** Where the run goes next; `pause` parks it at this node. */
-  next: Transition | { kind: "pause" };
 }
 
 /** Dependencies of the step executor. */
@@ -78,24 +68,44 @@ export async function advanceRun(deps: StepDeps, runId: string): Promise<StepOut
       await deleteRunJob(deps.db, runId);
       return "parked";
     }
-    return commitStep(deps, run, (trx, after, events) => applyDecision(trx, after, run, events));
+    const node = getNode(run.graphSnapshot, run.pausedAtNode ?? "");
+    const resumed = await resumeNode(node, run.pendingDecision, nodeContext(deps, run, session ?? null));
+    return commitStep(deps, run, (trx, after, events) =>
+      recordResume(trx, after, run, node, resumed, events),
+    );
   }
 
-  const execution = await executeNode(deps, run, session ?? null);
-  return commitStep(deps, run, (trx, after, events) => recordExecution(trx, after, run, execution, events));
+  const node = getNode(run.graphSnapshot, run.currentNode ?? run.graphSnapshot.entry);
+  const startedAt = new Date();
+  const execution = await executeNode(node, nodeContext(deps, run, session ?? null));
+  return commitStep(deps, run, (trx, after, events) =>
+    recordExecution(trx, after, run, { ...execution, node, startedAt }, events),
+  );
 }
 
-type StepWriter = (trx: Executor, after: AfterCommit, events: NewRunEvent[]) => Promise<RunChange & { parked: boolean }>;
+type StepWriter = (
+  trx: Executor,
+  after: AfterCommit,
+  events: NewRunEvent[],
+) => Promise<RunChange & { parked: boolean }>;
 
 async function commitStep(deps: StepDeps, seen: Run, write: StepWriter): Promise<StepOutcome> {
   return inTransaction(deps, async (trx, after) => {
     const locked = await findRunById(trx, seen.id, { forUpdate: true });
     if (!locked) return "finished";
-    if (locked.stepCount !== seen.stepCount || locked.status !== seen.status || locked.lastSeq !== seen.lastSeq) {
+    if (
+      locked.stepCount !== seen.stepCount ||
+      locked.status !== seen.status ||
+      locked.lastSeq !== seen.lastSeq
+    ) {
       return "superseded";
     }
     const events: NewRunEvent[] = [];
-    if (locked.status === "pending") events.push({ type: "run.started", data: { workflowId: locked.workflowId, workflowVersion: locked.workflowVersion } });
+    if (locked.status === "pending")
+      events.push({
+        type: "run.started",
+        data: { workflowId: locked.workflowId, workflowVersion: locked.workflowVersion },
+      });
     const change = await write(trx, after, events);
     const { parked, ...runChange } = change;
     if (locked.status === "pending") runChange.startedAt ??= new Date();
@@ -113,49 +123,14 @@ async function commitStep(deps: StepDeps, seen: Run, write: StepWriter): Promise
   });
 }
 
-async function executeNode(deps: StepDeps, run: Run, session: Session | null): Promise<NodeExecution> {
-  const graph = run.graphSnapshot;
-  const node = getNode(graph, run.currentNode ?? graph.entry);
-  const startedAt = new Date();
-  switch (node.type) {
-    case "start":
-      return { node, result: "started", output: null, error: null, startedAt, next: routeStart(node) };
-    case "policy": {
-      const provider = deps.providers[run.environment];
-      let check: Awaited<ReturnType<typeof provider.check>>;
-      try {
-        check = await provider.check({ node, session, runId: run.id, attempt: 1 });
-      } catch (error) {
-        check = { outcome: "error", output: {}, reason: error instanceof Error ? error.message : String(error) };
-      }
-      return {
-        node,
-        result: check.outcome,
-        output: check.output,
-        error: check.outcome === "pass" ? null : (check.reason ?? null),
-        startedAt,
-        next: routePolicy(node, check.outcome),
-      };
-    }
-    case "conditional": {
-      const context = await routingContext(deps, run, session);
-      const { transition, matchedIndex } = routeConditional(node, context);
-      return {
-        node,
-        result: matchedIndex === null ? "default" : `condition_${matchedIndex}`,
-        output: { matchedCondition: matchedIndex },
-        error: null,
-        startedAt,
-        next: transition,
-      };
-    }
-    case "wait":
-      return { node, result: null, output: null, error: null, startedAt, next: { kind: "pause" } };
-    case "terminal":
-      return { node, result: node.outcome, output: null, error: null, startedAt, next: terminalTransition(node) };
-    default:
-      return assertNever(node, `unsupported node type`);
-  }
+function nodeContext(deps: StepDeps, run: Run, session: Session | null): NodeContext {
+  return {
+    run,
+    session,
+    attempt: 1,
+    providers: deps.providers,
+    routingContext: () => routingContext(deps, run, session),
+  };
 }
 
 /** Outputs of the run's completed nodes, the session's metadata and the trigger payload. */
@@ -175,7 +150,7 @@ async function recordExecution(
   trx: Executor,
   after: AfterCommit,
   run: Run,
-  execution: NodeExecution,
+  execution: ExecutedNode,
   events: NewRunEvent[],
 ): Promise<RunChange & { parked: boolean }> {
   const { node, next } = execution;
@@ -190,18 +165,19 @@ async function recordExecution(
     workflowNodeId: node.id,
     nodeType: node.type,
     status: paused ? "paused" : "completed",
-    taskId: null,
-    inputData: null,
+    taskId: execution.taskId ?? null,
+    inputData: execution.input ?? null,
     outputData: execution.output,
     result: execution.result,
     routedTo,
     error: execution.error,
+    costCents: execution.costCents ?? 0,
     startedAt: execution.startedAt,
     completedAt: paused ? null : completedAt,
   });
   events.push({ type: "node.started", data: { nodeId: node.id, nodeType: node.type, attempt: 1 } });
   if (paused) {
-    events.push({ type: "run.paused", data: { nodeId: node.id, reason: "external_gate" } });
+    events.push({ type: "run.paused", data: { nodeId: node.id, reason: next.reason } });
     if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "awaiting_external", null);
     return { status: "paused", currentNode: node.id, pausedAtNode: node.id, stepCount: step, parked: true };
   }
@@ -218,30 +194,30 @@ async function recordExecution(
   return { ...(await applyTransition(trx, after, run, next, events)), stepCount: step };
 }
 
-async function applyDecision(
+async function recordResume(
   trx: Executor,
   after: AfterCommit,
   run: Run,
+  node: GraphNode,
+  resumed: NodeExecution,
   events: NewRunEvent[],
 ): Promise<RunChange & { parked: boolean }> {
-  const decision = run.pendingDecision!;
-  const node = getNode(run.graphSnapshot, run.pausedAtNode ?? "");
-  if (node.type !== "wait") throw new Error(`run ${run.id} is paused at non-gate node ${node.id}`);
-  const transition = routeWaitDecision(node, decision.decision);
-  const routedTo = transition.kind === "goto" ? transition.nodeId : null;
+  const next = resumed.next;
+  if (next.kind === "pause") throw new Error(`node "${node.id}" paused again while resuming`);
+  const routedTo = next.kind === "goto" ? next.nodeId : null;
   const completedAt = new Date();
   await completeNodeRun(trx, run.id, run.stepCount, {
-    result: decision.decision,
+    result: resumed.result ?? "",
     routedTo,
-    outputData: { decision: decision.decision, metadata: decision.metadata },
+    outputData: resumed.output,
     completedAt,
   });
-  events.push({ type: "run.resumed", data: { nodeId: node.id, decision: decision.decision } });
+  events.push({ type: "run.resumed", data: { nodeId: node.id, decision: resumed.result } });
   events.push({
     type: "node.completed",
-    data: { nodeId: node.id, nodeType: node.type, result: decision.decision, routedTo, durationMs: 0 },
+    data: { nodeId: node.id, nodeType: node.type, result: resumed.result ?? "", routedTo, durationMs: 0 },
   });
-  const change = await applyTransition(trx, after, run, transition, events);
+  const change = await applyTransition(trx, after, run, next, events);
   return { ...change, pausedAtNode: null, pendingDecision: null, status: change.status ?? "running" };
 }
 
@@ -258,7 +234,14 @@ async function applyTransition(
   const completedAt = new Date();
   events.push({ type: "run.completed", data: { finalStatus: transition.outcome } });
   if (run.sessionId) {
-    await setSessionStatus(trx, after, run.sessionId, "completed", sessionResultForOutcome(transition.outcome), completedAt);
+    await setSessionStatus(
+      trx,
+      after,
+      run.sessionId,
+      "completed",
+      sessionResultForOutcome(transition.outcome),
+      completedAt,
+    );
   }
   return { status: "completed", finalStatus: transition.outcome, completedAt, parked: false };
 }
@@ -287,7 +270,9 @@ export async function failRun(deps: UnitOfWorkDeps, runId: string, errorMessage:
   await inTransaction(deps, async (trx, after) => {
     const run = await findRunById(trx, runId, { forUpdate: true });
     if (!run || isFinalRunStatus(run.status)) return;
-    const appended = await appendRunEvents(trx, run.id, run.lastSeq, [{ type: "run.failed", data: { errorMessage } }]);
+    const appended = await appendRunEvents(trx, run.id, run.lastSeq, [
+      { type: "run.failed", data: { errorMessage } },
+    ]);
     await updateRun(trx, run.id, {
       status: "failed",
       errorMessage,

@@ -56,7 +56,10 @@ export class Worker {
   start(): void {
     if (this.#running) return;
     this.#running = true;
-    this.#heartbeat = setInterval(() => void this.#renewLeases(), Math.max(50, Math.floor(this.#leaseMs / 3)));
+    this.#heartbeat = setInterval(
+      () => void this.#renewLeases(),
+      Math.max(50, Math.floor(this.#leaseMs / 3)),
+    );
     this.#heartbeat.unref();
     this.#loop = this.#run();
   }

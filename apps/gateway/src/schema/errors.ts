@@ -1,4 +1,10 @@
-import { ConflictError, FlowgateError, NotFoundError, type ValidationIssue, ValidationError } from "@flowgate/domain";
+import {
+  ConflictError,
+  type FlowgateError,
+  NotFoundError,
+  ValidationError,
+  type ValidationIssue,
+} from "@flowgate/domain";
 import { builder } from "../builder.ts";
 
 /** The `Error` interface every expected failure in a mutation result implements. */
@@ -37,7 +43,9 @@ builder.objectType(ConflictError, {
 const FieldIssue = builder.objectRef<ValidationIssue>("FieldIssue").implement({
   description: "One problem with the input, located by its path.",
   fields: (t) => ({
-    path: t.exposeStringList("path", { description: "Path of the offending input field, e.g. `graph.nodes.2.routes.pass`." }),
+    path: t.exposeStringList("path", {
+      description: "Path of the offending input field, e.g. `graph.nodes.2.routes.pass`.",
+    }),
     message: t.exposeString("message", { description: "What is wrong with it." }),
     nodeId: t.string({
       nullable: true,
@@ -53,7 +61,11 @@ builder.objectType(ValidationError, {
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ValidationError,
   fields: (t) => ({
-    issues: t.field({ type: [FieldIssue], resolve: (error) => error.issues, description: "Every problem found." }),
+    issues: t.field({
+      type: [FieldIssue],
+      resolve: (error) => error.issues,
+      description: "Every problem found.",
+    }),
   }),
 });
 

@@ -21,7 +21,9 @@ const RunStatus = builder.enumType("RunStatus", {
 
 const RunEventType = builder.enumType("RunEventType", {
   description: "Kinds of run event.",
-  values: Object.fromEntries(runEventTypes.map((type) => [type.replace(".", "_").toUpperCase(), { value: type }])),
+  values: Object.fromEntries(
+    runEventTypes.map((type) => [type.replace(".", "_").toUpperCase(), { value: type }]),
+  ),
 });
 
 const NodeRunRef = builder.objectRef<NodeRun>("NodeRun").implement({
@@ -32,18 +34,31 @@ const NodeRunRef = builder.objectRef<NodeRun>("NodeRun").implement({
     nodeType: t.exposeString("nodeType", { description: "The graph node's type." }),
     status: t.exposeString("status", { description: "running, paused, completed or failed." }),
     taskId: t.exposeString("taskId", { nullable: true, description: "The task executed, for task nodes." }),
-    inputData: t.expose("inputData", { type: "JSONObject", nullable: true, description: "What the node was given." }),
-    outputData: t.expose("outputData", { type: "JSONObject", nullable: true, description: "What the node produced." }),
+    inputData: t.expose("inputData", {
+      type: "JSONObject",
+      nullable: true,
+      description: "What the node was given.",
+    }),
+    outputData: t.expose("outputData", {
+      type: "JSONObject",
+      nullable: true,
+      description: "What the node produced.",
+    }),
     attempts: t.exposeInt("attempts", { description: "Attempts made (retries included)." }),
     result: t.exposeString("result", {
       nullable: true,
-      description: "pass/fail/error for policies, the matched condition, the gate decision, the terminal outcome.",
+      description:
+        "pass/fail/error for policies, the matched condition, the gate decision, the terminal outcome.",
     }),
     routedTo: t.exposeString("routedTo", { nullable: true, description: "The node the run went to next." }),
     costCents: t.exposeInt("costCents", { description: "Cost of this execution in cents." }),
     error: t.exposeString("error", { nullable: true, description: "Why it failed or errored." }),
     startedAt: t.expose("startedAt", { type: "DateTime", description: "When it started." }),
-    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true, description: "When it completed." }),
+    completedAt: t.expose("completedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it completed.",
+    }),
     durationMs: t.int({
       nullable: true,
       description: "completedAt − startedAt in ms.",
@@ -59,7 +74,10 @@ export const RunEventRef = builder.objectRef<RunEvent>("RunEvent").implement({
     runId: t.exposeID("runId", { description: "The run." }),
     seq: t.exposeInt("seq", { description: "Position in the run's event stream, from 1." }),
     type: t.field({ type: RunEventType, resolve: (e) => e.type, description: "What happened." }),
-    data: t.expose("data", { type: "JSONObject", description: "Details (node id, result, final status, …)." }),
+    data: t.expose("data", {
+      type: "JSONObject",
+      description: "Details (node id, result, final status, …).",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was committed." }),
   }),
 });
@@ -72,14 +90,16 @@ builder.node(RunRef, {
   authScopes: { anyScope: ["sessions:read", "workflows:read"] },
   id: { resolve: (run) => run.id },
   isTypeOf: (value) => typeof value === "object" && value !== null && "graphSnapshot" in value,
-  loadMany: async (ids, context) => (await context.loaders.run.loadMany(ids)).map((r) => (r instanceof Error ? null : (r ?? null))),
+  loadMany: async (ids, context) =>
+    (await context.loaders.run.loadMany(ids)).map((r) => (r instanceof Error ? null : (r ?? null))),
   fields: (t) => ({
     sessionId: t.exposeID("sessionId", { nullable: true, description: "The session it runs on." }),
     session: t.field({
       type: SessionRef,
       nullable: true,
       description: "The session it runs on.",
-      resolve: async (run, _args, context) => (run.sessionId ? ((await context.loaders.session.load(run.sessionId)) ?? null) : null),
+      resolve: async (run, _args, context) =>
+        run.sessionId ? ((await context.loaders.session.load(run.sessionId)) ?? null) : null,
     }),
     workflowId: t.exposeID("workflowId", { description: "The workflow." }),
     workflow: t.field({
@@ -94,8 +114,14 @@ builder.node(RunRef, {
       nullable: true,
       description: "Overall outcome once completed: approved, rejected, needs_review or a custom label.",
     }),
-    graphSnapshot: t.expose("graphSnapshot", { type: "JSON", description: "The graph as it was when the run started." }),
-    currentNode: t.exposeString("currentNode", { nullable: true, description: "The current or last executed node." }),
+    graphSnapshot: t.expose("graphSnapshot", {
+      type: "JSON",
+      description: "The graph as it was when the run started.",
+    }),
+    currentNode: t.exposeString("currentNode", {
+      nullable: true,
+      description: "The current or last executed node.",
+    }),
     pausedAtNode: t.exposeString("pausedAtNode", {
       nullable: true,
       description: "The node where the run waits (external gate); only while paused.",
@@ -113,11 +139,23 @@ builder.node(RunRef, {
     events: t.field({
       type: [RunEventRef],
       description: "The run's stored events after `afterSeq`, in order.",
-      args: { afterSeq: t.arg.int({ required: false, defaultValue: 0, description: "Return events with seq > afterSeq." }) },
+      args: {
+        afterSeq: t.arg.int({
+          required: false,
+          defaultValue: 0,
+          description: "Return events with seq > afterSeq.",
+        }),
+      },
       resolve: (run, args, context) => listRunEvents(context.db, run.id, args.afterSeq ?? 0),
     }),
-    triggerPayload: t.expose("triggerPayload", { type: "JSONObject", description: "The payload it was triggered with." }),
-    triggeredBy: t.exposeString("triggeredBy", { nullable: true, description: "The API key that started it." }),
+    triggerPayload: t.expose("triggerPayload", {
+      type: "JSONObject",
+      description: "The payload it was triggered with.",
+    }),
+    triggeredBy: t.exposeString("triggeredBy", {
+      nullable: true,
+      description: "The API key that started it.",
+    }),
     decisionMetadata: t.expose("decisionMetadata", {
       type: "JSONObject",
       nullable: true,
@@ -127,9 +165,21 @@ builder.node(RunRef, {
     totalCostCents: t.exposeInt("totalCostCents", { description: "Sum of the node runs' costs in cents." }),
     lastSeq: t.exposeInt("lastSeq", { description: "The seq of its latest event." }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
-    startedAt: t.expose("startedAt", { type: "DateTime", nullable: true, description: "When its first step ran." }),
-    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true, description: "When it finished." }),
-    durationMs: t.int({ nullable: true, description: "Total execution time in ms.", resolve: (run) => runDurationMs(run) }),
+    startedAt: t.expose("startedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When its first step ran.",
+    }),
+    completedAt: t.expose("completedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it finished.",
+    }),
+    durationMs: t.int({
+      nullable: true,
+      description: "Total execution time in ms.",
+      resolve: (run) => runDurationMs(run),
+    }),
   }),
 });
 
@@ -152,7 +202,9 @@ function nodeResults(run: Run, nodeRuns: readonly NodeRun[]): Record<string, unk
 }
 
 const TriggerWorkflowResult = builder
-  .objectRef<{ sessionId: string; workflowId: string; status: "processing"; run: Run }>("TriggerWorkflowPayload")
+  .objectRef<{ sessionId: string; workflowId: string; status: "processing"; run: Run }>(
+    "TriggerWorkflowPayload",
+  )
   .implement({
     description: "A workflow run was started on the session; it executes asynchronously.",
     fields: (t) => ({
@@ -203,7 +255,11 @@ builder.subscriptionFields((t) => ({
     authScopes: { anyScope: ["sessions:read", "workflows:read"] },
     args: {
       runId: t.arg.id({ required: true, description: "Run id (`wfr_…`)." }),
-      afterSeq: t.arg.int({ required: false, defaultValue: 0, description: "Deliver events with seq > afterSeq." }),
+      afterSeq: t.arg.int({
+        required: false,
+        defaultValue: 0,
+        description: "Deliver events with seq > afterSeq.",
+      }),
     },
     subscribe: async (_root, args, context) => {
       const run = await context.loaders.run.load(String(args.runId));

@@ -48,7 +48,8 @@ builder.node(SessionRef, {
       type: WorkflowRef,
       nullable: true,
       description: "The workflow it runs.",
-      resolve: async (s, _args, context) => (s.workflowId ? ((await context.loaders.workflow.load(s.workflowId)) ?? null) : null),
+      resolve: async (s, _args, context) =>
+        s.workflowId ? ((await context.loaders.workflow.load(s.workflowId)) ?? null) : null,
     }),
     workflowRun: t.field({
       type: RunRef,
@@ -56,17 +57,33 @@ builder.node(SessionRef, {
       description: "The session's workflow run, with the steps executed and their results.",
       resolve: async (s, _args, context) => (await context.loaders.runOfSession.load(s.id)) ?? null,
     }),
-    referenceId: t.exposeString("referenceId", { nullable: true, description: "Your own identifier for it." }),
-    metadata: t.expose("metadata", { type: "JSONObject", description: "Free-form data; conditions read it as `session.<key>`." }),
+    referenceId: t.exposeString("referenceId", {
+      nullable: true,
+      description: "Your own identifier for it.",
+    }),
+    metadata: t.expose("metadata", {
+      type: "JSONObject",
+      description: "Free-form data; conditions read it as `session.<key>`.",
+    }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),
-    submittedAt: t.expose("submittedAt", { type: "DateTime", nullable: true, description: "When it was submitted." }),
-    completedAt: t.expose("completedAt", { type: "DateTime", nullable: true, description: "When it completed." }),
+    submittedAt: t.expose("submittedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it was submitted.",
+    }),
+    completedAt: t.expose("completedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it completed.",
+    }),
   }),
 });
 
 const ExternalDecisionPayload = builder
-  .objectRef<{ sessionId: string; decision: string; status: string; message: string }>("ExternalDecisionPayload")
+  .objectRef<{ sessionId: string; decision: string; status: string; message: string }>(
+    "ExternalDecisionPayload",
+  )
   .implement({
     description: "The decision was accepted; the workflow resumes asynchronously.",
     fields: (t) => ({
@@ -77,13 +94,19 @@ const ExternalDecisionPayload = builder
     }),
   });
 
-const SubmitSessionPayload = builder.objectRef<{ session: Session; run: Run }>("SubmitSessionPayload").implement({
-  description: "The session was submitted and its workflow run started.",
-  fields: (t) => ({
-    session: t.field({ type: SessionRef, resolve: (p) => p.session, description: "The session, now processing." }),
-    run: t.field({ type: RunRef, resolve: (p) => p.run, description: "The run that started." }),
-  }),
-});
+const SubmitSessionPayload = builder
+  .objectRef<{ session: Session; run: Run }>("SubmitSessionPayload")
+  .implement({
+    description: "The session was submitted and its workflow run started.",
+    fields: (t) => ({
+      session: t.field({
+        type: SessionRef,
+        resolve: (p) => p.session,
+        description: "The session, now processing.",
+      }),
+      run: t.field({ type: RunRef, resolve: (p) => p.run, description: "The run that started." }),
+    }),
+  });
 
 const SessionStatusEventRef = builder.objectRef<SessionStatusEvent>("SessionStatusEvent").implement({
   description: "A session's status at a point in time.",
@@ -108,9 +131,13 @@ builder.queryFields((t) => ({
     type: SessionRef,
     description: "The sessions of the caller's workspace and environment, newest first.",
     authScopes: { scope: "sessions:read" },
-    args: { status: t.arg({ type: SessionStatus, required: false, description: "Only sessions with this status." }) },
+    args: {
+      status: t.arg({ type: SessionStatus, required: false, description: "Only sessions with this status." }),
+    },
     resolve: (_root, args, context) =>
-      keysetConnection(args, (page) => listSessions(context.db, context.actor, { ...page, status: args.status ?? undefined })),
+      keysetConnection(args, (page) =>
+        listSessions(context.db, context.actor, { ...page, status: args.status ?? undefined }),
+      ),
   }),
 }));
 
@@ -121,17 +148,28 @@ builder.mutationFields((t) => ({
     authScopes: { scope: "sessions:write" },
     errors: { types: recordErrors },
     args: {
-      workflowId: t.arg.id({ required: false, description: "The workflow to run on submit (default: the workspace's default)." }),
+      workflowId: t.arg.id({
+        required: false,
+        description: "The workflow to run on submit (default: the workspace's default).",
+      }),
       referenceId: t.arg.string({ required: false, description: "Your own identifier for the session." }),
-      metadata: t.arg({ type: "JSONObject", required: false, description: "Free-form data, readable by conditions." }),
+      metadata: t.arg({
+        type: "JSONObject",
+        required: false,
+        description: "Free-form data, readable by conditions.",
+      }),
       sandbox: t.arg({
         type: "JSONObject",
         required: false,
-        description: "Sandbox only: simulated check outcomes keyed by node id or policy name, e.g. `{\"aml\": {\"outcome\": \"pass\", \"output\": {\"score\": 85}}}`.",
+        description:
+          'Sandbox only: simulated check outcomes keyed by node id or policy name, e.g. `{"aml": {"outcome": "pass", "output": {"score": 85}}}`.',
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createSession(context.actor, { ...args, workflowId: args.workflowId ? String(args.workflowId) : null }),
+      context.engine.createSession(context.actor, {
+        ...args,
+        workflowId: args.workflowId ? String(args.workflowId) : null,
+      }),
   }),
   submitSession: t.field({
     type: SubmitSessionPayload,
@@ -140,20 +178,35 @@ builder.mutationFields((t) => ({
     errors: { types: recordErrors },
     args: {
       sessionId: t.arg.id({ required: true, description: "Session id (`ses_…`)." }),
-      version: t.arg.int({ required: false, description: "Run this version of the workflow instead of the current one." }),
+      version: t.arg.int({
+        required: false,
+        description: "Run this version of the workflow instead of the current one.",
+      }),
     },
     resolve: (_root, args, context) =>
-      context.engine.submitSession(context.actor, { sessionId: String(args.sessionId), version: args.version }),
+      context.engine.submitSession(context.actor, {
+        sessionId: String(args.sessionId),
+        version: args.version,
+      }),
   }),
   submitExternalDecision: t.field({
     type: ExternalDecisionPayload,
-    description: "Submits the decision for a session paused at an external gate (it must be `awaiting_external`).",
+    description:
+      "Submits the decision for a session paused at an external gate (it must be `awaiting_external`).",
     authScopes: { scope: "sessions:write" },
     errors: { types: recordErrors },
     args: {
       sessionId: t.arg.id({ required: true, description: "Session id (`ses_…`)." }),
-      decision: t.arg({ type: ExternalDecision, required: true, description: "How the workflow should proceed." }),
-      metadata: t.arg({ type: "JSONObject", required: false, description: "Metadata from the external system; stored on the run." }),
+      decision: t.arg({
+        type: ExternalDecision,
+        required: true,
+        description: "How the workflow should proceed.",
+      }),
+      metadata: t.arg({
+        type: "JSONObject",
+        required: false,
+        description: "Metadata from the external system; stored on the run.",
+      }),
     },
     resolve: (_root, args, context) =>
       context.engine.submitExternalDecision(context.actor, {
@@ -167,7 +220,8 @@ builder.mutationFields((t) => ({
 builder.subscriptionFields((t) => ({
   sessionStatus: t.field({
     type: SessionStatusEventRef,
-    description: "The session's current status, then every change; completes once it is completed, failed or expired.",
+    description:
+      "The session's current status, then every change; completes once it is completed, failed or expired.",
     authScopes: { scope: "sessions:read" },
     args: { sessionId: t.arg.id({ required: true, description: "Session id (`ses_…`)." }) },
     subscribe: async (_root, args, context) => {

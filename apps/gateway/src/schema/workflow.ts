@@ -6,7 +6,10 @@ import { keysetConnection } from "./pagination.ts";
 
 const WorkflowStatus = builder.enumType("WorkflowStatus", {
   description: "Whether new runs may start on a workflow.",
-  values: { active: { description: "New runs may start." }, inactive: { description: "No new runs start; runs in flight finish." } },
+  values: {
+    active: { description: "New runs may start." },
+    inactive: { description: "No new runs start; runs in flight finish." },
+  },
 });
 
 /** The GraphQL `Workflow` type. */
@@ -17,14 +20,19 @@ builder.node(WorkflowRef, {
   authScopes: { scope: "workflows:read" },
   id: { resolve: (workflow) => workflow.id },
   isTypeOf: (value) => typeof value === "object" && value !== null && "currentVersion" in value,
-  loadMany: async (ids, context) => (await context.loaders.workflow.loadMany(ids)).map((w) => (w instanceof Error ? null : (w ?? null))),
+  loadMany: async (ids, context) =>
+    (await context.loaders.workflow.loadMany(ids)).map((w) => (w instanceof Error ? null : (w ?? null))),
   fields: (t) => ({
     name: t.exposeString("name", { description: "Display name." }),
     description: t.exposeString("description", { nullable: true, description: "Longer description." }),
-    metadata: t.expose("metadata", { type: "JSONObject", description: "Free-form metadata of the caller's." }),
+    metadata: t.expose("metadata", {
+      type: "JSONObject",
+      description: "Free-form metadata of the caller's.",
+    }),
     status: t.field({ type: WorkflowStatus, resolve: (w) => w.status, description: "Active or inactive." }),
     isDefault: t.exposeBoolean("isDefault", {
-      description: "Whether sessions without a workflow run this one (one default per workspace and environment).",
+      description:
+        "Whether sessions without a workflow run this one (one default per workspace and environment).",
     }),
     currentVersion: t.exposeInt("currentVersion", { description: "The version new runs start on." }),
     graph: t.field({
@@ -54,8 +62,15 @@ builder.queryFields((t) => ({
     description: "The workflows of the caller's workspace and environment, newest first.",
     authScopes: { scope: "workflows:read" },
     args: {
-      status: t.arg({ type: WorkflowStatus, required: false, description: "Only workflows with this status." }),
-      isDefault: t.arg.boolean({ required: false, description: "Only the default (true) or the others (false)." }),
+      status: t.arg({
+        type: WorkflowStatus,
+        required: false,
+        description: "Only workflows with this status.",
+      }),
+      isDefault: t.arg.boolean({
+        required: false,
+        description: "Only the default (true) or the others (false).",
+      }),
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
@@ -71,7 +86,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createWorkflow: t.field({
     type: WorkflowRef,
-    description: "Creates a workflow and publishes its graph as version 1. An invalid graph is a ValidationError naming the node.",
+    description:
+      "Creates a workflow and publishes its graph as version 1. An invalid graph is a ValidationError naming the node.",
     authScopes: { scope: "workflows:write" },
     errors: { types: recordErrors },
     args: {
@@ -81,6 +97,7 @@ builder.mutationFields((t) => ({
       graph: t.arg({ type: "JSON", required: true, description: "The workflow graph (entry and nodes)." }),
       isDefault: t.arg.boolean({ required: false, description: "Make it the default workflow." }),
     },
-    resolve: (_root, args, context) => context.engine.createWorkflow(context.actor, { ...args, graph: args.graph }),
+    resolve: (_root, args, context) =>
+      context.engine.createWorkflow(context.actor, { ...args, graph: args.graph }),
   }),
 }));

@@ -9,7 +9,12 @@ import { AsyncQueue } from "./async-queue.ts";
  * replayed are dropped, and a gap in the live stream (a lost or reordered message) is filled from the
  * store. Ends after the run's final event.
  */
-export async function* runProgress(db: Db, bus: EventBus, runId: string, afterSeq: number): AsyncGenerator<RunEvent> {
+export async function* runProgress(
+  db: Db,
+  bus: EventBus,
+  runId: string,
+  afterSeq: number,
+): AsyncGenerator<RunEvent> {
   const live = new AsyncQueue<RunEvent>();
   const unsubscribe = await bus.subscribe(`run:${runId}`, (message: BusMessage) => {
     if (message.channel === `run:${runId}`) live.push(message.event as RunEvent);

@@ -12,7 +12,9 @@ export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
     .createTable("workspaces")
     .addColumn("id", "text", (c) => c.primaryKey())
-    .addColumn("organization_id", "text", (c) => c.notNull().references("organizations.id").onDelete("cascade"))
+    .addColumn("organization_id", "text", (c) =>
+      c.notNull().references("organizations.id").onDelete("cascade"),
+    )
     .addColumn("name", "text", (c) => c.notNull())
     .addColumn("settings", "jsonb", (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn("created_at", "timestamptz", (c) => c.notNull().defaultTo(sql`now()`))
@@ -124,7 +126,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     .on("runs")
     .columns(["workspace_id", "environment", "id"])
     .execute();
-  await db.schema.createIndex("runs_workflow").on("runs").columns(["workflow_id", "workflow_version"]).execute();
+  await db.schema
+    .createIndex("runs_workflow")
+    .on("runs")
+    .columns(["workflow_id", "workflow_version"])
+    .execute();
 
   await db.schema
     .createTable("node_runs")

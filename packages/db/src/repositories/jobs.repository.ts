@@ -51,7 +51,12 @@ export async function scheduleRunJob(
  * Claims up to `limit` due jobs for `workerId` with `FOR UPDATE SKIP LOCKED`, leasing them for `leaseMs`.
  * A job whose lease expired (its worker died) is due again.
  */
-export async function claimJobs(db: Executor, workerId: string, limit: number, leaseMs: number): Promise<Job[]> {
+export async function claimJobs(
+  db: Executor,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<Job[]> {
   const rows = await db
     .updateTable("jobs")
     .set((eb) => ({

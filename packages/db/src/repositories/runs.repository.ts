@@ -166,7 +166,12 @@ export async function completeNodeRun(
   db: Executor,
   runId: string,
   step: number,
-  change: { result: string; routedTo: string | null; outputData: Record<string, unknown> | null; completedAt: Date },
+  change: {
+    result: string;
+    routedTo: string | null;
+    outputData: Record<string, unknown> | null;
+    completedAt: Date;
+  },
 ): Promise<void> {
   await db
     .updateTable("node_runs")

@@ -55,7 +55,11 @@ export async function findSession(
 }
 
 /** Finds sessions of the tenant by id, in any order (for DataLoaders). */
-export async function findSessionsByIds(db: Executor, tenant: Tenant, ids: readonly string[]): Promise<Session[]> {
+export async function findSessionsByIds(
+  db: Executor,
+  tenant: Tenant,
+  ids: readonly string[],
+): Promise<Session[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom("sessions")

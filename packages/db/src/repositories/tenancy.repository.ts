@@ -1,5 +1,5 @@
-import type { Selectable } from "kysely";
 import type { ApiKey, Environment } from "@flowgate/domain";
+import type { Selectable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { ApiKeysTable } from "../tables/api-keys.table.ts";
 

@@ -8,7 +8,13 @@ import type { PageRequest } from "./pagination.ts";
 export async function insertWorkflow(
   db: Executor,
   tenant: Tenant,
-  row: { id: string; name: string; description: string | null; metadata: Record<string, unknown>; currentVersion: number },
+  row: {
+    id: string;
+    name: string;
+    description: string | null;
+    metadata: Record<string, unknown>;
+    currentVersion: number;
+  },
 ): Promise<Workflow> {
   const inserted = await db
     .insertInto("workflows")
@@ -58,7 +64,11 @@ export async function findWorkflow(db: Executor, tenant: Tenant, id: string): Pr
 }
 
 /** Finds workflows of the tenant by id, in any order (for DataLoaders). */
-export async function findWorkflowsByIds(db: Executor, tenant: Tenant, ids: readonly string[]): Promise<Workflow[]> {
+export async function findWorkflowsByIds(
+  db: Executor,
+  tenant: Tenant,
+  ids: readonly string[],
+): Promise<Workflow[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom("workflows")

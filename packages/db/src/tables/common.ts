@@ -5,7 +5,11 @@ export type CreatedAt = ColumnType<Date, Date | string | undefined, Date | strin
 /** A nullable `timestamptz` column. */
 export type Timestamp = ColumnType<Date, Date | string, Date | string>;
 /** A `jsonb` column holding an object. */
-export type JsonObject = ColumnType<Record<string, unknown>, string | Record<string, unknown>, string | Record<string, unknown>>;
+export type JsonObject = ColumnType<
+  Record<string, unknown>,
+  string | Record<string, unknown>,
+  string | Record<string, unknown>
+>;
 /** A `jsonb` column with a database default. */
 export type JsonObjectDefault = ColumnType<
   Record<string, unknown>,

@@ -46,7 +46,7 @@ export const nodeIdSchema = z
 /** Schema of a reference to another node; whether it exists is checked by `validateGraph`. */
 const nodeRefSchema = z.string().min(1);
 
-const outputRecordSchema = z.record(z.string(), z.unknown());
+const jsonObjectSchema = z.record(z.string(), z.unknown());
 
 /** Fields every node has. */
 const nodeBaseShape = {
@@ -76,11 +76,11 @@ export const policyNodeSchema = z.object({
     .max(maxPolicyRetries, retriesMessage)
     .default(0),
   timeout_ms: z.number().int().positive().optional(),
-  config: outputRecordSchema.optional(),
+  config: jsonObjectSchema.optional(),
   simulate: z
     .object({
       outcome: z.enum(policyOutcomes),
-      output: outputRecordSchema.optional(),
+      output: jsonObjectSchema.optional(),
     })
     .optional(),
   routes: z.object({

@@ -166,83 +166,116 @@ function conditionLabel(condition: Condition): string {
   return `${condition.field} ${condition.operator} ${JSON.stringify(condition.value)}`;
 }
 
-function semanticIssues(graph: WorkflowGraph): GraphIssue[] {
-  const issues: GraphIssue[] = [];
-  const report = (
-    nodeIndex: number | null,
-    nodeId: string | null,
-    field: (string | number)[],
-    message: string,
-  ) => {
-    issues.push({
-      nodeId,
-      path: nodeIndex === null ? field : ["nodes", nodeIndex, ...field],
-      message,
-    });
-  };
+/** What the semantic rules share: the graph, its id index and its valid edges. */
+interface GraphFacts {
+  graph: WorkflowGraph;
+  /** Index of the first node with each id; references resolve to it. */
+  indexById: Map<string, number>;
+  /** Ids of every start node. */
+  startIds: Set<string>;
+  /** Valid outgoing references of a node (known target, not a start node). */
+  successors: (id: string) => NodeReference[];
+}
 
-  // Ids: the first node with an id is the one references resolve to.
+/** Collects issues; node issues get the `Node "<id>": ` prefix and a path under `nodes[index]`. */
+class IssueCollector {
+  readonly issues: GraphIssue[] = [];
+
+  graph(field: (string | number)[], message: string): void {
+    this.issues.push({ nodeId: null, path: field, message });
+  }
+
+  node(index: number, id: string, field: (string | number)[], message: string): void {
+    this.issues.push({ nodeId: id, path: ["nodes", index, ...field], message: `Node "${id}": ${message}` });
+  }
+
+  /** Graph-level issues first, then by node index; the order within a node is kept. */
+  sorted(): GraphIssue[] {
+    const rank = (issue: GraphIssue) => (typeof issue.path[1] === "number" ? issue.path[1] : -1);
+    return this.issues
+      .map((issue, order) => ({ issue, order }))
+      .sort((a, b) => rank(a.issue) - rank(b.issue) || a.order - b.order)
+      .map(({ issue }) => issue);
+  }
+}
+
+function semanticIssues(graph: WorkflowGraph): GraphIssue[] {
+  const out = new IssueCollector();
+  const indexById = checkIds(graph, out);
+  const startIds = checkEntryAndStart(graph, indexById, out);
+  const edges = checkReferences(graph, indexById, startIds, out);
+  const facts: GraphFacts = { graph, indexById, startIds, successors: (id) => edges.get(id) ?? [] };
+  checkPolicies(facts, out);
+  checkConditions(facts, out);
+  checkReachable(facts, out);
+  checkCycles(facts, out);
+  checkTerminalReachable(facts, out);
+  return out.sorted();
+}
+
+/** Unique ids, none reserved. Returns the index of the first node with each id. */
+function checkIds(graph: WorkflowGraph, out: IssueCollector): Map<string, number> {
   const indexById = new Map<string, number>();
   graph.nodes.forEach((node, index) => {
     const first = indexById.get(node.id);
     if (first !== undefined) {
-      report(index, node.id, ["id"], `Node "${node.id}": duplicate id (also used by nodes[${first}])`);
+      out.node(index, node.id, ["id"], `duplicate id (also used by nodes[${first}])`);
       return;
     }
     indexById.set(node.id, index);
     if (reservedNodeIds.includes(node.id)) {
-      report(index, node.id, ["id"], `Node "${node.id}": id "${node.id}" is reserved for condition fields`);
+      out.node(index, node.id, ["id"], `id "${node.id}" is reserved for condition fields`);
     }
   });
-  const nodeAt = (id: string): GraphNode | undefined => {
-    const index = indexById.get(id);
-    return index === undefined ? undefined : graph.nodes[index];
-  };
+  return indexById;
+}
 
-  // Entry and start node.
+/** The entry exists and is the one start node. Returns the ids of all start nodes. */
+function checkEntryAndStart(
+  graph: WorkflowGraph,
+  indexById: Map<string, number>,
+  out: IssueCollector,
+): Set<string> {
   const starts = graph.nodes.flatMap((node, index) => (node.type === "start" ? [{ node, index }] : []));
-  const entryNode = nodeAt(graph.entry);
+  const entryIndex = indexById.get(graph.entry);
+  const entryNode = entryIndex === undefined ? undefined : graph.nodes[entryIndex];
   if (entryNode === undefined) {
-    report(null, null, ["entry"], `Entry points to unknown node "${graph.entry}"`);
+    out.graph(["entry"], `Entry points to unknown node "${graph.entry}"`);
   } else if (entryNode.type !== "start") {
-    report(
-      null,
-      null,
-      ["entry"],
-      `Entry "${graph.entry}" must be a start node, not a ${entryNode.type} node`,
-    );
+    out.graph(["entry"], `Entry "${graph.entry}" must be a start node, not a ${entryNode.type} node`);
   }
-  if (starts.length === 0) {
-    report(null, null, ["nodes"], "Graph has no start node");
+  const [first, ...others] = starts;
+  if (first === undefined) out.graph(["nodes"], "Graph has no start node");
+  for (const { node, index } of others) {
+    out.node(index, node.id, ["type"], `a graph has exactly one start node (already "${first?.node.id}")`);
   }
-  for (const { node, index } of starts.slice(1)) {
-    report(
-      index,
-      node.id,
-      ["type"],
-      `Node "${node.id}": a graph has exactly one start node (already "${starts[0]?.node.id}")`,
-    );
-  }
-  const startIds = new Set(starts.map(({ node }) => node.id));
+  return new Set(starts.map(({ node }) => node.id));
+}
 
-  // References: the edges kept for the graph algorithms are the valid ones of first occurrences.
+/** Every reference exists and avoids the start node. Returns the valid edges of each id's first node. */
+function checkReferences(
+  graph: WorkflowGraph,
+  indexById: Map<string, number>,
+  startIds: Set<string>,
+  out: IssueCollector,
+): Map<string, NodeReference[]> {
   const edges = new Map<string, NodeReference[]>();
   graph.nodes.forEach((node, index) => {
     const valid: NodeReference[] = [];
     for (const reference of nodeReferences(node)) {
       if (!indexById.has(reference.to)) {
-        report(
+        out.node(
           index,
           node.id,
           reference.field,
-          `Node "${node.id}": ${reference.describe} points to unknown node "${reference.to}"`,
+          `${reference.describe} points to unknown node "${reference.to}"`,
         );
       } else if (startIds.has(reference.to)) {
-        report(
+        out.node(
           index,
           node.id,
           reference.field,
-          `Node "${node.id}": ${reference.describe} points to the start node "${reference.to}"`,
+          `${reference.describe} points to the start node "${reference.to}"`,
         );
       } else {
         valid.push(reference);
@@ -250,80 +283,81 @@ function semanticIssues(graph: WorkflowGraph): GraphIssue[] {
     }
     if (indexById.get(node.id) === index) edges.set(node.id, valid);
   });
-  const successors = (id: string): NodeReference[] => edges.get(id) ?? [];
+  return edges;
+}
 
-  // Node-specific rules.
+/** Policy names are in the catalog. */
+function checkPolicies({ graph }: GraphFacts, out: IssueCollector): void {
   graph.nodes.forEach((node, index) => {
     if (node.type === "policy" && findPolicy(node.policy) === undefined) {
-      report(
+      const known = listSome(policyNames);
+      out.node(
         index,
         node.id,
         ["policy"],
-        `Node "${node.id}": unknown policy "${node.policy}" (known policies include ${listSome(policyNames)})`,
+        `unknown policy "${node.policy}" (known policies include ${known})`,
       );
     }
-    if (node.type === "conditional") {
-      node.conditions.forEach((condition, conditionIndex) => {
-        for (const { field, message } of conditionProblems(condition, node.id, nodeAt, (from) =>
-          reaches(from, node.id, successors),
-        )) {
-          report(
-            index,
-            node.id,
-            ["conditions", conditionIndex, field],
-            `Node "${node.id}": condition ${conditionIndex} ${message}`,
-          );
-        }
-      });
-    }
   });
+}
 
-  // Reachability from the entry.
-  if (entryNode !== undefined) {
-    const reachable = reachableFrom(graph.entry, successors);
-    for (const [id, index] of indexById) {
-      if (!reachable.has(id))
-        report(index, id, [], `Node "${id}": not reachable from the entry "${graph.entry}"`);
-    }
+/** Condition values fit their operators; fields read something that can exist. */
+function checkConditions(facts: GraphFacts, out: IssueCollector): void {
+  facts.graph.nodes.forEach((node, index) => {
+    if (node.type !== "conditional") return;
+    node.conditions.forEach((condition, position) => {
+      for (const { field, message } of conditionProblems(condition, node.id, facts)) {
+        out.node(index, node.id, ["conditions", position, field], `condition ${position} ${message}`);
+      }
+    });
+  });
+}
+
+/** Every node is reachable from the entry (skipped when the entry is unknown: already reported). */
+function checkReachable({ graph, indexById, successors }: GraphFacts, out: IssueCollector): void {
+  if (!indexById.has(graph.entry)) return;
+  const reachable = reachableFrom(graph.entry, successors);
+  for (const [id, index] of indexById) {
+    if (!reachable.has(id)) out.node(index, id, [], `not reachable from the entry "${graph.entry}"`);
   }
+}
 
-  // Cycles (every node is a DFS root in turn, so unreachable cycles are found too).
-  const reportedCycles = new Set<string>();
-  for (const cycle of findCycles(
-    [graph.entry, ...indexById.keys()].filter((id) => indexById.has(id)),
-    successors,
-  )) {
-    // Report at a jump when the cycle has one, else at the edge that closed it; list the nodes from there.
+/**
+ * No cycles, jump edges included. Each cycle is reported at a jump when it has one, else at the edge that
+ * closed it, and lists its nodes from there. Every node is a search root in turn, so unreachable cycles are
+ * found too.
+ */
+function checkCycles({ graph, indexById, successors }: GraphFacts, out: IssueCollector): void {
+  const roots = [graph.entry, ...indexById.keys()].filter((id) => indexById.has(id));
+  const reported = new Set<string>();
+  for (const cycle of findCycles(roots, successors)) {
     const jumpIndex = cycle.findIndex((edge) => edge.jump);
     const closingIndex = jumpIndex >= 0 ? jumpIndex : cycle.length - 1;
     const closing = cycle[closingIndex]!;
     const key = `${closing.from}\u0000${closing.field.join(".")}`;
-    if (reportedCycles.has(key)) continue;
-    reportedCycles.add(key);
+    if (reported.has(key)) continue;
+    reported.add(key);
     const ordered = [...cycle.slice(closingIndex + 1), ...cycle.slice(0, closingIndex + 1)];
     const names = [ordered[0]!.from, ...ordered.map((edge) => edge.to)].join(" -> ");
     const what = closing.jump ? `jump ${closing.describe}` : closing.describe;
-    report(
-      indexById.get(closing.from)!,
-      closing.from,
-      closing.field,
-      `Node "${closing.from}": ${what} closes a cycle: ${names}`,
-    );
+    out.node(indexById.get(closing.from)!, closing.from, closing.field, `${what} closes a cycle: ${names}`);
   }
+}
 
-  // A terminal reachable from every node. A reference already reported as broken counts as an exit, so one
-  // mistake is reported once.
+/**
+ * A terminal is reachable from every node. A reference already reported as broken counts as an exit, so
+ * one mistake is reported once.
+ */
+function checkTerminalReachable(
+  { graph, indexById, startIds, successors }: GraphFacts,
+  out: IssueCollector,
+): void {
   const exits = new Set<string>();
-  graph.nodes.forEach((node) => {
-    if (node.type === "terminal") exits.add(node.id);
-    else if (
-      nodeReferences(node).some((reference) => !indexById.has(reference.to) || startIds.has(reference.to))
-    ) {
-      exits.add(node.id);
-    }
-  });
-  let grew = true;
-  while (grew) {
+  for (const node of graph.nodes) {
+    const broken = nodeReferences(node).some((ref) => !indexById.has(ref.to) || startIds.has(ref.to));
+    if (node.type === "terminal" || broken) exits.add(node.id);
+  }
+  for (let grew = true; grew; ) {
     grew = false;
     for (const id of indexById.keys()) {
       if (!exits.has(id) && successors(id).some((edge) => exits.has(edge.to))) {
@@ -333,28 +367,26 @@ function semanticIssues(graph: WorkflowGraph): GraphIssue[] {
     }
   }
   for (const [id, index] of indexById) {
-    if (!exits.has(id)) report(index, id, [], `Node "${id}": no path from this node reaches a terminal node`);
+    if (!exits.has(id)) out.node(index, id, [], "no path from this node reaches a terminal node");
   }
-
-  return sortIssues(issues);
 }
 
 /** Problems of one condition, with the condition field they belong to. */
 function conditionProblems(
   condition: Condition,
   nodeId: string,
-  nodeAt: (id: string) => GraphNode | undefined,
-  runsBefore: (id: string) => boolean,
-): { field: string; message: string }[] {
-  const problems: { field: string; message: string }[] = [];
+  { indexById, successors }: GraphFacts,
+): { field: "value" | "field"; message: string }[] {
+  const problems: { field: "value" | "field"; message: string }[] = [];
   const { operator, value } = condition;
   if (comparisonOperators.includes(operator)) {
     if (typeof value !== "number" || !Number.isFinite(value)) {
       problems.push({ field: "value", message: `operator "${operator}" needs a number value` });
     }
   } else if (operator === "in" || operator === "not_in") {
-    if (!Array.isArray(value))
+    if (!Array.isArray(value)) {
       problems.push({ field: "value", message: `operator "${operator}" needs an array value` });
+    }
   } else if (operator === "exists") {
     if (value !== undefined && typeof value !== "boolean") {
       problems.push({ field: "value", message: 'operator "exists" takes no value or a boolean' });
@@ -363,23 +395,24 @@ function conditionProblems(
     problems.push({ field: "value", message: `operator "${operator}" needs a value` });
   }
 
-  const root = condition.field.split(".");
-  const [head, second, third] = root;
+  const field = condition.field;
+  const [head = "", second, third] = field.split(".");
+  const hasEmptyPart = field.split(".").some((part) => part === "");
   if (head === "session" || head === "payload") {
-    if (second === undefined || root.slice(1).some((part) => part === "")) {
-      problems.push({ field: "field", message: `field "${condition.field}" needs a key after "${head}."` });
+    if (second === undefined || hasEmptyPart) {
+      problems.push({ field: "field", message: `field "${field}" needs a key after "${head}."` });
     }
-  } else if (second !== "output" || third === undefined || root.some((part) => part === "")) {
+  } else if (second !== "output" || third === undefined || hasEmptyPart) {
     problems.push({
       field: "field",
-      message: `field "${condition.field}" must be "<nodeId>.output.<key>", "session.<key>" or "payload.<key>"`,
+      message: `field "${field}" must be "<nodeId>.output.<key>", "session.<key>" or "payload.<key>"`,
     });
-  } else if (head !== undefined && nodeAt(head) === undefined) {
-    problems.push({ field: "field", message: `field "${condition.field}" refers to unknown node "${head}"` });
-  } else if (head !== undefined && !runsBefore(head)) {
+  } else if (!indexById.has(head)) {
+    problems.push({ field: "field", message: `field "${field}" refers to unknown node "${head}"` });
+  } else if (!reaches(head, nodeId, successors)) {
     problems.push({
       field: "field",
-      message: `field "${condition.field}" refers to node "${head}", which never runs before "${nodeId}"`,
+      message: `field "${field}" refers to node "${head}", which never runs before "${nodeId}"`,
     });
   }
   return problems;
@@ -447,18 +480,6 @@ function listSome(names: readonly string[], count = 6): string {
   return names.length <= count ? names.join(", ") : `${names.slice(0, count).join(", ")}, …`;
 }
 
-/** Graph-level issues first, then by node index; the order within a node is kept. */
-function sortIssues(issues: GraphIssue[]): GraphIssue[] {
-  const rank = (issue: GraphIssue) =>
-    issue.path[0] === "nodes" && typeof issue.path[1] === "number" ? issue.path[1] : -1;
-  return issues
-    .map((issue, order) => ({ issue, order }))
-    .sort((a, b) => rank(a.issue) - rank(b.issue) || a.order - b.order)
-    .map(({ issue }) => issue);
-}
-
-// ---- zod issues ----
-
 const typeNames: Record<string, string> = {
   string: "a string",
   number: "a number",
@@ -477,8 +498,9 @@ function describeZodIssue(issue: $ZodRawIssue): string | undefined {
       return `must be ${typeNames[issue.expected] ?? issue.expected}`;
     case "too_small": {
       const minimum = Number(issue.minimum);
-      if (issue.origin === "string")
+      if (issue.origin === "string") {
         return minimum <= 1 ? "must not be empty" : `must have at least ${minimum} characters`;
+      }
       if (issue.origin === "array") return `must have at least ${minimum} item${minimum === 1 ? "" : "s"}`;
       return `must be ${issue.inclusive ? "at least" : "greater than"} ${minimum}`;
     }
@@ -488,8 +510,10 @@ function describeZodIssue(issue: $ZodRawIssue): string | undefined {
       if (issue.origin === "array") return `must have at most ${maximum} items`;
       return `must be ${issue.inclusive ? "at most" : "less than"} ${maximum}`;
     }
-    case "invalid_value":
-      return `must be one of ${issue.values.map((value) => (typeof value === "string" ? value : JSON.stringify(value))).join(", ")}${gotSuffix(issue.input)}`;
+    case "invalid_value": {
+      const values = issue.values.map((value) => (typeof value === "string" ? value : JSON.stringify(value)));
+      return `must be one of ${values.join(", ")}${gotSuffix(issue.input)}`;
+    }
     case "invalid_format":
       return "has an invalid format";
     default:

@@ -13,12 +13,12 @@ import {
 } from "@flowgate/db";
 import {
   assertSessionTransition,
-  type ExternalDecision,
+  ConflictError,
   canAcceptExternalDecision,
   canTriggerWorkflow,
-  ConflictError,
-  newId,
+  type ExternalDecision,
   NotFoundError,
+  newId,
   type Run,
   type Session,
   type Tenant,
@@ -40,7 +40,10 @@ async function resolveWorkflow(
     const workflow = await findWorkflow(trx, tenant, workflowId);
     if (!workflow) throw new NotFoundError("Workflow", workflowId);
     if (workflow.status !== "active") {
-      throw new ConflictError(`Workflow ${workflow.id} is inactive; activate it or choose another workflow`, "inactive");
+      throw new ConflictError(
+        `Workflow ${workflow.id} is inactive; activate it or choose another workflow`,
+        "inactive",
+      );
     }
     return workflow;
   }
@@ -51,7 +54,10 @@ async function resolveWorkflow(
     ]);
   }
   if (fallback.status !== "active") {
-    throw new ConflictError(`The default workflow ${fallback.id} is inactive; it cannot start new runs`, "inactive");
+    throw new ConflictError(
+      `The default workflow ${fallback.id} is inactive; it cannot start new runs`,
+      "inactive",
+    );
   }
   return fallback;
 }
@@ -120,10 +126,20 @@ export async function submitSession(
     const workflow = await resolveWorkflow(trx, actor, session.workflowId, "sessionId");
     const run = await startRun(trx, after, actor, workflow, session, input.version);
     const now = new Date();
-    await updateSessionStatus(trx, session.id, { status: "processing", workflowId: workflow.id, submittedAt: now });
+    await updateSessionStatus(trx, session.id, {
+      status: "processing",
+      workflowId: workflow.id,
+      submittedAt: now,
+    });
     publishSession(after, session, "processing");
     return {
-      session: { ...session, status: "processing", workflowId: workflow.id, submittedAt: now, updatedAt: now },
+      session: {
+        ...session,
+        status: "processing",
+        workflowId: workflow.id,
+        submittedAt: now,
+        updatedAt: now,
+      },
       run,
     };
   });
@@ -176,7 +192,11 @@ export interface ExternalDecisionAccepted {
 export async function submitExternalDecision(
   deps: UnitOfWorkDeps,
   actor: Actor,
-  input: { sessionId: string; decision: ExternalDecision; metadata?: Record<string, unknown> | null | undefined },
+  input: {
+    sessionId: string;
+    decision: ExternalDecision;
+    metadata?: Record<string, unknown> | null | undefined;
+  },
 ): Promise<ExternalDecisionAccepted> {
   return inTransaction(deps, async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
@@ -187,11 +207,15 @@ export async function submitExternalDecision(
       );
     }
     const [run] = await findRunsBySessionIds(trx, [session.id]);
-    if (!run || run.status !== "paused") {
+    if (run?.status !== "paused") {
       throw new ConflictError(`Session ${session.id} has no run paused at an external gate`, session.status);
     }
     await updateRun(trx, run.id, {
-      pendingDecision: { decision: input.decision, metadata: input.metadata ?? null, decidedBy: actor.actorId },
+      pendingDecision: {
+        decision: input.decision,
+        metadata: input.metadata ?? null,
+        decidedBy: actor.actorId,
+      },
       decisionMetadata: input.metadata ?? null,
     });
     await updateSessionStatus(trx, session.id, { status: "processing" });

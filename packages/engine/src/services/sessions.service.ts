@@ -1,5 +1,5 @@
 import { findWorkflow, insertSession } from "@flowgate/db";
-import { newId, NotFoundError, type Session, ValidationError } from "@flowgate/domain";
+import { NotFoundError, newId, type Session, ValidationError } from "@flowgate/domain";
 import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
 import type { Actor } from "./actor.ts";
 
@@ -15,14 +15,20 @@ export interface CreateSessionInput {
 }
 
 /** Creates a session in status `created`. */
-export async function createSession(deps: UnitOfWorkDeps, actor: Actor, input: CreateSessionInput): Promise<Session> {
+export async function createSession(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: CreateSessionInput,
+): Promise<Session> {
   if (input.sandbox && actor.environment !== "sandbox") {
     throw new ValidationError("Invalid session", [
       { path: ["sandbox"], message: "simulated outcomes are accepted only with a sandbox key" },
     ]);
   }
   if (input.referenceId !== undefined && input.referenceId !== null && input.referenceId.length > 200) {
-    throw new ValidationError("Invalid session", [{ path: ["referenceId"], message: "at most 200 characters" }]);
+    throw new ValidationError("Invalid session", [
+      { path: ["referenceId"], message: "at most 200 characters" },
+    ]);
   }
   return inTransaction(deps, async (trx) => {
     if (input.workflowId && !(await findWorkflow(trx, actor, input.workflowId))) {

@@ -17,10 +17,16 @@ export interface CreateWorkflowInput {
  * Creates a workflow and publishes its graph as version 1. The graph is validated first; an invalid
  * graph throws a {@link ValidationError} whose issues name the node and field, and nothing is written.
  */
-export async function createWorkflow(deps: UnitOfWorkDeps, actor: Actor, input: CreateWorkflowInput): Promise<Workflow> {
+export async function createWorkflow(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: CreateWorkflowInput,
+): Promise<Workflow> {
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) {
-    throw new ValidationError("Invalid workflow", [{ path: ["name"], message: "name must be 1 to 200 characters" }]);
+    throw new ValidationError("Invalid workflow", [
+      { path: ["name"], message: "name must be 1 to 200 characters" },
+    ]);
   }
   const graph = parseWorkflowGraph(input.graph);
   return inTransaction(deps, async (trx) => {
@@ -31,7 +37,12 @@ export async function createWorkflow(deps: UnitOfWorkDeps, actor: Actor, input: 
       metadata: input.metadata ?? {},
       currentVersion: 1,
     });
-    await insertWorkflowVersion(trx, { workflowId: workflow.id, version: 1, graph, publishedBy: actor.actorId });
+    await insertWorkflowVersion(trx, {
+      workflowId: workflow.id,
+      version: 1,
+      graph,
+      publishedBy: actor.actorId,
+    });
     if (input.isDefault) {
       await setDefaultWorkflow(trx, actor, workflow.id);
       return { ...workflow, isDefault: true };

@@ -1,0 +1,155 @@
+import { revokeApiKey } from "@flowgate/db";
+import { testBackends } from "@flowgate/db/testing";
+import { hashApiKey } from "@flowgate/domain";
+import { createClient } from "graphql-ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import {
+  CREATE_SESSION,
+  CREATE_WORKFLOW,
+  DECIDE,
+  designExampleGraph,
+  RUN,
+  SESSION,
+  SUBMIT_SESSION,
+  TRIGGER,
+} from "./fixtures.ts";
+import { eventually, type Harness, startHarness } from "./harness.ts";
+
+describe.each(testBackends())("tenancy and API keys (%s)", (backend) => {
+  let h: Harness;
+  let workflowId: string;
+  let sessionId: string;
+  let runId: string;
+
+  beforeAll(async () => {
+    h = await startHarness(backend);
+    const key = h.acme.keys.sandbox;
+    workflowId = (await h.gql(key, CREATE_WORKFLOW, { name: "KYC", graph: designExampleGraph })).data
+      .createWorkflow.id;
+    sessionId = (await h.gql(key, CREATE_SESSION, { workflowId })).data.createSession.id;
+    runId = (await h.gql(key, SUBMIT_SESSION, { sessionId })).data.submitSession.run.id;
+    await eventually(
+      async () => (await h.gql(key, SESSION, { id: sessionId })).data.session.status === "completed",
+    );
+  });
+  afterAll(() => h.close());
+
+  it("accepts the key as X-API-Key and as Authorization: Bearer", async () => {
+    const viaHeader = await h.gql(h.acme.keys.sandbox, RUN, { id: runId });
+    expect(viaHeader.data.run.id).toBe(runId);
+    const response = await fetch(h.server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", authorization: `Bearer ${h.acme.keys.sandbox}` },
+      body: JSON.stringify({ query: RUN, variables: { id: runId } }),
+    });
+    expect(((await response.json()) as any).data.run.id).toBe(runId);
+  });
+
+  for (const [label, pick] of [
+    ["another workspace", (h: Harness) => h.other.keys.sandbox],
+    ["the other environment of the same workspace", (h: Harness) => h.acme.keys.live],
+  ] as const) {
+    it(`a key of ${label} sees "not found"`, async () => {
+      const key = pick(h);
+      expect((await h.gql(key, SESSION, { id: sessionId })).data.session).toBeNull();
+      expect((await h.gql(key, RUN, { id: runId })).data.run).toBeNull();
+      expect(
+        (await h.gql(key, "query ($id: ID!) { workflow(id: $id) { id } }", { id: workflowId })).data.workflow,
+      ).toBeNull();
+      expect(
+        (await h.gql(key, "query ($id: ID!) { node(id: $id) { id } }", { id: runId })).data.node,
+      ).toBeNull();
+      const decision = await h.gql(key, DECIDE, { sessionId, decision: "continue" });
+      expect(decision.data.submitExternalDecision).toMatchObject({
+        __typename: "NotFoundError",
+        resource: "Session",
+        id: sessionId,
+      });
+      const trigger = await h.gql(key, TRIGGER, { workflowId, sessionId });
+      expect(trigger.data.triggerWorkflow.__typename).toBe("NotFoundError");
+      const listed = await h.gql(
+        key,
+        "{ sessions { edges { node { id } } } workflows { edges { node { id } } } }",
+      );
+      expect(listed.data.sessions.edges).toEqual([]);
+      expect(listed.data.workflows.edges).toEqual([]);
+    });
+  }
+
+  it("refuses a missing, unknown, revoked or expired key with 401", async () => {
+    const missing = await h.gql(null, RUN, { id: runId });
+    expect(missing.status).toBe(401);
+    expect(missing.errors?.[0]?.extensions).toMatchObject({ code: "UNAUTHENTICATED", reason: "missing" });
+    const unknown = await h.gql("fg_sandbox_not-a-real-key", RUN, { id: runId });
+    expect(unknown.status).toBe(401);
+
+    const { keys } = await (await import("@flowgate/engine")).provisionWorkspace(h.database.db, {
+      organizationName: "Temp",
+      workspaceName: "Temp",
+    });
+    expect((await h.gql(keys.sandbox, "{ sessions { edges { node { id } } } }")).status).toBe(200);
+    const row = await h.database.db
+      .selectFrom("api_keys")
+      .select("id")
+      .where("key_hash", "=", hashApiKey(keys.sandbox))
+      .executeTakeFirstOrThrow();
+    await revokeApiKey(h.database.db, row.id);
+    const revoked = await h.gql(keys.sandbox, "{ sessions { edges { node { id } } } }");
+    expect(revoked.status).toBe(401);
+    expect(revoked.errors?.[0]?.extensions).toMatchObject({ reason: "revoked" });
+
+    await h.database.db
+      .updateTable("api_keys")
+      .set({ revoked_at: null, expires_at: new Date(Date.now() - 1000) })
+      .where("id", "=", row.id)
+      .execute();
+    const expired = await h.gql(keys.sandbox, "{ sessions { edges { node { id } } } }");
+    expect(expired.errors?.[0]?.extensions).toMatchObject({ reason: "expired" });
+  });
+
+  it("refuses a WebSocket connection without a valid key", async () => {
+    const client = createClient({
+      url: h.server.url.replace("http", "ws"),
+      webSocketImpl: WebSocket,
+      connectionParams: { "X-API-Key": "fg_sandbox_wrong" },
+      retryAttempts: 0,
+    });
+    const outcome = await new Promise<unknown>((resolve) => {
+      client.subscribe(
+        { query: `subscription { runProgress(runId: "${runId}") { seq } }` },
+        { next: () => {}, error: resolve, complete: () => resolve("completed") },
+      );
+    });
+    expect((outcome as { code?: number }).code).toBe(4403);
+    await client.dispose();
+  });
+
+  it("checks scopes per field: a key without sessions:write cannot create sessions", async () => {
+    const { provisionWorkspace } = await import("@flowgate/engine");
+    const readOnly = await provisionWorkspace(h.database.db, {
+      organizationName: "RO",
+      workspaceName: "RO",
+      scopes: ["sessions:read", "workflows:read"],
+    });
+    const created = await h.gql(readOnly.keys.sandbox, CREATE_SESSION, {});
+    expect(created.data?.createSession ?? null).toBeNull();
+    expect(created.errors?.[0]?.message).toMatch(/not authorized/i);
+    const listed = await h.gql(readOnly.keys.sandbox, "{ sessions { edges { node { id } } } }");
+    expect(listed.data.sessions.edges).toEqual([]);
+  });
+
+  it("a workflow that fails a policy in the live environment without a provider follows its error route", async () => {
+    const live = h.acme.keys.live;
+    const wf = await h.gql(live, CREATE_WORKFLOW, { name: "Live KYC", graph: designExampleGraph });
+    const session = await h.gql(live, CREATE_SESSION, { workflowId: wf.data.createWorkflow.id });
+    const id = session.data.createSession.id;
+    await h.gql(live, SUBMIT_SESSION, { sessionId: id });
+    const done = await eventually(async () => {
+      const { data } = await h.gql(live, SESSION, { id });
+      return data.session.status === "completed" ? data.session : null;
+    });
+    expect(done.result).toBe("needs_review");
+    expect(done.workflowRun.nodeResults.document).toMatchObject({ result: "error", routedTo: "review" });
+  });
+});

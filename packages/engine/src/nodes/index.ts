@@ -1,0 +1,38 @@
+import type { GraphNode } from "@flowgate/domain";
+import { conditionalNode } from "./conditional.node.ts";
+import type { NodeContext, NodeExecution, NodeHandler, NodeHandlers } from "./node-handler.ts";
+import { policyNode } from "./policy.node.ts";
+import { startNode } from "./start.node.ts";
+import { terminalNode } from "./terminal.node.ts";
+import { waitNode } from "./wait.node.ts";
+
+/** The handler of every node type. Real runs and dry runs both execute nodes through these. */
+export const nodeHandlers: NodeHandlers = {
+  start: startNode,
+  policy: policyNode,
+  conditional: conditionalNode,
+  wait: waitNode,
+  terminal: terminalNode,
+};
+
+function handlerFor(node: GraphNode): NodeHandler<GraphNode> {
+  return nodeHandlers[node.type] as NodeHandler<GraphNode>;
+}
+
+/** Executes `node` with its type's handler. */
+export function executeNode(node: GraphNode, context: NodeContext): Promise<NodeExecution> {
+  return handlerFor(node).execute(node, context);
+}
+
+/** Resumes a paused `node` with the signal that arrived; throws for node types that never pause. */
+export function resumeNode(
+  node: GraphNode,
+  signal: Parameters<NonNullable<NodeHandler<GraphNode>["resume"]>>[1],
+  context: NodeContext,
+) {
+  const handler = handlerFor(node);
+  if (!handler.resume) throw new Error(`node "${node.id}" (${node.type}) cannot be resumed`);
+  return handler.resume(node, signal, context);
+}
+
+export type { NodeContext, NodeExecution, NodeHandler, NodeHandlers, NodeNext } from "./node-handler.ts";

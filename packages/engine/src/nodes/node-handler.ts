@@ -1,0 +1,47 @@
+import type {
+  GraphNode,
+  NodeType,
+  PendingDecision,
+  RoutingContext,
+  Run,
+  Session,
+  Transition,
+} from "@flowgate/domain";
+import type { PolicyProviders } from "../policy-provider.ts";
+
+/** What a node handler may read while it executes. */
+export interface NodeContext {
+  run: Run;
+  session: Session | null;
+  /** 1 for the first attempt at this node, 2 for the first retry, … */
+  attempt: number;
+  providers: PolicyProviders;
+  /** Outputs of earlier nodes, the session's data and the trigger payload (loaded on demand). */
+  routingContext(): Promise<RoutingContext>;
+}
+
+/** Where the run goes after a node: on to a transition, or parked at this node until a signal resumes it. */
+export type NodeNext = Transition | { kind: "pause"; reason: "external_gate" };
+
+/** What executing a node decided; nothing is written by a handler, the step commits it. */
+export interface NodeExecution {
+  /** pass/fail/error, a matched condition, a decision, an outcome; null while paused. */
+  result: string | null;
+  input?: Record<string, unknown> | null;
+  output: Record<string, unknown> | null;
+  error: string | null;
+  costCents?: number;
+  taskId?: string | null;
+  next: NodeNext;
+}
+
+/** Executes (and, for nodes that pause, resumes) one node type. */
+export interface NodeHandler<N extends GraphNode> {
+  /** Runs the node. Handlers may do I/O; they run outside the step's transaction. */
+  execute(node: N, context: NodeContext): Promise<NodeExecution>;
+  /** Resumes a node the run is paused at, with the signal that arrived (an external decision). */
+  resume?(node: N, signal: PendingDecision, context: NodeContext): Promise<NodeExecution>;
+}
+
+/** One handler per node type: adding a node type means adding its handler to this map. */
+export type NodeHandlers = { [K in NodeType]: NodeHandler<Extract<GraphNode, { type: K }>> };
