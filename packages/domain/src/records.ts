@@ -60,12 +60,16 @@ export interface Session extends Tenant {
   completedAt: Date | null;
 }
 
-/** A decision waiting to be applied by the engine to a paused run. */
-export interface PendingDecision {
+/**
+ * Something that arrived for a paused run and that the engine applies on its next step: an external
+ * gate decision. Node types that pause for other reasons add their own kinds.
+ */
+export type RunSignal = {
+  kind: "decision";
   decision: "continue" | "fail" | "reject";
   metadata: Record<string, unknown> | null;
   decidedBy: string | null;
-}
+};
 
 /** One execution of a workflow version. */
 export interface Run extends Tenant {
@@ -78,7 +82,8 @@ export interface Run extends Tenant {
   graphSnapshot: WorkflowGraph;
   currentNode: string | null;
   pausedAtNode: string | null;
-  pendingDecision: PendingDecision | null;
+  /** A signal waiting to resume the paused run. */
+  pendingSignal: RunSignal | null;
   decisionMetadata: Record<string, unknown> | null;
   triggerPayload: Record<string, unknown>;
   triggeredBy: string | null;

@@ -64,12 +64,12 @@ export async function advanceRun(deps: StepDeps, runId: string): Promise<StepOut
   const session = run.sessionId ? await findSession(deps.db, run, run.sessionId) : undefined;
 
   if (run.status === "paused") {
-    if (!run.pendingDecision) {
+    if (!run.pendingSignal) {
       await deleteRunJob(deps.db, runId);
       return "parked";
     }
     const node = getNode(run.graphSnapshot, run.pausedAtNode ?? "");
-    const resumed = await resumeNode(node, run.pendingDecision, nodeContext(deps, run, session ?? null));
+    const resumed = await resumeNode(node, run.pendingSignal, nodeContext(deps, run, session ?? null));
     return commitStep(deps, run, (trx, after, events) =>
       recordResume(trx, after, run, node, resumed, events),
     );
@@ -178,7 +178,10 @@ async function recordExecution(
   events.push({ type: "node.started", data: { nodeId: node.id, nodeType: node.type, attempt: 1 } });
   if (paused) {
     events.push({ type: "run.paused", data: { nodeId: node.id, reason: next.reason } });
-    if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "awaiting_external", null);
+    // A session waits "externally" only at an external gate; other pauses keep it processing.
+    if (run.sessionId && next.reason === "external_gate") {
+      await setSessionStatus(trx, after, run.sessionId, "awaiting_external", null);
+    }
     return { status: "paused", currentNode: node.id, pausedAtNode: node.id, stepCount: step, parked: true };
   }
   events.push({
@@ -218,7 +221,7 @@ async function recordResume(
     data: { nodeId: node.id, nodeType: node.type, result: resumed.result ?? "", routedTo, durationMs: 0 },
   });
   const change = await applyTransition(trx, after, run, next, events);
-  return { ...change, pausedAtNode: null, pendingDecision: null, status: change.status ?? "running" };
+  return { ...change, pausedAtNode: null, pendingSignal: null, status: change.status ?? "running" };
 }
 
 async function applyTransition(
@@ -278,7 +281,7 @@ export async function failRun(deps: UnitOfWorkDeps, runId: string, errorMessage:
       errorMessage,
       completedAt: new Date(),
       lastSeq: appended.lastSeq,
-      pendingDecision: null,
+      pendingSignal: null,
     });
     if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, new Date());
     await deleteRunJob(trx, run.id);

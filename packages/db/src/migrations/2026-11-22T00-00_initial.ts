@@ -108,7 +108,7 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("graph_snapshot", "jsonb", (c) => c.notNull())
     .addColumn("current_node", "text")
     .addColumn("paused_at_node", "text")
-    .addColumn("pending_decision", "jsonb")
+    .addColumn("pending_signal", "jsonb")
     .addColumn("decision_metadata", "jsonb")
     .addColumn("trigger_payload", "jsonb", (c) => c.notNull().defaultTo(sql`'{}'::jsonb`))
     .addColumn("triggered_by", "text")

@@ -1,9 +1,9 @@
 import type {
   NodeRun,
-  PendingDecision,
   Run,
   RunEvent,
   RunEventType,
+  RunSignal,
   RunStatus,
   Tenant,
   WorkflowGraph,
@@ -100,7 +100,7 @@ export interface RunChange {
   finalStatus?: string | null;
   currentNode?: string | null;
   pausedAtNode?: string | null;
-  pendingDecision?: PendingDecision | null;
+  pendingSignal?: RunSignal | null;
   decisionMetadata?: Record<string, unknown> | null;
   errorMessage?: string | null;
   addCostCents?: number;
@@ -117,8 +117,8 @@ export async function updateRun(db: Executor, id: string, change: RunChange): Pr
   if (change.finalStatus !== undefined) set.final_status = change.finalStatus;
   if (change.currentNode !== undefined) set.current_node = change.currentNode;
   if (change.pausedAtNode !== undefined) set.paused_at_node = change.pausedAtNode;
-  if (change.pendingDecision !== undefined)
-    set.pending_decision = change.pendingDecision ? JSON.stringify(change.pendingDecision) : null;
+  if (change.pendingSignal !== undefined)
+    set.pending_signal = change.pendingSignal ? JSON.stringify(change.pendingSignal) : null;
   if (change.decisionMetadata !== undefined)
     set.decision_metadata = change.decisionMetadata ? JSON.stringify(change.decisionMetadata) : null;
   if (change.errorMessage !== undefined) set.error_message = change.errorMessage;
@@ -265,7 +265,7 @@ function toRun(row: Selectable<RunsTable>): Run {
     graphSnapshot: row.graph_snapshot as unknown as WorkflowGraph,
     currentNode: row.current_node,
     pausedAtNode: row.paused_at_node,
-    pendingDecision: row.pending_decision as PendingDecision | null,
+    pendingSignal: row.pending_signal as RunSignal | null,
     decisionMetadata: row.decision_metadata,
     triggerPayload: row.trigger_payload,
     triggeredBy: row.triggered_by,

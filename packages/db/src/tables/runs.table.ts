@@ -14,7 +14,7 @@ export interface RunsTable {
   graph_snapshot: JsonObject;
   current_node: string | null;
   paused_at_node: string | null;
-  pending_decision: JsonObject | null;
+  pending_signal: JsonObject | null;
   decision_metadata: JsonObject | null;
   trigger_payload: JsonObjectDefault;
   triggered_by: string | null;

@@ -1,9 +1,9 @@
 import type {
   GraphNode,
   NodeType,
-  PendingDecision,
   RoutingContext,
   Run,
+  RunSignal,
   Session,
   Transition,
 } from "@flowgate/domain";
@@ -21,7 +21,7 @@ export interface NodeContext {
 }
 
 /** Where the run goes after a node: on to a transition, or parked at this node until a signal resumes it. */
-export type NodeNext = Transition | { kind: "pause"; reason: "external_gate" };
+export type NodeNext = Transition | { kind: "pause"; reason: "external_gate" | "questionnaire" };
 
 /** What executing a node decided; nothing is written by a handler, the step commits it. */
 export interface NodeExecution {
@@ -40,7 +40,7 @@ export interface NodeHandler<N extends GraphNode> {
   /** Runs the node. Handlers may do I/O; they run outside the step's transaction. */
   execute(node: N, context: NodeContext): Promise<NodeExecution>;
   /** Resumes a node the run is paused at, with the signal that arrived (an external decision). */
-  resume?(node: N, signal: PendingDecision, context: NodeContext): Promise<NodeExecution>;
+  resume?(node: N, signal: RunSignal, context: NodeContext): Promise<NodeExecution>;
 }
 
 /** One handler per node type: adding a node type means adding its handler to this map. */

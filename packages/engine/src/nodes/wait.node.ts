@@ -9,10 +9,14 @@ export const waitNode: NodeHandler<WaitNode> = {
     error: null,
     next: { kind: "pause", reason: "external_gate" },
   }),
-  resume: async (node, signal) => ({
-    result: signal.decision,
-    output: { decision: signal.decision, metadata: signal.metadata },
-    error: null,
-    next: routeWaitDecision(node, signal.decision),
-  }),
+  resume: async (node, signal) => {
+    if (signal.kind !== "decision")
+      throw new Error(`gate "${node.id}" cannot resume on a ${signal.kind} signal`);
+    return {
+      result: signal.decision,
+      output: { decision: signal.decision, metadata: signal.metadata },
+      error: null,
+      next: routeWaitDecision(node, signal.decision),
+    };
+  },
 };

@@ -28,6 +28,7 @@ import {
 import type { AfterCommit } from "../unit-of-work.ts";
 import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
 import type { Actor } from "./actor.ts";
+import { startRun } from "./start-run.ts";
 
 /** Picks the workflow a session runs: the given one, the session's own, or the tenant's default. */
 async function resolveWorkflow(
@@ -62,36 +63,6 @@ async function resolveWorkflow(
   return fallback;
 }
 
-/** Creates a pending run of `workflow` for `session` and queues its first step. */
-async function startRun(
-  trx: Executor,
-  after: AfterCommit,
-  actor: Actor,
-  workflow: Workflow,
-  session: Session,
-  version: number | null | undefined,
-): Promise<Run> {
-  const chosen = version ?? workflow.currentVersion;
-  const workflowVersion = await findWorkflowVersion(trx, workflow.id, chosen);
-  if (!workflowVersion) {
-    throw new ValidationError("Unknown workflow version", [
-      { path: ["version"], message: `workflow ${workflow.id} has no version ${chosen}` },
-    ]);
-  }
-  const run = await insertRun(trx, actor, {
-    id: newId("wfr"),
-    sessionId: session.id,
-    workflowId: workflow.id,
-    workflowVersion: workflowVersion.version,
-    graphSnapshot: workflowVersion.graph,
-    triggerPayload: {},
-    triggeredBy: actor.actorId,
-  });
-  await scheduleRunJob(trx, run.id, "run.step");
-  after.wake();
-  return run;
-}
-
 async function lockSession(trx: Executor, tenant: Tenant, sessionId: string): Promise<Session> {
   const session = await findSession(trx, tenant, sessionId, { forUpdate: true });
   if (!session) throw new NotFoundError("Session", sessionId);
@@ -124,7 +95,7 @@ export async function submitSession(
     }
     assertSessionTransition(session.status, "submitted");
     const workflow = await resolveWorkflow(trx, actor, session.workflowId, "sessionId");
-    const run = await startRun(trx, after, actor, workflow, session, input.version);
+    const run = await startRun(trx, after, actor, { workflow, session, version: input.version });
     const now = new Date();
     await updateSessionStatus(trx, session.id, {
       status: "processing",
@@ -164,7 +135,7 @@ export async function triggerWorkflow(
       );
     }
     await deleteRunsOfSession(trx, session.id);
-    const run = await startRun(trx, after, actor, workflow, session, input.version);
+    const run = await startRun(trx, after, actor, { workflow, session, version: input.version });
     await updateSessionStatus(trx, session.id, {
       status: "processing",
       result: null,
@@ -211,7 +182,8 @@ export async function submitExternalDecision(
       throw new ConflictError(`Session ${session.id} has no run paused at an external gate`, session.status);
     }
     await updateRun(trx, run.id, {
-      pendingDecision: {
+      pendingSignal: {
+        kind: "decision",
         decision: input.decision,
         metadata: input.metadata ?? null,
         decidedBy: actor.actorId,
