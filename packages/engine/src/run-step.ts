@@ -164,7 +164,7 @@ async function recordExecution(
     step,
     workflowNodeId: node.id,
     nodeType: node.type,
-    status: paused ? "paused" : "completed",
+    status: paused ? "paused" : next.kind === "fail" ? "failed" : "completed",
     taskId: execution.taskId ?? null,
     inputData: execution.input ?? null,
     outputData: execution.output,
@@ -194,7 +194,8 @@ async function recordExecution(
       durationMs: completedAt.getTime() - execution.startedAt.getTime(),
     },
   });
-  return { ...(await applyTransition(trx, after, run, next, events)), stepCount: step };
+  const cost = execution.costCents ? { addCostCents: execution.costCents } : {};
+  return { ...(await applyTransition(trx, after, run, next, events)), ...cost, stepCount: step };
 }
 
 async function recordResume(
@@ -228,13 +229,18 @@ async function applyTransition(
   trx: Executor,
   after: AfterCommit,
   run: Run,
-  transition: Transition,
+  transition: Transition | { kind: "fail"; errorMessage: string },
   events: NewRunEvent[],
 ): Promise<RunChange & { parked: boolean }> {
   if (transition.kind === "goto") {
     return { status: "running", currentNode: transition.nodeId, parked: false };
   }
   const completedAt = new Date();
+  if (transition.kind === "fail") {
+    events.push({ type: "run.failed", data: { errorMessage: transition.errorMessage } });
+    if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, completedAt);
+    return { status: "failed", errorMessage: transition.errorMessage, completedAt, parked: false };
+  }
   events.push({ type: "run.completed", data: { finalStatus: transition.outcome } });
   if (run.sessionId) {
     await setSessionStatus(

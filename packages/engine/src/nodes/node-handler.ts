@@ -20,8 +20,14 @@ export interface NodeContext {
   routingContext(): Promise<RoutingContext>;
 }
 
-/** Where the run goes after a node: on to a transition, or parked at this node until a signal resumes it. */
-export type NodeNext = Transition | { kind: "pause"; reason: "external_gate" | "questionnaire" };
+/**
+ * Where the run goes after a node: on to a transition; parked at this node until a signal resumes it;
+ * or failed, when the run cannot proceed (the message becomes the run's `errorMessage`).
+ */
+export type NodeNext =
+  | Transition
+  | { kind: "pause"; reason: "external_gate" | "questionnaire" }
+  | { kind: "fail"; errorMessage: string };
 
 /** What executing a node decided; nothing is written by a handler, the step commits it. */
 export interface NodeExecution {
