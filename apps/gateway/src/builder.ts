@@ -7,7 +7,18 @@ import { GraphQLError } from "graphql";
 import type { GraphQLContext } from "./context.ts";
 
 /** Maps an id's prefix to the GraphQL type that `node(id)` resolves it to. */
-const typenameByPrefix: Record<string, string> = { wfl: "Workflow", ses: "Session", wfr: "Run" };
+const typenameByPrefix: Record<string, string> = {
+  wfl: "Workflow",
+  wfd: "WorkflowDraft",
+  ses: "Session",
+  wfr: "Run",
+  ws: "Workspace",
+  key: "ApiKey",
+  ent: "Entity",
+  qnr: "Questionnaire",
+  rsp: "Response",
+  wfs: "WorkflowSession",
+};
 
 /** The Pothos schema builder; types register themselves on it in `schema/`. */
 export const builder = new SchemaBuilder<{

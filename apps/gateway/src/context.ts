@@ -1,7 +1,18 @@
 import type { Db } from "@flowgate/db";
-import type { ApiKey, NodeRun, Run, Session, Workflow } from "@flowgate/domain";
+import type {
+  ApiKey,
+  NodeRun,
+  PayloadSchema,
+  Run,
+  Session,
+  Workflow,
+  WorkflowDraft,
+  WorkflowVersion,
+  Workspace,
+} from "@flowgate/domain";
 import type { Actor, Engine } from "@flowgate/engine";
 import type DataLoader from "dataloader";
+import type { DdqLoaders } from "./ddq-loaders.ts";
 
 /** Per-request batch loaders; each is scoped to the caller's tenant. */
 export interface Loaders {
@@ -10,6 +21,20 @@ export interface Loaders {
   run: DataLoader<string, Run | undefined>;
   runOfSession: DataLoader<string, Run | undefined>;
   nodeRuns: DataLoader<string, NodeRun[]>;
+  /** Drafts by id. */
+  workflowDraft: DataLoader<string, WorkflowDraft | undefined>;
+  /** The open draft of a workflow, by workflow id. */
+  openWorkflowDraft: DataLoader<string, WorkflowDraft | undefined>;
+  /** Every version of a workflow, newest first, by workflow id (only after the workflow was loaded for the tenant). */
+  workflowVersions: DataLoader<string, WorkflowVersion[]>;
+  /** Workspaces of the caller's organization, by id. */
+  workspace: DataLoader<string, Workspace | undefined>;
+  /** API keys of the caller's organization, by id. */
+  apiKey: DataLoader<string, ApiKey | undefined>;
+  /** The payload schema of a workflow of the tenant (null when it has none), by workflow id. */
+  workflowPayloadSchema: DataLoader<string, PayloadSchema | null>;
+  /** Entities, questionnaires, responses and workflow sessions. */
+  ddq: DdqLoaders;
 }
 
 /** The GraphQL context of an authenticated request or WebSocket connection. */

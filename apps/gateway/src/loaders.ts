@@ -1,14 +1,21 @@
 import {
   type Db,
+  findApiKeysInOrganizationOf,
+  findOpenWorkflowDrafts,
   findRunsByIds,
   findRunsBySessionIds,
   findSessionsByIds,
+  findWorkflowDraftsByIds,
+  findWorkflowPayloadSchemas,
   findWorkflowsByIds,
+  findWorkspacesInOrganizationOf,
   listNodeRunsOfRuns,
+  listWorkflowVersions,
 } from "@flowgate/db";
-import type { NodeRun, Tenant } from "@flowgate/domain";
+import type { NodeRun, Tenant, WorkflowVersion } from "@flowgate/domain";
 import DataLoader from "dataloader";
 import type { Loaders } from "./context.ts";
+import { createDdqLoaders } from "./ddq-loaders.ts";
 
 function byId<T>(
   keys: readonly string[],
@@ -46,5 +53,31 @@ export function createLoaders(db: Db, tenant: Tenant): Loaders {
       }
       return runIds.map((id) => grouped.get(id) ?? []);
     }),
+    workflowDraft: new DataLoader(async (ids) =>
+      byId(ids, await findWorkflowDraftsByIds(db, tenant, ids), (d) => d.id),
+    ),
+    openWorkflowDraft: new DataLoader(async (workflowIds) =>
+      byId(workflowIds, await findOpenWorkflowDrafts(db, tenant, workflowIds), (d) => d.workflowId),
+    ),
+    workflowVersions: new DataLoader(async (workflowIds) => {
+      const grouped = new Map<string, WorkflowVersion[]>();
+      for (const version of await listWorkflowVersions(db, workflowIds)) {
+        const list = grouped.get(version.workflowId) ?? [];
+        list.push(version);
+        grouped.set(version.workflowId, list);
+      }
+      return workflowIds.map((id) => grouped.get(id) ?? []);
+    }),
+    workspace: new DataLoader(async (ids) =>
+      byId(ids, await findWorkspacesInOrganizationOf(db, tenant.workspaceId, ids), (w) => w.id),
+    ),
+    apiKey: new DataLoader(async (ids) =>
+      byId(ids, await findApiKeysInOrganizationOf(db, tenant.workspaceId, ids), (k) => k.id),
+    ),
+    workflowPayloadSchema: new DataLoader(async (workflowIds) => {
+      const schemas = await findWorkflowPayloadSchemas(db, tenant, workflowIds);
+      return workflowIds.map((id) => schemas.get(id) ?? null);
+    }),
+    ddq: createDdqLoaders(db, tenant),
   };
 }

@@ -6,6 +6,7 @@ import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
+import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
 
 /** A listening gateway. */
@@ -42,7 +43,11 @@ export async function startGatewayServer(
   options: GatewayYogaOptions & { port?: number; host?: string },
 ): Promise<GatewayServer> {
   const yoga = createGatewayYoga(options);
-  const server = createServer(yoga);
+  // Magic-link recipients have their own endpoint and schema; everything else goes to the API-key Yoga.
+  const recipientYoga = createRecipientYoga(options);
+  const server = createServer((req, res) =>
+    req.url?.split("?", 1)[0] === recipientEndpoint ? recipientYoga(req, res) : yoga(req, res),
+  );
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const db: Db = options.db;
 

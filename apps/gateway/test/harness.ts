@@ -1,6 +1,6 @@
 import type { TestBackend } from "@flowgate/db/testing";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
-import { Engine, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/engine";
+import { type EmailSender, Engine, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { type GatewayServer, startGatewayServer } from "../src/server.ts";
@@ -32,11 +32,22 @@ export interface Harness {
   close(): Promise<void>;
 }
 
+/** Optional settings of {@link startHarness}; leaving them out keeps the defaults. */
+export interface HarnessOptions {
+  /** How the engine delivers workflow emails (default: the outbox table). */
+  email?: EmailSender;
+}
+
 /** Starts a harness on `backend`. */
-export async function startHarness(backend: TestBackend): Promise<Harness> {
+export async function startHarness(backend: TestBackend, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(backend);
-  const engine = new Engine({ db: database.db, worker: { pollIntervalMs: 100, concurrency: 2 } });
-  engine.start();
+  const engine = new Engine({
+    db: database.db,
+    worker: { pollIntervalMs: 100, concurrency: 2 },
+    retryBaseMs: 20,
+    ...(options.email ? { email: options.email } : {}),
+  });
+  await engine.start();
   const acme = await provisionWorkspace(database.db, { organizationName: "Acme", workspaceName: "KYC" });
   const other = await provisionWorkspace(database.db, { organizationName: "Other", workspaceName: "Other" });
   const server = await startGatewayServer({ db: database.db, engine, port: 0, graphiql: false });

@@ -1,5 +1,5 @@
 import { PGlite } from "@electric-sql/pglite";
-import { type Dialect, Kysely, PGliteDialect, PostgresDialect } from "kysely";
+import { type Dialect, Kysely, PGliteDialect, PostgresDialect, sql } from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
 import type { Database, Db } from "./database.ts";
@@ -22,6 +22,8 @@ export interface DatabaseOptions {
 export interface DatabaseHandle {
   db: Db;
   kind: "postgres" | "pglite";
+  /** The PostgreSQL schema in use, when one was chosen. */
+  schema?: string | undefined;
   /** Closes the pool or the embedded database. */
   close(): Promise<void>;
 }
@@ -50,17 +52,40 @@ export function createDialect(options: DatabaseOptions): { dialect: Dialect; kin
 export function createDatabase(options: DatabaseOptions = {}): DatabaseHandle {
   const { dialect, kind } = createDialect(options);
   const db = new Kysely<Database>({ dialect });
-  return { db, kind, close: () => db.destroy() };
+  return { db, kind, schema: options.schema, close: () => db.destroy() };
 }
 
-/** Applies every pending migration; throws with the failing migration's error. */
-export async function migrateToLatest(db: Db): Promise<void> {
-  const migrator = new Migrator({ db, provider: migrationProvider });
-  const { error, results } = await migrator.migrateToLatest();
-  if (error) {
-    const failed = results?.find((r) => r.status === "Error");
-    throw new Error(`Migration ${failed?.migrationName ?? "(unknown)"} failed: ${String(error)}`, {
-      cause: error,
-    });
-  }
+/**
+ * Applies every pending migration; throws with the failing migration's error. With `schema`, Kysely's
+ * own migration tables live in that schema too (other schemas of the same database may hold their own).
+ * On PostgreSQL, processes starting together take turns through an advisory lock, so only one of them
+ * creates the migration tables.
+ */
+export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
+  await db.connection().execute(async (connection) => {
+    const lockKey = `flowgate_migrations_${schema ?? "public"}`;
+    const postgres = !(await isPGlite(connection));
+    if (postgres) await sql`select pg_advisory_lock(hashtext(${lockKey}))`.execute(connection);
+    try {
+      const migrator = new Migrator({
+        db: connection,
+        provider: migrationProvider,
+        ...(schema ? { migrationTableSchema: schema } : {}),
+      });
+      const { error, results } = await migrator.migrateToLatest();
+      if (error) {
+        const failed = results?.find((r) => r.status === "Error");
+        throw new Error(`Migration ${failed?.migrationName ?? "(unknown)"} failed: ${String(error)}`, {
+          cause: error,
+        });
+      }
+    } finally {
+      if (postgres) await sql`select pg_advisory_unlock(hashtext(${lockKey}))`.execute(connection);
+    }
+  });
+}
+
+async function isPGlite(db: Db): Promise<boolean> {
+  const { rows } = await sql<{ version: string }>`select version()`.execute(db);
+  return /wasm|emscripten/i.test(rows[0]?.version ?? "");
 }

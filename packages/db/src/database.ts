@@ -1,9 +1,22 @@
 import type { Kysely, Transaction } from "kysely";
 import type { ApiKeysTable } from "./tables/api-keys.table.ts";
+import type {
+  CreditAccountsTable,
+  CreditLedgerTable,
+  CreditReservationsTable,
+} from "./tables/credits.table.ts";
+import type { EmailOutboxTable } from "./tables/email-outbox.table.ts";
+import type { EntitiesTable } from "./tables/entities.table.ts";
 import type { JobsTable } from "./tables/jobs.table.ts";
+import type { NodeCostsTable } from "./tables/node-costs.table.ts";
 import type { OrganizationsTable } from "./tables/organizations.table.ts";
-import type { NodeRunsTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
+import type { QuestionnairesTable, QuestionnaireVersionsTable } from "./tables/questionnaires.table.ts";
+import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
+import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
 import type { SessionsTable } from "./tables/sessions.table.ts";
+import type { WorkflowDraftsTable } from "./tables/workflow-drafts.table.ts";
+import type { WorkflowPayloadSchemasTable } from "./tables/workflow-payload-schemas.table.ts";
+import type { WorkflowSessionsTable } from "./tables/workflow-sessions.table.ts";
 import type { WorkflowsTable, WorkflowVersionsTable } from "./tables/workflows.table.ts";
 import type { WorkspacesTable } from "./tables/workspaces.table.ts";
 
@@ -14,11 +27,25 @@ export interface Database {
   api_keys: ApiKeysTable;
   workflows: WorkflowsTable;
   workflow_versions: WorkflowVersionsTable;
+  workflow_drafts: WorkflowDraftsTable;
   sessions: SessionsTable;
   runs: RunsTable;
   node_runs: NodeRunsTable;
   run_events: RunEventsTable;
+  run_audit: RunAuditTable;
   jobs: JobsTable;
+  node_costs: NodeCostsTable;
+  workflow_payload_schemas: WorkflowPayloadSchemasTable;
+  entities: EntitiesTable;
+  questionnaires: QuestionnairesTable;
+  questionnaire_versions: QuestionnaireVersionsTable;
+  responses: ResponsesTable;
+  response_events: ResponseEventsTable;
+  workflow_sessions: WorkflowSessionsTable;
+  credit_accounts: CreditAccountsTable;
+  credit_ledger: CreditLedgerTable;
+  credit_reservations: CreditReservationsTable;
+  email_outbox: EmailOutboxTable;
 }
 
 /** A database handle: the root `Kysely` or a transaction. Repositories take one of these first. */

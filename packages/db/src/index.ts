@@ -6,9 +6,21 @@ export {
   migrateToLatest,
 } from "./create-database.ts";
 export type { Database, Db, Executor } from "./database.ts";
+export * from "./repositories/api-keys.repository.ts";
+export * from "./repositories/credits.repository.ts";
+export * from "./repositories/email-outbox.repository.ts";
+export * from "./repositories/entities.repository.ts";
 export * from "./repositories/jobs.repository.ts";
+export * from "./repositories/node-costs.repository.ts";
 export type { PageRequest } from "./repositories/pagination.ts";
+export * from "./repositories/questionnaires.repository.ts";
+export * from "./repositories/responses.repository.ts";
 export * from "./repositories/runs.repository.ts";
 export * from "./repositories/sessions.repository.ts";
 export * from "./repositories/tenancy.repository.ts";
+export * from "./repositories/workflow-analytics.repository.ts";
+export * from "./repositories/workflow-drafts.repository.ts";
+export * from "./repositories/workflow-payload-schemas.repository.ts";
+export * from "./repositories/workflow-sessions.repository.ts";
 export * from "./repositories/workflows.repository.ts";
+export * from "./repositories/workspaces.repository.ts";

@@ -1,11 +1,32 @@
 import { randomBytes } from "node:crypto";
 
 /** Every id prefix, one per kind of record. */
-export const idPrefixes = ["org", "ws", "key", "wfl", "ses", "wfr", "nrn", "job", "evt"] as const;
+export const idPrefixes = [
+  "org",
+  "ws",
+  "key",
+  "wfl",
+  "wfd",
+  "ses",
+  "wfr",
+  "nrn",
+  "job",
+  "evt",
+  "ent",
+  "qnr",
+  "rsp",
+  "rse",
+  "wfs",
+  "cle",
+  "crs",
+  "eml",
+] as const;
 
 /**
- * Prefix of a record id: `org` organization, `ws` workspace, `key` API key, `wfl` workflow, `ses` session,
- * `wfr` workflow run, `nrn` node run, `job` queue job, `evt` run event.
+ * Prefix of a record id: `org` organization, `ws` workspace, `key` API key, `wfl` workflow, `wfd` workflow
+ * draft, `ses` session, `wfr` workflow run, `nrn` node run, `job` queue job, `evt` run event; `ent` entity,
+ * `qnr` questionnaire, `rsp` questionnaire response, `rse` response event, `wfs` workflow session (magic link),
+ * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email.
  */
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -1,5 +1,7 @@
 import type { Environment } from "./environment.ts";
+import type { ValidationIssue } from "./errors.ts";
 import type { WorkflowGraph } from "./graph/graph-schema.ts";
+import type { RolloutEntry } from "./rollout.ts";
 import type { RunEventType } from "./run-events.ts";
 import type { RunStatus } from "./run-status.ts";
 import type { SessionResult, SessionStatus } from "./session-status.ts";
@@ -31,6 +33,8 @@ export interface Workflow extends Tenant {
   status: "active" | "inactive";
   isDefault: boolean;
   currentVersion: number;
+  /** How new runs split across versions; `null` means every new run starts on `currentVersion`. */
+  rollout: RolloutEntry[] | null;
   createdAt: Date;
   updatedAt: Date;
 }
@@ -42,6 +46,35 @@ export interface WorkflowVersion {
   graph: WorkflowGraph;
   publishedBy: string | null;
   createdAt: Date;
+}
+
+/** Life of a workflow draft: editable while `open`; `published` as a version, or `discarded`. */
+export type WorkflowDraftStatus = "open" | "published" | "discarded";
+
+/** An editable copy of a workflow's graph; a workflow has at most one open draft. */
+export interface WorkflowDraft extends Tenant {
+  id: string;
+  workflowId: string;
+  status: WorkflowDraftStatus;
+  /** The workflow's current version when the draft was created; publishing requires it to be current still. */
+  baseVersion: number;
+  /** The version whose graph the draft started from (the current one or an earlier one). */
+  sourceVersion: number;
+  /** The graph as last saved, valid or not. */
+  graph: unknown;
+  /** Whether the saved graph passes validation (an invalid draft can be saved but not published). */
+  valid: boolean;
+  /** What validation found, with paths under `graph`; empty when valid. */
+  issues: ValidationIssue[];
+  /** The version publishing created, once published. */
+  publishedVersion: number | null;
+  createdBy: string | null;
+  updatedBy: string | null;
+  publishedBy: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+  /** When it was published or discarded. */
+  closedAt: Date | null;
 }
 
 /** A verification session. */
@@ -58,18 +91,31 @@ export interface Session extends Tenant {
   updatedAt: Date;
   submittedAt: Date | null;
   completedAt: Date | null;
+  /** When the session expires if it has not completed by then. */
+  expiresAt: Date | null;
 }
 
 /**
  * Something that arrived for a paused run and that the engine applies on its next step: an external
  * gate decision. Node types that pause for other reasons add their own kinds.
  */
-export type RunSignal = {
-  kind: "decision";
-  decision: "continue" | "fail" | "reject";
-  metadata: Record<string, unknown> | null;
-  decidedBy: string | null;
-};
+export type RunSignal =
+  | {
+      kind: "decision";
+      decision: "continue" | "fail" | "reject";
+      metadata: Record<string, unknown> | null;
+      decidedBy: string | null;
+    }
+  | {
+      /** The gate's `timeout_seconds` elapsed without a decision. */
+      kind: "timeout";
+    }
+  | {
+      /** A questionnaire node's response was submitted, or its magic link expired (or was revoked) first. */
+      kind: "questionnaire";
+      outcome: "submitted" | "expired";
+      responseId: string;
+    };
 
 /** One execution of a workflow version. */
 export interface Run extends Tenant {
@@ -90,6 +136,8 @@ export interface Run extends Tenant {
   errorMessage: string | null;
   totalCostCents: number;
   stepCount: number;
+  /** Attempt number (1-based) of the current node. */
+  currentAttempt: number;
   lastSeq: number;
   createdAt: Date;
   startedAt: Date | null;
@@ -128,4 +176,15 @@ export interface RunEvent {
 /** Run duration in ms, or null while it has not both started and completed. */
 export function runDurationMs(run: Pick<Run, "startedAt" | "completedAt">): number | null {
   return run.startedAt && run.completedAt ? run.completedAt.getTime() - run.startedAt.getTime() : null;
+}
+
+/** One entry of a run's audit trail: a control action, who took it and why. */
+export interface RunAuditEntry {
+  id: string;
+  runId: string;
+  action: "trigger" | "submit" | "decision" | "cancel" | "retry" | "timeout" | "expire";
+  actor: string | null;
+  reason: string | null;
+  data: Record<string, unknown>;
+  createdAt: Date;
 }

@@ -11,6 +11,7 @@ export const runEventTypes = [
   "run.completed",
   "run.failed",
   "run.cancelled",
+  "run.retried",
 ] as const;
 
 /** Type of a run event. */
@@ -33,7 +34,7 @@ export interface RunEventPayloads {
     durationMs: number;
   };
   /** The run paused at a wait node. */
-  "run.paused": { nodeId: string; reason: "external_gate" };
+  "run.paused": { nodeId: string; reason: "external_gate" | "questionnaire" };
   /** The run resumed at a wait node, after a decision (or its timeout, `decision: null`). */
   "run.resumed": { nodeId: string; decision: string | null };
   /** The run ended at a terminal with `finalStatus` (its outcome). */
@@ -42,6 +43,8 @@ export interface RunEventPayloads {
   "run.failed": { errorMessage: string };
   /** The run was cancelled. */
   "run.cancelled": { reason: string | null };
+  /** A finished run was restarted from `fromNode` on the same version (earlier node runs stay as history). */
+  "run.retried": { fromNode: string; reason: string | null };
 }
 
 /** Data of a run event of type `T`. */

@@ -69,3 +69,22 @@ export function isFinalRunStatus(status: RunStatus): boolean {
 export function isRunStatus(value: unknown): value is RunStatus {
   return typeof value === "string" && (runStatuses as readonly string[]).includes(value);
 }
+
+/**
+ * Whether a run in `status` may be restarted from a node (`retryRun`): only once it has ended. A retry is
+ * a restart, not a status transition: the run becomes `running` again and its history is kept.
+ *
+ * @param status - Run status.
+ */
+export function canRetryRun(status: RunStatus): boolean {
+  return isFinalRunStatus(status);
+}
+
+/**
+ * Whether a run in `status` may be cancelled: any status that has not ended.
+ *
+ * @param status - Run status.
+ */
+export function canCancelRun(status: RunStatus): boolean {
+  return canTransitionRun(status, "cancelled");
+}

@@ -13,6 +13,7 @@ describe("run events", () => {
       "run.completed",
       "run.failed",
       "run.cancelled",
+      "run.retried",
     ]);
   });
 

@@ -77,3 +77,13 @@ describe("run status transitions", () => {
     expect(standardOutcomes).toEqual(["approved", "rejected", "needs_review"]);
   });
 });
+
+describe("run restarts and cancellation", () => {
+  it("allows retryRun only on ended runs and cancelRun only on runs that have not ended", async () => {
+    const { canRetryRun, canCancelRun } = await import("../src/index.ts");
+    expect(["completed", "failed", "cancelled"].every((s) => canRetryRun(s as never))).toBe(true);
+    expect(["pending", "running", "paused"].some((s) => canRetryRun(s as never))).toBe(false);
+    expect(["pending", "running", "paused"].every((s) => canCancelRun(s as never))).toBe(true);
+    expect(["completed", "failed", "cancelled"].some((s) => canCancelRun(s as never))).toBe(false);
+  });
+});

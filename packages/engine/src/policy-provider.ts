@@ -25,17 +25,30 @@ export interface PolicyProvider {
 interface SimulatedOutcome {
   outcome?: PolicyOutcome;
   output?: Record<string, unknown>;
+  /** How long the simulated check takes, in ms. */
+  delay_ms?: number;
+  /** Throw instead of answering (simulates a provider crash; treated as an `error` outcome). */
+  throw?: string;
+  /** Simulate `error` on the first N attempts, then `outcome` (exercises retries). */
+  error_attempts?: number;
 }
 
 /**
  * Deterministic outcomes for the sandbox: a node's `simulate` setting wins, then the session's sandbox
  * data keyed by node id, then by policy name; otherwise the check passes with the catalog's default output.
+ * Session sandbox data may also ask for a delay (`delay_ms`), a thrown provider error (`throw`) or errors
+ * on the first attempts (`error_attempts`), so retries and slow providers can be exercised.
  */
 export class SandboxPolicyProvider implements PolicyProvider {
-  async check({ node, session }: PolicyCheckRequest): Promise<PolicyCheckResult> {
+  async check({ node, session, attempt }: PolicyCheckRequest): Promise<PolicyCheckResult> {
     const sandbox = (session?.sandbox ?? {}) as Record<string, SimulatedOutcome | undefined>;
     const simulated: SimulatedOutcome = node.simulate ?? sandbox[node.id] ?? sandbox[node.policy] ?? {};
     const defaults = findPolicy(node.policy)?.defaultOutput ?? {};
+    if (simulated.delay_ms) await new Promise((resolve) => setTimeout(resolve, simulated.delay_ms));
+    if (simulated.throw) throw new Error(simulated.throw);
+    if (simulated.error_attempts && attempt <= simulated.error_attempts) {
+      return { outcome: "error", output: {}, reason: `sandbox simulated error on attempt ${attempt}` };
+    }
     const outcome = simulated.outcome ?? "pass";
     return {
       outcome,

@@ -6,13 +6,17 @@ import {
   findRunById,
   findSession,
   insertNodeRun,
+  type JobKind,
   listNodeRunsOfRuns,
   type NewRunEvent,
   type RunChange,
+  scheduleRunJob,
   updateRun,
+  updateRunIfUnchanged,
   updateSessionStatus,
 } from "@flowgate/db";
 import {
+  assertNever,
   assertRunTransition,
   type GraphNode,
   getNode,
@@ -36,6 +40,8 @@ export type StepOutcome =
   | "parked"
   /** The run reached a final status, or no longer exists: its job is gone. */
   | "finished"
+  /** The run's next step is scheduled for later (a retry's backoff): its job was rescheduled. */
+  | "delayed"
   /** Another worker changed the run while this step ran; nothing was written: call again. */
   | "superseded";
 
@@ -48,112 +54,234 @@ interface ExecutedNode extends NodeExecution {
 /** Dependencies of the step executor. */
 export interface StepDeps extends UnitOfWorkDeps {
   providers: PolicyProviders;
+  /** Base delay of retry backoff in ms (default 1000): attempt n waits base·2^(n-1) ± 25 % jitter, at most 5 min. */
+  retryBaseMs?: number;
+}
+
+/** What happens to the run's job once a step commits. */
+type JobPlan =
+  /** The run goes on: the worker keeps the job and executes the next node. */
+  | { kind: "keep" }
+  /** The run parked without a timer or ended: the job is deleted. */
+  | { kind: "delete" }
+  /** The job is rescheduled (a retry's backoff, or a gate's timeout timer). */
+  | {
+      kind: "schedule";
+      jobKind: JobKind;
+      runAt: Date;
+      payload?: Record<string, unknown>;
+      outcome: "parked" | "delayed";
+    };
+
+/** A step's effect on the run row and on its job. */
+interface StepResult {
+  change: RunChange;
+  job: JobPlan;
 }
 
 /**
- * Advances a run by one node: executes the current node (outside any transaction, since handlers may
- * do I/O), then in one transaction locks the run, checks nobody advanced it meanwhile, and commits the
- * node run, the run's new state, its events and its session's status; publishes the events after commit.
+ * Delay before retry `attempt` (1-based: the delay after the first failed attempt is attempt 1):
+ * exponential with ±25 % jitter, capped at 5 minutes.
+ */
+export function retryDelayMs(attempt: number, baseMs = 1000, random: () => number = Math.random): number {
+  const exponential = Math.min(300_000, baseMs * 2 ** (attempt - 1));
+  return Math.round(exponential * (0.75 + random() * 0.5));
+}
+
+/** What a worker remembers about a run between the steps of one claim, to skip re-reading it. */
+export interface RunCursor {
+  run: Run;
+  session: Session | null;
+  /** Outputs of completed nodes, loaded on first need and kept current. */
+  outputs: Record<string, Record<string, unknown>> | null;
+}
+
+/**
+ * Advances a run by one node; see {@link stepRun}. Returns only the outcome (each call re-reads the run).
  */
 export async function advanceRun(deps: StepDeps, runId: string): Promise<StepOutcome> {
-  const run = await findRunById(deps.db, runId);
+  return (await stepRun(deps, runId)).outcome;
+}
+
+/**
+ * Advances a run by one node: executes the current node outside any transaction (handlers may do I/O),
+ * then in one transaction records the node run, its events, the session's status and the run's new
+ * state. The run row is updated only if it is still at the version the step started from (and the
+ * `(run_id, step)` / `(run_id, seq)` keys refuse duplicates), so a step that lost a race to another
+ * worker or to a cancel writes nothing ("superseded"). Events are published after commit.
+ * Pass the returned cursor to the next call to skip re-reading the run.
+ */
+export async function stepRun(
+  deps: StepDeps,
+  runId: string,
+  cursor?: RunCursor,
+): Promise<{ outcome: StepOutcome; cursor?: RunCursor }> {
+  const run = cursor?.run ?? (await findRunById(deps.db, runId));
   if (!run || isFinalRunStatus(run.status)) {
     await deleteRunJob(deps.db, runId);
-    return "finished";
+    return { outcome: "finished" };
   }
-  const session = run.sessionId ? await findSession(deps.db, run, run.sessionId) : undefined;
+  const session =
+    cursor?.session ?? (run.sessionId ? ((await findSession(deps.db, run, run.sessionId)) ?? null) : null);
+  const state: RunCursor = { run, session, outputs: cursor?.outputs ?? null };
 
   if (run.status === "paused") {
     if (!run.pendingSignal) {
-      await deleteRunJob(deps.db, runId);
-      return "parked";
+      // Nothing to resume with: drop a stray step job, but keep a gate's timer.
+      await deleteRunJob(deps.db, runId, "run.step");
+      return { outcome: "parked" };
     }
     const node = getNode(run.graphSnapshot, run.pausedAtNode ?? "");
-    const resumed = await resumeNode(node, run.pendingSignal, nodeContext(deps, run, session ?? null));
-    return commitStep(deps, run, (trx, after, events) =>
+    const resumed = await resumeNode(node, run.pendingSignal, nodeContext(deps, state));
+    return commitStep(deps, state, node.id, resumed.output, (trx, after, events) =>
       recordResume(trx, after, run, node, resumed, events),
     );
   }
 
   const node = getNode(run.graphSnapshot, run.currentNode ?? run.graphSnapshot.entry);
   const startedAt = new Date();
-  const execution = await executeNode(node, nodeContext(deps, run, session ?? null));
-  return commitStep(deps, run, (trx, after, events) =>
-    recordExecution(trx, after, run, { ...execution, node, startedAt }, events),
+  const execution = await executeNode(node, nodeContext(deps, state));
+  return commitStep(deps, state, node.id, execution.output, (trx, after, events) =>
+    recordExecution(deps, trx, after, run, { ...execution, node, startedAt }, events),
   );
 }
 
-type StepWriter = (
-  trx: Executor,
-  after: AfterCommit,
-  events: NewRunEvent[],
-) => Promise<RunChange & { parked: boolean }>;
+type StepWriter = (trx: Executor, after: AfterCommit, events: NewRunEvent[]) => Promise<StepResult>;
 
-async function commitStep(deps: StepDeps, seen: Run, write: StepWriter): Promise<StepOutcome> {
-  return inTransaction(deps, async (trx, after) => {
-    const locked = await findRunById(trx, seen.id, { forUpdate: true });
-    if (!locked) return "finished";
-    if (
-      locked.stepCount !== seen.stepCount ||
-      locked.status !== seen.status ||
-      locked.lastSeq !== seen.lastSeq
-    ) {
-      return "superseded";
-    }
-    const events: NewRunEvent[] = [];
-    if (locked.status === "pending")
-      events.push({
-        type: "run.started",
-        data: { workflowId: locked.workflowId, workflowVersion: locked.workflowVersion },
-      });
-    const change = await write(trx, after, events);
-    const { parked, ...runChange } = change;
-    if (locked.status === "pending") runChange.startedAt ??= new Date();
-    if (runChange.status) {
-      // A pending run starts and a paused run resumes (both become running) before this step's own change.
-      const from = locked.status === "pending" || locked.status === "paused" ? "running" : locked.status;
-      assertRunTransition(from, runChange.status);
-    }
-    const appended = await appendRunEvents(trx, locked.id, locked.lastSeq, events);
-    await updateRun(trx, locked.id, { ...runChange, lastSeq: appended.lastSeq });
-    after.publish(...appended.events.map((event) => ({ channel: `run:${locked.id}` as const, event })));
-    const final = runChange.status !== undefined && isFinalRunStatus(runChange.status);
-    if (final || parked) await deleteRunJob(trx, locked.id);
-    return final ? "finished" : parked ? "parked" : "advanced";
-  });
+/** Thrown inside a step's transaction to roll it back when the run moved on meanwhile. */
+class SupersededStep extends Error {}
+
+function isUniqueViolation(error: unknown): boolean {
+  return typeof error === "object" && error !== null && (error as { code?: unknown }).code === "23505";
 }
 
-function nodeContext(deps: StepDeps, run: Run, session: Session | null): NodeContext {
+async function commitStep(
+  deps: StepDeps,
+  state: RunCursor,
+  nodeId: string,
+  output: Record<string, unknown> | null,
+  write: StepWriter,
+): Promise<{ outcome: StepOutcome; cursor?: RunCursor }> {
+  const seen = state.run;
+  try {
+    return await inTransaction(deps, async (trx, after) => {
+      const events: NewRunEvent[] = [];
+      if (seen.status === "pending") {
+        events.push({
+          type: "run.started",
+          data: { workflowId: seen.workflowId, workflowVersion: seen.workflowVersion },
+        });
+      }
+      const { change, job } = await write(trx, after, events);
+      if (seen.status === "pending") change.startedAt ??= new Date();
+      if (change.status) {
+        // A pending run starts and a paused run resumes (both become running) before this step's own change.
+        const from = seen.status === "pending" || seen.status === "paused" ? "running" : seen.status;
+        assertRunTransition(from, change.status);
+      }
+      const appended = await appendRunEvents(trx, seen.id, seen.lastSeq, events);
+      const applied = await updateRunIfUnchanged(trx, seen.id, seen, {
+        ...change,
+        lastSeq: appended.lastSeq,
+      });
+      if (!applied) throw new SupersededStep();
+      after.publish(...appended.events.map((event) => ({ channel: `run:${seen.id}` as const, event })));
+      const next: RunCursor = {
+        run: applyChange(seen, change, appended.lastSeq),
+        session: state.session,
+        outputs: state.outputs && output ? { ...state.outputs, [nodeId]: output } : state.outputs,
+      };
+      switch (job.kind) {
+        case "keep":
+          return { outcome: "advanced" as const, cursor: next };
+        case "delete":
+          await deleteRunJob(trx, seen.id);
+          return {
+            outcome:
+              change.status !== undefined && isFinalRunStatus(change.status)
+                ? ("finished" as const)
+                : ("parked" as const),
+          };
+        case "schedule":
+          await scheduleRunJob(trx, seen.id, job.jobKind, {
+            runAt: job.runAt,
+            ...(job.payload ? { payload: job.payload } : {}),
+          });
+          after.wake();
+          return { outcome: job.outcome };
+        default:
+          return assertNever(job);
+      }
+    });
+  } catch (error) {
+    if (error instanceof SupersededStep || isUniqueViolation(error)) return { outcome: "superseded" };
+    throw error;
+  }
+}
+
+/** The run as it is after a committed step (what the database now holds). */
+function applyChange(run: Run, change: RunChange, lastSeq: number): Run {
+  const { addCostCents, ...fields } = change;
+  const next: Run = { ...run, lastSeq, totalCostCents: run.totalCostCents + (addCostCents ?? 0) };
+  for (const [key, value] of Object.entries(fields)) {
+    if (value !== undefined) (next as unknown as Record<string, unknown>)[key] = value;
+  }
+  return next;
+}
+
+function nodeContext(deps: StepDeps, state: RunCursor): NodeContext {
   return {
-    run,
-    session,
-    attempt: 1,
+    run: state.run,
+    session: state.session,
+    attempt: state.run.currentAttempt,
     providers: deps.providers,
-    routingContext: () => routingContext(deps, run, session),
+    routingContext: () => routingContext(deps, state),
+    db: deps.db,
   };
 }
 
-/** Outputs of the run's completed nodes, the session's metadata and the trigger payload. */
-async function routingContext(deps: StepDeps, run: Run, session: Session | null): Promise<RoutingContext> {
-  const outputs: Record<string, Record<string, unknown>> = {};
-  for (const nodeRun of await listNodeRunsOfRuns(deps.db, [run.id])) {
-    if (nodeRun.outputData) outputs[nodeRun.workflowNodeId] = nodeRun.outputData;
+/** Outputs of the run's completed nodes (cached on the cursor), the session's metadata and the payload. */
+async function routingContext(deps: StepDeps, state: RunCursor): Promise<RoutingContext> {
+  if (!state.outputs) {
+    const outputs: Record<string, Record<string, unknown>> = {};
+    for (const nodeRun of await listNodeRunsOfRuns(deps.db, [state.run.id])) {
+      if (nodeRun.outputData) outputs[nodeRun.workflowNodeId] = nodeRun.outputData;
+    }
+    state.outputs = outputs;
   }
+  const { session, run } = state;
   return {
-    outputs,
+    outputs: state.outputs,
     session: session ? { ...session.metadata, id: session.id, referenceId: session.referenceId } : {},
     payload: run.triggerPayload,
   };
 }
 
 async function recordExecution(
+  deps: StepDeps,
   trx: Executor,
   after: AfterCommit,
   run: Run,
   execution: ExecutedNode,
   events: NewRunEvent[],
-): Promise<RunChange & { parked: boolean }> {
+): Promise<StepResult> {
   const { node, next } = execution;
+  const attempt = run.currentAttempt;
+  events.push({ type: "node.started", data: { nodeId: node.id, nodeType: node.type, attempt } });
+
+  const retries = "retries" in node && typeof node.retries === "number" ? node.retries : 0;
+  if (execution.result === "error" && attempt <= retries) {
+    const nextAttemptAt = new Date(Date.now() + retryDelayMs(attempt, deps.retryBaseMs));
+    events.push({
+      type: "node.retrying",
+      data: { nodeId: node.id, attempt, nextAttemptAt: nextAttemptAt.toISOString(), error: execution.error },
+    });
+    return {
+      change: { status: "running", currentNode: node.id, currentAttempt: attempt + 1 },
+      job: { kind: "schedule", jobKind: "run.step", runAt: nextAttemptAt, outcome: "delayed" },
+    };
+  }
+
   const step = run.stepCount + 1;
   const completedAt = new Date();
   const paused = next.kind === "pause";
@@ -168,6 +296,7 @@ async function recordExecution(
     taskId: execution.taskId ?? null,
     inputData: execution.input ?? null,
     outputData: execution.output,
+    attempts: attempt,
     result: execution.result,
     routedTo,
     error: execution.error,
@@ -175,14 +304,34 @@ async function recordExecution(
     startedAt: execution.startedAt,
     completedAt: paused ? null : completedAt,
   });
-  events.push({ type: "node.started", data: { nodeId: node.id, nodeType: node.type, attempt: 1 } });
   if (paused) {
     events.push({ type: "run.paused", data: { nodeId: node.id, reason: next.reason } });
     // A session waits "externally" only at an external gate; other pauses keep it processing.
     if (run.sessionId && next.reason === "external_gate") {
       await setSessionStatus(trx, after, run.sessionId, "awaiting_external", null);
     }
-    return { status: "paused", currentNode: node.id, pausedAtNode: node.id, stepCount: step, parked: true };
+    const change: RunChange = {
+      status: "paused",
+      currentNode: node.id,
+      pausedAtNode: node.id,
+      stepCount: step,
+      currentAttempt: 1,
+    };
+    // A gate with a timeout parks with a durable timer: its job waits in the queue until then.
+    if (node.type === "wait" && node.timeout_seconds) {
+      const runAt = new Date(Date.now() + node.timeout_seconds * 1000);
+      return {
+        change,
+        job: {
+          kind: "schedule",
+          jobKind: "run.timeout",
+          runAt,
+          payload: { nodeId: node.id, step },
+          outcome: "parked",
+        },
+      };
+    }
+    return { change, job: { kind: "delete" } };
   }
   events.push({
     type: "node.completed",
@@ -195,7 +344,11 @@ async function recordExecution(
     },
   });
   const cost = execution.costCents ? { addCostCents: execution.costCents } : {};
-  return { ...(await applyTransition(trx, after, run, next, events)), ...cost, stepCount: step };
+  const transition = await applyTransition(trx, after, run, next, events);
+  return {
+    change: { ...transition.change, ...cost, stepCount: step, currentAttempt: 1 },
+    job: transition.job,
+  };
 }
 
 async function recordResume(
@@ -205,7 +358,7 @@ async function recordResume(
   node: GraphNode,
   resumed: NodeExecution,
   events: NewRunEvent[],
-): Promise<RunChange & { parked: boolean }> {
+): Promise<StepResult> {
   const next = resumed.next;
   if (next.kind === "pause") throw new Error(`node "${node.id}" paused again while resuming`);
   const routedTo = next.kind === "goto" ? next.nodeId : null;
@@ -216,13 +369,20 @@ async function recordResume(
     outputData: resumed.output,
     completedAt,
   });
-  events.push({ type: "run.resumed", data: { nodeId: node.id, decision: resumed.result } });
+  const decision = run.pendingSignal?.kind === "decision" ? run.pendingSignal.decision : null;
+  events.push({
+    type: "run.resumed",
+    data: { nodeId: node.id, decision, signal: run.pendingSignal?.kind ?? null },
+  });
   events.push({
     type: "node.completed",
     data: { nodeId: node.id, nodeType: node.type, result: resumed.result ?? "", routedTo, durationMs: 0 },
   });
-  const change = await applyTransition(trx, after, run, next, events);
-  return { ...change, pausedAtNode: null, pendingSignal: null, status: change.status ?? "running" };
+  const transition = await applyTransition(trx, after, run, next, events);
+  return {
+    change: { ...transition.change, pausedAtNode: null, pendingSignal: null },
+    job: transition.job,
+  };
 }
 
 async function applyTransition(
@@ -231,15 +391,18 @@ async function applyTransition(
   run: Run,
   transition: Transition | { kind: "fail"; errorMessage: string },
   events: NewRunEvent[],
-): Promise<RunChange & { parked: boolean }> {
+): Promise<StepResult> {
   if (transition.kind === "goto") {
-    return { status: "running", currentNode: transition.nodeId, parked: false };
+    return { change: { status: "running", currentNode: transition.nodeId }, job: { kind: "keep" } };
   }
   const completedAt = new Date();
   if (transition.kind === "fail") {
     events.push({ type: "run.failed", data: { errorMessage: transition.errorMessage } });
     if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, completedAt);
-    return { status: "failed", errorMessage: transition.errorMessage, completedAt, parked: false };
+    return {
+      change: { status: "failed", errorMessage: transition.errorMessage, completedAt },
+      job: { kind: "delete" },
+    };
   }
   events.push({ type: "run.completed", data: { finalStatus: transition.outcome } });
   if (run.sessionId) {
@@ -252,7 +415,10 @@ async function applyTransition(
       completedAt,
     );
   }
-  return { status: "completed", finalStatus: transition.outcome, completedAt, parked: false };
+  return {
+    change: { status: "completed", finalStatus: transition.outcome, completedAt },
+    job: { kind: "delete" },
+  };
 }
 
 async function setSessionStatus(

@@ -1,6 +1,8 @@
 import { randomBytes } from "node:crypto";
 import { claimJobs, extendLeases, type Job, releaseJob } from "@flowgate/db";
-import { advanceRun, failRun, type StepDeps } from "./run-step.ts";
+import { assertNever } from "@flowgate/domain";
+import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
+import { expireSession, fireGateTimeout } from "./timers.ts";
 
 /** Tuning of a worker. */
 export interface WorkerOptions {
@@ -82,10 +84,11 @@ export class Worker {
 
   async #run(): Promise<void> {
     while (this.#running) {
+      // Wake-ups that arrive from here on make the sleep below return at once, so none is lost.
+      this.#wakePending = false;
       const free = this.#concurrency - this.#inFlight.size;
       let claimed: Job[] = [];
       if (free > 0) {
-        this.#wakePending = false;
         try {
           claimed = await claimJobs(this.#deps.db, this.workerId, free, this.#leaseMs);
         } catch (error) {
@@ -99,7 +102,12 @@ export class Worker {
           this.#inFlight.set(job.id, done);
         }
       }
-      // Sleep until a wake-up (new work, a finished job) or the poll interval.
+      if (this.#inFlight.size >= this.#concurrency) {
+        // Every slot is busy: wait for one to free up (more jobs may be due), not for a wake-up.
+        await Promise.race(this.#inFlight.values());
+        continue;
+      }
+      // The queue had fewer due jobs than free slots: sleep until new work or the poll interval.
       await this.#sleep();
     }
   }
@@ -119,11 +127,25 @@ export class Worker {
   }
 
   async #process(job: Job): Promise<void> {
-    if (!job.runId) return;
     try {
+      switch (job.kind) {
+        case "session.expire":
+          await expireSession(this.#deps, job, this.workerId);
+          return;
+        case "run.timeout":
+          if (!(await fireGateTimeout(this.#deps, job, this.workerId))) return;
+          break;
+        case "run.step":
+          break;
+        default:
+          assertNever(job.kind);
+      }
+      if (!job.runId) return;
+      let cursor: RunCursor | undefined;
       for (let steps = 0; steps < this.#maxStepsPerClaim; steps++) {
-        const outcome = await advanceRun(this.#deps, job.runId);
-        if (outcome === "parked" || outcome === "finished") return;
+        const step = await stepRun(this.#deps, job.runId, cursor);
+        if (step.outcome === "parked" || step.outcome === "finished" || step.outcome === "delayed") return;
+        cursor = step.cursor;
         if (!this.#running) break;
       }
       await releaseJob(this.#deps.db, job.id, this.workerId, new Date(), null);
@@ -132,7 +154,7 @@ export class Worker {
       this.#onError(error, job);
       const message = error instanceof Error ? error.message : String(error);
       try {
-        if (job.attempts >= this.#maxJobAttempts) {
+        if (job.attempts >= this.#maxJobAttempts && job.runId) {
           await failRun(this.#deps, job.runId, `step failed after ${job.attempts} attempts: ${message}`);
         } else {
           const backoffMs = Math.min(30_000, 100 * 2 ** job.attempts);

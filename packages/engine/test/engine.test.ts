@@ -87,7 +87,7 @@ describe.each(testBackends())("engine (%s)", (backend) => {
       });
       runIds.push((await engine.submitSession(actor, { sessionId: session.id })).run.id);
     }
-    engine.start();
+    await engine.start();
     const deadline = Date.now() + 20_000;
     for (;;) {
       const rows = await t.db.selectFrom("runs").select(["id", "status"]).where("id", "in", runIds).execute();

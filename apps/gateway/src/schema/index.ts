@@ -3,8 +3,14 @@ import { builder } from "../builder.ts";
 import "./scalars.ts";
 import "./errors.ts";
 import "./workflow.ts";
+import "./workflow-lifecycle.ts";
+import "./policy-catalog.ts";
 import "./session.ts";
 import "./run.ts";
+import "./ddq.ts";
+import "./workspace.ts";
+import "./api-key.ts";
+import "./workspace-workflow.ts";
 
 builder.queryType({ description: "Reads: workflows, sessions, runs." });
 builder.mutationType({

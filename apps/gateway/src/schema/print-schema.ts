@@ -1,5 +1,6 @@
 import { writeFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
+import { writeRecipientSchema } from "../recipient/print-schema.ts";
 import { printSchemaSdl } from "./index.ts";
 
 /** Where the generated SDL is checked in. */
@@ -8,4 +9,5 @@ export const schemaFile = fileURLToPath(new URL("../../schema.graphql", import.m
 if (import.meta.url === `file://${process.argv[1]}`) {
   writeFileSync(schemaFile, printSchemaSdl());
   console.log(`wrote ${schemaFile}`);
+  writeRecipientSchema();
 }

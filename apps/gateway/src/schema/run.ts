@@ -1,7 +1,8 @@
-import { listRunEvents } from "@flowgate/db";
+import { listRunAudit, listRunEvents } from "@flowgate/db";
 import {
   type NodeRun,
   type Run,
+  type RunAuditEntry,
   type RunEvent,
   runDurationMs,
   runEventTypes,
@@ -82,6 +83,20 @@ export const RunEventRef = builder.objectRef<RunEvent>("RunEvent").implement({
   }),
 });
 
+const RunAuditEntryRef = builder.objectRef<RunAuditEntry>("RunAuditEntry").implement({
+  description: "A control action on a run (trigger, submit, decision, cancel, retry, timeout, expire): who and why.",
+  fields: (t) => ({
+    action: t.exposeString("action", { description: "What was done." }),
+    actor: t.exposeString("actor", {
+      nullable: true,
+      description: "The API key id that did it; null for the engine itself (timers).",
+    }),
+    reason: t.exposeString("reason", { nullable: true, description: "Why, as given by the actor." }),
+    data: t.expose("data", { type: "JSONObject", description: "Details (decision, metadata, node, …)." }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When." }),
+  }),
+});
+
 /** The GraphQL `Run` type. */
 export const RunRef = builder.objectRef<Run>("Run");
 
@@ -147,6 +162,11 @@ builder.node(RunRef, {
         }),
       },
       resolve: (run, args, context) => listRunEvents(context.db, run.id, args.afterSeq ?? 0),
+    }),
+    auditTrail: t.field({
+      type: [RunAuditEntryRef],
+      description: "Every control action taken on the run, oldest first.",
+      resolve: (run, _args, context) => listRunAudit(context.db, run.id),
     }),
     triggerPayload: t.expose("triggerPayload", {
       type: "JSONObject",
@@ -243,6 +263,39 @@ builder.mutationFields((t) => ({
         workflowId: String(args.workflowId),
         sessionId: String(args.sessionId),
         version: args.version,
+      }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  cancelRun: t.field({
+    type: RunRef,
+    description: "Cancels a run that has not ended; its session becomes failed (so it can be re-triggered).",
+    authScopes: { scope: "workflows:trigger" },
+    errors: { types: recordErrors },
+    args: {
+      runId: t.arg.id({ required: true, description: "Run id (`wfr_…`)." }),
+      reason: t.arg.string({ required: false, description: "Why; kept in the run's audit trail." }),
+    },
+    resolve: (_root, args, context) =>
+      context.engine.cancelRun(context.actor, { runId: String(args.runId), reason: args.reason }),
+  }),
+  retryRun: t.field({
+    type: RunRef,
+    description:
+      "Re-executes a finished, failed or cancelled run from `fromNode` on the same version; earlier node runs stay as history.",
+    authScopes: { scope: "workflows:trigger" },
+    errors: { types: recordErrors },
+    args: {
+      runId: t.arg.id({ required: true, description: "Run id (`wfr_…`)." }),
+      fromNode: t.arg.string({ required: true, description: "The graph node to start again from." }),
+      reason: t.arg.string({ required: false, description: "Why; kept in the run's audit trail." }),
+    },
+    resolve: (_root, args, context) =>
+      context.engine.retryRun(context.actor, {
+        runId: String(args.runId),
+        fromNode: args.fromNode,
+        reason: args.reason,
       }),
   }),
 }));

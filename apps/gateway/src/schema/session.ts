@@ -77,6 +77,11 @@ builder.node(SessionRef, {
       nullable: true,
       description: "When it completed.",
     }),
+    expiresAt: t.expose("expiresAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it expires unless it has completed by then.",
+    }),
   }),
 });
 
@@ -153,6 +158,10 @@ builder.mutationFields((t) => ({
         description: "The workflow to run on submit (default: the workspace's default).",
       }),
       referenceId: t.arg.string({ required: false, description: "Your own identifier for the session." }),
+      expiresInSeconds: t.arg.int({
+        required: false,
+        description: "Seconds until the session expires if not completed (60 – 2592000; default 7 days).",
+      }),
       metadata: t.arg({
         type: "JSONObject",
         required: false,

@@ -34,7 +34,10 @@ builder.node(WorkflowRef, {
       description:
         "Whether sessions without a workflow run this one (one default per workspace and environment).",
     }),
-    currentVersion: t.exposeInt("currentVersion", { description: "The version new runs start on." }),
+    currentVersion: t.exposeInt("currentVersion", {
+      description:
+        "The latest published version; new runs start on it unless a rollout map splits them or they pin a version.",
+    }),
     graph: t.field({
       type: "JSON",
       description: "The graph of the current version, as written (see the graph format in the README).",

@@ -3,14 +3,18 @@ import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { JobsTable } from "../tables/jobs.table.ts";
 
-/** Kinds of engine work. `run.step` advances a run; `run.timeout` fires a gate's timeout. */
-export type JobKind = "run.step" | "run.timeout";
+/**
+ * Kinds of engine work: `run.step` advances a run; `run.timeout` fires a gate's timeout;
+ * `session.expire` expires a session that did not complete in time.
+ */
+export type JobKind = "run.step" | "run.timeout" | "session.expire";
 
 /** A job as claimed by a worker. */
 export interface Job {
   id: string;
   kind: JobKind;
   runId: string | null;
+  sessionId: string | null;
   payload: Record<string, unknown>;
   runAt: Date;
   attempts: number;
@@ -45,6 +49,24 @@ export async function scheduleRunJob(
       }),
     )
     .execute();
+}
+
+/** Schedules the expiry job of a session (one per session), replacing an earlier one. */
+export async function scheduleSessionExpiry(db: Executor, sessionId: string, runAt: Date): Promise<void> {
+  await db
+    .insertInto("jobs")
+    .values({ id: newId("job"), kind: "session.expire", session_id: sessionId, run_at: runAt })
+    .onConflict((oc) =>
+      oc
+        .column("session_id")
+        .doUpdateSet({ run_at: runAt, locked_by: null, locked_until: null, attempts: 0 }),
+    )
+    .execute();
+}
+
+/** Deletes a session's expiry job (it completed in time). */
+export async function deleteSessionJob(db: Executor, sessionId: string): Promise<void> {
+  await db.deleteFrom("jobs").where("session_id", "=", sessionId).execute();
 }
 
 /**
@@ -119,9 +141,26 @@ export async function releaseJob(
     .execute();
 }
 
-/** Deletes the job of a run, whoever holds it. */
-export async function deleteRunJob(db: Executor, runId: string): Promise<void> {
-  await db.deleteFrom("jobs").where("run_id", "=", runId).execute();
+/** Deletes the job of a run, whoever holds it; with `kind`, only a job of that kind. */
+export async function deleteRunJob(db: Executor, runId: string, kind?: JobKind): Promise<void> {
+  let query = db.deleteFrom("jobs").where("run_id", "=", runId);
+  if (kind) query = query.where("kind", "=", kind);
+  await query.execute();
+}
+
+/** Turns a job held by `workerId` into another kind (a fired timer becomes the run's next step). */
+export async function changeJobKind(
+  db: Executor,
+  jobId: string,
+  workerId: string,
+  kind: JobKind,
+): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({ kind })
+    .where("id", "=", jobId)
+    .where("locked_by", "=", workerId)
+    .execute();
 }
 
 /** When the next job becomes due (for sleeping until then), or undefined when none is queued. */
@@ -138,6 +177,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     id: row.id,
     kind: row.kind as JobKind,
     runId: row.run_id,
+    sessionId: row.session_id,
     payload: row.payload,
     runAt: row.run_at,
     attempts: row.attempts,

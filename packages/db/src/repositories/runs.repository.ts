@@ -1,6 +1,7 @@
 import type {
   NodeRun,
   Run,
+  RunAuditEntry,
   RunEvent,
   RunEventType,
   RunSignal,
@@ -10,7 +11,7 @@ import type {
 } from "@flowgate/domain";
 import type { Selectable, Updateable } from "kysely";
 import type { Executor } from "../database.ts";
-import type { NodeRunsTable, RunEventsTable, RunsTable } from "../tables/runs.table.ts";
+import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "../tables/runs.table.ts";
 
 /** Inserts a run in status `pending`. */
 export async function insertRun(
@@ -105,13 +106,45 @@ export interface RunChange {
   errorMessage?: string | null;
   addCostCents?: number;
   stepCount?: number;
+  currentAttempt?: number;
   lastSeq?: number;
   startedAt?: Date;
   completedAt?: Date | null;
 }
 
+/** The version of a run a step was computed from; the step commits only if the run is still there. */
+export interface RunVersion {
+  status: RunStatus;
+  stepCount: number;
+  lastSeq: number;
+  currentAttempt: number;
+}
+
+/**
+ * Applies a change to a run only if it is still at `expected` (optimistic concurrency: the UPDATE takes
+ * the row lock and checks in one statement). Returns whether it applied.
+ */
+export async function updateRunIfUnchanged(
+  db: Executor,
+  id: string,
+  expected: RunVersion,
+  change: RunChange,
+): Promise<boolean> {
+  const result = await updateRunQuery(db, id, change)
+    .where("status", "=", expected.status)
+    .where("step_count", "=", expected.stepCount)
+    .where("last_seq", "=", expected.lastSeq)
+    .where("current_attempt", "=", expected.currentAttempt)
+    .executeTakeFirst();
+  return Number(result.numUpdatedRows) > 0;
+}
+
 /** Applies a change to a run. */
 export async function updateRun(db: Executor, id: string, change: RunChange): Promise<void> {
+  await updateRunQuery(db, id, change).execute();
+}
+
+function updateRunQuery(db: Executor, id: string, change: RunChange) {
   const set: Updateable<RunsTable> = {};
   if (change.status !== undefined) set.status = change.status;
   if (change.finalStatus !== undefined) set.final_status = change.finalStatus;
@@ -123,6 +156,7 @@ export async function updateRun(db: Executor, id: string, change: RunChange): Pr
     set.decision_metadata = change.decisionMetadata ? JSON.stringify(change.decisionMetadata) : null;
   if (change.errorMessage !== undefined) set.error_message = change.errorMessage;
   if (change.stepCount !== undefined) set.step_count = change.stepCount;
+  if (change.currentAttempt !== undefined) set.current_attempt = change.currentAttempt;
   if (change.lastSeq !== undefined) set.last_seq = change.lastSeq;
   if (change.startedAt !== undefined) set.started_at = change.startedAt;
   if (change.completedAt !== undefined) set.completed_at = change.completedAt;
@@ -130,7 +164,7 @@ export async function updateRun(db: Executor, id: string, change: RunChange): Pr
   if (change.addCostCents) {
     query = query.set((eb) => ({ total_cost_cents: eb("total_cost_cents", "+", change.addCostCents ?? 0) }));
   }
-  await query.where("id", "=", id).execute();
+  return query.where("id", "=", id);
 }
 
 /** A node run to record. */
@@ -252,6 +286,45 @@ export async function listRunEvents(
   return rows.map(toRunEvent);
 }
 
+/** Appends an entry to a run's audit trail. */
+export async function insertRunAudit(db: Executor, entry: Omit<RunAuditEntry, "createdAt">): Promise<void> {
+  await db
+    .insertInto("run_audit")
+    .values({
+      id: entry.id,
+      run_id: entry.runId,
+      action: entry.action,
+      actor: entry.actor,
+      reason: entry.reason,
+      data: JSON.stringify(entry.data),
+    })
+    .execute();
+}
+
+/** A run's audit trail, oldest first. */
+export async function listRunAudit(db: Executor, runId: string): Promise<RunAuditEntry[]> {
+  const rows = await db
+    .selectFrom("run_audit")
+    .selectAll()
+    .where("run_id", "=", runId)
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
+  return rows.map(toRunAuditEntry);
+}
+
+function toRunAuditEntry(row: Selectable<RunAuditTable>): RunAuditEntry {
+  return {
+    id: row.id,
+    runId: row.run_id,
+    action: row.action as RunAuditEntry["action"],
+    actor: row.actor,
+    reason: row.reason,
+    data: row.data,
+    createdAt: row.created_at,
+  };
+}
+
 function toRun(row: Selectable<RunsTable>): Run {
   return {
     id: row.id,
@@ -272,6 +345,7 @@ function toRun(row: Selectable<RunsTable>): Run {
     errorMessage: row.error_message,
     totalCostCents: row.total_cost_cents,
     stepCount: row.step_count,
+    currentAttempt: row.current_attempt,
     lastSeq: row.last_seq,
     createdAt: row.created_at,
     startedAt: row.started_at,

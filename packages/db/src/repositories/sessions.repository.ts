@@ -14,6 +14,7 @@ export async function insertSession(
     referenceId: string | null;
     metadata: Record<string, unknown>;
     sandbox: Record<string, unknown> | null;
+    expiresAt?: Date | null;
   },
 ): Promise<Session> {
   const inserted = await db
@@ -27,6 +28,7 @@ export async function insertSession(
       reference_id: row.referenceId,
       metadata: JSON.stringify(row.metadata),
       sandbox: row.sandbox ? JSON.stringify(row.sandbox) : null,
+      expires_at: row.expiresAt ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -77,6 +79,7 @@ export async function updateSessionStatus(
   id: string,
   change: {
     status: SessionStatus;
+    expiresAt?: Date | null;
     result?: SessionResult | null;
     workflowId?: string;
     submittedAt?: Date;
@@ -92,6 +95,7 @@ export async function updateSessionStatus(
       ...(change.workflowId !== undefined ? { workflow_id: change.workflowId } : {}),
       ...(change.submittedAt !== undefined ? { submitted_at: change.submittedAt } : {}),
       ...(change.completedAt !== undefined ? { completed_at: change.completedAt } : {}),
+      ...(change.expiresAt !== undefined ? { expires_at: change.expiresAt } : {}),
     })
     .where("id", "=", id)
     .execute();
@@ -133,5 +137,6 @@ function toSession(row: Selectable<SessionsTable>): Session {
     updatedAt: row.updated_at,
     submittedAt: row.submitted_at,
     completedAt: row.completed_at,
+    expiresAt: row.expires_at,
   };
 }

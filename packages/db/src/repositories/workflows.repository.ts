@@ -1,5 +1,5 @@
-import type { Tenant, Workflow, WorkflowGraph, WorkflowVersion } from "@flowgate/domain";
-import type { Selectable } from "kysely";
+import type { RolloutEntry, Tenant, Workflow, WorkflowGraph, WorkflowVersion } from "@flowgate/domain";
+import { type Selectable, sql, type Updateable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { WorkflowsTable, WorkflowVersionsTable } from "../tables/workflows.table.ts";
 import type { PageRequest } from "./pagination.ts";
@@ -92,8 +92,15 @@ export async function findDefaultWorkflow(db: Executor, tenant: Tenant): Promise
   return row ? toWorkflow(row) : undefined;
 }
 
-/** Makes `workflowId` the tenant's only default workflow. */
+/**
+ * Makes `workflowId` the tenant's only default workflow. Call it in a transaction: it first takes a
+ * transaction-level advisory lock on the tenant's default, so concurrent switches run one after the other
+ * (each then sees the other's committed default) instead of colliding on `workflows_one_default`.
+ */
 export async function setDefaultWorkflow(db: Executor, tenant: Tenant, workflowId: string): Promise<void> {
+  await sql`select pg_advisory_xact_lock(hashtextextended(${`workflows_default:${tenant.workspaceId}:${tenant.environment}`}, 0))`.execute(
+    db,
+  );
   await db
     .updateTable("workflows")
     .set({ is_default: false, updated_at: new Date() })
@@ -146,6 +153,109 @@ export async function listWorkflows(
   return rows.map(toWorkflow);
 }
 
+/** Locks a workflow of the tenant for the transaction and returns it; another tenant's is `undefined`. */
+export async function lockWorkflow(db: Executor, tenant: Tenant, id: string): Promise<Workflow | undefined> {
+  const row = await db
+    .selectFrom("workflows")
+    .selectAll()
+    .where("id", "=", id)
+    .where("workspace_id", "=", tenant.workspaceId)
+    .where("environment", "=", tenant.environment)
+    .forUpdate()
+    .executeTakeFirst();
+  return row ? toWorkflow(row) : undefined;
+}
+
+/** Changes a workflow's name, description or metadata (absent fields stay) and returns it. */
+export async function updateWorkflowMetadata(
+  db: Executor,
+  id: string,
+  change: {
+    name?: string | undefined;
+    description?: string | null | undefined;
+    metadata?: Record<string, unknown> | undefined;
+  },
+): Promise<Workflow> {
+  const set: Updateable<WorkflowsTable> = { updated_at: new Date() };
+  if (change.name !== undefined) set.name = change.name;
+  if (change.description !== undefined) set.description = change.description;
+  if (change.metadata !== undefined) set.metadata = JSON.stringify(change.metadata);
+  const row = await db
+    .updateTable("workflows")
+    .set(set)
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkflow(row);
+}
+
+/** Sets a workflow's status (`inactive`: no new runs start on it) and returns it. */
+export async function setWorkflowStatus(
+  db: Executor,
+  id: string,
+  status: "active" | "inactive",
+): Promise<Workflow> {
+  const row = await db
+    .updateTable("workflows")
+    .set({ status, updated_at: new Date() })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkflow(row);
+}
+
+/** Replaces a workflow's rollout map (`null`: every new run starts on the current version) and returns it. */
+export async function setWorkflowRollout(
+  db: Executor,
+  id: string,
+  rollout: readonly RolloutEntry[] | null,
+): Promise<Workflow> {
+  const row = await db
+    .updateTable("workflows")
+    .set({ rollout: rollout === null ? null : JSON.stringify(rollout), updated_at: new Date() })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toWorkflow(row);
+}
+
+/**
+ * Moves a workflow's current version from `fromVersion` to `toVersion`, only while `fromVersion` is still
+ * current (a concurrent publish makes it `undefined`); `clearRollout` also drops the rollout map.
+ */
+export async function advanceWorkflowVersion(
+  db: Executor,
+  id: string,
+  change: { fromVersion: number; toVersion: number; clearRollout: boolean },
+): Promise<Workflow | undefined> {
+  const set: Updateable<WorkflowsTable> = { current_version: change.toVersion, updated_at: new Date() };
+  if (change.clearRollout) set.rollout = null;
+  const row = await db
+    .updateTable("workflows")
+    .set(set)
+    .where("id", "=", id)
+    .where("current_version", "=", change.fromVersion)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toWorkflow(row) : undefined;
+}
+
+/** Every version of the given workflows, newest first within each workflow (for DataLoaders). */
+export async function listWorkflowVersions(
+  db: Executor,
+  workflowIds: readonly string[],
+): Promise<WorkflowVersion[]> {
+  if (workflowIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("workflow_versions")
+    .selectAll()
+    .where("workflow_id", "in", workflowIds)
+    .orderBy("workflow_id")
+    .orderBy("version", "desc")
+    .execute();
+  return rows.map(toWorkflowVersion);
+}
+
 function toWorkflow(row: Selectable<WorkflowsTable>): Workflow {
   return {
     id: row.id,
@@ -157,6 +267,7 @@ function toWorkflow(row: Selectable<WorkflowsTable>): Workflow {
     status: row.status,
     isDefault: row.is_default,
     currentVersion: row.current_version,
+    rollout: (row.rollout as RolloutEntry[] | null) ?? null,
     createdAt: row.created_at,
     updatedAt: row.updated_at,
   };

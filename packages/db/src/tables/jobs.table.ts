@@ -5,6 +5,8 @@ export interface JobsTable {
   id: string;
   kind: string;
   run_id: string | null;
+  /** For session jobs (expiry): at most one per session. */
+  session_id: string | null;
   payload: JsonObjectDefault;
   run_at: CreatedAt;
   attempts: Generated<number>;

@@ -21,6 +21,8 @@ export interface RunsTable {
   error_message: string | null;
   total_cost_cents: Generated<number>;
   step_count: Generated<number>;
+  /** Attempt number (1-based) of the current node; reset when a node completes. */
+  current_attempt: Generated<number>;
   last_seq: Generated<number>;
   created_at: CreatedAt;
   started_at: Timestamp | null;
@@ -53,5 +55,16 @@ export interface RunEventsTable {
   seq: number;
   type: string;
   data: JsonObject;
+  created_at: CreatedAt;
+}
+
+/** Row of `run_audit`: who did what to a run, and why. */
+export interface RunAuditTable {
+  id: string;
+  run_id: string;
+  action: string;
+  actor: string | null;
+  reason: string | null;
+  data: JsonObjectDefault;
   created_at: CreatedAt;
 }

@@ -15,4 +15,5 @@ export interface SessionsTable {
   updated_at: CreatedAt;
   submitted_at: Timestamp | null;
   completed_at: Timestamp | null;
+  expires_at: Timestamp | null;
 }

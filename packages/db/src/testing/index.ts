@@ -33,7 +33,7 @@ export async function createTestDatabase(backend: TestBackend): Promise<TestData
   const schema = `test_${randomBytes(6).toString("hex")}`;
   await withAdminClient(url, (client) => client.query(`create schema ${schema}`));
   const handle = createDatabase({ url, schema, poolSize: 8 });
-  await migrateToLatest(handle.db);
+  await migrateToLatest(handle.db, schema);
   return {
     ...handle,
     backend,

@@ -81,6 +81,8 @@ export const policyNodeSchema = z.object({
     .object({
       outcome: z.enum(policyOutcomes),
       output: jsonObjectSchema.optional(),
+      /** Sandbox only: how long the simulated check takes, in ms (for testing timeouts and load). */
+      delay_ms: z.number().int().min(0).max(60_000).optional(),
     })
     .optional(),
   routes: z.object({
@@ -162,6 +164,98 @@ export const terminalNodeSchema = z.object({
     ),
 });
 
+/** Largest `timeout_ms` of an http task handler (2 minutes). */
+export const maxTaskTimeoutMs = 120_000;
+
+/** `timeout_ms` of an http task handler that does not set one (10 seconds). */
+export const defaultTaskTimeoutMs = 10_000;
+
+/** Largest `cost_cents` of one task node execution. */
+export const maxTaskCostCents = 1_000_000;
+
+/** Handler types a `task` node can use. */
+export const taskHandlerTypes = ["http", "template", "echo"] as const;
+
+/** Outcomes of a task; each selects one of the node's routes. */
+export const taskOutcomes = ["success", "error"] as const;
+
+/** Outcome of a task. `error` means it could not complete (after its retries). */
+export type TaskOutcome = (typeof taskOutcomes)[number];
+
+/**
+ * Schema of a task node's `handler`: `http` POSTs the node input as JSON to `url` and takes the response
+ * JSON as output; `template` builds its output from `{{ … }}` expressions; `echo` outputs its input.
+ */
+export const taskHandlerSchema = z.discriminatedUnion(
+  "type",
+  [
+    z.object({
+      type: z.literal("http"),
+      url: z.string().min(1).max(2048),
+      timeout_ms: z.number().int().min(1).max(maxTaskTimeoutMs).default(defaultTaskTimeoutMs),
+    }),
+    z.object({ type: z.literal("template"), output: jsonObjectSchema }),
+    z.object({ type: z.literal("echo") }),
+  ],
+  {
+    error: (issue) => {
+      if (issue.code !== "invalid_union") return "must be an object";
+      const type = (issue.input as { type?: unknown } | undefined)?.type;
+      const known = taskHandlerTypes.join(", ");
+      return type === undefined
+        ? `is required (one of ${known})`
+        : `must be one of ${known} (got ${JSON.stringify(type)})`;
+    },
+  },
+);
+
+/**
+ * Schema of a `task` node (a workspace task): runs its handler on an input mapped from the trigger
+ * payload and earlier outputs, costs `cost_cents` per execution, and routes on `success` / `error`
+ * (without an `error` route an error fails the run).
+ */
+export const taskNodeSchema = z.object({
+  ...nodeBaseShape,
+  type: z.literal("task"),
+  handler: taskHandlerSchema,
+  input: z.record(z.string().min(1), z.string()).optional(),
+  cost_cents: z.number().int().min(0).max(maxTaskCostCents).default(0),
+  /** What a dry run pretends an http handler returned (it never calls the URL); success with `{}` by default. */
+  simulate: z
+    .object({
+      outcome: z.enum(taskOutcomes),
+      output: jsonObjectSchema.optional(),
+    })
+    .optional(),
+  retries: z
+    .number({ error: retriesMessage })
+    .int(retriesMessage)
+    .min(0, retriesMessage)
+    .max(maxPolicyRetries, retriesMessage)
+    .default(0),
+  routes: z.object({
+    success: nodeRefSchema,
+    error: nodeRefSchema.optional(),
+  }),
+});
+
+/** Pattern of a questionnaire id as a questionnaire node writes it. */
+export const questionnaireIdPattern = /^qnr_[A-Za-z0-9]{1,64}$/;
+
+/**
+ * Schema of a `questionnaire` node: the run pauses until a DDQ response of `questionnaire` that is linked
+ * to the run is submitted (route `submitted`), or its magic link expires or is revoked first (`expired`).
+ */
+export const questionnaireNodeSchema = z.object({
+  ...nodeBaseShape,
+  type: z.literal("questionnaire"),
+  questionnaire: z.string().regex(questionnaireIdPattern, 'must be a questionnaire id ("qnr_…")'),
+  routes: z.object({
+    submitted: nodeRefSchema,
+    expired: nodeRefSchema,
+  }),
+});
+
 /**
  * Every node schema. Adding a node type is one line here (plus its schema); the compiler then points at
  * every exhaustive `switch` that must handle it.
@@ -172,6 +266,8 @@ const graphNodeSchemas = [
   conditionalNodeSchema,
   waitNodeSchema,
   terminalNodeSchema,
+  taskNodeSchema,
+  questionnaireNodeSchema,
 ] as const;
 
 /** Type of a graph node (`"start"`, `"policy"`, …). */
@@ -220,3 +316,9 @@ export type WaitNode = z.output<typeof waitNodeSchema>;
 export type WaitFailAction = z.output<typeof waitFailActionSchema>;
 /** A `terminal` node. */
 export type TerminalNode = z.output<typeof terminalNodeSchema>;
+/** A `task` node. */
+export type TaskNode = z.output<typeof taskNodeSchema>;
+/** A task node's handler. */
+export type TaskHandler = z.output<typeof taskHandlerSchema>;
+/** A `questionnaire` node. */
+export type QuestionnaireNode = z.output<typeof questionnaireNodeSchema>;

@@ -1,3 +1,5 @@
+import { z } from "zod";
+
 /** Type of one value in a policy's output. */
 export type PolicyOutputType = "number" | "string" | "boolean" | "string[]";
 
@@ -21,7 +23,117 @@ export interface PolicyDefinition {
   outputs: PolicyOutputField[];
   /** Output of a passing sandbox check. */
   defaultOutput: Record<string, unknown>;
+  /**
+   * Schema of the node's `config` for this check; graph validation parses `config` with it and the
+   * policy catalog publishes it as JSON Schema ({@link policyConfigJsonSchema}). Unknown keys are refused.
+   */
+  config: z.ZodType<Record<string, unknown>>;
 }
+
+/** A score from 0 to 100. */
+const score = () => z.number().min(0).max(100);
+
+/** An ISO 3166-1 alpha-2 country code. */
+const countryCode = () =>
+  z
+    .string()
+    .regex(/^[A-Z]{2}$/, "must be an ISO 3166-1 alpha-2 code such as GB")
+    .describe("ISO 3166-1 alpha-2 country code.");
+
+/** Per-policy config schemas; each is strict so a misspelt key is an error, not silently ignored. */
+const policyConfigs = {
+  document: z.strictObject({
+    accepted: z
+      .array(z.enum(["passport", "id_card", "driving_license"]))
+      .min(1)
+      .optional()
+      .describe("Document types accepted (default: all)."),
+    allowed_countries: z
+      .array(countryCode())
+      .min(1)
+      .optional()
+      .describe("Issuing countries accepted (default: all)."),
+    min_confidence: score().optional().describe("Lowest authenticity confidence that passes (default 80)."),
+    allow_expired: z.boolean().optional().describe("Whether an expired document can pass (default false)."),
+  }),
+  selfie: z.strictObject({
+    min_face_match: score().optional().describe("Lowest face similarity that passes (default 80)."),
+  }),
+  liveness: z.strictObject({
+    min_liveness_score: score().optional().describe("Lowest liveness score that passes (default 80)."),
+  }),
+  enhanced_identity: z.strictObject({
+    min_matched_sources: z
+      .number()
+      .int()
+      .min(1)
+      .max(5)
+      .optional()
+      .describe("Independent sources that must match (default 2)."),
+    require_dob_match: z
+      .boolean()
+      .optional()
+      .describe("Whether the date of birth must match (default true)."),
+    require_address_match: z.boolean().optional().describe("Whether the address must match (default false)."),
+  }),
+  proof_of_address: z.strictObject({
+    accepted: z
+      .array(z.enum(["utility_bill", "bank_statement", "tax_letter"]))
+      .min(1)
+      .optional()
+      .describe("Document types accepted (default: all)."),
+    max_document_age_days: z
+      .number()
+      .int()
+      .min(1)
+      .max(365)
+      .optional()
+      .describe("Oldest document accepted, in days (default 90)."),
+  }),
+  aml_screening: z.strictObject({
+    lists: z
+      .array(z.enum(["sanctions", "pep", "adverse_media"]))
+      .min(1)
+      .optional()
+      .describe("Lists screened (default: all)."),
+    fuzziness: score().optional().describe("Name-matching fuzziness from 0 (exact) to 100 (default 50)."),
+    ongoing_monitoring: z.boolean().optional().describe("Re-screen the person daily (default false)."),
+  }),
+  age: z.strictObject({
+    minimum_age: z
+      .number()
+      .int()
+      .min(0)
+      .max(130)
+      .optional()
+      .describe("Youngest age that passes (default 18)."),
+  }),
+  phone: z.strictObject({
+    allowed_line_types: z
+      .array(z.enum(["mobile", "landline", "voip"]))
+      .min(1)
+      .optional()
+      .describe("Line types that pass (default: all)."),
+    max_risk_score: score().optional().describe("Highest fraud risk that passes (default 80)."),
+  }),
+  email: z.strictObject({
+    allow_disposable: z.boolean().optional().describe("Whether disposable domains pass (default false)."),
+    min_domain_age_days: z
+      .number()
+      .int()
+      .min(0)
+      .optional()
+      .describe("Youngest domain accepted, in days (default 0)."),
+    max_risk_score: score().optional().describe("Highest fraud risk that passes (default 80)."),
+  }),
+  ip_risk: z.strictObject({
+    block_vpn: z.boolean().optional().describe("Fail addresses of VPNs (default false)."),
+    block_proxy: z.boolean().optional().describe("Fail known proxies (default false)."),
+    block_tor: z.boolean().optional().describe("Fail Tor exit nodes (default true)."),
+    blocked_countries: z.array(countryCode()).optional().describe("Countries that fail (default none)."),
+    max_score: score().optional().describe("Highest risk score that passes (default 80)."),
+  }),
+} satisfies Record<string, z.ZodType<Record<string, unknown>>>;
 
 /** Every policy a workflow graph can use. */
 export const policyCatalog: readonly PolicyDefinition[] = [
@@ -40,6 +152,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       { key: "confidence", type: "number", description: "Authenticity confidence from 0 to 100." },
     ],
     defaultOutput: { document_type: "passport", issuing_country: "GB", expired: false, confidence: 95 },
+    config: policyConfigs.document,
   },
   {
     name: "selfie",
@@ -52,6 +165,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       },
     ],
     defaultOutput: { face_match: 95 },
+    config: policyConfigs.selfie,
   },
   {
     name: "liveness",
@@ -62,6 +176,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       { key: "spoof_detected", type: "boolean", description: "Whether a presentation attack was detected." },
     ],
     defaultOutput: { liveness_score: 97, spoof_detected: false },
+    config: policyConfigs.liveness,
   },
   {
     name: "enhanced_identity",
@@ -74,6 +189,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       { key: "address_match", type: "boolean", description: "Whether the address matched." },
     ],
     defaultOutput: { matched_sources: 2, name_match: true, dob_match: true, address_match: true },
+    config: policyConfigs.enhanced_identity,
   },
   {
     name: "proof_of_address",
@@ -85,6 +201,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       { key: "address_match", type: "boolean", description: "Whether the address matches the applicant's." },
     ],
     defaultOutput: { document_type: "utility_bill", document_age_days: 30, address_match: true },
+    config: policyConfigs.proof_of_address,
   },
   {
     name: "aml_screening",
@@ -98,6 +215,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       { key: "lists", type: "string[]", description: "Names of the lists with matches." },
     ],
     defaultOutput: { score: 10, matches: 0, pep: false, sanctions: false, adverse_media: false, lists: [] },
+    config: policyConfigs.aml_screening,
   },
   {
     name: "age",
@@ -108,6 +226,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       { key: "over_21", type: "boolean", description: "Whether the person is 21 or older." },
     ],
     defaultOutput: { age: 30, over_18: true, over_21: true },
+    config: policyConfigs.age,
   },
   {
     name: "phone",
@@ -119,6 +238,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       { key: "risk_score", type: "number", description: "Fraud risk from 0 to 100." },
     ],
     defaultOutput: { valid: true, line_type: "mobile", country: "GB", risk_score: 5 },
+    config: policyConfigs.phone,
   },
   {
     name: "email",
@@ -134,6 +254,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       { key: "risk_score", type: "number", description: "Fraud risk from 0 to 100." },
     ],
     defaultOutput: { deliverable: true, disposable: false, domain_age_days: 3650, risk_score: 5 },
+    config: policyConfigs.email,
   },
   {
     name: "ip_risk",
@@ -146,6 +267,7 @@ export const policyCatalog: readonly PolicyDefinition[] = [
       { key: "tor", type: "boolean", description: "Whether the address is a Tor exit node." },
     ],
     defaultOutput: { score: 5, country: "GB", vpn: false, proxy: false, tor: false },
+    config: policyConfigs.ip_risk,
   },
 ];
 
@@ -159,4 +281,13 @@ export const policyNames: readonly string[] = policyCatalog.map((policy) => poli
  */
 export function findPolicy(name: string): PolicyDefinition | undefined {
   return policyCatalog.find((policy) => policy.name === name);
+}
+
+/**
+ * JSON Schema (draft 2020-12) of a policy's `config`, generated from its zod schema.
+ *
+ * @param policy - A catalog entry.
+ */
+export function policyConfigJsonSchema(policy: PolicyDefinition): Record<string, unknown> {
+  return z.toJSONSchema(policy.config, { io: "input" }) as Record<string, unknown>;
 }

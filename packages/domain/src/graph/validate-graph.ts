@@ -1,5 +1,6 @@
 import type { $ZodIssue, $ZodRawIssue } from "zod/v4/core";
 import { assertNever, ValidationError, type ValidationIssue } from "../errors.ts";
+import { taskNodeProblems } from "../tasks/task-graph-checks.ts";
 import { type Condition, type GraphNode, type WorkflowGraph, workflowGraphSchema } from "./graph-schema.ts";
 import { findPolicy, policyNames } from "./policy-catalog.ts";
 
@@ -50,7 +51,8 @@ const comparisonOperators: readonly string[] = [">=", "<=", ">", "<"];
  * Semantic rules: unique ids (`session` and `payload` are reserved); the entry exists and is the one
  * `start` node; every reference exists and does not point to the start node; every node is reachable from
  * the entry; no cycles (jump edges included; a cycle closed by a jump is reported at its `on_fail.to`);
- * a terminal is reachable from every node; policy names are in the catalog; condition fields are
+ * a terminal is reachable from every node; policy names are in the catalog and a policy node's `config`
+ * fits that policy's config schema; condition fields are
  * `<nodeId>.output.<key>` (of a node that can run earlier), `session.<key>` or `payload.<key>`; condition
  * values fit their operator. Semantic rules run only when the shape is valid.
  *
@@ -152,6 +154,18 @@ function nodeReferences(node: GraphNode): NodeReference[] {
       }
       return refs;
     }
+    case "task": {
+      const refs = [ref(node.routes.success, "success", ["routes", "success"], 'route "success"')];
+      if (node.routes.error !== undefined) {
+        refs.push(ref(node.routes.error, "error", ["routes", "error"], 'route "error"'));
+      }
+      return refs;
+    }
+    case "questionnaire":
+      return [
+        ref(node.routes.submitted, "submitted", ["routes", "submitted"], 'route "submitted"'),
+        ref(node.routes.expired, "expired", ["routes", "expired"], 'route "expired"'),
+      ];
     case "terminal":
       return [];
     default:
@@ -206,6 +220,7 @@ function semanticIssues(graph: WorkflowGraph): GraphIssue[] {
   const edges = checkReferences(graph, indexById, startIds, out);
   const facts: GraphFacts = { graph, indexById, startIds, successors: (id) => edges.get(id) ?? [] };
   checkPolicies(facts, out);
+  checkTasks(facts, out);
   checkConditions(facts, out);
   checkReachable(facts, out);
   checkCycles(facts, out);
@@ -286,10 +301,12 @@ function checkReferences(
   return edges;
 }
 
-/** Policy names are in the catalog. */
+/** Policy names are in the catalog; a node's `config` fits its policy's config schema from the catalog. */
 function checkPolicies({ graph }: GraphFacts, out: IssueCollector): void {
   graph.nodes.forEach((node, index) => {
-    if (node.type === "policy" && findPolicy(node.policy) === undefined) {
+    if (node.type !== "policy") return;
+    const policy = findPolicy(node.policy);
+    if (policy === undefined) {
       const known = listSome(policyNames);
       out.node(
         index,
@@ -297,7 +314,35 @@ function checkPolicies({ graph }: GraphFacts, out: IssueCollector): void {
         ["policy"],
         `unknown policy "${node.policy}" (known policies include ${known})`,
       );
+      return;
     }
+    if (node.config === undefined) return;
+    const parsed = policy.config.safeParse(node.config, { error: describeZodIssue });
+    if (parsed.success) return;
+    for (const issue of parsed.error.issues) {
+      const path = issue.path.map((segment) => (typeof segment === "symbol" ? String(segment) : segment));
+      const field = formatField(["config", ...path]);
+      const message =
+        issue.code === "unrecognized_keys"
+          ? `config has unknown key${issue.keys.length === 1 ? "" : "s"} ${issue.keys.map((k) => `"${k}"`).join(", ")} for policy "${policy.name}"`
+          : `${field} ${issue.message}`;
+      out.node(index, node.id, ["config", ...path], message);
+    }
+  });
+}
+
+/**
+ * Task nodes: an http handler's URL is an absolute http(s) URL without credentials; `input` paths and a
+ * template's placeholders parse, and read outputs only of nodes that can run before the task.
+ */
+function checkTasks({ graph, indexById, successors }: GraphFacts, out: IssueCollector): void {
+  graph.nodes.forEach((node, index) => {
+    if (node.type !== "task") return;
+    const facts = {
+      hasNode: (id: string) => indexById.has(id),
+      runsBefore: (id: string) => reaches(id, node.id, successors),
+    };
+    for (const { field, message } of taskNodeProblems(node, facts)) out.node(index, node.id, field, message);
   });
 }
 

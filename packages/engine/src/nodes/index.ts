@@ -2,7 +2,9 @@ import type { GraphNode } from "@flowgate/domain";
 import { conditionalNode } from "./conditional.node.ts";
 import type { NodeContext, NodeExecution, NodeHandler, NodeHandlers } from "./node-handler.ts";
 import { policyNode } from "./policy.node.ts";
+import { questionnaireNode } from "./questionnaire.node.ts";
 import { startNode } from "./start.node.ts";
+import { taskNode } from "./task.node.ts";
 import { terminalNode } from "./terminal.node.ts";
 import { waitNode } from "./wait.node.ts";
 
@@ -13,6 +15,8 @@ export const nodeHandlers: NodeHandlers = {
   conditional: conditionalNode,
   wait: waitNode,
   terminal: terminalNode,
+  task: taskNode,
+  questionnaire: questionnaireNode,
 };
 
 function handlerFor(node: GraphNode): NodeHandler<GraphNode> {

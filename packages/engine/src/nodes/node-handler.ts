@@ -1,3 +1,4 @@
+import type { Db } from "@flowgate/db";
 import type {
   GraphNode,
   NodeType,
@@ -18,6 +19,16 @@ export interface NodeContext {
   providers: PolicyProviders;
   /** Outputs of earlier nodes, the session's data and the trigger payload (loaded on demand). */
   routingContext(): Promise<RoutingContext>;
+  /**
+   * `true` in a dry run (nothing is written): a handler with effects outside the engine (calling a URL,
+   * sending mail) must simulate them instead. Absent for real runs.
+   */
+  dryRun?: boolean;
+  /**
+   * The database, for handlers that read workspace state (a task's settings and monthly budget). Handlers
+   * never write through it: the step commits what they return. Absent in dry runs.
+   */
+  db?: Db;
 }
 
 /**

@@ -1,7 +1,10 @@
-import { routeWaitDecision, type WaitNode } from "@flowgate/domain";
+import { routeWaitDecision, routeWaitTimeout, type WaitNode } from "@flowgate/domain";
 import type { NodeHandler } from "./node-handler.ts";
 
-/** `wait`: an external gate; the run pauses until a decision (continue, fail, reject) resumes it. */
+/**
+ * `wait`: an external gate; the run pauses until a decision (continue, fail, reject) resumes it, or its
+ * `timeout_seconds` elapse (then `on_timeout` applies).
+ */
 export const waitNode: NodeHandler<WaitNode> = {
   execute: async () => ({
     result: null,
@@ -10,13 +13,18 @@ export const waitNode: NodeHandler<WaitNode> = {
     next: { kind: "pause", reason: "external_gate" },
   }),
   resume: async (node, signal) => {
-    if (signal.kind !== "decision")
-      throw new Error(`gate "${node.id}" cannot resume on a ${signal.kind} signal`);
-    return {
-      result: signal.decision,
-      output: { decision: signal.decision, metadata: signal.metadata },
-      error: null,
-      next: routeWaitDecision(node, signal.decision),
-    };
+    switch (signal.kind) {
+      case "decision":
+        return {
+          result: signal.decision,
+          output: { decision: signal.decision, metadata: signal.metadata },
+          error: null,
+          next: routeWaitDecision(node, signal.decision),
+        };
+      case "timeout":
+        return { result: "timeout", output: { timedOut: true }, error: null, next: routeWaitTimeout(node) };
+      default:
+        throw new Error(`gate "${node.id}" cannot resume on a ${(signal as { kind: string }).kind} signal`);
+    }
   },
 };

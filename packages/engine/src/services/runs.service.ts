@@ -28,6 +28,7 @@ import {
 import type { AfterCommit } from "../unit-of-work.ts";
 import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
 import type { Actor } from "./actor.ts";
+import { audit } from "./run-control.service.ts";
 import { startRun } from "./start-run.ts";
 
 /** Picks the workflow a session runs: the given one, the session's own, or the tenant's default. */
@@ -96,6 +97,7 @@ export async function submitSession(
     assertSessionTransition(session.status, "submitted");
     const workflow = await resolveWorkflow(trx, actor, session.workflowId, "sessionId");
     const run = await startRun(trx, after, actor, { workflow, session, version: input.version });
+    await audit(trx, run.id, "submit", actor.actorId, null, { sessionId: session.id });
     const now = new Date();
     await updateSessionStatus(trx, session.id, {
       status: "processing",
@@ -136,6 +138,7 @@ export async function triggerWorkflow(
     }
     await deleteRunsOfSession(trx, session.id);
     const run = await startRun(trx, after, actor, { workflow, session, version: input.version });
+    await audit(trx, run.id, "trigger", actor.actorId, null, { sessionId: session.id, workflowId: workflow.id });
     await updateSessionStatus(trx, session.id, {
       status: "processing",
       result: null,
@@ -192,6 +195,10 @@ export async function submitExternalDecision(
     });
     await updateSessionStatus(trx, session.id, { status: "processing" });
     await scheduleRunJob(trx, run.id, "run.step");
+    await audit(trx, run.id, "decision", actor.actorId, null, {
+      decision: input.decision,
+      metadata: input.metadata ?? null,
+    });
     after.wake();
     publishSession(after, session, "processing");
     return {

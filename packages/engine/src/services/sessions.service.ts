@@ -1,4 +1,4 @@
-import { findWorkflow, insertSession } from "@flowgate/db";
+import { findWorkflow, insertSession, scheduleSessionExpiry } from "@flowgate/db";
 import { NotFoundError, newId, type Session, ValidationError } from "@flowgate/domain";
 import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
 import type { Actor } from "./actor.ts";
@@ -12,7 +12,12 @@ export interface CreateSessionInput {
   metadata?: Record<string, unknown> | null | undefined;
   /** Sandbox only: simulated policy outcomes keyed by node id or policy name, `{ outcome, output }`. */
   sandbox?: Record<string, unknown> | null | undefined;
+  /** Seconds until the session expires if it has not completed (60 s – 30 days; default 7 days). */
+  expiresInSeconds?: number | null | undefined;
 }
+
+/** Default session lifetime: 7 days. */
+export const defaultSessionLifetimeSeconds = 7 * 24 * 3600;
 
 /** Creates a session in status `created`. */
 export async function createSession(
@@ -30,16 +35,27 @@ export async function createSession(
       { path: ["referenceId"], message: "at most 200 characters" },
     ]);
   }
+  const lifetime = input.expiresInSeconds ?? defaultSessionLifetimeSeconds;
+  if (!Number.isInteger(lifetime) || lifetime < 60 || lifetime > 30 * 24 * 3600) {
+    throw new ValidationError("Invalid session", [
+      { path: ["expiresInSeconds"], message: "must be a whole number of seconds from 60 to 2592000 (30 days)" },
+    ]);
+  }
+  const expiresAt = new Date(Date.now() + lifetime * 1000);
   return inTransaction(deps, async (trx) => {
     if (input.workflowId && !(await findWorkflow(trx, actor, input.workflowId))) {
       throw new NotFoundError("Workflow", input.workflowId);
     }
-    return insertSession(trx, actor, {
+    const session = await insertSession(trx, actor, {
       id: newId("ses"),
       workflowId: input.workflowId ?? null,
       referenceId: input.referenceId ?? null,
       metadata: input.metadata ?? {},
       sandbox: input.sandbox ?? null,
+      expiresAt,
     });
+    // The expiry is a durable timer: a job row, so it survives restarts.
+    await scheduleSessionExpiry(trx, session.id, expiresAt);
+    return session;
   });
 }

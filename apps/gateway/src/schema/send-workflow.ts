@@ -1,0 +1,365 @@
+import {
+  EmailDeliveryError,
+  entityTypes,
+  InsufficientCreditsError,
+  linkState,
+  type WorkflowSession,
+  type WorkflowStepState,
+  workflowSteps,
+} from "@flowgate/domain";
+import type { WorkflowSendResult } from "@flowgate/engine";
+import { builder } from "../builder.ts";
+import { EntityRef, EntityTypeEnum, ResponseRef } from "./entity.ts";
+import { ErrorInterface, recordErrors } from "./errors.ts";
+import { SessionRef } from "./session.ts";
+
+const WorkflowStepEnum = builder.enumType("WorkflowStep", {
+  description:
+    "A step of a workflow session: `ddq` (answer the questionnaire) or `verification` (verify identity).",
+  values: workflowSteps,
+});
+
+const WorkflowSendStatusEnum = builder.enumType("WorkflowSendStatus", {
+  description:
+    "`sent`: the email was dispatched and credits charged; `prefill_ready`: a PREFILL response was created, send it later with sendResponse.",
+  values: ["sent", "prefill_ready"] as const,
+});
+
+const LinkStatusEnum = builder.enumType("LinkStatus", {
+  description: "Whether a magic link can be used now.",
+  values: ["active", "expired", "revoked"] as const,
+});
+
+builder.objectType(EmailDeliveryError, {
+  name: "EmailDeliveryError",
+  description:
+    "The workflow email could not be dispatched. Nothing was charged; on sendWorkflow the response was deleted (an entity created by the request is kept), on sendResponse the response went back to PREFILL. The call can be retried.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof EmailDeliveryError,
+  fields: (t) => ({
+    retryable: t.exposeBoolean("retryable", {
+      description: "Always true: the request may be retried as it was.",
+    }),
+    entityId: t.exposeID("entityId", { description: "The entity of the request, kept." }),
+    responseId: t.exposeID("responseId", {
+      nullable: true,
+      description:
+        "The response reverted to PREFILL (sendResponse); null when it was deleted (sendWorkflow).",
+    }),
+    reason: t.exposeString("reason", { description: "What the mail transport reported." }),
+  }),
+});
+
+const WorkflowStepStateRef = builder.objectRef<WorkflowStepState>("WorkflowStepState").implement({
+  description: "A step of a workflow session and whether the recipient did it.",
+  fields: (t) => ({
+    kind: t.field({ type: WorkflowStepEnum, resolve: (s) => s.kind, description: "The step." }),
+    status: t.exposeString("status", { description: "`pending` or `completed`." }),
+    completedAt: t.field({
+      type: "DateTime",
+      nullable: true,
+      resolve: (s) => s.completedAt,
+      description: "When the recipient completed it.",
+    }),
+  }),
+});
+
+/** The GraphQL `WorkflowSession` type. */
+export const WorkflowSessionRef = builder.objectRef<WorkflowSession>("WorkflowSession");
+
+builder.node(WorkflowSessionRef, {
+  description:
+    "One send of a workflow to an entity: its steps and its magic link (the token itself is only in the email; it is stored hashed).",
+  authScopes: { scope: "responses:read" },
+  id: { resolve: (w) => w.id },
+  isTypeOf: (value) =>
+    typeof value === "object" && value !== null && "steps" in value && "revokedAt" in value,
+  loadMany: async (ids, context) =>
+    (await context.loaders.ddq.workflowSession.loadMany(ids)).map((w) =>
+      w instanceof Error ? null : (w ?? null),
+    ),
+  fields: (t) => ({
+    entityId: t.exposeID("entityId", { description: "The entity it was sent to." }),
+    entity: t.field({
+      type: EntityRef,
+      nullable: true,
+      description: "The entity it was sent to.",
+      resolve: async (w, _args, context) => (await context.loaders.ddq.entity.load(w.entityId)) ?? null,
+    }),
+    responseId: t.exposeID("responseId", {
+      nullable: true,
+      description: "The questionnaire response, if any.",
+    }),
+    response: t.field({
+      type: ResponseRef,
+      nullable: true,
+      description: "The questionnaire response, if any.",
+      resolve: async (w, _args, context) =>
+        w.responseId ? ((await context.loaders.ddq.response.load(w.responseId)) ?? null) : null,
+    }),
+    verificationSessionId: t.exposeID("verificationSessionId", {
+      nullable: true,
+      description: "The verification session, if any.",
+    }),
+    verificationSession: t.field({
+      type: SessionRef,
+      nullable: true,
+      description: "The verification session, if any.",
+      resolve: async (w, _args, context) =>
+        w.verificationSessionId
+          ? ((await context.loaders.session.load(w.verificationSessionId)) ?? null)
+          : null,
+    }),
+    email: t.exposeString("email", { description: "Where the link was sent." }),
+    steps: t.field({
+      type: [WorkflowStepStateRef],
+      resolve: (w) => w.steps,
+      description: "Its steps, in order.",
+    }),
+    linkStatus: t.field({
+      type: LinkStatusEnum,
+      resolve: (w) => linkState(w, new Date()),
+      description: "Whether the link can be used now.",
+    }),
+    expiresAt: t.expose("expiresAt", { type: "DateTime", description: "When the link expires." }),
+    revokedAt: t.expose("revokedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the link was revoked.",
+    }),
+    emailSentAt: t.expose("emailSentAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the email was dispatched.",
+    }),
+    completedAt: t.expose("completedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the recipient completed every step.",
+    }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
+  }),
+});
+
+const WorkflowResponseRef = builder.objectRef<WorkflowSendResult>("WorkflowResponse").implement({
+  description: "The answer of sendWorkflow and sendResponse (seed 003's Workflow Response object).",
+  fields: (t) => ({
+    workflowSessionId: t.exposeID("workflowSessionId", {
+      nullable: true,
+      description: "The workflow session created; null on the prefill path (no session until sendResponse).",
+    }),
+    status: t.field({
+      type: WorkflowSendStatusEnum,
+      resolve: (r) => r.status,
+      description: "`sent` or `prefill_ready`.",
+    }),
+    emailSent: t.exposeBoolean("emailSent", {
+      description: "Whether the workflow email was dispatched in this request.",
+    }),
+    entityId: t.exposeID("entityId", { description: "The entity (existing or newly created)." }),
+    entityName: t.exposeString("entityName", { description: "The entity's display name." }),
+    responseId: t.exposeID("responseId", {
+      nullable: true,
+      description: "The response created; null when no DDQ block was included.",
+    }),
+    verificationSessionId: t.exposeID("verificationSessionId", {
+      nullable: true,
+      description:
+        "The verification session created; null without verification, or on the prefill path (it is created at send time).",
+    }),
+    steps: t.field({
+      type: [WorkflowStepEnum],
+      resolve: (r) => r.steps,
+      description: "The steps included, in order.",
+    }),
+    expiresAt: t.expose("expiresAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When the magic link expires (UTC); null on the prefill path.",
+    }),
+    creditsCharged: t.exposeInt("creditsCharged", {
+      description:
+        "Credits charged by this request: 1 for a live send, 0 on the prefill path and in the sandbox.",
+    }),
+    entity: t.field({
+      type: EntityRef,
+      nullable: true,
+      description: "The entity.",
+      resolve: async (r, _args, context) => (await context.loaders.ddq.entity.load(r.entityId)) ?? null,
+    }),
+    response: t.field({
+      type: ResponseRef,
+      nullable: true,
+      description: "The response, if any.",
+      resolve: async (r, _args, context) =>
+        r.responseId ? ((await context.loaders.ddq.response.load(r.responseId)) ?? null) : null,
+    }),
+    workflowSession: t.field({
+      type: WorkflowSessionRef,
+      nullable: true,
+      description: "The workflow session, if any.",
+      resolve: async (r, _args, context) =>
+        r.workflowSessionId
+          ? ((await context.loaders.ddq.workflowSession.load(r.workflowSessionId)) ?? null)
+          : null,
+    }),
+  }),
+});
+
+const SendEntityInput = builder.inputType("SendEntityInput", {
+  description: "An entity created inline by sendWorkflow (seed 003's entity block).",
+  fields: (t) => ({
+    entityType: t.field({
+      type: EntityTypeEnum,
+      required: false,
+      description: `${entityTypes.join(" or ")} (default company).`,
+    }),
+    legalName: t.string({
+      required: false,
+      description: "Official registered name; required for a company.",
+    }),
+    tradingName: t.string({ required: false, description: "Trading / DBA name (companies only)." }),
+    firstName: t.string({ required: false, description: "First name; required for an individual." }),
+    lastName: t.string({ required: false, description: "Last name; required for an individual." }),
+    email: t.string({ required: false, description: "Email address stored on the entity." }),
+    phone: t.string({ required: false, description: "Phone number." }),
+    jurisdiction: t.string({ required: false, description: "ISO 3166-1 alpha-2 country code, e.g. `GB`." }),
+  }),
+});
+
+const SendDdqInput = builder.inputType("SendDdqInput", {
+  description: "The DDQ block: which questionnaire to send.",
+  fields: (t) => ({
+    questionnaireId: t.id({
+      required: true,
+      description: "The questionnaire (must belong to your workspace).",
+    }),
+    responseName: t.string({
+      required: false,
+      description: 'Display name; "{entity name} – {questionnaire name}" when left out.',
+    }),
+    prefill: t.boolean({
+      required: false,
+      description:
+        "Create a PREFILL response to fill before sending (no email, no credit charged until sendResponse). Default false.",
+    }),
+    runId: t.id({
+      required: false,
+      description:
+        "A run with a questionnaire node for this questionnaire: when the response is submitted (or its link expires) the run continues.",
+    }),
+  }),
+});
+
+const VerificationChecksInput = builder.inputType("VerificationChecksInput", {
+  description: "Which identity checks to run; at least one must be true.",
+  fields: (t) => ({
+    document: t.boolean({ required: false, description: "Document check (passport, driving licence, …)." }),
+    identity: t.boolean({ required: false, description: "Biometric selfie / liveness check." }),
+    enhancedIdentity: t.boolean({ required: false, description: "Enhanced video identity check." }),
+    proofOfAddress: t.boolean({ required: false, description: "Proof-of-address document upload." }),
+  }),
+});
+
+const SendVerificationInput = builder.inputType("SendVerificationInput", {
+  description: "The verification block (individuals only).",
+  fields: (t) => ({
+    checks: t.field({ type: VerificationChecksInput, required: true, description: "The checks to run." }),
+  }),
+});
+
+const sendErrors = [...recordErrors, InsufficientCreditsError, EmailDeliveryError];
+
+builder.queryFields((t) => ({
+  workflowSession: t.field({
+    type: WorkflowSessionRef,
+    nullable: true,
+    description: "A workflow session of the caller's workspace and environment, or null.",
+    authScopes: { scope: "responses:read" },
+    args: { id: t.arg.id({ required: true, description: "Workflow session id (`wfs_…`)." }) },
+    resolve: async (_root, { id }, context) =>
+      (await context.loaders.ddq.workflowSession.load(String(id))) ?? null,
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  sendWorkflow: t.field({
+    type: WorkflowResponseRef,
+    description:
+      "Sends a DDQ and/or an identity verification request to an entity (seed 003's `POST /workflows/send/`). Exactly one of entityId and entity; at least one of ddq and verification; verification for individuals only, with at least one check; email required unless ddq.prefill; expiryHours 1–168 (default: the workspace's, 48). Direct path: creates the records, emails the magic link, then charges one `send_ddq` credit (live only). Prefill path: creates a PREFILL response only.",
+    authScopes: { scope: "responses:write" },
+    errors: { types: sendErrors },
+    args: {
+      entityId: t.arg.id({ required: false, description: "An existing entity (exclusive with entity)." }),
+      entity: t.arg({
+        type: SendEntityInput,
+        required: false,
+        description: "An entity to create (exclusive with entityId).",
+      }),
+      ddq: t.arg({ type: SendDdqInput, required: false, description: "Send a questionnaire." }),
+      verification: t.arg({
+        type: SendVerificationInput,
+        required: false,
+        description: "Request identity verification (individuals only).",
+      }),
+      email: t.arg.string({
+        required: false,
+        description: "Where to send the link; required unless ddq.prefill is true.",
+      }),
+      expiryHours: t.arg.int({
+        required: false,
+        description: "Hours until the magic link expires (1–168); the workspace's setting (48) by default.",
+      }),
+    },
+    resolve: (_root, args, context) =>
+      context.engine.ddq.sendWorkflow(context.actor, {
+        entityId: args.entityId ? String(args.entityId) : null,
+        entity: args.entity ?? null,
+        ddq: args.ddq
+          ? {
+              questionnaireId: String(args.ddq.questionnaireId),
+              responseName: args.ddq.responseName ?? null,
+              prefill: args.ddq.prefill ?? null,
+              runId: args.ddq.runId ? String(args.ddq.runId) : null,
+            }
+          : null,
+        verification: args.verification ?? null,
+        email: args.email ?? null,
+        expiryHours: args.expiryHours ?? null,
+      }),
+  }),
+  sendResponse: t.field({
+    type: WorkflowResponseRef,
+    description:
+      "Sends a PREFILL response (seed 003's `POST /responses/{id}/send/`): it becomes DRAFT, autofill annotations and AI analysis are cleared (answers kept), the verification session stored at prefill is created, the magic link is emailed (to email, else the entity's) and one credit is charged (live only). On email failure it goes back to PREFILL and nothing is charged.",
+    authScopes: { scope: "responses:write" },
+    errors: { types: sendErrors },
+    args: {
+      responseId: t.arg.id({ required: true, description: "The PREFILL response (`rsp_…`)." }),
+      email: t.arg.string({
+        required: false,
+        description: "Where to send the link; the entity's email by default.",
+      }),
+      expiryHours: t.arg.int({
+        required: false,
+        description: "Hours until the magic link expires (1–168); the workspace's setting (48) by default.",
+      }),
+    },
+    resolve: (_root, args, context) =>
+      context.engine.ddq.sendResponse(context.actor, {
+        responseId: String(args.responseId),
+        email: args.email ?? null,
+        expiryHours: args.expiryHours ?? null,
+      }),
+  }),
+  revokeWorkflowSession: t.field({
+    type: WorkflowSessionRef,
+    description:
+      "Revokes a workflow session's magic link: the recipient is refused from now on, and a run waiting for its response takes its `expired` route.",
+    authScopes: { scope: "responses:write" },
+    errors: { types: recordErrors },
+    args: { id: t.arg.id({ required: true, description: "Workflow session id (`wfs_…`)." }) },
+    resolve: (_root, args, context) =>
+      context.engine.ddq.revokeWorkflowSession(context.actor, { workflowSessionId: String(args.id) }),
+  }),
+}));

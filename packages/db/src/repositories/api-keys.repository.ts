@@ -1,0 +1,112 @@
+import type { ApiKey, Environment } from "@flowgate/domain";
+import { type Selectable, sql } from "kysely";
+import type { Executor } from "../database.ts";
+import type { ApiKeysTable } from "../tables/api-keys.table.ts";
+import type { PageRequest } from "./pagination.ts";
+
+/** Filters of {@link listApiKeysOfWorkspace}. */
+export interface ApiKeyFilter {
+  environment?: Environment | undefined;
+  /** Include revoked and expired keys (default: only keys that work at `now`). */
+  includeInactive?: boolean | undefined;
+  now?: Date | undefined;
+}
+
+/** A page of a workspace's keys, newest first (never their values: only hashes are stored). */
+export async function listApiKeysOfWorkspace(
+  db: Executor,
+  workspaceId: string,
+  filter: ApiKeyFilter,
+  page: PageRequest,
+): Promise<ApiKey[]> {
+  const now = filter.now ?? new Date();
+  let query = db.selectFrom("api_keys").selectAll().where("workspace_id", "=", workspaceId);
+  if (filter.environment) query = query.where("environment", "=", filter.environment);
+  if (!filter.includeInactive) {
+    query = query
+      .where((eb) => eb.or([eb("revoked_at", "is", null), eb("revoked_at", ">", now)]))
+      .where((eb) => eb.or([eb("expires_at", "is", null), eb("expires_at", ">", now)]));
+  }
+  if (page.afterId) query = query.where("id", "<", page.afterId);
+  if (page.beforeId) query = query.where("id", ">", page.beforeId);
+  const rows = await query
+    .orderBy("id", page.beforeId ? "asc" : "desc")
+    .limit(page.limit)
+    .execute();
+  return rows.map(toApiKey);
+}
+
+/** A key by id if its workspace belongs to the organization; otherwise `undefined`. */
+export async function findApiKeyOfOrganization(
+  db: Executor,
+  organizationId: string,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<ApiKey | undefined> {
+  let query = db
+    .selectFrom("api_keys")
+    .selectAll("api_keys")
+    .innerJoin("workspaces", "workspaces.id", "api_keys.workspace_id")
+    .where("api_keys.id", "=", id)
+    .where("workspaces.organization_id", "=", organizationId);
+  if (options.forUpdate) query = query.forUpdate("api_keys");
+  const row = await query.executeTakeFirst();
+  return row ? toApiKey(row) : undefined;
+}
+
+/** Keys by id whose workspace is in the organization of `memberWorkspaceId` (for DataLoaders). */
+export async function findApiKeysInOrganizationOf(
+  db: Executor,
+  memberWorkspaceId: string,
+  ids: readonly string[],
+): Promise<ApiKey[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("api_keys")
+    .selectAll("api_keys")
+    .innerJoin("workspaces", "workspaces.id", "api_keys.workspace_id")
+    .where("api_keys.id", "in", ids)
+    .where("workspaces.organization_id", "=", (eb) =>
+      eb
+        .selectFrom("workspaces as member")
+        .select("member.organization_id")
+        .where("member.id", "=", memberWorkspaceId),
+    )
+    .execute();
+  return rows.map(toApiKey);
+}
+
+/** A key by id, whatever its workspace. */
+export async function findApiKeyById(db: Executor, id: string): Promise<ApiKey | undefined> {
+  const row = await db.selectFrom("api_keys").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toApiKey(row) : undefined;
+}
+
+/**
+ * Revokes a key from `at` on (a future `at` leaves it working until then). A key already revoked earlier
+ * keeps its earlier time. Returns the key.
+ */
+export async function revokeApiKeyAt(db: Executor, id: string, at: Date): Promise<ApiKey> {
+  const row = await db
+    .updateTable("api_keys")
+    .set({ revoked_at: sql<Date>`least(coalesce(revoked_at, ${at}), ${at})` })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toApiKey(row);
+}
+
+function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    environment: row.environment,
+    name: row.name,
+    prefix: row.prefix,
+    scopes: row.scopes,
+    expiresAt: row.expires_at,
+    revokedAt: row.revoked_at,
+    lastUsedAt: row.last_used_at,
+    createdAt: row.created_at,
+  };
+}

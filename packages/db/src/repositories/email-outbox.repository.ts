@@ -1,0 +1,64 @@
+import type { OutboxEmail, Tenant } from "@flowgate/domain";
+import type { Selectable } from "kysely";
+import type { Executor } from "../database.ts";
+import type { EmailOutboxTable } from "../tables/email-outbox.table.ts";
+import type { PageRequest } from "./pagination.ts";
+
+/** Stores a message in the outbox. */
+export async function insertOutboxEmail(
+  db: Executor,
+  tenant: Tenant,
+  row: Omit<OutboxEmail, "workspaceId" | "environment" | "createdAt">,
+): Promise<OutboxEmail> {
+  const inserted = await db
+    .insertInto("email_outbox")
+    .values({
+      id: row.id,
+      workspace_id: tenant.workspaceId,
+      environment: tenant.environment,
+      workflow_session_id: row.workflowSessionId,
+      to_address: row.to,
+      subject: row.subject,
+      text_body: row.text,
+      html_body: row.html,
+      link_url: row.linkUrl,
+    })
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toOutboxEmail(inserted);
+}
+
+/** A page of the tenant's outbox, newest first. */
+export async function listOutboxEmails(
+  db: Executor,
+  tenant: Tenant,
+  page: PageRequest,
+): Promise<OutboxEmail[]> {
+  let query = db
+    .selectFrom("email_outbox")
+    .selectAll()
+    .where("workspace_id", "=", tenant.workspaceId)
+    .where("environment", "=", tenant.environment);
+  if (page.afterId) query = query.where("id", "<", page.afterId);
+  if (page.beforeId) query = query.where("id", ">", page.beforeId);
+  const rows = await query
+    .orderBy("id", page.beforeId ? "asc" : "desc")
+    .limit(page.limit)
+    .execute();
+  return rows.map(toOutboxEmail);
+}
+
+function toOutboxEmail(row: Selectable<EmailOutboxTable>): OutboxEmail {
+  return {
+    id: row.id,
+    workspaceId: row.workspace_id,
+    environment: row.environment,
+    workflowSessionId: row.workflow_session_id,
+    to: row.to_address,
+    subject: row.subject,
+    text: row.text_body,
+    html: row.html_body,
+    linkUrl: row.link_url,
+    createdAt: row.created_at,
+  };
+}

@@ -1,0 +1,47 @@
+import type { QuestionnaireNode } from "../graph/graph-schema.ts";
+import type { Transition } from "../graph/routing.ts";
+import { hasBeenSubmitted, type ResponseStatus } from "./response-status.ts";
+import type { LinkState } from "./workflow-session.ts";
+
+/** How a questionnaire node ends: its response was submitted, or its link expired (or was revoked) first. */
+export const questionnaireOutcomes = ["submitted", "expired"] as const;
+
+/** Outcome of a questionnaire node; each selects one of its routes. */
+export type QuestionnaireOutcome = (typeof questionnaireOutcomes)[number];
+
+/**
+ * Transition out of a questionnaire node for its outcome.
+ *
+ * @param node - The questionnaire node.
+ * @param outcome - What happened to the response.
+ */
+export function routeQuestionnaire(node: QuestionnaireNode, outcome: QuestionnaireOutcome): Transition {
+  return { kind: "goto", nodeId: outcome === "submitted" ? node.routes.submitted : node.routes.expired };
+}
+
+/** A response linked to a run waiting at a questionnaire node, with the state of its link. */
+export interface QuestionnaireWaitCandidate {
+  responseId: string;
+  status: ResponseStatus;
+  /** The state of its latest link, or null when it was never sent (PREFILL). */
+  link: LinkState | null;
+}
+
+/**
+ * What a questionnaire node's wait comes to: `submitted` as soon as one linked response has been submitted;
+ * `expired` when every linked response is unsubmitted and its link expired or was revoked; otherwise the
+ * run keeps waiting (null). A PREFILL response (not sent yet) keeps the run waiting.
+ *
+ * @param candidates - The responses of the node's questionnaire linked to the run, oldest first.
+ */
+export function questionnaireNodeOutcome(
+  candidates: readonly QuestionnaireWaitCandidate[],
+): { outcome: QuestionnaireOutcome; responseId: string } | null {
+  const submitted = candidates.find((candidate) => hasBeenSubmitted(candidate.status));
+  if (submitted) return { outcome: "submitted", responseId: submitted.responseId };
+  const last = candidates[candidates.length - 1];
+  if (last && candidates.every((candidate) => candidate.link === "expired" || candidate.link === "revoked")) {
+    return { outcome: "expired", responseId: last.responseId };
+  }
+  return null;
+}

@@ -1,0 +1,231 @@
+import {
+  type Db,
+  type Executor,
+  findEntity,
+  findQuestionnaire,
+  findQuestionnaireVersion,
+  findResponse,
+  findSession,
+  findWorkflowSession,
+  findWorkflowSessionByTokenHash,
+  updateSessionStatus,
+  updateWorkflowSession,
+} from "@flowgate/db";
+import {
+  allStepsCompleted,
+  ConflictError,
+  completeStep,
+  type DdqResponse,
+  type Entity,
+  FlowgateError,
+  hashLinkToken,
+  linkState,
+  NotFoundError,
+  type Questionnaire,
+  type QuestionnaireVersion,
+  recipientSubmitAction,
+  type Session,
+  type WorkflowSession,
+} from "@flowgate/domain";
+import type { Actor } from "../services/actor.ts";
+import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
+import { recipientActor } from "./ddq-deps.ts";
+import { signalQuestionnaireRun } from "./questionnaire-signals.ts";
+import { lockResponse, saveAnswersIn, transitionIn } from "./responses.service.ts";
+
+/** Why a magic-link token is refused. */
+export type LinkRefusal = "missing" | "invalid" | "expired" | "revoked";
+
+/** A magic-link token was refused; the recipient gets this and nothing else. */
+export class LinkRefusedError extends FlowgateError {
+  /** Always `"LINK_REFUSED"`. */
+  readonly code = "LINK_REFUSED";
+  readonly reason: LinkRefusal;
+
+  /** @param reason - Why the token is refused. */
+  constructor(reason: LinkRefusal) {
+    super(linkRefusalMessages[reason]);
+    this.reason = reason;
+  }
+}
+
+/** What a refused recipient is told, per reason. */
+export const linkRefusalMessages: Record<LinkRefusal, string> = {
+  missing: "A link token is required: send it as `Authorization: Bearer <token>` or `X-Link-Token: <token>`.",
+  invalid: "This link is not valid.",
+  expired: "This link has expired. Ask the sender for a new one.",
+  revoked: "This link has been revoked. Ask the sender for a new one.",
+};
+
+/**
+ * The workflow session a magic-link token opens, or why it is refused: unknown tokens are `invalid`,
+ * a revoked link is `revoked`, a link past `expiresAt` is `expired`.
+ *
+ * @param db - The database (or a transaction).
+ * @param token - The token as presented.
+ * @param now - The time of use.
+ */
+export async function authenticateLink(
+  db: Executor,
+  token: string | null | undefined,
+  now: Date = new Date(),
+): Promise<{ ok: true; link: WorkflowSession } | { ok: false; reason: LinkRefusal }> {
+  if (!token) return { ok: false, reason: "missing" };
+  const link = await findWorkflowSessionByTokenHash(db, hashLinkToken(token));
+  if (!link) return { ok: false, reason: "invalid" };
+  const state = linkState(link, now);
+  return state === "active" ? { ok: true, link } : { ok: false, reason: state };
+}
+
+/** The link of `token`, read without a lock (locks are taken response first, then link, everywhere). */
+async function requireLink(trx: Executor, token: string): Promise<WorkflowSession> {
+  const outcome = await authenticateLink(trx, token);
+  if (!outcome.ok) throw new LinkRefusedError(outcome.reason);
+  return outcome.link;
+}
+
+/** Everything a recipient may see through a link. */
+export interface RecipientView {
+  link: WorkflowSession;
+  entity: Entity;
+  response: DdqResponse | null;
+  questionnaire: Questionnaire | null;
+  version: QuestionnaireVersion | null;
+  verificationSession: Session | null;
+}
+
+/** Loads what the recipient of `link` may see: the entity, the response and its questionnaire version. */
+export async function recipientView(db: Db, link: WorkflowSession): Promise<RecipientView> {
+  const entity = await findEntity(db, link, link.entityId);
+  if (!entity) throw new NotFoundError("Entity", link.entityId);
+  const response = link.responseId ? ((await findResponse(db, link, link.responseId)) ?? null) : null;
+  const questionnaire = response
+    ? ((await findQuestionnaire(db, link, response.questionnaireId)) ?? null)
+    : null;
+  const version = response
+    ? ((await findQuestionnaireVersion(db, response.questionnaireId, response.questionnaireVersion)) ?? null)
+    : null;
+  const verificationSession = link.verificationSessionId
+    ? ((await findSession(db, link, link.verificationSessionId)) ?? null)
+    : null;
+  return { link, entity, response, questionnaire, version, verificationSession };
+}
+
+function linkedResponseId(link: WorkflowSession): string {
+  if (!link.responseId) throw new ConflictError("This link has no questionnaire to answer");
+  return link.responseId;
+}
+
+/**
+ * Saves the recipient's answers (DRAFT or CHANGES_REQUESTED responses only).
+ *
+ * @throws LinkRefusedError, ConflictError (no questionnaire, or a status that does not allow edits),
+ * ValidationError (per answer).
+ */
+export async function recipientSaveAnswers(
+  deps: UnitOfWorkDeps,
+  token: string,
+  answers: Readonly<Record<string, unknown>>,
+): Promise<DdqResponse> {
+  return inTransaction(deps, async (trx) => {
+    const link = await requireLink(trx, token);
+    const response = await lockResponse(trx, link, linkedResponseId(link));
+    if (response.status !== "DRAFT" && response.status !== "CHANGES_REQUESTED") {
+      throw new ConflictError(
+        `The questionnaire is ${response.status.toLowerCase().replaceAll("_", " ")}; answers can no longer be changed`,
+        response.status,
+      );
+    }
+    return saveAnswersIn(trx, response, answers, recipientActor(link.id));
+  });
+}
+
+/**
+ * Submits the recipient's answers: DRAFT → SUBMITTED, CHANGES_REQUESTED → RESUBMITTED. Completes the
+ * link's `ddq` step and resumes a run waiting at a questionnaire node for the response.
+ *
+ * @throws LinkRefusedError, ConflictError (already submitted), ValidationError (required, hidden or invalid
+ * answers).
+ */
+export async function recipientSubmit(deps: UnitOfWorkDeps, token: string): Promise<DdqResponse> {
+  return inTransaction(deps, async (trx, after) => {
+    const link = await requireLink(trx, token);
+    const response = await lockResponse(trx, link, linkedResponseId(link));
+    const action = recipientSubmitAction(response.status);
+    if (action === null) {
+      throw new ConflictError(
+        `The questionnaire is ${response.status.toLowerCase().replaceAll("_", " ")}; it cannot be submitted again`,
+        response.status,
+      );
+    }
+    return transitionIn(trx, after, response, action, recipientActor(link.id));
+  });
+}
+
+/**
+ * Completes the verification step in the sandbox: the capture counts as done and the verification session
+ * moves to `in_progress`, ready for `submitSession`. In the live environment capture needs a verification
+ * provider, which is not configured, so this is refused.
+ *
+ * @throws LinkRefusedError, ConflictError (live environment, or no verification step).
+ */
+export async function recipientCompleteVerification(
+  deps: UnitOfWorkDeps,
+  token: string,
+): Promise<WorkflowSession> {
+  return inTransaction(deps, async (trx, after) => {
+    const link = await requireLink(trx, token);
+    if (!link.steps.some((step) => step.kind === "verification")) {
+      throw new ConflictError("This link has no verification step");
+    }
+    if (link.environment !== "sandbox") {
+      throw new ConflictError(
+        "Identity capture in the live environment needs a verification provider, and none is configured",
+      );
+    }
+    const now = new Date();
+    if (link.verificationSessionId) {
+      const session = await findSession(trx, link, link.verificationSessionId, { forUpdate: true });
+      if (session?.status === "created") {
+        await updateSessionStatus(trx, session.id, { status: "in_progress" });
+        publishSessionStatus(after, session.id, "in_progress");
+      }
+    }
+    const steps = completeStep(link.steps, "verification", now);
+    return updateWorkflowSession(trx, link.id, {
+      steps,
+      ...(allStepsCompleted(steps) && !link.completedAt ? { completedAt: now } : {}),
+    });
+  });
+}
+
+function publishSessionStatus(after: AfterCommit, sessionId: string, status: string): void {
+  after.publish({
+    channel: `session:${sessionId}`,
+    event: { sessionId, status, result: null, at: new Date().toISOString() },
+  });
+}
+
+/**
+ * Revokes a workflow session's magic link: the recipient is refused from now on. A run waiting for its
+ * response (with no other link pending) takes its `expired` route. Revoking again changes nothing.
+ *
+ * @throws NotFoundError when the workflow session is not the caller's.
+ */
+export async function revokeWorkflowSession(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: { workflowSessionId: string },
+): Promise<WorkflowSession> {
+  return inTransaction(deps, async (trx, after) => {
+    const link = await findWorkflowSession(trx, actor, input.workflowSessionId, { forUpdate: true });
+    if (!link) throw new NotFoundError("WorkflowSession", input.workflowSessionId);
+    if (link.revokedAt) return link;
+    const revoked = await updateWorkflowSession(trx, link.id, { revokedAt: new Date() });
+    if (link.responseId) {
+      const response = await findResponse(trx, actor, link.responseId);
+      if (response?.runId) await signalQuestionnaireRun(trx, after, response.runId);
+    }
+    return revoked;
+  });
+}

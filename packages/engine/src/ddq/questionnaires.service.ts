@@ -1,0 +1,97 @@
+import {
+  findQuestionnaire,
+  insertQuestionnaire,
+  insertQuestionnaireVersion,
+  setQuestionnaireCurrentVersion,
+} from "@flowgate/db";
+import {
+  NotFoundError,
+  newId,
+  parseQuestionnaireDefinition,
+  type Questionnaire,
+  type QuestionnaireVersion,
+  ValidationError,
+  type ValidationIssue,
+} from "@flowgate/domain";
+import type { Actor } from "../services/actor.ts";
+import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
+
+/** Input of {@link createQuestionnaire}. */
+export interface CreateQuestionnaireInput {
+  name: string;
+  description?: string | null | undefined;
+  /** The sections of version 1 (see `parseQuestionnaireDefinition`). */
+  sections: unknown;
+}
+
+function metadataIssues(name: string | undefined, description: string | null | undefined): ValidationIssue[] {
+  const issues: ValidationIssue[] = [];
+  if (name !== undefined) {
+    const trimmed = name.trim();
+    if (trimmed === "" || trimmed.length > 200) {
+      issues.push({ path: ["name"], message: "must be 1 to 200 characters" });
+    }
+  }
+  if (description && description.length > 2000) {
+    issues.push({ path: ["description"], message: "must have at most 2000 characters" });
+  }
+  return issues;
+}
+
+/**
+ * Creates a questionnaire (DDQ template) with its sections as version 1.
+ *
+ * @throws ValidationError naming each offending field (`sections.0.questions.2.options`, …).
+ */
+export async function createQuestionnaire(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: CreateQuestionnaireInput,
+): Promise<{ questionnaire: Questionnaire; version: QuestionnaireVersion }> {
+  const issues = metadataIssues(input.name, input.description);
+  if (issues.length > 0) throw new ValidationError("Invalid questionnaire", issues);
+  const definition = parseQuestionnaireDefinition({ sections: input.sections });
+  return inTransaction(deps, async (trx) => {
+    const questionnaire = await insertQuestionnaire(trx, actor, {
+      id: newId("qnr"),
+      name: input.name.trim(),
+      description: input.description?.trim() || null,
+      currentVersion: 1,
+    });
+    const version = await insertQuestionnaireVersion(trx, {
+      questionnaireId: questionnaire.id,
+      version: 1,
+      definition,
+      createdBy: actor.actorId,
+    });
+    return { questionnaire, version };
+  });
+}
+
+/**
+ * Publishes new sections as the next version of a questionnaire; new responses use it, responses in flight
+ * keep the version they started on.
+ *
+ * @throws NotFoundError when the questionnaire is not the caller's.
+ * @throws ValidationError naming each offending field.
+ */
+export async function publishQuestionnaireVersion(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: { questionnaireId: string; sections: unknown },
+): Promise<{ questionnaire: Questionnaire; version: QuestionnaireVersion }> {
+  const definition = parseQuestionnaireDefinition({ sections: input.sections });
+  return inTransaction(deps, async (trx) => {
+    const current = await findQuestionnaire(trx, actor, input.questionnaireId, { forUpdate: true });
+    if (!current) throw new NotFoundError("Questionnaire", input.questionnaireId);
+    const next = current.currentVersion + 1;
+    const version = await insertQuestionnaireVersion(trx, {
+      questionnaireId: current.id,
+      version: next,
+      definition,
+      createdBy: actor.actorId,
+    });
+    await setQuestionnaireCurrentVersion(trx, current.id, next);
+    return { questionnaire: { ...current, currentVersion: next, updatedAt: new Date() }, version };
+  });
+}

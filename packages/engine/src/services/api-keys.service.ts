@@ -1,0 +1,186 @@
+import {
+  type Executor,
+  findApiKeyById,
+  findApiKeyOfOrganization,
+  insertApiKey,
+  revokeApiKeyAt,
+} from "@flowgate/db";
+import {
+  type ApiKey,
+  apiKeyPrefixLength,
+  ConflictError,
+  type Environment,
+  generateApiKey,
+  hashApiKey,
+  isApiKeyScope,
+  isEnvironment,
+  NotFoundError,
+  newId,
+  ValidationError,
+  type ValidationIssue,
+} from "@flowgate/domain";
+import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
+import type { Actor } from "./actor.ts";
+import { organizationOf, requireWorkspaceOfOrganization } from "./workspaces.service.ts";
+
+/** Longest overlap a rotation may give the old key, in seconds (7 days). */
+export const maxRotationGraceSeconds = 7 * 24 * 3600;
+
+/** A new key: its value, shown only in this answer (only its hash is stored), and its record. */
+export interface CreatedApiKey {
+  key: string;
+  apiKey: ApiKey;
+}
+
+/** Input of {@link createApiKey}. */
+export interface CreateApiKeyInput {
+  workspaceId: string;
+  environment: Environment;
+  name: string;
+  scopes: readonly string[];
+  expiresAt?: Date | null | undefined;
+}
+
+/**
+ * Creates an API key for a workspace of the caller's organization, in one environment, with scopes and
+ * an optional expiry. The key's value is returned once; only its hash is stored.
+ */
+export async function createApiKey(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: CreateApiKeyInput,
+): Promise<CreatedApiKey> {
+  const issues: ValidationIssue[] = [];
+  const name = input.name.trim();
+  if (name.length === 0 || name.length > 100) {
+    issues.push({ path: ["name"], message: "must be 1 to 100 characters" });
+  }
+  if (!isEnvironment(input.environment)) {
+    issues.push({ path: ["environment"], message: "must be live or sandbox" });
+  }
+  if (input.scopes.length === 0) issues.push({ path: ["scopes"], message: "must list at least one scope" });
+  input.scopes.forEach((scope, index) => {
+    if (!isApiKeyScope(scope)) {
+      issues.push({ path: ["scopes", String(index)], message: `"${scope}" is not a known scope` });
+    }
+  });
+  issues.push(...expiryIssues(input.expiresAt));
+  if (issues.length > 0) throw new ValidationError("Invalid API key", issues);
+
+  return inTransaction(deps, async (trx) => {
+    const workspace = await requireWorkspaceOfOrganization(trx, actor, input.workspaceId);
+    return storeKey(trx, {
+      workspaceId: workspace.id,
+      environment: input.environment,
+      name,
+      scopes: [...new Set(input.scopes)],
+      expiresAt: input.expiresAt ?? null,
+    });
+  });
+}
+
+/**
+ * Revokes a key of the caller's organization at once (also a key whose rotation left it working for a
+ * while). Revoking a revoked key changes nothing.
+ */
+export async function revokeApiKey(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: { id: string },
+): Promise<ApiKey> {
+  return inTransaction(deps, async (trx) => {
+    const key = await requireKey(trx, actor, input.id);
+    return revokeApiKeyAt(trx, key.id, new Date());
+  });
+}
+
+/** Input of {@link rotateApiKey}. */
+export interface RotateApiKeyInput {
+  id: string;
+  /** Expiry of the new key (default: the old key's, when it has one in the future). */
+  expiresAt?: Date | null | undefined;
+  /** How long the old key keeps working, in seconds (0–604800; default 0: revoked at once). */
+  graceSeconds?: number | null | undefined;
+}
+
+/**
+ * Replaces a key with a new one of the same workspace, environment, name and scopes; the old key is
+ * revoked now or after `graceSeconds`. The new value is returned once. A revoked or expired key cannot be
+ * rotated (conflict).
+ */
+export async function rotateApiKey(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: RotateApiKeyInput,
+): Promise<CreatedApiKey> {
+  const grace = input.graceSeconds ?? 0;
+  const issues = expiryIssues(input.expiresAt);
+  if (!Number.isInteger(grace) || grace < 0 || grace > maxRotationGraceSeconds) {
+    issues.push({
+      path: ["graceSeconds"],
+      message: `must be a whole number of seconds from 0 to ${maxRotationGraceSeconds}`,
+    });
+  }
+  if (issues.length > 0) throw new ValidationError("Invalid key rotation", issues);
+
+  return inTransaction(deps, async (trx) => {
+    const now = new Date();
+    const old = await requireKey(trx, actor, input.id, { forUpdate: true });
+    if (old.revokedAt && old.revokedAt <= now) {
+      throw new ConflictError(`API key ${old.id} is revoked; create a new key instead`, "revoked");
+    }
+    if (old.expiresAt && old.expiresAt <= now) {
+      throw new ConflictError(`API key ${old.id} has expired; create a new key instead`, "expired");
+    }
+    const created = await storeKey(trx, {
+      workspaceId: old.workspaceId,
+      environment: old.environment,
+      name: old.name,
+      scopes: old.scopes,
+      expiresAt: input.expiresAt !== undefined ? input.expiresAt : old.expiresAt,
+    });
+    await revokeApiKeyAt(trx, old.id, new Date(now.getTime() + grace * 1000));
+    return created;
+  });
+}
+
+async function requireKey(
+  trx: Executor,
+  actor: Actor,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<ApiKey> {
+  const key = await findApiKeyOfOrganization(trx, await organizationOf(trx, actor), id, options);
+  if (!key) throw new NotFoundError("ApiKey", id);
+  return key;
+}
+
+async function storeKey(
+  trx: Executor,
+  row: {
+    workspaceId: string;
+    environment: Environment;
+    name: string;
+    scopes: readonly string[];
+    expiresAt: Date | null;
+  },
+): Promise<CreatedApiKey> {
+  const { key } = generateApiKey(row.environment);
+  const id = newId("key");
+  await insertApiKey(trx, {
+    id,
+    ...row,
+    keyHash: hashApiKey(key),
+    prefix: key.slice(0, apiKeyPrefixLength),
+  });
+  const apiKey = await findApiKeyById(trx, id);
+  if (!apiKey) throw new Error(`API key ${id} was not stored`);
+  return { key, apiKey };
+}
+
+function expiryIssues(expiresAt: Date | null | undefined): ValidationIssue[] {
+  if (expiresAt && expiresAt.getTime() <= Date.now()) {
+    return [{ path: ["expiresAt"], message: "must be in the future" }];
+  }
+  return [];
+}

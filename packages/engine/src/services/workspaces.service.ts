@@ -1,0 +1,153 @@
+import {
+  type Db,
+  type Executor,
+  findWorkspace,
+  findWorkspaceOfOrganization,
+  insertWorkspace,
+  sumNodeCosts,
+  updateWorkspaceRow,
+} from "@flowgate/db";
+import {
+  type Environment,
+  NotFoundError,
+  newId,
+  settingsPatch,
+  startOfUtcMonth,
+  ValidationError,
+  type ValidationIssue,
+  type Workspace,
+  type WorkspaceSettingsChange,
+  workspaceSettingsIssues,
+} from "@flowgate/domain";
+import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
+import type { Actor } from "./actor.ts";
+
+/**
+ * The organization a caller administers: the organization of its key's workspace. Organization
+ * operations are open to keys with the `admin` scope (checked by the gateway).
+ *
+ * @param db - Database or transaction.
+ * @param actor - The caller.
+ */
+export async function organizationOf(db: Executor, actor: Actor): Promise<string> {
+  const workspace = await findWorkspace(db, actor.workspaceId);
+  if (!workspace) throw new NotFoundError("Workspace", actor.workspaceId);
+  return workspace.organizationId;
+}
+
+/**
+ * A workspace of the caller's organization; a workspace of another organization is "not found".
+ *
+ * @param db - Database or transaction.
+ * @param actor - The caller.
+ * @param id - Workspace id (`ws_…`).
+ */
+export async function requireWorkspaceOfOrganization(
+  db: Executor,
+  actor: Actor,
+  id: string,
+  options: { forUpdate?: boolean } = {},
+): Promise<Workspace> {
+  const workspace = await findWorkspaceOfOrganization(db, await organizationOf(db, actor), id, options);
+  if (!workspace) throw new NotFoundError("Workspace", id);
+  return workspace;
+}
+
+/** Input of {@link createWorkspace}. */
+export interface CreateWorkspaceInput {
+  name: string;
+  settings?: WorkspaceSettingsChange | null | undefined;
+}
+
+/** Input of {@link updateWorkspace}: absent fields stay as they are. */
+export interface UpdateWorkspaceInput {
+  id: string;
+  name?: string | null | undefined;
+  settings?: WorkspaceSettingsChange | null | undefined;
+}
+
+/**
+ * Creates a workspace in the caller's organization, with settings (defaults for those not given).
+ * Create its API keys with `createApiKey`.
+ */
+export async function createWorkspace(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: CreateWorkspaceInput,
+): Promise<Workspace> {
+  const name = checkInput(input.name, input.settings);
+  return inTransaction(deps, async (trx) => {
+    const organizationId = await organizationOf(trx, actor);
+    const id = newId("ws");
+    await insertWorkspace(trx, {
+      id,
+      organizationId,
+      name: name ?? "",
+      settings: settingsPatch(input.settings ?? {}),
+    });
+    const created = await findWorkspace(trx, id);
+    if (!created) throw new Error(`Workspace ${id} was not stored`);
+    return created;
+  });
+}
+
+/**
+ * Renames a workspace of the caller's organization and/or changes settings (only those given; a null
+ * `monthlyBudgetCents` removes the budget).
+ */
+export async function updateWorkspace(
+  deps: UnitOfWorkDeps,
+  actor: Actor,
+  input: UpdateWorkspaceInput,
+): Promise<Workspace> {
+  const name = checkInput(input.name, input.settings, { nameOptional: true });
+  return inTransaction(deps, async (trx) => {
+    const workspace = await requireWorkspaceOfOrganization(trx, actor, input.id, { forUpdate: true });
+    return updateWorkspaceRow(trx, workspace.id, {
+      name: name ?? undefined,
+      settingsPatch: input.settings ? settingsPatch(input.settings) : undefined,
+    });
+  });
+}
+
+/**
+ * What a workspace's tasks cost this calendar month (UTC) so far, in cents, from the ledger of node
+ * costs: both environments, or one.
+ *
+ * @param db - Database.
+ * @param workspaceId - The workspace (the caller checked that it may see it).
+ * @param environment - Only this environment's costs.
+ * @param now - The instant whose month counts (default now).
+ */
+export function workspaceCostThisMonth(
+  db: Db,
+  workspaceId: string,
+  environment?: Environment | null,
+  now: Date = new Date(),
+): Promise<number> {
+  return sumNodeCosts(db, workspaceId, {
+    since: startOfUtcMonth(now),
+    environment: environment ?? undefined,
+  });
+}
+
+/** Validates a name and a settings change; returns the trimmed name (null when absent and optional). */
+function checkInput(
+  rawName: string | null | undefined,
+  settings: WorkspaceSettingsChange | null | undefined,
+  options: { nameOptional?: boolean } = {},
+): string | null {
+  const issues: ValidationIssue[] = [];
+  let name: string | null = null;
+  if (rawName === undefined || rawName === null) {
+    if (!options.nameOptional) issues.push({ path: ["name"], message: "is required" });
+  } else {
+    name = rawName.trim();
+    if (name.length === 0 || name.length > 200) {
+      issues.push({ path: ["name"], message: "must be 1 to 200 characters" });
+    }
+  }
+  if (settings) issues.push(...workspaceSettingsIssues(settings));
+  if (issues.length > 0) throw new ValidationError("Invalid workspace", issues);
+  return name;
+}

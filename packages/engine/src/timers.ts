@@ -1,0 +1,107 @@
+import {
+  appendRunEvents,
+  changeJobKind,
+  deleteJob,
+  deleteRunJob,
+  type Executor,
+  findRunById,
+  findRunsBySessionIds,
+  insertRunAudit,
+  type Job,
+  updateRun,
+  updateSessionStatus,
+} from "@flowgate/db";
+import { isFinalRunStatus, newId, type Session } from "@flowgate/domain";
+import type { AfterCommit, UnitOfWorkDeps } from "./unit-of-work.ts";
+import { inTransaction } from "./unit-of-work.ts";
+
+/**
+ * Fires a gate's durable timer: if the run still waits at the same gate (same node and step) with no
+ * decision, records a `timeout` signal and turns the job into the run's next step. Returns whether the
+ * run should now be advanced. A timer that lost the race against a decision does nothing.
+ */
+export async function fireGateTimeout(deps: UnitOfWorkDeps, job: Job, workerId: string): Promise<boolean> {
+  if (!job.runId) return false;
+  const runId = job.runId;
+  const { nodeId, step } = job.payload as { nodeId?: string; step?: number };
+  return inTransaction(deps, async (trx, after) => {
+    const run = await findRunById(trx, runId, { forUpdate: true });
+    const stillWaiting =
+      run?.status === "paused" && run.pausedAtNode === nodeId && run.stepCount === step && !run.pendingSignal;
+    if (!run || !stillWaiting) {
+      await deleteJob(trx, job.id, workerId);
+      return false;
+    }
+    await updateRun(trx, run.id, { pendingSignal: { kind: "timeout" } });
+    await insertRunAudit(trx, {
+      id: newId("evt"),
+      runId: run.id,
+      action: "timeout",
+      actor: null,
+      reason: `gate "${nodeId}" timed out`,
+      data: { nodeId },
+    });
+    if (run.sessionId) await setProcessing(trx, after, run.sessionId);
+    await changeJobKind(trx, job.id, workerId, "run.step");
+    return true;
+  });
+}
+
+async function setProcessing(trx: Executor, after: AfterCommit, sessionId: string): Promise<void> {
+  await updateSessionStatus(trx, sessionId, { status: "processing" });
+  after.publish({
+    channel: `session:${sessionId}`,
+    event: { sessionId, status: "processing", result: null, at: new Date().toISOString() },
+  });
+}
+
+/** Session statuses that expire when their time is up; the others have finished or are being decided. */
+const expirable = new Set<Session["status"]>(["created", "in_progress", "submitted", "awaiting_external"]);
+
+/**
+ * Expires a session whose `expiresAt` passed: an open session becomes `expired`; a run paused at its
+ * gate is cancelled. Sessions that completed, failed or are processing are left alone.
+ */
+export async function expireSession(deps: UnitOfWorkDeps, job: Job, workerId: string): Promise<void> {
+  const sessionId = job.sessionId;
+  if (!sessionId) return;
+  await inTransaction(deps, async (trx, after) => {
+    const [row] = await trx
+      .selectFrom("sessions")
+      .select(["id", "status", "expires_at"])
+      .where("id", "=", sessionId)
+      .forUpdate()
+      .execute();
+    await deleteJob(trx, job.id, workerId);
+    if (!row || !expirable.has(row.status as Session["status"])) return;
+    if (row.expires_at && row.expires_at.getTime() > Date.now()) return;
+    await updateSessionStatus(trx, sessionId, { status: "expired" });
+    after.publish({
+      channel: `session:${sessionId}`,
+      event: { sessionId, status: "expired", result: null, at: new Date().toISOString() },
+    });
+    const [run] = await findRunsBySessionIds(trx, [sessionId]);
+    if (!run || isFinalRunStatus(run.status)) return;
+    const locked = await findRunById(trx, run.id, { forUpdate: true });
+    if (!locked || isFinalRunStatus(locked.status)) return;
+    const appended = await appendRunEvents(trx, locked.id, locked.lastSeq, [
+      { type: "run.cancelled", data: { reason: "session expired" } },
+    ]);
+    await updateRun(trx, locked.id, {
+      status: "cancelled",
+      completedAt: new Date(),
+      pendingSignal: null,
+      lastSeq: appended.lastSeq,
+    });
+    await insertRunAudit(trx, {
+      id: newId("evt"),
+      runId: locked.id,
+      action: "expire",
+      actor: null,
+      reason: "session expired",
+      data: {},
+    });
+    await deleteRunJob(trx, locked.id);
+    after.publish(...appended.events.map((event) => ({ channel: `run:${locked.id}` as const, event })));
+  });
+}

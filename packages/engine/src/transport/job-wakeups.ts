@@ -1,0 +1,52 @@
+import type { Db } from "@flowgate/db";
+import { sql } from "kysely";
+import type { PgListener } from "./pg-listener.ts";
+
+/** Tells workers in other processes that jobs were queued. */
+export interface JobWakeups {
+  /** Sends a wake-up (debounced: bursts coalesce into one NOTIFY). */
+  notify(): void;
+  /** Calls `wake` whenever another process queued jobs; returns the stop function. */
+  onWake(wake: () => void): Promise<() => Promise<void>>;
+}
+
+/**
+ * Job wake-ups over PostgreSQL LISTEN/NOTIFY. Notifications are sent after commit, at most one in flight
+ * with one more pending, so a burst of commits costs two NOTIFYs. Polling stays the correctness path:
+ * a lost wake-up only delays work until the next poll.
+ */
+export class PgJobWakeups implements JobWakeups {
+  readonly #db: Db;
+  readonly #listener: PgListener;
+  readonly #channel: string;
+  #inFlight = false;
+  #pending = false;
+
+  constructor(db: Db, listener: PgListener, channel: string) {
+    this.#db = db;
+    this.#listener = listener;
+    this.#channel = channel;
+  }
+
+  notify(): void {
+    if (this.#inFlight) {
+      this.#pending = true;
+      return;
+    }
+    this.#inFlight = true;
+    void sql`select pg_notify(${this.#channel}, '')`
+      .execute(this.#db)
+      .catch(() => {})
+      .finally(() => {
+        this.#inFlight = false;
+        if (this.#pending) {
+          this.#pending = false;
+          this.notify();
+        }
+      });
+  }
+
+  onWake(wake: () => void): Promise<() => Promise<void>> {
+    return this.#listener.listen(this.#channel, () => wake());
+  }
+}
