@@ -30,15 +30,19 @@ export class PostgresEventBus implements EventBus {
   }
 
   async publish(messages: readonly BusMessage[]): Promise<void> {
-    for (const message of messages) {
-      let payload = JSON.stringify(message);
-      if (Buffer.byteLength(payload) > maxPayloadBytes && message.channel.startsWith("run:")) {
-        const event = message.event as { runId: string; seq: number };
-        const reference: RunEventReference = { ref: { runId: event.runId, seq: event.seq } };
-        payload = JSON.stringify({ channel: message.channel, ...reference });
-      }
-      await sql`select pg_notify(${this.#channel}, ${payload})`.execute(this.#db);
-    }
+    if (messages.length === 0) return;
+    const payloads = messages.map((message) => {
+      const payload = JSON.stringify(message);
+      if (Buffer.byteLength(payload) <= maxPayloadBytes || !message.channel.startsWith("run:"))
+        return payload;
+      const event = message.event as { runId: string; seq: number };
+      const reference: RunEventReference = { ref: { runId: event.runId, seq: event.seq } };
+      return JSON.stringify({ channel: message.channel, ...reference });
+    });
+    // One round trip for a step's events; receivers re-order by seq and fill gaps from the store anyway.
+    await sql`select pg_notify(${this.#channel}, p) from unnest(${payloads}::text[]) with ordinality as t(p, i) order by i`.execute(
+      this.#db,
+    );
   }
 
   async subscribe(channel: string, listener: (message: BusMessage) => void): Promise<() => void> {
