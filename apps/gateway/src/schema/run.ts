@@ -84,7 +84,8 @@ export const RunEventRef = builder.objectRef<RunEvent>("RunEvent").implement({
 });
 
 const RunAuditEntryRef = builder.objectRef<RunAuditEntry>("RunAuditEntry").implement({
-  description: "A control action on a run (trigger, submit, decision, cancel, retry, timeout, expire): who and why.",
+  description:
+    "A control action on a run (trigger, submit, decision, cancel, retry, timeout, expire): who and why.",
   fields: (t) => ({
     action: t.exposeString("action", { description: "What was done." }),
     actor: t.exposeString("actor", {

@@ -10,12 +10,12 @@ import {
   updateSessionStatus,
 } from "@flowgate/db";
 import {
+  ConflictError,
   canCancelRun,
   canRetryRun,
-  ConflictError,
   getNode,
-  newId,
   NotFoundError,
+  newId,
   type Run,
   type RunAuditEntry,
   type RunEvent,
@@ -66,12 +66,22 @@ export async function cancelRun(
   return inTransaction(deps, async (trx, after) => {
     const run = await lockRun(trx, actor, input.runId);
     if (!canCancelRun(run.status)) {
-      throw new ConflictError(`Run ${run.id} is ${run.status}; only a run that has not ended can be cancelled`, run.status);
+      throw new ConflictError(
+        `Run ${run.id} is ${run.status}; only a run that has not ended can be cancelled`,
+        run.status,
+      );
     }
     const reason = input.reason ?? null;
-    const appended = await appendRunEvents(trx, run.id, run.lastSeq, [{ type: "run.cancelled", data: { reason } }]);
+    const appended = await appendRunEvents(trx, run.id, run.lastSeq, [
+      { type: "run.cancelled", data: { reason } },
+    ]);
     const completedAt = new Date();
-    await updateRun(trx, run.id, { status: "cancelled", completedAt, pendingSignal: null, lastSeq: appended.lastSeq });
+    await updateRun(trx, run.id, {
+      status: "cancelled",
+      completedAt,
+      pendingSignal: null,
+      lastSeq: appended.lastSeq,
+    });
     await deleteRunJob(trx, run.id);
     await audit(trx, run.id, "cancel", actor.actorId, reason);
     if (run.sessionId) {
@@ -95,11 +105,17 @@ export async function retryRun(
   return inTransaction(deps, async (trx, after) => {
     const run = await lockRun(trx, actor, input.runId);
     if (!canRetryRun(run.status)) {
-      throw new ConflictError(`Run ${run.id} is ${run.status}; only a finished run can be retried`, run.status);
+      throw new ConflictError(
+        `Run ${run.id} is ${run.status}; only a finished run can be retried`,
+        run.status,
+      );
     }
     if (!run.graphSnapshot.nodes.some((node) => node.id === input.fromNode)) {
       throw new ValidationError("Unknown node", [
-        { path: ["fromNode"], message: `node "${input.fromNode}" is not in version ${run.workflowVersion} of the graph` },
+        {
+          path: ["fromNode"],
+          message: `node "${input.fromNode}" is not in version ${run.workflowVersion} of the graph`,
+        },
       ]);
     }
     const node = getNode(run.graphSnapshot, input.fromNode);
@@ -113,7 +129,11 @@ export async function retryRun(
       if (session?.status === "expired") {
         throw new ConflictError(`Session ${run.sessionId} has expired; its run cannot be retried`, "expired");
       }
-      await updateSessionStatus(trx, run.sessionId, { status: "processing", result: null, completedAt: null });
+      await updateSessionStatus(trx, run.sessionId, {
+        status: "processing",
+        result: null,
+        completedAt: null,
+      });
       publishSession(after, run.sessionId, "processing");
     }
     const reason = input.reason ?? null;

@@ -5,8 +5,6 @@ import {
   findRunsBySessionIds,
   findSession,
   findWorkflow,
-  findWorkflowVersion,
-  insertRun,
   scheduleRunJob,
   updateRun,
   updateSessionStatus,
@@ -18,7 +16,6 @@ import {
   canTriggerWorkflow,
   type ExternalDecision,
   NotFoundError,
-  newId,
   type Run,
   type Session,
   type Tenant,
@@ -138,7 +135,10 @@ export async function triggerWorkflow(
     }
     await deleteRunsOfSession(trx, session.id);
     const run = await startRun(trx, after, actor, { workflow, session, version: input.version });
-    await audit(trx, run.id, "trigger", actor.actorId, null, { sessionId: session.id, workflowId: workflow.id });
+    await audit(trx, run.id, "trigger", actor.actorId, null, {
+      sessionId: session.id,
+      workflowId: workflow.id,
+    });
     await updateSessionStatus(trx, session.id, {
       status: "processing",
       result: null,

@@ -38,7 +38,10 @@ export async function createSession(
   const lifetime = input.expiresInSeconds ?? defaultSessionLifetimeSeconds;
   if (!Number.isInteger(lifetime) || lifetime < 60 || lifetime > 30 * 24 * 3600) {
     throw new ValidationError("Invalid session", [
-      { path: ["expiresInSeconds"], message: "must be a whole number of seconds from 60 to 2592000 (30 days)" },
+      {
+        path: ["expiresInSeconds"],
+        message: "must be a whole number of seconds from 60 to 2592000 (30 days)",
+      },
     ]);
   }
   const expiresAt = new Date(Date.now() + lifetime * 1000);
