@@ -94,22 +94,32 @@ export interface RunCursor {
   session: Session | null;
   /** Outputs of completed nodes, loaded on first need and kept current. */
   outputs: Record<string, Record<string, unknown>> | null;
+  /** Outputs produced before `outputs` was loaded (merged over it on load). */
+  pendingOutputs?: Record<string, Record<string, unknown>>;
 }
 
 /**
- * Advances a run by one node; see {@link stepRun}. Returns only the outcome (each call re-reads the run).
+ * Advances a run by one step; see {@link stepRun}. Returns only the outcome (each call re-reads the run).
  */
 export async function advanceRun(deps: StepDeps, runId: string): Promise<StepOutcome> {
   return (await stepRun(deps, runId)).outcome;
 }
 
+/** Node types that only compute (no I/O, no waiting): they are committed together with their neighbours. */
+const pureNodeTypes = new Set<string>(["start", "conditional", "terminal"]);
+
+/** At most this many nodes are committed in one step. */
+const maxNodesPerStep = 32;
+
 /**
- * Advances a run by one node: executes the current node outside any transaction (handlers may do I/O),
- * then in one transaction records the node run, its events, the session's status and the run's new
- * state. The run row is updated only if it is still at the version the step started from (and the
- * `(run_id, step)` / `(run_id, seq)` keys refuse duplicates), so a step that lost a race to another
- * worker or to a cancel writes nothing ("superseded"). Events are published after commit.
- * Pass the returned cursor to the next call to skip re-reading the run.
+ * Advances a run by one step. A step executes nodes outside any transaction (handlers may do I/O) —
+ * at most one node that does I/O (a policy check, a task) together with the pure nodes (start,
+ * conditional, terminal) before and after it, or a paused node's resume — then in one transaction
+ * records their node runs, the events, the session's status and the run's new state. The run row is
+ * updated only if it is still at the version the step started from (and the `(run_id, step)` /
+ * `(run_id, seq)` keys refuse duplicates), so a step that lost a race to another worker or to a cancel
+ * writes nothing ("superseded") and its I/O is simply repeated by whoever runs it next. Events are
+ * published after commit. Pass the returned cursor to the next call to skip re-reading the run.
  */
 export async function stepRun(
   deps: StepDeps,
@@ -123,8 +133,12 @@ export async function stepRun(
   }
   const session =
     cursor?.session ?? (run.sessionId ? ((await findSession(deps.db, run, run.sessionId)) ?? null) : null);
-  const state: RunCursor = { run, session, outputs: cursor?.outputs ?? null };
+  // A run that has not executed a node yet has no outputs: no need to read them.
+  const outputs = cursor?.outputs ?? (run.stepCount === 0 ? {} : null);
+  const state: RunCursor = { run, session, outputs };
 
+  let resumed: { node: GraphNode; execution: NodeExecution } | null = null;
+  let working = run;
   if (run.status === "paused") {
     if (!run.pendingSignal) {
       // Nothing to resume with: drop a stray step job, but keep a gate's timer.
@@ -132,18 +146,46 @@ export async function stepRun(
       return { outcome: "parked" };
     }
     const node = getNode(run.graphSnapshot, run.pausedAtNode ?? "");
-    const resumed = await resumeNode(node, run.pendingSignal, nodeContext(deps, state));
-    return commitStep(deps, state, node.id, resumed.output, (trx, after, events) =>
-      recordResume(trx, after, run, node, resumed, events),
-    );
+    const execution = await resumeNode(node, run.pendingSignal, nodeContext(deps, state));
+    resumed = { node, execution };
+    remember(state, node.id, execution.output);
+    if (execution.next.kind !== "goto") return commitStep(deps, state, resumed, []);
+    working = { ...run, status: "running", currentNode: execution.next.nodeId, pausedAtNode: null };
   }
 
-  const node = getNode(run.graphSnapshot, run.currentNode ?? run.graphSnapshot.entry);
-  const startedAt = new Date();
-  const execution = await executeNode(node, nodeContext(deps, state));
-  return commitStep(deps, state, node.id, execution.output, (trx, after, events) =>
-    recordExecution(deps, trx, after, run, { ...execution, node, startedAt }, events),
-  );
+  const executions: ExecutedNode[] = [];
+  let didIo = false;
+  while (executions.length < maxNodesPerStep) {
+    const node = getNode(run.graphSnapshot, working.currentNode ?? run.graphSnapshot.entry);
+    const pure = pureNodeTypes.has(node.type);
+    if (!pure && didIo) break;
+    didIo ||= !pure;
+    const startedAt = new Date();
+    const execution = await executeNode(node, nodeContext(deps, state, working));
+    executions.push({ ...execution, node, startedAt });
+    if (execution.next.kind !== "goto" || willRetry(node, execution, working.currentAttempt)) break;
+    remember(state, node.id, execution.output);
+    working = {
+      ...working,
+      currentNode: execution.next.nodeId,
+      stepCount: working.stepCount + 1,
+      currentAttempt: 1,
+    };
+  }
+  return commitStep(deps, state, resumed, executions);
+}
+
+/** Whether the engine will retry this execution rather than follow its route. */
+function willRetry(node: GraphNode, execution: NodeExecution, attempt: number): boolean {
+  const retries = "retries" in node && typeof node.retries === "number" ? node.retries : 0;
+  return execution.result === "error" && attempt <= retries;
+}
+
+/** Keeps a node's output for the conditions of the nodes after it (before and after commit). */
+function remember(state: RunCursor, nodeId: string, output: Record<string, unknown> | null): void {
+  if (!output) return;
+  if (state.outputs) state.outputs[nodeId] = output;
+  else (state.pendingOutputs ??= {})[nodeId] = output;
 }
 
 type StepWriter = (trx: Executor, after: AfterCommit, events: NewRunEvent[]) => Promise<StepResult>;
@@ -158,11 +200,26 @@ function isUniqueViolation(error: unknown): boolean {
 async function commitStep(
   deps: StepDeps,
   state: RunCursor,
-  nodeId: string,
-  output: Record<string, unknown> | null,
-  write: StepWriter,
+  resumed: { node: GraphNode; execution: NodeExecution } | null,
+  executions: readonly ExecutedNode[],
 ): Promise<{ outcome: StepOutcome; cursor?: RunCursor }> {
   const seen = state.run;
+  const write: StepWriter = async (trx, after, events) => {
+    let current = seen;
+    let combined: StepResult = { change: {}, job: { kind: "keep" } };
+    const merge = (result: StepResult) => {
+      const addCostCents = (combined.change.addCostCents ?? 0) + (result.change.addCostCents ?? 0);
+      combined = {
+        change: { ...combined.change, ...result.change, ...(addCostCents ? { addCostCents } : {}) },
+        job: result.job,
+      };
+      current = applyChange(current, result.change, current.lastSeq);
+    };
+    if (resumed) merge(await recordResume(trx, after, current, resumed.node, resumed.execution, events));
+    for (const execution of executions)
+      merge(await recordExecution(deps, trx, after, current, execution, events));
+    return combined;
+  };
   try {
     return await inTransaction(deps, async (trx, after) => {
       const events: NewRunEvent[] = [];
@@ -189,7 +246,8 @@ async function commitStep(
       const next: RunCursor = {
         run: applyChange(seen, change, appended.lastSeq),
         session: state.session,
-        outputs: state.outputs && output ? { ...state.outputs, [nodeId]: output } : state.outputs,
+        outputs: state.outputs,
+        ...(state.pendingOutputs ? { pendingOutputs: state.pendingOutputs } : {}),
       };
       switch (job.kind) {
         case "keep":
@@ -229,11 +287,12 @@ function applyChange(run: Run, change: RunChange, lastSeq: number): Run {
   return next;
 }
 
-function nodeContext(deps: StepDeps, state: RunCursor): NodeContext {
+/** The context a handler sees: the run as it stands before this node (`run`, default the cursor's). */
+function nodeContext(deps: StepDeps, state: RunCursor, run: Run = state.run): NodeContext {
   return {
-    run: state.run,
+    run,
     session: state.session,
-    attempt: state.run.currentAttempt,
+    attempt: run.currentAttempt,
     providers: deps.providers,
     routingContext: () => routingContext(deps, state),
     db: deps.db,
@@ -247,11 +306,12 @@ async function routingContext(deps: StepDeps, state: RunCursor): Promise<Routing
     for (const nodeRun of await listNodeRunsOfRuns(deps.db, [state.run.id])) {
       if (nodeRun.outputData) outputs[nodeRun.workflowNodeId] = nodeRun.outputData;
     }
-    state.outputs = outputs;
+    state.outputs = { ...outputs, ...state.pendingOutputs };
+    delete state.pendingOutputs;
   }
   const { session, run } = state;
   return {
-    outputs: state.outputs,
+    outputs: state.outputs ?? {},
     session: session ? { ...session.metadata, id: session.id, referenceId: session.referenceId } : {},
     payload: run.triggerPayload,
   };

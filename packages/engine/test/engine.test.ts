@@ -16,7 +16,8 @@ const graph = {
   entry: "start",
   nodes: [
     { id: "start", type: "start", next: "doc" },
-    { id: "doc", type: "policy", policy: "document", routes: { pass: "age", fail: "rejected" } },
+    { id: "doc", type: "policy", policy: "document", routes: { pass: "aml", fail: "rejected" } },
+    { id: "aml", type: "policy", policy: "aml_screening", routes: { pass: "age", fail: "rejected" } },
     {
       id: "age",
       type: "conditional",
@@ -39,7 +40,7 @@ describe.each(testBackends())("engine (%s)", (backend) => {
   });
   afterAll(() => t.close());
 
-  it("advances a run one node per step, publishing each step's events only after it commits", async () => {
+  it("commits one I/O node with the pure nodes around it per step, publishing each step's events only after it commits", async () => {
     const bus = new InProcessEventBus();
     const engine = new Engine({ db: t.db, bus, worker: false });
     const workflow = await engine.createWorkflow(actor, { name: "steps", graph });
@@ -60,13 +61,15 @@ describe.each(testBackends())("engine (%s)", (backend) => {
       expect(stored.map((e) => e.seq)).toEqual(published.map((e) => e.seq));
       if (outcome !== "advanced") break;
     }
-    expect(outcomes).toEqual(["advanced", "advanced", "advanced", "finished"]);
+    // start + doc, then aml + age + rejected: two transactions for five nodes.
+    expect(outcomes).toEqual(["advanced", "finished"]);
     const finished = await findRun(t.db, actor, run.id);
-    expect(finished).toMatchObject({ status: "completed", finalStatus: "rejected", stepCount: 4 });
+    expect(finished).toMatchObject({ status: "completed", finalStatus: "rejected", stepCount: 5 });
     const nodeRuns = await listNodeRunsOfRuns(t.db, [run.id]);
     expect(nodeRuns.map((n) => [n.workflowNodeId, n.result, n.routedTo])).toEqual([
       ["start", "started", "doc"],
-      ["doc", "pass", "age"],
+      ["doc", "pass", "aml"],
+      ["aml", "pass", "age"],
       ["age", "condition_0", "rejected"],
       ["rejected", "rejected", null],
     ]);
@@ -101,7 +104,7 @@ describe.each(testBackends())("engine (%s)", (backend) => {
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
       expect(events.at(-1)?.type).toBe("run.completed");
       const steps = (await listNodeRunsOfRuns(t.db, [id])).map((n) => n.step);
-      expect(steps).toEqual([1, 2, 3, 4]);
+      expect(steps).toEqual([1, 2, 3, 4, 5]);
     }
   });
 });
