@@ -184,8 +184,11 @@ function willRetry(node: GraphNode, execution: NodeExecution, attempt: number): 
 /** Keeps a node's output for the conditions of the nodes after it (before and after commit). */
 function remember(state: RunCursor, nodeId: string, output: Record<string, unknown> | null): void {
   if (!output) return;
-  if (state.outputs) state.outputs[nodeId] = output;
-  else (state.pendingOutputs ??= {})[nodeId] = output;
+  if (state.outputs) {
+    state.outputs[nodeId] = output;
+  } else {
+    state.pendingOutputs = { ...state.pendingOutputs, [nodeId]: output };
+  }
 }
 
 type StepWriter = (trx: Executor, after: AfterCommit, events: NewRunEvent[]) => Promise<StepResult>;
