@@ -1,3 +1,4 @@
+import { mkdirSync } from "node:fs";
 import { createDatabase, migrateToLatest } from "@flowgate/db";
 import {
   channelName,
@@ -19,6 +20,8 @@ import { startGatewayServer } from "./server.ts";
 
 const logger = pino({ name: "flowgate" });
 const config = readConfig();
+// PGlite creates its data directory but not the directories above it.
+if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
 const database = createDatabase({
   url: config.databaseUrl,
   schema: config.databaseSchema,
