@@ -5,15 +5,15 @@ import {
   type Executor,
   findRunById,
   findSession,
-  insertNodeRun,
   type JobKind,
   listNodeRunsOfRuns,
+  type NewNodeRun,
   type NewRunEvent,
   type RunChange,
   scheduleRunJob,
   updateRun,
-  updateRunIfUnchanged,
   updateSessionStatus,
+  writeRunStep,
 } from "@flowgate/db";
 import {
   assertNever,
@@ -191,7 +191,12 @@ function remember(state: RunCursor, nodeId: string, output: Record<string, unkno
   }
 }
 
-type StepWriter = (trx: Executor, after: AfterCommit, events: NewRunEvent[]) => Promise<StepResult>;
+type StepWriter = (
+  trx: Executor,
+  after: AfterCommit,
+  events: NewRunEvent[],
+  nodeRuns: NewNodeRun[],
+) => Promise<StepResult>;
 
 /** Thrown inside a step's transaction to roll it back when the run moved on meanwhile. */
 class SupersededStep extends Error {}
@@ -207,7 +212,7 @@ async function commitStep(
   executions: readonly ExecutedNode[],
 ): Promise<{ outcome: StepOutcome; cursor?: RunCursor }> {
   const seen = state.run;
-  const write: StepWriter = async (trx, after, events) => {
+  const write: StepWriter = async (trx, after, events, nodeRuns) => {
     let current = seen;
     let combined: StepResult = { change: {}, job: { kind: "keep" } };
     const merge = (result: StepResult) => {
@@ -220,7 +225,7 @@ async function commitStep(
     };
     if (resumed) merge(await recordResume(trx, after, current, resumed.node, resumed.execution, events));
     for (const execution of executions)
-      merge(await recordExecution(deps, trx, after, current, execution, events));
+      merge(await recordExecution(deps, trx, after, current, execution, events, nodeRuns));
     return combined;
   };
   try {
@@ -232,19 +237,17 @@ async function commitStep(
           data: { workflowId: seen.workflowId, workflowVersion: seen.workflowVersion },
         });
       }
-      const { change, job } = await write(trx, after, events);
+      const nodeRuns: NewNodeRun[] = [];
+      const { change, job } = await write(trx, after, events, nodeRuns);
       if (seen.status === "pending") change.startedAt ??= new Date();
       if (change.status) {
         // A pending run starts and a paused run resumes (both become running) before this step's own change.
         const from = seen.status === "pending" || seen.status === "paused" ? "running" : seen.status;
         assertRunTransition(from, change.status);
       }
-      const appended = await appendRunEvents(trx, seen.id, seen.lastSeq, events);
-      const applied = await updateRunIfUnchanged(trx, seen.id, seen, {
-        ...change,
-        lastSeq: appended.lastSeq,
-      });
-      if (!applied) throw new SupersededStep();
+      // Node runs, events and the guarded run update go to the database as one statement.
+      const appended = await writeRunStep(trx, { runId: seen.id, expected: seen, change, events, nodeRuns });
+      if (!appended.applied) throw new SupersededStep();
       after.publish(...appended.events.map((event) => ({ channel: `run:${seen.id}` as const, event })));
       const next: RunCursor = {
         run: applyChange(seen, change, appended.lastSeq),
@@ -327,6 +330,7 @@ async function recordExecution(
   run: Run,
   execution: ExecutedNode,
   events: NewRunEvent[],
+  nodeRuns: NewNodeRun[],
 ): Promise<StepResult> {
   const { node, next } = execution;
   const attempt = run.currentAttempt;
@@ -349,7 +353,7 @@ async function recordExecution(
   const completedAt = new Date();
   const paused = next.kind === "pause";
   const routedTo = next.kind === "goto" ? next.nodeId : null;
-  await insertNodeRun(trx, {
+  nodeRuns.push({
     id: newId("nrn"),
     runId: run.id,
     step,

@@ -9,8 +9,8 @@ import type {
   Tenant,
   WorkflowGraph,
 } from "@flowgate/domain";
-import type { Selectable, Updateable } from "kysely";
-import type { Executor } from "../database.ts";
+import { type Selectable, sql, type UpdateObject } from "kysely";
+import type { Database, Executor } from "../database.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "../tables/runs.table.ts";
 
 /** Inserts a run in status `pending`. */
@@ -120,32 +120,18 @@ export interface RunVersion {
   currentAttempt: number;
 }
 
-/**
- * Applies a change to a run only if it is still at `expected` (optimistic concurrency: the UPDATE takes
- * the row lock and checks in one statement). Returns whether it applied.
- */
-export async function updateRunIfUnchanged(
-  db: Executor,
-  id: string,
-  expected: RunVersion,
-  change: RunChange,
-): Promise<boolean> {
-  const result = await updateRunQuery(db, id, change)
-    .where("status", "=", expected.status)
-    .where("step_count", "=", expected.stepCount)
-    .where("last_seq", "=", expected.lastSeq)
-    .where("current_attempt", "=", expected.currentAttempt)
-    .executeTakeFirst();
-  return Number(result.numUpdatedRows) > 0;
-}
-
 /** Applies a change to a run. */
 export async function updateRun(db: Executor, id: string, change: RunChange): Promise<void> {
   await updateRunQuery(db, id, change).execute();
 }
 
 function updateRunQuery(db: Executor, id: string, change: RunChange) {
-  const set: Updateable<RunsTable> = {};
+  return db.updateTable("runs").set(runChangeSet(change)).where("id", "=", id);
+}
+
+/** The column values a {@link RunChange} sets (`addCostCents` becomes an increment). */
+function runChangeSet(change: RunChange): UpdateObject<Database, "runs"> {
+  const set: UpdateObject<Database, "runs"> = {};
   if (change.status !== undefined) set.status = change.status;
   if (change.finalStatus !== undefined) set.final_status = change.finalStatus;
   if (change.currentNode !== undefined) set.current_node = change.currentNode;
@@ -160,11 +146,71 @@ function updateRunQuery(db: Executor, id: string, change: RunChange) {
   if (change.lastSeq !== undefined) set.last_seq = change.lastSeq;
   if (change.startedAt !== undefined) set.started_at = change.startedAt;
   if (change.completedAt !== undefined) set.completed_at = change.completedAt;
-  let query = db.updateTable("runs").set(set);
-  if (change.addCostCents) {
-    query = query.set((eb) => ({ total_cost_cents: eb("total_cost_cents", "+", change.addCostCents ?? 0) }));
-  }
-  return query.where("id", "=", id);
+  if (change.addCostCents) set.total_cost_cents = sql<number>`total_cost_cents + ${change.addCostCents}`;
+  return set;
+}
+
+/** What one engine step writes to a run. */
+export interface RunStepWrite {
+  runId: string;
+  /** The run's version the step was computed from; nothing applies unless the run is still there. */
+  expected: RunVersion;
+  change: RunChange;
+  events: readonly NewRunEvent[];
+  nodeRuns: readonly NewNodeRun[];
+}
+
+/**
+ * Writes an engine step in ONE statement: the node runs and the events (numbered after
+ * `expected.lastSeq`) are inserted by data-modifying CTEs and the run row is updated only if it is
+ * still at `expected`. When `applied` is false the caller must roll the transaction back (the CTE
+ * inserts ran); duplicate `(run_id, step)` or `(run_id, seq)` keys raise a unique violation instead.
+ */
+export async function writeRunStep(
+  db: Executor,
+  write: RunStepWrite,
+): Promise<{ applied: boolean; events: RunEvent[]; lastSeq: number }> {
+  const now = new Date();
+  const eventRows = write.events.map((event, index) => ({
+    run_id: write.runId,
+    seq: write.expected.lastSeq + index + 1,
+    type: event.type,
+    data: JSON.stringify(event.data),
+    created_at: now,
+  }));
+  const lastSeq = write.expected.lastSeq + write.events.length;
+  const set = runChangeSet({ ...write.change, lastSeq });
+  const nodeRunRows = write.nodeRuns.map(toNodeRunRow);
+  const result = await db
+    .with("step_events", (qc) =>
+      eventRows.length > 0
+        ? qc.insertInto("run_events").values(eventRows).returning("seq")
+        : qc.selectNoFrom(sql<number>`0`.as("seq")),
+    )
+    .with("step_node_runs", (qc) =>
+      nodeRunRows.length > 0
+        ? qc.insertInto("node_runs").values(nodeRunRows).returning("step")
+        : qc.selectNoFrom(sql<number>`0`.as("step")),
+    )
+    .updateTable("runs")
+    .set(set)
+    .where("id", "=", write.runId)
+    .where("status", "=", write.expected.status)
+    .where("step_count", "=", write.expected.stepCount)
+    .where("last_seq", "=", write.expected.lastSeq)
+    .where("current_attempt", "=", write.expected.currentAttempt)
+    .executeTakeFirst();
+  return {
+    applied: Number(result.numUpdatedRows) > 0,
+    events: eventRows.map((row, index) => ({
+      runId: write.runId,
+      seq: row.seq,
+      type: row.type,
+      data: write.events[index]!.data,
+      createdAt: now,
+    })),
+    lastSeq,
+  };
 }
 
 /** A node run to record. */
@@ -172,27 +218,28 @@ export type NewNodeRun = Omit<NodeRun, "attempts" | "costCents"> & { attempts?: 
 
 /** Records a node run; `(runId, step)` is unique, so a replayed step cannot record twice. */
 export async function insertNodeRun(db: Executor, nodeRun: NewNodeRun): Promise<void> {
-  await db
-    .insertInto("node_runs")
-    .values({
-      id: nodeRun.id,
-      run_id: nodeRun.runId,
-      step: nodeRun.step,
-      workflow_node_id: nodeRun.workflowNodeId,
-      node_type: nodeRun.nodeType,
-      status: nodeRun.status,
-      task_id: nodeRun.taskId,
-      input_data: nodeRun.inputData ? JSON.stringify(nodeRun.inputData) : null,
-      output_data: nodeRun.outputData ? JSON.stringify(nodeRun.outputData) : null,
-      attempts: nodeRun.attempts ?? 1,
-      result: nodeRun.result,
-      routed_to: nodeRun.routedTo,
-      cost_cents: nodeRun.costCents ?? 0,
-      error: nodeRun.error,
-      started_at: nodeRun.startedAt,
-      completed_at: nodeRun.completedAt,
-    })
-    .execute();
+  await db.insertInto("node_runs").values(toNodeRunRow(nodeRun)).execute();
+}
+
+function toNodeRunRow(nodeRun: NewNodeRun) {
+  return {
+    id: nodeRun.id,
+    run_id: nodeRun.runId,
+    step: nodeRun.step,
+    workflow_node_id: nodeRun.workflowNodeId,
+    node_type: nodeRun.nodeType,
+    status: nodeRun.status,
+    task_id: nodeRun.taskId,
+    input_data: nodeRun.inputData ? JSON.stringify(nodeRun.inputData) : null,
+    output_data: nodeRun.outputData ? JSON.stringify(nodeRun.outputData) : null,
+    attempts: nodeRun.attempts ?? 1,
+    result: nodeRun.result,
+    routed_to: nodeRun.routedTo,
+    cost_cents: nodeRun.costCents ?? 0,
+    error: nodeRun.error,
+    started_at: nodeRun.startedAt,
+    completed_at: nodeRun.completedAt,
+  };
 }
 
 /** Completes a paused node run (a gate that got its decision). */
