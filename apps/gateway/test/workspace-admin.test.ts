@@ -2,7 +2,7 @@ import { testBackends } from "@flowgate/db/testing";
 import { provisionWorkspace } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CREATE_WORKFLOW } from "./fixtures.ts";
-import { type Harness, startHarness } from "./harness.ts";
+import { eventually, type Harness, startHarness } from "./harness.ts";
 
 const WORKSPACE_FIELDS = /* GraphQL */ `
   id name organizationId createdAt costThisMonth
@@ -226,6 +226,20 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
       { id: workspace.id },
     );
     expect(workspaceKeys.data.workspace.apiKeys.edges).toEqual([{ node: { id: apiKey.id } }]);
+
+    // A key that was used says when (to the minute); a new one has never been used.
+    expect(apiKey.lastUsedAt ?? null).toBeNull();
+    const used = await eventually(async () => {
+      const { data } = await h.gql(
+        admin,
+        `query ($id: ID!) { node(id: $id) { ... on ApiKey { lastUsedAt } } }`,
+        {
+          id: apiKey.id,
+        },
+      );
+      return data.node.lastUsedAt as string | null;
+    });
+    expect(Date.now() - Date.parse(used)).toBeLessThan(3_600_000);
   });
 
   it("validates key input and hides other organizations' workspaces and keys", async () => {

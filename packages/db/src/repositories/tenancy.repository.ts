@@ -68,6 +68,11 @@ export async function findApiKeyByHash(db: Executor, keyHash: string): Promise<A
   return row ? toApiKey(row) : undefined;
 }
 
+/** Records that a key was used at `at` (callers throttle this; it is not needed for correctness). */
+export async function touchApiKey(db: Executor, id: string, at: Date): Promise<void> {
+  await db.updateTable("api_keys").set({ last_used_at: at }).where("id", "=", id).execute();
+}
+
 /** Marks a key revoked now. */
 export async function revokeApiKey(db: Executor, id: string): Promise<void> {
   await db.updateTable("api_keys").set({ revoked_at: new Date() }).where("id", "=", id).execute();

@@ -5,6 +5,7 @@ import {
   insertApiKey,
   insertOrganization,
   insertWorkspace,
+  touchApiKey,
 } from "@flowgate/db";
 import {
   type ApiKey,
@@ -84,5 +85,9 @@ export async function authenticateApiKey(
   if (!key) return { ok: false, reason: "unknown" };
   if (key.revokedAt && key.revokedAt <= now) return { ok: false, reason: "revoked" };
   if (key.expiresAt && key.expiresAt <= now) return { ok: false, reason: "expired" };
+  // `lastUsedAt` is kept to the minute: at most one write per key per minute, off the request's path.
+  if (!key.lastUsedAt || now.getTime() - key.lastUsedAt.getTime() >= 60_000) {
+    void touchApiKey(db, key.id, now).catch(() => {});
+  }
   return { ok: true, key };
 }
