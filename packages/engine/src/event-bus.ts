@@ -1,4 +1,5 @@
 import type { RunEvent } from "@flowgate/domain";
+import { LocalDispatch } from "./transport/local-dispatch.ts";
 
 /** A session's status change, as published to `session:<id>`. */
 export interface SessionStatusEvent {
@@ -28,30 +29,17 @@ export interface EventBus {
 
 /** The event bus of a single process (embedded mode and tests). */
 export class InProcessEventBus implements EventBus {
-  readonly #listeners = new Map<string, Set<(message: BusMessage) => void>>();
+  readonly #local = new LocalDispatch();
 
   async publish(messages: readonly BusMessage[]): Promise<void> {
-    for (const message of messages) {
-      const listeners = this.#listeners.get(message.channel);
-      if (!listeners) continue;
-      for (const listener of [...listeners]) listener(message);
-    }
+    for (const message of messages) this.#local.dispatch(message);
   }
 
   async subscribe(channel: string, listener: (message: BusMessage) => void): Promise<() => void> {
-    let listeners = this.#listeners.get(channel);
-    if (!listeners) {
-      listeners = new Set();
-      this.#listeners.set(channel, listeners);
-    }
-    listeners.add(listener);
-    return () => {
-      listeners.delete(listener);
-      if (listeners.size === 0) this.#listeners.delete(channel);
-    };
+    return this.#local.add(channel, listener);
   }
 
   async close(): Promise<void> {
-    this.#listeners.clear();
+    this.#local.clear();
   }
 }
