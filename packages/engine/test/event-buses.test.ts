@@ -1,0 +1,99 @@
+import {
+  appendRunEvents,
+  insertRun,
+  insertSession,
+  insertWorkflow,
+  insertWorkflowVersion,
+} from "@flowgate/db";
+import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
+import { newId, type RunEvent, type Tenant } from "@flowgate/domain";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import {
+  type BusMessage,
+  channelName,
+  PgListener,
+  PostgresEventBus,
+  provisionWorkspace,
+} from "../src/index.ts";
+
+/** Two buses on separate LISTEN connections stand for two gateway processes. */
+describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL NOTIFY event bus", () => {
+  let t: TestDatabase;
+  let tenant: Tenant;
+  const listeners: PgListener[] = [];
+
+  beforeAll(async () => {
+    t = await createTestDatabase("postgres");
+    const ws = await provisionWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
+    tenant = { workspaceId: ws.workspaceId, environment: "sandbox" };
+  });
+  afterAll(async () => {
+    await Promise.all(listeners.map((l) => l.close()));
+    await t?.close();
+  });
+
+  function bus() {
+    const listener = new PgListener(t.url!);
+    listeners.push(listener);
+    return new PostgresEventBus(t.db, listener, channelName("events", t.schema));
+  }
+
+  it("delivers events to another process's subscribers, fetching a payload too large for NOTIFY from the store", async () => {
+    const graph = {
+      entry: "s",
+      nodes: [
+        { id: "s", type: "start" as const, next: "e" },
+        { id: "e", type: "terminal" as const, outcome: "approved" },
+      ],
+    };
+    const workflowId = newId("wfl");
+    await insertWorkflow(t.db, tenant, {
+      id: workflowId,
+      name: "w",
+      description: null,
+      metadata: {},
+      currentVersion: 1,
+    });
+    await insertWorkflowVersion(t.db, { workflowId, version: 1, graph, publishedBy: null });
+    const session = await insertSession(t.db, tenant, {
+      id: newId("ses"),
+      workflowId,
+      referenceId: null,
+      metadata: {},
+      sandbox: null,
+    });
+    const run = await insertRun(t.db, tenant, {
+      id: newId("wfr"),
+      sessionId: session.id,
+      workflowId,
+      workflowVersion: 1,
+      graphSnapshot: graph,
+      triggerPayload: {},
+      triggeredBy: null,
+    });
+    const big = "x".repeat(20_000);
+    const { events } = await appendRunEvents(t.db, run.id, 0, [
+      { type: "run.started", data: { workflowId, workflowVersion: 1 } },
+      { type: "node.completed", data: { nodeId: "s", note: big } },
+    ]);
+
+    const publisher = bus();
+    const subscriber = bus();
+    const received: RunEvent[] = [];
+    const done = new Promise<void>((resolve) => {
+      void subscriber.subscribe(`run:${run.id}`, (message: BusMessage) => {
+        received.push(message.event as RunEvent);
+        if (received.length === 2) resolve();
+      });
+    });
+    // Let the subscriber's LISTEN be in place before publishing.
+    await subscriber.subscribe(`run:${run.id}`, () => {});
+    await publisher.publish(events.map((event) => ({ channel: `run:${run.id}` as const, event })));
+    await done;
+    const bySeq = [...received].sort((a, b) => a.seq - b.seq);
+    expect(bySeq.map((e) => e.seq)).toEqual([1, 2]);
+    expect(bySeq[1]!.data.note).toBe(big);
+    expect(bySeq[0]!.type).toBe("run.started");
+    await Promise.all([publisher.close(), subscriber.close()]);
+  });
+});
