@@ -3,6 +3,7 @@ import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { CreditLedgerTable, CreditReservationsTable } from "../tables/credits.table.ts";
 import type { PageRequest } from "./pagination.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** A tenant's credit account as locked for a change. */
 export interface LockedCreditAccount {
@@ -25,8 +26,7 @@ export async function lockCreditAccount(db: Executor, tenant: Tenant): Promise<L
   const row = await db
     .selectFrom("credit_accounts")
     .select(["balance", "reserved"])
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .forUpdate()
     .executeTakeFirstOrThrow();
   return { balance: row.balance, reserved: row.reserved };
@@ -41,8 +41,7 @@ export async function updateCreditAccount(
   await db
     .updateTable("credit_accounts")
     .set({ balance: account.balance, reserved: account.reserved, updated_at: new Date() })
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
 }
 
@@ -51,8 +50,7 @@ export async function findCreditAccount(db: Executor, tenant: Tenant): Promise<L
   const row = await db
     .selectFrom("credit_accounts")
     .select(["balance", "reserved"])
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .executeTakeFirst();
   return { balance: row?.balance ?? 0, reserved: row?.reserved ?? 0 };
 }
@@ -62,8 +60,7 @@ export async function sumCreditLedger(db: Executor, tenant: Tenant): Promise<num
   const row = await db
     .selectFrom("credit_ledger")
     .select(sql<string>`coalesce(sum(amount), 0)`.as("total"))
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .executeTakeFirstOrThrow();
   return Number(row.total);
 }
@@ -73,8 +70,7 @@ export async function sumHeldReservations(db: Executor, tenant: Tenant): Promise
   const row = await db
     .selectFrom("credit_reservations")
     .select(sql<string>`coalesce(sum(amount), 0)`.as("total"))
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .where("status", "=", "held")
     .executeTakeFirstOrThrow();
   return Number(row.total);
@@ -128,8 +124,7 @@ export async function findLedgerEntryByKey(
   const row = await db
     .selectFrom("credit_ledger")
     .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .where("idempotency_key", "=", idempotencyKey)
     .executeTakeFirst();
   return row ? toLedgerEntry(row) : undefined;
@@ -145,8 +140,7 @@ export async function findLedgerEntry(
     .selectFrom("credit_ledger")
     .selectAll()
     .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .executeTakeFirst();
   return row ? toLedgerEntry(row) : undefined;
 }
@@ -157,11 +151,7 @@ export async function listCreditLedger(
   tenant: Tenant,
   page: PageRequest & { kind?: CreditEntryKind | undefined },
 ): Promise<CreditLedgerEntry[]> {
-  let query = db
-    .selectFrom("credit_ledger")
-    .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("credit_ledger").selectAll().where(inTenant(tenant));
   if (page.kind) query = query.where("kind", "=", page.kind);
   if (page.afterId) query = query.where("id", "<", page.afterId);
   if (page.beforeId) query = query.where("id", ">", page.beforeId);
@@ -209,8 +199,7 @@ export async function resolveReservation(
   return db
     .updateTable("credit_reservations")
     .set({ status, resolved_at: new Date(), ledger_entry_id: ledgerEntryId })
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .where("idempotency_key", "=", idempotencyKey)
     .where("status", "=", "held")
     .returningAll()
@@ -226,8 +215,7 @@ export async function findReservation(
   return db
     .selectFrom("credit_reservations")
     .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .where("idempotency_key", "=", idempotencyKey)
     .executeTakeFirst();
 }

@@ -3,6 +3,7 @@ import type { Selectable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { EmailOutboxTable } from "../tables/email-outbox.table.ts";
 import type { PageRequest } from "./pagination.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** Stores a message in the outbox. */
 export async function insertOutboxEmail(
@@ -34,11 +35,7 @@ export async function listOutboxEmails(
   tenant: Tenant,
   page: PageRequest,
 ): Promise<OutboxEmail[]> {
-  let query = db
-    .selectFrom("email_outbox")
-    .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("email_outbox").selectAll().where(inTenant(tenant));
   if (page.afterId) query = query.where("id", "<", page.afterId);
   if (page.beforeId) query = query.where("id", ">", page.beforeId);
   const rows = await query

@@ -3,6 +3,7 @@ import type { Selectable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { EntitiesTable } from "../tables/entities.table.ts";
 import type { PageRequest } from "./pagination.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** Inserts an entity. */
 export async function insertEntity(
@@ -30,12 +31,7 @@ export async function findEntity(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<Entity | undefined> {
-  let query = db
-    .selectFrom("entities")
-    .selectAll()
-    .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("entities").selectAll().where("id", "=", id).where(inTenant(tenant));
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toEntity(row) : undefined;
@@ -52,8 +48,7 @@ export async function findEntitiesByIds(
     .selectFrom("entities")
     .selectAll()
     .where("id", "in", ids)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return rows.map(toEntity);
 }
@@ -75,11 +70,7 @@ export async function listEntities(
   tenant: Tenant,
   page: PageRequest & { entityType?: EntityType | undefined },
 ): Promise<Entity[]> {
-  let query = db
-    .selectFrom("entities")
-    .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("entities").selectAll().where(inTenant(tenant));
   if (page.entityType) query = query.where("entity_type", "=", page.entityType);
   if (page.afterId) query = query.where("id", "<", page.afterId);
   if (page.beforeId) query = query.where("id", ">", page.beforeId);

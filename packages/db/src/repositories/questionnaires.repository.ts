@@ -3,6 +3,7 @@ import type { Selectable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { QuestionnairesTable, QuestionnaireVersionsTable } from "../tables/questionnaires.table.ts";
 import type { PageRequest } from "./pagination.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** Inserts a questionnaire (its versions are inserted separately). */
 export async function insertQuestionnaire(
@@ -55,12 +56,7 @@ export async function findQuestionnaire(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<Questionnaire | undefined> {
-  let query = db
-    .selectFrom("questionnaires")
-    .selectAll()
-    .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("questionnaires").selectAll().where("id", "=", id).where(inTenant(tenant));
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toQuestionnaire(row) : undefined;
@@ -77,8 +73,7 @@ export async function findQuestionnairesByIds(
     .selectFrom("questionnaires")
     .selectAll()
     .where("id", "in", ids)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return rows.map(toQuestionnaire);
 }
@@ -151,11 +146,7 @@ export async function listQuestionnaires(
   tenant: Tenant,
   page: PageRequest,
 ): Promise<Questionnaire[]> {
-  let query = db
-    .selectFrom("questionnaires")
-    .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("questionnaires").selectAll().where(inTenant(tenant));
   if (page.afterId) query = query.where("id", "<", page.afterId);
   if (page.beforeId) query = query.where("id", ">", page.beforeId);
   const rows = await query

@@ -12,6 +12,7 @@ import { type Selectable, sql, type Updateable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { ResponseEventsTable, ResponsesTable } from "../tables/responses.table.ts";
 import type { PageRequest } from "./pagination.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** A response to insert. */
 export interface NewResponse {
@@ -55,12 +56,7 @@ export async function findResponse(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<DdqResponse | undefined> {
-  let query = db
-    .selectFrom("responses")
-    .selectAll()
-    .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("responses").selectAll().where("id", "=", id).where(inTenant(tenant));
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toResponse(row) : undefined;
@@ -77,8 +73,7 @@ export async function findResponsesByIds(
     .selectFrom("responses")
     .selectAll()
     .where("id", "in", ids)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return rows.map(toResponse);
 }
@@ -130,11 +125,7 @@ export async function listResponses(
     questionnaireId?: string | undefined;
   },
 ): Promise<DdqResponse[]> {
-  let query = db
-    .selectFrom("responses")
-    .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("responses").selectAll().where(inTenant(tenant));
   if (page.status) query = query.where("status", "=", page.status);
   if (page.entityId) query = query.where("entity_id", "=", page.entityId);
   if (page.questionnaireId) query = query.where("questionnaire_id", "=", page.questionnaireId);
@@ -162,8 +153,7 @@ export async function listSubmittedResponsesOfEntity(
     .selectFrom("responses")
     .selectAll()
     .where("entity_id", "=", entityId)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .where("id", "!=", excludeId)
     .where("status", "not in", ["PREFILL", "DRAFT"])
     .orderBy("submitted_at", "desc")

@@ -12,6 +12,7 @@ import type {
 import { type Selectable, sql, type UpdateObject } from "kysely";
 import type { Database, Executor } from "../database.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "../tables/runs.table.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** Inserts a run in status `pending`. */
 export async function insertRun(
@@ -52,8 +53,7 @@ export async function findRun(db: Executor, tenant: Tenant, id: string): Promise
     .selectFrom("runs")
     .selectAll()
     .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .executeTakeFirst();
   return row ? toRun(row) : undefined;
 }
@@ -65,8 +65,7 @@ export async function findRunsByIds(db: Executor, tenant: Tenant, ids: readonly 
     .selectFrom("runs")
     .selectAll()
     .where("id", "in", ids)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return rows.map(toRun);
 }

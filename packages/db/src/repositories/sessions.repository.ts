@@ -3,6 +3,7 @@ import type { Selectable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { SessionsTable } from "../tables/sessions.table.ts";
 import type { PageRequest } from "./pagination.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** Inserts a session in status `created`. */
 export async function insertSession(
@@ -45,12 +46,7 @@ export async function findSession(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<Session | undefined> {
-  let query = db
-    .selectFrom("sessions")
-    .selectAll()
-    .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("sessions").selectAll().where("id", "=", id).where(inTenant(tenant));
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toSession(row) : undefined;
@@ -67,8 +63,7 @@ export async function findSessionsByIds(
     .selectFrom("sessions")
     .selectAll()
     .where("id", "in", ids)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return rows.map(toSession);
 }
@@ -107,11 +102,7 @@ export async function listSessions(
   tenant: Tenant,
   page: PageRequest & { status?: SessionStatus | undefined },
 ): Promise<Session[]> {
-  let query = db
-    .selectFrom("sessions")
-    .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("sessions").selectAll().where(inTenant(tenant));
   if (page.status) query = query.where("status", "=", page.status);
   if (page.afterId) query = query.where("id", "<", page.afterId);
   if (page.beforeId) query = query.where("id", ">", page.beforeId);

@@ -3,6 +3,7 @@ import type { Selectable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { WorkflowDraftsTable } from "../tables/workflow-drafts.table.ts";
 import type { PageRequest } from "./pagination.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** A draft to insert (status `open`). */
 export interface NewWorkflowDraft {
@@ -56,12 +57,7 @@ export async function findWorkflowDraft(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<WorkflowDraft | undefined> {
-  let query = db
-    .selectFrom("workflow_drafts")
-    .selectAll()
-    .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("workflow_drafts").selectAll().where("id", "=", id).where(inTenant(tenant));
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toWorkflowDraft(row) : undefined;
@@ -78,8 +74,7 @@ export async function findWorkflowDraftsByIds(
     .selectFrom("workflow_drafts")
     .selectAll()
     .where("id", "in", ids)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return rows.map(toWorkflowDraft);
 }
@@ -96,8 +91,7 @@ export async function findOpenWorkflowDrafts(
     .selectAll()
     .where("workflow_id", "in", workflowIds)
     .where("status", "=", "open")
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return rows.map(toWorkflowDraft);
 }
@@ -162,11 +156,7 @@ export async function listWorkflowDrafts(
     status?: WorkflowDraftStatus | undefined;
   },
 ): Promise<WorkflowDraft[]> {
-  let query = db
-    .selectFrom("workflow_drafts")
-    .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("workflow_drafts").selectAll().where(inTenant(tenant));
   if (page.workflowId) query = query.where("workflow_id", "=", page.workflowId);
   if (page.status) query = query.where("status", "=", page.status);
   if (page.afterId) query = query.where("id", "<", page.afterId);

@@ -1,5 +1,6 @@
 import type { PayloadSchema, Tenant } from "@flowgate/domain";
 import type { Executor } from "../database.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** The JSON Schema of a workflow's trigger payload, or `null` when it has none. */
 export async function findWorkflowPayloadSchema(
@@ -25,8 +26,7 @@ export async function findWorkflowPayloadSchemas(
     .selectFrom("workflow_payload_schemas")
     .select(["workflow_id", "schema"])
     .where("workflow_id", "in", workflowIds)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return new Map(rows.map((row) => [row.workflow_id, row.schema as PayloadSchema]));
 }

@@ -2,6 +2,7 @@ import type { Tenant, WorkflowSession, WorkflowStepState } from "@flowgate/domai
 import type { Selectable, Updateable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { WorkflowSessionsTable } from "../tables/workflow-sessions.table.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** A workflow session to insert; the token is given only as its hash. */
 export interface NewWorkflowSession {
@@ -64,12 +65,7 @@ export async function findWorkflowSession(
   id: string,
   options: { forUpdate?: boolean } = {},
 ): Promise<WorkflowSession | undefined> {
-  let query = db
-    .selectFrom("workflow_sessions")
-    .selectAll()
-    .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("workflow_sessions").selectAll().where("id", "=", id).where(inTenant(tenant));
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toWorkflowSession(row) : undefined;
@@ -86,8 +82,7 @@ export async function findWorkflowSessionsByIds(
     .selectFrom("workflow_sessions")
     .selectAll()
     .where("id", "in", ids)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return rows.map(toWorkflowSession);
 }

@@ -3,6 +3,7 @@ import { type Selectable, sql, type Updateable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { WorkflowsTable, WorkflowVersionsTable } from "../tables/workflows.table.ts";
 import type { PageRequest } from "./pagination.ts";
+import { inTenant } from "./tenant-filter.ts";
 
 /** Inserts a workflow row (its version rows are inserted separately). */
 export async function insertWorkflow(
@@ -57,8 +58,7 @@ export async function findWorkflow(db: Executor, tenant: Tenant, id: string): Pr
     .selectFrom("workflows")
     .selectAll()
     .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .executeTakeFirst();
   return row ? toWorkflow(row) : undefined;
 }
@@ -74,8 +74,7 @@ export async function findWorkflowsByIds(
     .selectFrom("workflows")
     .selectAll()
     .where("id", "in", ids)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .execute();
   return rows.map(toWorkflow);
 }
@@ -85,8 +84,7 @@ export async function findDefaultWorkflow(db: Executor, tenant: Tenant): Promise
   const row = await db
     .selectFrom("workflows")
     .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .where("is_default", "=", true)
     .executeTakeFirst();
   return row ? toWorkflow(row) : undefined;
@@ -104,8 +102,7 @@ export async function setDefaultWorkflow(db: Executor, tenant: Tenant, workflowI
   await db
     .updateTable("workflows")
     .set({ is_default: false, updated_at: new Date() })
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .where("is_default", "=", true)
     .where("id", "!=", workflowId)
     .execute();
@@ -137,11 +134,7 @@ export async function listWorkflows(
   tenant: Tenant,
   page: PageRequest & { status?: "active" | "inactive" | undefined; isDefault?: boolean | undefined },
 ): Promise<Workflow[]> {
-  let query = db
-    .selectFrom("workflows")
-    .selectAll()
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment);
+  let query = db.selectFrom("workflows").selectAll().where(inTenant(tenant));
   if (page.status) query = query.where("status", "=", page.status);
   if (page.isDefault !== undefined) query = query.where("is_default", "=", page.isDefault);
   if (page.afterId) query = query.where("id", "<", page.afterId);
@@ -159,8 +152,7 @@ export async function lockWorkflow(db: Executor, tenant: Tenant, id: string): Pr
     .selectFrom("workflows")
     .selectAll()
     .where("id", "=", id)
-    .where("workspace_id", "=", tenant.workspaceId)
-    .where("environment", "=", tenant.environment)
+    .where(inTenant(tenant))
     .forUpdate()
     .executeTakeFirst();
   return row ? toWorkflow(row) : undefined;
