@@ -50,10 +50,11 @@ describe.skipIf(!process.env.DATABASE_URL)("crash recovery: SIGKILL workers mid-
     const workflow = await engine.createWorkflow(actor, { name: "crash", graph: fiveNodeGraph });
     const runIds: string[] = [];
     for (let i = 0; i < runCount; i++) {
-      // Slow checks (a few ms each) keep steps in flight when the kills land.
+      // Slow checks keep steps in flight when the kills land: 300 runs of ~150 ms over 12 slots take
+      // several seconds, so the kill loop always gets its turns before the runs are done.
       const session = await engine.createSession(actor, {
         workflowId: workflow.id,
-        sandbox: { document: { delay_ms: 20 + (i % 30) }, aml: { delay_ms: 20, output: { score: i % 100 } } },
+        sandbox: { document: { delay_ms: 60 + (i % 60) }, aml: { delay_ms: 60, output: { score: i % 100 } } },
       });
       runIds.push((await engine.submitSession(actor, { sessionId: session.id })).run.id);
     }
@@ -65,7 +66,8 @@ describe.skipIf(!process.env.DATABASE_URL)("crash recovery: SIGKILL workers mid-
       FLOWGATE_POLL_INTERVAL_MS: "200",
       FLOWGATE_WORKER_CONCURRENCY: "4",
     };
-    for (let i = 0; i < 3; i++) workers.push(await startFlowgateProcess("worker", env));
+    // Start the three workers together, so the first does not finish the work alone while the others boot.
+    workers.push(...(await Promise.all([0, 1, 2].map(() => startFlowgateProcess("worker", env)))));
 
     const completedCount = async () => {
       const row = await t.db
