@@ -1,4 +1,4 @@
-import { revokeApiKey } from "@flowgate/db";
+import { revokeApiKeyAt } from "@flowgate/db";
 import { testBackends } from "@flowgate/db/testing";
 import { hashApiKey } from "@flowgate/domain";
 import { createClient } from "graphql-ws";
@@ -94,7 +94,7 @@ describe.each(testBackends())("tenancy and API keys (%s)", (backend) => {
       .select("id")
       .where("key_hash", "=", hashApiKey(keys.sandbox))
       .executeTakeFirstOrThrow();
-    await revokeApiKey(h.database.db, row.id);
+    await revokeApiKeyAt(h.database.db, row.id, new Date());
     const revoked = await h.gql(keys.sandbox, "{ sessions { edges { node { id } } } }");
     expect(revoked.status).toBe(401);
     expect(revoked.errors?.[0]?.extensions).toMatchObject({ reason: "revoked" });

@@ -17,7 +17,6 @@ export * from "./repositories/questionnaires.repository.ts";
 export * from "./repositories/responses.repository.ts";
 export * from "./repositories/runs.repository.ts";
 export * from "./repositories/sessions.repository.ts";
-export * from "./repositories/tenancy.repository.ts";
 export * from "./repositories/workflow-analytics.repository.ts";
 export * from "./repositories/workflow-drafts.repository.ts";
 export * from "./repositories/workflow-payload-schemas.repository.ts";

@@ -81,8 +81,9 @@ export async function authenticateApiKey(
   now: Date = new Date(),
 ): Promise<{ ok: true; key: ApiKey } | { ok: false; reason: KeyRefusal }> {
   if (!presented) return { ok: false, reason: "missing" };
-  const key = await findApiKeyByHash(db, hashApiKey(presented));
-  if (!key) return { ok: false, reason: "unknown" };
+  const found = await findApiKeyByHash(db, hashApiKey(presented));
+  if (!found) return { ok: false, reason: "unknown" };
+  const key = found.apiKey;
   if (key.revokedAt && key.revokedAt <= now) return { ok: false, reason: "revoked" };
   if (key.expiresAt && key.expiresAt <= now) return { ok: false, reason: "expired" };
   // `lastUsedAt` is kept to the minute: at most one write per key per minute, off the request's path.
