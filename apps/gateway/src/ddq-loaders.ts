@@ -3,8 +3,8 @@ import {
   findEntitiesByIds,
   findQuestionnairesByIds,
   findQuestionnaireVersions,
+  findRecipientSendsByIds,
   findResponsesByIds,
-  findWorkflowSessionsByIds,
   listResponseEvents,
 } from "@flowgate/db";
 import type {
@@ -12,9 +12,9 @@ import type {
   Entity,
   Questionnaire,
   QuestionnaireVersion,
+  RecipientSend,
   ResponseEvent,
   Tenant,
-  WorkflowSession,
 } from "@flowgate/domain";
 import DataLoader from "dataloader";
 
@@ -30,7 +30,7 @@ export interface DdqLoaders {
   response: DataLoader<string, DdqResponse | undefined>;
   /** A response's events, oldest first, by response id (only for responses loaded for the tenant). */
   responseEvents: DataLoader<string, ResponseEvent[]>;
-  workflowSession: DataLoader<string, WorkflowSession | undefined>;
+  workflowSession: DataLoader<string, RecipientSend | undefined>;
 }
 
 /** The key of a questionnaire version in {@link DdqLoaders.questionnaireVersion}. */
@@ -71,7 +71,7 @@ export function createDdqLoaders(db: Db, tenant: Tenant): DdqLoaders {
       return responseIds.map((id) => grouped.get(id) ?? []);
     }),
     workflowSession: new DataLoader(async (ids) =>
-      byId(ids, await findWorkflowSessionsByIds(db, tenant, ids), (w) => w.id),
+      byId(ids, await findRecipientSendsByIds(db, tenant, ids), (w) => w.id),
     ),
   };
 }

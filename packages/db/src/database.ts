@@ -11,12 +11,12 @@ import type { JobsTable } from "./tables/jobs.table.ts";
 import type { NodeCostsTable } from "./tables/node-costs.table.ts";
 import type { OrganizationsTable } from "./tables/organizations.table.ts";
 import type { QuestionnairesTable, QuestionnaireVersionsTable } from "./tables/questionnaires.table.ts";
+import type { RecipientSendsTable } from "./tables/recipient-sends.table.ts";
 import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
 import type { SessionsTable } from "./tables/sessions.table.ts";
 import type { WorkflowDraftsTable } from "./tables/workflow-drafts.table.ts";
 import type { WorkflowPayloadSchemasTable } from "./tables/workflow-payload-schemas.table.ts";
-import type { WorkflowSessionsTable } from "./tables/workflow-sessions.table.ts";
 import type { WorkflowsTable, WorkflowVersionsTable } from "./tables/workflows.table.ts";
 import type { WorkspacesTable } from "./tables/workspaces.table.ts";
 
@@ -41,7 +41,7 @@ export interface Database {
   questionnaire_versions: QuestionnaireVersionsTable;
   responses: ResponsesTable;
   response_events: ResponseEventsTable;
-  workflow_sessions: WorkflowSessionsTable;
+  workflow_sessions: RecipientSendsTable;
   credit_accounts: CreditAccountsTable;
   credit_ledger: CreditLedgerTable;
   credit_reservations: CreditReservationsTable;

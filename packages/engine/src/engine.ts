@@ -31,7 +31,7 @@ export interface EngineOptions {
   retryBaseMs?: number;
   /** Cross-process job wake-ups (PostgreSQL LISTEN/NOTIFY); local workers are always woken directly. */
   wakeups?: JobWakeups;
-  /** How workflow emails (magic links) are delivered (default: kept in the outbox table, link logged). */
+  /** How recipient emails (magic links) are delivered (default: kept in the outbox table, link logged). */
   email?: EmailSender;
   /** Fills questionnaire answers on `autofillResponse` (default: the deterministic built-in provider). */
   autofill?: AutofillProvider;

@@ -5,14 +5,14 @@ import {
   OutboxEmailSender,
   provisionWorkspace,
   recipientLinkUrl,
-  renderWorkflowEmail,
+  renderRecipientEmail,
 } from "../src/index.ts";
 
 describe("workflow email", () => {
   it("renders the steps, the link and its expiry in text and escaped HTML", () => {
     const linkUrl = recipientLinkUrl("https://app.example/", "fgl_abc");
     expect(linkUrl).toBe("https://app.example/recipient?token=fgl_abc");
-    const email = renderWorkflowEmail({
+    const email = renderRecipientEmail({
       entityName: 'Acme <script>alert("x")</script>',
       steps: ["ddq", "verification"],
       questionnaireName: "Supplier & Partner DDQ",
@@ -29,7 +29,7 @@ describe("workflow email", () => {
     expect(email.html).toContain("Supplier &amp; Partner DDQ");
     expect(email.html).toContain(`<a href="${linkUrl}"`);
     expect(email.html).not.toContain("<script>");
-    const verification = renderWorkflowEmail({
+    const verification = renderRecipientEmail({
       entityName: "",
       steps: ["verification"],
       questionnaireName: null,

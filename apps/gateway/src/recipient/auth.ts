@@ -1,5 +1,5 @@
 import type { Db } from "@flowgate/db";
-import type { WorkflowSession } from "@flowgate/domain";
+import type { RecipientSend } from "@flowgate/domain";
 import { authenticateLink, type LinkRefusal, LinkRefusedError, linkRefusalMessages } from "@flowgate/engine";
 import { GraphQLError } from "graphql";
 
@@ -33,7 +33,7 @@ export function linkRefusedError(reason: LinkRefusal): GraphQLError {
 export async function requireLink(
   db: Db,
   token: string | null,
-): Promise<{ token: string; link: WorkflowSession }> {
+): Promise<{ token: string; link: RecipientSend }> {
   const outcome = await authenticateLink(db, token);
   if (!outcome.ok || !token) throw linkRefusedError(outcome.ok ? "missing" : outcome.reason);
   return { token, link: outcome.link };

@@ -1,5 +1,5 @@
 import type { Db } from "@flowgate/db";
-import type { WorkflowSession } from "@flowgate/domain";
+import type { RecipientSend } from "@flowgate/domain";
 import type { Engine } from "@flowgate/engine";
 
 /** The context of a recipient request: the link its token opened, and nothing of the API-key world. */
@@ -9,5 +9,5 @@ export interface RecipientContext {
   /** The token as presented (commands re-check it inside their transaction). */
   token: string;
   /** The workflow session the token opens, checked active when the request started. */
-  link: WorkflowSession;
+  link: RecipientSend;
 }

@@ -6,13 +6,13 @@ import {
   type QuestionnaireSection,
   type QuestionOption,
   questionTypes,
+  type RecipientSend,
+  type RecipientStepState,
+  recipientSteps,
   type VerificationChecks,
   type VisibilityCondition,
   visibilityOperators,
   visibleQuestionIds,
-  type WorkflowSession,
-  type WorkflowStepState,
-  workflowSteps,
 } from "@flowgate/domain";
 import type { RecipientView } from "@flowgate/engine";
 import { lexicographicSortSchema, printSchema } from "graphql";
@@ -38,10 +38,10 @@ const VisibilityOperatorEnum = builder.enumType("VisibilityOperator", {
 
 const WorkflowStepEnum = builder.enumType("WorkflowStep", {
   description: "A step: `ddq` (answer the questionnaire) or `verification` (verify your identity).",
-  values: workflowSteps,
+  values: recipientSteps,
 });
 
-const StepRef = builder.objectRef<WorkflowStepState>("Step").implement({
+const StepRef = builder.objectRef<RecipientStepState>("Step").implement({
   description: "A step to do and whether it is done.",
   fields: (t) => ({
     kind: t.field({ type: WorkflowStepEnum, resolve: (s) => s.kind, description: "The step." }),
@@ -280,7 +280,7 @@ const AnswerInput = builder.inputType("AnswerInput", {
   }),
 });
 
-async function linkView(context: RecipientContext, link: WorkflowSession): Promise<LinkView> {
+async function linkView(context: RecipientContext, link: RecipientSend): Promise<LinkView> {
   return { view: await context.engine.ddq.recipientView(link) };
 }
 

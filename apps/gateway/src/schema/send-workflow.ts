@@ -3,11 +3,11 @@ import {
   entityTypes,
   InsufficientCreditsError,
   linkState,
-  type WorkflowSession,
-  type WorkflowStepState,
-  workflowSteps,
+  type RecipientSend,
+  type RecipientStepState,
+  recipientSteps,
 } from "@flowgate/domain";
-import type { WorkflowSendResult } from "@flowgate/engine";
+import type { RecipientSendResult } from "@flowgate/engine";
 import { builder } from "../builder.ts";
 import { EntityRef, EntityTypeEnum, ResponseRef } from "./entity.ts";
 import { ErrorInterface, recordErrors } from "./errors.ts";
@@ -16,7 +16,7 @@ import { SessionRef } from "./session.ts";
 const WorkflowStepEnum = builder.enumType("WorkflowStep", {
   description:
     "A step of a workflow session: `ddq` (answer the questionnaire) or `verification` (verify identity).",
-  values: workflowSteps,
+  values: recipientSteps,
 });
 
 const WorkflowSendStatusEnum = builder.enumType("WorkflowSendStatus", {
@@ -50,7 +50,7 @@ builder.objectType(EmailDeliveryError, {
   }),
 });
 
-const WorkflowStepStateRef = builder.objectRef<WorkflowStepState>("WorkflowStepState").implement({
+const WorkflowStepStateRef = builder.objectRef<RecipientStepState>("WorkflowStepState").implement({
   description: "A step of a workflow session and whether the recipient did it.",
   fields: (t) => ({
     kind: t.field({ type: WorkflowStepEnum, resolve: (s) => s.kind, description: "The step." }),
@@ -65,7 +65,7 @@ const WorkflowStepStateRef = builder.objectRef<WorkflowStepState>("WorkflowStepS
 });
 
 /** The GraphQL `WorkflowSession` type. */
-export const WorkflowSessionRef = builder.objectRef<WorkflowSession>("WorkflowSession");
+export const WorkflowSessionRef = builder.objectRef<RecipientSend>("WorkflowSession");
 
 builder.node(WorkflowSessionRef, {
   description:
@@ -141,7 +141,7 @@ builder.node(WorkflowSessionRef, {
   }),
 });
 
-const WorkflowResponseRef = builder.objectRef<WorkflowSendResult>("WorkflowResponse").implement({
+const WorkflowResponseRef = builder.objectRef<RecipientSendResult>("WorkflowResponse").implement({
   description: "The answer of sendWorkflow and sendResponse (seed 003's Workflow Response object).",
   fields: (t) => ({
     workflowSessionId: t.exposeID("workflowSessionId", {
@@ -360,6 +360,6 @@ builder.mutationFields((t) => ({
     errors: { types: recordErrors },
     args: { id: t.arg.id({ required: true, description: "Workflow session id (`wfs_…`)." }) },
     resolve: (_root, args, context) =>
-      context.engine.ddq.revokeWorkflowSession(context.actor, { workflowSessionId: String(args.id) }),
+      context.engine.ddq.revokeRecipientSend(context.actor, { workflowSessionId: String(args.id) }),
   }),
 }));

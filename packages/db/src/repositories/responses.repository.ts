@@ -110,7 +110,7 @@ export async function updateResponse(db: Executor, id: string, change: ResponseC
   return toResponse(row);
 }
 
-/** Deletes a response with its events (and, by cascade, workflow sessions pointing at it). */
+/** Deletes a response with its events (and, by cascade, recipient sends pointing at it). */
 export async function deleteResponse(db: Executor, id: string): Promise<void> {
   await db.deleteFrom("responses").where("id", "=", id).execute();
 }

@@ -1,4 +1,4 @@
-import type { EntityInput, EntityUpdateInput, ResponseAction, SendWorkflowInput } from "@flowgate/domain";
+import type { EntityInput, EntityUpdateInput, RecipientSendInput, ResponseAction } from "@flowgate/domain";
 import type { Actor } from "../services/actor.ts";
 import * as credits from "./credits.service.ts";
 import type { DdqDeps } from "./ddq-deps.ts";
@@ -72,7 +72,7 @@ export class DdqService {
   }
 
   /** See {@link sending.sendWorkflow}. */
-  sendWorkflow(actor: Actor, input: SendWorkflowInput) {
+  sendWorkflow(actor: Actor, input: RecipientSendInput) {
     return sending.sendWorkflow(this.#deps, actor, input);
   }
 
@@ -84,9 +84,9 @@ export class DdqService {
     return sending.sendResponse(this.#deps, actor, input);
   }
 
-  /** See {@link links.revokeWorkflowSession}. */
-  revokeWorkflowSession(actor: Actor, input: { workflowSessionId: string }) {
-    return links.revokeWorkflowSession(this.#deps, actor, input);
+  /** See {@link links.revokeRecipientSend}. */
+  revokeRecipientSend(actor: Actor, input: { workflowSessionId: string }) {
+    return links.revokeRecipientSend(this.#deps, actor, input);
   }
 
   /** See {@link links.authenticateLink}. */

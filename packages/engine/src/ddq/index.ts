@@ -17,4 +17,4 @@ export {
 export { QuestionnaireWatcher, type QuestionnaireWatcherOptions } from "./questionnaire-watcher.ts";
 export type { CreateQuestionnaireInput } from "./questionnaires.service.ts";
 export type { AutofillOutcome } from "./responses.service.ts";
-export type { WorkflowSendResult } from "./send-workflow.service.ts";
+export type { RecipientSendResult } from "./send-workflow.service.ts";

@@ -4,12 +4,12 @@ import {
   findEntity,
   findQuestionnaire,
   findQuestionnaireVersion,
+  findRecipientSend,
+  findRecipientSendByTokenHash,
   findResponse,
   findSession,
-  findWorkflowSession,
-  findWorkflowSessionByTokenHash,
+  updateRecipientSend,
   updateSessionStatus,
-  updateWorkflowSession,
 } from "@flowgate/db";
 import {
   allStepsCompleted,
@@ -23,9 +23,9 @@ import {
   NotFoundError,
   type Questionnaire,
   type QuestionnaireVersion,
+  type RecipientSend,
   recipientSubmitAction,
   type Session,
-  type WorkflowSession,
 } from "@flowgate/domain";
 import type { Actor } from "../services/actor.ts";
 import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
@@ -58,7 +58,7 @@ export const linkRefusalMessages: Record<LinkRefusal, string> = {
 };
 
 /**
- * The workflow session a magic-link token opens, or why it is refused: unknown tokens are `invalid`,
+ * The recipient send a magic-link token opens, or why it is refused: unknown tokens are `invalid`,
  * a revoked link is `revoked`, a link past `expiresAt` is `expired`.
  *
  * @param db - The database (or a transaction).
@@ -69,16 +69,16 @@ export async function authenticateLink(
   db: Executor,
   token: string | null | undefined,
   now: Date = new Date(),
-): Promise<{ ok: true; link: WorkflowSession } | { ok: false; reason: LinkRefusal }> {
+): Promise<{ ok: true; link: RecipientSend } | { ok: false; reason: LinkRefusal }> {
   if (!token) return { ok: false, reason: "missing" };
-  const link = await findWorkflowSessionByTokenHash(db, hashLinkToken(token));
+  const link = await findRecipientSendByTokenHash(db, hashLinkToken(token));
   if (!link) return { ok: false, reason: "invalid" };
   const state = linkState(link, now);
   return state === "active" ? { ok: true, link } : { ok: false, reason: state };
 }
 
 /** The link of `token`, read without a lock (locks are taken response first, then link, everywhere). */
-async function requireLink(trx: Executor, token: string): Promise<WorkflowSession> {
+async function requireLink(trx: Executor, token: string): Promise<RecipientSend> {
   const outcome = await authenticateLink(trx, token);
   if (!outcome.ok) throw new LinkRefusedError(outcome.reason);
   return outcome.link;
@@ -86,7 +86,7 @@ async function requireLink(trx: Executor, token: string): Promise<WorkflowSessio
 
 /** Everything a recipient may see through a link. */
 export interface RecipientView {
-  link: WorkflowSession;
+  link: RecipientSend;
   entity: Entity;
   response: DdqResponse | null;
   questionnaire: Questionnaire | null;
@@ -95,7 +95,7 @@ export interface RecipientView {
 }
 
 /** Loads what the recipient of `link` may see: the entity, the response and its questionnaire version. */
-export async function recipientView(db: Db, link: WorkflowSession): Promise<RecipientView> {
+export async function recipientView(db: Db, link: RecipientSend): Promise<RecipientView> {
   const entity = await findEntity(db, link, link.entityId);
   if (!entity) throw new NotFoundError("Entity", link.entityId);
   const response = link.responseId ? ((await findResponse(db, link, link.responseId)) ?? null) : null;
@@ -111,7 +111,7 @@ export async function recipientView(db: Db, link: WorkflowSession): Promise<Reci
   return { link, entity, response, questionnaire, version, verificationSession };
 }
 
-function linkedResponseId(link: WorkflowSession): string {
+function linkedResponseId(link: RecipientSend): string {
   if (!link.responseId) throw new ConflictError("This link has no questionnaire to answer");
   return link.responseId;
 }
@@ -172,7 +172,7 @@ export async function recipientSubmit(deps: UnitOfWorkDeps, token: string): Prom
 export async function recipientCompleteVerification(
   deps: UnitOfWorkDeps,
   token: string,
-): Promise<WorkflowSession> {
+): Promise<RecipientSend> {
   return inTransaction(deps, async (trx, after) => {
     const link = await requireLink(trx, token);
     if (!link.steps.some((step) => step.kind === "verification")) {
@@ -192,7 +192,7 @@ export async function recipientCompleteVerification(
       }
     }
     const steps = completeStep(link.steps, "verification", now);
-    return updateWorkflowSession(trx, link.id, {
+    return updateRecipientSend(trx, link.id, {
       steps,
       ...(allStepsCompleted(steps) && !link.completedAt ? { completedAt: now } : {}),
     });
@@ -207,21 +207,21 @@ function publishSessionStatus(after: AfterCommit, sessionId: string, status: str
 }
 
 /**
- * Revokes a workflow session's magic link: the recipient is refused from now on. A run waiting for its
+ * Revokes a recipient send's magic link: the recipient is refused from now on. A run waiting for its
  * response (with no other link pending) takes its `expired` route. Revoking again changes nothing.
  *
- * @throws NotFoundError when the workflow session is not the caller's.
+ * @throws NotFoundError when the recipient send is not the caller's.
  */
-export async function revokeWorkflowSession(
+export async function revokeRecipientSend(
   deps: UnitOfWorkDeps,
   actor: Actor,
   input: { workflowSessionId: string },
-): Promise<WorkflowSession> {
+): Promise<RecipientSend> {
   return inTransaction(deps, async (trx, after) => {
-    const link = await findWorkflowSession(trx, actor, input.workflowSessionId, { forUpdate: true });
+    const link = await findRecipientSend(trx, actor, input.workflowSessionId, { forUpdate: true });
     if (!link) throw new NotFoundError("WorkflowSession", input.workflowSessionId);
     if (link.revokedAt) return link;
-    const revoked = await updateWorkflowSession(trx, link.id, { revokedAt: new Date() });
+    const revoked = await updateRecipientSend(trx, link.id, { revokedAt: new Date() });
     if (link.responseId) {
       const response = await findResponse(trx, actor, link.responseId);
       if (response?.runId) await signalQuestionnaireRun(trx, after, response.runId);

@@ -1,7 +1,7 @@
 import {
   type Executor,
+  findRecipientSendsByIds,
   findRunById,
-  findWorkflowSessionsByIds,
   listResponsesOfRun,
   scheduleRunJob,
   updateRun,
@@ -34,7 +34,7 @@ export async function signalQuestionnaireRun(
   const linkIds = responses.flatMap((response) =>
     response.workflowSessionId ? [response.workflowSessionId] : [],
   );
-  const links = new Map((await findWorkflowSessionsByIds(trx, run, linkIds)).map((link) => [link.id, link]));
+  const links = new Map((await findRecipientSendsByIds(trx, run, linkIds)).map((link) => [link.id, link]));
   const decided = questionnaireNodeOutcome(
     responses.map((response) => {
       const link = response.workflowSessionId ? links.get(response.workflowSessionId) : undefined;

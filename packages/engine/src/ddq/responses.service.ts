@@ -2,13 +2,13 @@ import {
   type Executor,
   findEntity,
   findQuestionnaireVersion,
+  findRecipientSend,
   findResponse,
-  findWorkflowSession,
   insertResponseEvent,
   listSubmittedResponsesOfEntity,
   type ResponseChange,
+  updateRecipientSend,
   updateResponse,
-  updateWorkflowSession,
 } from "@flowgate/db";
 import {
   type AnswerSources,
@@ -108,7 +108,7 @@ export async function saveAnswersIn(
 
 /**
  * Applies a status action inside the caller's transaction: checks the transition table, validates the
- * answers when the action submits, records the event with who and when, completes the workflow session's
+ * answers when the action submits, records the event with who and when, completes the recipient send's
  * `ddq` step on (re)submission and resumes a run waiting for the response.
  */
 export async function transitionIn(
@@ -136,10 +136,10 @@ export async function transitionIn(
     data,
   });
   if (submits && response.workflowSessionId) {
-    const link = await findWorkflowSession(trx, response, response.workflowSessionId, { forUpdate: true });
+    const link = await findRecipientSend(trx, response, response.workflowSessionId, { forUpdate: true });
     if (link) {
       const steps = completeStep(link.steps, "ddq", now);
-      await updateWorkflowSession(trx, link.id, {
+      await updateRecipientSend(trx, link.id, {
         steps,
         ...(allStepsCompleted(steps) && !link.completedAt ? { completedAt: now } : {}),
       });

@@ -1,7 +1,7 @@
 import {
+  deleteRecipientSend,
   deleteResponse,
   deleteVerificationSession,
-  deleteWorkflowSession,
   type Executor,
   findEntity,
   findQuestionnaire,
@@ -9,12 +9,12 @@ import {
   findRun,
   findWorkspace,
   insertEntity,
+  insertRecipientSend,
   insertResponse,
   insertResponseEvent,
   insertSession,
-  insertWorkflowSession,
+  updateRecipientSend,
   updateResponse,
-  updateWorkflowSession,
 } from "@flowgate/db";
 import {
   type AnswerSources,
@@ -34,20 +34,20 @@ import {
   isFinalRunStatus,
   NotFoundError,
   newId,
+  planRecipientSend,
   planSendResponse,
-  planSendWorkflow,
   type Questionnaire,
-  type SendWorkflowInput,
+  type RecipientSend,
+  type RecipientSendInput,
+  type RecipientStep,
   type Session,
   sendIdempotencyKey,
   sendsAreCharged,
   type Tenant,
   ValidationError,
   type VerificationChecks,
-  type WorkflowSession,
-  type WorkflowStep,
 } from "@flowgate/domain";
-import { renderWorkflowEmail } from "../email/workflow-email.ts";
+import { renderRecipientEmail } from "../email/recipient-email.ts";
 import type { Actor } from "../services/actor.ts";
 import { inTransaction } from "../unit-of-work.ts";
 import { releaseReservation, reserveCredits, settleReservation } from "./credits.service.ts";
@@ -55,12 +55,12 @@ import { type DdqDeps, recipientLinkUrl } from "./ddq-deps.ts";
 import { lockResponse } from "./responses.service.ts";
 
 /** The answer of `sendWorkflow` and `sendResponse`: seed 003's Workflow Response object. */
-export interface WorkflowSendResult {
-  /** The workflow session created; null on the prefill path. */
+export interface RecipientSendResult {
+  /** The recipient send created; null on the prefill path. */
   workflowSessionId: string | null;
   /** `sent` (email dispatched, credits charged) or `prefill_ready` (send later with sendResponse). */
   status: "sent" | "prefill_ready";
-  /** Whether the workflow email was dispatched in this request. */
+  /** Whether the recipient email was dispatched in this request. */
   emailSent: boolean;
   entityId: string;
   entityName: string;
@@ -68,7 +68,7 @@ export interface WorkflowSendResult {
   responseId: string | null;
   /** The verification session created; null without verification or on the prefill path. */
   verificationSessionId: string | null;
-  steps: WorkflowStep[];
+  steps: RecipientStep[];
   /** When the magic link expires; null on the prefill path. */
   expiresAt: Date | null;
   /** Credits charged by this request (0 on the prefill path and in the sandbox). */
@@ -81,7 +81,7 @@ interface PreparedSend {
   response: DdqResponse | null;
   questionnaire: Questionnaire | null;
   verificationSession: Session | null;
-  link: WorkflowSession;
+  link: RecipientSend;
   token: string;
   charged: boolean;
 }
@@ -115,12 +115,12 @@ async function issueLink(
     response: DdqResponse | null;
     verificationSession: Session | null;
     email: string;
-    steps: WorkflowStep[];
+    steps: RecipientStep[];
     expiryHours: number;
   },
-): Promise<{ link: WorkflowSession; token: string; charged: boolean }> {
+): Promise<{ link: RecipientSend; token: string; charged: boolean }> {
   const token = generateLinkToken();
-  const link = await insertWorkflowSession(trx, actor, {
+  const link = await insertRecipientSend(trx, actor, {
     id: newId("wfs"),
     entityId: input.entity.id,
     responseId: input.response?.id ?? null,
@@ -145,7 +145,7 @@ async function issueLink(
 /** Emails the link; returns the transport's error message when it fails. */
 async function dispatch(deps: DdqDeps, actor: Actor, prepared: PreparedSend): Promise<string | null> {
   const linkUrl = recipientLinkUrl(deps.linkBaseUrl, prepared.token);
-  const content = renderWorkflowEmail({
+  const content = renderRecipientEmail({
     entityName: entityDisplayName(prepared.entity),
     steps: prepared.link.steps.map((step) => step.kind),
     questionnaireName: prepared.questionnaire?.name ?? null,
@@ -188,7 +188,7 @@ async function recordSent(
               actor: actor.actorId,
             })
           : undefined;
-        await updateWorkflowSession(trx, prepared.link.id, { emailSentAt: now });
+        await updateRecipientSend(trx, prepared.link.id, { emailSentAt: now });
         if (prepared.response) {
           await updateResponse(trx, prepared.response.id, { sentAt: now });
           await insertResponseEvent(trx, {
@@ -210,7 +210,7 @@ async function recordSent(
   }
 }
 
-function sentResult(prepared: PreparedSend, creditsCharged: number): WorkflowSendResult {
+function sentResult(prepared: PreparedSend, creditsCharged: number): RecipientSendResult {
   return {
     workflowSessionId: prepared.link.id,
     status: "sent",
@@ -257,7 +257,7 @@ async function checkRunLink(
  * Sends a DDQ and/or an identity verification request to an entity (seed 003's `POST /workflows/send/`).
  *
  * Direct path: creates the entity (inline) or uses the existing one, a DRAFT response and/or a verification
- * session, a workflow session with a magic link, reserves one `send_ddq` credit (live only), emails the
+ * session, a recipient send with a magic link, reserves one `send_ddq` credit (live only), emails the
  * link, then charges the credit. When the email fails, the response (and the session and link of the
  * request) are deleted, the reservation is released, the entity is kept, and an {@link EmailDeliveryError}
  * is thrown: the call can be retried. Prefill path (`ddq.prefill`): creates only a PREFILL response that
@@ -270,9 +270,9 @@ async function checkRunLink(
 export async function sendWorkflow(
   deps: DdqDeps,
   actor: Actor,
-  input: SendWorkflowInput,
-): Promise<WorkflowSendResult> {
-  const plan = planSendWorkflow(input, { expiryHours: await linkExpiryDefault(deps.db, actor) });
+  input: RecipientSendInput,
+): Promise<RecipientSendResult> {
+  const plan = planRecipientSend(input, { expiryHours: await linkExpiryDefault(deps.db, actor) });
   const prepared = await inTransaction(deps, async (trx) => {
     let entity: Entity;
     if (plan.entity.kind === "existing") {
@@ -353,7 +353,7 @@ export async function sendWorkflow(
   if (failure !== null) {
     await inTransaction(deps, async (trx) => {
       if (send.response) await deleteResponse(trx, send.response.id);
-      await deleteWorkflowSession(trx, send.link.id);
+      await deleteRecipientSend(trx, send.link.id);
       if (send.verificationSession) await deleteVerificationSession(trx, send.verificationSession.id);
       if (send.charged) await releaseReservation(trx, actor, sendIdempotencyKey(send.link.id));
     });
@@ -382,7 +382,7 @@ export async function sendResponse(
   deps: DdqDeps,
   actor: Actor,
   input: { responseId: string; email?: string | null | undefined; expiryHours?: number | null | undefined },
-): Promise<WorkflowSendResult> {
+): Promise<RecipientSendResult> {
   const expiryDefault = await linkExpiryDefault(deps.db, actor);
   const { send, previous } = await inTransaction(deps, async (trx) => {
     const response = await lockResponse(trx, actor, input.responseId);
@@ -398,7 +398,7 @@ export async function sendResponse(
     const questionnaire = (await findQuestionnaire(trx, actor, response.questionnaireId)) ?? null;
     const checks = response.pendingVerification;
     const verificationSession = checks ? await createVerificationSession(trx, actor, entity, checks) : null;
-    const steps: WorkflowStep[] = checks ? ["ddq", "verification"] : ["ddq"];
+    const steps: RecipientStep[] = checks ? ["ddq", "verification"] : ["ddq"];
     const { link, token, charged } = await issueLink(trx, actor, {
       entity,
       response,
@@ -430,7 +430,7 @@ export async function sendResponse(
         answerSources: previous.answerSources as AnswerSources,
         aiAnalysis: previous.aiAnalysis,
       });
-      await deleteWorkflowSession(trx, send.link.id);
+      await deleteRecipientSend(trx, send.link.id);
       if (send.verificationSession) await deleteVerificationSession(trx, send.verificationSession.id);
       if (send.charged) await releaseReservation(trx, actor, sendIdempotencyKey(send.link.id));
       await insertResponseEvent(trx, {

@@ -1,8 +1,11 @@
 import type { ColumnType } from "kysely";
 import type { CreatedAt, EnvironmentColumn, Timestamp } from "./common.ts";
 
-/** Row of `workflow_sessions`: one send with its steps and magic link (the token is stored hashed). */
-export interface WorkflowSessionsTable {
+/**
+ * Row of `workflow_sessions` (the seed's name for the table of recipient sends): one send to a recipient with its
+ * steps and magic link (the token is stored hashed).
+ */
+export interface RecipientSendsTable {
   id: string;
   workspace_id: string;
   environment: EnvironmentColumn;

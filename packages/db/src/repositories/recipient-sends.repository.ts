@@ -1,28 +1,28 @@
-import type { Tenant, WorkflowSession, WorkflowStepState } from "@flowgate/domain";
+import type { RecipientSend, RecipientStepState, Tenant } from "@flowgate/domain";
 import type { Selectable, Updateable } from "kysely";
 import type { Executor } from "../database.ts";
-import type { WorkflowSessionsTable } from "../tables/workflow-sessions.table.ts";
+import type { RecipientSendsTable } from "../tables/recipient-sends.table.ts";
 import { inTenant } from "./tenant-filter.ts";
 
-/** A workflow session to insert; the token is given only as its hash. */
-export interface NewWorkflowSession {
+/** A recipient send to insert; the token is given only as its hash. */
+export interface NewRecipientSend {
   id: string;
   entityId: string;
   responseId: string | null;
   verificationSessionId: string | null;
   email: string;
   tokenHash: string;
-  steps: WorkflowStepState[];
+  steps: RecipientStepState[];
   expiresAt: Date;
   createdBy: string | null;
 }
 
-/** Inserts a workflow session. */
-export async function insertWorkflowSession(
+/** Inserts a recipient send. */
+export async function insertRecipientSend(
   db: Executor,
   tenant: Tenant,
-  row: NewWorkflowSession,
-): Promise<WorkflowSession> {
+  row: NewRecipientSend,
+): Promise<RecipientSend> {
   const inserted = await db
     .insertInto("workflow_sessions")
     .values({
@@ -40,43 +40,43 @@ export async function insertWorkflowSession(
     })
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toWorkflowSession(inserted);
+  return toRecipientSend(inserted);
 }
 
 /**
- * The workflow session whose magic-link token has this hash, whatever its tenant or state (the caller checks
+ * The recipient send whose magic-link token has this hash, whatever its tenant or state (the caller checks
  * expiry and revocation). `forUpdate` locks the row.
  */
-export async function findWorkflowSessionByTokenHash(
+export async function findRecipientSendByTokenHash(
   db: Executor,
   tokenHash: string,
   options: { forUpdate?: boolean } = {},
-): Promise<WorkflowSession | undefined> {
+): Promise<RecipientSend | undefined> {
   let query = db.selectFrom("workflow_sessions").selectAll().where("token_hash", "=", tokenHash);
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
-  return row ? toWorkflowSession(row) : undefined;
+  return row ? toRecipientSend(row) : undefined;
 }
 
-/** Finds a workflow session of the tenant; another tenant's is `undefined`. `forUpdate` locks the row. */
-export async function findWorkflowSession(
+/** Finds a recipient send of the tenant; another tenant's is `undefined`. `forUpdate` locks the row. */
+export async function findRecipientSend(
   db: Executor,
   tenant: Tenant,
   id: string,
   options: { forUpdate?: boolean } = {},
-): Promise<WorkflowSession | undefined> {
+): Promise<RecipientSend | undefined> {
   let query = db.selectFrom("workflow_sessions").selectAll().where("id", "=", id).where(inTenant(tenant));
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
-  return row ? toWorkflowSession(row) : undefined;
+  return row ? toRecipientSend(row) : undefined;
 }
 
-/** Workflow sessions of the tenant by id, in any order (for DataLoaders). */
-export async function findWorkflowSessionsByIds(
+/** Recipient sends of the tenant by id, in any order (for DataLoaders). */
+export async function findRecipientSendsByIds(
   db: Executor,
   tenant: Tenant,
   ids: readonly string[],
-): Promise<WorkflowSession[]> {
+): Promise<RecipientSend[]> {
   if (ids.length === 0) return [];
   const rows = await db
     .selectFrom("workflow_sessions")
@@ -84,24 +84,24 @@ export async function findWorkflowSessionsByIds(
     .where("id", "in", ids)
     .where(inTenant(tenant))
     .execute();
-  return rows.map(toWorkflowSession);
+  return rows.map(toRecipientSend);
 }
 
-/** Fields of a workflow session that change after it is created. */
-export interface WorkflowSessionChange {
-  steps?: WorkflowStepState[];
+/** Fields of a recipient send that change after it is created. */
+export interface RecipientSendChange {
+  steps?: RecipientStepState[];
   revokedAt?: Date | null;
   emailSentAt?: Date | null;
   completedAt?: Date | null;
 }
 
-/** Applies a change to a workflow session and returns it. */
-export async function updateWorkflowSession(
+/** Applies a change to a recipient send and returns it. */
+export async function updateRecipientSend(
   db: Executor,
   id: string,
-  change: WorkflowSessionChange,
-): Promise<WorkflowSession> {
-  const set: Updateable<WorkflowSessionsTable> = {};
+  change: RecipientSendChange,
+): Promise<RecipientSend> {
+  const set: Updateable<RecipientSendsTable> = {};
   if (change.steps !== undefined) set.steps = JSON.stringify(change.steps);
   if (change.revokedAt !== undefined) set.revoked_at = change.revokedAt;
   if (change.emailSentAt !== undefined) set.email_sent_at = change.emailSentAt;
@@ -112,15 +112,15 @@ export async function updateWorkflowSession(
     .where("id", "=", id)
     .returningAll()
     .executeTakeFirstOrThrow();
-  return toWorkflowSession(row);
+  return toRecipientSend(row);
 }
 
-/** Deletes a workflow session (its send failed). */
-export async function deleteWorkflowSession(db: Executor, id: string): Promise<void> {
+/** Deletes a recipient send (its send failed). */
+export async function deleteRecipientSend(db: Executor, id: string): Promise<void> {
   await db.deleteFrom("workflow_sessions").where("id", "=", id).execute();
 }
 
-function toWorkflowSession(row: Selectable<WorkflowSessionsTable>): WorkflowSession {
+function toRecipientSend(row: Selectable<RecipientSendsTable>): RecipientSend {
   return {
     id: row.id,
     workspaceId: row.workspace_id,
@@ -129,7 +129,7 @@ function toWorkflowSession(row: Selectable<WorkflowSessionsTable>): WorkflowSess
     responseId: row.response_id,
     verificationSessionId: row.verification_session_id,
     email: row.email,
-    steps: row.steps as WorkflowStepState[],
+    steps: row.steps as RecipientStepState[],
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     emailSentAt: row.email_sent_at,

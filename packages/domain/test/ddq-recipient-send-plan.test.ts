@@ -2,17 +2,17 @@ import { describe, expect, it } from "vitest";
 import {
   assertVerificationEntity,
   defaultResponseName,
+  planRecipientSend,
   planSendResponse,
-  planSendWorkflow,
-  type SendWorkflowInput,
+  type RecipientSendInput,
   ValidationError,
 } from "../src/index.ts";
 
 const defaults = { expiryHours: 48 };
 
-function issues(input: SendWorkflowInput): { path: string; message: string }[] {
+function issues(input: RecipientSendInput): { path: string; message: string }[] {
   try {
-    planSendWorkflow(input, defaults);
+    planRecipientSend(input, defaults);
     return [];
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
@@ -23,7 +23,7 @@ function issues(input: SendWorkflowInput): { path: string; message: string }[] {
 describe("planSendWorkflow (seed 003 rules)", () => {
   it("plans a direct send with the workspace's default lifetime", () => {
     expect(
-      planSendWorkflow(
+      planRecipientSend(
         { entity: { legalName: "Acme" }, ddq: { questionnaireId: "qnr_1" }, email: " a@b.co " },
         defaults,
       ),
@@ -39,7 +39,7 @@ describe("planSendWorkflow (seed 003 rules)", () => {
   });
 
   it("plans the prefill path without email, keeping the verification checks", () => {
-    const plan = planSendWorkflow(
+    const plan = planRecipientSend(
       {
         entityId: "ent_1",
         ddq: { questionnaireId: "qnr_1", prefill: true },
@@ -57,7 +57,7 @@ describe("planSendWorkflow (seed 003 rules)", () => {
     });
   });
 
-  it.each<[string, SendWorkflowInput, string[]]>([
+  it.each<[string, RecipientSendInput, string[]]>([
     [
       "both entityId and entity",
       { entityId: "ent_1", entity: { legalName: "A" }, ddq: { questionnaireId: "q" }, email: "a@b.co" },
@@ -119,7 +119,7 @@ describe("planSendWorkflow (seed 003 rules)", () => {
   it("accepts verification for an inline individual and 1 and 168 hours", () => {
     for (const expiryHours of [1, 168]) {
       expect(
-        planSendWorkflow(
+        planRecipientSend(
           {
             entity: { entityType: "individual", firstName: "J", lastName: "S" },
             verification: { checks: { identity: true } },

@@ -1,11 +1,11 @@
-import type { WorkflowStep } from "@flowgate/domain";
+import type { RecipientStep } from "@flowgate/domain";
 
-/** What a workflow email says. */
-export interface WorkflowEmailContent {
+/** What a recipient email says. */
+export interface RecipientEmailContent {
   /** The recipient's display name. */
   entityName: string;
   /** The steps the link leads to. */
-  steps: readonly WorkflowStep[];
+  steps: readonly RecipientStep[];
   /** The name of the questionnaire, when a DDQ is included. */
   questionnaireName: string | null;
   /** The magic link. */
@@ -14,7 +14,7 @@ export interface WorkflowEmailContent {
   expiresAt: Date;
 }
 
-const stepLabels: Record<WorkflowStep, string> = {
+const stepLabels: Record<RecipientStep, string> = {
   ddq: "Complete the due-diligence questionnaire",
   verification: "Verify your identity",
 };
@@ -25,7 +25,7 @@ const stepLabels: Record<WorkflowStep, string> = {
  *
  * @param content - What to say.
  */
-export function renderWorkflowEmail(content: WorkflowEmailContent): {
+export function renderRecipientEmail(content: RecipientEmailContent): {
   subject: string;
   text: string;
   html: string;

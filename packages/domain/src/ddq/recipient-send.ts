@@ -2,15 +2,15 @@ import { createHash, randomBytes } from "node:crypto";
 import type { Tenant } from "../records.ts";
 import { linkExpiryHoursRange } from "../workspaces.ts";
 
-/** Steps a workflow session can contain, in the order the recipient does them. */
-export const workflowSteps = ["ddq", "verification"] as const;
+/** Steps a recipient send can contain, in the order the recipient does them. */
+export const recipientSteps = ["ddq", "verification"] as const;
 
-/** A step of a workflow session: answer the questionnaire, or verify identity. */
-export type WorkflowStep = (typeof workflowSteps)[number];
+/** A step of a recipient send: answer the questionnaire, or verify identity. */
+export type RecipientStep = (typeof recipientSteps)[number];
 
 /** State of one step for the recipient. */
-export interface WorkflowStepState {
-  kind: WorkflowStep;
+export interface RecipientStepState {
+  kind: RecipientStep;
   status: "pending" | "completed";
   completedAt: string | null;
 }
@@ -31,17 +31,19 @@ export interface VerificationChecks {
 export const verificationCheckNames = ["document", "identity", "enhancedIdentity", "proofOfAddress"] as const;
 
 /**
- * One send of a workflow to an entity: the steps to do, the magic link (stored only as a hash), its expiry
- * and revocation.
+ * A recipient send (`wfs_…`; seed 003 and GraphQL call it a "workflow session"): one send of a questionnaire
+ * and/or an identity verification request to an entity, with the steps to do, the magic link (stored only as
+ * a hash), its expiry and revocation. Not to be confused with a workflow (`wfl_…`, a versioned graph) or a
+ * verification session (`ses_…`).
  */
-export interface WorkflowSession extends Tenant {
+export interface RecipientSend extends Tenant {
   id: string;
   entityId: string;
   responseId: string | null;
   verificationSessionId: string | null;
   /** Where the link was sent. */
   email: string;
-  steps: WorkflowStepState[];
+  steps: RecipientStepState[];
   expiresAt: Date;
   revokedAt: Date | null;
   emailSentAt: Date | null;
@@ -54,13 +56,13 @@ export interface WorkflowSession extends Tenant {
 export type LinkState = "active" | "expired" | "revoked";
 
 /**
- * The state of a workflow session's link at `now`: revoked wins over expired; a link expires at
+ * The state of a recipient send's link at `now`: revoked wins over expired; a link expires at
  * `expiresAt` exactly.
  *
- * @param session - The workflow session.
+ * @param session - The recipient send.
  * @param now - The time of use.
  */
-export function linkState(session: Pick<WorkflowSession, "expiresAt" | "revokedAt">, now: Date): LinkState {
+export function linkState(session: Pick<RecipientSend, "expiresAt" | "revokedAt">, now: Date): LinkState {
   if (session.revokedAt !== null && session.revokedAt <= now) return "revoked";
   if (session.expiresAt <= now) return "expired";
   return "active";
@@ -96,7 +98,7 @@ export function isValidExpiryHours(value: number): boolean {
  *
  * @param steps - The steps included.
  */
-export function initialSteps(steps: readonly WorkflowStep[]): WorkflowStepState[] {
+export function initialSteps(steps: readonly RecipientStep[]): RecipientStepState[] {
   return steps.map((kind) => ({ kind, status: "pending", completedAt: null }));
 }
 
@@ -108,10 +110,10 @@ export function initialSteps(steps: readonly WorkflowStep[]): WorkflowStepState[
  * @param at - When.
  */
 export function completeStep(
-  steps: readonly WorkflowStepState[],
-  kind: WorkflowStep,
+  steps: readonly RecipientStepState[],
+  kind: RecipientStep,
   at: Date,
-): WorkflowStepState[] {
+): RecipientStepState[] {
   return steps.map((step) =>
     step.kind === kind && step.status === "pending"
       ? { kind, status: "completed", completedAt: at.toISOString() }
@@ -120,6 +122,6 @@ export function completeStep(
 }
 
 /** Whether every step is completed. */
-export function allStepsCompleted(steps: readonly WorkflowStepState[]): boolean {
+export function allStepsCompleted(steps: readonly RecipientStepState[]): boolean {
   return steps.every((step) => step.status === "completed");
 }

@@ -9,10 +9,10 @@ import {
 } from "./entity.ts";
 import {
   isValidExpiryHours,
+  type RecipientStep,
   type VerificationChecks,
   verificationCheckNames,
-  type WorkflowStep,
-} from "./workflow-session.ts";
+} from "./recipient-send.ts";
 
 /** The DDQ block of a send (seed 003). */
 export interface SendDdqInput {
@@ -32,7 +32,7 @@ export interface SendVerificationInput {
 }
 
 /** The input of `sendWorkflow`, as seed 003's request body in camelCase. */
-export interface SendWorkflowInput {
+export interface RecipientSendInput {
   entityId?: string | null | undefined;
   entity?: EntityInput | null | undefined;
   ddq?: SendDdqInput | null | undefined;
@@ -42,7 +42,7 @@ export interface SendWorkflowInput {
 }
 
 /** A validated send: what to create and whether to email now. */
-export interface SendWorkflowPlan {
+export interface RecipientSendPlan {
   /** An existing entity to load, or a new one to create. */
   entity: { kind: "existing"; id: string } | { kind: "new"; fields: EntityFields };
   ddq: { questionnaireId: string; responseName: string | null; runId: string | null } | null;
@@ -53,8 +53,8 @@ export interface SendWorkflowPlan {
   email: string | null;
   /** Link lifetime in hours. */
   expiryHours: number;
-  /** Steps of the workflow session, in order. */
-  steps: WorkflowStep[];
+  /** Steps of the recipient send, in order. */
+  steps: RecipientStep[];
 }
 
 /** Longest response name. */
@@ -71,14 +71,14 @@ export const maxResponseNameLength = 200;
  * @param defaults - The workspace's default link lifetime.
  * @throws ValidationError `"Invalid workflow send"` naming each offending field.
  */
-export function planSendWorkflow(
-  input: SendWorkflowInput,
+export function planRecipientSend(
+  input: RecipientSendInput,
   defaults: { expiryHours: number },
-): SendWorkflowPlan {
+): RecipientSendPlan {
   const issues: ValidationIssue[] = [];
   const entityId = input.entityId?.trim() || null;
   const hasEntity = input.entity !== undefined && input.entity !== null;
-  let entity: SendWorkflowPlan["entity"] | null = null;
+  let entity: RecipientSendPlan["entity"] | null = null;
   let entityType: EntityType | null = null;
   if (entityId !== null && hasEntity) {
     issues.push({
@@ -108,7 +108,7 @@ export function planSendWorkflow(
     issues.push({ path: ["ddq"], message: "at least one of ddq and verification must be provided" });
   }
 
-  let ddq: SendWorkflowPlan["ddq"] = null;
+  let ddq: RecipientSendPlan["ddq"] = null;
   if (ddqInput) {
     const questionnaireId = ddqInput.questionnaireId?.trim() ?? "";
     if (questionnaireId === "") issues.push({ path: ["ddq", "questionnaireId"], message: "is required" });
@@ -162,7 +162,7 @@ export function planSendWorkflow(
   }
 
   if (issues.length > 0 || entity === null) throw new ValidationError("Invalid workflow send", issues);
-  const steps: WorkflowStep[] = [];
+  const steps: RecipientStep[] = [];
   if (ddq) steps.push("ddq");
   if (verification) steps.push("verification");
   return { entity, ddq, verification, prefill, email: prefill ? null : email, expiryHours, steps };
