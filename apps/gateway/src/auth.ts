@@ -1,6 +1,7 @@
+import { authenticateApiKey } from "@flowgate/application";
 import type { Db } from "@flowgate/db";
 import type { ApiKey } from "@flowgate/domain";
-import { authenticateApiKey } from "@flowgate/engine";
+
 import { GraphQLError } from "graphql";
 
 /** Reads the key from `X-API-Key` or `Authorization: Bearer …` (HTTP headers or graphql-ws connection params). */

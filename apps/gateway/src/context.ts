@@ -1,3 +1,4 @@
+import type { Actor, Application } from "@flowgate/application";
 import type { Db } from "@flowgate/db";
 import type {
   ApiKey,
@@ -10,7 +11,7 @@ import type {
   WorkflowVersion,
   Workspace,
 } from "@flowgate/domain";
-import type { Actor, Engine } from "@flowgate/engine";
+import type { Engine } from "@flowgate/engine";
 import type DataLoader from "dataloader";
 import type { DdqLoaders } from "./ddq-loaders.ts";
 
@@ -41,6 +42,8 @@ export interface Loaders {
 export interface GraphQLContext {
   db: Db;
   engine: Engine;
+  /** The application: every use case takes it first. */
+  app: Application;
   apiKey: ApiKey;
   /** The caller as the engine records it: its key's tenant and id. */
   actor: Actor;

@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { Application, seedDemoWorkspace } from "@flowgate/application";
 import { createDatabase, migrateToLatest } from "@flowgate/db";
 import {
   channelName,
@@ -12,7 +13,6 @@ import {
   PostgresEventBus,
   RedisEventBus,
   SmtpEmailSender,
-  seedDemoWorkspace,
 } from "@flowgate/engine";
 import pino from "pino";
 import { readConfig } from "./config.ts";
@@ -47,8 +47,6 @@ const email: EmailSender = config.smtpUrl
   : new OutboxEmailSender(database.db, (line) => logger.info(line));
 
 const engine = new Engine({
-  email,
-  linkBaseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
   db: database.db,
   bus,
   retryBaseMs: config.retryBaseMs,
@@ -66,6 +64,11 @@ const engine = new Engine({
         },
 });
 await engine.start();
+const app = new Application({
+  engine,
+  email,
+  linkBaseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+});
 
 const demo = config.role === "worker" ? null : await seedDemoWorkspace(database.db, config.seedApiKey);
 const server =
@@ -74,6 +77,7 @@ const server =
     : await startGatewayServer({
         db: database.db,
         engine,
+        app,
         port: config.port,
         host: config.host,
         graphiql:

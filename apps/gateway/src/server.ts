@@ -1,7 +1,8 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
+import { authenticateApiKey } from "@flowgate/application";
 import type { Db } from "@flowgate/db";
-import { authenticateApiKey } from "@flowgate/engine";
+
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";

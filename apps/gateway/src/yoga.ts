@@ -1,3 +1,4 @@
+import type { Application } from "@flowgate/application";
 import type { Db } from "@flowgate/db";
 import type { Engine } from "@flowgate/engine";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
@@ -10,15 +11,21 @@ import { schema } from "./schema/index.ts";
 export interface GatewayYogaOptions {
   db: Db;
   engine: Engine;
+  app: Application;
   /** Serve GraphiQL on GET (default true); `headers` prefills its request headers. */
   graphiql?: boolean | { headers?: Record<string, string> };
 }
 
 /** Builds the context of an authenticated caller. */
-export async function createContext(db: Db, engine: Engine, key: string | null): Promise<GraphQLContext> {
+export async function createContext(
+  db: Db,
+  engine: Engine,
+  app: Application,
+  key: string | null,
+): Promise<GraphQLContext> {
   const apiKey = await requireApiKey(db, key);
   const actor = { workspaceId: apiKey.workspaceId, environment: apiKey.environment, actorId: apiKey.id };
-  return { db, engine, apiKey, actor, loaders: createLoaders(db, actor) };
+  return { db, engine, app, apiKey, actor, loaders: createLoaders(db, actor) };
 }
 
 /**
@@ -47,6 +54,7 @@ export function createGatewayYoga(
       createContext(
         options.db,
         options.engine,
+        options.app,
         presentedKey((name) => request.headers.get(name)),
       ),
   });

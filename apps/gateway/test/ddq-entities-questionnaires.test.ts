@@ -1,5 +1,5 @@
+import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { provisionWorkspace } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CREATE_QUESTIONNAIRE, createKycQuestionnaire, kycQuestionnaire } from "./ddq-helpers.ts";
 import { type Harness, startHarness } from "./harness.ts";

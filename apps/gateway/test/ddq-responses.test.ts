@@ -1,5 +1,6 @@
+import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { provisionWorkspace, SmtpEmailSender } from "@flowgate/engine";
+import { SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createKycQuestionnaire,

@@ -1,6 +1,7 @@
+import { Application, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/application";
 import type { TestBackend } from "@flowgate/db/testing";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
-import { type EmailSender, Engine, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/engine";
+import { type EmailSender, Engine } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { type GatewayServer, startGatewayServer } from "../src/server.ts";
@@ -16,6 +17,8 @@ export interface GraphQLResponse<T = any> {
 export interface Harness {
   database: TestDatabase;
   engine: Engine;
+  /** The application the gateway serves. */
+  app: Application;
   server: GatewayServer;
   /** The first workspace (keys for both environments). */
   acme: ProvisionedWorkspace;
@@ -45,16 +48,17 @@ export async function startHarness(backend: TestBackend, options: HarnessOptions
     db: database.db,
     worker: { pollIntervalMs: 100, concurrency: 2 },
     retryBaseMs: 20,
-    ...(options.email ? { email: options.email } : {}),
   });
   await engine.start();
+  const app = new Application({ engine, ...(options.email ? { email: options.email } : {}) });
   const acme = await provisionWorkspace(database.db, { organizationName: "Acme", workspaceName: "KYC" });
   const other = await provisionWorkspace(database.db, { organizationName: "Other", workspaceName: "Other" });
-  const server = await startGatewayServer({ db: database.db, engine, port: 0, graphiql: false });
+  const server = await startGatewayServer({ db: database.db, engine, app, port: 0, graphiql: false });
   const clients: Client[] = [];
   return {
     database,
     engine,
+    app,
     server,
     acme,
     other,

@@ -1,5 +1,5 @@
+import { type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/application";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
-import { type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";

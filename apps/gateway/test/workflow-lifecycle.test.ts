@@ -1,6 +1,6 @@
+import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
 import { assignRolloutVersion, rolloutKey } from "@flowgate/domain";
-import { provisionWorkspace } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CREATE_SESSION,

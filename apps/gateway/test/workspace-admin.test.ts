@@ -1,5 +1,5 @@
+import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { provisionWorkspace } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CREATE_WORKFLOW } from "./fixtures.ts";
 import { eventually, type Harness, startHarness } from "./harness.ts";

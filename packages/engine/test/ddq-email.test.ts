@@ -1,12 +1,12 @@
 import { listOutboxEmails } from "@flowgate/db";
-import { createTestDatabase, type TestDatabase, testBackends } from "@flowgate/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  OutboxEmailSender,
-  provisionWorkspace,
-  recipientLinkUrl,
-  renderRecipientEmail,
-} from "../src/index.ts";
+  createTestDatabase,
+  createTestWorkspace,
+  type TestDatabase,
+  testBackends,
+} from "@flowgate/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OutboxEmailSender, recipientLinkUrl, renderRecipientEmail } from "../src/index.ts";
 
 describe("workflow email", () => {
   it("renders the steps, the link and its expiry in text and escaped HTML", () => {
@@ -49,7 +49,7 @@ describe.each(testBackends())("outbox email sender (%s)", (backend) => {
   afterAll(() => t.close());
 
   it("keeps the message in the outbox of its tenant and logs the link", async () => {
-    const ws = await provisionWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
+    const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
     const tenant = { workspaceId: ws.workspaceId, environment: "sandbox" as const };
     const lines: string[] = [];
     const sender = new OutboxEmailSender(t.db, (line) => lines.push(line));

@@ -1,3 +1,10 @@
+import {
+  Application,
+  createSession,
+  createWorkflow,
+  submitExternalDecision,
+  submitSession,
+} from "@flowgate/application";
 import { type BusMessage, Engine } from "@flowgate/engine";
 import { createBenchDatabase, fiveNodeGraph, gateGraph, percentile } from "./setup.ts";
 
@@ -36,12 +43,13 @@ function waitForEvent(engine: Engine, runId: string, match: (message: BusMessage
 export async function triggerToCompletion(samples: number): Promise<LatencyResult> {
   const bench = await createBenchDatabase();
   const engine = new Engine({ db: bench.db, worker: { concurrency: 4, pollIntervalMs: 1000 } });
+  const app = new Application({ engine });
   await engine.start();
   try {
-    const workflow = await engine.createWorkflow(bench.actor, { name: "latency", graph: fiveNodeGraph });
+    const workflow = await createWorkflow(app, bench.actor, { name: "latency", graph: fiveNodeGraph });
     const latencies: number[] = [];
     for (let i = 0; i < samples + 20; i++) {
-      const session = await engine.createSession(bench.actor, { workflowId: workflow.id });
+      const session = await createSession(app, bench.actor, { workflowId: workflow.id });
       // The session's channel is known before the run exists; its "completed" status is published in
       // the same after-commit batch as the run's `run.completed` event.
       let unsubscribe: (() => void) | undefined;
@@ -56,7 +64,7 @@ export async function triggerToCompletion(samples: number): Promise<LatencyResul
       });
       await new Promise((r) => setImmediate(r));
       const started = performance.now();
-      await engine.submitSession(bench.actor, { sessionId: session.id });
+      await submitSession(app, bench.actor, { sessionId: session.id });
       await completed;
       const elapsed = performance.now() - started;
       unsubscribe?.();
@@ -73,13 +81,14 @@ export async function triggerToCompletion(samples: number): Promise<LatencyResul
 export async function decisionToNextNode(samples: number): Promise<LatencyResult> {
   const bench = await createBenchDatabase();
   const engine = new Engine({ db: bench.db, worker: { concurrency: 4, pollIntervalMs: 1000 } });
+  const app = new Application({ engine });
   await engine.start();
   try {
-    const workflow = await engine.createWorkflow(bench.actor, { name: "gate", graph: gateGraph });
+    const workflow = await createWorkflow(app, bench.actor, { name: "gate", graph: gateGraph });
     const sessions: { sessionId: string; runId: string }[] = [];
     for (let i = 0; i < samples + 20; i++) {
-      const session = await engine.createSession(bench.actor, { workflowId: workflow.id });
-      const { run } = await engine.submitSession(bench.actor, { sessionId: session.id });
+      const session = await createSession(app, bench.actor, { workflowId: workflow.id });
+      const { run } = await submitSession(app, bench.actor, { sessionId: session.id });
       sessions.push({ sessionId: session.id, runId: run.id });
     }
     for (;;) {
@@ -96,7 +105,7 @@ export async function decisionToNextNode(samples: number): Promise<LatencyResult
       );
       await new Promise((r) => setTimeout(r, 1));
       const started = performance.now();
-      await engine.submitExternalDecision(bench.actor, { sessionId, decision: "continue" });
+      await submitExternalDecision(app, bench.actor, { sessionId, decision: "continue" });
       await nextStarted;
       if (i >= 20) latencies.push(performance.now() - started);
     }

@@ -1,6 +1,6 @@
 import { randomBytes } from "node:crypto";
+import { type Actor, provisionWorkspace } from "@flowgate/application";
 import { createDatabase, type DatabaseHandle, migrateToLatest } from "@flowgate/db";
-import { type Actor, provisionWorkspace } from "@flowgate/engine";
 import pg from "pg";
 
 /** The 5-node automatic graph every benchmark runs: start → document → aml → rule → terminal. */

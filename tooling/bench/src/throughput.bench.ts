@@ -1,5 +1,6 @@
 import { spawn } from "node:child_process";
 import { fileURLToPath } from "node:url";
+import { Application, createSession, createWorkflow, submitSession } from "@flowgate/application";
 import { Engine } from "@flowgate/engine";
 import { Logger, makeWorkerUtils, run as runGraphileWorker } from "graphile-worker";
 import { sql } from "kysely";
@@ -27,10 +28,11 @@ export async function flowgateBurnDown(
   const bench = await createBenchDatabase();
   try {
     const engine = new Engine({ db: bench.db, worker: false });
-    const workflow = await engine.createWorkflow(bench.actor, { name: "burn-down", graph: fiveNodeGraph });
+    const app = new Application({ engine });
+    const workflow = await createWorkflow(app, bench.actor, { name: "burn-down", graph: fiveNodeGraph });
     for (let i = 0; i < runs; i++) {
-      const session = await engine.createSession(bench.actor, { workflowId: workflow.id });
-      await engine.submitSession(bench.actor, { sessionId: session.id });
+      const session = await createSession(app, bench.actor, { workflowId: workflow.id });
+      await submitSession(app, bench.actor, { sessionId: session.id });
     }
     const children = await Promise.all(
       Array.from({ length: processes }, () => startWorker(bench.url, bench.schema, concurrency)),

@@ -1,6 +1,12 @@
+import {
+  authenticateLink,
+  type LinkRefusal,
+  LinkRefusedError,
+  linkRefusalMessages,
+} from "@flowgate/application";
 import type { Db } from "@flowgate/db";
 import type { RecipientSend } from "@flowgate/domain";
-import { authenticateLink, type LinkRefusal, LinkRefusedError, linkRefusalMessages } from "@flowgate/engine";
+
 import { GraphQLError } from "graphql";
 
 const refusalCodes: Record<LinkRefusal, string> = {

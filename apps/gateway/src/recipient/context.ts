@@ -1,3 +1,4 @@
+import type { Application } from "@flowgate/application";
 import type { Db } from "@flowgate/db";
 import type { RecipientSend } from "@flowgate/domain";
 import type { Engine } from "@flowgate/engine";
@@ -6,6 +7,8 @@ import type { Engine } from "@flowgate/engine";
 export interface RecipientContext {
   db: Db;
   engine: Engine;
+  /** The application: every use case takes it first. */
+  app: Application;
   /** The token as presented (commands re-check it inside their transaction). */
   token: string;
   /** The workflow session the token opens, checked active when the request started. */

@@ -1,4 +1,11 @@
 import {
+  type RecipientView,
+  recipientCompleteVerification,
+  recipientSaveAnswers,
+  recipientSubmit,
+  recipientView,
+} from "@flowgate/application";
+import {
   answerChangesFromList,
   type DdqResponse,
   entityDisplayName,
@@ -14,7 +21,7 @@ import {
   visibilityOperators,
   visibleQuestionIds,
 } from "@flowgate/domain";
-import type { RecipientView } from "@flowgate/engine";
+
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { DateTimeResolver, JSONResolver } from "graphql-scalars";
 import { asRecipient } from "./auth.ts";
@@ -281,7 +288,7 @@ const AnswerInput = builder.inputType("AnswerInput", {
 });
 
 async function linkView(context: RecipientContext, link: RecipientSend): Promise<LinkView> {
-  return { view: await context.engine.ddq.recipientView(link) };
+  return { view: await recipientView(context.db, link) };
 }
 
 builder.queryType({
@@ -309,7 +316,7 @@ builder.mutationType({
       },
       resolve: (_root, args, context) =>
         asRecipient(() =>
-          context.engine.ddq.recipientSaveAnswers(context.token, answerChangesFromList(args.answers)),
+          recipientSaveAnswers(context.app, context.token, answerChangesFromList(args.answers)),
         ),
     }),
     submitResponse: t.field({
@@ -317,8 +324,7 @@ builder.mutationType({
       description:
         "Submits your answers (DRAFT → SUBMITTED, or CHANGES_REQUESTED → RESUBMITTED). Every visible required question must be answered and hidden ones left empty.",
       errors: { types: recipientErrors },
-      resolve: (_root, _args, context) =>
-        asRecipient(() => context.engine.ddq.recipientSubmit(context.token)),
+      resolve: (_root, _args, context) => asRecipient(() => recipientSubmit(context.app, context.token)),
     }),
     completeVerification: t.field({
       type: LinkRef,
@@ -327,7 +333,7 @@ builder.mutationType({
       errors: { types: recipientErrors },
       resolve: (_root, _args, context) =>
         asRecipient(async () =>
-          linkView(context, await context.engine.ddq.recipientCompleteVerification(context.token)),
+          linkView(context, await recipientCompleteVerification(context.app, context.token)),
         ),
     }),
   }),

@@ -1,3 +1,4 @@
+import type { Application } from "@flowgate/application";
 import type { Db } from "@flowgate/db";
 import type { Engine } from "@flowgate/engine";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
@@ -16,6 +17,7 @@ export const recipientEndpoint = "/recipient/graphql";
 export function createRecipientYoga(options: {
   db: Db;
   engine: Engine;
+  app: Application;
 }): YogaServerInstance<Record<string, unknown>, RecipientContext> {
   return createYoga<Record<string, unknown>, RecipientContext>({
     schema: recipientSchema,
@@ -27,7 +29,7 @@ export function createRecipientYoga(options: {
         options.db,
         presentedLinkToken((name) => request.headers.get(name)),
       );
-      return { db: options.db, engine: options.engine, token, link };
+      return { db: options.db, engine: options.engine, app: options.app, token, link };
     },
   });
 }

@@ -1,6 +1,13 @@
+import {
+  type CreatedApiKey,
+  createApiKey,
+  requireWorkspaceOfOrganization,
+  revokeApiKey,
+  rotateApiKey,
+} from "@flowgate/application";
 import { listApiKeysOfWorkspace } from "@flowgate/db";
 import { type ApiKey, NotFoundError } from "@flowgate/domain";
-import { type CreatedApiKey, requireWorkspaceOfOrganization } from "@flowgate/engine";
+
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { recordErrors } from "./errors.ts";
@@ -176,7 +183,7 @@ builder.mutationFields((t) => ({
       expiresAt: t.arg({ type: "DateTime", required: false, description: "When it stops working (future)." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createApiKey(context.actor, {
+      createApiKey(context.app, context.actor, {
         workspaceId: String(args.workspaceId),
         environment: args.environment,
         name: args.name,
@@ -191,7 +198,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: "admin" },
     errors: { types: recordErrors },
     args: { id: t.arg.id({ required: true, description: "API key id (`key_…`)." }) },
-    resolve: (_root, args, context) => context.engine.revokeApiKey(context.actor, { id: String(args.id) }),
+    resolve: (_root, args, context) => revokeApiKey(context.app, context.actor, { id: String(args.id) }),
   }),
   rotateApiKey: t.field({
     type: CreatedApiKeyRef,
@@ -212,7 +219,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.rotateApiKey(context.actor, {
+      rotateApiKey(context.app, context.actor, {
         id: String(args.id),
         ...(args.expiresAt !== undefined ? { expiresAt: args.expiresAt } : {}),
         graceSeconds: args.graceSeconds ?? 0,

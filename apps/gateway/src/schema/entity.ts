@@ -1,3 +1,4 @@
+import { createEntity, updateEntity } from "@flowgate/application";
 import { listEntities, listResponses } from "@flowgate/db";
 import { type DdqResponse, type Entity, entityDisplayName, entityTypes } from "@flowgate/domain";
 import { builder } from "../builder.ts";
@@ -129,7 +130,7 @@ builder.mutationFields((t) => ({
       }),
       ...entityFieldArgs(t),
     },
-    resolve: (_root, args, context) => context.engine.ddq.createEntity(context.actor, args),
+    resolve: (_root, args, context) => createEntity(context.app, context.actor, args),
   }),
   updateEntity: t.field({
     type: EntityRef,
@@ -142,6 +143,6 @@ builder.mutationFields((t) => ({
       ...entityFieldArgs(t),
     },
     resolve: (_root, args, context) =>
-      context.engine.ddq.updateEntity(context.actor, { ...args, id: String(args.id) }),
+      updateEntity(context.app, context.actor, { ...args, id: String(args.id) }),
   }),
 }));

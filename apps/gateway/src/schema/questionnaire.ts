@@ -1,3 +1,4 @@
+import { createQuestionnaire, publishQuestionnaireVersion } from "@flowgate/application";
 import { listQuestionnaires, listQuestionnaireVersions } from "@flowgate/db";
 import {
   entityAutofillFields,
@@ -266,7 +267,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, args, context) =>
-      (await context.engine.ddq.createQuestionnaire(context.actor, args)).questionnaire,
+      (await createQuestionnaire(context.app, context.actor, args)).questionnaire,
   }),
   publishQuestionnaireVersion: t.field({
     type: QuestionnaireRef,
@@ -284,7 +285,7 @@ builder.mutationFields((t) => ({
     },
     resolve: async (_root, args, context) =>
       (
-        await context.engine.ddq.publishQuestionnaireVersion(context.actor, {
+        await publishQuestionnaireVersion(context.app, context.actor, {
           questionnaireId: String(args.questionnaireId),
           sections: args.sections,
         })

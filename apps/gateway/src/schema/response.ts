@@ -1,3 +1,9 @@
+import {
+  type AutofillOutcome,
+  autofillResponse,
+  saveResponse,
+  transitionResponse,
+} from "@flowgate/application";
 import { listResponses } from "@flowgate/db";
 import {
   type AnswerSource,
@@ -10,7 +16,7 @@ import {
   responseStatuses,
   type VerificationChecks,
 } from "@flowgate/domain";
-import type { AutofillOutcome } from "@flowgate/engine";
+
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { versionKey } from "../ddq-loaders.ts";
@@ -373,7 +379,7 @@ builder.mutationFields((t) => ({
       answers: t.arg({ type: [AnswerInput], required: true, description: "The answers to set or clear." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.ddq.saveResponse(context.actor, {
+      saveResponse(context.app, context.actor, {
         responseId: String(args.responseId),
         answers: answerChangesFromList(args.answers),
       }),
@@ -386,7 +392,7 @@ builder.mutationFields((t) => ({
     errors: { types: recordErrors },
     args: { responseId: t.arg.id({ required: true, description: "Response id (`rsp_…`)." }) },
     resolve: (_root, args, context) =>
-      context.engine.ddq.autofillResponse(context.actor, { responseId: String(args.responseId) }),
+      autofillResponse(context.app, context.actor, { responseId: String(args.responseId) }),
   }),
   ...Object.fromEntries(
     transitions.map(({ field, action, description }) => [
@@ -404,7 +410,7 @@ builder.mutationFields((t) => ({
           }),
         },
         resolve: (_root, args, context) =>
-          context.engine.ddq.transitionResponse(context.actor, {
+          transitionResponse(context.app, context.actor, {
             responseId: String(args.responseId),
             action,
             note: args.note ?? null,

@@ -1,3 +1,4 @@
+import { cancelRun, retryRun, triggerWorkflow } from "@flowgate/application";
 import { listRunAudit, listRunEvents } from "@flowgate/db";
 import {
   type NodeRun,
@@ -260,7 +261,7 @@ builder.mutationFields((t) => ({
       version: t.arg.int({ required: false, description: "Run this version instead of the current one." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.triggerWorkflow(context.actor, {
+      triggerWorkflow(context.app, context.actor, {
         workflowId: String(args.workflowId),
         sessionId: String(args.sessionId),
         version: args.version,
@@ -279,7 +280,7 @@ builder.mutationFields((t) => ({
       reason: t.arg.string({ required: false, description: "Why; kept in the run's audit trail." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.cancelRun(context.actor, { runId: String(args.runId), reason: args.reason }),
+      cancelRun(context.app, context.actor, { runId: String(args.runId), reason: args.reason }),
   }),
   retryRun: t.field({
     type: RunRef,
@@ -293,7 +294,7 @@ builder.mutationFields((t) => ({
       reason: t.arg.string({ required: false, description: "Why; kept in the run's audit trail." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.retryRun(context.actor, {
+      retryRun(context.app, context.actor, {
         runId: String(args.runId),
         fromNode: args.fromNode,
         reason: args.reason,

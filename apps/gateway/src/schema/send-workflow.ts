@@ -1,4 +1,10 @@
 import {
+  type RecipientSendResult,
+  revokeRecipientSend,
+  sendResponse,
+  sendWorkflow,
+} from "@flowgate/application";
+import {
   EmailDeliveryError,
   entityTypes,
   InsufficientCreditsError,
@@ -7,7 +13,7 @@ import {
   type RecipientStepState,
   recipientSteps,
 } from "@flowgate/domain";
-import type { RecipientSendResult } from "@flowgate/engine";
+
 import { builder } from "../builder.ts";
 import { EntityRef, EntityTypeEnum, ResponseRef } from "./entity.ts";
 import { ErrorInterface, recordErrors } from "./errors.ts";
@@ -312,7 +318,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.ddq.sendWorkflow(context.actor, {
+      sendWorkflow(context.app, context.actor, {
         entityId: args.entityId ? String(args.entityId) : null,
         entity: args.entity ?? null,
         ddq: args.ddq
@@ -346,7 +352,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.ddq.sendResponse(context.actor, {
+      sendResponse(context.app, context.actor, {
         responseId: String(args.responseId),
         email: args.email ?? null,
         expiryHours: args.expiryHours ?? null,
@@ -360,6 +366,6 @@ builder.mutationFields((t) => ({
     errors: { types: recordErrors },
     args: { id: t.arg.id({ required: true, description: "Workflow session id (`wfs_…`)." }) },
     resolve: (_root, args, context) =>
-      context.engine.ddq.revokeRecipientSend(context.actor, { workflowSessionId: String(args.id) }),
+      revokeRecipientSend(context.app, context.actor, { workflowSessionId: String(args.id) }),
   }),
 }));

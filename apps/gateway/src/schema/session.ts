@@ -1,3 +1,4 @@
+import { createSession, submitExternalDecision, submitSession } from "@flowgate/application";
 import { findSession, listSessions } from "@flowgate/db";
 import { externalDecisions, type Run, type Session, sessionStatuses } from "@flowgate/domain";
 import type { SessionStatusEvent } from "@flowgate/engine";
@@ -175,7 +176,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createSession(context.actor, {
+      createSession(context.app, context.actor, {
         ...args,
         workflowId: args.workflowId ? String(args.workflowId) : null,
       }),
@@ -193,7 +194,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.submitSession(context.actor, {
+      submitSession(context.app, context.actor, {
         sessionId: String(args.sessionId),
         version: args.version,
       }),
@@ -218,7 +219,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.submitExternalDecision(context.actor, {
+      submitExternalDecision(context.app, context.actor, {
         sessionId: String(args.sessionId),
         decision: args.decision,
         metadata: args.metadata ?? null,

@@ -1,4 +1,22 @@
 import {
+  activateWorkflow,
+  cloneWorkflow,
+  createWorkflowDraft,
+  type DraftDiff,
+  deactivateWorkflow,
+  diffWorkflowDraft,
+  discardWorkflowDraft,
+  dryRunWorkflow,
+  dryRunWorkflowDraft,
+  type PublishedDraft,
+  publishWorkflowDraft,
+  setDefaultWorkflow,
+  updateWorkflow,
+  updateWorkflowDraft,
+  updateWorkflowRollout,
+  workflowAnalytics,
+} from "@flowgate/application";
+import {
   type AnalyticsCount,
   listWorkflowDrafts,
   type NodeAnalytics,
@@ -17,13 +35,11 @@ import {
   type WorkflowVersion,
 } from "@flowgate/domain";
 import {
-  type DraftDiff,
   type DryRunGateDecision as DryRunGateDecisionValue,
   type DryRunInput,
   type DryRunNodeResult,
   type DryRunResult,
   dryRunGateDecisions,
-  type PublishedDraft,
 } from "@flowgate/engine";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
@@ -213,7 +229,7 @@ builder.node(WorkflowDraftRef, {
       type: GraphDiffRef,
       description: "The draft against the workflow's current version.",
       resolve: async (draft, _args, context) =>
-        (await context.engine.diffWorkflowDraft(context.actor, { draftId: draft.id })).diff,
+        (await diffWorkflowDraft(context.app, context.actor, { draftId: draft.id })).diff,
     }),
     publishedVersion: t.exposeInt("publishedVersion", {
       nullable: true,
@@ -543,7 +559,7 @@ builder.objectFields(WorkflowRef, (t) => ({
       version: t.arg.int({ required: false, description: "Only runs of this version." }),
     },
     resolve: (workflow, args, context) =>
-      context.engine.workflowAnalytics(context.actor, {
+      workflowAnalytics(context.app, context.actor, {
         workflowId: workflow.id,
         from: args.from,
         to: args.to,
@@ -590,7 +606,7 @@ builder.queryFields((t) => ({
     errors: { types: recordErrors },
     args: { draftId: t.arg.id({ required: true, description: "Draft id (`wfd_…`)." }) },
     resolve: (_root, args, context) =>
-      context.engine.diffWorkflowDraft(context.actor, { draftId: String(args.draftId) }),
+      diffWorkflowDraft(context.app, context.actor, { draftId: String(args.draftId) }),
   }),
 }));
 
@@ -611,7 +627,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.updateWorkflow(context.actor, {
+      updateWorkflow(context.app, context.actor, {
         workflowId: String(args.workflowId),
         name: args.name,
         description: args.description,
@@ -629,7 +645,7 @@ builder.mutationFields((t) => ({
       name: t.arg.string({ required: false, description: 'Name of the copy (default: "<name> (copy)").' }),
     },
     resolve: (_root, args, context) =>
-      context.engine.cloneWorkflow(context.actor, { workflowId: String(args.workflowId), name: args.name }),
+      cloneWorkflow(context.app, context.actor, { workflowId: String(args.workflowId), name: args.name }),
   }),
   setDefaultWorkflow: t.field({
     type: WorkflowRef,
@@ -639,7 +655,7 @@ builder.mutationFields((t) => ({
     errors: { types: recordErrors },
     args: { workflowId: t.arg.id({ required: true, description: "Workflow id (`wfl_…`)." }) },
     resolve: (_root, args, context) =>
-      context.engine.setDefaultWorkflow(context.actor, { workflowId: String(args.workflowId) }),
+      setDefaultWorkflow(context.app, context.actor, { workflowId: String(args.workflowId) }),
   }),
   deactivateWorkflow: t.field({
     type: WorkflowRef,
@@ -649,7 +665,7 @@ builder.mutationFields((t) => ({
     errors: { types: recordErrors },
     args: { workflowId: t.arg.id({ required: true, description: "Workflow id (`wfl_…`)." }) },
     resolve: (_root, args, context) =>
-      context.engine.deactivateWorkflow(context.actor, { workflowId: String(args.workflowId) }),
+      deactivateWorkflow(context.app, context.actor, { workflowId: String(args.workflowId) }),
   }),
   activateWorkflow: t.field({
     type: WorkflowRef,
@@ -658,7 +674,7 @@ builder.mutationFields((t) => ({
     errors: { types: recordErrors },
     args: { workflowId: t.arg.id({ required: true, description: "Workflow id (`wfl_…`)." }) },
     resolve: (_root, args, context) =>
-      context.engine.activateWorkflow(context.actor, { workflowId: String(args.workflowId) }),
+      activateWorkflow(context.app, context.actor, { workflowId: String(args.workflowId) }),
   }),
   createWorkflowDraft: t.field({
     type: WorkflowDraftRef,
@@ -674,7 +690,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createWorkflowDraft(context.actor, {
+      createWorkflowDraft(context.app, context.actor, {
         workflowId: String(args.workflowId),
         fromVersion: args.fromVersion,
       }),
@@ -690,7 +706,7 @@ builder.mutationFields((t) => ({
       graph: t.arg({ type: "JSON", required: true, description: "The new graph (entry and nodes)." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.updateWorkflowDraft(context.actor, { draftId: String(args.draftId), graph: args.graph }),
+      updateWorkflowDraft(context.app, context.actor, { draftId: String(args.draftId), graph: args.graph }),
   }),
   discardWorkflowDraft: t.field({
     type: WorkflowDraftRef,
@@ -699,7 +715,7 @@ builder.mutationFields((t) => ({
     errors: { types: recordErrors },
     args: { draftId: t.arg.id({ required: true, description: "Draft id (`wfd_…`)." }) },
     resolve: (_root, args, context) =>
-      context.engine.discardWorkflowDraft(context.actor, { draftId: String(args.draftId) }),
+      discardWorkflowDraft(context.app, context.actor, { draftId: String(args.draftId) }),
   }),
   publishWorkflowDraft: t.field({
     type: PublishWorkflowDraftPayload,
@@ -715,7 +731,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.publishWorkflowDraft(context.actor, {
+      publishWorkflowDraft(context.app, context.actor, {
         draftId: String(args.draftId),
         keepRollout: args.keepRollout,
       }),
@@ -731,7 +747,7 @@ builder.mutationFields((t) => ({
       entries: t.arg({ type: [RolloutEntryInput], required: true, description: "The new map." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.updateWorkflowRollout(context.actor, {
+      updateWorkflowRollout(context.app, context.actor, {
         workflowId: String(args.workflowId),
         entries: args.entries,
       }),
@@ -752,7 +768,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.dryRunWorkflow(context.actor, {
+      dryRunWorkflow(context.app, context.actor, {
         workflowId: String(args.workflowId),
         version: args.version,
         input: dryRunInput(args.input),
@@ -773,7 +789,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.dryRunWorkflowDraft(context.actor, {
+      dryRunWorkflowDraft(context.app, context.actor, {
         draftId: String(args.draftId),
         input: dryRunInput(args.input),
       }),

@@ -1,3 +1,4 @@
+import { createWorkflow } from "@flowgate/application";
 import { findWorkflowVersion, listWorkflows } from "@flowgate/db";
 import type { Workflow } from "@flowgate/domain";
 import { builder } from "../builder.ts";
@@ -101,6 +102,6 @@ builder.mutationFields((t) => ({
       isDefault: t.arg.boolean({ required: false, description: "Make it the default workflow." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createWorkflow(context.actor, { ...args, graph: args.graph }),
+      createWorkflow(context.app, context.actor, { ...args, graph: args.graph }),
   }),
 }));

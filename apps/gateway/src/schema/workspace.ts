@@ -1,6 +1,12 @@
+import {
+  createWorkspace,
+  organizationOf,
+  updateWorkspace,
+  workspaceCostThisMonth,
+} from "@flowgate/application";
 import { listWorkspacesOfOrganization } from "@flowgate/db";
 import { environments, type Workspace, type WorkspaceSettings } from "@flowgate/domain";
-import { organizationOf } from "@flowgate/engine";
+
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
 import { keysetConnection } from "./pagination.ts";
@@ -79,7 +85,7 @@ builder.node(WorkspaceRef, {
         }),
       },
       resolve: (workspace, args, context) =>
-        context.engine.workspaceCostThisMonth(workspace.id, args.environment ?? null),
+        workspaceCostThisMonth(context.db, workspace.id, args.environment ?? null),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
   }),
@@ -121,7 +127,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createWorkspace(context.actor, { name: args.name, settings: args.settings ?? null }),
+      createWorkspace(context.app, context.actor, { name: args.name, settings: args.settings ?? null }),
   }),
   updateWorkspace: t.field({
     type: WorkspaceRef,
@@ -139,7 +145,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.updateWorkspace(context.actor, {
+      updateWorkspace(context.app, context.actor, {
         id: String(args.id),
         name: args.name ?? null,
         settings: args.settings ?? null,

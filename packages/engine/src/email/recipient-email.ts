@@ -72,6 +72,16 @@ ${steps.map((step) => `    <li>${escapeHtml(step)}</li>`).join("\n")}
   return { subject, text, html };
 }
 
+/**
+ * The magic link of a recipient send: `<baseUrl>/recipient?token=<token>`.
+ *
+ * @param baseUrl - Public base URL of the gateway (`FLOWGATE_PUBLIC_URL`).
+ * @param token - The link token.
+ */
+export function recipientLinkUrl(baseUrl: string, token: string): string {
+  return `${baseUrl.replace(/\/+$/, "")}/recipient?token=${encodeURIComponent(token)}`;
+}
+
 /** `2026-02-26 12:00 UTC`. */
 function formatUtc(date: Date): string {
   return `${date.toISOString().slice(0, 16).replace("T", " ")} UTC`;

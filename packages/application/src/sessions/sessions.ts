@@ -1,7 +1,8 @@
 import { findWorkflow, insertSession, scheduleSessionExpiry } from "@flowgate/db";
 import { NotFoundError, newId, type Session, ValidationError } from "@flowgate/domain";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import type { Actor } from "./actor.ts";
+import { inTransaction } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /** Input of {@link createSession}. */
 export interface CreateSessionInput {
@@ -21,10 +22,11 @@ export const defaultSessionLifetimeSeconds = 7 * 24 * 3600;
 
 /** Creates a session in status `created`. */
 export async function createSession(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: CreateSessionInput,
 ): Promise<Session> {
+  const deps = applicationDeps(app);
   if (input.sandbox && actor.environment !== "sandbox") {
     throw new ValidationError("Invalid session", [
       { path: ["sandbox"], message: "simulated outcomes are accepted only with a sandbox key" },

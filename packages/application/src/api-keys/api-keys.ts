@@ -19,9 +19,10 @@ import {
   ValidationError,
   type ValidationIssue,
 } from "@flowgate/domain";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import type { Actor } from "./actor.ts";
-import { organizationOf, requireWorkspaceOfOrganization } from "./workspaces.service.ts";
+import { inTransaction } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
+import { organizationOf, requireWorkspaceOfOrganization } from "../workspaces/workspaces.ts";
 
 /** Longest overlap a rotation may give the old key, in seconds (7 days). */
 export const maxRotationGraceSeconds = 7 * 24 * 3600;
@@ -46,10 +47,11 @@ export interface CreateApiKeyInput {
  * an optional expiry. The key's value is returned once; only its hash is stored.
  */
 export async function createApiKey(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: CreateApiKeyInput,
 ): Promise<CreatedApiKey> {
+  const deps = applicationDeps(app);
   const issues: ValidationIssue[] = [];
   const name = input.name.trim();
   if (name.length === 0 || name.length > 100) {
@@ -83,11 +85,8 @@ export async function createApiKey(
  * Revokes a key of the caller's organization at once (also a key whose rotation left it working for a
  * while). Revoking a revoked key changes nothing.
  */
-export async function revokeApiKey(
-  deps: UnitOfWorkDeps,
-  actor: Actor,
-  input: { id: string },
-): Promise<ApiKey> {
+export async function revokeApiKey(app: Application, actor: Actor, input: { id: string }): Promise<ApiKey> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const key = await requireKey(trx, actor, input.id);
     return revokeApiKeyAt(trx, key.id, new Date());
@@ -109,10 +108,11 @@ export interface RotateApiKeyInput {
  * rotated (conflict).
  */
 export async function rotateApiKey(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: RotateApiKeyInput,
 ): Promise<CreatedApiKey> {
+  const deps = applicationDeps(app);
   const grace = input.graceSeconds ?? 0;
   const issues = expiryIssues(input.expiresAt);
   if (!Number.isInteger(grace) || grace < 0 || grace > maxRotationGraceSeconds) {

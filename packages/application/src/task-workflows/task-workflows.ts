@@ -9,9 +9,9 @@ import {
   validatePayload,
   type Workflow,
 } from "@flowgate/domain";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import type { Actor } from "./actor.ts";
-import { startRun } from "./start-run.ts";
+import { inTransaction, startRun } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /** Largest trigger payload, as JSON text (256 KiB). */
 export const maxTriggerPayloadBytes = 256 * 1024;
@@ -32,10 +32,11 @@ export interface TriggerWorkspaceWorkflowInput {
  * `triggeredBy` is the caller's key. The run is returned pending and executes asynchronously.
  */
 export async function triggerWorkspaceWorkflow(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: TriggerWorkspaceWorkflowInput,
 ): Promise<Run> {
+  const deps = applicationDeps(app);
   if (input.workspaceId !== actor.workspaceId) throw new NotFoundError("Workspace", input.workspaceId);
   const triggerPayload = input.triggerPayload ?? {};
   const size = Buffer.byteLength(JSON.stringify(triggerPayload), "utf8");
@@ -62,6 +63,7 @@ export async function triggerWorkspaceWorkflow(
       workflow,
       session: null,
       triggerPayload,
+      triggeredBy: actor.actorId,
       ...(input.version !== undefined && input.version !== null ? { version: input.version } : {}),
     });
   });
@@ -73,10 +75,11 @@ export async function triggerWorkspaceWorkflow(
  * error at `payloadSchema.<path>`.
  */
 export async function updateWorkflowPayloadSchema(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { workflowId: string; payloadSchema: PayloadSchema | null },
 ): Promise<Workflow> {
+  const deps = applicationDeps(app);
   if (input.payloadSchema !== null) {
     const issues = payloadSchemaIssues(input.payloadSchema);
     if (issues.length > 0) {

@@ -47,12 +47,11 @@ import {
   ValidationError,
   type VerificationChecks,
 } from "@flowgate/domain";
-import { renderRecipientEmail } from "../email/recipient-email.ts";
-import type { Actor } from "../services/actor.ts";
-import { inTransaction } from "../unit-of-work.ts";
-import { releaseReservation, reserveCredits, settleReservation } from "./credits.service.ts";
-import { type DdqDeps, recipientLinkUrl } from "./ddq-deps.ts";
-import { lockResponse } from "./responses.service.ts";
+import { inTransaction, recipientLinkUrl, renderRecipientEmail } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, type ApplicationDeps, applicationDeps } from "../application.ts";
+import { releaseReservation, reserveCredits, settleReservation } from "./credits.ts";
+import { lockResponse } from "./responses.ts";
 
 /** The answer of `sendWorkflow` and `sendResponse`: seed 003's Workflow Response object. */
 export interface RecipientSendResult {
@@ -143,7 +142,7 @@ async function issueLink(
 }
 
 /** Emails the link; returns the transport's error message when it fails. */
-async function dispatch(deps: DdqDeps, actor: Actor, prepared: PreparedSend): Promise<string | null> {
+async function dispatch(deps: ApplicationDeps, actor: Actor, prepared: PreparedSend): Promise<string | null> {
   const linkUrl = recipientLinkUrl(deps.linkBaseUrl, prepared.token);
   const content = renderRecipientEmail({
     entityName: entityDisplayName(prepared.entity),
@@ -172,7 +171,7 @@ async function dispatch(deps: DdqDeps, actor: Actor, prepared: PreparedSend): Pr
  * times, since the email has already gone out.
  */
 async function recordSent(
-  deps: DdqDeps,
+  deps: ApplicationDeps,
   actor: Actor,
   prepared: PreparedSend,
   from: DdqResponse["status"] | null,
@@ -268,10 +267,11 @@ async function checkRunLink(
  * EmailDeliveryError when the email could not be sent.
  */
 export async function sendWorkflow(
-  deps: DdqDeps,
+  app: Application,
   actor: Actor,
   input: RecipientSendInput,
 ): Promise<RecipientSendResult> {
+  const deps = applicationDeps(app);
   const plan = planRecipientSend(input, { expiryHours: await linkExpiryDefault(deps.db, actor) });
   const prepared = await inTransaction(deps, async (trx) => {
     let entity: Entity;
@@ -379,10 +379,11 @@ export async function sendWorkflow(
  * InsufficientCreditsError, EmailDeliveryError.
  */
 export async function sendResponse(
-  deps: DdqDeps,
+  app: Application,
   actor: Actor,
   input: { responseId: string; email?: string | null | undefined; expiryHours?: number | null | undefined },
 ): Promise<RecipientSendResult> {
+  const deps = applicationDeps(app);
   const expiryDefault = await linkExpiryDefault(deps.db, actor);
   const { send, previous } = await inTransaction(deps, async (trx) => {
     const response = await lockResponse(trx, actor, input.responseId);

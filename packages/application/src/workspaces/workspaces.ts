@@ -19,8 +19,9 @@ import {
   type WorkspaceSettingsChange,
   workspaceSettingsIssues,
 } from "@flowgate/domain";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import type { Actor } from "./actor.ts";
+import { inTransaction } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /**
  * The organization a caller administers: the organization of its key's workspace. Organization
@@ -71,10 +72,11 @@ export interface UpdateWorkspaceInput {
  * Create its API keys with `createApiKey`.
  */
 export async function createWorkspace(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: CreateWorkspaceInput,
 ): Promise<Workspace> {
+  const deps = applicationDeps(app);
   const name = checkInput(input.name, input.settings);
   return inTransaction(deps, async (trx) => {
     const organizationId = await organizationOf(trx, actor);
@@ -96,10 +98,11 @@ export async function createWorkspace(
  * `monthlyBudgetCents` removes the budget).
  */
 export async function updateWorkspace(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: UpdateWorkspaceInput,
 ): Promise<Workspace> {
+  const deps = applicationDeps(app);
   const name = checkInput(input.name, input.settings, { nameOptional: true });
   return inTransaction(deps, async (trx) => {
     const workspace = await requireWorkspaceOfOrganization(trx, actor, input.id, { forUpdate: true });

@@ -1,4 +1,4 @@
-import type { Db, Executor } from "@flowgate/db";
+import type { Executor } from "@flowgate/db";
 import {
   advanceWorkflowVersion,
   closeWorkflowDraft,
@@ -37,9 +37,9 @@ import {
   type WorkflowDraft,
   type WorkflowVersion,
 } from "@flowgate/domain";
-import { type DryRunInput, type DryRunResult, dryRunGraph } from "../dry-run.ts";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import type { Actor } from "./actor.ts";
+import { type DryRunInput, type DryRunResult, dryRunGraph, inTransaction } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /** Longest window `workflowAnalytics` covers: 366 days. */
 export const maxAnalyticsWindowMs = 366 * 24 * 3600 * 1000;
@@ -115,10 +115,11 @@ function draftValidation(graph: unknown): { valid: boolean; issues: ValidationIs
 
 /** Changes a workflow's name, description or metadata. */
 export async function updateWorkflow(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: UpdateWorkflowInput,
 ): Promise<Workflow> {
+  const deps = applicationDeps(app);
   const name = input.name === undefined || input.name === null ? undefined : checkedName(input.name);
   return inTransaction(deps, async (trx) => {
     const workflow = await requireWorkflow(trx, actor, input.workflowId, true);
@@ -135,10 +136,11 @@ export async function updateWorkflow(
  * description and metadata; it is active, not the default, and has no rollout map or draft.
  */
 export async function cloneWorkflow(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { workflowId: string; name?: string | null | undefined },
 ): Promise<Workflow> {
+  const deps = applicationDeps(app);
   const name = input.name === undefined || input.name === null ? undefined : checkedName(input.name);
   return inTransaction(deps, async (trx) => {
     const source = await requireWorkflow(trx, actor, input.workflowId);
@@ -166,10 +168,11 @@ export async function cloneWorkflow(
  * default (concurrent switches apply one after the other). An inactive workflow cannot become the default.
  */
 export async function setDefaultWorkflow(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { workflowId: string },
 ): Promise<Workflow> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     // No row lock before the switch: the switch takes the tenant's default lock first, then row locks, so
     // two switches (or a switch and a create-as-default) never wait on each other in opposite orders.
@@ -190,10 +193,11 @@ export async function setDefaultWorkflow(
  * is a conflict), while runs in flight finish. Deactivating an inactive workflow changes nothing.
  */
 export async function deactivateWorkflow(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { workflowId: string },
 ): Promise<Workflow> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const workflow = await requireWorkflow(trx, actor, input.workflowId, true);
     return workflow.status === "inactive" ? workflow : setWorkflowStatus(trx, workflow.id, "inactive");
@@ -202,10 +206,11 @@ export async function deactivateWorkflow(
 
 /** Activates a workflow again, so new runs may start on it. Activating an active workflow changes nothing. */
 export async function activateWorkflow(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { workflowId: string },
 ): Promise<Workflow> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const workflow = await requireWorkflow(trx, actor, input.workflowId, true);
     return workflow.status === "active" ? workflow : setWorkflowStatus(trx, workflow.id, "active");
@@ -218,10 +223,11 @@ export async function activateWorkflow(
  * requires to be current still.
  */
 export async function createWorkflowDraft(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { workflowId: string; fromVersion?: number | null | undefined },
 ): Promise<WorkflowDraft> {
+  const deps = applicationDeps(app);
   try {
     return await inTransaction(deps, async (trx) => {
       const workflow = await requireWorkflow(trx, actor, input.workflowId, true);
@@ -267,10 +273,11 @@ function openDraftConflict(workflowId: string, draftId: string | null): Conflict
  * draft is kept with `valid: false` and its issues (naming the nodes), and cannot be published.
  */
 export async function updateWorkflowDraft(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { draftId: string; graph: unknown },
 ): Promise<WorkflowDraft> {
+  const deps = applicationDeps(app);
   if (input.graph === undefined || input.graph === null) {
     throw new ValidationError("Invalid draft", [{ path: ["graph"], message: "graph is required" }]);
   }
@@ -288,10 +295,11 @@ export async function updateWorkflowDraft(
 
 /** Discards an open draft; it stays listed as `discarded`. */
 export async function discardWorkflowDraft(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { draftId: string },
 ): Promise<WorkflowDraft> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const draft = await requireDraft(trx, actor, input.draftId, true);
     requireOpen(draft, "discarded");
@@ -309,10 +317,11 @@ export async function discardWorkflowDraft(
  * each refuse the second).
  */
 export async function publishWorkflowDraft(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { draftId: string; keepRollout?: boolean | null | undefined },
 ): Promise<PublishedDraft> {
+  const deps = applicationDeps(app);
   try {
     return await inTransaction(deps, async (trx) => {
       const draft = await requireDraft(trx, actor, input.draftId, true);
@@ -374,10 +383,11 @@ function concurrentPublish(workflowId: string, baseVersion: number): ConflictErr
  * 100. `null` or an empty list removes the map, so every new run starts on the current version.
  */
 export async function updateWorkflowRollout(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { workflowId: string; entries: readonly RolloutEntry[] | null | undefined },
 ): Promise<Workflow> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const workflow = await requireWorkflow(trx, actor, input.workflowId, true);
     const entries = input.entries ?? [];
@@ -394,10 +404,11 @@ export async function updateWorkflowRollout(
 
 /** Diffs a draft against its workflow's current version: nodes added, removed, changed; the entry. */
 export async function diffWorkflowDraft(
-  db: Db,
+  app: Application,
   actor: Actor,
   input: { draftId: string },
 ): Promise<DraftDiff> {
+  const { db } = applicationDeps(app);
   const draft = await requireDraft(db, actor, input.draftId);
   const workflow = await requireWorkflow(db, actor, draft.workflowId);
   const current = await findWorkflowVersion(db, workflow.id, workflow.currentVersion);
@@ -413,10 +424,11 @@ export async function diffWorkflowDraft(
  * Inactive workflows can be dry-run too. Nothing is written.
  */
 export async function dryRunWorkflow(
-  db: Db,
+  app: Application,
   actor: Actor,
   input: { workflowId: string; version?: number | null | undefined; input: DryRunInput },
 ): Promise<DryRunResult> {
+  const { db } = applicationDeps(app);
   const workflow = await requireWorkflow(db, actor, input.workflowId);
   const number = input.version ?? workflow.currentVersion;
   const version = await findWorkflowVersion(db, workflow.id, number);
@@ -442,10 +454,11 @@ export async function dryRunWorkflow(
 
 /** Dry-runs a draft's graph in memory (it must be valid): see {@link dryRunGraph}. Nothing is written. */
 export async function dryRunWorkflowDraft(
-  db: Db,
+  app: Application,
   actor: Actor,
   input: { draftId: string; input: DryRunInput },
 ): Promise<DryRunResult> {
+  const { db } = applicationDeps(app);
   const draft = await requireDraft(db, actor, input.draftId);
   const result = validateGraph(draft.graph);
   if (!result.ok) {
@@ -471,10 +484,11 @@ export async function dryRunWorkflowDraft(
  * runs by status and final status, run and node durations (p50/p95), node results and pass rates.
  */
 export async function workflowAnalytics(
-  db: Db,
+  app: Application,
   actor: Actor,
   input: { workflowId: string; from: Date; to: Date; version?: number | null | undefined },
 ): Promise<WorkflowAnalytics> {
+  const { db } = applicationDeps(app);
   const issues: ValidationIssue[] = [];
   if (Number.isNaN(input.from.getTime())) issues.push({ path: ["from"], message: "must be a date" });
   if (Number.isNaN(input.to.getTime())) issues.push({ path: ["to"], message: "must be a date" });

@@ -5,11 +5,11 @@ import {
   type Run,
   rolloutKey,
   type Session,
+  type Tenant,
   ValidationError,
   type Workflow,
 } from "@flowgate/domain";
-import type { AfterCommit } from "../unit-of-work.ts";
-import type { Actor } from "./actor.ts";
+import type { AfterCommit } from "./unit-of-work.ts";
 
 /** What a new run is started with. */
 export interface StartRunInput {
@@ -27,6 +27,8 @@ export interface StartRunInput {
    * own id when absent. A session's runs always stick to the session id.
    */
   rolloutKey?: string | null | undefined;
+  /** Who started it (an API key id), recorded as the run's `triggeredBy`. */
+  triggeredBy: string | null;
 }
 
 /**
@@ -57,7 +59,7 @@ export function selectRunVersion(
 export async function startRun(
   trx: Executor,
   after: AfterCommit,
-  actor: Actor,
+  tenant: Tenant,
   input: StartRunInput,
 ): Promise<Run> {
   const runId = newId("wfr");
@@ -69,14 +71,14 @@ export async function startRun(
       { path: ["version"], message: `workflow ${input.workflow.id} has no version ${chosen}` },
     ]);
   }
-  const run = await insertRun(trx, actor, {
+  const run = await insertRun(trx, tenant, {
     id: runId,
     sessionId: input.session?.id ?? null,
     workflowId: input.workflow.id,
     workflowVersion: workflowVersion.version,
     graphSnapshot: workflowVersion.graph,
     triggerPayload: input.triggerPayload ?? {},
-    triggeredBy: actor.actorId,
+    triggeredBy: input.triggeredBy,
   });
   await scheduleRunJob(trx, run.id, "run.step");
   after.wake();

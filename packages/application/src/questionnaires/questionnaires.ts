@@ -13,8 +13,9 @@ import {
   ValidationError,
   type ValidationIssue,
 } from "@flowgate/domain";
-import type { Actor } from "../services/actor.ts";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
+import { inTransaction } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /** Input of {@link createQuestionnaire}. */
 export interface CreateQuestionnaireInput {
@@ -44,10 +45,11 @@ function metadataIssues(name: string | undefined, description: string | null | u
  * @throws ValidationError naming each offending field (`sections.0.questions.2.options`, …).
  */
 export async function createQuestionnaire(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: CreateQuestionnaireInput,
 ): Promise<{ questionnaire: Questionnaire; version: QuestionnaireVersion }> {
+  const deps = applicationDeps(app);
   const issues = metadataIssues(input.name, input.description);
   if (issues.length > 0) throw new ValidationError("Invalid questionnaire", issues);
   const definition = parseQuestionnaireDefinition({ sections: input.sections });
@@ -76,10 +78,11 @@ export async function createQuestionnaire(
  * @throws ValidationError naming each offending field.
  */
 export async function publishQuestionnaireVersion(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { questionnaireId: string; sections: unknown },
 ): Promise<{ questionnaire: Questionnaire; version: QuestionnaireVersion }> {
+  const deps = applicationDeps(app);
   const definition = parseQuestionnaireDefinition({ sections: input.sections });
   return inTransaction(deps, async (trx) => {
     const current = await findQuestionnaire(trx, actor, input.questionnaireId, { forUpdate: true });

@@ -1,5 +1,4 @@
 import {
-  type Db,
   type Executor,
   findLedgerEntry,
   findLedgerEntryByKey,
@@ -30,8 +29,9 @@ import {
   ValidationError,
   type ValidationIssue,
 } from "@flowgate/domain";
-import type { Actor } from "../services/actor.ts";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
+import { inTransaction } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /** Longest note on a ledger entry. */
 const maxNoteLength = 500;
@@ -112,7 +112,8 @@ export async function releaseReservation(
 }
 
 /** The tenant's credits: the ledger's sum, what sends in flight hold, and what is available. */
-export async function creditBalance(db: Db, tenant: Tenant): Promise<CreditBalance> {
+export async function creditBalance(app: Application, tenant: Tenant): Promise<CreditBalance> {
+  const { db } = applicationDeps(app);
   const [balance, reserved] = await Promise.all([
     sumCreditLedger(db, tenant),
     sumHeldReservations(db, tenant),
@@ -128,10 +129,11 @@ export async function creditBalance(db: Db, tenant: Tenant): Promise<CreditBalan
 
 /** A page of the tenant's ledger, newest first. */
 export function creditLedger(
-  db: Db,
+  app: Application,
   tenant: Tenant,
   page: PageRequest & { kind?: CreditEntryKind | undefined },
 ): Promise<CreditLedgerEntry[]> {
+  const { db } = applicationDeps(app);
   return listCreditLedger(db, tenant, page);
 }
 
@@ -151,10 +153,11 @@ function noteIssues(note: string | null | undefined, required: boolean): Validat
  * @throws ConflictError when the idempotency key was used for another amount.
  */
 export async function grantCredits(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { amount: number; note?: string | null | undefined; idempotencyKey?: string | null | undefined },
 ): Promise<CreditLedgerEntry> {
+  const deps = applicationDeps(app);
   const issues = noteIssues(input.note, false);
   const problem = creditAmountProblem("grant", input.amount);
   if (problem) issues.unshift({ path: ["amount"], message: problem });
@@ -203,10 +206,11 @@ export async function grantCredits(
  * @throws ValidationError for a bad amount or note, or an adjustment the balance cannot absorb.
  */
 export async function adjustCredits(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { amount: number; note: string },
 ): Promise<CreditLedgerEntry> {
+  const deps = applicationDeps(app);
   const issues = noteIssues(input.note, true);
   const problem = creditAmountProblem("adjustment", input.amount);
   if (problem) issues.unshift({ path: ["amount"], message: problem });
@@ -246,10 +250,11 @@ export async function adjustCredits(
  * @throws ConflictError when it was already refunded.
  */
 export async function refundCharge(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { chargeId: string; note?: string | null | undefined },
 ): Promise<CreditLedgerEntry> {
+  const deps = applicationDeps(app);
   const issues = noteIssues(input.note, false);
   if (issues.length > 0) throw new ValidationError("Invalid refund", issues);
   return inTransaction(deps, async (trx) => {

@@ -33,10 +33,9 @@ import {
   type Tenant,
   ValidationError,
 } from "@flowgate/domain";
-import type { Actor } from "../services/actor.ts";
-import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import type { AutofillProvider } from "./autofill-provider.ts";
-import { signalQuestionnaireRun } from "./questionnaire-signals.ts";
+import { type AfterCommit, inTransaction, signalQuestionnaireRun } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /** Longest reviewer note. */
 const maxNoteLength = 2000;
@@ -155,10 +154,11 @@ export async function transitionIn(
  * @throws NotFoundError, ConflictError (the status does not allow edits), ValidationError (per answer).
  */
 export async function saveResponse(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { responseId: string; answers: Readonly<Record<string, unknown>> },
 ): Promise<DdqResponse> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const response = await lockResponse(trx, actor, input.responseId);
     if (!canEditAnswers(response.status, "workspace")) {
@@ -179,7 +179,7 @@ export async function saveResponse(
  * cannot be submitted, or a note that is too long).
  */
 export async function transitionResponse(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: {
     responseId: string;
@@ -187,6 +187,7 @@ export async function transitionResponse(
     note?: string | null;
   },
 ): Promise<DdqResponse> {
+  const deps = applicationDeps(app);
   const note = input.note?.trim() || null;
   if (note !== null && note.length > maxNoteLength) {
     throw new ValidationError("Invalid note", [
@@ -216,10 +217,11 @@ export interface AutofillOutcome {
  * @throws NotFoundError, ConflictError (the status does not allow edits).
  */
 export async function autofillResponse(
-  deps: UnitOfWorkDeps & { autofill: AutofillProvider },
+  app: Application,
   actor: Actor,
   input: { responseId: string },
 ): Promise<AutofillOutcome> {
+  const deps = applicationDeps(app);
   const assertEditable = (response: DdqResponse) => {
     if (!canEditAnswers(response.status, "workspace")) {
       throw new ConflictError(

@@ -21,8 +21,9 @@ import {
   type RunEvent,
   ValidationError,
 } from "@flowgate/domain";
-import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import type { Actor } from "./actor.ts";
+import { type AfterCommit, inTransaction } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /** Records a control action on a run's audit trail. */
 export async function audit(
@@ -59,10 +60,11 @@ function publishSession(after: AfterCommit, sessionId: string, status: string) {
  * it tries to commit), its job is removed, and its session becomes `failed` so it can be re-triggered.
  */
 export async function cancelRun(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { runId: string; reason?: string | null | undefined },
 ): Promise<Run> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const run = await lockRun(trx, actor, input.runId);
     if (!canCancelRun(run.status)) {
@@ -98,10 +100,11 @@ export async function cancelRun(
  * earlier node runs and events stay as history; new ones follow them; the session is processing again.
  */
 export async function retryRun(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { runId: string; fromNode: string; reason?: string | null | undefined },
 ): Promise<Run> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const run = await lockRun(trx, actor, input.runId);
     if (!canRetryRun(run.status)) {

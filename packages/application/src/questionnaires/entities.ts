@@ -8,8 +8,9 @@ import {
   newId,
   parseEntityInput,
 } from "@flowgate/domain";
-import type { Actor } from "../services/actor.ts";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
+import { inTransaction } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /**
  * Creates an entity: a company (legal name required) or an individual (first and last name required),
@@ -17,7 +18,8 @@ import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
  *
  * @throws ValidationError naming each offending field.
  */
-export async function createEntity(deps: UnitOfWorkDeps, actor: Actor, input: EntityInput): Promise<Entity> {
+export async function createEntity(app: Application, actor: Actor, input: EntityInput): Promise<Entity> {
+  const deps = applicationDeps(app);
   const fields = parseEntityInput(input);
   return inTransaction(deps, (trx) => insertEntity(trx, actor, { id: newId("ent"), fields }));
 }
@@ -29,10 +31,11 @@ export async function createEntity(deps: UnitOfWorkDeps, actor: Actor, input: En
  * @throws ValidationError naming each offending field.
  */
 export async function updateEntity(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: EntityUpdateInput & { id: string },
 ): Promise<Entity> {
+  const deps = applicationDeps(app);
   const { id, ...update } = input;
   return inTransaction(deps, async (trx) => {
     const entity = await findEntity(trx, actor, id, { forUpdate: true });

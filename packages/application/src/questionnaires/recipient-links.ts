@@ -27,11 +27,15 @@ import {
   recipientSubmitAction,
   type Session,
 } from "@flowgate/domain";
-import type { Actor } from "../services/actor.ts";
-import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import { recipientActor } from "./ddq-deps.ts";
-import { signalQuestionnaireRun } from "./questionnaire-signals.ts";
-import { lockResponse, saveAnswersIn, transitionIn } from "./responses.service.ts";
+import { type AfterCommit, inTransaction, signalQuestionnaireRun } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
+import { lockResponse, saveAnswersIn, transitionIn } from "./responses.ts";
+
+/** The actor recorded for what a magic-link recipient does: `recipient:<wfs_…>`. */
+function recipientActor(recipientSendId: string): string {
+  return `recipient:${recipientSendId}`;
+}
 
 /** Why a magic-link token is refused. */
 export type LinkRefusal = "missing" | "invalid" | "expired" | "revoked";
@@ -123,10 +127,11 @@ function linkedResponseId(link: RecipientSend): string {
  * ValidationError (per answer).
  */
 export async function recipientSaveAnswers(
-  deps: UnitOfWorkDeps,
+  app: Application,
   token: string,
   answers: Readonly<Record<string, unknown>>,
 ): Promise<DdqResponse> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const link = await requireLink(trx, token);
     const response = await lockResponse(trx, link, linkedResponseId(link));
@@ -147,7 +152,8 @@ export async function recipientSaveAnswers(
  * @throws LinkRefusedError, ConflictError (already submitted), ValidationError (required, hidden or invalid
  * answers).
  */
-export async function recipientSubmit(deps: UnitOfWorkDeps, token: string): Promise<DdqResponse> {
+export async function recipientSubmit(app: Application, token: string): Promise<DdqResponse> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const link = await requireLink(trx, token);
     const response = await lockResponse(trx, link, linkedResponseId(link));
@@ -169,10 +175,8 @@ export async function recipientSubmit(deps: UnitOfWorkDeps, token: string): Prom
  *
  * @throws LinkRefusedError, ConflictError (live environment, or no verification step).
  */
-export async function recipientCompleteVerification(
-  deps: UnitOfWorkDeps,
-  token: string,
-): Promise<RecipientSend> {
+export async function recipientCompleteVerification(app: Application, token: string): Promise<RecipientSend> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const link = await requireLink(trx, token);
     if (!link.steps.some((step) => step.kind === "verification")) {
@@ -213,10 +217,11 @@ function publishSessionStatus(after: AfterCommit, sessionId: string, status: str
  * @throws NotFoundError when the recipient send is not the caller's.
  */
 export async function revokeRecipientSend(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { workflowSessionId: string },
 ): Promise<RecipientSend> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const link = await findRecipientSend(trx, actor, input.workflowSessionId, { forUpdate: true });
     if (!link) throw new NotFoundError("WorkflowSession", input.workflowSessionId);

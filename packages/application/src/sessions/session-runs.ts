@@ -22,11 +22,10 @@ import {
   ValidationError,
   type Workflow,
 } from "@flowgate/domain";
-import type { AfterCommit } from "../unit-of-work.ts";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import type { Actor } from "./actor.ts";
-import { audit } from "./run-control.service.ts";
-import { startRun } from "./start-run.ts";
+import { type AfterCommit, inTransaction, startRun } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
+import { audit } from "../runs/run-control.ts";
 
 /** Picks the workflow a session runs: the given one, the session's own, or the tenant's default. */
 async function resolveWorkflow(
@@ -79,10 +78,11 @@ function publishSession(after: AfterCommit, session: Session, status: string): v
  * `version` pins the run to a version of that workflow.
  */
 export async function submitSession(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { sessionId: string; version?: number | null | undefined },
 ): Promise<{ session: Session; run: Run }> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
     if (session.status !== "created" && session.status !== "in_progress") {
@@ -93,7 +93,12 @@ export async function submitSession(
     }
     assertSessionTransition(session.status, "submitted");
     const workflow = await resolveWorkflow(trx, actor, session.workflowId, "sessionId");
-    const run = await startRun(trx, after, actor, { workflow, session, version: input.version });
+    const run = await startRun(trx, after, actor, {
+      workflow,
+      session,
+      version: input.version,
+      triggeredBy: actor.actorId,
+    });
     await audit(trx, run.id, "submit", actor.actorId, null, { sessionId: session.id });
     const now = new Date();
     await updateSessionStatus(trx, session.id, {
@@ -120,10 +125,11 @@ export async function submitSession(
  * failed; the session's previous run is deleted and the session becomes `processing`.
  */
 export async function triggerWorkflow(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: { workflowId: string; sessionId: string; version?: number | null | undefined },
 ): Promise<{ sessionId: string; workflowId: string; status: "processing"; run: Run }> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
     const workflow = await resolveWorkflow(trx, actor, input.workflowId, "workflowId");
@@ -134,7 +140,12 @@ export async function triggerWorkflow(
       );
     }
     await deleteRunsOfSession(trx, session.id);
-    const run = await startRun(trx, after, actor, { workflow, session, version: input.version });
+    const run = await startRun(trx, after, actor, {
+      workflow,
+      session,
+      version: input.version,
+      triggeredBy: actor.actorId,
+    });
     await audit(trx, run.id, "trigger", actor.actorId, null, {
       sessionId: session.id,
       workflowId: workflow.id,
@@ -164,7 +175,7 @@ export interface ExternalDecisionAccepted {
  * `metadata` is stored on the run.
  */
 export async function submitExternalDecision(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: {
     sessionId: string;
@@ -172,6 +183,7 @@ export async function submitExternalDecision(
     metadata?: Record<string, unknown> | null | undefined;
   },
 ): Promise<ExternalDecisionAccepted> {
+  const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
     if (!canAcceptExternalDecision(session.status)) {

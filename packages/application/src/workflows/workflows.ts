@@ -1,7 +1,8 @@
 import { insertWorkflow, insertWorkflowVersion, setDefaultWorkflow } from "@flowgate/db";
 import { newId, parseWorkflowGraph, ValidationError, type Workflow } from "@flowgate/domain";
-import { inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import type { Actor } from "./actor.ts";
+import { inTransaction } from "@flowgate/engine";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
 
 /** Input of {@link createWorkflow}. */
 export interface CreateWorkflowInput {
@@ -18,10 +19,11 @@ export interface CreateWorkflowInput {
  * graph throws a {@link ValidationError} whose issues name the node and field, and nothing is written.
  */
 export async function createWorkflow(
-  deps: UnitOfWorkDeps,
+  app: Application,
   actor: Actor,
   input: CreateWorkflowInput,
 ): Promise<Workflow> {
+  const deps = applicationDeps(app);
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) {
     throw new ValidationError("Invalid workflow", [

@@ -1,0 +1,8 @@
+export {
+  type AutofillProvider,
+  type AutofillRequest,
+  type AutofillResult,
+  BuiltinAutofillProvider,
+} from "./autofill-provider.ts";
+export { signalQuestionnaireRun } from "./questionnaire-signals.ts";
+export { QuestionnaireWatcher, type QuestionnaireWatcherOptions } from "./questionnaire-watcher.ts";
