@@ -35,8 +35,8 @@ export const builder = new SchemaBuilder<{
   defaultFieldNullability: false,
   scopeAuth: {
     authScopes: async (context) => ({
-      scope: (required: ApiKeyScope) => hasScope(context.apiKey.scopes, required),
-      anyScope: (required: ApiKeyScope[]) => required.some((scope) => hasScope(context.apiKey.scopes, scope)),
+      scope: (required: ApiKeyScope) => hasScope(context.actor.scopes, required),
+      anyScope: (required: ApiKeyScope[]) => required.some((scope) => hasScope(context.actor.scopes, scope)),
     }),
   },
   errors: {

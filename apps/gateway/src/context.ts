@@ -44,8 +44,7 @@ export interface GraphQLContext {
   engine: Engine;
   /** The application: every use case takes it first. */
   app: Application;
-  apiKey: ApiKey;
-  /** The caller as the engine records it: its key's tenant and id. */
+  /** The caller: its key's id, tenant and scopes. */
   actor: Actor;
   loaders: Loaders;
 }

@@ -70,7 +70,7 @@ const app = new Application({
   linkBaseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
 });
 
-const demo = config.role === "worker" ? null : await seedDemoWorkspace(database.db, config.seedApiKey);
+const demo = config.role === "worker" ? null : await seedDemoWorkspace(app, config.seedApiKey);
 const server =
   config.role === "worker"
     ? null

@@ -1,7 +1,6 @@
 import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { authenticateApiKey } from "@flowgate/application";
-import type { Db } from "@flowgate/db";
 
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
@@ -50,14 +49,13 @@ export async function startGatewayServer(
     req.url?.split("?", 1)[0] === recipientEndpoint ? recipientYoga(req, res) : yoga(req, res),
   );
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const db: Db = options.db;
 
   const wsHandle = useServer(
     {
       onConnect: async (ctx) => {
         const headers = headersFromConnectionParams(ctx.connectionParams);
         const outcome = await authenticateApiKey(
-          db,
+          options.app,
           presentedKey((name) => headers.get(name)),
         );
         return outcome.ok;

@@ -2,8 +2,9 @@ import type { Application } from "@flowgate/application";
 import type { Db } from "@flowgate/db";
 import type { Engine } from "@flowgate/engine";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
-import { presentedKey, requireApiKey } from "./auth.ts";
+import { presentedKey, requireActor } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
+import { maskUnexpectedErrors } from "./error-masking.ts";
 import { createLoaders } from "./loaders.ts";
 import { schema } from "./schema/index.ts";
 
@@ -23,9 +24,8 @@ export async function createContext(
   app: Application,
   key: string | null,
 ): Promise<GraphQLContext> {
-  const apiKey = await requireApiKey(db, key);
-  const actor = { workspaceId: apiKey.workspaceId, environment: apiKey.environment, actorId: apiKey.id };
-  return { db, engine, app, apiKey, actor, loaders: createLoaders(db, actor) };
+  const actor = await requireActor(app, key);
+  return { db, engine, app, actor, loaders: createLoaders(db, actor) };
 }
 
 /**
@@ -40,6 +40,7 @@ export function createGatewayYoga(
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    maskedErrors: { maskError: maskUnexpectedErrors },
     graphiql:
       graphiql === false
         ? false

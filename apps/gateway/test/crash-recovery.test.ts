@@ -40,13 +40,15 @@ const leaseMs = 2000;
  */
 describe.skipIf(!process.env.DATABASE_URL)("crash recovery: SIGKILL workers mid-step", () => {
   let t: TestDatabase;
+  let app: Application;
   let actor: Actor;
   const workers: FlowgateProcess[] = [];
 
   beforeAll(async () => {
     t = await createTestDatabase("postgres");
-    const ws = await provisionWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
-    actor = { workspaceId: ws.workspaceId, environment: "sandbox", actorId: "crash-test" };
+    app = new Application({ engine: new Engine({ db: t.db, worker: false }) });
+    const ws = await provisionWorkspace(app, { organizationName: "o", workspaceName: "w" });
+    actor = { workspaceId: ws.workspaceId, environment: "sandbox", keyId: "crash-test", scopes: ["admin"] };
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop("SIGKILL")));
@@ -54,7 +56,6 @@ describe.skipIf(!process.env.DATABASE_URL)("crash recovery: SIGKILL workers mid-
   });
 
   it(`completes all ${runCount} runs exactly once while workers are killed`, async () => {
-    const app = new Application({ engine: new Engine({ db: t.db, worker: false }) });
     const workflow = await createWorkflow(app, actor, { name: "crash", graph: fiveNodeGraph });
     const runIds: string[] = [];
     for (let i = 0; i < runCount; i++) {

@@ -290,7 +290,7 @@ describe.each(testBackends())("entities and questionnaires (%s)", (backend) => {
   });
 
   it("needs the entities and questionnaires scopes", async () => {
-    const limited = await provisionWorkspace(h.database.db, {
+    const limited = await provisionWorkspace(h.app, {
       organizationName: "Limited",
       workspaceName: "Limited",
       scopes: ["sessions:read"],

@@ -340,7 +340,7 @@ describe.each(testBackends())("responses: answers, review and autofill (%s)", (b
     expect(foreign.data.saveResponse.__typename).toBe("NotFoundError");
     const review = await h.gql(h.other.keys.sandbox, TRANSITION("startReview"), { responseId });
     expect(review.data.startReview).toMatchObject({ __typename: "NotFoundError", resource: "Response" });
-    const readOnly = await provisionWorkspace(h.database.db, {
+    const readOnly = await provisionWorkspace(h.app, {
       organizationName: "Readers",
       workspaceName: "Readers",
       scopes: ["responses:read"],

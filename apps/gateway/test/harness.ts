@@ -51,8 +51,8 @@ export async function startHarness(backend: TestBackend, options: HarnessOptions
   });
   await engine.start();
   const app = new Application({ engine, ...(options.email ? { email: options.email } : {}) });
-  const acme = await provisionWorkspace(database.db, { organizationName: "Acme", workspaceName: "KYC" });
-  const other = await provisionWorkspace(database.db, { organizationName: "Other", workspaceName: "Other" });
+  const acme = await provisionWorkspace(app, { organizationName: "Acme", workspaceName: "KYC" });
+  const other = await provisionWorkspace(app, { organizationName: "Other", workspaceName: "Other" });
   const server = await startGatewayServer({ db: database.db, engine, app, port: 0, graphiql: false });
   const clients: Client[] = [];
   return {

@@ -84,7 +84,7 @@ describe.each(testBackends())("tenancy and API keys (%s)", (backend) => {
     const unknown = await h.gql("fg_sandbox_not-a-real-key", RUN, { id: runId });
     expect(unknown.status).toBe(401);
 
-    const { keys } = await (await import("@flowgate/application")).provisionWorkspace(h.database.db, {
+    const { keys } = await (await import("@flowgate/application")).provisionWorkspace(h.app, {
       organizationName: "Temp",
       workspaceName: "Temp",
     });
@@ -127,7 +127,7 @@ describe.each(testBackends())("tenancy and API keys (%s)", (backend) => {
 
   it("checks scopes per field: a key without sessions:write cannot create sessions", async () => {
     const { provisionWorkspace } = await import("@flowgate/application");
-    const readOnly = await provisionWorkspace(h.database.db, {
+    const readOnly = await provisionWorkspace(h.app, {
       organizationName: "RO",
       workspaceName: "RO",
       scopes: ["sessions:read", "workflows:read"],

@@ -751,7 +751,7 @@ describe.each(testBackends())("workflow lifecycle (%s)", (backend) => {
   });
 
   it("needs workflows:write for lifecycle mutations", async () => {
-    const readOnly = await provisionWorkspace(h.database.db, {
+    const readOnly = await provisionWorkspace(h.app, {
       organizationName: "Reader",
       workspaceName: "Reader",
       scopes: ["workflows:read"],

@@ -331,7 +331,7 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
   });
 
   it("refuses organization operations to keys without the admin scope", async () => {
-    const limited = await provisionWorkspace(h.database.db, {
+    const limited = await provisionWorkspace(h.app, {
       organizationName: "Limited",
       workspaceName: "Limited",
       scopes: ["workflows:read", "workflows:write", "sessions:read", "sessions:write"],

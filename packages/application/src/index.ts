@@ -1,6 +1,8 @@
-export type { Actor } from "./actor.ts";
+export { requireAnyScope, requireScope } from "./access.ts";
+export { type Actor, actorOfKey } from "./actor.ts";
 export * from "./api-keys/api-keys.ts";
 export * from "./api-keys/authentication.ts";
+export * from "./api-keys/provisioning.ts";
 export { Application, type ApplicationOptions } from "./application.ts";
 export {
   adjustCredits,

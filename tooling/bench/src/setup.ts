@@ -1,6 +1,7 @@
 import { randomBytes } from "node:crypto";
-import { type Actor, provisionWorkspace } from "@flowgate/application";
+import { type Actor, Application, authenticateApiKey, provisionWorkspace } from "@flowgate/application";
 import { createDatabase, type DatabaseHandle, migrateToLatest } from "@flowgate/db";
+import { Engine } from "@flowgate/engine";
 import pg from "pg";
 
 /** The 5-node automatic graph every benchmark runs: start → document → aml → rule → terminal. */
@@ -52,12 +53,15 @@ export async function createBenchDatabase(poolSize = 10): Promise<BenchDatabase>
   await adminQuery(url, `create schema ${schema}`);
   const handle = createDatabase({ url, schema, poolSize });
   await migrateToLatest(handle.db, schema);
-  const ws = await provisionWorkspace(handle.db, { organizationName: "bench", workspaceName: "bench" });
+  const app = new Application({ engine: new Engine({ db: handle.db, worker: false }) });
+  const ws = await provisionWorkspace(app, { organizationName: "bench", workspaceName: "bench" });
+  const authenticated = await authenticateApiKey(app, ws.keys.sandbox);
+  if (!authenticated.ok) throw new Error(`the bench key was refused: ${authenticated.reason}`);
   return {
     ...handle,
     url,
     schema,
-    actor: { workspaceId: ws.workspaceId, environment: "sandbox", actorId: "bench" },
+    actor: authenticated.actor,
     close: async () => {
       await handle.close();
       await adminQuery(url, `drop schema ${schema} cascade`);

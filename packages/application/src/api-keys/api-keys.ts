@@ -20,6 +20,7 @@ import {
   type ValidationIssue,
 } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { organizationOf, requireWorkspaceOfOrganization } from "../workspaces/workspaces.ts";
@@ -51,6 +52,7 @@ export async function createApiKey(
   actor: Actor,
   input: CreateApiKeyInput,
 ): Promise<CreatedApiKey> {
+  requireScope(actor, "admin");
   const deps = applicationDeps(app);
   const issues: ValidationIssue[] = [];
   const name = input.name.trim();
@@ -71,7 +73,7 @@ export async function createApiKey(
 
   return inTransaction(deps, async (trx) => {
     const workspace = await requireWorkspaceOfOrganization(trx, actor, input.workspaceId);
-    return storeKey(trx, {
+    return issueApiKey(trx, {
       workspaceId: workspace.id,
       environment: input.environment,
       name,
@@ -86,6 +88,7 @@ export async function createApiKey(
  * while). Revoking a revoked key changes nothing.
  */
 export async function revokeApiKey(app: Application, actor: Actor, input: { id: string }): Promise<ApiKey> {
+  requireScope(actor, "admin");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const key = await requireKey(trx, actor, input.id);
@@ -112,6 +115,7 @@ export async function rotateApiKey(
   actor: Actor,
   input: RotateApiKeyInput,
 ): Promise<CreatedApiKey> {
+  requireScope(actor, "admin");
   const deps = applicationDeps(app);
   const grace = input.graceSeconds ?? 0;
   const issues = expiryIssues(input.expiresAt);
@@ -132,7 +136,7 @@ export async function rotateApiKey(
     if (old.expiresAt && old.expiresAt <= now) {
       throw new ConflictError(`API key ${old.id} has expired; create a new key instead`, "expired");
     }
-    const created = await storeKey(trx, {
+    const created = await issueApiKey(trx, {
       workspaceId: old.workspaceId,
       environment: old.environment,
       name: old.name,
@@ -155,7 +159,16 @@ async function requireKey(
   return key;
 }
 
-async function storeKey(
+/**
+ * Issues a key inside the caller's transaction: generates its value (or takes `value`, e.g. the demo's
+ * `FLOWGATE_SEED_API_KEY`), stores only its hash and prefix, and returns the value once with the record.
+ * The one way keys are made: by {@link createApiKey}, {@link rotateApiKey} and workspace provisioning.
+ *
+ * @param trx - The transaction.
+ * @param row - Workspace, environment, name, scopes and expiry of the key.
+ * @param value - A fixed value instead of a generated one.
+ */
+export async function issueApiKey(
   trx: Executor,
   row: {
     workspaceId: string;
@@ -164,8 +177,9 @@ async function storeKey(
     scopes: readonly string[];
     expiresAt: Date | null;
   },
+  value?: string,
 ): Promise<CreatedApiKey> {
-  const { key } = generateApiKey(row.environment);
+  const key = value ?? generateApiKey(row.environment).key;
   const id = newId("key");
   await insertApiKey(trx, {
     id,

@@ -30,6 +30,7 @@ import {
   type ValidationIssue,
 } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
@@ -111,30 +112,29 @@ export async function releaseReservation(
   return true;
 }
 
-/** The tenant's credits: the ledger's sum, what sends in flight hold, and what is available. */
-export async function creditBalance(app: Application, tenant: Tenant): Promise<CreditBalance> {
+/** The caller's credits: the ledger's sum, what sends in flight hold, and what is available. */
+export async function creditBalance(app: Application, actor: Actor): Promise<CreditBalance> {
+  requireScope(actor, "credits:read");
   const { db } = applicationDeps(app);
-  const [balance, reserved] = await Promise.all([
-    sumCreditLedger(db, tenant),
-    sumHeldReservations(db, tenant),
-  ]);
+  const [balance, reserved] = await Promise.all([sumCreditLedger(db, actor), sumHeldReservations(db, actor)]);
   return {
-    workspaceId: tenant.workspaceId,
-    environment: tenant.environment,
+    workspaceId: actor.workspaceId,
+    environment: actor.environment,
     balance,
     reserved,
     available: balance - reserved,
   };
 }
 
-/** A page of the tenant's ledger, newest first. */
-export function creditLedger(
+/** A page of the caller's ledger, newest first. */
+export async function creditLedger(
   app: Application,
-  tenant: Tenant,
+  actor: Actor,
   page: PageRequest & { kind?: CreditEntryKind | undefined },
 ): Promise<CreditLedgerEntry[]> {
+  requireScope(actor, "credits:read");
   const { db } = applicationDeps(app);
-  return listCreditLedger(db, tenant, page);
+  return listCreditLedger(db, actor, page);
 }
 
 function noteIssues(note: string | null | undefined, required: boolean): ValidationIssue[] {
@@ -157,6 +157,7 @@ export async function grantCredits(
   actor: Actor,
   input: { amount: number; note?: string | null | undefined; idempotencyKey?: string | null | undefined },
 ): Promise<CreditLedgerEntry> {
+  requireScope(actor, "admin");
   const deps = applicationDeps(app);
   const issues = noteIssues(input.note, false);
   const problem = creditAmountProblem("grant", input.amount);
@@ -189,7 +190,7 @@ export async function grantCredits(
       idempotencyKey: key,
       referenceId: null,
       note: input.note?.trim() || null,
-      actor: actor.actorId,
+      actor: actor.keyId,
     });
     await updateCreditAccount(trx, actor, {
       balance: account.balance + input.amount,
@@ -210,6 +211,7 @@ export async function adjustCredits(
   actor: Actor,
   input: { amount: number; note: string },
 ): Promise<CreditLedgerEntry> {
+  requireScope(actor, "admin");
   const deps = applicationDeps(app);
   const issues = noteIssues(input.note, true);
   const problem = creditAmountProblem("adjustment", input.amount);
@@ -235,7 +237,7 @@ export async function adjustCredits(
       idempotencyKey: null,
       referenceId: null,
       note: input.note.trim(),
-      actor: actor.actorId,
+      actor: actor.keyId,
     });
     await updateCreditAccount(trx, actor, { balance, reserved: account.reserved });
     return entry;
@@ -254,6 +256,7 @@ export async function refundCharge(
   actor: Actor,
   input: { chargeId: string; note?: string | null | undefined },
 ): Promise<CreditLedgerEntry> {
+  requireScope(actor, "admin");
   const deps = applicationDeps(app);
   const issues = noteIssues(input.note, false);
   if (issues.length > 0) throw new ValidationError("Invalid refund", issues);
@@ -279,7 +282,7 @@ export async function refundCharge(
       idempotencyKey: key,
       referenceId: charge.id,
       note: input.note?.trim() || null,
-      actor: actor.actorId,
+      actor: actor.keyId,
     });
     await updateCreditAccount(trx, actor, { balance: account.balance + amount, reserved: account.reserved });
     return entry;

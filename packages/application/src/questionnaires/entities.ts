@@ -9,6 +9,7 @@ import {
   parseEntityInput,
 } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
@@ -19,6 +20,7 @@ import { type Application, applicationDeps } from "../application.ts";
  * @throws ValidationError naming each offending field.
  */
 export async function createEntity(app: Application, actor: Actor, input: EntityInput): Promise<Entity> {
+  requireScope(actor, "entities:write");
   const deps = applicationDeps(app);
   const fields = parseEntityInput(input);
   return inTransaction(deps, (trx) => insertEntity(trx, actor, { id: newId("ent"), fields }));
@@ -35,6 +37,7 @@ export async function updateEntity(
   actor: Actor,
   input: EntityUpdateInput & { id: string },
 ): Promise<Entity> {
+  requireScope(actor, "entities:write");
   const deps = applicationDeps(app);
   const { id, ...update } = input;
   return inTransaction(deps, async (trx) => {

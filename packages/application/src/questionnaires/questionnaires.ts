@@ -14,6 +14,7 @@ import {
   type ValidationIssue,
 } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
@@ -49,6 +50,7 @@ export async function createQuestionnaire(
   actor: Actor,
   input: CreateQuestionnaireInput,
 ): Promise<{ questionnaire: Questionnaire; version: QuestionnaireVersion }> {
+  requireScope(actor, "questionnaires:write");
   const deps = applicationDeps(app);
   const issues = metadataIssues(input.name, input.description);
   if (issues.length > 0) throw new ValidationError("Invalid questionnaire", issues);
@@ -64,7 +66,7 @@ export async function createQuestionnaire(
       questionnaireId: questionnaire.id,
       version: 1,
       definition,
-      createdBy: actor.actorId,
+      createdBy: actor.keyId,
     });
     return { questionnaire, version };
   });
@@ -82,6 +84,7 @@ export async function publishQuestionnaireVersion(
   actor: Actor,
   input: { questionnaireId: string; sections: unknown },
 ): Promise<{ questionnaire: Questionnaire; version: QuestionnaireVersion }> {
+  requireScope(actor, "questionnaires:write");
   const deps = applicationDeps(app);
   const definition = parseQuestionnaireDefinition({ sections: input.sections });
   return inTransaction(deps, async (trx) => {
@@ -92,7 +95,7 @@ export async function publishQuestionnaireVersion(
       questionnaireId: current.id,
       version: next,
       definition,
-      createdBy: actor.actorId,
+      createdBy: actor.keyId,
     });
     await setQuestionnaireCurrentVersion(trx, current.id, next);
     return { questionnaire: { ...current, currentVersion: next, updatedAt: new Date() }, version };

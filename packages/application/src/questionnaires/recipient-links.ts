@@ -28,6 +28,7 @@ import {
   type Session,
 } from "@flowgate/domain";
 import { type AfterCommit, inTransaction, signalQuestionnaireRun } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { lockResponse, saveAnswersIn, transitionIn } from "./responses.ts";
@@ -221,6 +222,7 @@ export async function revokeRecipientSend(
   actor: Actor,
   input: { workflowSessionId: string },
 ): Promise<RecipientSend> {
+  requireScope(actor, "responses:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const link = await findRecipientSend(trx, actor, input.workflowSessionId, { forUpdate: true });

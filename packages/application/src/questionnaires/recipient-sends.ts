@@ -48,6 +48,7 @@ import {
   type VerificationChecks,
 } from "@flowgate/domain";
 import { inTransaction, recipientLinkUrl, renderRecipientEmail } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, type ApplicationDeps, applicationDeps } from "../application.ts";
 import { releaseReservation, reserveCredits, settleReservation } from "./credits.ts";
@@ -128,7 +129,7 @@ async function issueLink(
     tokenHash: hashLinkToken(token),
     steps: initialSteps(input.steps),
     expiresAt: new Date(Date.now() + input.expiryHours * 3_600_000),
-    createdBy: actor.actorId,
+    createdBy: actor.keyId,
   });
   const charged = sendsAreCharged(actor.environment);
   if (charged) {
@@ -184,7 +185,7 @@ async function recordSent(
           ? await settleReservation(trx, actor, sendIdempotencyKey(prepared.link.id), {
               action: "send_ddq",
               note: prepared.response ? `Sent ${prepared.response.name}` : "Sent a verification request",
-              actor: actor.actorId,
+              actor: actor.keyId,
             })
           : undefined;
         await updateRecipientSend(trx, prepared.link.id, { emailSentAt: now });
@@ -196,7 +197,7 @@ async function recordSent(
             type: "response.sent",
             fromStatus: from,
             toStatus: "DRAFT",
-            actor: actor.actorId,
+            actor: actor.keyId,
             data: { workflowSessionId: prepared.link.id, email: prepared.link.email },
           });
         }
@@ -271,6 +272,7 @@ export async function sendWorkflow(
   actor: Actor,
   input: RecipientSendInput,
 ): Promise<RecipientSendResult> {
+  requireScope(actor, "responses:write");
   const deps = applicationDeps(app);
   const plan = planRecipientSend(input, { expiryHours: await linkExpiryDefault(deps.db, actor) });
   const prepared = await inTransaction(deps, async (trx) => {
@@ -301,7 +303,7 @@ export async function sendWorkflow(
         status,
         pendingVerification: plan.prefill ? plan.verification : null,
         runId: plan.ddq.runId,
-        createdBy: actor.actorId,
+        createdBy: actor.keyId,
       });
       await insertResponseEvent(trx, {
         id: newId("rse"),
@@ -309,7 +311,7 @@ export async function sendWorkflow(
         type: "response.created",
         fromStatus: null,
         toStatus: status,
-        actor: actor.actorId,
+        actor: actor.keyId,
         data: { prefill: plan.prefill },
       });
     }
@@ -383,6 +385,7 @@ export async function sendResponse(
   actor: Actor,
   input: { responseId: string; email?: string | null | undefined; expiryHours?: number | null | undefined },
 ): Promise<RecipientSendResult> {
+  requireScope(actor, "responses:write");
   const deps = applicationDeps(app);
   const expiryDefault = await linkExpiryDefault(deps.db, actor);
   const { send, previous } = await inTransaction(deps, async (trx) => {
@@ -440,7 +443,7 @@ export async function sendResponse(
         type: "response.send_failed",
         fromStatus: "PREFILL",
         toStatus: "PREFILL",
-        actor: actor.actorId,
+        actor: actor.keyId,
         data: { reason: failure, email: send.link.email },
       });
     });

@@ -34,6 +34,7 @@ import {
   ValidationError,
 } from "@flowgate/domain";
 import { type AfterCommit, inTransaction, signalQuestionnaireRun } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
@@ -158,6 +159,7 @@ export async function saveResponse(
   actor: Actor,
   input: { responseId: string; answers: Readonly<Record<string, unknown>> },
 ): Promise<DdqResponse> {
+  requireScope(actor, "responses:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const response = await lockResponse(trx, actor, input.responseId);
@@ -167,7 +169,7 @@ export async function saveResponse(
         response.status,
       );
     }
-    return saveAnswersIn(trx, response, input.answers, actor.actorId);
+    return saveAnswersIn(trx, response, input.answers, actor.keyId);
   });
 }
 
@@ -187,6 +189,7 @@ export async function transitionResponse(
     note?: string | null;
   },
 ): Promise<DdqResponse> {
+  requireScope(actor, "responses:write");
   const deps = applicationDeps(app);
   const note = input.note?.trim() || null;
   if (note !== null && note.length > maxNoteLength) {
@@ -196,7 +199,7 @@ export async function transitionResponse(
   }
   return inTransaction(deps, async (trx, after) => {
     const response = await lockResponse(trx, actor, input.responseId);
-    return transitionIn(trx, after, response, input.action, actor.actorId, note ? { note } : {});
+    return transitionIn(trx, after, response, input.action, actor.keyId, note ? { note } : {});
   });
 }
 
@@ -221,6 +224,7 @@ export async function autofillResponse(
   actor: Actor,
   input: { responseId: string },
 ): Promise<AutofillOutcome> {
+  requireScope(actor, "responses:write");
   const deps = applicationDeps(app);
   const assertEditable = (response: DdqResponse) => {
     if (!canEditAnswers(response.status, "workspace")) {
@@ -273,7 +277,7 @@ export async function autofillResponse(
       type: "response.autofill_completed",
       fromStatus: current.status,
       toStatus: current.status,
-      actor: actor.actorId,
+      actor: actor.keyId,
       data: {
         provider: deps.autofill.name,
         deterministic: deps.autofill.deterministic,

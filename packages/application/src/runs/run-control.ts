@@ -22,6 +22,7 @@ import {
   ValidationError,
 } from "@flowgate/domain";
 import { type AfterCommit, inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
@@ -64,6 +65,7 @@ export async function cancelRun(
   actor: Actor,
   input: { runId: string; reason?: string | null | undefined },
 ): Promise<Run> {
+  requireScope(actor, "workflows:trigger");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const run = await lockRun(trx, actor, input.runId);
@@ -85,7 +87,7 @@ export async function cancelRun(
       lastSeq: appended.lastSeq,
     });
     await deleteRunJob(trx, run.id);
-    await audit(trx, run.id, "cancel", actor.actorId, reason);
+    await audit(trx, run.id, "cancel", actor.keyId, reason);
     if (run.sessionId) {
       await updateSessionStatus(trx, run.sessionId, { status: "failed", result: null, completedAt });
       publishSession(after, run.sessionId, "failed");
@@ -104,6 +106,7 @@ export async function retryRun(
   actor: Actor,
   input: { runId: string; fromNode: string; reason?: string | null | undefined },
 ): Promise<Run> {
+  requireScope(actor, "workflows:trigger");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const run = await lockRun(trx, actor, input.runId);
@@ -156,7 +159,7 @@ export async function retryRun(
     };
     await updateRun(trx, run.id, change);
     await scheduleRunJob(trx, run.id, "run.step");
-    await audit(trx, run.id, "retry", actor.actorId, reason, { fromNode: node.id });
+    await audit(trx, run.id, "retry", actor.keyId, reason, { fromNode: node.id });
     after.wake();
     publishRun(after, appended, run.id);
     return { ...run, ...change };

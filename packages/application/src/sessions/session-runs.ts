@@ -23,6 +23,7 @@ import {
   type Workflow,
 } from "@flowgate/domain";
 import { type AfterCommit, inTransaction, startRun } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { audit } from "../runs/run-control.ts";
@@ -82,6 +83,7 @@ export async function submitSession(
   actor: Actor,
   input: { sessionId: string; version?: number | null | undefined },
 ): Promise<{ session: Session; run: Run }> {
+  requireScope(actor, "sessions:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
@@ -97,9 +99,9 @@ export async function submitSession(
       workflow,
       session,
       version: input.version,
-      triggeredBy: actor.actorId,
+      triggeredBy: actor.keyId,
     });
-    await audit(trx, run.id, "submit", actor.actorId, null, { sessionId: session.id });
+    await audit(trx, run.id, "submit", actor.keyId, null, { sessionId: session.id });
     const now = new Date();
     await updateSessionStatus(trx, session.id, {
       status: "processing",
@@ -129,6 +131,7 @@ export async function triggerWorkflow(
   actor: Actor,
   input: { workflowId: string; sessionId: string; version?: number | null | undefined },
 ): Promise<{ sessionId: string; workflowId: string; status: "processing"; run: Run }> {
+  requireScope(actor, "workflows:trigger");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
@@ -144,9 +147,9 @@ export async function triggerWorkflow(
       workflow,
       session,
       version: input.version,
-      triggeredBy: actor.actorId,
+      triggeredBy: actor.keyId,
     });
-    await audit(trx, run.id, "trigger", actor.actorId, null, {
+    await audit(trx, run.id, "trigger", actor.keyId, null, {
       sessionId: session.id,
       workflowId: workflow.id,
     });
@@ -183,6 +186,7 @@ export async function submitExternalDecision(
     metadata?: Record<string, unknown> | null | undefined;
   },
 ): Promise<ExternalDecisionAccepted> {
+  requireScope(actor, "sessions:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
@@ -201,13 +205,13 @@ export async function submitExternalDecision(
         kind: "decision",
         decision: input.decision,
         metadata: input.metadata ?? null,
-        decidedBy: actor.actorId,
+        decidedBy: actor.keyId,
       },
       decisionMetadata: input.metadata ?? null,
     });
     await updateSessionStatus(trx, session.id, { status: "processing" });
     await scheduleRunJob(trx, run.id, "run.step");
-    await audit(trx, run.id, "decision", actor.actorId, null, {
+    await audit(trx, run.id, "decision", actor.keyId, null, {
       decision: input.decision,
       metadata: input.metadata ?? null,
     });

@@ -1,6 +1,7 @@
 import { findWorkflow, insertSession, scheduleSessionExpiry } from "@flowgate/db";
 import { NotFoundError, newId, type Session, ValidationError } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
@@ -26,6 +27,7 @@ export async function createSession(
   actor: Actor,
   input: CreateSessionInput,
 ): Promise<Session> {
+  requireScope(actor, "sessions:write");
   const deps = applicationDeps(app);
   if (input.sandbox && actor.environment !== "sandbox") {
     throw new ValidationError("Invalid session", [

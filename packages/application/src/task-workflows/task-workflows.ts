@@ -10,6 +10,7 @@ import {
   type Workflow,
 } from "@flowgate/domain";
 import { inTransaction, startRun } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
@@ -36,6 +37,7 @@ export async function triggerWorkspaceWorkflow(
   actor: Actor,
   input: TriggerWorkspaceWorkflowInput,
 ): Promise<Run> {
+  requireScope(actor, "workflows:trigger");
   const deps = applicationDeps(app);
   if (input.workspaceId !== actor.workspaceId) throw new NotFoundError("Workspace", input.workspaceId);
   const triggerPayload = input.triggerPayload ?? {};
@@ -63,7 +65,7 @@ export async function triggerWorkspaceWorkflow(
       workflow,
       session: null,
       triggerPayload,
-      triggeredBy: actor.actorId,
+      triggeredBy: actor.keyId,
       ...(input.version !== undefined && input.version !== null ? { version: input.version } : {}),
     });
   });
@@ -79,6 +81,7 @@ export async function updateWorkflowPayloadSchema(
   actor: Actor,
   input: { workflowId: string; payloadSchema: PayloadSchema | null },
 ): Promise<Workflow> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   if (input.payloadSchema !== null) {
     const issues = payloadSchemaIssues(input.payloadSchema);
@@ -92,7 +95,7 @@ export async function updateWorkflowPayloadSchema(
   return inTransaction(deps, async (trx) => {
     const workflow = await findWorkflow(trx, actor, input.workflowId);
     if (!workflow) throw new NotFoundError("Workflow", input.workflowId);
-    await setWorkflowPayloadSchema(trx, actor, workflow.id, input.payloadSchema, actor.actorId);
+    await setWorkflowPayloadSchema(trx, actor, workflow.id, input.payloadSchema, actor.keyId);
     return workflow;
   });
 }

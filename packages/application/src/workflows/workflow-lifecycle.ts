@@ -38,6 +38,7 @@ import {
   type WorkflowVersion,
 } from "@flowgate/domain";
 import { type DryRunInput, type DryRunResult, dryRunGraph, inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
@@ -119,6 +120,7 @@ export async function updateWorkflow(
   actor: Actor,
   input: UpdateWorkflowInput,
 ): Promise<Workflow> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   const name = input.name === undefined || input.name === null ? undefined : checkedName(input.name);
   return inTransaction(deps, async (trx) => {
@@ -140,6 +142,7 @@ export async function cloneWorkflow(
   actor: Actor,
   input: { workflowId: string; name?: string | null | undefined },
 ): Promise<Workflow> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   const name = input.name === undefined || input.name === null ? undefined : checkedName(input.name);
   return inTransaction(deps, async (trx) => {
@@ -157,7 +160,7 @@ export async function cloneWorkflow(
       workflowId: clone.id,
       version: 1,
       graph: version.graph,
-      publishedBy: actor.actorId,
+      publishedBy: actor.keyId,
     });
     return clone;
   });
@@ -172,6 +175,7 @@ export async function setDefaultWorkflow(
   actor: Actor,
   input: { workflowId: string },
 ): Promise<Workflow> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     // No row lock before the switch: the switch takes the tenant's default lock first, then row locks, so
@@ -197,6 +201,7 @@ export async function deactivateWorkflow(
   actor: Actor,
   input: { workflowId: string },
 ): Promise<Workflow> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const workflow = await requireWorkflow(trx, actor, input.workflowId, true);
@@ -210,6 +215,7 @@ export async function activateWorkflow(
   actor: Actor,
   input: { workflowId: string },
 ): Promise<Workflow> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const workflow = await requireWorkflow(trx, actor, input.workflowId, true);
@@ -227,6 +233,7 @@ export async function createWorkflowDraft(
   actor: Actor,
   input: { workflowId: string; fromVersion?: number | null | undefined },
 ): Promise<WorkflowDraft> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   try {
     return await inTransaction(deps, async (trx) => {
@@ -251,7 +258,7 @@ export async function createWorkflowDraft(
         graph: source.graph,
         valid: true,
         issues: [],
-        createdBy: actor.actorId,
+        createdBy: actor.keyId,
       });
     });
   } catch (error) {
@@ -277,6 +284,7 @@ export async function updateWorkflowDraft(
   actor: Actor,
   input: { draftId: string; graph: unknown },
 ): Promise<WorkflowDraft> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   if (input.graph === undefined || input.graph === null) {
     throw new ValidationError("Invalid draft", [{ path: ["graph"], message: "graph is required" }]);
@@ -288,7 +296,7 @@ export async function updateWorkflowDraft(
     return updateWorkflowDraftGraph(trx, draft.id, {
       graph: input.graph,
       ...validation,
-      updatedBy: actor.actorId,
+      updatedBy: actor.keyId,
     });
   });
 }
@@ -299,11 +307,12 @@ export async function discardWorkflowDraft(
   actor: Actor,
   input: { draftId: string },
 ): Promise<WorkflowDraft> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const draft = await requireDraft(trx, actor, input.draftId, true);
     requireOpen(draft, "discarded");
-    const closed = await closeWorkflowDraft(trx, draft.id, { status: "discarded", actor: actor.actorId });
+    const closed = await closeWorkflowDraft(trx, draft.id, { status: "discarded", actor: actor.keyId });
     if (!closed) throw new ConflictError(`Draft ${draft.id} was closed meanwhile`, "closed");
     return closed;
   });
@@ -321,6 +330,7 @@ export async function publishWorkflowDraft(
   actor: Actor,
   input: { draftId: string; keepRollout?: boolean | null | undefined },
 ): Promise<PublishedDraft> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   try {
     return await inTransaction(deps, async (trx) => {
@@ -346,7 +356,7 @@ export async function publishWorkflowDraft(
         workflowId: workflow.id,
         version: number,
         graph,
-        publishedBy: actor.actorId,
+        publishedBy: actor.keyId,
       });
       const advanced = await advanceWorkflowVersion(trx, workflow.id, {
         fromVersion: draft.baseVersion,
@@ -357,7 +367,7 @@ export async function publishWorkflowDraft(
       const closed = await closeWorkflowDraft(trx, draft.id, {
         status: "published",
         publishedVersion: number,
-        actor: actor.actorId,
+        actor: actor.keyId,
       });
       if (!closed) throw concurrentPublish(workflow.id, draft.baseVersion);
       return { workflow: advanced, version, draft: closed };
@@ -387,6 +397,7 @@ export async function updateWorkflowRollout(
   actor: Actor,
   input: { workflowId: string; entries: readonly RolloutEntry[] | null | undefined },
 ): Promise<Workflow> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
     const workflow = await requireWorkflow(trx, actor, input.workflowId, true);
@@ -408,6 +419,7 @@ export async function diffWorkflowDraft(
   actor: Actor,
   input: { draftId: string },
 ): Promise<DraftDiff> {
+  requireScope(actor, "workflows:read");
   const { db } = applicationDeps(app);
   const draft = await requireDraft(db, actor, input.draftId);
   const workflow = await requireWorkflow(db, actor, draft.workflowId);
@@ -428,6 +440,7 @@ export async function dryRunWorkflow(
   actor: Actor,
   input: { workflowId: string; version?: number | null | undefined; input: DryRunInput },
 ): Promise<DryRunResult> {
+  requireScope(actor, "workflows:read");
   const { db } = applicationDeps(app);
   const workflow = await requireWorkflow(db, actor, input.workflowId);
   const number = input.version ?? workflow.currentVersion;
@@ -458,6 +471,7 @@ export async function dryRunWorkflowDraft(
   actor: Actor,
   input: { draftId: string; input: DryRunInput },
 ): Promise<DryRunResult> {
+  requireScope(actor, "workflows:read");
   const { db } = applicationDeps(app);
   const draft = await requireDraft(db, actor, input.draftId);
   const result = validateGraph(draft.graph);
@@ -488,6 +502,7 @@ export async function workflowAnalytics(
   actor: Actor,
   input: { workflowId: string; from: Date; to: Date; version?: number | null | undefined },
 ): Promise<WorkflowAnalytics> {
+  requireScope(actor, "workflows:read");
   const { db } = applicationDeps(app);
   const issues: ValidationIssue[] = [];
   if (Number.isNaN(input.from.getTime())) issues.push({ path: ["from"], message: "must be a date" });

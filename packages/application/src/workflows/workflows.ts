@@ -1,6 +1,7 @@
 import { insertWorkflow, insertWorkflowVersion, setDefaultWorkflow } from "@flowgate/db";
 import { newId, parseWorkflowGraph, ValidationError, type Workflow } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
@@ -23,6 +24,7 @@ export async function createWorkflow(
   actor: Actor,
   input: CreateWorkflowInput,
 ): Promise<Workflow> {
+  requireScope(actor, "workflows:write");
   const deps = applicationDeps(app);
   const name = input.name.trim();
   if (name.length === 0 || name.length > 200) {
@@ -43,7 +45,7 @@ export async function createWorkflow(
       workflowId: workflow.id,
       version: 1,
       graph,
-      publishedBy: actor.actorId,
+      publishedBy: actor.keyId,
     });
     if (input.isDefault) {
       await setDefaultWorkflow(trx, actor, workflow.id);

@@ -20,17 +20,19 @@ import {
   workspaceSettingsIssues,
 } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 
 /**
  * The organization a caller administers: the organization of its key's workspace. Organization
- * operations are open to keys with the `admin` scope (checked by the gateway).
+ * operations need the `admin` scope, which the use cases check.
  *
  * @param db - Database or transaction.
  * @param actor - The caller.
  */
 export async function organizationOf(db: Executor, actor: Actor): Promise<string> {
+  if (actor.organizationId) return actor.organizationId;
   const workspace = await findWorkspace(db, actor.workspaceId);
   if (!workspace) throw new NotFoundError("Workspace", actor.workspaceId);
   return workspace.organizationId;
@@ -76,6 +78,7 @@ export async function createWorkspace(
   actor: Actor,
   input: CreateWorkspaceInput,
 ): Promise<Workspace> {
+  requireScope(actor, "admin");
   const deps = applicationDeps(app);
   const name = checkInput(input.name, input.settings);
   return inTransaction(deps, async (trx) => {
@@ -102,6 +105,7 @@ export async function updateWorkspace(
   actor: Actor,
   input: UpdateWorkspaceInput,
 ): Promise<Workspace> {
+  requireScope(actor, "admin");
   const deps = applicationDeps(app);
   const name = checkInput(input.name, input.settings, { nameOptional: true });
   return inTransaction(deps, async (trx) => {

@@ -1,0 +1,25 @@
+import { isMissingScopeError } from "@flowgate/domain";
+import { GraphQLError } from "graphql";
+import { maskError } from "graphql-yoga";
+
+/**
+ * Yoga's error masking with one exception: a use case's `MissingScopeError` (the key lacks a scope the
+ * application requires) is answered as "Not authorized" with code `FORBIDDEN` and the scopes needed, like
+ * the schema's own scope checks, instead of an "Unexpected error". Everything else unexpected stays masked.
+ *
+ * @param error - What a resolver threw, usually wrapped in a GraphQLError.
+ * @param message - The masked message.
+ * @param isDev - Whether to include details.
+ */
+export function maskUnexpectedErrors(error: unknown, message: string, isDev?: boolean): Error {
+  const original = error instanceof GraphQLError ? error.originalError : error;
+  if (isMissingScopeError(original)) {
+    return new GraphQLError(original.message, {
+      ...(error instanceof GraphQLError
+        ? { nodes: error.nodes, source: error.source, positions: error.positions, path: error.path }
+        : {}),
+      extensions: { code: "FORBIDDEN", required: original.required },
+    });
+  }
+  return maskError(error, message, isDev);
+}
