@@ -1,5 +1,4 @@
 import type { Actor, Application } from "@flowgate/application";
-import type { Db } from "@flowgate/db";
 import type {
   ApiKey,
   NodeRun,
@@ -11,11 +10,10 @@ import type {
   WorkflowVersion,
   Workspace,
 } from "@flowgate/domain";
-import type { Engine } from "@flowgate/engine";
 import type DataLoader from "dataloader";
 import type { DdqLoaders } from "./ddq-loaders.ts";
 
-/** Per-request batch loaders; each is scoped to the caller's tenant. */
+/** Per-request batch loaders over the application's batch reads (tenant and scopes checked there). */
 export interface Loaders {
   workflow: DataLoader<string, Workflow | undefined>;
   session: DataLoader<string, Session | undefined>;
@@ -40,8 +38,6 @@ export interface Loaders {
 
 /** The GraphQL context of an authenticated request or WebSocket connection. */
 export interface GraphQLContext {
-  db: Db;
-  engine: Engine;
   /** The application: every use case takes it first. */
   app: Application;
   /** The caller: its key's id, tenant and scopes. */

@@ -1,12 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { Application, seedDemoWorkspace } from "@flowgate/application";
-import { createDatabase, migrateToLatest } from "@flowgate/db";
 import {
   channelName,
+  createDatabase,
   type EmailSender,
   Engine,
   type EventBus,
   InProcessEventBus,
+  migrateToLatest,
   OutboxEmailSender,
   PgJobWakeups,
   PgListener,
@@ -75,8 +76,6 @@ const server =
   config.role === "worker"
     ? null
     : await startGatewayServer({
-        db: database.db,
-        engine,
         app,
         port: config.port,
         host: config.host,

@@ -1,6 +1,4 @@
 import type { Application } from "@flowgate/application";
-import type { Db } from "@flowgate/db";
-import type { Engine } from "@flowgate/engine";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { presentedKey, requireActor } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
@@ -10,22 +8,16 @@ import { schema } from "./schema/index.ts";
 
 /** Options of {@link createGatewayYoga}. */
 export interface GatewayYogaOptions {
-  db: Db;
-  engine: Engine;
+  /** The application every resolver calls. */
   app: Application;
   /** Serve GraphiQL on GET (default true); `headers` prefills its request headers. */
   graphiql?: boolean | { headers?: Record<string, string> };
 }
 
 /** Builds the context of an authenticated caller. */
-export async function createContext(
-  db: Db,
-  engine: Engine,
-  app: Application,
-  key: string | null,
-): Promise<GraphQLContext> {
+export async function createContext(app: Application, key: string | null): Promise<GraphQLContext> {
   const actor = await requireActor(app, key);
-  return { db, engine, app, actor, loaders: createLoaders(db, actor) };
+  return { app, actor, loaders: createLoaders(app, actor) };
 }
 
 /**
@@ -53,8 +45,6 @@ export function createGatewayYoga(
           },
     context: ({ request }) =>
       createContext(
-        options.db,
-        options.engine,
         options.app,
         presentedKey((name) => request.headers.get(name)),
       ),

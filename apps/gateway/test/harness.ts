@@ -53,7 +53,7 @@ export async function startHarness(backend: TestBackend, options: HarnessOptions
   const app = new Application({ engine, ...(options.email ? { email: options.email } : {}) });
   const acme = await provisionWorkspace(app, { organizationName: "Acme", workspaceName: "KYC" });
   const other = await provisionWorkspace(app, { organizationName: "Other", workspaceName: "Other" });
-  const server = await startGatewayServer({ db: database.db, engine, app, port: 0, graphiql: false });
+  const server = await startGatewayServer({ app, port: 0, graphiql: false });
   const clients: Client[] = [];
   return {
     database,

@@ -1,3 +1,4 @@
+export { createDatabase, type DatabaseHandle, type DatabaseOptions, migrateToLatest } from "./database.ts";
 export {
   type DryRunGateDecision,
   type DryRunInput,

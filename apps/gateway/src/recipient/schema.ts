@@ -288,7 +288,7 @@ const AnswerInput = builder.inputType("AnswerInput", {
 });
 
 async function linkView(context: RecipientContext, link: RecipientSend): Promise<LinkView> {
-  return { view: await recipientView(context.db, link) };
+  return { view: await recipientView(context.app, link) };
 }
 
 builder.queryType({

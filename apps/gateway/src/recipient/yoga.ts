@@ -1,6 +1,4 @@
 import type { Application } from "@flowgate/application";
-import type { Db } from "@flowgate/db";
-import type { Engine } from "@flowgate/engine";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { presentedLinkToken, requireLink } from "./auth.ts";
 import type { RecipientContext } from "./context.ts";
@@ -15,8 +13,6 @@ export const recipientEndpoint = "/recipient/graphql";
  * revoked token gets a 401 with one clear error and nothing else. No GraphiQL.
  */
 export function createRecipientYoga(options: {
-  db: Db;
-  engine: Engine;
   app: Application;
 }): YogaServerInstance<Record<string, unknown>, RecipientContext> {
   return createYoga<Record<string, unknown>, RecipientContext>({
@@ -26,10 +22,10 @@ export function createRecipientYoga(options: {
     graphiql: false,
     context: async ({ request }) => {
       const { token, link } = await requireLink(
-        options.db,
+        options.app,
         presentedLinkToken((name) => request.headers.get(name)),
       );
-      return { db: options.db, engine: options.engine, app: options.app, token, link };
+      return { app: options.app, token, link };
     },
   });
 }

@@ -1,11 +1,10 @@
 import {
   type CreatedApiKey,
   createApiKey,
-  requireWorkspaceOfOrganization,
+  listApiKeys,
   revokeApiKey,
   rotateApiKey,
 } from "@flowgate/application";
-import { listApiKeysOfWorkspace } from "@flowgate/db";
 import { type ApiKey, NotFoundError } from "@flowgate/domain";
 
 import { builder } from "../builder.ts";
@@ -100,12 +99,15 @@ async function apiKeyConnection(
   workspaceId: string,
   args: ConnectionArgs & { environment?: "live" | "sandbox" | null; includeInactive?: boolean | null },
 ) {
-  const workspace = await requireWorkspaceOfOrganization(context.db, context.actor, workspaceId);
   return keysetConnection(args, (page) =>
-    listApiKeysOfWorkspace(
-      context.db,
-      workspace.id,
-      { environment: args.environment ?? undefined, includeInactive: args.includeInactive ?? false },
+    listApiKeys(
+      context.app,
+      context.actor,
+      {
+        workspaceId,
+        environment: args.environment ?? undefined,
+        includeInactive: args.includeInactive ?? false,
+      },
       page,
     ),
   );

@@ -1,5 +1,4 @@
-import { createEntity, updateEntity } from "@flowgate/application";
-import { listEntities, listResponses } from "@flowgate/db";
+import { createEntity, listEntities, listResponses, updateEntity } from "@flowgate/application";
 import { type DdqResponse, type Entity, entityDisplayName, entityTypes } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
@@ -67,7 +66,7 @@ builder.node(EntityRef, {
       authScopes: { scope: "responses:read" },
       resolve: (entity, args, context) =>
         keysetConnection(args, (page) =>
-          listResponses(context.db, context.actor, { ...page, entityId: entity.id }),
+          listResponses(context.app, context.actor, { ...page, entityId: entity.id }),
         ),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
@@ -97,7 +96,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        listEntities(context.db, context.actor, { ...page, entityType: args.entityType ?? undefined }),
+        listEntities(context.app, context.actor, { ...page, entityType: args.entityType ?? undefined }),
       ),
   }),
 }));

@@ -5,6 +5,7 @@ import {
   ValidationError,
   type ValidationIssue,
 } from "@flowgate/domain";
+import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 
 /** The `Error` interface every expected failure in a mutation result implements. */
@@ -71,3 +72,20 @@ builder.objectType(ValidationError, {
 
 /** The expected failures of a mutation that reads or changes one record. */
 export const recordErrors = [NotFoundError, ConflictError, ValidationError];
+
+/**
+ * Waits for a subscription's stream, turning a `NotFoundError` (the record is not the caller's) into the
+ * GraphQL error a subscriber gets before any event: `NOT_FOUND` with the same message.
+ *
+ * @param stream - The application's stream, once it has checked access.
+ */
+export async function notFoundAsGraphQLError<T>(stream: Promise<T>): Promise<T> {
+  try {
+    return await stream;
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new GraphQLError(error.message, { extensions: { code: "NOT_FOUND" } });
+    }
+    throw error;
+  }
+}

@@ -1,5 +1,9 @@
-import { createQuestionnaire, publishQuestionnaireVersion } from "@flowgate/application";
-import { listQuestionnaires, listQuestionnaireVersions } from "@flowgate/db";
+import {
+  createQuestionnaire,
+  listQuestionnaires,
+  listVersionsOfQuestionnaire,
+  publishQuestionnaireVersion,
+} from "@flowgate/application";
 import {
   entityAutofillFields,
   type Question,
@@ -160,7 +164,7 @@ builder.node(QuestionnaireRef, {
     versions: t.field({
       type: [QuestionnaireVersionRef],
       description: "Every version, oldest first.",
-      resolve: (q, _args, context) => listQuestionnaireVersions(context.db, q.id),
+      resolve: (q, _args, context) => listVersionsOfQuestionnaire(context.app, context.actor, q.id),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
     updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),
@@ -246,7 +250,7 @@ builder.queryFields((t) => ({
     description: "The questionnaires of the caller's workspace and environment, newest first.",
     authScopes: { scope: "questionnaires:read" },
     resolve: (_root, args, context) =>
-      keysetConnection(args, (page) => listQuestionnaires(context.db, context.actor, page)),
+      keysetConnection(args, (page) => listQuestionnaires(context.app, context.actor, page)),
   }),
 }));
 

@@ -1,10 +1,10 @@
 import {
   type AutofillOutcome,
   autofillResponse,
+  listResponses,
   saveResponse,
   transitionResponse,
 } from "@flowgate/application";
-import { listResponses } from "@flowgate/db";
 import {
   type AnswerSource,
   type AutofilledAnswer,
@@ -314,7 +314,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        listResponses(context.db, context.actor, {
+        listResponses(context.app, context.actor, {
           ...page,
           status: args.status ?? undefined,
           entityId: args.entityId ? String(args.entityId) : undefined,

@@ -1,5 +1,11 @@
-import { cancelRun, retryRun, triggerWorkflow } from "@flowgate/application";
-import { listRunAudit, listRunEvents } from "@flowgate/db";
+import {
+  cancelRun,
+  followRunProgress,
+  listRunAuditTrail,
+  listRunEvents,
+  retryRun,
+  triggerWorkflow,
+} from "@flowgate/application";
 import {
   type NodeRun,
   type Run,
@@ -9,10 +15,8 @@ import {
   runEventTypes,
   runStatuses,
 } from "@flowgate/domain";
-import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
-import { runProgress } from "../subscriptions/run-progress.ts";
-import { recordErrors } from "./errors.ts";
+import { notFoundAsGraphQLError, recordErrors } from "./errors.ts";
 import { SessionRef } from "./session.ts";
 import { WorkflowRef } from "./workflow.ts";
 
@@ -163,12 +167,13 @@ builder.node(RunRef, {
           description: "Return events with seq > afterSeq.",
         }),
       },
-      resolve: (run, args, context) => listRunEvents(context.db, run.id, args.afterSeq ?? 0),
+      resolve: (run, args, context) =>
+        listRunEvents(context.app, context.actor, { runId: run.id, afterSeq: args.afterSeq ?? 0 }),
     }),
     auditTrail: t.field({
       type: [RunAuditEntryRef],
       description: "Every control action taken on the run, oldest first.",
-      resolve: (run, _args, context) => listRunAudit(context.db, run.id),
+      resolve: (run, _args, context) => listRunAuditTrail(context.app, context.actor, run.id),
     }),
     triggerPayload: t.expose("triggerPayload", {
       type: "JSONObject",
@@ -316,11 +321,13 @@ builder.subscriptionFields((t) => ({
         description: "Deliver events with seq > afterSeq.",
       }),
     },
-    subscribe: async (_root, args, context) => {
-      const run = await context.loaders.run.load(String(args.runId));
-      if (!run) throw new GraphQLError(`Run ${args.runId} not found`, { extensions: { code: "NOT_FOUND" } });
-      return runProgress(context.db, context.engine.bus, run.id, args.afterSeq ?? 0);
-    },
+    subscribe: (_root, args, context) =>
+      notFoundAsGraphQLError(
+        followRunProgress(context.app, context.actor, {
+          runId: String(args.runId),
+          afterSeq: args.afterSeq ?? 0,
+        }),
+      ),
     resolve: (event) => event,
   }),
 }));

@@ -2,7 +2,7 @@ import {
   type RecipientSendResult,
   revokeRecipientSend,
   sendResponse,
-  sendWorkflow,
+  sendToRecipient,
 } from "@flowgate/application";
 import {
   EmailDeliveryError,
@@ -81,7 +81,7 @@ builder.node(WorkflowSessionRef, {
   isTypeOf: (value) =>
     typeof value === "object" && value !== null && "steps" in value && "revokedAt" in value,
   loadMany: async (ids, context) =>
-    (await context.loaders.ddq.workflowSession.loadMany(ids)).map((w) =>
+    (await context.loaders.ddq.recipientSend.loadMany(ids)).map((w) =>
       w instanceof Error ? null : (w ?? null),
     ),
   fields: (t) => ({
@@ -206,7 +206,7 @@ const WorkflowResponseRef = builder.objectRef<RecipientSendResult>("WorkflowResp
       description: "The workflow session, if any.",
       resolve: async (r, _args, context) =>
         r.workflowSessionId
-          ? ((await context.loaders.ddq.workflowSession.load(r.workflowSessionId)) ?? null)
+          ? ((await context.loaders.ddq.recipientSend.load(r.workflowSessionId)) ?? null)
           : null,
     }),
   }),
@@ -284,7 +284,7 @@ builder.queryFields((t) => ({
     authScopes: { scope: "responses:read" },
     args: { id: t.arg.id({ required: true, description: "Workflow session id (`wfs_…`)." }) },
     resolve: async (_root, { id }, context) =>
-      (await context.loaders.ddq.workflowSession.load(String(id))) ?? null,
+      (await context.loaders.ddq.recipientSend.load(String(id))) ?? null,
   }),
 }));
 
@@ -318,7 +318,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      sendWorkflow(context.app, context.actor, {
+      sendToRecipient(context.app, context.actor, {
         entityId: args.entityId ? String(args.entityId) : null,
         entity: args.entity ?? null,
         ddq: args.ddq

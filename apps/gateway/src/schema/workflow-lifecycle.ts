@@ -1,4 +1,5 @@
 import {
+  type AnalyticsCount,
   activateWorkflow,
   cloneWorkflow,
   createWorkflowDraft,
@@ -8,21 +9,18 @@ import {
   discardWorkflowDraft,
   dryRunWorkflow,
   dryRunWorkflowDraft,
+  listWorkflowDrafts,
+  type NodeAnalytics,
   type PublishedDraft,
   publishWorkflowDraft,
   setDefaultWorkflow,
   updateWorkflow,
   updateWorkflowDraft,
   updateWorkflowRollout,
-  workflowAnalytics,
-} from "@flowgate/application";
-import {
-  type AnalyticsCount,
-  listWorkflowDrafts,
-  type NodeAnalytics,
   type VersionAnalytics,
   type WorkflowAnalytics,
-} from "@flowgate/db";
+  workflowAnalytics,
+} from "@flowgate/application";
 import {
   type DiffNode,
   type GraphDiff,
@@ -591,7 +589,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        listWorkflowDrafts(context.db, context.actor, {
+        listWorkflowDrafts(context.app, context.actor, {
           ...page,
           workflowId: args.workflowId ? String(args.workflowId) : undefined,
           status: args.status ?? undefined,

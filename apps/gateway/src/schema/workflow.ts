@@ -1,5 +1,4 @@
-import { createWorkflow } from "@flowgate/application";
-import { findWorkflowVersion, listWorkflows } from "@flowgate/db";
+import { createWorkflow, listWorkflows } from "@flowgate/application";
 import type { Workflow } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
@@ -43,8 +42,8 @@ builder.node(WorkflowRef, {
       type: "JSON",
       description: "The graph of the current version, as written (see the graph format in the README).",
       resolve: async (workflow, _args, context) => {
-        const version = await findWorkflowVersion(context.db, workflow.id, workflow.currentVersion);
-        return version?.graph ?? null;
+        const versions = await context.loaders.workflowVersions.load(workflow.id);
+        return versions.find((version) => version.version === workflow.currentVersion)?.graph ?? null;
       },
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
@@ -78,7 +77,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        listWorkflows(context.db, context.actor, {
+        listWorkflows(context.app, context.actor, {
           ...page,
           status: args.status ?? undefined,
           isDefault: args.isDefault ?? undefined,

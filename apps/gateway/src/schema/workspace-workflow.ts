@@ -1,4 +1,4 @@
-import { triggerWorkspaceWorkflow, updateWorkflowPayloadSchema } from "@flowgate/application";
+import { setTriggerPayloadSchema, triggerTaskWorkflow } from "@flowgate/application";
 import type { PayloadSchema } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
@@ -31,7 +31,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      updateWorkflowPayloadSchema(context.app, context.actor, {
+      setTriggerPayloadSchema(context.app, context.actor, {
         workflowId: String(args.workflowId),
         payloadSchema: (args.payloadSchema ?? null) as PayloadSchema | null,
       }),
@@ -56,7 +56,7 @@ builder.mutationFields((t) => ({
       version: t.arg.int({ required: false, description: "Run this version instead of the current one." }),
     },
     resolve: (_root, args, context) =>
-      triggerWorkspaceWorkflow(context.app, context.actor, {
+      triggerTaskWorkflow(context.app, context.actor, {
         workspaceId: String(args.workspaceId),
         workflowId: String(args.workflowId),
         triggerPayload: args.triggerPayload ?? {},

@@ -1,10 +1,4 @@
-import {
-  createWorkspace,
-  organizationOf,
-  updateWorkspace,
-  workspaceCostThisMonth,
-} from "@flowgate/application";
-import { listWorkspacesOfOrganization } from "@flowgate/db";
+import { createWorkspace, listWorkspaces, taskCostThisMonth, updateWorkspace } from "@flowgate/application";
 import { environments, type Workspace, type WorkspaceSettings } from "@flowgate/domain";
 
 import { builder } from "../builder.ts";
@@ -85,7 +79,10 @@ builder.node(WorkspaceRef, {
         }),
       },
       resolve: (workspace, args, context) =>
-        workspaceCostThisMonth(context.db, workspace.id, args.environment ?? null),
+        taskCostThisMonth(context.app, context.actor, {
+          workspaceId: workspace.id,
+          environment: args.environment ?? null,
+        }),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
   }),
@@ -104,10 +101,8 @@ builder.queryFields((t) => ({
     type: WorkspaceRef,
     description: "The workspaces of the caller's organization, newest first. Needs the `admin` scope.",
     authScopes: { scope: "admin" },
-    resolve: async (_root, args, context) => {
-      const organizationId = await organizationOf(context.db, context.actor);
-      return keysetConnection(args, (page) => listWorkspacesOfOrganization(context.db, organizationId, page));
-    },
+    resolve: (_root, args, context) =>
+      keysetConnection(args, (page) => listWorkspaces(context.app, context.actor, page)),
   }),
 }));
 

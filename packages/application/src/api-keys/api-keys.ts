@@ -2,7 +2,10 @@ import {
   type Executor,
   findApiKeyById,
   findApiKeyOfOrganization,
+  findApiKeysInOrganizationOf,
   insertApiKey,
+  listApiKeysOfWorkspace,
+  type PageRequest,
   revokeApiKeyAt,
 } from "@flowgate/db";
 import {
@@ -23,6 +26,7 @@ import { inTransaction } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
+import { alignByKey } from "../batch.ts";
 import { organizationOf, requireWorkspaceOfOrganization } from "../workspaces/workspaces.ts";
 
 /** Longest overlap a rotation may give the old key, in seconds (7 days). */
@@ -197,4 +201,56 @@ function expiryIssues(expiresAt: Date | null | undefined): ValidationIssue[] {
     return [{ path: ["expiresAt"], message: "must be in the future" }];
   }
   return [];
+}
+
+/** Filters of {@link listApiKeys}. */
+export interface ApiKeyListFilter {
+  /** The workspace whose keys to list; it must be of the caller's organization. */
+  workspaceId: string;
+  environment?: Environment | undefined;
+  /** Include revoked and expired keys (default false). */
+  includeInactive?: boolean | undefined;
+}
+
+/**
+ * API keys of the caller's organization by id, in the order asked (`undefined` for others). Needs `admin`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Key ids (`key_…`).
+ */
+export async function getApiKeysByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(ApiKey | undefined)[]> {
+  requireScope(actor, "admin");
+  const { db } = applicationDeps(app);
+  return alignByKey(ids, await findApiKeysInOrganizationOf(db, actor.workspaceId, ids), (key) => key.id);
+}
+
+/**
+ * A page of a workspace's keys, newest first (never their values: only hashes are stored). Needs `admin`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param filter - The workspace, an environment, whether to include inactive keys.
+ * @param page - Keyset page.
+ * @throws NotFoundError for a workspace of another organization.
+ */
+export async function listApiKeys(
+  app: Application,
+  actor: Actor,
+  filter: ApiKeyListFilter,
+  page: PageRequest,
+): Promise<ApiKey[]> {
+  requireScope(actor, "admin");
+  const { db } = applicationDeps(app);
+  const workspace = await requireWorkspaceOfOrganization(db, actor, filter.workspaceId);
+  return listApiKeysOfWorkspace(
+    db,
+    workspace.id,
+    { environment: filter.environment, includeInactive: filter.includeInactive ?? false },
+    page,
+  );
 }

@@ -1,8 +1,16 @@
-import { findEntity, insertEntity, updateEntityFields } from "@flowgate/db";
+import {
+  findEntitiesByIds,
+  findEntity,
+  insertEntity,
+  listEntities as listEntityRows,
+  type PageRequest,
+  updateEntityFields,
+} from "@flowgate/db";
 import {
   applyEntityUpdate,
   type Entity,
   type EntityInput,
+  type EntityType,
   type EntityUpdateInput,
   NotFoundError,
   newId,
@@ -12,6 +20,7 @@ import { inTransaction } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
+import { alignByKey } from "../batch.ts";
 
 /**
  * Creates an entity: a company (legal name required) or an individual (first and last name required),
@@ -45,4 +54,38 @@ export async function updateEntity(
     if (!entity) throw new NotFoundError("Entity", id);
     return updateEntityFields(trx, id, applyEntityUpdate(entity, update));
   });
+}
+
+/**
+ * Entities by id, in the order asked (`undefined` for those that are not the caller's). Needs
+ * `entities:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Entity ids (`ent_…`).
+ */
+export async function getEntitiesByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(Entity | undefined)[]> {
+  requireScope(actor, "entities:read");
+  const { db } = applicationDeps(app);
+  return alignByKey(ids, await findEntitiesByIds(db, actor, ids), (entity) => entity.id);
+}
+
+/**
+ * A page of the caller's entities, newest first. Needs `entities:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param page - Keyset page and filter.
+ */
+export async function listEntities(
+  app: Application,
+  actor: Actor,
+  page: PageRequest & { entityType?: EntityType | undefined },
+): Promise<Entity[]> {
+  requireScope(actor, "entities:read");
+  return listEntityRows(applicationDeps(app).db, actor, page);
 }

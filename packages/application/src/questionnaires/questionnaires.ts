@@ -1,7 +1,12 @@
 import {
   findQuestionnaire,
+  findQuestionnairesByIds,
+  findQuestionnaireVersions,
   insertQuestionnaire,
   insertQuestionnaireVersion,
+  listQuestionnaires as listQuestionnaireRows,
+  listQuestionnaireVersions,
+  type PageRequest,
   setQuestionnaireCurrentVersion,
 } from "@flowgate/db";
 import {
@@ -14,9 +19,10 @@ import {
   type ValidationIssue,
 } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
-import { requireScope } from "../access.ts";
+import { requireAnyScope, requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
+import { alignByKey } from "../batch.ts";
 
 /** Input of {@link createQuestionnaire}. */
 export interface CreateQuestionnaireInput {
@@ -100,4 +106,82 @@ export async function publishQuestionnaireVersion(
     await setQuestionnaireCurrentVersion(trx, current.id, next);
     return { questionnaire: { ...current, currentVersion: next, updatedAt: new Date() }, version };
   });
+}
+
+/**
+ * Questionnaires by id, in the order asked (`undefined` for those that are not the caller's). Needs
+ * `questionnaires:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Questionnaire ids (`qnr_…`).
+ */
+export async function getQuestionnairesByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(Questionnaire | undefined)[]> {
+  requireScope(actor, "questionnaires:read");
+  const { db } = applicationDeps(app);
+  return alignByKey(ids, await findQuestionnairesByIds(db, actor, ids), (questionnaire) => questionnaire.id);
+}
+
+/**
+ * A page of the caller's questionnaires, newest first. Needs `questionnaires:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param page - Keyset page.
+ */
+export async function listQuestionnaires(
+  app: Application,
+  actor: Actor,
+  page: PageRequest,
+): Promise<Questionnaire[]> {
+  requireScope(actor, "questionnaires:read");
+  return listQuestionnaireRows(applicationDeps(app).db, actor, page);
+}
+
+/** Identifies one version of a questionnaire. */
+export interface QuestionnaireVersionKey {
+  questionnaireId: string;
+  version: number;
+}
+
+/**
+ * Questionnaire versions, in the order asked (`undefined` for versions that do not exist or whose
+ * questionnaire is not the caller's). Responses show the version they answer, so `responses:read` is enough,
+ * as is `questionnaires:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param keys - Questionnaire ids and version numbers.
+ */
+export async function getQuestionnaireVersions(
+  app: Application,
+  actor: Actor,
+  keys: readonly QuestionnaireVersionKey[],
+): Promise<(QuestionnaireVersion | undefined)[]> {
+  requireAnyScope(actor, ["questionnaires:read", "responses:read"]);
+  const { db } = applicationDeps(app);
+  const versions = await findQuestionnaireVersions(db, keys, { tenant: actor });
+  const keyOf = (key: QuestionnaireVersionKey) => `${key.questionnaireId}@${key.version}`;
+  return alignByKey(keys.map(keyOf), versions, keyOf);
+}
+
+/**
+ * Every version of a questionnaire, oldest first (empty when it is not the caller's). Needs
+ * `questionnaires:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param questionnaireId - Questionnaire id.
+ */
+export async function listVersionsOfQuestionnaire(
+  app: Application,
+  actor: Actor,
+  questionnaireId: string,
+): Promise<QuestionnaireVersion[]> {
+  requireScope(actor, "questionnaires:read");
+  return listQuestionnaireVersions(applicationDeps(app).db, questionnaireId, { tenant: actor });
 }

@@ -1,5 +1,4 @@
 import {
-  type Db,
   type Executor,
   findEntity,
   findQuestionnaire,
@@ -62,19 +61,32 @@ export const linkRefusalMessages: Record<LinkRefusal, string> = {
   revoked: "This link has been revoked. Ask the sender for a new one.",
 };
 
+/** What authenticating a link token gives: the recipient send it opens, or why it is refused. */
+export type LinkAuthentication = { ok: true; link: RecipientSend } | { ok: false; reason: LinkRefusal };
+
 /**
- * The recipient send a magic-link token opens, or why it is refused: unknown tokens are `invalid`,
- * a revoked link is `revoked`, a link past `expiresAt` is `expired`.
+ * The recipient send a magic-link token opens, or why it is refused: unknown tokens are `invalid`, a revoked
+ * link is `revoked`, a link past `expiresAt` is `expired`. The recipient adapter authorizes a request with
+ * this alone: the link is the recipient's whole authority (no API key, no scopes).
  *
- * @param db - The database (or a transaction).
+ * @param app - The application.
  * @param token - The token as presented.
  * @param now - The time of use.
  */
 export async function authenticateLink(
+  app: Application,
+  token: string | null | undefined,
+  now: Date = new Date(),
+): Promise<LinkAuthentication> {
+  return findLinkOfToken(applicationDeps(app).db, token, now);
+}
+
+/** {@link authenticateLink} on a database or transaction. */
+async function findLinkOfToken(
   db: Executor,
   token: string | null | undefined,
   now: Date = new Date(),
-): Promise<{ ok: true; link: RecipientSend } | { ok: false; reason: LinkRefusal }> {
+): Promise<LinkAuthentication> {
   if (!token) return { ok: false, reason: "missing" };
   const link = await findRecipientSendByTokenHash(db, hashLinkToken(token));
   if (!link) return { ok: false, reason: "invalid" };
@@ -84,7 +96,7 @@ export async function authenticateLink(
 
 /** The link of `token`, read without a lock (locks are taken response first, then link, everywhere). */
 async function requireLink(trx: Executor, token: string): Promise<RecipientSend> {
-  const outcome = await authenticateLink(trx, token);
+  const outcome = await findLinkOfToken(trx, token);
   if (!outcome.ok) throw new LinkRefusedError(outcome.reason);
   return outcome.link;
 }
@@ -99,8 +111,15 @@ export interface RecipientView {
   verificationSession: Session | null;
 }
 
-/** Loads what the recipient of `link` may see: the entity, the response and its questionnaire version. */
-export async function recipientView(db: Db, link: RecipientSend): Promise<RecipientView> {
+/**
+ * Loads what the recipient of `link` may see: the entity, the response and its questionnaire version, the
+ * verification session; all of the link's own workspace and environment.
+ *
+ * @param app - The application.
+ * @param link - The recipient send its token opened (see {@link authenticateLink}).
+ */
+export async function recipientView(app: Application, link: RecipientSend): Promise<RecipientView> {
+  const { db } = applicationDeps(app);
   const entity = await findEntity(db, link, link.entityId);
   if (!entity) throw new NotFoundError("Entity", link.entityId);
   const response = link.responseId ? ((await findResponse(db, link, link.responseId)) ?? null) : null;

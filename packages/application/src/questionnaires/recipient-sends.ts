@@ -6,6 +6,7 @@ import {
   findEntity,
   findQuestionnaire,
   findQuestionnaireVersion,
+  findRecipientSendsByIds,
   findRun,
   findWorkspace,
   insertEntity,
@@ -51,6 +52,7 @@ import { inTransaction, recipientLinkUrl, renderRecipientEmail } from "@flowgate
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, type ApplicationDeps, applicationDeps } from "../application.ts";
+import { alignByKey } from "../batch.ts";
 import { releaseReservation, reserveCredits, settleReservation } from "./credits.ts";
 import { lockResponse } from "./responses.ts";
 
@@ -254,7 +256,8 @@ async function checkRunLink(
 }
 
 /**
- * Sends a DDQ and/or an identity verification request to an entity (seed 003's `POST /workflows/send/`).
+ * Sends a DDQ and/or an identity verification request to an entity: a recipient send (seed 003's
+ * `POST /workflows/send/`, GraphQL `sendWorkflow`). Needs `responses:write`.
  *
  * Direct path: creates the entity (inline) or uses the existing one, a DRAFT response and/or a verification
  * session, a recipient send with a magic link, reserves one `send_ddq` credit (live only), emails the
@@ -267,7 +270,7 @@ async function checkRunLink(
  * entity or questionnaire that is not the caller's, InsufficientCreditsError before any email,
  * EmailDeliveryError when the email could not be sent.
  */
-export async function sendWorkflow(
+export async function sendToRecipient(
   app: Application,
   actor: Actor,
   input: RecipientSendInput,
@@ -453,4 +456,22 @@ export async function sendResponse(
     );
   }
   return sentResult(send, await recordSent(deps, actor, send, "PREFILL"));
+}
+
+/**
+ * Recipient sends by id, in the order asked (`undefined` for those that are not the caller's). Needs
+ * `responses:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Recipient send ids (`wfs_…`).
+ */
+export async function getRecipientSendsByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(RecipientSend | undefined)[]> {
+  requireScope(actor, "responses:read");
+  const { db } = applicationDeps(app);
+  return alignByKey(ids, await findRecipientSendsByIds(db, actor, ids), (send) => send.id);
 }

@@ -4,8 +4,12 @@ import {
   findQuestionnaireVersion,
   findRecipientSend,
   findResponse,
+  findResponsesByIds,
   insertResponseEvent,
+  listResponseEvents,
+  listResponses as listResponseRows,
   listSubmittedResponsesOfEntity,
+  type PageRequest,
   type ResponseChange,
   updateRecipientSend,
   updateResponse,
@@ -29,7 +33,9 @@ import {
   newId,
   type QuestionnaireDefinition,
   type ResponseAction,
+  type ResponseEvent,
   type ResponseEventType,
+  type ResponseStatus,
   type Tenant,
   ValidationError,
 } from "@flowgate/domain";
@@ -37,6 +43,7 @@ import { type AfterCommit, inTransaction, signalQuestionnaireRun } from "@flowga
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
+import { alignByKey, groupByKey } from "../batch.ts";
 
 /** Longest reviewer note. */
 const maxNoteLength = 2000;
@@ -290,4 +297,63 @@ export async function autofillResponse(
       provider: { name: deps.autofill.name, deterministic: deps.autofill.deterministic },
     };
   });
+}
+
+/** Filters of {@link listResponses}. */
+export interface ResponseFilter {
+  status?: ResponseStatus | undefined;
+  entityId?: string | undefined;
+  questionnaireId?: string | undefined;
+}
+
+/**
+ * Responses by id, in the order asked (`undefined` for those that are not the caller's). Needs
+ * `responses:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Response ids (`rsp_…`).
+ */
+export async function getResponsesByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(DdqResponse | undefined)[]> {
+  requireScope(actor, "responses:read");
+  const { db } = applicationDeps(app);
+  return alignByKey(ids, await findResponsesByIds(db, actor, ids), (response) => response.id);
+}
+
+/**
+ * A page of the caller's responses, newest first. Needs `responses:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param page - Keyset page and filters.
+ */
+export async function listResponses(
+  app: Application,
+  actor: Actor,
+  page: PageRequest & ResponseFilter,
+): Promise<DdqResponse[]> {
+  requireScope(actor, "responses:read");
+  return listResponseRows(applicationDeps(app).db, actor, page);
+}
+
+/**
+ * The events of each response, oldest first, in the order asked (empty for responses that are not the
+ * caller's). Needs `responses:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param responseIds - Response ids.
+ */
+export async function listEventsOfResponses(
+  app: Application,
+  actor: Actor,
+  responseIds: readonly string[],
+): Promise<ResponseEvent[][]> {
+  requireScope(actor, "responses:read");
+  const events = await listResponseEvents(applicationDeps(app).db, responseIds, { tenant: actor });
+  return groupByKey(responseIds, events, (event) => event.responseId);
 }

@@ -4,6 +4,7 @@ import {
   type Executor,
   findRun,
   findRunById,
+  findSession,
   insertRunAudit,
   scheduleRunJob,
   updateRun,
@@ -126,12 +127,7 @@ export async function retryRun(
     }
     const node = getNode(run.graphSnapshot, input.fromNode);
     if (run.sessionId) {
-      const [session] = await trx
-        .selectFrom("sessions")
-        .select(["status"])
-        .where("id", "=", run.sessionId)
-        .forUpdate()
-        .execute();
+      const session = await findSession(trx, run, run.sessionId, { forUpdate: true });
       if (session?.status === "expired") {
         throw new ConflictError(`Session ${run.sessionId} has expired; its run cannot be retried`, "expired");
       }

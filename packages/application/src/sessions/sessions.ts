@@ -1,9 +1,17 @@
-import { findWorkflow, insertSession, scheduleSessionExpiry } from "@flowgate/db";
-import { NotFoundError, newId, type Session, ValidationError } from "@flowgate/domain";
+import {
+  findSessionsByIds,
+  findWorkflow,
+  insertSession,
+  listSessions as listSessionRows,
+  type PageRequest,
+  scheduleSessionExpiry,
+} from "@flowgate/db";
+import { NotFoundError, newId, type Session, type SessionStatus, ValidationError } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
+import { alignByKey } from "../batch.ts";
 
 /** Input of {@link createSession}. */
 export interface CreateSessionInput {
@@ -21,7 +29,7 @@ export interface CreateSessionInput {
 /** Default session lifetime: 7 days. */
 export const defaultSessionLifetimeSeconds = 7 * 24 * 3600;
 
-/** Creates a session in status `created`. */
+/** Creates a session in status `created`. Needs `sessions:write`. */
 export async function createSession(
   app: Application,
   actor: Actor,
@@ -65,4 +73,50 @@ export async function createSession(
     await scheduleSessionExpiry(trx, session.id, expiresAt);
     return session;
   });
+}
+
+/**
+ * A session of the caller's workspace and environment, or `undefined`. Needs `sessions:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param id - Session id (`ses_…`).
+ */
+export async function getSession(app: Application, actor: Actor, id: string): Promise<Session | undefined> {
+  const [session] = await getSessionsByIds(app, actor, [id]);
+  return session;
+}
+
+/**
+ * Sessions by id, in the order asked (`undefined` for those that are not the caller's). Needs
+ * `sessions:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Session ids.
+ */
+export async function getSessionsByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(Session | undefined)[]> {
+  requireScope(actor, "sessions:read");
+  const { db } = applicationDeps(app);
+  return alignByKey(ids, await findSessionsByIds(db, actor, ids), (session) => session.id);
+}
+
+/**
+ * A page of the caller's sessions, newest first. Needs `sessions:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param page - Keyset page and filter.
+ */
+export async function listSessions(
+  app: Application,
+  actor: Actor,
+  page: PageRequest & { status?: SessionStatus | undefined },
+): Promise<Session[]> {
+  requireScope(actor, "sessions:read");
+  return listSessionRows(applicationDeps(app).db, actor, page);
 }

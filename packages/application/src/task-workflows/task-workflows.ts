@@ -1,10 +1,18 @@
-import { findWorkflow, findWorkflowPayloadSchema, setWorkflowPayloadSchema } from "@flowgate/db";
+import {
+  findWorkflow,
+  findWorkflowPayloadSchema,
+  findWorkflowPayloadSchemas,
+  setWorkflowPayloadSchema,
+  sumNodeCosts,
+} from "@flowgate/db";
 import {
   ConflictError,
+  type Environment,
   NotFoundError,
   type PayloadSchema,
   payloadSchemaIssues,
   type Run,
+  startOfUtcMonth,
   ValidationError,
   validatePayload,
   type Workflow,
@@ -13,12 +21,13 @@ import { inTransaction, startRun } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
+import { requireWorkspaceOfOrganization } from "../workspaces/workspaces.ts";
 
 /** Largest trigger payload, as JSON text (256 KiB). */
 export const maxTriggerPayloadBytes = 256 * 1024;
 
-/** Input of {@link triggerWorkspaceWorkflow}. */
-export interface TriggerWorkspaceWorkflowInput {
+/** Input of {@link triggerTaskWorkflow}. */
+export interface TriggerTaskWorkflowInput {
   /** Must be the caller's workspace; any other is "not found". */
   workspaceId: string;
   workflowId: string;
@@ -28,14 +37,15 @@ export interface TriggerWorkspaceWorkflowInput {
 }
 
 /**
- * Triggers a workspace workflow with a payload (seed 004): a run without a session. The payload is
- * validated against the workflow's JSON Schema when it has one (issues at `triggerPayload.<field>`);
- * `triggeredBy` is the caller's key. The run is returned pending and executes asynchronously.
+ * Triggers a task workflow (seed 004's "workspace workflow", GraphQL `triggerWorkspaceWorkflow`): a run of a
+ * workflow with a payload and no session. The payload is validated against the workflow's payload schema
+ * when it has one (issues at `triggerPayload.<field>`); `triggeredBy` is the caller's key. The run is
+ * returned pending and executes asynchronously. Needs `workflows:trigger`.
  */
-export async function triggerWorkspaceWorkflow(
+export async function triggerTaskWorkflow(
   app: Application,
   actor: Actor,
-  input: TriggerWorkspaceWorkflowInput,
+  input: TriggerTaskWorkflowInput,
 ): Promise<Run> {
   requireScope(actor, "workflows:trigger");
   const deps = applicationDeps(app);
@@ -74,9 +84,9 @@ export async function triggerWorkspaceWorkflow(
 /**
  * Sets the JSON Schema that a workflow's trigger payloads must satisfy (see the supported subset in
  * `payload-schema.ts`), or removes it with `null`. An unsupported or malformed schema is a validation
- * error at `payloadSchema.<path>`.
+ * error at `payloadSchema.<path>`. Needs `workflows:write`.
  */
-export async function updateWorkflowPayloadSchema(
+export async function setTriggerPayloadSchema(
   app: Application,
   actor: Actor,
   input: { workflowId: string; payloadSchema: PayloadSchema | null },
@@ -97,5 +107,46 @@ export async function updateWorkflowPayloadSchema(
     if (!workflow) throw new NotFoundError("Workflow", input.workflowId);
     await setWorkflowPayloadSchema(trx, actor, workflow.id, input.payloadSchema, actor.keyId);
     return workflow;
+  });
+}
+
+/**
+ * The trigger payload schema of each workflow, in the order asked (`null` when it has none or is not the
+ * caller's). Needs `workflows:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param workflowIds - Workflow ids.
+ */
+export async function getTriggerPayloadSchemas(
+  app: Application,
+  actor: Actor,
+  workflowIds: readonly string[],
+): Promise<(PayloadSchema | null)[]> {
+  requireScope(actor, "workflows:read");
+  const schemas = await findWorkflowPayloadSchemas(applicationDeps(app).db, actor, workflowIds);
+  return workflowIds.map((id) => schemas.get(id) ?? null);
+}
+
+/**
+ * What a workspace's tasks cost this calendar month (UTC) so far, in cents, from the ledger of node costs:
+ * both environments, or one. The workspace must be of the caller's organization. Needs `admin`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param input - The workspace, an environment to count alone, and the instant whose month counts.
+ * @throws NotFoundError for a workspace of another organization.
+ */
+export async function taskCostThisMonth(
+  app: Application,
+  actor: Actor,
+  input: { workspaceId: string; environment?: Environment | null | undefined; now?: Date | undefined },
+): Promise<number> {
+  requireScope(actor, "admin");
+  const { db } = applicationDeps(app);
+  const workspace = await requireWorkspaceOfOrganization(db, actor, input.workspaceId);
+  return sumNodeCosts(db, workspace.id, {
+    since: startOfUtcMonth(input.now ?? new Date()),
+    environment: input.environment ?? undefined,
   });
 }

@@ -1,18 +1,17 @@
 import {
-  type Db,
   type Executor,
   findWorkspace,
   findWorkspaceOfOrganization,
+  findWorkspacesInOrganizationOf,
   insertWorkspace,
-  sumNodeCosts,
+  listWorkspacesOfOrganization,
+  type PageRequest,
   updateWorkspaceRow,
 } from "@flowgate/db";
 import {
-  type Environment,
   NotFoundError,
   newId,
   settingsPatch,
-  startOfUtcMonth,
   ValidationError,
   type ValidationIssue,
   type Workspace,
@@ -23,6 +22,7 @@ import { inTransaction } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
+import { alignByKey } from "../batch.ts";
 
 /**
  * The organization a caller administers: the organization of its key's workspace. Organization
@@ -117,27 +117,6 @@ export async function updateWorkspace(
   });
 }
 
-/**
- * What a workspace's tasks cost this calendar month (UTC) so far, in cents, from the ledger of node
- * costs: both environments, or one.
- *
- * @param db - Database.
- * @param workspaceId - The workspace (the caller checked that it may see it).
- * @param environment - Only this environment's costs.
- * @param now - The instant whose month counts (default now).
- */
-export function workspaceCostThisMonth(
-  db: Db,
-  workspaceId: string,
-  environment?: Environment | null,
-  now: Date = new Date(),
-): Promise<number> {
-  return sumNodeCosts(db, workspaceId, {
-    since: startOfUtcMonth(now),
-    environment: environment ?? undefined,
-  });
-}
-
 /** Validates a name and a settings change; returns the trimmed name (null when absent and optional). */
 function checkInput(
   rawName: string | null | undefined,
@@ -157,4 +136,39 @@ function checkInput(
   if (settings) issues.push(...workspaceSettingsIssues(settings));
   if (issues.length > 0) throw new ValidationError("Invalid workspace", issues);
   return name;
+}
+
+/**
+ * Workspaces of the caller's organization by id, in the order asked (`undefined` for others). Needs `admin`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Workspace ids (`ws_…`).
+ */
+export async function getWorkspacesByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(Workspace | undefined)[]> {
+  requireScope(actor, "admin");
+  const { db } = applicationDeps(app);
+  const workspaces = await findWorkspacesInOrganizationOf(db, actor.workspaceId, ids);
+  return alignByKey(ids, workspaces, (workspace) => workspace.id);
+}
+
+/**
+ * A page of the workspaces of the caller's organization, newest first. Needs `admin`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param page - Keyset page.
+ */
+export async function listWorkspaces(
+  app: Application,
+  actor: Actor,
+  page: PageRequest,
+): Promise<Workspace[]> {
+  requireScope(actor, "admin");
+  const { db } = applicationDeps(app);
+  return listWorkspacesOfOrganization(db, await organizationOf(db, actor), page);
 }

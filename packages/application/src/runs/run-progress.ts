@@ -1,7 +1,32 @@
-import { type Db, listRunEvents } from "@flowgate/db";
-import { isFinalRunEventType, type RunEvent } from "@flowgate/domain";
+import { type Db, findRun, listRunEvents } from "@flowgate/db";
+import { isFinalRunEventType, NotFoundError, type RunEvent } from "@flowgate/domain";
 import type { BusMessage, EventBus } from "@flowgate/engine";
-import { AsyncQueue } from "./async-queue.ts";
+import { requireAnyScope } from "../access.ts";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
+import { AsyncQueue } from "../async-queue.ts";
+
+/**
+ * Follows a run's events with seq > `afterSeq` (the `runProgress` subscription): stored ones first, then
+ * live ones, in order, without gaps or repeats, ending after the run's final event. Needs `sessions:read` or
+ * `workflows:read`; the run must be the caller's, which is checked before the stream is returned.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param input - The run and the last seq the client has seen (0 for all).
+ * @throws NotFoundError when the run is not the caller's.
+ */
+export async function followRunProgress(
+  app: Application,
+  actor: Actor,
+  input: { runId: string; afterSeq: number },
+): Promise<AsyncGenerator<RunEvent>> {
+  requireAnyScope(actor, ["sessions:read", "workflows:read"]);
+  const { db, bus } = applicationDeps(app);
+  const run = await findRun(db, actor, input.runId);
+  if (!run) throw new NotFoundError("Run", input.runId);
+  return runProgress(db, bus, run.id, input.afterSeq);
+}
 
 /**
  * Streams a run's events with seq > `afterSeq`: subscribes to the bus first (buffering), then replays the
@@ -9,7 +34,7 @@ import { AsyncQueue } from "./async-queue.ts";
  * replayed are dropped, and a gap in the live stream (a lost or reordered message) is filled from the
  * store. Ends after the run's final event.
  */
-export async function* runProgress(
+async function* runProgress(
   db: Db,
   bus: EventBus,
   runId: string,
