@@ -3,6 +3,7 @@ import type {
   ApiKey,
   NodeRun,
   PayloadSchema,
+  RecipientSend,
   Run,
   Session,
   Workflow,
@@ -36,11 +37,24 @@ export interface Loaders {
   ddq: DdqLoaders;
 }
 
-/** The GraphQL context of an authenticated request or WebSocket connection. */
+/** What authorized a request on the recipient endpoint: a magic-link token and the recipient send it opens. */
+export interface RecipientAccess {
+  /** The token as presented (commands re-check it inside their transaction). */
+  token: string;
+  /** The recipient send (GraphQL `WorkflowSession`) the token opens, checked active when the request started. */
+  link: RecipientSend;
+}
+
+/** The GraphQL context of an authenticated request or WebSocket connection, on either endpoint. */
 export interface GraphQLContext {
   /** The application: every use case takes it first. */
   app: Application;
-  /** The caller: its key's id, tenant and scopes. */
+  /**
+   * The caller: an API key's id, tenant and scopes; on the recipient endpoint the link's tenant with no
+   * scope (see `recipientActor`), so every API read and command refuses it.
+   */
   actor: Actor;
   loaders: Loaders;
+  /** Only on the recipient endpoint: the link that authorized the request. */
+  recipient?: RecipientAccess;
 }

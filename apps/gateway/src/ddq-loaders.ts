@@ -36,20 +36,19 @@ export function versionKey(questionnaireId: string, version: number): string {
   return `${questionnaireId}@${version}`;
 }
 
+/** The questionnaire id and version of a {@link versionKey}. */
+export function parseVersionKey(key: string): { questionnaireId: string; version: number } {
+  const at = key.lastIndexOf("@");
+  return { questionnaireId: key.slice(0, at), version: Number(key.slice(at + 1)) };
+}
+
 /** Builds the request's questionnaire loaders over the application's batch reads. */
 export function createDdqLoaders(app: Application, actor: Actor): DdqLoaders {
   return {
     entity: new DataLoader((ids) => getEntitiesByIds(app, actor, ids)),
     questionnaire: new DataLoader((ids) => getQuestionnairesByIds(app, actor, ids)),
     questionnaireVersion: new DataLoader((keys) =>
-      getQuestionnaireVersions(
-        app,
-        actor,
-        keys.map((key) => {
-          const at = key.lastIndexOf("@");
-          return { questionnaireId: key.slice(0, at), version: Number(key.slice(at + 1)) };
-        }),
-      ),
+      getQuestionnaireVersions(app, actor, keys.map(parseVersionKey)),
     ),
     response: new DataLoader((ids) => getResponsesByIds(app, actor, ids)),
     responseEvents: new DataLoader((responseIds) => listEventsOfResponses(app, actor, responseIds)),

@@ -39,11 +39,13 @@ export {
 } from "./questionnaires/questionnaires.ts";
 export {
   authenticateLink,
+  getRecipientQuestionnaireVersions,
   type LinkAuthentication,
   type LinkRefusal,
   LinkRefusedError,
   linkRefusalMessages,
   type RecipientView,
+  recipientActor,
   recipientCompleteVerification,
   recipientSaveAnswers,
   recipientSubmit,

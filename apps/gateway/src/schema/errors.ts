@@ -10,6 +10,7 @@ import { builder } from "../builder.ts";
 
 /** The `Error` interface every expected failure in a mutation result implements. */
 export const ErrorInterface = builder.interfaceRef<FlowgateError>("Error").implement({
+  subGraphs: ["Api", "Recipient"],
   description: "An expected failure of a mutation, returned as a member of its result union.",
   fields: (t) => ({
     message: t.exposeString("message", { description: "What went wrong, for people." }),
@@ -30,6 +31,7 @@ builder.objectType(NotFoundError, {
 
 builder.objectType(ConflictError, {
   name: "ConflictError",
+  subGraphs: ["Api", "Recipient"],
   description: "The record is in a state that does not allow the operation.",
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ConflictError,
@@ -42,6 +44,7 @@ builder.objectType(ConflictError, {
 });
 
 const FieldIssue = builder.objectRef<ValidationIssue>("FieldIssue").implement({
+  subGraphs: ["Api", "Recipient"],
   description: "One problem with the input, located by its path.",
   fields: (t) => ({
     path: t.exposeStringList("path", {
@@ -49,6 +52,7 @@ const FieldIssue = builder.objectRef<ValidationIssue>("FieldIssue").implement({
     }),
     message: t.exposeString("message", { description: "What is wrong with it." }),
     nodeId: t.string({
+      subGraphs: ["Api"],
       nullable: true,
       description: "The graph node the problem is about, for workflow graphs.",
       resolve: (issue) => issue.nodeId ?? null,
@@ -58,6 +62,7 @@ const FieldIssue = builder.objectRef<ValidationIssue>("FieldIssue").implement({
 
 builder.objectType(ValidationError, {
   name: "ValidationError",
+  subGraphs: ["Api", "Recipient"],
   description: "The input is invalid; `issues` names each offending field.",
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ValidationError,

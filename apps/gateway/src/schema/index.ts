@@ -1,5 +1,5 @@
 // Every type registers itself on the builder when its file is imported; this file only imports them all
-// and builds and prints the schema.
+// and builds and prints the API schema.
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "../builder.ts";
 import "./root-types.ts";
@@ -33,9 +33,11 @@ import "./credits.ts";
 // Organization administration.
 import "./workspace.ts";
 import "./api-key.ts";
+// The recipient endpoint's own views and roots (sub-graph `Recipient`; built in recipient/schema.ts).
+import "./recipient.ts";
 
-/** The executable schema. */
-export const schema = builder.toSchema();
+/** The executable API-key schema served at `/graphql`: the builder's `Api` sub-graph. */
+export const schema = builder.toSchema({ subGraph: "Api" });
 
 /** The schema in SDL, sorted, as checked in at `apps/gateway/schema.graphql`. */
 export function printSchemaSdl(): string {

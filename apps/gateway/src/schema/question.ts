@@ -10,12 +10,14 @@ import {
 import { builder } from "../builder.ts";
 
 const QuestionTypeEnum = builder.enumType("QuestionType", {
+  subGraphs: ["Api", "Recipient"],
   description:
     "What an answer is: `text` (up to 1,000 characters), `long_text` (up to 20,000), `yes_no` (a boolean), `single_choice` (one option value), `multiple_choice` (a list of option values), `number`, `date` (`YYYY-MM-DD`), `file_reference` (a file id or URL).",
   values: questionTypes,
 });
 
 const VisibilityOperatorEnum = builder.enumType("VisibilityOperator", {
+  subGraphs: ["Api", "Recipient"],
   description:
     "How a visibility condition compares the earlier question's answer: `equals`, `not_equals`, `includes` (a multiple-choice answer contains the value) or `answered`.",
   values: visibilityOperators,
@@ -27,6 +29,7 @@ const EntityAutofillFieldEnum = builder.enumType("EntityAutofillField", {
 });
 
 const QuestionOptionRef = builder.objectRef<QuestionOption>("QuestionOption").implement({
+  subGraphs: ["Api", "Recipient"],
   description: "One option of a choice question.",
   fields: (t) => ({
     value: t.exposeString("value", { description: "Stored as the answer." }),
@@ -35,6 +38,7 @@ const QuestionOptionRef = builder.objectRef<QuestionOption>("QuestionOption").im
 });
 
 const VisibilityConditionRef = builder.objectRef<VisibilityCondition>("VisibilityCondition").implement({
+  subGraphs: ["Api", "Recipient"],
   description: "Shows a question only while an earlier question's answer meets the condition.",
   fields: (t) => ({
     questionId: t.exposeString("questionId", { description: "The earlier question." }),
@@ -52,8 +56,12 @@ const VisibilityConditionRef = builder.objectRef<VisibilityCondition>("Visibilit
   }),
 });
 
+/** A question; in a recipient's view, with whether it is shown given the saved answers. */
+export type ShownQuestion = Question & { visible?: boolean };
+
 /** The GraphQL `Question` type. */
-export const QuestionRef = builder.objectRef<Question>("Question").implement({
+export const QuestionRef = builder.objectRef<ShownQuestion>("Question").implement({
+  subGraphs: ["Api", "Recipient"],
   description: "A typed question.",
   fields: (t) => ({
     id: t.exposeString("id", { description: "Unique within the questionnaire; answers are keyed by it." }),
@@ -73,6 +81,7 @@ export const QuestionRef = builder.objectRef<Question>("Question").implement({
       description: "When set, the question is shown and validated only while this holds.",
     }),
     entityField: t.field({
+      subGraphs: ["Api"],
       type: EntityAutofillFieldEnum,
       nullable: true,
       resolve: (q) => q.entityField,
@@ -85,6 +94,7 @@ export const QuestionRef = builder.objectRef<Question>("Question").implement({
 export const QuestionnaireSectionRef = builder
   .objectRef<QuestionnaireSection>("QuestionnaireSection")
   .implement({
+    subGraphs: ["Api", "Recipient"],
     description: "A titled group of questions.",
     fields: (t) => ({
       id: t.exposeString("id", { description: "Unique within the questionnaire." }),

@@ -6,6 +6,7 @@ import { recordErrors } from "./errors.ts";
 import { SessionRef } from "./session.ts";
 
 export const WorkflowStepEnum = builder.enumType("WorkflowStep", {
+  subGraphs: ["Api", "Recipient"],
   description:
     "A step of a workflow session: `ddq` (answer the questionnaire) or `verification` (verify identity).",
   values: recipientSteps,
@@ -16,7 +17,8 @@ const LinkStatusEnum = builder.enumType("LinkStatus", {
   values: ["active", "expired", "revoked"] as const,
 });
 
-const WorkflowStepStateRef = builder.objectRef<RecipientStepState>("WorkflowStepState").implement({
+export const WorkflowStepStateRef = builder.objectRef<RecipientStepState>("WorkflowStepState").implement({
+  subGraphs: ["Api", "Recipient"],
   description: "A step of a workflow session and whether the recipient did it.",
   fields: (t) => ({
     kind: t.field({ type: WorkflowStepEnum, resolve: (s) => s.kind, description: "The step." }),

@@ -48,6 +48,7 @@ const AnswerSourceRef = builder.objectRef<AnswerSource>("AnswerSource").implemen
 const ResponseAnswerRef = builder
   .objectRef<{ questionId: string; value: unknown; source: AnswerSource | null }>("ResponseAnswer")
   .implement({
+    subGraphs: ["Api", "Recipient"],
     description: "The answer to one question.",
     fields: (t) => ({
       questionId: t.exposeString("questionId", { description: "The question." }),
@@ -84,13 +85,15 @@ async function answersOf(response: DdqResponse, context: GraphQLContext) {
 
 builder.objectFields(ResponseRef, (t) => ({
   answers: t.field({
+    subGraphs: ["Api", "Recipient"],
     type: [ResponseAnswerRef],
     description: "The answers given, in question order, with autofill annotations.",
     resolve: (r, _args, context) => answersOf(r, context),
   }),
 }));
 
-const AnswerInput = builder.inputType("AnswerInput", {
+export const AnswerInput = builder.inputType("AnswerInput", {
+  subGraphs: ["Api", "Recipient"],
   description: "An answer to one question; a null value clears it.",
   fields: (t) => ({
     questionId: t.string({ required: true, description: "The question." }),

@@ -10,6 +10,7 @@ import { RunRef } from "./run.ts";
 
 /** The GraphQL `ResponseStatus` enum. */
 export const ResponseStatusEnum = builder.enumType("ResponseStatus", {
+  subGraphs: ["Api", "Recipient"],
   description:
     "Where a response is: PREFILL (filled by the workspace before sending) → DRAFT (sent; the recipient fills it) → SUBMITTED → UNDER_REVIEW → CHANGES_REQUESTED → RESUBMITTED → UNDER_REVIEW → REVIEWED → APPROVED | REJECTED.",
   values: responseStatuses,
@@ -17,6 +18,7 @@ export const ResponseStatusEnum = builder.enumType("ResponseStatus", {
 
 /** The GraphQL `VerificationChecks` type. */
 export const VerificationChecksRef = builder.objectRef<VerificationChecks>("VerificationChecks").implement({
+  subGraphs: ["Api", "Recipient"],
   description: "The identity checks a verification request asks for.",
   fields: (t) => ({
     document: t.exposeBoolean("document", { description: "Document check (passport, driving licence, …)." }),
@@ -28,16 +30,25 @@ export const VerificationChecksRef = builder.objectRef<VerificationChecks>("Veri
 
 builder.node(ResponseRef, {
   description: "A response: an entity's answers to one version of a questionnaire, and its review.",
-  authScopes: { scope: "responses:read" },
-  id: { resolve: (r) => r.id },
+  // Recipients see their own response (name, status, answers) through the link that opened the request.
+  subGraphs: ["Api", "Recipient"],
+  defaultSubGraphsForFields: ["Api"],
+  authScopes: (_response, context) => (context.recipient ? true : { scope: "responses:read" }),
+  id: { resolve: (r) => r.id, subGraphs: ["Api", "Recipient"] },
   isTypeOf: (value) => typeof value === "object" && value !== null && "questionnaireVersion" in value,
   loadMany: async (ids, context) =>
     (await context.loaders.ddq.response.loadMany(ids)).map((r) => (r instanceof Error ? null : (r ?? null))),
   fields: (t) => ({
     name: t.exposeString("name", {
+      subGraphs: ["Api", "Recipient"],
       description: "Display name, by default `{entity name} – {questionnaire name}`.",
     }),
-    status: t.field({ type: ResponseStatusEnum, resolve: (r) => r.status, description: "Current status." }),
+    status: t.field({
+      subGraphs: ["Api", "Recipient"],
+      type: ResponseStatusEnum,
+      resolve: (r) => r.status,
+      description: "Current status.",
+    }),
     entityId: t.exposeID("entityId", { description: "The entity answering." }),
     entity: t.field({
       type: EntityRef,
@@ -101,6 +112,7 @@ builder.node(ResponseRef, {
       description: "When its link was last emailed.",
     }),
     submittedAt: t.expose("submittedAt", {
+      subGraphs: ["Api", "Recipient"],
       type: "DateTime",
       nullable: true,
       description: "When it was last submitted or resubmitted.",

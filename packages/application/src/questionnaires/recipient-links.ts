@@ -3,6 +3,7 @@ import {
   findEntity,
   findQuestionnaire,
   findQuestionnaireVersion,
+  findQuestionnaireVersions,
   findRecipientSend,
   findRecipientSendByTokenHash,
   findResponse,
@@ -30,11 +31,48 @@ import { type AfterCommit, inTransaction, signalQuestionnaireRun } from "@flowga
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
+import { alignByKey } from "../batch.ts";
 import { lockResponse, saveAnswersIn, transitionIn } from "./responses.ts";
 
-/** The actor recorded for what a magic-link recipient does: `recipient:<wfs_…>`. */
-function recipientActor(recipientSendId: string): string {
+/** Who is recorded for what a magic-link recipient does: `recipient:<wfs_…>`. */
+function recipientActorId(recipientSendId: string): string {
   return `recipient:${recipientSendId}`;
+}
+
+/**
+ * The actor of a magic-link recipient: the link's workspace and environment with no scope, recorded as
+ * `recipient:<wfs_…>`. Every API use case refuses it (it has no scope); the recipient use cases below are
+ * authorized by the link token instead. Adapters give it to a recipient request so that nothing the
+ * recipient endpoint shares with the API can read more than the link opens.
+ *
+ * @param link - The recipient send the token opened.
+ */
+export function recipientActor(link: RecipientSend): Actor {
+  return {
+    keyId: recipientActorId(link.id),
+    workspaceId: link.workspaceId,
+    environment: link.environment,
+    scopes: [],
+  };
+}
+
+/**
+ * Questionnaire versions a recipient's response answers, in the order asked: only versions of questionnaires
+ * of the link's workspace and environment (`undefined` for others).
+ *
+ * @param app - The application.
+ * @param link - The recipient send the token opened.
+ * @param keys - Questionnaire ids and version numbers.
+ */
+export async function getRecipientQuestionnaireVersions(
+  app: Application,
+  link: RecipientSend,
+  keys: readonly { questionnaireId: string; version: number }[],
+): Promise<(QuestionnaireVersion | undefined)[]> {
+  const versions = await findQuestionnaireVersions(applicationDeps(app).db, keys, { tenant: link });
+  const keyOf = (key: { questionnaireId: string; version: number }) =>
+    `${key.questionnaireId}@${key.version}`;
+  return alignByKey(keys.map(keyOf), versions, keyOf);
 }
 
 /** Why a magic-link token is refused. */
@@ -161,7 +199,7 @@ export async function recipientSaveAnswers(
         response.status,
       );
     }
-    return saveAnswersIn(trx, response, answers, recipientActor(link.id));
+    return saveAnswersIn(trx, response, answers, recipientActorId(link.id));
   });
 }
 
@@ -184,7 +222,7 @@ export async function recipientSubmit(app: Application, token: string): Promise<
         response.status,
       );
     }
-    return transitionIn(trx, after, response, action, recipientActor(link.id));
+    return transitionIn(trx, after, response, action, recipientActorId(link.id));
   });
 }
 
