@@ -5,6 +5,7 @@ import { builder } from "../builder.ts";
 import "./root-types.ts";
 import "./scalars.ts";
 import "./errors.ts";
+import "./viewer.ts";
 // Workflows: the versioned graphs (verification and task workflows alike) and what acts on them.
 import "./workflow.ts";
 import "./workflow-version.ts";
