@@ -49,7 +49,7 @@ export interface CreateApiKeyInput {
 
 /**
  * Creates an API key for a workspace of the caller's organization, in one environment, with scopes and
- * an optional expiry. The key's value is returned once; only its hash is stored.
+ * an optional expiry. The key's value is returned once; only its hash is stored. Needs `admin`.
  */
 export async function createApiKey(
   app: Application,
@@ -89,7 +89,7 @@ export async function createApiKey(
 
 /**
  * Revokes a key of the caller's organization at once (also a key whose rotation left it working for a
- * while). Revoking a revoked key changes nothing.
+ * while). Revoking a revoked key changes nothing. Needs `admin`.
  */
 export async function revokeApiKey(app: Application, actor: Actor, input: { id: string }): Promise<ApiKey> {
   requireScope(actor, "admin");
@@ -112,7 +112,7 @@ export interface RotateApiKeyInput {
 /**
  * Replaces a key with a new one of the same workspace, environment, name and scopes; the old key is
  * revoked now or after `graceSeconds`. The new value is returned once. A revoked or expired key cannot be
- * rotated (conflict).
+ * rotated (conflict). Needs `admin`.
  */
 export async function rotateApiKey(
   app: Application,

@@ -112,7 +112,10 @@ export async function releaseReservation(
   return true;
 }
 
-/** The caller's credits: the ledger's sum, what sends in flight hold, and what is available. */
+/**
+ * The caller's credits: the ledger's sum, what sends in flight hold, and what is available.
+ * Needs `credits:read`.
+ */
 export async function creditBalance(app: Application, actor: Actor): Promise<CreditBalance> {
   requireScope(actor, "credits:read");
   const { db } = applicationDeps(app);
@@ -126,7 +129,7 @@ export async function creditBalance(app: Application, actor: Actor): Promise<Cre
   };
 }
 
-/** A page of the caller's ledger, newest first. */
+/** A page of the caller's ledger, newest first. Needs `credits:read`. */
 export async function creditLedger(
   app: Application,
   actor: Actor,
@@ -147,7 +150,7 @@ function noteIssues(note: string | null | undefined, required: boolean): Validat
 
 /**
  * Adds credits to the caller's workspace and environment (a `grant` entry). With `idempotencyKey`, a retry
- * returns the grant already made instead of granting twice.
+ * returns the grant already made instead of granting twice. Needs `admin`.
  *
  * @throws ValidationError for an amount that is not a whole number from 1 to 1,000,000.
  * @throws ConflictError when the idempotency key was used for another amount.
@@ -202,7 +205,7 @@ export async function grantCredits(
 
 /**
  * Corrects the caller's balance by a signed amount (an `adjustment` entry, with a required note). The
- * balance cannot go below zero, nor below the credits held by sends in flight.
+ * balance cannot go below zero, nor below the credits held by sends in flight. Needs `admin`.
  *
  * @throws ValidationError for a bad amount or note, or an adjustment the balance cannot absorb.
  */
@@ -245,7 +248,7 @@ export async function adjustCredits(
 }
 
 /**
- * Gives a charge back (a `refund` entry of the same size). A charge is refunded at most once.
+ * Gives a charge back (a `refund` entry of the same size). A charge is refunded at most once. Needs `admin`.
  *
  * @throws NotFoundError when the charge is not in the caller's ledger.
  * @throws ValidationError when the entry is not a charge.

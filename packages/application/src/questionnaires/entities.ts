@@ -24,7 +24,7 @@ import { alignByKey } from "../batch.ts";
 
 /**
  * Creates an entity: a company (legal name required) or an individual (first and last name required),
- * with optional email, phone and ISO 3166-1 alpha-2 jurisdiction.
+ * with optional email, phone and ISO 3166-1 alpha-2 jurisdiction. Needs `entities:write`.
  *
  * @throws ValidationError naming each offending field.
  */
@@ -37,6 +37,7 @@ export async function createEntity(app: Application, actor: Actor, input: Entity
 
 /**
  * Changes an entity's fields: absent fields stay, null clears an optional one. The type cannot change.
+ * Needs `entities:write`.
  *
  * @throws NotFoundError when the entity is not the caller's.
  * @throws ValidationError naming each offending field.

@@ -47,7 +47,7 @@ function metadataIssues(name: string | undefined, description: string | null | u
 }
 
 /**
- * Creates a questionnaire (DDQ template) with its sections as version 1.
+ * Creates a questionnaire (DDQ template) with its sections as version 1. Needs `questionnaires:write`.
  *
  * @throws ValidationError naming each offending field (`sections.0.questions.2.options`, …).
  */
@@ -80,7 +80,7 @@ export async function createQuestionnaire(
 
 /**
  * Publishes new sections as the next version of a questionnaire; new responses use it, responses in flight
- * keep the version they started on.
+ * keep the version they started on. Needs `questionnaires:write`.
  *
  * @throws NotFoundError when the questionnaire is not the caller's.
  * @throws ValidationError naming each offending field.

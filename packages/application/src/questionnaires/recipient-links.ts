@@ -271,6 +271,7 @@ function publishSessionStatus(after: AfterCommit, sessionId: string, status: str
 /**
  * Revokes a recipient send's magic link: the recipient is refused from now on. A run waiting for its
  * response (with no other link pending) takes its `expired` route. Revoking again changes nothing.
+ * Needs `responses:write`.
  *
  * @throws NotFoundError when the recipient send is not the caller's.
  */

@@ -378,7 +378,7 @@ export async function sendToRecipient(
  * prefill, issues the magic link, reserves one credit (live only), emails the link — to `email`, else the
  * entity's — and charges the credit. When the email fails, the response goes back to PREFILL with its
  * annotations, the link and session are deleted, nothing is charged, and an {@link EmailDeliveryError} is
- * thrown: the call can be retried.
+ * thrown: the call can be retried. Needs `responses:write`.
  *
  * @throws NotFoundError, ConflictError (not PREFILL), ValidationError (no email available, bad expiry),
  * InsufficientCreditsError, EmailDeliveryError.

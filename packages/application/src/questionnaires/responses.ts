@@ -158,6 +158,7 @@ export async function transitionIn(
 
 /**
  * Saves answers of a PREFILL, DRAFT or CHANGES_REQUESTED response on the workspace's behalf.
+ * Needs `responses:write`.
  *
  * @throws NotFoundError, ConflictError (the status does not allow edits), ValidationError (per answer).
  */
@@ -183,6 +184,7 @@ export async function saveResponse(
 /**
  * Applies a review or submission action (`submit`, `start_review`, `request_changes`, `resubmit`,
  * `mark_reviewed`, `approve`, `reject`) with an optional note, recording who and when.
+ * Needs `responses:write`.
  *
  * @throws NotFoundError, ConflictError (the transition table refuses it), ValidationError (answers that
  * cannot be submitted, or a note that is too long).
@@ -222,7 +224,7 @@ export interface AutofillOutcome {
  * Autofills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity and
  * the entity's earlier submitted responses, through the autofill provider (called outside any transaction);
  * each filled answer carries its source annotation. Completion is recorded as the response event
- * `response.autofill_completed`. Answers given meanwhile are never overwritten.
+ * `response.autofill_completed`. Answers given meanwhile are never overwritten. Needs `responses:write`.
  *
  * @throws NotFoundError, ConflictError (the status does not allow edits).
  */

@@ -60,6 +60,7 @@ function publishSession(after: AfterCommit, sessionId: string, status: string) {
 /**
  * Cancels a run that has not ended: it stops before its next node (a step in flight is discarded when
  * it tries to commit), its job is removed, and its session becomes `failed` so it can be re-triggered.
+ * Needs `workflows:trigger`.
  */
 export async function cancelRun(
   app: Application,
@@ -101,6 +102,7 @@ export async function cancelRun(
 /**
  * Re-executes a finished run (completed, failed or cancelled) from `fromNode` on the same version. Its
  * earlier node runs and events stay as history; new ones follow them; the session is processing again.
+ * Needs `workflows:trigger`.
  */
 export async function retryRun(
   app: Application,

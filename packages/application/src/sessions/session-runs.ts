@@ -76,7 +76,7 @@ function publishSession(after: AfterCommit, session: Session, status: string): v
 
 /**
  * Submits a session (created or in capture) and starts its workflow: the session's own, or the default.
- * `version` pins the run to a version of that workflow.
+ * `version` pins the run to a version of that workflow. Needs `sessions:write`.
  */
 export async function submitSession(
   app: Application,
@@ -125,6 +125,7 @@ export async function submitSession(
 /**
  * Triggers a workflow on an existing session (seed 000): allowed only when the session is completed or
  * failed; the session's previous run is deleted and the session becomes `processing`.
+ * Needs `workflows:trigger`.
  */
 export async function triggerWorkflow(
   app: Application,
@@ -175,7 +176,7 @@ export interface ExternalDecisionAccepted {
 
 /**
  * Records an external gate decision for a session awaiting one; the run resumes asynchronously.
- * `metadata` is stored on the run.
+ * `metadata` is stored on the run. Needs `sessions:write`.
  */
 export async function submitExternalDecision(
   app: Application,

@@ -15,6 +15,7 @@ export const maxAnalyticsWindowMs = 366 * 24 * 3600 * 1000;
 /**
  * A workflow's analytics over runs created in `[from, to)` (at most 366 days), optionally of one version:
  * runs by status and final status, run and node durations (p50/p95), node results and pass rates.
+ * Needs `workflows:read`.
  */
 export async function workflowAnalytics(
   app: Application,

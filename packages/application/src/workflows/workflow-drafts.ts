@@ -54,7 +54,7 @@ export interface DraftDiff {
 /**
  * Opens a draft of a workflow from its current version or an earlier one (`fromVersion`). A workflow has at
  * most one open draft: a second is a conflict. The draft's base is the current version, which publishing
- * requires to be current still.
+ * requires to be current still. Needs `workflows:write`.
  */
 export async function createWorkflowDraft(
   app: Application,
@@ -106,6 +106,7 @@ function openDraftConflict(workflowId: string, draftId: string | null): Conflict
 /**
  * Saves a new graph on an open draft. The graph is validated and the draft saved either way: an invalid
  * draft is kept with `valid: false` and its issues (naming the nodes), and cannot be published.
+ * Needs `workflows:write`.
  */
 export async function updateWorkflowDraft(
   app: Application,
@@ -129,7 +130,7 @@ export async function updateWorkflowDraft(
   });
 }
 
-/** Discards an open draft; it stays listed as `discarded`. */
+/** Discards an open draft; it stays listed as `discarded`. Needs `workflows:write`. */
 export async function discardWorkflowDraft(
   app: Application,
   actor: Actor,
@@ -151,7 +152,7 @@ export async function discardWorkflowDraft(
  * the rollout map (the new version takes every new run) unless `keepRollout` is set. The draft's base
  * version must still be current: a concurrent publish of the same base is a conflict, never two versions
  * with one number (the draft row lock, a guarded current-version update and the versions' primary key
- * each refuse the second).
+ * each refuse the second). Needs `workflows:write`.
  */
 export async function publishWorkflowDraft(
   app: Application,
@@ -216,7 +217,10 @@ function concurrentPublish(workflowId: string, baseVersion: number): ConflictErr
   );
 }
 
-/** Diffs a draft against its workflow's current version: nodes added, removed, changed; the entry. */
+/**
+ * Diffs a draft against its workflow's current version: nodes added, removed, changed; the entry.
+ * Needs `workflows:read`.
+ */
 export async function diffWorkflowDraft(
   app: Application,
   actor: Actor,

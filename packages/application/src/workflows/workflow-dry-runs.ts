@@ -8,7 +8,7 @@ import { requireDraft, requireWorkflow } from "./workflow-records.ts";
 
 /**
  * Dry-runs a version of a workflow (the current one by default) in memory: see {@link dryRunGraph}.
- * Inactive workflows can be dry-run too. Nothing is written.
+ * Inactive workflows can be dry-run too. Nothing is written. Needs `workflows:read`.
  */
 export async function dryRunWorkflow(
   app: Application,
@@ -40,7 +40,10 @@ export async function dryRunWorkflow(
   );
 }
 
-/** Dry-runs a draft's graph in memory (it must be valid): see {@link dryRunGraph}. Nothing is written. */
+/**
+ * Dry-runs a draft's graph in memory (it must be valid): see {@link dryRunGraph}. Nothing is written.
+ * Needs `workflows:read`.
+ */
 export async function dryRunWorkflowDraft(
   app: Application,
   actor: Actor,

@@ -23,7 +23,7 @@ export interface UpdateWorkflowInput {
   metadata?: Record<string, unknown> | null | undefined;
 }
 
-/** Changes a workflow's name, description or metadata. */
+/** Changes a workflow's name, description or metadata. Needs `workflows:write`. */
 export async function updateWorkflow(
   app: Application,
   actor: Actor,
@@ -45,6 +45,7 @@ export async function updateWorkflow(
 /**
  * Creates a new workflow whose version 1 is a copy of the source's current version, with the source's
  * description and metadata; it is active, not the default, and has no rollout map or draft.
+ * Needs `workflows:write`.
  */
 export async function cloneWorkflow(
   app: Application,
@@ -78,6 +79,7 @@ export async function cloneWorkflow(
 /**
  * Makes a workflow the default of its workspace and environment, switching atomically from the previous
  * default (concurrent switches apply one after the other). An inactive workflow cannot become the default.
+ * Needs `workflows:write`.
  */
 export async function setDefaultWorkflow(
   app: Application,
@@ -104,6 +106,7 @@ export async function setDefaultWorkflow(
 /**
  * Deactivates a workflow: no new run starts on it (triggering it, or the default when it is the default,
  * is a conflict), while runs in flight finish. Deactivating an inactive workflow changes nothing.
+ * Needs `workflows:write`.
  */
 export async function deactivateWorkflow(
   app: Application,
@@ -118,7 +121,10 @@ export async function deactivateWorkflow(
   });
 }
 
-/** Activates a workflow again, so new runs may start on it. Activating an active workflow changes nothing. */
+/**
+ * Activates a workflow again, so new runs may start on it. Activating an active workflow changes nothing.
+ * Needs `workflows:write`.
+ */
 export async function activateWorkflow(
   app: Application,
   actor: Actor,

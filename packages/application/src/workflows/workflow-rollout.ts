@@ -9,6 +9,7 @@ import { requireWorkflow } from "./workflow-records.ts";
 /**
  * Sets how new runs split across versions: entries of published versions with whole percentages summing to
  * 100. `null` or an empty list removes the map, so every new run starts on the current version.
+ * Needs `workflows:write`.
  */
 export async function updateWorkflowRollout(
   app: Application,

@@ -71,7 +71,7 @@ export interface UpdateWorkspaceInput {
 
 /**
  * Creates a workspace in the caller's organization, with settings (defaults for those not given).
- * Create its API keys with `createApiKey`.
+ * Create its API keys with `createApiKey`. Needs `admin`.
  */
 export async function createWorkspace(
   app: Application,
@@ -98,7 +98,7 @@ export async function createWorkspace(
 
 /**
  * Renames a workspace of the caller's organization and/or changes settings (only those given; a null
- * `monthlyBudgetCents` removes the budget).
+ * `monthlyBudgetCents` removes the budget). Needs `admin`.
  */
 export async function updateWorkspace(
   app: Application,
