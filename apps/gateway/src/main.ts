@@ -49,7 +49,7 @@ if (server) console.log(`\n  Flowgate GraphQL + GraphiQL: ${server.url}\n`);
 if (demo) {
   console.log(`  Demo workspace ${demo.workspaceId} seeded.`);
   console.log(`  Sandbox API key (all scopes; shown once): ${demo.keys.sandbox}\n`);
-} else if (settings.demo.apiKey) {
+} else if (server && settings.demo.apiKey) {
   console.log(`  Sandbox API key (FLOWGATE_SEED_API_KEY): ${settings.demo.apiKey}\n`);
 }
 

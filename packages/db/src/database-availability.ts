@@ -95,6 +95,14 @@ export class DatabaseAvailability {
     return new Promise((resolve) => this.#waiters.push(resolve));
   }
 
+  /**
+   * Probes at once instead of at the next backoff step: something else just saw the database serve
+   * (a LISTEN connection was re-established), so the outage is probably over.
+   */
+  probeNow(): void {
+    this.#wakeProbe?.();
+  }
+
   /** Stops probing and releases every waiter. */
   close(): void {
     this.#closed = true;

@@ -21,7 +21,8 @@ export async function* runProgress(
     if (message.channel === `run:${runId}`) live.push(message.event as RunEvent);
   });
   const read = async (after: number, upTo?: number) =>
-    (await retryWhileUnavailable(() => listRunEvents(db, runId, after, upTo), { stopped: () => false })) ?? [];
+    (await retryWhileUnavailable(() => listRunEvents(db, runId, after, upTo), { stopped: () => false })) ??
+    [];
   try {
     let last = Math.max(0, afterSeq);
     for (const event of await read(last)) {

@@ -142,9 +142,9 @@ export async function releaseJob(
 }
 
 /**
- * Hands back a job held by `workerId` whose attempt was cut short by a database outage: due at once, and
- * the claim does not count as an attempt (an outage is not the job's fault, so it never brings a run
- * closer to failing for "too many attempts").
+ * Hands back a job held by `workerId` whose attempt was cut short by a database outage: still due at its
+ * time (so it keeps its place in the queue), and the claim does not count as an attempt (an outage is not
+ * the job's fault, so it never brings a run closer to failing for "too many attempts").
  */
 export async function returnJob(db: Executor, jobId: string, workerId: string): Promise<void> {
   await db
@@ -152,7 +152,6 @@ export async function returnJob(db: Executor, jobId: string, workerId: string): 
     .set((eb) => ({
       locked_by: null,
       locked_until: null,
-      run_at: sql<Date>`now()`,
       attempts: sql<number>`greatest(${eb.ref("attempts")} - 1, 0)`,
     }))
     .where("id", "=", jobId)

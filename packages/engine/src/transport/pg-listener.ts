@@ -183,6 +183,8 @@ export class PgListener {
         this.#options.onError?.(error);
         continue;
       }
+      // The server accepts connections again: let the pool's monitor find out now.
+      this.#options.availability?.probeNow();
       for (const listener of [...this.#reconnectListeners]) {
         try {
           listener();

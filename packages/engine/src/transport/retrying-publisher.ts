@@ -43,7 +43,9 @@ export class RetryingPublisher {
   async publish(messages: readonly BusMessage[]): Promise<void> {
     if (messages.length === 0) return;
     if (this.#pending.length > 0) {
+      // Behind the kept ones, in order; and try now: the transport may well be back.
       this.#keep(messages);
+      void this.flush();
       return;
     }
     try {
