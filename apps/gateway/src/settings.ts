@@ -63,16 +63,14 @@ export const settingsSchema = z.object({
   FLOWGATE_DB_CONNECT_TIMEOUT_MS: wholeNumber(100)
     .default(2000)
     .describe(
-      "how long opening a PostgreSQL connection, or waiting for a free pooled one, may take before the request fails with `DATABASE_UNAVAILABLE`",
+      "longest wait to open a PostgreSQL connection or get a pooled one (then `DATABASE_UNAVAILABLE`)",
     ),
   FLOWGATE_BACKOFF_MIN_MS: wholeNumber(10)
     .default(100)
-    .describe(
-      "first delay of the backoff (exponential, with jitter) used while PostgreSQL or Redis is unavailable: workers' claims, database probes, LISTEN and Redis reconnects, re-publishing",
-    ),
+    .describe("first delay of the backoff (exponential, jittered) while PostgreSQL or Redis is down"),
   FLOWGATE_BACKOFF_MAX_MS: wholeNumber(10)
     .default(1000)
-    .describe("longest delay of that backoff: bounds how late work resumes after an outage ends"),
+    .describe("longest delay of that backoff; bounds how late work resumes after an outage"),
   FLOWGATE_EVENT_BUS: z
     .enum(["memory", "postgres", "redis"], { error: "must be memory, postgres or redis" })
     .optional()
