@@ -47,7 +47,10 @@ export function startFlowgateProcess(
     child.stderr?.on("data", append);
   }
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${role} did not start: ${stderr}${lines.slice(-5).join("\n")}`)),
+      timeoutMs,
+    );
     let buffered = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -71,7 +74,8 @@ export function startFlowgateProcess(
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`${role} exited with ${code} before starting: ${stderr}`));
+      const logged = [...lines, partial].filter(Boolean).slice(-5).join("\n");
+      reject(new Error(`${role} exited with ${code} before starting: ${stderr}${logged}`));
     });
   });
 }

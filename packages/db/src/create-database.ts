@@ -153,12 +153,34 @@ export function createDatabase(options: DatabaseOptions = {}): DatabaseHandle {
  * own migration tables live in that schema too (other schemas of the same database may hold their own).
  * On PostgreSQL, processes starting together take turns through an advisory lock, so only one of them
  * creates the migration tables.
+ *
+ * Kysely's migrator looks for its tables by introspecting every table of every schema of the database,
+ * which fails (`3F000` schema, `42P01` table or `42703` column does not exist) when another client drops
+ * or alters tables elsewhere in the same database meanwhile — test suites sharing one database do, all the
+ * time. That says nothing about our schema, so the introspection runs without parallel workers (which
+ * widen the race) and the attempt is repeated a few times.
  */
 export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateOnce(db, schema);
+      return;
+    } catch (error) {
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      const raced = code === "3F000" || code === "42P01" || code === "42703";
+      if (!raced || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function migrateOnce(db: Db, schema: string | undefined): Promise<void> {
   await db.connection().execute(async (connection) => {
     const lockKey = `flowgate_migrations_${schema ?? "public"}`;
     const postgres = !(await isPGlite(connection));
-    if (postgres) await sql`select pg_advisory_lock(hashtext(${lockKey}))`.execute(connection);
+    if (postgres) {
+      await sql`select pg_advisory_lock(hashtext(${lockKey}))`.execute(connection);
+      await sql`set max_parallel_workers_per_gather = 0`.execute(connection);
+    }
     try {
       const migrator = new Migrator({
         db: connection,
@@ -173,7 +195,10 @@ export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
         });
       }
     } finally {
-      if (postgres) await sql`select pg_advisory_unlock(hashtext(${lockKey}))`.execute(connection);
+      if (postgres) {
+        await sql`reset max_parallel_workers_per_gather`.execute(connection);
+        await sql`select pg_advisory_unlock(hashtext(${lockKey}))`.execute(connection);
+      }
     }
   });
 }
