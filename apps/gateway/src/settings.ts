@@ -62,9 +62,7 @@ export const settingsSchema = z.object({
     .describe("PostgreSQL connections per process (LISTEN and probes use their own)"),
   FLOWGATE_DB_CONNECT_TIMEOUT_MS: wholeNumber(100)
     .default(2000)
-    .describe(
-      "longest wait to open a PostgreSQL connection or get a pooled one (then `DATABASE_UNAVAILABLE`)",
-    ),
+    .describe("longest wait to open a PostgreSQL connection (then `DATABASE_UNAVAILABLE`)"),
   FLOWGATE_BACKOFF_MIN_MS: wholeNumber(10)
     .default(100)
     .describe("first delay of the backoff (exponential, jittered) while PostgreSQL or Redis is down"),

@@ -28,8 +28,9 @@ export interface DatabaseOptions {
   /** Pool size for PostgreSQL (default 10). */
   poolSize?: number | undefined;
   /**
-   * How long opening a connection, or waiting for a free pooled one, may take before the request fails
-   * with `DatabaseUnavailableError`, in ms (PostgreSQL only; default 2000).
+   * How long opening a connection may take before the request fails with `DatabaseUnavailableError`, in
+   * ms (PostgreSQL only; default 2000). Waiting for a free pooled connection is not bounded: under load
+   * requests queue, as before; during an outage they fail at once (see `DatabaseAvailability`).
    */
   connectTimeoutMs?: number | undefined;
   /** Delays between availability probes while the database is down (default 100 ms up to 1 s). */
@@ -83,10 +84,16 @@ export function createDialect(
   availability: DatabaseAvailability = new DatabaseAvailability(),
 ): { dialect: Dialect; kind: DatabaseHandle["kind"] } {
   if (options.url) {
-    const pool = new pg.Pool({
-      ...connectionConfig(options),
-      max: options.poolSize ?? 10,
-    });
+    const config = connectionConfig(options);
+    // The connect timeout goes to each connection, not to the pool, where it would also bound the wait
+    // for a free connection and turn a busy pool into failed requests.
+    class TimedClient extends pg.Client {
+      constructor() {
+        super(config);
+      }
+    }
+    const { connectionTimeoutMillis: _perConnection, ...poolConfig } = config;
+    const pool = new pg.Pool({ ...poolConfig, max: options.poolSize ?? 10, Client: TimedClient });
     const survive = (error: unknown) => {
       const unavailable =
         asDatabaseUnavailable(error) ?? new DatabaseUnavailableError("connection_lost", error);

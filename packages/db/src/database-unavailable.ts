@@ -4,7 +4,7 @@
  * - `connection_lost`: an open connection broke (server terminated it, network failure);
  * - `shutting_down` / `starting_up`: the server said so (`57P01`, `57P02`, `57P03`);
  * - `too_many_connections`: the server refused a new connection (`53300`);
- * - `pool_timeout`: every pooled connection stayed busy for the whole connection timeout;
+ * - `pool_timeout`: every pooled connection stayed busy for the whole wait of a pool configured with one;
  * - `circuit_open`: an earlier failure marked the database unavailable and no probe succeeded since,
  *   so the request failed at once instead of trying.
  */
@@ -68,6 +68,8 @@ const socketErrorCodes: Record<string, DatabaseUnavailableReason> = {
  */
 const driverMessages: [RegExp, DatabaseUnavailableReason][] = [
   [/^Connection terminated due to connection timeout$/, "unreachable"],
+  // A client's own `connectionTimeoutMillis` destroys the socket with this error.
+  [/^timeout expired$/, "unreachable"],
   [/^timeout exceeded when trying to connect$/, "pool_timeout"],
   [/^Connection terminated unexpectedly$/, "connection_lost"],
   [/^Client has encountered a connection error and is not queryable$/, "connection_lost"],
