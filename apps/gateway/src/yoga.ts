@@ -1,8 +1,10 @@
 import type { Db } from "@flowgate/db";
 import type { Engine } from "@flowgate/engine";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
 import { presentedKey, requireApiKey } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
+import { maskGatewayError, yogaLogger } from "./database-unavailable.ts";
 import { createLoaders } from "./loaders.ts";
 import { schema } from "./schema/index.ts";
 
@@ -12,6 +14,8 @@ export interface GatewayYogaOptions {
   engine: Engine;
   /** Serve GraphiQL on GET (default true); `headers` prefills its request headers. */
   graphiql?: boolean | { headers?: Record<string, string> };
+  /** Where Yoga logs (default: its console logger). */
+  logger?: Logger;
 }
 
 /** Builds the context of an authenticated caller. */
@@ -23,7 +27,8 @@ export async function createContext(db: Db, engine: Engine, key: string | null):
 
 /**
  * The Yoga server: GraphQL over HTTP at `/graphql` (with SSE subscriptions), GraphiQL on GET. Every
- * operation needs an API key; unexpected errors are masked.
+ * operation needs an API key; unexpected errors are masked, and a database outage is answered with
+ * `DATABASE_UNAVAILABLE` (HTTP 503).
  */
 export function createGatewayYoga(
   options: GatewayYogaOptions,
@@ -33,6 +38,9 @@ export function createGatewayYoga(
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // A database outage is answered as DATABASE_UNAVAILABLE with HTTP 503; other errors stay masked.
+    maskedErrors: { maskError: maskGatewayError },
+    ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
     graphiql:
       graphiql === false
         ? false

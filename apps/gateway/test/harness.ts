@@ -1,9 +1,12 @@
 import type { TestBackend } from "@flowgate/db/testing";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
-import { type EmailSender, Engine, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/engine";
+import type { EmailSender, Engine, ProvisionedWorkspace } from "@flowgate/engine";
+import { provisionWorkspace } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { type GatewayServer, startGatewayServer } from "../src/server.ts";
+import { buildApp } from "../src/app.ts";
+import type { GatewayServer } from "../src/server.ts";
+import { parseSettings } from "../src/settings.ts";
 
 /** A GraphQL response as a client sees it. */
 export interface GraphQLResponse<T = any> {
@@ -38,19 +41,27 @@ export interface HarnessOptions {
   email?: EmailSender;
 }
 
-/** Starts a harness on `backend`. */
+/**
+ * The settings of a harness: gateway and worker in one process on any free port, quick polling and
+ * retries, no demo workspace, no log output.
+ */
+export const harnessSettings = parseSettings({
+  PORT: "0",
+  FLOWGATE_POLL_INTERVAL_MS: "100",
+  FLOWGATE_WORKER_CONCURRENCY: "2",
+  FLOWGATE_RETRY_BASE_MS: "20",
+  FLOWGATE_SEED_DEMO: "false",
+  FLOWGATE_LOG_LEVEL: "silent",
+});
+
+/** Starts a harness on `backend`: the app as `main.ts` builds it, on a fresh test database. */
 export async function startHarness(backend: TestBackend, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(backend);
-  const engine = new Engine({
-    db: database.db,
-    worker: { pollIntervalMs: 100, concurrency: 2 },
-    retryBaseMs: 20,
-    ...(options.email ? { email: options.email } : {}),
-  });
-  await engine.start();
+  const app = buildApp(harnessSettings, { database, ...(options.email ? { email: options.email } : {}) });
+  const { engine, server } = await app.start();
+  if (!server) throw new Error("The harness needs the gateway role");
   const acme = await provisionWorkspace(database.db, { organizationName: "Acme", workspaceName: "KYC" });
   const other = await provisionWorkspace(database.db, { organizationName: "Other", workspaceName: "Other" });
-  const server = await startGatewayServer({ db: database.db, engine, port: 0, graphiql: false });
   const clients: Client[] = [];
   return {
     database,
@@ -79,8 +90,7 @@ export async function startHarness(backend: TestBackend, options: HarnessOptions
     },
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
-      await server.close();
-      await engine.stop();
+      await app.stop();
       await database.close();
     },
   };

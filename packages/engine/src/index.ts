@@ -42,7 +42,8 @@ export {
 export { type RunTaskOptions, runTask } from "./tasks/index.ts";
 export { type JobWakeups, PgJobWakeups } from "./transport/job-wakeups.ts";
 export { channelName, PgListener, type PgListenerOptions } from "./transport/pg-listener.ts";
-export { PostgresEventBus } from "./transport/postgres-event-bus.ts";
-export { RedisEventBus } from "./transport/redis-event-bus.ts";
+export { PostgresEventBus, type PostgresEventBusOptions } from "./transport/postgres-event-bus.ts";
+export { RedisEventBus, type RedisEventBusOptions } from "./transport/redis-event-bus.ts";
+export { retryWhileUnavailable } from "./transport/retry-while-unavailable.ts";
 export { AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";

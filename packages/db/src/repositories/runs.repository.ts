@@ -332,6 +332,23 @@ export async function listRunEvents(
   return rows.map(toRunEvent);
 }
 
+/**
+ * The newest event of each of these runs (runs without events are left out). Engine-internal, without a
+ * tenant: event buses use it to re-announce where live runs stand after their connection came back.
+ */
+export async function listLatestRunEvents(db: Executor, runIds: readonly string[]): Promise<RunEvent[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("run_events")
+    .innerJoin("runs", (join) =>
+      join.onRef("runs.id", "=", "run_events.run_id").onRef("runs.last_seq", "=", "run_events.seq"),
+    )
+    .selectAll("run_events")
+    .where("runs.id", "in", runIds)
+    .execute();
+  return rows.map(toRunEvent);
+}
+
 /** Appends an entry to a run's audit trail. */
 export async function insertRunAudit(db: Executor, entry: Omit<RunAuditEntry, "createdAt">): Promise<void> {
   await db
