@@ -49,9 +49,8 @@ const checkDialect = dialectAjv.compile(payloadSchemaDialect);
  * Compiles user schemas. `verbose` puts each failed keyword's value on its error (messages quote it);
  * `ownProperties` makes `required` and `properties` see only a value's own keys (a payload `{}` has no
  * `"constructor"`); `addUsedSchema: false` keeps a user's `$id` out of the instance's registry; formats are
- * annotations.
- * Strict mode stays off: the dialect already refused unknown keywords, and strict mode's warnings about a
- * `minimum` without `type` (legal JSON Schema) would only reach the log.
+ * annotations. Strict mode stays off: the dialect already refused unknown keywords, and strict mode's
+ * warnings about a `minimum` without `type` (legal JSON Schema) would only reach the log.
  */
 const payloadAjv = new Ajv2020({
   allErrors: true,
