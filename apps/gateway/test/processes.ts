@@ -22,7 +22,9 @@ export function startFlowgateProcess(
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<FlowgateProcess> {
-  const child = spawn(process.execPath, [mainScript], {
+  // `--conditions=source`: `@flowgate/*` imports resolve to their TypeScript sources, as in the tests, so
+  // nothing has to be built first.
+  const child = spawn(process.execPath, ["--conditions=source", mainScript], {
     env: { ...process.env, FLOWGATE_ROLE: role, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });

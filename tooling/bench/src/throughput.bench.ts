@@ -61,7 +61,8 @@ export async function flowgateBurnDown(
 }
 
 function startWorker(url: string, schema: string, concurrency: number) {
-  const child = spawn(process.execPath, [workerScript], {
+  // `--conditions=source`: the worker runs the workspace packages from their TypeScript sources, as this process does.
+  const child = spawn(process.execPath, ["--conditions=source", workerScript], {
     env: { ...process.env, DATABASE_URL: url, BENCH_SCHEMA: schema, BENCH_CONCURRENCY: String(concurrency) },
     stdio: ["ignore", "pipe", "inherit"],
   });
