@@ -7,6 +7,7 @@ export {
 } from "./create-database.ts";
 export type { Database, Db, Executor } from "./database.ts";
 export * from "./repositories/api-keys.repository.ts";
+export * from "./repositories/budgets.repository.ts";
 export * from "./repositories/credits.repository.ts";
 export * from "./repositories/email-outbox.repository.ts";
 export * from "./repositories/entities.repository.ts";
