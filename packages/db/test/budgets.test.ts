@@ -117,16 +117,14 @@ describe.each(testBackends())("monthly spending counter (%s)", (backend) => {
     const at = new Date();
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, () =>
-        t.db
-          .transaction()
-          .execute((trx) =>
-            reserveMonthlySpend(trx, {
-              workspaceId: tenant.workspaceId,
-              at,
-              costCents: 30,
-              budgetCents: 1000,
-            }),
-          ),
+        t.db.transaction().execute((trx) =>
+          reserveMonthlySpend(trx, {
+            workspaceId: tenant.workspaceId,
+            at,
+            costCents: 30,
+            budgetCents: 1000,
+          }),
+        ),
       ),
     );
     expect(outcomes.filter((outcome) => outcome.ok)).toHaveLength(33);
