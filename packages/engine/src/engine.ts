@@ -37,8 +37,6 @@ export interface EngineOptions {
   autofill?: AutofillProvider;
   /** Base URL of magic links: `<linkBaseUrl>/recipient?token=…` (default `http://127.0.0.1:4000`). */
   linkBaseUrl?: string;
-  /** How often runs waiting at questionnaire nodes are checked for expired links, in ms (default 1000). */
-  questionnaireWatchIntervalMs?: number;
 }
 
 /**
@@ -70,28 +68,18 @@ export class Engine {
     };
     this.#wakeups = options.wakeups;
     this.worker = options.worker === false ? null : new Worker(this.#deps, options.worker ?? {});
-    const watchErrors = options.worker ? options.worker.onError : undefined;
-    this.ddq = new DdqService(
-      {
-        ...this.#deps,
-        email: options.email ?? new OutboxEmailSender(this.db),
-        autofill: options.autofill ?? new BuiltinAutofillProvider(),
-        linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
-      },
-      {
-        ...(options.questionnaireWatchIntervalMs !== undefined
-          ? { intervalMs: options.questionnaireWatchIntervalMs }
-          : {}),
-        ...(watchErrors ? { onError: watchErrors } : {}),
-      },
-    );
+    this.ddq = new DdqService({
+      ...this.#deps,
+      email: options.email ?? new OutboxEmailSender(this.db),
+      autofill: options.autofill ?? new BuiltinAutofillProvider(),
+      linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
+    });
   }
 
   /** Starts the worker, if this engine has one, and listens for wake-ups from other processes. */
   async start(): Promise<void> {
     if (!this.worker) return;
     this.worker.start();
-    this.ddq.watcher.start();
     if (this.#wakeups && !this.#stopWakeups) {
       const worker = this.worker;
       this.#stopWakeups = await this.#wakeups.onWake(() => worker.wake());
@@ -100,7 +88,6 @@ export class Engine {
 
   /** Drains the worker; the database and bus stay open (their owner closes them). */
   async stop(): Promise<void> {
-    await this.ddq.watcher.stop();
     await this.#stopWakeups?.();
     this.#stopWakeups = undefined;
     await this.worker?.stop();

@@ -14,6 +14,7 @@ export { Engine, type EngineOptions } from "./engine.ts";
 export { type BusMessage, type EventBus, InProcessEventBus, type SessionStatusEvent } from "./event-bus.ts";
 export * from "./nodes/index.ts";
 export { taskExecutionId } from "./nodes/task.node.ts";
+export * from "./outbound/index.ts";
 export * from "./policy-provider.ts";
 export { advanceRun, failRun, retryDelayMs, type StepDeps, type StepOutcome } from "./run-step.ts";
 export type { Actor } from "./services/actor.ts";

@@ -12,7 +12,7 @@ import {
 } from "@flowgate/db";
 import { assertNever } from "@flowgate/domain";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
-import { expireSession, fireGateTimeout } from "./timers.ts";
+import { expireSession, fireRunTimer } from "./timers.ts";
 
 /** Tuning of a worker. */
 export interface WorkerOptions {
@@ -186,7 +186,7 @@ export class Worker {
           await expireSession(this.#deps, job, this.workerId);
           return;
         case "run.timeout":
-          if (!(await fireGateTimeout(this.#deps, job, this.workerId))) return;
+          if (!(await fireRunTimer(this.#deps, job, this.workerId))) return;
           break;
         case "run.step":
           break;

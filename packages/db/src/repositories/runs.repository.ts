@@ -107,6 +107,8 @@ export interface RunChange {
   stepCount?: number;
   currentAttempt?: number;
   lastSeq?: number;
+  /** The `node.started` that began the current attempt of an I/O node (null: none in flight). */
+  nodeStarted?: { seq: number; at: Date } | null;
   startedAt?: Date;
   completedAt?: Date | null;
 }
@@ -143,6 +145,10 @@ function runChangeSet(change: RunChange): UpdateObject<Database, "runs"> {
   if (change.stepCount !== undefined) set.step_count = change.stepCount;
   if (change.currentAttempt !== undefined) set.current_attempt = change.currentAttempt;
   if (change.lastSeq !== undefined) set.last_seq = change.lastSeq;
+  if (change.nodeStarted !== undefined) {
+    set.node_started_seq = change.nodeStarted?.seq ?? null;
+    set.node_started_at = change.nodeStarted?.at ?? null;
+  }
   if (change.startedAt !== undefined) set.started_at = change.startedAt;
   if (change.completedAt !== undefined) set.completed_at = change.completedAt;
   if (change.addCostCents) set.total_cost_cents = sql<number>`total_cost_cents + ${change.addCostCents}`;
@@ -410,6 +416,10 @@ function toRun(row: Selectable<RunsTable>): Run {
     stepCount: row.step_count,
     currentAttempt: row.current_attempt,
     lastSeq: row.last_seq,
+    nodeStarted:
+      row.node_started_seq !== null && row.node_started_at !== null
+        ? { seq: row.node_started_seq, at: row.node_started_at }
+        : null,
     createdAt: row.created_at,
     startedAt: row.started_at,
     completedAt: row.completed_at,

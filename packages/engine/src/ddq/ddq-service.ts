@@ -4,7 +4,6 @@ import * as credits from "./credits.service.ts";
 import type { DdqDeps } from "./ddq-deps.ts";
 import * as entities from "./entities.service.ts";
 import * as links from "./magic-links.service.ts";
-import { QuestionnaireWatcher, type QuestionnaireWatcherOptions } from "./questionnaire-watcher.ts";
 import * as questionnaires from "./questionnaires.service.ts";
 import * as responses from "./responses.service.ts";
 import * as sending from "./send-workflow.service.ts";
@@ -17,16 +16,12 @@ import * as sending from "./send-workflow.service.ts";
  */
 export class DdqService {
   readonly #deps: DdqDeps;
-  /** Resumes runs whose questionnaire wait is over; started with the engine's worker. */
-  readonly watcher: QuestionnaireWatcher;
 
   /**
    * @param deps - Database, bus, wake-up, email sender, autofill provider and link base URL.
-   * @param watcher - Settings of the questionnaire watcher.
    */
-  constructor(deps: DdqDeps, watcher: QuestionnaireWatcherOptions = {}) {
+  constructor(deps: DdqDeps) {
     this.#deps = deps;
-    this.watcher = new QuestionnaireWatcher(deps, watcher);
   }
 
   /** See {@link entities.createEntity}. */

@@ -14,7 +14,7 @@ export {
   linkRefusalMessages,
   type RecipientView,
 } from "./magic-links.service.ts";
-export { QuestionnaireWatcher, type QuestionnaireWatcherOptions } from "./questionnaire-watcher.ts";
+export { signalQuestionnaireRun } from "./questionnaire-signals.ts";
 export type { CreateQuestionnaireInput } from "./questionnaires.service.ts";
 export type { AutofillOutcome } from "./responses.service.ts";
 export type { WorkflowSendResult } from "./send-workflow.service.ts";

@@ -52,6 +52,7 @@ import type { Actor } from "../services/actor.ts";
 import { inTransaction } from "../unit-of-work.ts";
 import { releaseReservation, reserveCredits, settleReservation } from "./credits.service.ts";
 import { type DdqDeps, recipientLinkUrl } from "./ddq-deps.ts";
+import { signalQuestionnaireRun } from "./questionnaire-signals.ts";
 import { lockResponse } from "./responses.service.ts";
 
 /** The answer of `sendWorkflow` and `sendResponse`: seed 003's Workflow Response object. */
@@ -273,7 +274,7 @@ export async function sendWorkflow(
   input: SendWorkflowInput,
 ): Promise<WorkflowSendResult> {
   const plan = planSendWorkflow(input, { expiryHours: await linkExpiryDefault(deps.db, actor) });
-  const prepared = await inTransaction(deps, async (trx) => {
+  const prepared = await inTransaction(deps, async (trx, after) => {
     let entity: Entity;
     if (plan.entity.kind === "existing") {
       const found = await findEntity(trx, actor, plan.entity.id);
@@ -327,6 +328,8 @@ export async function sendWorkflow(
       expiryHours: plan.expiryHours,
     });
     if (response) response = await updateResponse(trx, response.id, { workflowSessionId: link.id });
+    // A run waiting for this response gets (or moves) its link-expiry timer.
+    if (response?.runId) await signalQuestionnaireRun(trx, after, response.runId);
     return {
       kind: "send" as const,
       prepared: { entity, response, questionnaire, verificationSession, link, token, charged },
@@ -384,7 +387,7 @@ export async function sendResponse(
   input: { responseId: string; email?: string | null | undefined; expiryHours?: number | null | undefined },
 ): Promise<WorkflowSendResult> {
   const expiryDefault = await linkExpiryDefault(deps.db, actor);
-  const { send, previous } = await inTransaction(deps, async (trx) => {
+  const { send, previous } = await inTransaction(deps, async (trx, after) => {
     const response = await lockResponse(trx, actor, input.responseId);
     if (response.status !== "PREFILL") {
       throw new ConflictError(
@@ -413,6 +416,8 @@ export async function sendResponse(
       answerSources: {},
       aiAnalysis: null,
     });
+    // A run waiting for this response gets (or moves) its link-expiry timer.
+    if (sent.runId) await signalQuestionnaireRun(trx, after, sent.runId);
     return {
       send: { entity, response: sent, questionnaire, verificationSession, link, token, charged },
       previous: { answerSources: response.answerSources, aiAnalysis: response.aiAnalysis },
