@@ -6,6 +6,7 @@ import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
+import { createPages } from "./pages/index.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
 
@@ -15,6 +16,9 @@ export interface GatewayServer {
   url: string;
   /** The port actually bound (useful with port 0). */
   port: number;
+  /** The operations console (`/`); `consoleAvailable` is false while its bundle is not built. */
+  consoleUrl: string;
+  consoleAvailable: boolean;
   /** Closes WebSockets and the HTTP server. */
   close(): Promise<void>;
 }
@@ -40,14 +44,18 @@ function headersFromConnectionParams(params: Record<string, unknown> | undefined
  * key closes the socket with 4403.
  */
 export async function startGatewayServer(
-  options: GatewayYogaOptions & { port?: number; host?: string },
+  options: GatewayYogaOptions & { port?: number; host?: string; consoleDir?: string },
 ): Promise<GatewayServer> {
   const yoga = createGatewayYoga(options);
   // Magic-link recipients have their own endpoint and schema; everything else goes to the API-key Yoga.
   const recipientYoga = createRecipientYoga(options);
-  const server = createServer((req, res) =>
-    req.url?.split("?", 1)[0] === recipientEndpoint ? recipientYoga(req, res) : yoga(req, res),
-  );
+  // The console, the recipient page and their assets (see pages/pages.ts); API paths fall through.
+  const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
+  const server = createServer((req, res) => {
+    if (req.url?.split("?", 1)[0] === recipientEndpoint) return recipientYoga(req, res);
+    if (pages.handle(req, res)) return;
+    return yoga(req, res);
+  });
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const db: Db = options.db;
 
@@ -96,6 +104,8 @@ export async function startGatewayServer(
     server,
     port,
     url: `http://${options.host ?? "127.0.0.1"}:${port}${yoga.graphqlEndpoint}`,
+    consoleUrl: `http://${options.host ?? "127.0.0.1"}:${port}/`,
+    consoleAvailable: pages.consoleAvailable,
     close: async () => {
       await wsHandle.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

@@ -4,6 +4,7 @@ import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import { presentedKey, requireApiKey } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
 import { createLoaders } from "./loaders.ts";
+import { renderOfflineGraphiQL } from "./pages/index.ts";
 import { schema } from "./schema/index.ts";
 
 /** Options of {@link createGatewayYoga}. */
@@ -33,6 +34,8 @@ export function createGatewayYoga(
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // GraphiQL's code is served by the gateway itself (no CDN), see pages/graphiql.ts.
+    renderGraphiQL: renderOfflineGraphiQL,
     graphiql:
       graphiql === false
         ? false
