@@ -69,7 +69,9 @@ function scriptJson(value: unknown): string {
  * Yoga's `renderGraphiQL`: the same GraphiQL as Yoga's default page, but every file comes from the
  * gateway (see {@link serveGraphiQLAsset}), so it works offline and behind a firewall.
  */
-export async function renderOfflineGraphiQL(options: { title?: string } & Record<string, unknown>): Promise<string> {
+export async function renderOfflineGraphiQL(
+  options: { title?: string } & Record<string, unknown>,
+): Promise<string> {
   const assets = await loadAssets();
   const title = String(options.title ?? "GraphiQL").replace(/[<>&"]/g, "");
   return `<!doctype html>

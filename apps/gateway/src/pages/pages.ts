@@ -2,7 +2,12 @@ import { createReadStream } from "node:fs";
 import { stat } from "node:fs/promises";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { extname, join } from "node:path";
-import { type ConsoleBundle, defaultConsoleDir, loadConsoleBundle, missingBundlePage } from "./console-bundle.ts";
+import {
+  type ConsoleBundle,
+  defaultConsoleDir,
+  loadConsoleBundle,
+  missingBundlePage,
+} from "./console-bundle.ts";
 import { graphiqlAsset, graphiqlAssetPrefix } from "./graphiql.ts";
 import { graphiqlCsp, htmlHeaders, immutableCache, pageCsp } from "./security-headers.ts";
 
@@ -50,7 +55,13 @@ function wantsHtml(req: IncomingMessage): boolean {
   return accept === "" || accept.includes("text/html") || accept.includes("*/*");
 }
 
-function send(res: ServerResponse, status: number, headers: Record<string, string>, body: string, head: boolean) {
+function send(
+  res: ServerResponse,
+  status: number,
+  headers: Record<string, string>,
+  body: string,
+  head: boolean,
+) {
   res.writeHead(status, { ...headers, "content-length": String(Buffer.byteLength(body)) });
   res.end(head ? undefined : body);
 }
@@ -110,7 +121,13 @@ export function createPages(options: PagesOptions): Pages {
         graphiqlAsset(path).then(
           (asset) =>
             asset
-              ? send(res, 200, { "content-type": asset.contentType, "cache-control": immutableCache }, asset.body, head)
+              ? send(
+                  res,
+                  200,
+                  { "content-type": asset.contentType, "cache-control": immutableCache },
+                  asset.body,
+                  head,
+                )
               : send(res, 404, { "content-type": "text/plain" }, "Not found\n", head),
           () => send(res, 500, { "content-type": "text/plain" }, "GraphiQL could not be loaded\n", head),
         );

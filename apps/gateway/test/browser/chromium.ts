@@ -15,7 +15,9 @@ export const screenshotDir = fileURLToPath(new URL("../../test-output/screenshot
  */
 export async function launchChromium(): Promise<Browser> {
   if (!existsSync(chromiumPath)) {
-    throw new Error(`Chromium is not installed at ${chromiumPath}: run \`apt-get install -y chromium\` (.ci/run does).`);
+    throw new Error(
+      `Chromium is not installed at ${chromiumPath}: run \`apt-get install -y chromium\` (.ci/run does).`,
+    );
   }
   if (!loadConsoleBundle()) {
     throw new Error("The console bundle is not built: run `pnpm --filter @flowgate/console build` first.");

@@ -3,7 +3,13 @@ import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { designExampleGraph, RUN } from "../fixtures.ts";
 import { type Harness, startHarness } from "../harness.ts";
-import { launchChromium, overflowsHorizontally, type PageProblems, screenshot, watchPage } from "./chromium.ts";
+import {
+  launchChromium,
+  overflowsHorizontally,
+  type PageProblems,
+  screenshot,
+  watchPage,
+} from "./chromium.ts";
 
 interface StoredEvent {
   seq: number;
@@ -13,17 +19,38 @@ interface StoredEvent {
 
 /** What each node should show after `events`, computed here independently of the console's code. */
 function expectedNodes(events: StoredEvent[]) {
-  const nodes = new Map<string, { state: string; startedSeq: string; completedSeq: string; pausedSeq: string; result: string }>();
+  const nodes = new Map<
+    string,
+    { state: string; startedSeq: string; completedSeq: string; pausedSeq: string; result: string }
+  >();
   const of = (id: string) => {
-    const node = nodes.get(id) ?? { state: "idle", startedSeq: "", completedSeq: "", pausedSeq: "", result: "" };
+    const node = nodes.get(id) ?? {
+      state: "idle",
+      startedSeq: "",
+      completedSeq: "",
+      pausedSeq: "",
+      result: "",
+    };
     nodes.set(id, node);
     return node;
   };
   for (const event of events) {
     const id = event.data.nodeId;
     if (!id) continue;
-    if (event.type === "NODE_STARTED") Object.assign(of(id), { state: "running", startedSeq: String(event.seq), completedSeq: "", pausedSeq: "", result: "" });
-    if (event.type === "NODE_COMPLETED") Object.assign(of(id), { state: "completed", completedSeq: String(event.seq), result: event.data.result ?? "" });
+    if (event.type === "NODE_STARTED")
+      Object.assign(of(id), {
+        state: "running",
+        startedSeq: String(event.seq),
+        completedSeq: "",
+        pausedSeq: "",
+        result: "",
+      });
+    if (event.type === "NODE_COMPLETED")
+      Object.assign(of(id), {
+        state: "completed",
+        completedSeq: String(event.seq),
+        result: event.data.result ?? "",
+      });
     if (event.type === "RUN_PAUSED") Object.assign(of(id), { state: "paused", pausedSeq: String(event.seq) });
     if (event.type === "RUN_RESUMED") Object.assign(of(id), { state: "running" });
   }
@@ -53,7 +80,13 @@ async function expectDomToMatchEvents(page: Page, events: StoredEvent[]) {
   const shown = await domNodes(page);
   expect(shown.map((n) => n.id).sort()).toEqual(designExampleGraph.nodes.map((n) => n.id).sort());
   for (const node of shown) {
-    const want = expected.get(node.id) ?? { state: "idle", startedSeq: "", completedSeq: "", pausedSeq: "", result: "" };
+    const want = expected.get(node.id) ?? {
+      state: "idle",
+      startedSeq: "",
+      completedSeq: "",
+      pausedSeq: "",
+      result: "",
+    };
     expect({ id: node.id, ...want }).toEqual(node);
   }
   const lastSeq = await page.getAttribute(".run-graph", "data-last-seq");
@@ -85,7 +118,9 @@ describe.each(testBackends())("operations console in Chromium (%s)", (backend) =
     await page.fill("#api-key", key);
     await page.keyboard.press("Enter");
     await page.getByRole("heading", { name: "Workflows" }).waitFor();
-    expect(await page.evaluate(() => [sessionStorage.getItem("flowgate.apiKey"), localStorage.length])).toEqual([key, 0]);
+    expect(
+      await page.evaluate(() => [sessionStorage.getItem("flowgate.apiKey"), localStorage.length]),
+    ).toEqual([key, 0]);
 
     // Create the workflow of DESIGN §3 from the form (its graph is the form's default).
     await page.fill("#workflow-name", `KYC ${backend}`);
@@ -108,25 +143,43 @@ describe.each(testBackends())("operations console in Chromium (%s)", (backend) =
         for (const record of records) {
           const el = record.target as HTMLElement;
           if (!el.dataset?.nodeId || record.attributeName !== "data-seq") continue;
-          seen.push({ nodeId: el.dataset.nodeId, state: el.dataset.state ?? "", seq: Number(el.dataset.seq) });
+          seen.push({
+            nodeId: el.dataset.nodeId,
+            state: el.dataset.state ?? "",
+            seq: Number(el.dataset.seq),
+          });
         }
       }).observe(document.body, { subtree: true, attributes: true, attributeFilter: ["data-seq"] });
     });
 
     await page.getByRole("button", { name: "Submit and run" }).click();
     await page.locator('.run-graph [data-node-id="gate"][data-state="paused"]').waitFor();
-    const session = await harness.gql(key, `query ($id: ID!) { session(id: $id) { status workflowRun { id } } }`, { id: sessionId });
+    const session = await harness.gql(
+      key,
+      `query ($id: ID!) { session(id: $id) { status workflowRun { id } } }`,
+      { id: sessionId },
+    );
     expect(session.data.session.status).toBe("awaiting_external");
     const runId = session.data.session.workflowRun.id as string;
-    const atGate = (await harness.gql(key, `query ($id: ID!) { run(id: $id) { lastSeq events { seq type data } } }`, { id: runId })).data.run;
+    const atGate = (
+      await harness.gql(key, `query ($id: ID!) { run(id: $id) { lastSeq events { seq type data } } }`, {
+        id: runId,
+      })
+    ).data.run;
     await page.locator(`.run-graph[data-last-seq="${atGate.lastSeq}"]`).waitFor();
     await expectDomToMatchEvents(page, atGate.events);
     expect(atGate.events.at(-1).type).toBe("RUN_PAUSED");
 
     // The nodes lit up one after another, in the order the run started them.
-    const lit = (await page.evaluate(() => (window as unknown as { litNodes: { nodeId: string; seq: number }[] }).litNodes)).slice();
+    const lit = (
+      await page.evaluate(
+        () => (window as unknown as { litNodes: { nodeId: string; seq: number }[] }).litNodes,
+      )
+    ).slice();
     const firstLit = [...new Set(lit.map((entry) => entry.nodeId))];
-    const startedOrder = atGate.events.filter((e: StoredEvent) => e.type === "NODE_STARTED").map((e: StoredEvent) => e.data.nodeId);
+    const startedOrder = atGate.events
+      .filter((e: StoredEvent) => e.type === "NODE_STARTED")
+      .map((e: StoredEvent) => e.data.nodeId);
     expect(firstLit).toEqual(startedOrder);
     expect(startedOrder).toEqual(["start", "document", "aml", "risk", "gate"]);
     const seqs = lit.map((entry) => entry.seq);
@@ -145,7 +198,9 @@ describe.each(testBackends())("operations console in Chromium (%s)", (backend) =
     await page.locator('.run-graph [data-node-id="approved"][data-state="completed"]').waitFor();
     const done = (await harness.gql(key, RUN, { id: runId })).data.run;
     expect(done).toMatchObject({ status: "completed", finalStatus: "approved" });
-    const allEvents = (await harness.gql(key, `query ($id: ID!) { run(id: $id) { events { seq type data } } }`, { id: runId })).data.run.events;
+    const allEvents = (
+      await harness.gql(key, `query ($id: ID!) { run(id: $id) { events { seq type data } } }`, { id: runId })
+    ).data.run.events;
     await page.locator(`.run-graph[data-last-seq="${allEvents.at(-1).seq}"]`).waitFor();
     await expectDomToMatchEvents(page, allEvents);
     await page.locator('[data-testid="session-status"]', { hasText: "completed" }).waitFor();
@@ -161,7 +216,10 @@ describe.each(testBackends())("operations console in Chromium (%s)", (backend) =
   });
 
   it("shows the other screens without a layout break: sessions, draft editor with errors on nodes, credits, keys", async () => {
-    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Sessions", exact: true }).click();
+    await page
+      .getByRole("navigation", { name: "Sections" })
+      .getByRole("link", { name: "Sessions", exact: true })
+      .click();
     await page.locator("[data-session-id]").first().waitFor();
     for (const width of [1280, 390]) {
       await page.setViewportSize({ width, height: width === 1280 ? 800 : 844 });
@@ -170,7 +228,10 @@ describe.each(testBackends())("operations console in Chromium (%s)", (backend) =
     await page.setViewportSize({ width: 1280, height: 800 });
     await screenshot(page, `sessions-${backend}`);
 
-    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Workflows", exact: true }).click();
+    await page
+      .getByRole("navigation", { name: "Sections" })
+      .getByRole("link", { name: "Workflows", exact: true })
+      .click();
     await page.locator("[data-workflow-id] a").first().click();
     await page.getByRole("button", { name: "Edit as draft" }).click();
     await page.waitForURL(/\/draft$/);
@@ -185,10 +246,16 @@ describe.each(testBackends())("operations console in Chromium (%s)", (backend) =
     await page.locator('[data-testid="draft-validity"]', { hasText: "valid" }).waitFor();
     await page.locator('[data-testid="draft-diff"]').getByText("retries").waitFor();
 
-    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Credits", exact: true }).click();
+    await page
+      .getByRole("navigation", { name: "Sections" })
+      .getByRole("link", { name: "Credits", exact: true })
+      .click();
     await page.locator('[data-testid="credit-balance"]').waitFor();
     await screenshot(page, `credits-${backend}`);
-    await page.getByRole("navigation", { name: "Sections" }).getByRole("link", { name: "Keys & workspaces", exact: true }).click();
+    await page
+      .getByRole("navigation", { name: "Sections" })
+      .getByRole("link", { name: "Keys & workspaces", exact: true })
+      .click();
     await page.locator("[data-key-id]").first().waitFor();
     expect(await overflowsHorizontally(page)).toBe(false);
     await screenshot(page, `keys-${backend}`);
