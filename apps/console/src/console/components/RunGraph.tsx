@@ -123,6 +123,9 @@ export function RunGraph({
         id: node.id,
         type: "flow",
         position: positions.get(node.id) ?? { x: 0, y: 0 },
+        // Known sizes: nodes passed anew on each event never wait for a measurement to be shown.
+        initialWidth: NODE_WIDTH,
+        initialHeight: NODE_HEIGHT,
         draggable: false,
         connectable: false,
         ariaLabel: `${node.id}: ${nodeSummary(node)}${run?.nodes[node.id] ? `, ${run.nodes[node.id]?.result ?? run.nodes[node.id]?.state}` : ""}`,

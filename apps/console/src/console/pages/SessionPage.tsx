@@ -260,27 +260,6 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
         </p>
       ) : null}
 
-      {awaiting ? (
-        <section className="panel gate-panel" aria-labelledby="gate-title">
-          <h2 id="gate-title">
-            Gate {view.status === "paused" ? `"${run?.pausedAtNode ?? ""}"` : ""} awaits a decision
-          </h2>
-          <label htmlFor="decision-note">Note (stored with the decision)</label>
-          <input id="decision-note" value={decisionNote} onChange={(e) => setDecisionNote(e.target.value)} />
-          <p className="row">
-            <button type="button" onClick={() => decide("continue")}>
-              Continue
-            </button>
-            <button type="button" className="secondary" onClick={() => decide("fail")}>
-              Fail
-            </button>
-            <button type="button" className="danger" onClick={() => decide("reject")}>
-              Reject
-            </button>
-          </p>
-        </section>
-      ) : null}
-
       <div className="two-col">
         <section className="panel" aria-labelledby="run-title">
           <div className="row" style={{ justifyContent: "space-between" }}>
@@ -361,6 +340,30 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
           ) : null}
         </section>
         <div>
+          {awaiting ? (
+            <section className="panel gate-panel" aria-labelledby="gate-title">
+              <h2 id="gate-title">
+                Gate {view.status === "paused" ? `"${run?.pausedAtNode ?? ""}"` : ""} awaits a decision
+              </h2>
+              <label htmlFor="decision-note">Note (stored with the decision)</label>
+              <input
+                id="decision-note"
+                value={decisionNote}
+                onChange={(e) => setDecisionNote(e.target.value)}
+              />
+              <p className="row">
+                <button type="button" onClick={() => decide("continue")}>
+                  Continue
+                </button>
+                <button type="button" className="secondary" onClick={() => decide("fail")}>
+                  Fail
+                </button>
+                <button type="button" className="danger" onClick={() => decide("reject")}>
+                  Reject
+                </button>
+              </p>
+            </section>
+          ) : null}
           <section className="panel" aria-labelledby="node-title" aria-live="polite">
             <h2 id="node-title">{selected ? `Node "${selected}"` : "Node details"}</h2>
             {!selected ? <p className="muted">Select a node in the graph or the table.</p> : null}
