@@ -68,7 +68,29 @@ export async function screenshot(page: Page, name: string): Promise<void> {
   await page.screenshot({ path: `${screenshotDir}${name}.png`, fullPage: false });
 }
 
-/** Whether the page scrolls sideways (a layout break at the current width). */
-export async function overflowsHorizontally(page: Page): Promise<boolean> {
-  return page.evaluate(() => document.documentElement.scrollWidth > window.innerWidth + 1);
+/**
+ * Whether the page scrolls sideways (a layout break at the current width), once the layout has settled:
+ * waits up to 5 s for the page to fit (a resize is followed by a relayout of the graph), then names the
+ * widest element when it still does not.
+ */
+export async function overflowsHorizontally(page: Page): Promise<string | false> {
+  const fits = await page
+    .waitForFunction(() => document.documentElement.scrollWidth <= window.innerWidth + 1, null, {
+      timeout: 5_000,
+    })
+    .then(() => true)
+    .catch(() => false);
+  if (fits) return false;
+  return page.evaluate(() => {
+    let widest = "";
+    let right = 0;
+    for (const el of Array.from(document.querySelectorAll("body *"))) {
+      const box = el.getBoundingClientRect();
+      if (box.right > right) {
+        right = box.right;
+        widest = `${el.tagName.toLowerCase()}.${el.className} (right edge ${Math.round(box.right)} px)`;
+      }
+    }
+    return `page is ${document.documentElement.scrollWidth} px wide in a ${window.innerWidth} px window; widest: ${widest}`;
+  });
 }

@@ -86,6 +86,7 @@ describe.each(testBackends())("recipient page in Chromium (%s)", (backend) => {
     await products.getByLabel("Payments").check();
     await products.getByLabel("Custody").check();
     await page.getByLabel("Licence document").fill("file_licence_2024.pdf");
+    await page.evaluate(() => window.scrollTo(0, 0));
     await screenshot(page, `recipient-form-${backend}`);
 
     await page.getByRole("button", { name: "Save draft" }).click();

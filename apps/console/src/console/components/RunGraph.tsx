@@ -152,6 +152,7 @@ export function RunGraph({
           label: edge.label,
           className: taken ? "edge-taken" : undefined,
           animated: taken,
+          ...(taken ? { style: { stroke: "#157a3a", strokeWidth: 2.5 } } : {}),
           markerEnd: { type: MarkerType.ArrowClosed },
         };
       }),
