@@ -9,8 +9,10 @@ import {
   type NodeProps,
   Position,
   ReactFlow,
+  useReactFlow,
+  useStore,
 } from "@xyflow/react";
-import { memo, useMemo } from "react";
+import { memo, useEffect, useMemo } from "react";
 import { type GraphSpec, graphEdges, nodeSummary } from "../graph-model.ts";
 import type { NodeView, RunView } from "../run-state.ts";
 
@@ -70,6 +72,17 @@ const FlowNode = memo(function FlowNode({ data }: NodeProps<Node<FlowNodeData>>)
 });
 
 const nodeTypes = { flow: FlowNode };
+
+/** Fits the graph to its box again when the box changes size (a phone rotated) or the graph's shape changes. */
+function FitOnResize({ shape }: { shape: string }) {
+  const { fitView } = useReactFlow();
+  const width = useStore((state) => state.width);
+  const height = useStore((state) => state.height);
+  useEffect(() => {
+    void fitView({ padding: 0.1 });
+  }, [width, height, shape, fitView]);
+  return null;
+}
 
 /** Positions from dagre, top to bottom, computed once per graph shape. */
 function layout(graph: GraphSpec): Map<string, { x: number; y: number }> {
@@ -177,6 +190,7 @@ export function RunGraph({
         elementsSelectable
         onNodeClick={(_, node) => onSelectNode?.(node.id)}
       >
+        <FitOnResize shape={shape} />
         <Background />
         <Controls showInteractive={false} />
       </ReactFlow>
