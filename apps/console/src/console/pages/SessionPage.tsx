@@ -12,7 +12,6 @@ const RunFields = graphql(`
   fragment RunFields on Run {
     id status finalStatus workflowVersion graphSnapshot currentNode pausedAtNode lastSeq errorMessage
     totalCostCents durationMs createdAt startedAt completedAt decisionMetadata
-    events { runId seq type data createdAt }
     nodeRuns {
       id workflowNodeId nodeType status result routedTo attempts inputData outputData error
       startedAt completedAt durationMs costCents
@@ -27,7 +26,20 @@ const SessionDetail = graphql(
     session(id: $id) {
       id status result referenceId metadata createdAt updatedAt expiresAt submittedAt completedAt
       workflow { id name graph currentVersion }
-      workflowRun { ...RunFields }
+      workflowRun { id events { runId seq type data createdAt } ...RunFields }
+    }
+  }
+`,
+  [RunFields],
+);
+
+/** What changes while a run goes on, without its events (those arrive over runProgress). */
+const SessionLive = graphql(
+  `
+  query SessionLive($id: ID!) {
+    session(id: $id) {
+      id status result submittedAt completedAt
+      workflowRun { id ...RunFields }
     }
   }
 `,
@@ -90,8 +102,14 @@ type Run = ResultOf<typeof RunFields>;
  */
 export function SessionPage({ sessionId }: { sessionId: string }) {
   const detail = useRequest(() => client.request(SessionDetail, { id: sessionId }), [sessionId]);
-  const session = detail.data?.session;
-  const run: Run | null = session?.workflowRun ? readFragment(RunFields, session.workflowRun) : null;
+  const [live, setLive] = useState<ResultOf<typeof SessionLive>["session"]>(null);
+  const loaded = detail.data?.session;
+  const loadedRun: Run | null = loaded?.workflowRun ? readFragment(RunFields, loaded.workflowRun) : null;
+  const liveRun: Run | null = live?.workflowRun ? readFragment(RunFields, live.workflowRun) : null;
+  // The latest of the full load and the light refreshes that follow events, for the same run.
+  const fresh = live && live.workflowRun?.id === loaded?.workflowRun?.id;
+  const run = fresh ? liveRun : loadedRun;
+  const session = loaded && fresh && live ? { ...loaded, ...live } : loaded;
   const [view, setView] = useState<RunView>(emptyRunView);
   const [connection, setConnection] = useState<"idle" | "live" | "reconnecting" | "ended">("idle");
   const [subscription, setSubscription] = useState(0);
@@ -100,27 +118,36 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   const [decisionNote, setDecisionNote] = useState("");
   const [retryNode, setRetryNode] = useState("");
   const [retryReason, setRetryReason] = useState("");
-  const runId = run?.id ?? null;
+  const runId = loadedRun?.id ?? null;
   const viewRef = useRef(view);
   viewRef.current = view;
 
   // Rebuild the view from the stored events when the run changes (a new run after submit or trigger).
   const seededFor = useRef<string | null>(null);
+  const storedRun = loaded?.workflowRun;
   useEffect(() => {
-    if (!run || seededFor.current === run.id) return;
-    seededFor.current = run.id;
+    if (!storedRun || seededFor.current === storedRun.id) return;
+    seededFor.current = storedRun.id;
     let next = emptyRunView;
-    for (const event of run.events) next = applyRunEvent(next, event);
+    for (const event of storedRun.events) next = applyRunEvent(next, event);
     setView(next);
     setSubscription((n) => n + 1);
-  }, [run]);
+  }, [storedRun]);
 
-  // Refresh the page's data shortly after events (node runs, audit trail, session status).
+  // Refresh what events change (node runs, audit trail, session status) shortly after them, without
+  // reading the events again.
   const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
   const refreshSoon = useCallback(() => {
     clearTimeout(refreshTimer.current);
-    refreshTimer.current = setTimeout(() => void detail.reload(), 250);
-  }, [detail.reload]);
+    refreshTimer.current = setTimeout(async () => {
+      try {
+        setLive((await client.request(SessionLive, { id: sessionId })).session);
+      } catch {
+        // The next event or action refreshes again.
+      }
+    }, 250);
+  }, [sessionId]);
+  useEffect(() => () => clearTimeout(refreshTimer.current), []);
 
   // Follow the run live from what is already drawn.
   useEffect(() => {
@@ -170,6 +197,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
     } catch (caught) {
       setMessage({ kind: "error", text: (caught as Error).message });
     }
+    setLive(null);
     await detail.reload();
   }
 
