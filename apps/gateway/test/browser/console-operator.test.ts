@@ -1,6 +1,6 @@
 import { testBackends } from "@flowgate/db/testing";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { designExampleGraph, RUN } from "../fixtures.ts";
 import { type Harness, startHarness } from "../harness.ts";
 import {
@@ -10,6 +10,9 @@ import {
   screenshot,
   watchPage,
 } from "./chromium.ts";
+
+// A browser drives several pages per test: allow for a loaded machine (each wait still has its own limit).
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 interface StoredEvent {
   seq: number;

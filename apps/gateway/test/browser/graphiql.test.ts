@@ -1,9 +1,12 @@
 import { testBackends } from "@flowgate/db/testing";
 import type { Browser } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type GatewayServer, startGatewayServer } from "../../src/server.ts";
 import { type Harness, startHarness } from "../harness.ts";
 import { launchChromium, screenshot, watchPage } from "./chromium.ts";
+
+// A browser drives several pages per test: allow for a loaded machine (each wait still has its own limit).
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 describe.each(testBackends())("GraphiQL offline in Chromium (%s)", (backend) => {
   let harness: Harness;

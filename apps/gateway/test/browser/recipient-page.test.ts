@@ -2,7 +2,7 @@ import { testBackends } from "@flowgate/db/testing";
 import { SmtpEmailSender } from "@flowgate/engine";
 import { sql } from "kysely";
 import type { Browser, Page } from "playwright-core";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { createKycQuestionnaire, RESPONSE, SEND_WORKFLOW, TestSmtpServer } from "../ddq-helpers.ts";
 import { eventually, type Harness, startHarness } from "../harness.ts";
 import {
@@ -12,6 +12,9 @@ import {
   screenshot,
   watchPage,
 } from "./chromium.ts";
+
+// A browser drives several pages per test: allow for a loaded machine (each wait still has its own limit).
+vi.setConfig({ testTimeout: 120_000, hookTimeout: 120_000 });
 
 const REVOKE = /* GraphQL */ `
   mutation ($id: ID!) { revokeWorkflowSession(id: $id) { __typename ... on WorkflowSession { linkStatus } } }
