@@ -45,7 +45,14 @@ logger.info(
   },
   "Flowgate started",
 );
-if (server) console.log(`\n  Flowgate GraphQL + GraphiQL: ${server.url}\n`);
+if (server) {
+  console.log(`\n  Flowgate GraphQL + GraphiQL: ${server.url}`);
+  console.log(
+    server.consoleAvailable
+      ? `  Console: ${server.consoleUrl}\n`
+      : `  Console: not built (pnpm --filter @flowgate/console build), ${server.consoleUrl} explains\n`,
+  );
+}
 if (demo) {
   console.log(`  Demo workspace ${demo.workspaceId} seeded.`);
   console.log(`  Sandbox API key (all scopes; shown once): ${demo.keys.sandbox}\n`);

@@ -7,6 +7,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
 import { databaseUnavailableCloseCode, databaseUnavailableGraphQLError } from "./database-unavailable.ts";
+import { createPages } from "./pages/index.ts";
 import { checkReadiness, type Readiness } from "./readiness.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
@@ -17,6 +18,9 @@ export interface GatewayServer {
   url: string;
   /** The port actually bound (useful with port 0). */
   port: number;
+  /** The operations console (`/`); `consoleAvailable` is false while its bundle is not built. */
+  consoleUrl: string;
+  consoleAvailable: boolean;
   /** Closes WebSockets and the HTTP server. */
   close(): Promise<void>;
 }
@@ -42,6 +46,8 @@ export interface GatewayServerOptions extends GatewayYogaOptions {
   host?: string;
   /** Answers `/ready` (default: the database answers `select 1`; migrations assumed done). */
   readiness?: () => Promise<Readiness>;
+  /** Directory of the console's built bundle (default: `@flowgate/console`'s `dist`). */
+  consoleDir?: string;
 }
 
 /** Writes a JSON answer. */
@@ -89,10 +95,13 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   // Magic-link recipients have their own endpoint and schema; everything else goes to the API-key Yoga.
   const recipientYoga = createRecipientYoga(options);
   const readiness = options.readiness ?? (() => checkReadiness({ db: options.db }, true));
+  // The console, the recipient page and their assets (see pages/pages.ts); API paths fall through.
+  const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
   const server = createServer((req, res) => {
     if (serveProbes(req, res, readiness)) return;
-    if (req.url?.split("?", 1)[0] === recipientEndpoint) recipientYoga(req, res);
-    else yoga(req, res);
+    if (req.url?.split("?", 1)[0] === recipientEndpoint) return recipientYoga(req, res);
+    if (pages.handle(req, res)) return;
+    return yoga(req, res);
   });
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
   const db: Db = options.db;
@@ -157,6 +166,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     server,
     port,
     url: `http://${options.host ?? "127.0.0.1"}:${port}${yoga.graphqlEndpoint}`,
+    consoleUrl: `http://${options.host ?? "127.0.0.1"}:${port}/`,
+    consoleAvailable: pages.consoleAvailable,
     close: async () => {
       await wsHandle.dispose();
       await new Promise<void>((resolve) => wsServer.close(() => resolve()));

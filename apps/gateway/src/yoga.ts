@@ -6,6 +6,7 @@ import { presentedKey, requireApiKey } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
 import { maskGatewayError, yogaLogger } from "./database-unavailable.ts";
 import { createLoaders } from "./loaders.ts";
+import { renderOfflineGraphiQL } from "./pages/index.ts";
 import { schema } from "./schema/index.ts";
 
 /** Options of {@link createGatewayYoga}. */
@@ -41,6 +42,8 @@ export function createGatewayYoga(
     // A database outage is answered as DATABASE_UNAVAILABLE with HTTP 503; other errors stay masked.
     maskedErrors: { maskError: maskGatewayError },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
+    // GraphiQL's code is served by the gateway itself (no CDN), see pages/graphiql.ts.
+    renderGraphiQL: renderOfflineGraphiQL,
     graphiql:
       graphiql === false
         ? false
