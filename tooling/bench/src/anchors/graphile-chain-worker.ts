@@ -1,0 +1,35 @@
+/**
+ * A graphile-worker process running the engine benchmark's shape: job `step` with `{ run, step }` adds
+ * the next step until step 5, so one "run" is a chain of 5 jobs, each job adding the next. Started by
+ * the benchmark after its clock started; prints "ready" once the runner is up and stops on SIGTERM.
+ *
+ * Environment: DATABASE_URL, GRAPHILE_SCHEMA, GRAPHILE_CONCURRENCY, GRAPHILE_LOCAL_QUEUE (batched mode
+ * when set: `localQueue.size`, complete/fail batch delays 0).
+ */
+import { Logger, run } from "graphile-worker";
+
+const localQueue = Number(process.env.GRAPHILE_LOCAL_QUEUE ?? 0);
+const runner = await run({
+  connectionString: process.env.DATABASE_URL!,
+  schema: process.env.GRAPHILE_SCHEMA!,
+  concurrency: Number(process.env.GRAPHILE_CONCURRENCY ?? 4),
+  noHandleSignals: true,
+  logger: new Logger(() => () => {}),
+  taskList: {
+    step: async (payload, helpers) => {
+      const { run: chain, step } = payload as { run: number; step: number };
+      if (step < 5) await helpers.addJob("step", { run: chain, step: step + 1 });
+    },
+  },
+  ...(localQueue > 0
+    ? {
+        preset: {
+          worker: { localQueue: { size: localQueue }, completeJobBatchDelay: 0, failJobBatchDelay: 0 },
+        },
+      }
+    : {}),
+});
+process.stdout.write("ready\n");
+process.once("SIGTERM", () => {
+  void runner.stop().then(() => process.exit(0));
+});
