@@ -62,7 +62,7 @@ const defaults = {
     subscribers: 10_000,
     subscribersPerRun: 100,
     growthSizes: "100000,1000000",
-    growthCalls: 5,
+    growthCalls: 3,
   },
 } as const;
 

@@ -137,6 +137,14 @@ export function residentBytes(pid: number): number {
   return Number(kb) * 1024;
 }
 
+/** CPU time (user + system) a process has used so far, in seconds (Linux, from /proc; 100 ticks/s). */
+export function cpuSeconds(pid: number): number {
+  const stat = readFileSync(`/proc/${pid}/stat`, "utf8");
+  // Fields after the command name (which may contain spaces) start at ")"; utime and stime are 14 and 15.
+  const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+  return (Number(fields[11]) + Number(fields[12])) / 100;
+}
+
 /** The open-files limit (soft) of this process, which children inherit. */
 export function openFilesLimit(): number {
   const limits = readFileSync("/proc/self/limits", "utf8");

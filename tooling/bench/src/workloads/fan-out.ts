@@ -1,7 +1,13 @@
 import { fileURLToPath } from "node:url";
 import type { BenchConfig } from "../config.ts";
 import { FlowgateDeployment, gateGraph } from "../support/flowgate.ts";
-import { type BenchProcess, openFilesLimit, residentBytes, spawnProcess } from "../support/processes.ts";
+import {
+  type BenchProcess,
+  cpuSeconds,
+  openFilesLimit,
+  residentBytes,
+  spawnProcess,
+} from "../support/processes.ts";
 import { sleep } from "../support/stats.ts";
 import type { FanOutCommand, FanOutMeasurement, FanOutReply, WatchedRun } from "./fan-out-clients.ts";
 import type { Workload } from "./workload.ts";
@@ -11,6 +17,9 @@ const clientScript = fileURLToPath(new URL("./fan-out-clients.ts", import.meta.u
 /** One repetition's figures. */
 interface FanOutRepetition extends FanOutMeasurement {
   bytesPerSubscriber: number;
+  /** CPU seconds used while subscribing by the gateway and by the client process. */
+  gatewayCpu: number;
+  clientCpu: number;
   clientPid: number;
   deliverSeconds: number;
 }
@@ -83,7 +92,7 @@ export const fanOut: Workload = async (config, progress) => {
       })),
     ],
     notes: [
-      `Fan-out: the ${config.subscribers} clients (one WebSocket each) ran in a child process of the benchmark (pid ${reps.map((r) => r.clientPid).join(", ")}), at most ${config.subscribeConcurrency} connecting at once; one gateway and one worker process (main.ts, PostgreSQL bus, worker concurrency 4); ${runs} runs parked at a gate, decided over HTTP from the client process ${config.decisionConcurrency} at a time. Commit → client uses each event's createdAt (taken by the worker just before its write, ms resolution), so it includes the write and the commit. Per repetition: decision → first event p50 ${reps.map((r) => r.decisionToFirstEvent.p50.toFixed(1)).join(" / ")} ms; all events delivered within ${reps.map((r) => r.deliverSeconds.toFixed(1)).join(" / ")} s of the first decision; streams not completed ${reps.map((r) => r.incomplete).join(" / ")}.`,
+      `Fan-out: the ${config.subscribers} clients (one WebSocket each) ran in a child process of the benchmark (pid ${reps.map((r) => r.clientPid).join(", ")}), at most ${config.subscribeConcurrency} connecting at once; one gateway and one worker process (main.ts, PostgreSQL bus, worker concurrency 4); ${runs} runs parked at a gate, decided over HTTP from the client process ${config.decisionConcurrency} at a time. Commit → client uses each event's createdAt (taken by the worker just before its write, ms resolution), so it includes the write and the commit. Per repetition: decision → first event p50 ${reps.map((r) => r.decisionToFirstEvent.p50.toFixed(1)).join(" / ")} ms; all events delivered within ${reps.map((r) => r.deliverSeconds.toFixed(1)).join(" / ")} s of the first decision; streams not completed ${reps.map((r) => r.incomplete).join(" / ")}; CPU while subscribing, gateway / clients / wall: ${reps.map((r) => `${r.gatewayCpu.toFixed(1)} / ${r.clientCpu.toFixed(1)} / ${r.subscribeSeconds.toFixed(1)} s`).join("; ")}.`,
       ...reps.flatMap((r, i) => r.examples.map((e) => `Fan-out repetition ${i + 1} anomaly: ${e}`)),
     ],
   };
@@ -117,6 +126,7 @@ async function measure(config: BenchConfig, progress: (message: string) => void)
     const ask = messenger(clients);
     await sleep(500);
     const before = residentBytes(gateway!.pid);
+    const cpuBefore = [cpuSeconds(gateway!.pid), cpuSeconds(clients.pid)];
     progress(`opening ${config.subscribers} subscriptions`);
     const subscribed = await ask(
       {
@@ -130,6 +140,10 @@ async function measure(config: BenchConfig, progress: (message: string) => void)
       "subscribed",
     );
     const after = residentBytes(gateway!.pid);
+    const [gatewayCpu, clientCpu] = [
+      cpuSeconds(gateway!.pid) - cpuBefore[0]!,
+      cpuSeconds(clients.pid) - cpuBefore[1]!,
+    ];
     if (subscribed.failures > 0) throw new Error(`${subscribed.failures} subscriptions failed`);
     progress("deciding the gates");
     const delivered = await ask(
@@ -146,6 +160,8 @@ async function measure(config: BenchConfig, progress: (message: string) => void)
     return {
       ...result.measurement,
       bytesPerSubscriber: (after - before) / config.subscribers,
+      gatewayCpu,
+      clientCpu,
       clientPid: clients.pid,
       deliverSeconds: delivered.seconds,
     };
