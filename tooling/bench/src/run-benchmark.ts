@@ -42,6 +42,7 @@ export async function runBenchmark(
   const rows: Report["rows"] = [];
   const notes: string[] = [];
   const failed: WorkloadName[] = [];
+  const durations: string[] = [];
   for (const name of config.only) {
     const began = Date.now();
     try {
@@ -54,7 +55,9 @@ export async function runBenchmark(
         `${name} FAILED: ${error instanceof Error ? (error.stack ?? error.message) : String(error)}`,
       );
     }
-    options.progress(`${name} took ${((Date.now() - began) / 1000).toFixed(0)} s`);
+    const seconds = ((Date.now() - began) / 1000).toFixed(0);
+    durations.push(`${name} ${seconds} s`);
+    options.progress(`${name} took ${seconds} s`);
   }
   const report: Report = {
     startedAt,
@@ -68,6 +71,7 @@ export async function runBenchmark(
     notes: [
       `Figures are per repetition (${config.repetitions}); "met?" checks the median, and a ratio is Flowgate's median over the anchor's median.`,
       ...notes,
+      `Wall time per workload: ${durations.join(", ")}.`,
     ],
   };
   options.print(renderMarkdown(report));

@@ -183,8 +183,13 @@ function messenger(child: BenchProcess) {
   return <T extends FanOutReply["type"]>(
     command: FanOutCommand,
     expected: T,
+    timeoutMs = 900_000,
   ): Promise<Extract<FanOutReply, { type: T }>> =>
     new Promise((resolve, reject) => {
+      const timer = setTimeout(() => {
+        cleanup();
+        reject(new Error(`the client process did not answer ${command.type} within ${timeoutMs / 1000} s`));
+      }, timeoutMs);
       const onMessage = (reply: FanOutReply) => {
         cleanup();
         if (reply.type === expected) resolve(reply as Extract<FanOutReply, { type: T }>);
@@ -195,6 +200,7 @@ function messenger(child: BenchProcess) {
         reject(new Error(`the client process exited:\n${child.output()}`));
       };
       const cleanup = () => {
+        clearTimeout(timer);
         child.child.off("message", onMessage);
         child.child.off("exit", onExit);
       };
