@@ -151,8 +151,7 @@ async function verify(command: Extract<FanOutCommand, { type: "verify" }>): Prom
       if (seen.has(seq)) {
         duplicated++;
         anomaly = true;
-      }
-      if (seq < highest) {
+      } else if (seq < highest) {
         reordered++;
         anomaly = true;
       }
