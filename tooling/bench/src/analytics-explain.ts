@@ -6,19 +6,20 @@
  * timings with the lifecycle migration's analytics indexes dropped (inside a transaction that is rolled
  * back). The scratch schema is dropped at the end, also on failure.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench node tooling/bench/src/analytics-explain.ts
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node tooling/bench/src/analytics-explain.ts
  *
- * Use a database where no other schema holds Kysely migration tables (Kysely's migrator looks for its
- * tables in every schema). `BENCH_RUNS` changes the number of runs.
+ * Like the benchmark it works in a database of its own (`<database>_bench`, or BENCH_DATABASE_URL), since
+ * Kysely's migrator introspects every schema of its database. `BENCH_RUNS` changes the number of runs.
  */
 import { randomBytes } from "node:crypto";
 import { createDialect, type Database, migrateToLatest, workflowAnalytics } from "@flowgate/db";
 import { type CompiledQuery, Kysely, sql } from "kysely";
 import pg from "pg";
 import { analyzeSeeded, seedRuns, seedWorkflows } from "./support/bulk-seed.ts";
+import { ensureBenchDatabase } from "./support/postgres.ts";
 
-const url = process.env.DATABASE_URL;
-if (!url) throw new Error("DATABASE_URL is not set");
+if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set");
+const url = await ensureBenchDatabase(process.env.DATABASE_URL, process.env.BENCH_DATABASE_URL);
 const runCount = Number(process.env.BENCH_RUNS ?? 1_000_000);
 const schema = `bench_analytics_${randomBytes(4).toString("hex")}`;
 const analyticsIndexes = ["runs_workflow_created", "runs_workflow_version_created", "node_runs_run_stats"];

@@ -10,8 +10,13 @@ export type WorkloadName = (typeof workloadNames)[number];
 export interface BenchConfig {
   /** `full` gives the DESIGN §7 sizes; `small` a run of about two minutes. */
   scale: "small" | "full";
-  /** PostgreSQL every workload runs on (each in its own schema). */
+  /**
+   * PostgreSQL every workload runs on, each in its own schema: `BENCH_DATABASE_URL`, or `DATABASE_URL`'s
+   * server with a database of the benchmark's own (see `ensureBenchDatabase`), resolved when the run starts.
+   */
   databaseUrl: string;
+  /** `BENCH_DATABASE_URL`, when given. */
+  benchDatabaseUrl: string | undefined;
   /** How often each workload is measured; the table shows min / median / max over them. */
   repetitions: number;
   /** The workloads to run. */
@@ -103,6 +108,7 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
   const config: BenchConfig = {
     scale,
     databaseUrl: env.DATABASE_URL || "postgres://postgres@127.0.0.1:5432/test",
+    benchDatabaseUrl: env.BENCH_DATABASE_URL || undefined,
     repetitions: read("BENCH_REPETITIONS", count, 3),
     only: workloadNames.filter((name) => only.includes(name)),
     runs: read("BENCH_RUNS", count, d.runs),

@@ -2,7 +2,7 @@ import { execFileSync } from "node:child_process";
 import { cpus, loadavg, totalmem } from "node:os";
 import type { BenchConfig, WorkloadName } from "./config.ts";
 import { type Report, renderMarkdown, toRow, writeReport } from "./report.ts";
-import { serverVersion } from "./support/postgres.ts";
+import { ensureBenchDatabase, serverVersion } from "./support/postgres.ts";
 import { coldStart } from "./workloads/cold-start.ts";
 import { engineThroughput } from "./workloads/engine-throughput.ts";
 import { fanOut } from "./workloads/fan-out.ts";
@@ -34,10 +34,14 @@ export interface RunOptions {
  * named in `failed` and in the notes; the others still run.
  */
 export async function runBenchmark(
-  config: BenchConfig,
+  requested: BenchConfig,
   options: RunOptions,
 ): Promise<{ report: Report; failed: WorkloadName[]; paths: string[] }> {
   const startedAt = new Date().toISOString();
+  const config = {
+    ...requested,
+    databaseUrl: await ensureBenchDatabase(requested.databaseUrl, requested.benchDatabaseUrl),
+  };
   const loadAtStart = loadavg()[0]!;
   const rows: Report["rows"] = [];
   const notes: string[] = [];
@@ -66,7 +70,11 @@ export async function runBenchmark(
       ...(await environment(config)),
       "load average (1 min) at start / end": `${loadAtStart.toFixed(1)} / ${loadavg()[0]!.toFixed(1)}`,
     },
-    config: { ...config, databaseUrl: redactUrl(config.databaseUrl) },
+    config: {
+      ...config,
+      databaseUrl: redactUrl(config.databaseUrl),
+      benchDatabaseUrl: config.benchDatabaseUrl && redactUrl(config.benchDatabaseUrl),
+    },
     rows,
     notes: [
       `Figures are per repetition (${config.repetitions}); "met?" checks the median, and a ratio is Flowgate's median over the anchor's median.`,
@@ -94,6 +102,7 @@ async function environment(config: BenchConfig): Promise<Report["environment"]> 
     scale: config.scale,
     node: process.version,
     postgres: await serverVersion(config.databaseUrl).catch(() => "unreachable"),
+    database: new URL(config.databaseUrl).pathname.slice(1),
     cpus: `${cpus().length} × ${cpus()[0]?.model.trim() ?? "?"}`,
     memory: `${Math.round(totalmem() / 2 ** 30)} GiB`,
   };
