@@ -14,7 +14,11 @@ const runner = await run({
   schema: process.env.GRAPHILE_SCHEMA!,
   concurrency: Number(process.env.GRAPHILE_CONCURRENCY ?? 4),
   noHandleSignals: true,
-  logger: new Logger(() => () => {}),
+  // Errors and warnings only, so that a failing anchor says why in the benchmark's notes.
+  logger: new Logger(() => (level, message) => {
+    if (level === "error" || level === "warning")
+      process.stderr.write(`graphile-worker ${level}: ${message}\n`);
+  }),
   taskList: {
     step: async (payload, helpers) => {
       const { run: chain, step } = payload as { run: number; step: number };
@@ -29,7 +33,18 @@ const runner = await run({
       }
     : {}),
 });
+let stopping = false;
+runner.promise.then(
+  () => {
+    if (!stopping) process.stderr.write("graphile-worker runner stopped by itself\n");
+  },
+  (error: unknown) => {
+    process.stderr.write(`graphile-worker runner failed: ${String(error)}\n`);
+    process.exit(1);
+  },
+);
 process.stdout.write("ready\n");
 process.once("SIGTERM", () => {
+  stopping = true;
   void runner.stop().then(() => process.exit(0));
 });

@@ -164,7 +164,12 @@ export class FlowgateDeployment {
     for (;;) {
       if (await probe()) return;
       const dead = this.processes.find((p) => p.child.exitCode !== null || p.child.signalCode !== null);
-      if (dead) throw new Error(`${dead.role} process exited while waiting for ${what}:\n${dead.output()}`);
+      if (dead) {
+        const status = dead.child.exitCode ?? dead.child.signalCode;
+        throw new Error(
+          `${dead.role} process exited (${status}) while waiting for ${what}:\n${dead.output()}`,
+        );
+      }
       if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
       await sleep(intervalMs);
     }

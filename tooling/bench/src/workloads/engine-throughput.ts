@@ -159,7 +159,11 @@ async function graphileBurnDown(config: BenchConfig, batched: boolean): Promise<
       while ((await remaining()) > 0) {
         if (Date.now() > deadline) throw new Error("timed out waiting for the graphile-worker burn-down");
         const dead = processes.find((p) => p.child.exitCode !== null);
-        if (dead) throw new Error(`graphile-worker process exited:\n${dead.output()}`);
+        if (dead) {
+          throw new Error(
+            `graphile-worker process exited (${dead.child.exitCode ?? dead.child.signalCode}):\n${dead.output()}`,
+          );
+        }
         await sleep(pollMs);
       }
       const seconds = (now() - started) / 1000;
