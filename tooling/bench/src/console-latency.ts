@@ -57,7 +57,7 @@ function bundleSize(): { files: number; raw: number; gzip: number } {
 }
 
 async function startGateway(port: number, env: NodeJS.ProcessEnv): Promise<ChildProcess> {
-  const child = spawn(process.execPath, ["src/main.ts"], {
+  const child = spawn(process.execPath, ["--conditions=source", "src/main.ts"], {
     cwd: join(root, "apps/gateway"),
     env: { ...env, PORT: String(port), HOST: "127.0.0.1", FLOWGATE_SEED_API_KEY: key },
     stdio: ["ignore", "pipe", "pipe"],
