@@ -1,5 +1,10 @@
+import { flowgateVitestConfig } from "@flowgate/vitest-config";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
-  test: { testTimeout: 30_000, hookTimeout: 60_000 },
-});
+// Every db suite runs on a database (PGlite, and PostgreSQL with DATABASE_URL): `test:integration`,
+// never cached.
+export default defineConfig(
+  flowgateVitestConfig({
+    test: { testTimeout: 30_000, hookTimeout: 60_000 },
+  }),
+);

@@ -1,5 +1,22 @@
+import { flowgateVitestConfig } from "@flowgate/vitest-config";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
-  test: { testTimeout: 30_000, hookTimeout: 60_000 },
-});
+/**
+ * Suites that need neither a database nor another process; their results depend only on the sources,
+ * so turbo caches them (`test:unit`). Every other suite is `test:integration` and always runs: a new
+ * suite is uncached until it is listed here.
+ */
+const unitSuites = ["test/http-task.test.ts"];
+
+export default defineConfig(
+  flowgateVitestConfig({
+    test: {
+      testTimeout: 30_000,
+      hookTimeout: 60_000,
+      projects: [
+        { extends: true, test: { name: "unit", include: unitSuites } },
+        { extends: true, test: { name: "integration", include: ["test/**/*.test.ts"], exclude: unitSuites } },
+      ],
+    },
+  }),
+);

@@ -1,11 +1,12 @@
 import { isMissingScopeError } from "@flowgate/domain";
 import { GraphQLError } from "graphql";
-import { maskError } from "graphql-yoga";
+import { maskGatewayError } from "./database-unavailable.ts";
 
 /**
- * Yoga's error masking with one exception: a use case's `MissingScopeError` (the key lacks a scope the
- * application requires) is answered as "Not authorized" with code `FORBIDDEN` and the scopes needed, like
- * the schema's own scope checks, instead of an "Unexpected error". Everything else unexpected stays masked.
+ * The gateway's error masking: a use case's `MissingScopeError` (the key lacks a scope the application
+ * requires) is answered as "Not authorized" with code `FORBIDDEN` and the scopes needed, like the schema's
+ * own scope checks; everything else goes through `maskGatewayError` (database outages answered as
+ * `DATABASE_UNAVAILABLE`, the rest masked).
  *
  * @param error - What a resolver threw, usually wrapped in a GraphQLError.
  * @param message - The masked message.
@@ -21,5 +22,5 @@ export function maskUnexpectedErrors(error: unknown, message: string, isDev?: bo
       extensions: { code: "FORBIDDEN", required: original.required },
     });
   }
-  return maskError(error, message, isDev);
+  return maskGatewayError(error, message, isDev);
 }

@@ -1,106 +1,63 @@
-import { mkdirSync } from "node:fs";
-import { Application, seedDemoWorkspace } from "@flowgate/application";
-import {
-  channelName,
-  createDatabase,
-  type EmailSender,
-  Engine,
-  type EventBus,
-  InProcessEventBus,
-  migrateToLatest,
-  OutboxEmailSender,
-  PgJobWakeups,
-  PgListener,
-  PostgresEventBus,
-  RedisEventBus,
-  SmtpEmailSender,
-} from "@flowgate/engine";
-import pino from "pino";
-import { readConfig } from "./config.ts";
-import { startGatewayServer } from "./server.ts";
+import { connectionFailureReason } from "@flowgate/engine";
+import { buildApp } from "./app.ts";
+import { createLogger } from "./logger.ts";
+import { parseSettings, type Settings, SettingsError } from "./settings.ts";
 
-const logger = pino({ name: "flowgate" });
-const config = readConfig();
-// PGlite creates its data directory but not the directories above it.
-if (!config.databaseUrl) mkdirSync(config.dataDir, { recursive: true });
-const database = createDatabase({
-  url: config.databaseUrl,
-  schema: config.databaseSchema,
-  dataDir: config.databaseUrl ? undefined : config.dataDir,
-});
-await migrateToLatest(database.db, config.databaseSchema);
+let settings: Settings;
+try {
+  settings = parseSettings(process.env);
+} catch (error) {
+  if (!(error instanceof SettingsError)) throw error;
+  console.error(error.message);
+  process.exit(1);
+}
 
-const listener = config.databaseUrl
-  ? new PgListener(config.databaseUrl, {
-      onError: (error) => logger.warn({ err: error }, "LISTEN connection error"),
-    })
-  : undefined;
-const bus: EventBus =
-  config.eventBus === "redis"
-    ? new RedisEventBus(config.redisUrl ?? "", `flowgate:events:${config.databaseSchema ?? "public"}`)
-    : config.eventBus === "postgres" && listener
-      ? new PostgresEventBus(database.db, listener, channelName("events", config.databaseSchema))
-      : new InProcessEventBus();
-
-// Workflow emails: SMTP when SMTP_URL is set; otherwise kept in the outbox table with the link logged.
-const email: EmailSender = config.smtpUrl
-  ? new SmtpEmailSender({ url: config.smtpUrl, ...(config.smtpFrom ? { from: config.smtpFrom } : {}) })
-  : new OutboxEmailSender(database.db, (line) => logger.info(line));
-
-const engine = new Engine({
-  db: database.db,
-  bus,
-  retryBaseMs: config.retryBaseMs,
-  ...(listener
-    ? { wakeups: new PgJobWakeups(database.db, listener, channelName("jobs", config.databaseSchema)) }
-    : {}),
-  worker:
-    config.role === "gateway"
-      ? false
-      : {
-          concurrency: config.workerConcurrency,
-          leaseMs: config.leaseMs,
-          pollIntervalMs: config.pollIntervalMs,
-          onError: (error) => logger.error({ err: error }, "worker error"),
-        },
-});
-await engine.start();
-const app = new Application({
-  engine,
-  email,
-  linkBaseUrl: config.publicUrl ?? `http://${config.host}:${config.port}`,
+const logger = createLogger(settings.logLevel);
+// Connections have error listeners and every promise is awaited or caught; these are the safety net.
+// A rejection nobody handled is logged and survived. An exception nobody caught is survived only when it
+// is a lost connection (a driver emitting 'error' without a listener); anything else leaves the process
+// in an unknown state, so it is logged and the process exits for its supervisor to restart it.
+process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
+process.on("uncaughtException", (error) => {
+  if (connectionFailureReason(error)) {
+    logger.error({ err: error }, "uncaught connection error (survived)");
+    return;
+  }
+  logger.fatal({ err: error }, "uncaught exception");
+  process.exit(1);
 });
 
-const demo = config.role === "worker" ? null : await seedDemoWorkspace(app, config.seedApiKey);
-const server =
-  config.role === "worker"
-    ? null
-    : await startGatewayServer({
-        app,
-        port: config.port,
-        host: config.host,
-        graphiql:
-          demo || config.seedApiKey
-            ? { headers: { "X-API-Key": demo?.keys.sandbox ?? config.seedApiKey ?? "" } }
-            : true,
-      });
+const app = buildApp(settings, { logger });
+const started = await app.start().catch(async (error: unknown) => {
+  logger.fatal({ err: error }, "Flowgate failed to start");
+  await app.stop();
+  process.exit(1);
+});
+const { server, demo, engine, database } = started;
 
 logger.info(
   {
-    role: config.role,
-    database: database.kind === "pglite" ? `PGlite at ${config.dataDir}` : "PostgreSQL",
-    eventBus: config.eventBus,
+    role: settings.role,
+    database: database.kind === "pglite" ? `PGlite at ${settings.database.dataDir}` : "PostgreSQL",
+    eventBus: settings.eventBus.kind,
     ...(server ? { url: server.url, port: server.port } : {}),
     ...(engine.worker ? { workerId: engine.worker.workerId } : {}),
   },
   "Flowgate started",
 );
-if (server) console.log(`\n  Flowgate GraphQL + GraphiQL: ${server.url}\n`);
+if (server) {
+  console.log(`\n  Flowgate GraphQL + GraphiQL: ${server.url}`);
+  console.log(
+    server.consoleAvailable
+      ? `  Console: ${server.consoleUrl}\n`
+      : `  Console: not built (pnpm --filter @flowgate/console build), ${server.consoleUrl} explains\n`,
+  );
+}
 if (demo) {
   console.log(`  Demo workspace ${demo.workspaceId} seeded.`);
   console.log(`  Sandbox API key (all scopes; shown once): ${demo.keys.sandbox}\n`);
-} else if (config.seedApiKey) {
-  console.log(`  Sandbox API key (FLOWGATE_SEED_API_KEY): ${config.seedApiKey}\n`);
+} else if (server && settings.demo.apiKey) {
+  console.log(`  Sandbox API key (FLOWGATE_SEED_API_KEY): ${settings.demo.apiKey}\n`);
 }
 
 let stopping = false;
@@ -108,12 +65,7 @@ async function shutdown(signal: string) {
   if (stopping) return;
   stopping = true;
   logger.info({ signal }, "shutting down: draining in-flight steps");
-  await server?.close();
-  await engine.stop();
-  await bus.close();
-  await email.close?.();
-  await listener?.close();
-  await database.close();
+  await app.stop();
   process.exit(0);
 }
 process.on("SIGINT", () => void shutdown("SIGINT"));

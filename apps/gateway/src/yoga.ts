@@ -1,9 +1,12 @@
 import type { Application } from "@flowgate/application";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
 import { presentedKey, requireActor } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
+import { yogaLogger } from "./database-unavailable.ts";
 import { maskUnexpectedErrors } from "./error-masking.ts";
 import { createLoaders } from "./loaders.ts";
+import { renderOfflineGraphiQL } from "./pages/index.ts";
 import { schema } from "./schema/index.ts";
 
 /** Options of {@link createGatewayYoga}. */
@@ -12,6 +15,8 @@ export interface GatewayYogaOptions {
   app: Application;
   /** Serve GraphiQL on GET (default true); `headers` prefills its request headers. */
   graphiql?: boolean | { headers?: Record<string, string> };
+  /** Where Yoga logs (default: its console logger). */
+  logger?: Logger;
 }
 
 /** Builds the context of an authenticated caller. */
@@ -22,7 +27,8 @@ export async function createContext(app: Application, key: string | null): Promi
 
 /**
  * The Yoga server: GraphQL over HTTP at `/graphql` (with SSE subscriptions), GraphiQL on GET. Every
- * operation needs an API key; unexpected errors are masked.
+ * operation needs an API key; unexpected errors are masked, and a database outage is answered with
+ * `DATABASE_UNAVAILABLE` (HTTP 503).
  */
 export function createGatewayYoga(
   options: GatewayYogaOptions,
@@ -32,7 +38,12 @@ export function createGatewayYoga(
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // A missing scope is "Not authorized"; a database outage is DATABASE_UNAVAILABLE with HTTP 503; other
+    // errors stay masked.
     maskedErrors: { maskError: maskUnexpectedErrors },
+    ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
+    // GraphiQL's code is served by the gateway itself (no CDN), see pages/graphiql.ts.
+    renderGraphiQL: renderOfflineGraphiQL,
     graphiql:
       graphiql === false
         ? false

@@ -114,6 +114,11 @@ describe.skipIf(!process.env.DATABASE_URL)("crash recovery: SIGKILL workers mid-
       expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
       expect(events.filter((e) => e.type === "run.completed")).toHaveLength(1);
       expect(events.filter((e) => e.type === "node.completed")).toHaveLength(5);
+      // I/O nodes are started in their own commit: a worker killed between a start and its completion
+      // leaves the start, and the worker taking over does not start the same attempt again.
+      const starts = events.filter((e) => e.type === "node.started").map((e) => e.data.nodeId);
+      expect(starts).toHaveLength(5);
+      expect(new Set(starts).size).toBe(5);
       const nodeRuns = await listNodeRunsOfRuns(t.db, [runId]);
       expect(nodeRuns.map((n) => n.step)).toEqual([1, 2, 3, 4, 5]);
       expect(new Set(nodeRuns.map((n) => n.workflowNodeId)).size).toBe(5);

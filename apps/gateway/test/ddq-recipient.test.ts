@@ -1,5 +1,5 @@
 import { testBackends } from "@flowgate/db/testing";
-import { SmtpEmailSender } from "@flowgate/engine";
+import { Engine, SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createKycQuestionnaire,
@@ -116,6 +116,42 @@ describe.each(testBackends())("magic-link recipients and questionnaire nodes (%s
     return { token, result: sent.data.sendWorkflow, email };
   }
 
+  /** The run's job row: what the queue will do for it next, and when. */
+  async function jobOf(runId: string) {
+    return h.database.db
+      .selectFrom("jobs")
+      .select(["kind", "run_at"])
+      .where("run_id", "=", runId)
+      .executeTakeFirst();
+  }
+
+  /**
+   * The clock moves past a link's expiry: its `expires_at`, and the durable timer the engine keeps at that
+   * moment for the run waiting on it (the run's `run.timeout` job), are both in the past now.
+   */
+  async function passLinkExpiry(workflowSessionId: string, runId: string) {
+    const past = new Date(Date.now() - 1000);
+    const db = h.database.db;
+    await db
+      .updateTable("workflow_sessions")
+      .set({ expires_at: past })
+      .where("id", "=", workflowSessionId)
+      .execute();
+    await db
+      .updateTable("jobs")
+      .set({ run_at: past })
+      .where("run_id", "=", runId)
+      .where("kind", "=", "run.timeout")
+      .execute();
+  }
+
+  async function completedRun(runId: string) {
+    return eventually(async () => {
+      const current = (await h.gql(key, RUN, { id: runId })).data.run;
+      return current.status === "completed" ? current : null;
+    });
+  }
+
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
     h = await startHarness(backend, { email: new SmtpEmailSender({ url: smtp.url }) });
@@ -139,6 +175,8 @@ describe.each(testBackends())("magic-link recipients and questionnaire nodes (%s
   it("link from the email → save → submit → response SUBMITTED → the paused run continues", async () => {
     const { runId, sessionId } = await pausedRun(workflowId, "ddq");
     const { token, result } = await sendLinked(runId);
+    // The wait is a durable timer at the link's expiry, not something a worker polls.
+    expect(await jobOf(runId)).toEqual({ kind: "run.timeout", run_at: new Date(result.expiresAt) });
 
     const view = await recipientGql(h, token, LINK);
     expect(view.status).toBe(200);
@@ -204,7 +242,12 @@ describe.each(testBackends())("magic-link recipients and questionnaire nodes (%s
       outputData: { questionnaireId, responseId: result.responseId, outcome: "submitted" },
     });
     const events = await collect<ProgressEvent>(h.ws(key), RUN_PROGRESS, { runId, afterSeq: 0 });
-    expect(events.items.map((e) => e.type)).toContain("RUN_RESUMED");
+    expect(events.items.find((e) => e.type === "RUN_RESUMED")?.data).toEqual({
+      nodeId: "ddq",
+      decision: null,
+      signal: "questionnaire",
+    });
+    expect(await jobOf(runId)).toBeUndefined();
     expect(events.items.find((e) => e.type === "RUN_PAUSED")?.data).toEqual({
       nodeId: "ddq",
       reason: "questionnaire",
@@ -271,11 +314,8 @@ describe.each(testBackends())("magic-link recipients and questionnaire nodes (%s
     const { runId } = await pausedRun(workflowId, "ddq");
     const { token, result } = await sendLinked(runId, { expiryHours: 1 });
     expect((await recipientGql(h, token, LINK)).status).toBe(200);
-    await h.database.db
-      .updateTable("workflow_sessions")
-      .set({ expires_at: new Date(Date.now() - 1000) })
-      .where("id", "=", result.workflowSessionId)
-      .execute();
+    expect(await jobOf(runId)).toEqual({ kind: "run.timeout", run_at: new Date(result.expiresAt) });
+    await passLinkExpiry(result.workflowSessionId, runId);
     for (const operation of [LINK, SUBMIT]) {
       const refused = await recipientGql(h, token, operation);
       expect(refused.status).toBe(401);
@@ -328,6 +368,74 @@ describe.each(testBackends())("magic-link recipients and questionnaire nodes (%s
     });
     expect(run.finalStatus).toBe("needs_review");
     expect((await h.gql(key, RESPONSE, { id: result.responseId })).data.response.answers).toEqual([]);
+  });
+
+  it.each([
+    ["submitted", "approved"],
+    ["expired", "needs_review"],
+  ] as const)(
+    "the wait ends with %s across a worker restart: signal and timer are rows, nothing is polled",
+    async (outcome, finalStatus) => {
+      const { runId } = await pausedRun(workflowId, "ddq");
+      const { token, result } = await sendLinked(runId);
+      // No worker runs from here on: what ends the wait must be in the database.
+      await h.engine.stop();
+      try {
+        if (outcome === "submitted") {
+          await recipientGql(h, token, SAVE, { answers: kycAnswers });
+          expect((await recipientGql(h, token, SUBMIT)).data.submitResponse.status).toBe("SUBMITTED");
+          // The submit stored the run's signal and queued its next step in its own transaction.
+          expect(await jobOf(runId)).toMatchObject({ kind: "run.step" });
+        } else {
+          await passLinkExpiry(result.workflowSessionId, runId);
+        }
+        expect((await h.gql(key, RUN, { id: runId })).data.run).toMatchObject({ status: "paused" });
+
+        const restarted = new Engine({ db: h.database.db, worker: { pollIntervalMs: 50 } });
+        await restarted.start();
+        try {
+          const run = await completedRun(runId);
+          expect(run.finalStatus).toBe(finalStatus);
+          expect(
+            run.nodeRuns.find((n: { workflowNodeId: string }) => n.workflowNodeId === "ddq"),
+          ).toMatchObject({
+            status: "completed",
+            result: outcome,
+          });
+          expect(await jobOf(runId)).toBeUndefined();
+        } finally {
+          await restarted.stop();
+        }
+      } finally {
+        await h.engine.start();
+      }
+    },
+  );
+
+  it("a link sent later moves the timer; a timer that fires before every link expired waits on", async () => {
+    const { runId } = await pausedRun(workflowId, "ddq");
+    // Nothing is linked yet: the wait cannot end by itself, so there is no timer.
+    expect(await jobOf(runId)).toBeUndefined();
+    const first = (await sendLinked(runId, { expiryHours: 1 })).result;
+    expect(await jobOf(runId)).toEqual({ kind: "run.timeout", run_at: new Date(first.expiresAt) });
+    const second = (await sendLinked(runId, { expiryHours: 3 })).result;
+    // The wait ends (expired) only when every link has expired: the timer follows the last one.
+    expect(await jobOf(runId)).toEqual({ kind: "run.timeout", run_at: new Date(second.expiresAt) });
+
+    // The first link expires and the timer fires early (as if set for it): the run keeps waiting, the
+    // timer is set again for the second link.
+    await passLinkExpiry(first.workflowSessionId, runId);
+    await eventually(async () => {
+      const job = await jobOf(runId);
+      return job?.run_at.getTime() === new Date(second.expiresAt).getTime();
+    });
+    expect((await h.gql(key, RUN, { id: runId })).data.run).toMatchObject({
+      status: "paused",
+      pausedAtNode: "ddq",
+    });
+
+    await passLinkExpiry(second.workflowSessionId, runId);
+    expect((await completedRun(runId)).finalStatus).toBe("needs_review");
   });
 
   it("refuses a missing or unknown token, and keeps tokens and API keys apart", async () => {

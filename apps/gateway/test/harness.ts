@@ -1,10 +1,12 @@
-import { Application, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/application";
+import { type Application, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/application";
 import type { TestBackend } from "@flowgate/db/testing";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
-import { type EmailSender, Engine } from "@flowgate/engine";
+import type { EmailSender, Engine } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { type GatewayServer, startGatewayServer } from "../src/server.ts";
+import { buildApp } from "../src/app.ts";
+import type { GatewayServer } from "../src/server.ts";
+import { parseSettings } from "../src/settings.ts";
 
 /** A GraphQL response as a client sees it. */
 export interface GraphQLResponse<T = any> {
@@ -41,19 +43,30 @@ export interface HarnessOptions {
   email?: EmailSender;
 }
 
-/** Starts a harness on `backend`. */
+/**
+ * The settings of a harness: gateway and worker in one process on any free port, quick polling and
+ * retries, no demo workspace, no log output.
+ */
+export const harnessSettings = parseSettings({
+  PORT: "0",
+  FLOWGATE_POLL_INTERVAL_MS: "100",
+  FLOWGATE_WORKER_CONCURRENCY: "2",
+  FLOWGATE_RETRY_BASE_MS: "20",
+  FLOWGATE_SEED_DEMO: "false",
+  FLOWGATE_LOG_LEVEL: "silent",
+});
+
+/** Starts a harness on `backend`: the app as `main.ts` builds it, on a fresh test database. */
 export async function startHarness(backend: TestBackend, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(backend);
-  const engine = new Engine({
-    db: database.db,
-    worker: { pollIntervalMs: 100, concurrency: 2 },
-    retryBaseMs: 20,
+  const flowgate = buildApp(harnessSettings, {
+    database,
+    ...(options.email ? { email: options.email } : {}),
   });
-  await engine.start();
-  const app = new Application({ engine, ...(options.email ? { email: options.email } : {}) });
+  const { engine, application: app, server } = await flowgate.start();
+  if (!server) throw new Error("The harness needs the gateway role");
   const acme = await provisionWorkspace(app, { organizationName: "Acme", workspaceName: "KYC" });
   const other = await provisionWorkspace(app, { organizationName: "Other", workspaceName: "Other" });
-  const server = await startGatewayServer({ app, port: 0, graphiql: false });
   const clients: Client[] = [];
   return {
     database,
@@ -83,8 +96,7 @@ export async function startHarness(backend: TestBackend, options: HarnessOptions
     },
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
-      await server.close();
-      await engine.stop();
+      await flowgate.stop();
       await database.close();
     },
   };

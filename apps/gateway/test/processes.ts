@@ -10,6 +10,8 @@ export interface FlowgateProcess {
   role: "all" | "gateway" | "worker";
   /** The gateway's GraphQL URL (gateway roles only). */
   url: string | null;
+  /** Every line the process printed on stdout so far (its JSON log lines among them). */
+  lines: string[];
   /** Sends a signal and waits for the process to exit. */
   stop(signal?: NodeJS.Signals): Promise<void>;
 }
@@ -20,11 +22,20 @@ export function startFlowgateProcess(
   env: Record<string, string>,
   timeoutMs = 60_000,
 ): Promise<FlowgateProcess> {
-  const child = spawn(process.execPath, [mainScript], {
+  // `--conditions=source`: `@flowgate/*` imports resolve to their TypeScript sources, as in the tests, so
+  // nothing has to be built first.
+  const child = spawn(process.execPath, ["--conditions=source", mainScript], {
     env: { ...process.env, FLOWGATE_ROLE: role, PORT: "0", ...env },
     stdio: ["ignore", "pipe", "pipe"],
   });
   const exited = new Promise<void>((resolve) => child.once("exit", () => resolve()));
+  const lines: string[] = [];
+  let partial = "";
+  child.stdout?.on("data", (chunk: Buffer) => {
+    const parts = (partial + chunk.toString()).split("\n");
+    partial = parts.pop() ?? "";
+    lines.push(...parts);
+  });
   let stderr = "";
   child.stderr?.on("data", (chunk) => {
     stderr += chunk;
@@ -38,7 +49,10 @@ export function startFlowgateProcess(
     child.stderr?.on("data", append);
   }
   return new Promise((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`${role} did not start: ${stderr}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`${role} did not start: ${stderr}${lines.slice(-5).join("\n")}`)),
+      timeoutMs,
+    );
     let buffered = "";
     child.stdout?.on("data", (chunk: Buffer) => {
       buffered += chunk.toString();
@@ -51,6 +65,7 @@ export function startFlowgateProcess(
           child,
           role,
           url: started.url ?? null,
+          lines,
           stop: async (signal = "SIGTERM") => {
             if (child.exitCode === null && child.signalCode === null) child.kill(signal);
             await exited;
@@ -61,7 +76,8 @@ export function startFlowgateProcess(
     });
     child.once("exit", (code) => {
       clearTimeout(timer);
-      reject(new Error(`${role} exited with ${code} before starting: ${stderr}`));
+      const logged = [...lines, partial].filter(Boolean).slice(-5).join("\n");
+      reject(new Error(`${role} exited with ${code} before starting: ${stderr}${logged}`));
     });
   });
 }

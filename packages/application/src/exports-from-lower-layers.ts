@@ -1,11 +1,14 @@
-// Types (and the one list) of the lower layers that appear in use-case signatures, so adapters import
-// everything they call from `@flowgate/application` and never from `@flowgate/db`.
-export type {
-  AnalyticsCount,
-  NodeAnalytics,
-  PageRequest,
-  VersionAnalytics,
-  WorkflowAnalytics,
+// What of the lower layers appears in use-case signatures and failures (types, the dry-run decisions, the
+// database-outage error every use case may throw), so adapters import everything they call from
+// `@flowgate/application` and never from `@flowgate/db`.
+export {
+  type AnalyticsCount,
+  DatabaseUnavailableError,
+  findDatabaseUnavailableError,
+  type NodeAnalytics,
+  type PageRequest,
+  type VersionAnalytics,
+  type WorkflowAnalytics,
 } from "@flowgate/db";
 export {
   type DryRunGateDecision,

@@ -1,9 +1,20 @@
 import { PGlite } from "@electric-sql/pglite";
-import { type Dialect, Kysely, PGliteDialect, PostgresDialect, sql } from "kysely";
+import {
+  type Dialect,
+  Kysely,
+  PGliteDialect,
+  PostgresDialect,
+  type PostgresDialectConfig,
+  sql,
+} from "kysely";
 import { Migrator } from "kysely/migration";
 import pg from "pg";
+import type { BackoffBounds } from "./backoff.ts";
 import type { Database, Db } from "./database.ts";
+import { DatabaseAvailability } from "./database-availability.ts";
+import { asDatabaseUnavailable, DatabaseUnavailableError } from "./database-unavailable.ts";
 import { migrationProvider } from "./migrations/index.ts";
+import { ResilientDriver } from "./resilient-driver.ts";
 import { SerializedDriver } from "./serialized-driver.ts";
 
 /** How to reach the database. */
@@ -16,6 +27,19 @@ export interface DatabaseOptions {
   schema?: string | undefined;
   /** Pool size for PostgreSQL (default 10). */
   poolSize?: number | undefined;
+  /**
+   * How long opening a connection may take before the request fails with `DatabaseUnavailableError`, in
+   * ms (PostgreSQL only; default 2000). Waiting for a free pooled connection is not bounded: under load
+   * requests queue, as before; during an outage they fail at once (see `DatabaseAvailability`).
+   */
+  connectTimeoutMs?: number | undefined;
+  /** Delays between availability probes while the database is down (default 100 ms up to 1 s). */
+  retry?: BackoffBounds | undefined;
+  /**
+   * Called with connection errors that no query was waiting for (an idle pooled connection that the
+   * server closed); they are survived, never thrown. Default: ignore.
+   */
+  onConnectionError?: ((error: DatabaseUnavailableError) => void) | undefined;
 }
 
 /** A connected database and how it was made. */
@@ -24,6 +48,8 @@ export interface DatabaseHandle {
   kind: "postgres" | "pglite";
   /** The PostgreSQL schema in use, when one was chosen. */
   schema?: string | undefined;
+  /** Whether the database serves; shared by everything that uses `db` (always available on PGlite). */
+  availability: DatabaseAvailability;
   /** Closes the pool or the embedded database. */
   close(): Promise<void>;
 }
@@ -34,25 +60,99 @@ class SerializedPGliteDialect extends PGliteDialect {
   }
 }
 
-/** Builds the Kysely dialect: `pg` Pool when a URL is given, embedded PGlite otherwise. */
-export function createDialect(options: DatabaseOptions): { dialect: Dialect; kind: DatabaseHandle["kind"] } {
+class ResilientPostgresDialect extends PostgresDialect {
+  readonly #availability: DatabaseAvailability;
+
+  constructor(config: PostgresDialectConfig, availability: DatabaseAvailability) {
+    super(config);
+    this.#availability = availability;
+  }
+
+  override createDriver() {
+    return new ResilientDriver(super.createDriver(), this.#availability);
+  }
+}
+
+/**
+ * Builds the Kysely dialect: a `pg` Pool when a URL is given, embedded PGlite otherwise. On PostgreSQL
+ * every connection carries an error listener (a connection the server closes, idle or in use, never
+ * becomes an unhandled `'error'` event), connects with a timeout and TCP keep-alive, and its failures
+ * reach `availability` as `DatabaseUnavailableError`s.
+ */
+export function createDialect(
+  options: DatabaseOptions,
+  availability: DatabaseAvailability = new DatabaseAvailability(),
+): { dialect: Dialect; kind: DatabaseHandle["kind"] } {
   if (options.url) {
-    const pool = new pg.Pool({
-      connectionString: options.url,
-      max: options.poolSize ?? 10,
-      ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
-    });
-    return { dialect: new PostgresDialect({ pool }), kind: "postgres" };
+    const config = connectionConfig(options);
+    // The connect timeout goes to each connection, not to the pool, where it would also bound the wait
+    // for a free connection and turn a busy pool into failed requests.
+    class TimedClient extends pg.Client {
+      constructor() {
+        super(config);
+      }
+    }
+    const { connectionTimeoutMillis: _perConnection, ...poolConfig } = config;
+    const pool = new pg.Pool({ ...poolConfig, max: options.poolSize ?? 10, Client: TimedClient });
+    const survive = (error: unknown) => {
+      const unavailable =
+        asDatabaseUnavailable(error) ?? new DatabaseUnavailableError("connection_lost", error);
+      availability.reportFailure(unavailable);
+      options.onConnectionError?.(unavailable);
+    };
+    // The pool re-emits errors of idle connections; a connection in use emits on itself.
+    pool.on("error", survive);
+    pool.on("connect", (client) => client.on("error", survive));
+    return { dialect: new ResilientPostgresDialect({ pool }, availability), kind: "postgres" };
   }
   const pglite = new PGlite(options.dataDir);
   return { dialect: new SerializedPGliteDialect({ pglite }), kind: "pglite" };
 }
 
+/** The connection settings shared by the pool and the availability probe. */
+function connectionConfig(options: DatabaseOptions): pg.ClientConfig {
+  return {
+    connectionString: options.url,
+    connectionTimeoutMillis: options.connectTimeoutMs ?? 2000,
+    keepAlive: true,
+    ...(options.schema ? { options: `-c search_path=${options.schema}` } : {}),
+  };
+}
+
+/**
+ * Opens one connection of its own, runs `select 1` and closes it; rejects when the database does not
+ * serve. Used to find out that the database is back without going through the (refusing) pool.
+ */
+async function probeConnection(options: DatabaseOptions): Promise<void> {
+  const client = new pg.Client(connectionConfig(options));
+  client.on("error", () => {});
+  try {
+    await client.connect();
+    await client.query("select 1");
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 /** Connects to the database described by `options` (PGlite when `url` is unset). */
 export function createDatabase(options: DatabaseOptions = {}): DatabaseHandle {
-  const { dialect, kind } = createDialect(options);
+  const availability = new DatabaseAvailability(
+    options.url
+      ? { probe: () => probeConnection(options), ...(options.retry ? { backoff: options.retry } : {}) }
+      : {},
+  );
+  const { dialect, kind } = createDialect(options, availability);
   const db = new Kysely<Database>({ dialect });
-  return { db, kind, schema: options.schema, close: () => db.destroy() };
+  return {
+    db,
+    kind,
+    schema: options.schema,
+    availability,
+    close: async () => {
+      availability.close();
+      await db.destroy();
+    },
+  };
 }
 
 /**
@@ -60,12 +160,34 @@ export function createDatabase(options: DatabaseOptions = {}): DatabaseHandle {
  * own migration tables live in that schema too (other schemas of the same database may hold their own).
  * On PostgreSQL, processes starting together take turns through an advisory lock, so only one of them
  * creates the migration tables.
+ *
+ * Kysely's migrator looks for its tables by introspecting every table of every schema of the database,
+ * which fails (`3F000` schema, `42P01` table or `42703` column does not exist) when another client drops
+ * or alters tables elsewhere in the same database meanwhile — test suites sharing one database do, all the
+ * time. That says nothing about our schema, so the introspection runs without parallel workers (which
+ * widen the race) and the attempt is repeated a few times.
  */
 export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await migrateOnce(db, schema);
+      return;
+    } catch (error) {
+      const code = (error as { cause?: { code?: unknown } }).cause?.code;
+      const raced = code === "3F000" || code === "42P01" || code === "42703";
+      if (!raced || attempt >= 5) throw error;
+    }
+  }
+}
+
+async function migrateOnce(db: Db, schema: string | undefined): Promise<void> {
   await db.connection().execute(async (connection) => {
     const lockKey = `flowgate_migrations_${schema ?? "public"}`;
     const postgres = !(await isPGlite(connection));
-    if (postgres) await sql`select pg_advisory_lock(hashtext(${lockKey}))`.execute(connection);
+    if (postgres) {
+      await sql`select pg_advisory_lock(hashtext(${lockKey}))`.execute(connection);
+      await sql`set max_parallel_workers_per_gather = 0`.execute(connection);
+    }
     try {
       const migrator = new Migrator({
         db: connection,
@@ -80,7 +202,10 @@ export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
         });
       }
     } finally {
-      if (postgres) await sql`select pg_advisory_unlock(hashtext(${lockKey}))`.execute(connection);
+      if (postgres) {
+        await sql`reset max_parallel_workers_per_gather`.execute(connection);
+        await sql`select pg_advisory_unlock(hashtext(${lockKey}))`.execute(connection);
+      }
     }
   });
 }

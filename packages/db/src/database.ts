@@ -18,6 +18,7 @@ import type { SessionsTable } from "./tables/sessions.table.ts";
 import type { WorkflowDraftsTable } from "./tables/workflow-drafts.table.ts";
 import type { WorkflowPayloadSchemasTable } from "./tables/workflow-payload-schemas.table.ts";
 import type { WorkflowsTable, WorkflowVersionsTable } from "./tables/workflows.table.ts";
+import type { WorkspaceMonthlySpendTable } from "./tables/workspace-monthly-spend.table.ts";
 import type { WorkspacesTable } from "./tables/workspaces.table.ts";
 
 /** Kysely's view of Flowgate's schema. */
@@ -35,6 +36,7 @@ export interface Database {
   run_audit: RunAuditTable;
   jobs: JobsTable;
   node_costs: NodeCostsTable;
+  workspace_monthly_spend: WorkspaceMonthlySpendTable;
   workflow_payload_schemas: WorkflowPayloadSchemasTable;
   entities: EntitiesTable;
   questionnaires: QuestionnairesTable;

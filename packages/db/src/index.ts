@@ -1,3 +1,4 @@
+export { type BackoffBounds, backoffDelay } from "./backoff.ts";
 export {
   createDatabase,
   createDialect,
@@ -6,7 +7,21 @@ export {
   migrateToLatest,
 } from "./create-database.ts";
 export type { Database, Db, Executor } from "./database.ts";
+export {
+  type AvailabilityChange,
+  DatabaseAvailability,
+  type DatabaseAvailabilityOptions,
+} from "./database-availability.ts";
+export {
+  asDatabaseUnavailable,
+  connectionFailureReason,
+  DatabaseUnavailableError,
+  type DatabaseUnavailableReason,
+  findDatabaseUnavailableError,
+  isDatabaseUnavailableError,
+} from "./database-unavailable.ts";
 export * from "./repositories/api-keys.repository.ts";
+export * from "./repositories/budgets.repository.ts";
 export * from "./repositories/credits.repository.ts";
 export * from "./repositories/email-outbox.repository.ts";
 export * from "./repositories/entities.repository.ts";

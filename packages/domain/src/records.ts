@@ -139,6 +139,13 @@ export interface Run extends Tenant {
   /** Attempt number (1-based) of the current node. */
   currentAttempt: number;
   lastSeq: number;
+  /**
+   * The `node.started` event that began the current attempt of the current node, when that node does I/O:
+   * such a node is started in one commit (so live progress shows it running) and completed in a later one.
+   * It describes the run only while nothing else was appended since (`seq === lastSeq`); see
+   * `isCurrentNodeStarted`.
+   */
+  nodeStarted: { seq: number; at: Date } | null;
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;

@@ -88,3 +88,29 @@ export function canRetryRun(status: RunStatus): boolean {
 export function canCancelRun(status: RunStatus): boolean {
   return canTransitionRun(status, "cancelled");
 }
+
+/**
+ * Whether the run's current node `nodeId` has been started (its `node.started` is committed) and is still
+ * waiting to be completed: the run is running at that node and nothing was appended to its events since.
+ * A worker that finds a run in this state executes the node's current attempt without starting it again
+ * (the previous worker died, or handed the run back, after the start).
+ *
+ * @param run - The run as read.
+ * @param nodeId - The node the run is at.
+ */
+export function isCurrentNodeStarted(
+  run: {
+    status: RunStatus;
+    currentNode: string | null;
+    lastSeq: number;
+    nodeStarted: { seq: number } | null;
+  },
+  nodeId: string,
+): boolean {
+  return (
+    run.status === "running" &&
+    run.currentNode === nodeId &&
+    run.nodeStarted !== null &&
+    run.nodeStarted.seq === run.lastSeq
+  );
+}

@@ -133,3 +133,93 @@ describe("validatePayload", () => {
     ]);
   });
 });
+
+describe("keywords beyond the first subset (validated by Ajv, messages and paths of our own)", () => {
+  const schema = {
+    $schema: "http://json-schema.org/draft-07/schema#",
+    $id: "https://example.com/order",
+    type: "object",
+    minProperties: 1,
+    maxProperties: 4,
+    dependentRequired: { card: ["billing"] },
+    properties: {
+      qty: { type: "integer", multipleOf: 5 },
+      codes: { type: "array", uniqueItems: true, items: { type: "string", enum: ["a", "b"] } },
+      size: { type: "string", enum: ["s", "m"] },
+      meta: { $id: "https://example.com/meta", additionalProperties: { type: "object", required: ["v"] } },
+    },
+  };
+
+  it("accepts the schema; $schema and $id are annotations, whatever their draft", () => {
+    expect(payloadSchemaIssues(schema)).toEqual([]);
+    expect(validatePayload(schema, { qty: 10, codes: ["a", "b"], meta: { x: { v: 1 } } })).toEqual([]);
+  });
+
+  it("names every offending field, in the payload's order, and drops follow-ups of a wrong type", () => {
+    expect(
+      validatePayload(schema, { qty: 7, codes: ["a", "a", 3], size: 4, meta: { x: {}, y: 1 }, card: "x" }, [
+        "p",
+      ]),
+    ).toEqual([
+      { path: ["p"], message: "must have at most 4 properties" },
+      { path: ["p", "billing"], message: 'is required when "card" is present' },
+      { path: ["p", "qty"], message: "must be a multiple of 5" },
+      { path: ["p", "codes"], message: "must not repeat an item (items 1 and 0 are equal)" },
+      { path: ["p", "codes", "2"], message: "must be a string" },
+      { path: ["p", "size"], message: "must be a string" },
+      { path: ["p", "meta", "x", "v"], message: "is required" },
+      { path: ["p", "meta", "y"], message: "must be an object" },
+    ]);
+    expect(validatePayload(schema, {})).toEqual([{ path: [], message: "must have at least 1 property" }]);
+  });
+
+  it("checks only a payload's own properties", () => {
+    const names = { required: ["constructor"], properties: { toString: { type: "string" } } };
+    expect(payloadSchemaIssues(names)).toEqual([]);
+    expect(validatePayload(names, {})).toEqual([{ path: ["constructor"], message: "is required" }]);
+    expect(validatePayload(names, JSON.parse('{"constructor": 1, "toString": 2}'))).toEqual([
+      { path: ["toString"], message: "must be a string" },
+    ]);
+  });
+
+  it("validates a submitted schema against the dialect's meta-schema, naming each field", () => {
+    expect(
+      payloadSchemaIssues({
+        type: ["string", "string"],
+        required: ["a", "a"],
+        properties: { n: { minimum: "x", multipleOf: 0, title: 5, items: [], uniqueItems: "yes" } },
+        dependentRequired: { a: "b", c: ["d"] },
+        examples: {},
+      }),
+    ).toEqual([
+      { path: ["type"], message: "must not list the same type twice" },
+      { path: ["required"], message: "must not list the same property twice" },
+      { path: ["properties", "n", "minimum"], message: "must be a number" },
+      { path: ["properties", "n", "multipleOf"], message: "must be a number greater than 0" },
+      { path: ["properties", "n", "title"], message: "must be a string" },
+      { path: ["properties", "n", "items"], message: "must be a JSON Schema object or a boolean" },
+      { path: ["properties", "n", "uniqueItems"], message: "must be true or false" },
+      { path: ["dependentRequired", "a"], message: "must be a list of property names" },
+      { path: ["examples"], message: "must be a list of values" },
+    ]);
+    expect(payloadSchemaIssues(JSON.parse('{"properties": {"__proto__": {"type": "number"}}}'))).toEqual([
+      { path: ["properties", "__proto__"], message: "cannot be checked: unsupported property name" },
+    ]);
+    expect(payloadSchemaIssues({ additionalProperties: { oneOf: [] } })).toEqual([
+      {
+        path: ["additionalProperties", "oneOf"],
+        message: expect.stringContaining('unsupported keyword "oneOf"'),
+      },
+    ]);
+  });
+
+  it("compiles each schema once and keeps validating after many distinct schemas", () => {
+    for (let i = 0; i < 300; i++) {
+      expect(validatePayload({ type: "integer", minimum: i }, i - 1)).toEqual([
+        { path: [], message: `must be at least ${i}` },
+      ]);
+    }
+    expect(validatePayload({ type: "integer", minimum: 0 }, 0)).toEqual([]);
+    expect(validatePayload(true, { anything: [1] })).toEqual([]);
+  });
+});

@@ -1,3 +1,4 @@
+import { Ajv2020 } from "ajv/dist/2020.js";
 import { describe, expect, it } from "vitest";
 import { findPolicy, policyCatalog, policyConfigJsonSchema, validateGraph } from "../src/index.ts";
 import { exampleGraph, exampleIndex, nodeOf } from "./example-graph.ts";
@@ -59,4 +60,54 @@ describe("policy config schemas", () => {
     );
     expect(findPolicy("age")?.config.safeParse({ minimum_age: 21 }).success).toBe(true);
   });
+});
+
+describe("published policy config schemas", () => {
+  const ajv = new Ajv2020({ allErrors: true, strict: true });
+
+  it.each(policyCatalog.map((policy) => [policy.name, policy] as const))(
+    "%s: the published JSON Schema is valid draft 2020-12 and accepts exactly what graph validation accepts",
+    (_name, policy) => {
+      const schema = policyConfigJsonSchema(policy);
+      expect(ajv.validateSchema(schema), ajv.errorsText(ajv.errors)).toBe(true);
+      const validate = ajv.compile(schema);
+      // Every property against values of every shape, and every enum value: zod (what graph validation runs)
+      // and Ajv (what a client checking against the published schema runs) must give the same verdict.
+      const properties = schema.properties as Record<string, { items?: { enum?: unknown[] } }>;
+      const values: unknown[] = [
+        null,
+        true,
+        "x",
+        "GB",
+        "gb",
+        0,
+        -1,
+        1,
+        2,
+        2.5,
+        5,
+        18,
+        100,
+        101,
+        131,
+        365,
+        366,
+      ];
+      values.push([], ["GB"], ["gb"], ["GB", "FR"], ["x"], [1]);
+      const configs: unknown[] = [{}, { unknown: 1 }, [], "x"];
+      for (const [key, property] of Object.entries(properties)) {
+        for (const value of values) configs.push({ [key]: value });
+        for (const item of property.items?.enum ?? [])
+          configs.push({ [key]: [item] }, { [key]: [item, "x"] });
+      }
+      let accepted = 0;
+      for (const config of configs) {
+        const byZod = policy.config.safeParse(config).success;
+        expect(validate(config), JSON.stringify(config)).toBe(byZod);
+        if (byZod) accepted++;
+      }
+      expect(accepted).toBeGreaterThan(Object.keys(properties).length);
+      expect(accepted).toBeLessThan(configs.length / 2);
+    },
+  );
 });

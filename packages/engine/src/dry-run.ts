@@ -192,6 +192,7 @@ export async function dryRunGraph(target: DryRunTarget, input: DryRunInput): Pro
     stepCount: 0,
     currentAttempt: 1,
     lastSeq: 0,
+    nodeStarted: null,
     createdAt: now,
     startedAt: now,
     completedAt: null,

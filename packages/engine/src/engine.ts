@@ -1,7 +1,6 @@
 import type { Db } from "@flowgate/db";
 import { type EventBus, InProcessEventBus } from "./event-bus.ts";
 import { defaultPolicyProviders, type PolicyProviders } from "./policy-provider.ts";
-import { QuestionnaireWatcher } from "./questionnaires/questionnaire-watcher.ts";
 import type { StepDeps } from "./run-step.ts";
 import type { JobWakeups } from "./transport/job-wakeups.ts";
 import type { UnitOfWorkDeps } from "./unit-of-work.ts";
@@ -20,21 +19,17 @@ export interface EngineOptions {
   retryBaseMs?: number;
   /** Cross-process job wake-ups (PostgreSQL LISTEN/NOTIFY); local workers are always woken directly. */
   wakeups?: JobWakeups;
-  /** How often runs waiting at questionnaire nodes are checked for expired links, in ms (default 1000). */
-  questionnaireWatchIntervalMs?: number;
 }
 
 /**
  * The runtime: the database and event bus that commands commit to and publish on, and, unless disabled, a
- * worker that executes runs from the queue with the questionnaire watcher beside it. The use cases that
- * change workflows, sessions and runs live in `@flowgate/application`, which runs on {@link unitOfWork}.
+ * worker that executes runs from the queue (steps, timers, questionnaire waits). The use cases that change
+ * workflows, sessions and runs live in `@flowgate/application`, which runs on {@link unitOfWork}.
  */
 export class Engine {
   readonly db: Db;
   readonly bus: EventBus;
   readonly worker: Worker | null;
-  /** Resumes runs whose questionnaire wait is over; runs with the worker. */
-  readonly questionnaireWatcher: QuestionnaireWatcher;
   readonly #deps: StepDeps;
   readonly #wakeups: JobWakeups | undefined;
   #stopWakeups: (() => Promise<void>) | undefined;
@@ -54,13 +49,6 @@ export class Engine {
     };
     this.#wakeups = options.wakeups;
     this.worker = options.worker === false ? null : new Worker(this.#deps, options.worker ?? {});
-    const watchErrors = options.worker ? options.worker.onError : undefined;
-    this.questionnaireWatcher = new QuestionnaireWatcher(this.#deps, {
-      ...(options.questionnaireWatchIntervalMs !== undefined
-        ? { intervalMs: options.questionnaireWatchIntervalMs }
-        : {}),
-      ...(watchErrors ? { onError: watchErrors } : {}),
-    });
   }
 
   /**
@@ -75,7 +63,6 @@ export class Engine {
   async start(): Promise<void> {
     if (!this.worker) return;
     this.worker.start();
-    this.questionnaireWatcher.start();
     if (this.#wakeups && !this.#stopWakeups) {
       const worker = this.worker;
       this.#stopWakeups = await this.#wakeups.onWake(() => worker.wake());
@@ -84,7 +71,6 @@ export class Engine {
 
   /** Drains the worker; the database and bus stay open (their owner closes them). */
   async stop(): Promise<void> {
-    await this.questionnaireWatcher.stop();
     await this.#stopWakeups?.();
     this.#stopWakeups = undefined;
     await this.worker?.stop();

@@ -1,4 +1,13 @@
-export { createDatabase, type DatabaseHandle, type DatabaseOptions, migrateToLatest } from "./database.ts";
+export {
+  connectionFailureReason,
+  createDatabase,
+  type DatabaseAvailability,
+  type DatabaseHandle,
+  type DatabaseOptions,
+  DatabaseUnavailableError,
+  findDatabaseUnavailableError,
+  migrateToLatest,
+} from "./database.ts";
 export {
   type DryRunGateDecision,
   type DryRunInput,
@@ -14,14 +23,17 @@ export { Engine, type EngineOptions } from "./engine.ts";
 export { type BusMessage, type EventBus, InProcessEventBus, type SessionStatusEvent } from "./event-bus.ts";
 export * from "./nodes/index.ts";
 export { taskExecutionId } from "./nodes/task.node.ts";
+export * from "./outbound/index.ts";
 export * from "./policy-provider.ts";
 export * from "./questionnaires/index.ts";
+export { checkReadiness, type Readiness } from "./readiness.ts";
 export { advanceRun, failRun, retryDelayMs, type StepDeps, type StepOutcome } from "./run-step.ts";
 export { type StartRunInput, selectRunVersion, startRun } from "./start-run.ts";
 export { type RunTaskOptions, runTask } from "./tasks/index.ts";
 export { type JobWakeups, PgJobWakeups } from "./transport/job-wakeups.ts";
 export { channelName, PgListener, type PgListenerOptions } from "./transport/pg-listener.ts";
-export { PostgresEventBus } from "./transport/postgres-event-bus.ts";
-export { RedisEventBus } from "./transport/redis-event-bus.ts";
+export { PostgresEventBus, type PostgresEventBusOptions } from "./transport/postgres-event-bus.ts";
+export { RedisEventBus, type RedisEventBusOptions } from "./transport/redis-event-bus.ts";
+export { retryWhileUnavailable } from "./transport/retry-while-unavailable.ts";
 export { AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";

@@ -20,6 +20,7 @@ import {
   assertRunTransition,
   type GraphNode,
   getNode,
+  isCurrentNodeStarted,
   isFinalRunStatus,
   newId,
   type RoutingContext,
@@ -28,13 +29,21 @@ import {
   sessionResultForOutcome,
   type Transition,
 } from "@flowgate/domain";
-import { executeNode, type NodeContext, type NodeExecution, resumeNode } from "./nodes/index.ts";
+import {
+  beginNode,
+  executeNode,
+  isIoNode,
+  type NodeContext,
+  type NodeExecution,
+  resumeNode,
+} from "./nodes/index.ts";
 import type { PolicyProviders } from "./policy-provider.ts";
+import { signalQuestionnaireRun } from "./questionnaires/questionnaire-signals.ts";
 import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
 
 /** What one call of {@link advanceRun} did. */
 export type StepOutcome =
-  /** A node ran and the run moved on: call again. */
+  /** A node ran (or an I/O node was started) and the run moved on: call again. */
   | "advanced"
   /** The run waits for something outside (a gate decision): its job is gone. */
   | "parked"
@@ -49,6 +58,8 @@ export type StepOutcome =
 interface ExecutedNode extends NodeExecution {
   node: GraphNode;
   startedAt: Date;
+  /** Its `node.started` was committed by an earlier step (an I/O node): the commit does not repeat it. */
+  startCommitted: boolean;
 }
 
 /** Dependencies of the step executor. */
@@ -105,21 +116,29 @@ export async function advanceRun(deps: StepDeps, runId: string): Promise<StepOut
   return (await stepRun(deps, runId)).outcome;
 }
 
-/** Node types that only compute (no I/O, no waiting): they are committed together with their neighbours. */
-const pureNodeTypes = new Set<string>(["start", "conditional", "terminal"]);
-
 /** At most this many nodes are committed in one step. */
 const maxNodesPerStep = 32;
 
 /**
- * Advances a run by one step. A step executes nodes outside any transaction (handlers may do I/O) —
- * at most one node that does I/O (a policy check, a task) together with the pure nodes (start,
- * conditional, terminal) before and after it, or a paused node's resume — then in one transaction
- * records their node runs, the events, the session's status and the run's new state. The run row is
- * updated only if it is still at the version the step started from (and the `(run_id, step)` /
- * `(run_id, seq)` keys refuse duplicates), so a step that lost a race to another worker or to a cancel
- * writes nothing ("superseded") and its I/O is simply repeated by whoever runs it next. Events are
+ * Advances a run by one step. Nodes without I/O (start, conditional, terminal, and the nodes that pause)
+ * are executed and committed together with their neighbours; a node that does I/O (a policy check, a task)
+ * is split over two commits, so that live progress shows it running while it runs:
+ *
+ * 1. the step that reaches it commits its `node.started` (and what its `start` hook claims, such as a
+ *    task's budget) together with the nodes before it, and records the start on the run (`nodeStarted`);
+ * 2. the next step executes it outside any transaction, then commits its node run and `node.completed`
+ *    together with the nodes without I/O after it, up to the start of the next I/O node.
+ *
+ * Each commit is one transaction that records the node runs, the events, the session's status and the
+ * run's new state, and applies only if the run is still at the version the step read (and the
+ * `(run_id, step)` / `(run_id, seq)` keys refuse duplicates), so a step that lost a race to another worker
+ * or to a cancel writes nothing ("superseded") and its I/O is repeated by whoever runs it next. Events are
  * published after commit. Pass the returned cursor to the next call to skip re-reading the run.
+ *
+ * Crash safety: a worker that dies after a start and before the completion leaves the run "started" at
+ * the node; the worker that takes the run over executes that same attempt again (same attempt number, same
+ * task `Idempotency-Key`) without a second `node.started`, so a run's events show one `node.started` per
+ * attempt whatever happened to the workers, and the node's `durationMs` counts from the first start.
  */
 export async function stepRun(
   deps: StepDeps,
@@ -149,20 +168,28 @@ export async function stepRun(
     const execution = await resumeNode(node, run.pendingSignal, nodeContext(deps, state));
     resumed = { node, execution };
     remember(state, node.id, execution.output);
-    if (execution.next.kind !== "goto") return commitStep(deps, state, resumed, []);
+    if (execution.next.kind !== "goto") return commitStep(deps, state, resumed, [], null);
     working = { ...run, status: "running", currentNode: execution.next.nodeId, pausedAtNode: null };
   }
 
   const executions: ExecutedNode[] = [];
-  let didIo = false;
+  let toStart: GraphNode | null = null;
   while (executions.length < maxNodesPerStep) {
     const node = getNode(run.graphSnapshot, working.currentNode ?? run.graphSnapshot.entry);
-    const pure = pureNodeTypes.has(node.type);
-    if (!pure && didIo) break;
-    didIo ||= !pure;
-    const startedAt = new Date();
+    let startedAt = new Date();
+    let startCommitted = false;
+    if (isIoNode(node)) {
+      // An I/O node runs only once its start is committed, and then first in its step.
+      const started = executions.length === 0 && !resumed && isCurrentNodeStarted(working, node.id);
+      if (!started) {
+        toStart = node;
+        break;
+      }
+      startedAt = working.nodeStarted?.at ?? startedAt;
+      startCommitted = true;
+    }
     const execution = await executeNode(node, nodeContext(deps, state, working));
-    executions.push({ ...execution, node, startedAt });
+    executions.push({ ...execution, node, startedAt, startCommitted });
     if (execution.next.kind !== "goto" || willRetry(node, execution, working.currentAttempt)) break;
     remember(state, node.id, execution.output);
     working = {
@@ -170,9 +197,10 @@ export async function stepRun(
       currentNode: execution.next.nodeId,
       stepCount: working.stepCount + 1,
       currentAttempt: 1,
+      nodeStarted: null,
     };
   }
-  return commitStep(deps, state, resumed, executions);
+  return commitStep(deps, state, resumed, executions, toStart);
 }
 
 /** Whether the engine will retry this execution rather than follow its route. */
@@ -210,6 +238,7 @@ async function commitStep(
   state: RunCursor,
   resumed: { node: GraphNode; execution: NodeExecution } | null,
   executions: readonly ExecutedNode[],
+  toStart: GraphNode | null,
 ): Promise<{ outcome: StepOutcome; cursor?: RunCursor }> {
   const seen = state.run;
   const write: StepWriter = async (trx, after, events, nodeRuns) => {
@@ -226,6 +255,23 @@ async function commitStep(
     if (resumed) merge(await recordResume(trx, after, current, resumed.node, resumed.execution, events));
     for (const execution of executions)
       merge(await recordExecution(deps, trx, after, current, execution, events, nodeRuns));
+    if (toStart) {
+      const attempt = current.currentAttempt;
+      const refusal = await beginNode(toStart, { run: current, attempt, trx });
+      if (refusal) {
+        // The start hook ended the node before any I/O (its budget is spent): record that instead.
+        const ended = { ...refusal, node: toStart, startedAt: new Date(), startCommitted: false };
+        merge(await recordExecution(deps, trx, after, current, ended, events, nodeRuns));
+      } else {
+        events.push({ type: "node.started", data: { nodeId: toStart.id, nodeType: toStart.type, attempt } });
+        // The start is the step's last event: its seq marks the run as started at this node.
+        const nodeStarted = { seq: seen.lastSeq + events.length, at: new Date() };
+        merge({
+          change: { status: "running", currentNode: toStart.id, nodeStarted },
+          job: { kind: "keep" },
+        });
+      }
+    }
     return combined;
   };
   try {
@@ -260,6 +306,15 @@ async function commitStep(
           return { outcome: "advanced" as const, cursor: next };
         case "delete":
           await deleteRunJob(trx, seen.id);
+          // A run pausing at a questionnaire node may be done waiting already (its response was submitted
+          // before it got here); otherwise it waits with a durable link-expiry timer.
+          if (
+            change.status === "paused" &&
+            change.pausedAtNode &&
+            getNode(seen.graphSnapshot, change.pausedAtNode).type === "questionnaire"
+          ) {
+            await signalQuestionnaireRun(trx, after, seen.id);
+          }
           return {
             outcome:
               change.status !== undefined && isFinalRunStatus(change.status)
@@ -334,7 +389,11 @@ async function recordExecution(
 ): Promise<StepResult> {
   const { node, next } = execution;
   const attempt = run.currentAttempt;
-  events.push({ type: "node.started", data: { nodeId: node.id, nodeType: node.type, attempt } });
+  if (!execution.startCommitted) {
+    events.push({ type: "node.started", data: { nodeId: node.id, nodeType: node.type, attempt } });
+  }
+  // The attempt ends here (completed, paused, or retried later): the run is no longer "started" at it.
+  const startEnded: RunChange = execution.startCommitted ? { nodeStarted: null } : {};
 
   const retries = "retries" in node && typeof node.retries === "number" ? node.retries : 0;
   if (execution.result === "error" && attempt <= retries) {
@@ -344,7 +403,7 @@ async function recordExecution(
       data: { nodeId: node.id, attempt, nextAttemptAt: nextAttemptAt.toISOString(), error: execution.error },
     });
     return {
-      change: { status: "running", currentNode: node.id, currentAttempt: attempt + 1 },
+      change: { ...startEnded, status: "running", currentNode: node.id, currentAttempt: attempt + 1 },
       job: { kind: "schedule", jobKind: "run.step", runAt: nextAttemptAt, outcome: "delayed" },
     };
   }
@@ -378,6 +437,7 @@ async function recordExecution(
       await setSessionStatus(trx, after, run.sessionId, "awaiting_external", null);
     }
     const change: RunChange = {
+      ...startEnded,
       status: "paused",
       currentNode: node.id,
       pausedAtNode: node.id,
@@ -413,7 +473,7 @@ async function recordExecution(
   const cost = execution.costCents ? { addCostCents: execution.costCents } : {};
   const transition = await applyTransition(trx, after, run, next, events);
   return {
-    change: { ...transition.change, ...cost, stepCount: step, currentAttempt: 1 },
+    change: { ...startEnded, ...transition.change, ...cost, stepCount: step, currentAttempt: 1 },
     job: transition.job,
   };
 }

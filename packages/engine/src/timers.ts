@@ -11,16 +11,19 @@ import {
   updateRun,
   updateSessionStatus,
 } from "@flowgate/db";
-import { isFinalRunStatus, newId, type Session } from "@flowgate/domain";
+import { getNode, isFinalRunStatus, newId, type Session } from "@flowgate/domain";
+import { fireQuestionnaireTimer } from "./questionnaires/questionnaire-signals.ts";
 import type { AfterCommit, UnitOfWorkDeps } from "./unit-of-work.ts";
 import { inTransaction } from "./unit-of-work.ts";
 
 /**
- * Fires a gate's durable timer: if the run still waits at the same gate (same node and step) with no
- * decision, records a `timeout` signal and turns the job into the run's next step. Returns whether the
- * run should now be advanced. A timer that lost the race against a decision does nothing.
+ * Fires a paused run's durable timer (a `run.timeout` job): a gate's `timeout_seconds`, or the expiry of a
+ * questionnaire node's links. If the run still waits at the same node (same node and step) with no signal:
+ * a gate records a `timeout` signal and the job becomes the run's next step; a questionnaire node decides
+ * its wait again (see `fireQuestionnaireTimer`). Returns whether the run should now be advanced. A timer
+ * that lost the race against a decision or a submit does nothing.
  */
-export async function fireGateTimeout(deps: UnitOfWorkDeps, job: Job, workerId: string): Promise<boolean> {
+export async function fireRunTimer(deps: UnitOfWorkDeps, job: Job, workerId: string): Promise<boolean> {
   if (!job.runId) return false;
   const runId = job.runId;
   const { nodeId, step } = job.payload as { nodeId?: string; step?: number };
@@ -29,6 +32,12 @@ export async function fireGateTimeout(deps: UnitOfWorkDeps, job: Job, workerId: 
     const stillWaiting =
       run?.status === "paused" && run.pausedAtNode === nodeId && run.stepCount === step && !run.pendingSignal;
     if (!run || !stillWaiting) {
+      await deleteJob(trx, job.id, workerId);
+      return false;
+    }
+    const node = getNode(run.graphSnapshot, run.pausedAtNode ?? "");
+    if (node.type === "questionnaire") return fireQuestionnaireTimer(trx, run, node, job, workerId);
+    if (node.type !== "wait") {
       await deleteJob(trx, job.id, workerId);
       return false;
     }

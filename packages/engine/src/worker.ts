@@ -1,8 +1,18 @@
 import { randomBytes } from "node:crypto";
-import { claimJobs, extendLeases, type Job, releaseJob } from "@flowgate/db";
+import {
+  type BackoffBounds,
+  backoffDelay,
+  claimJobs,
+  type DatabaseAvailability,
+  extendLeases,
+  isDatabaseUnavailableError,
+  type Job,
+  releaseJob,
+  returnJob,
+} from "@flowgate/db";
 import { assertNever } from "@flowgate/domain";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
-import { expireSession, fireGateTimeout } from "./timers.ts";
+import { expireSession, fireRunTimer } from "./timers.ts";
 
 /** Tuning of a worker. */
 export interface WorkerOptions {
@@ -18,14 +28,30 @@ export interface WorkerOptions {
   maxStepsPerClaim?: number;
   /** Attempts after which a job that keeps throwing fails its run (default 5). */
   maxJobAttempts?: number;
-  /** Called with errors the loop survives (default: ignore). */
+  /**
+   * Called with errors the loop survives (default: ignore). Database outages are not reported here:
+   * the worker waits them out (see {@link WorkerOptions.availability}).
+   */
   onError?: (error: unknown, job?: Job) => void;
+  /**
+   * The database's availability: the worker resumes claiming as soon as it reports the database back,
+   * and a step cut short by the outage is handed back then. Without it the worker only backs off.
+   */
+  availability?: DatabaseAvailability;
+  /** Delays between claim attempts while the database is unavailable (default 100 ms up to 1 s). */
+  backoff?: BackoffBounds;
 }
 
 /**
  * Claims jobs from the Postgres queue and executes them. A claimed run is advanced node after node while
  * this worker holds its lease (each node in its own transaction), until it parks or finishes; heartbeats
  * keep the lease alive, and a crashed worker's lease simply expires.
+ *
+ * Database outages are waited out, never fatal: claiming backs off exponentially with jitter while the
+ * database is unavailable and resumes as soon as it returns; a step cut short by the outage is handed
+ * back (due at once, the attempt not counted) once the database is back, and whoever claims it re-reads
+ * the run — if the lease ran out meanwhile and another worker moved the run on, the run's version guard
+ * makes the stale step write nothing.
  */
 export class Worker {
   readonly workerId: string;
@@ -36,12 +62,18 @@ export class Worker {
   readonly #maxStepsPerClaim: number;
   readonly #maxJobAttempts: number;
   readonly #onError: (error: unknown, job?: Job) => void;
+  readonly #availability: DatabaseAvailability | undefined;
+  readonly #backoff: BackoffBounds;
   readonly #inFlight = new Map<string, Promise<void>>();
   #running = false;
   #loop: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
   #wakePending = false;
   #heartbeat: NodeJS.Timeout | undefined;
+  #stopAvailabilityWatch: (() => void) | undefined;
+  /** Resolves when {@link stop} is called, so that waits for the database end with it. */
+  #stopped: Promise<void> = Promise.resolve();
+  #signalStopped: () => void = () => {};
 
   constructor(deps: StepDeps, options: WorkerOptions = {}) {
     this.#deps = deps;
@@ -52,12 +84,20 @@ export class Worker {
     this.#maxStepsPerClaim = options.maxStepsPerClaim ?? 200;
     this.#maxJobAttempts = options.maxJobAttempts ?? 5;
     this.#onError = options.onError ?? (() => {});
+    this.#availability = options.availability;
+    this.#backoff = options.backoff ?? { minMs: 100, maxMs: 1000 };
   }
 
   /** Starts claiming jobs. */
   start(): void {
     if (this.#running) return;
     this.#running = true;
+    this.#stopped = new Promise((resolve) => {
+      this.#signalStopped = resolve;
+    });
+    this.#stopAvailabilityWatch = this.#availability?.onChange((change) => {
+      if (change.available) this.wake();
+    });
     this.#heartbeat = setInterval(
       () => void this.#renewLeases(),
       Math.max(50, Math.floor(this.#leaseMs / 3)),
@@ -76,6 +116,8 @@ export class Worker {
   async stop(): Promise<void> {
     if (!this.#running) return;
     this.#running = false;
+    this.#signalStopped();
+    this.#stopAvailabilityWatch?.();
     this.wake();
     await this.#loop;
     await Promise.allSettled(this.#inFlight.values());
@@ -83,6 +125,7 @@ export class Worker {
   }
 
   async #run(): Promise<void> {
+    let failedClaims = 0;
     while (this.#running) {
       // Wake-ups that arrive from here on make the sleep below return at once, so none is lost.
       this.#wakePending = false;
@@ -91,10 +134,19 @@ export class Worker {
       if (free > 0) {
         try {
           claimed = await claimJobs(this.#deps.db, this.workerId, free, this.#leaseMs);
+          failedClaims = 0;
         } catch (error) {
+          if (isDatabaseUnavailableError(error)) {
+            // Back off while the database is down; its return (or a wake-up) ends the wait early.
+            await this.#sleep(backoffDelay(failedClaims++, this.#backoff));
+            continue;
+          }
           this.#onError(error);
         }
         for (const job of claimed) {
+          // Our lease on it ran out during an outage while one of our slots still waits to hand it back:
+          // that slot owns it and will release it.
+          if (this.#inFlight.has(job.id)) continue;
           const done = this.#process(job).finally(() => {
             this.#inFlight.delete(job.id);
             this.wake();
@@ -108,14 +160,15 @@ export class Worker {
         continue;
       }
       // The queue had fewer due jobs than free slots: sleep until new work or the poll interval.
-      await this.#sleep();
+      await this.#sleep(this.#pollIntervalMs);
     }
   }
 
-  #sleep(): Promise<void> {
+  /** Sleeps `ms`, or less when woken (new work, the database back, stop). */
+  #sleep(ms: number): Promise<void> {
     if (this.#wakePending || !this.#running) return Promise.resolve();
     return new Promise((resolve) => {
-      const timer = setTimeout(done, this.#pollIntervalMs);
+      const timer = setTimeout(done, ms);
       const self = this;
       function done() {
         clearTimeout(timer);
@@ -133,7 +186,7 @@ export class Worker {
           await expireSession(this.#deps, job, this.workerId);
           return;
         case "run.timeout":
-          if (!(await fireGateTimeout(this.#deps, job, this.workerId))) return;
+          if (!(await fireRunTimer(this.#deps, job, this.workerId))) return;
           break;
         case "run.step":
           break;
@@ -151,6 +204,10 @@ export class Worker {
       await releaseJob(this.#deps.db, job.id, this.workerId, new Date(), null);
       this.wake();
     } catch (error) {
+      if (isDatabaseUnavailableError(error)) {
+        await this.#handBack(job);
+        return;
+      }
       this.#onError(error, job);
       const message = error instanceof Error ? error.message : String(error);
       try {
@@ -166,12 +223,39 @@ export class Worker {
     }
   }
 
+  /**
+   * Hands a job back after a database outage cut its step short: waits for the database (or backs off
+   * without an availability monitor), then releases it, due at once, with the attempt not counted.
+   * Gives up when the worker stops: the lease then expires as after a crash.
+   */
+  async #handBack(job: Job): Promise<void> {
+    for (let attempt = 0; this.#running; attempt++) {
+      const delay = new Promise<void>((resolve) => setTimeout(resolve, backoffDelay(attempt, this.#backoff)));
+      await Promise.race([
+        this.#availability ? Promise.all([this.#availability.waitUntilAvailable(), delay]) : delay,
+        this.#stopped,
+      ]);
+      if (!this.#running) return;
+      try {
+        await returnJob(this.#deps.db, job.id, this.workerId);
+        return;
+      } catch (error) {
+        if (!isDatabaseUnavailableError(error)) {
+          this.#onError(error, job);
+          return;
+        }
+      }
+    }
+  }
+
   async #renewLeases(): Promise<void> {
     if (this.#inFlight.size === 0) return;
     try {
       await extendLeases(this.#deps.db, this.workerId, [...this.#inFlight.keys()], this.#leaseMs);
     } catch (error) {
-      this.#onError(error);
+      // During an outage heartbeats fail like everything else; a lease that runs out is recovered
+      // by the version guard (see the class comment).
+      if (!isDatabaseUnavailableError(error)) this.#onError(error);
     }
   }
 }

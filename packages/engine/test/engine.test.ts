@@ -44,7 +44,7 @@ describe.each(testBackends())("engine (%s)", (backend) => {
   });
   afterAll(() => t.close());
 
-  it("commits one I/O node with the pure nodes around it per step, publishing each step's events only after it commits", async () => {
+  it("commits each I/O node's start before its I/O and its completion with the pure nodes after it, publishing each step's events only after it commits", async () => {
     const bus = new InProcessEventBus();
     const engine = new Engine({ db: t.db, bus, worker: false });
     const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "steps", graph);
@@ -56,6 +56,7 @@ describe.each(testBackends())("engine (%s)", (backend) => {
     });
     const deps = { db: t.db, bus, providers: defaultPolicyProviders(), wake: () => {} };
     const outcomes: string[] = [];
+    const running: string[] = [];
     for (;;) {
       const outcome = await advanceRun(deps, run.id);
       outcomes.push(outcome);
@@ -63,9 +64,29 @@ describe.each(testBackends())("engine (%s)", (backend) => {
       const stored = await listRunEvents(t.db, run.id, 0);
       expect(stored.map((e) => e.seq)).toEqual(published.map((e) => e.seq));
       if (outcome !== "advanced") break;
+      // Between steps, the last event says which I/O node is running.
+      const last = stored.at(-1)!;
+      expect(last.type).toBe("node.started");
+      running.push(last.data.nodeId as string);
     }
-    // start + doc, then aml + age + rejected: two transactions for five nodes.
-    expect(outcomes).toEqual(["advanced", "finished"]);
+    // start + doc's start, then doc + aml's start, then aml + age + rejected: the pure nodes ride along.
+    expect(outcomes).toEqual(["advanced", "advanced", "finished"]);
+    expect(running).toEqual(["doc", "aml"]);
+    const types = (await listRunEvents(t.db, run.id, 0)).map((e) => `${e.type}:${e.data.nodeId ?? ""}`);
+    expect(types).toEqual([
+      "run.started:",
+      "node.started:start",
+      "node.completed:start",
+      "node.started:doc",
+      "node.completed:doc",
+      "node.started:aml",
+      "node.completed:aml",
+      "node.started:age",
+      "node.completed:age",
+      "node.started:rejected",
+      "node.completed:rejected",
+      "run.completed:",
+    ]);
     const finished = await findRun(t.db, actor, run.id);
     expect(finished).toMatchObject({ status: "completed", finalStatus: "rejected", stepCount: 5 });
     const nodeRuns = await listNodeRunsOfRuns(t.db, [run.id]);
@@ -80,6 +101,71 @@ describe.each(testBackends())("engine (%s)", (backend) => {
     // A further call finds nothing to do and writes nothing.
     expect(await advanceRun(deps, run.id)).toBe("finished");
     expect((await listRunEvents(t.db, run.id, 0)).length).toBe(finished!.lastSeq);
+  });
+
+  it("a worker taking over a started node runs the same attempt again without a second node.started; the lost worker's commit is refused", async () => {
+    const bus = new InProcessEventBus();
+    const engine = new Engine({ db: t.db, bus, worker: false });
+    const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "takeover", graph);
+    const run = await submitTestSession(engine.unitOfWork, actor, workflow, { age: 30 });
+    const sandbox = defaultPolicyProviders().sandbox;
+    const calls: string[] = [];
+    let lostCalledAt = new Date(0);
+    let release: () => void = () => {};
+    const stuck = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    // The first worker's provider hangs in the middle of "doc" (the worker is as good as dead).
+    const lost = {
+      db: t.db,
+      bus,
+      wake: () => {},
+      providers: {
+        ...defaultPolicyProviders(),
+        sandbox: {
+          async check(request: Parameters<typeof sandbox.check>[0]) {
+            calls.push(`lost:${request.node.id}:${request.attempt}`);
+            lostCalledAt = new Date();
+            await stuck;
+            return sandbox.check(request);
+          },
+        },
+      },
+    };
+    expect(await advanceRun(lost, run.id)).toBe("advanced");
+    const lostStep = advanceRun(lost, run.id);
+    while (calls.length === 0) await new Promise((r) => setTimeout(r, 5));
+
+    // Another worker (its lease expired) takes the run over and finishes it.
+    const takeover = {
+      db: t.db,
+      bus,
+      wake: () => {},
+      providers: {
+        ...defaultPolicyProviders(),
+        sandbox: {
+          async check(request: Parameters<typeof sandbox.check>[0]) {
+            calls.push(`takeover:${request.node.id}:${request.attempt}`);
+            return sandbox.check(request);
+          },
+        },
+      },
+    };
+    while ((await advanceRun(takeover, run.id)) === "advanced");
+    release();
+    expect(await lostStep).toBe("superseded");
+
+    expect(calls).toEqual(["lost:doc:1", "takeover:doc:1", "takeover:aml:1"]);
+    const events = await listRunEvents(t.db, run.id, 0);
+    expect(events.map((e) => e.seq)).toEqual(events.map((_, i) => i + 1));
+    const starts = events.filter((e) => e.type === "node.started").map((e) => e.data.nodeId);
+    expect(starts).toEqual(["start", "doc", "aml", "age", "approved"]);
+    const finished = await findRun(t.db, actor, run.id);
+    expect(finished).toMatchObject({ status: "completed", finalStatus: "approved", nodeStarted: null });
+    const doc = (await listNodeRunsOfRuns(t.db, [run.id])).find((n) => n.workflowNodeId === "doc")!;
+    expect(doc).toMatchObject({ attempts: 1, result: "pass" });
+    // The node run counts from the committed start, which came before the lost worker's attempt.
+    expect(doc.startedAt.getTime()).toBeLessThanOrEqual(lostCalledAt.getTime());
   });
 
   it("a worker drains many runs, each with a gapless event stream and one node run per step", async () => {

@@ -1,23 +1,25 @@
 /**
  * Checks that workflow analytics stay fast over a million runs. Fills a scratch schema of the PostgreSQL at
  * DATABASE_URL with 1,000,000 runs (800,000 of one workflow, spread over a year) and 5,000,000 node runs
- * using generate_series; times `workflowAnalytics` (the repository function behind `Workflow.analytics`)
+ * using generate_series (the same seed as the benchmark's growth workload); times `workflowAnalytics` (the repository function behind `Workflow.analytics`)
  * for several windows; prints the plans of its two queries (EXPLAIN ANALYZE, BUFFERS), then the same
  * timings with the lifecycle migration's analytics indexes dropped (inside a transaction that is rolled
  * back). The scratch schema is dropped at the end, also on failure.
  *
- *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/bench node tooling/bench/src/analytics-explain.ts
+ *   DATABASE_URL=postgres://postgres@127.0.0.1:5432/test node tooling/bench/src/analytics-explain.ts
  *
- * Use a database where no other schema holds Kysely migration tables (Kysely's migrator looks for its
- * tables in every schema). `BENCH_RUNS` changes the number of runs.
+ * Like the benchmark it works in a database of its own (`<database>_bench`, or BENCH_DATABASE_URL), since
+ * Kysely's migrator introspects every schema of its database. `BENCH_RUNS` changes the number of runs.
  */
 import { randomBytes } from "node:crypto";
 import { createDialect, type Database, migrateToLatest, workflowAnalytics } from "@flowgate/db";
 import { type CompiledQuery, Kysely, sql } from "kysely";
 import pg from "pg";
+import { analyzeSeeded, seedRuns, seedWorkflows } from "./support/bulk-seed.ts";
+import { ensureBenchDatabase } from "./support/postgres.ts";
 
-const url = process.env.DATABASE_URL;
-if (!url) throw new Error("DATABASE_URL is not set");
+if (!process.env.DATABASE_URL) throw new Error("DATABASE_URL is not set");
+const url = await ensureBenchDatabase(process.env.DATABASE_URL, process.env.BENCH_DATABASE_URL);
 const runCount = Number(process.env.BENCH_RUNS ?? 1_000_000);
 const schema = `bench_analytics_${randomBytes(4).toString("hex")}`;
 const analyticsIndexes = ["runs_workflow_created", "runs_workflow_version_created", "node_runs_run_stats"];
@@ -112,43 +114,19 @@ try {
 
 async function fill(): Promise<void> {
   const started = Date.now();
-  await sql`insert into organizations (id, name) values ('org_bench', 'bench')`.execute(db);
-  await sql`insert into workspaces (id, organization_id, name) values ('ws_bench', 'org_bench', 'bench')`.execute(
-    db,
-  );
-  await sql`insert into workflows (id, workspace_id, environment, name, status, current_version)
-    select 'wfl_bench_' || g, 'ws_bench', 'sandbox', 'bench ' || g, 'active', 3
-    from generate_series(0, 19) g`.execute(db);
-  await sql`insert into workflow_versions (workflow_id, version, graph)
-    select w.id, v, '{}'::jsonb from workflows w, generate_series(1, 3) v`.execute(db);
-  // Every fifth run belongs to one of 19 other workflows, the rest to wfl_bench_0; spread over 365 days.
-  await sql`insert into runs (id, workspace_id, environment, workflow_id, workflow_version, status, final_status,
-      graph_snapshot, created_at, started_at, completed_at)
-    select 'wfr_' || lpad(g::text, 9, '0'), 'ws_bench', 'sandbox',
-      case when g % 5 = 0 then 'wfl_bench_' || (1 + g % 19) else 'wfl_bench_0' end,
-      1 + g % 3,
-      case when g % 50 = 0 then 'paused' when g % 97 = 0 then 'failed' else 'completed' end,
-      case when g % 50 = 0 or g % 97 = 0 then null when g % 7 = 0 then 'rejected'
-           when g % 11 = 0 then 'needs_review' else 'approved' end,
-      '{}'::jsonb, ts, ts, case when g % 50 = 0 then null else ts + interval '1 ms' * (40 + g % 400) end
-    from generate_series(1, ${runCount}::int) g,
-      lateral (select now() - interval '365 days' * (1 - g::float8 / ${runCount}::int) as ts) t`.execute(db);
-  await sql`insert into node_runs (id, run_id, step, workflow_node_id, node_type, status, result,
-      started_at, completed_at)
-    select 'nrn_' || substr(r.id, 5) || '_' || s, r.id, s,
-      (array['start', 'document', 'aml', 'risk', 'approved'])[s],
-      (array['start', 'policy', 'policy', 'conditional', 'terminal'])[s],
-      'completed',
-      case s when 1 then 'started'
-             when 2 then case when h % 10 = 0 then 'fail' when h % 31 = 0 then 'error' else 'pass' end
-             when 3 then case when h % 13 = 0 then 'fail' else 'pass' end
-             when 4 then case when h % 4 = 0 then 'condition_0' else 'default' end
-             else 'approved' end,
-      r.started_at + interval '10 ms' * s,
-      r.started_at + interval '10 ms' * s + interval '1 ms' * (h % 200)
-    from runs r, generate_series(1, 5) s, lateral (select abs(hashtext(r.id || s)) as h) x`.execute(db);
-  await sql`vacuum analyze runs`.execute(db);
-  await sql`vacuum analyze node_runs`.execute(db);
+  const seeder = new pg.Client({ connectionString: url, options: `-c search_path=${schema}` });
+  await seeder.connect();
+  try {
+    await seeder.query("insert into organizations (id, name) values ('org_bench', 'bench')");
+    await seeder.query(
+      "insert into workspaces (id, organization_id, name) values ('ws_bench', 'org_bench', 'bench')",
+    );
+    await seedWorkflows(seeder, "ws_bench", {});
+    await seedRuns(seeder, "ws_bench", 1, runCount);
+    await analyzeSeeded(seeder);
+  } finally {
+    await seeder.end();
+  }
   const counts = await sql<{ runs: number; node_runs: number; hot: number }>`select
       (select count(*)::int from runs) as runs, (select count(*)::int from node_runs) as node_runs,
       (select count(*)::int from runs where workflow_id = 'wfl_bench_0') as hot`.execute(db);

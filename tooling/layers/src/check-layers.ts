@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from "node:fs";
 import { join, relative, resolve } from "node:path";
-import { adapterSourceRules, type LayerName, layers } from "./layers.ts";
+import { adapterSourceRules, type LayerName, layers, outsideLayers } from "./layers.ts";
 
 /** One broken rule: where and what. */
 export interface LayerViolation {
@@ -14,6 +14,13 @@ const importPattern = /(?:\bfrom\s*|\bimport\s*\(\s*|\bimport\s+)["']([^"']+)["'
 
 function rank(name: string): number {
   return layers.findIndex((layer) => layer.name === name);
+}
+
+/** Whether `user` may depend on `name`, a package outside the layers; undefined for a layer. */
+function mayUseOutsider(user: LayerName, name: string): boolean | undefined {
+  const rule = outsideLayers[name];
+  if (!rule) return rank(name) < 0 ? false : undefined;
+  return rule.usableBy === "all" || rule.usableBy.includes(user);
 }
 
 function sourceFiles(dir: string): string[] {
@@ -56,8 +63,10 @@ export function checkLayers(root: string): LayerViolation[] {
       devDependencies?: Record<string, string>;
     };
     for (const dependency of Object.keys({ ...manifest.dependencies, ...manifest.devDependencies })) {
-      const other = rank(dependency);
-      if (other >= own) {
+      if (!dependency.startsWith("@flowgate/")) continue;
+      const outsider = mayUseOutsider(layer.name, dependency);
+      if (outsider === true) continue;
+      if (outsider === false || rank(dependency) >= own) {
         violations.push({
           file: relative(root, manifestPath),
           message: `${layer.name} depends on ${dependency}, which is not a lower layer`,
@@ -80,8 +89,10 @@ export function checkLayers(root: string): LayerViolation[] {
           }
           const imported = packageOf(specifier);
           if (!imported || imported === layer.name) continue;
+          const outsider = mayUseOutsider(layer.name, imported);
+          if (outsider === true) continue;
           const other = rank(imported);
-          if (other < 0 || other >= own) {
+          if (outsider === false || other >= own) {
             violations.push({ file: where, message: `${layer.name} imports ${imported}, not a lower layer` });
           } else if (folder === "src" && forbidden.includes(imported as LayerName)) {
             violations.push({

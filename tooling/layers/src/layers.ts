@@ -20,3 +20,14 @@ export type LayerName = (typeof layers)[number]["name"];
 export const adapterSourceRules: Record<string, { forbidden: readonly LayerName[] }> = {
   "@flowgate/gateway": { forbidden: ["@flowgate/db"] },
 };
+
+/**
+ * `@flowgate/*` packages outside the layers: clients of the API (the console and the typed client, which
+ * only the gateway serves or tests against) and tooling every package may use.
+ */
+export const outsideLayers: Record<string, { usableBy: readonly LayerName[] | "all" }> = {
+  "@flowgate/client": { usableBy: ["@flowgate/gateway"] },
+  "@flowgate/console": { usableBy: ["@flowgate/gateway"] },
+  "@flowgate/tsconfig": { usableBy: "all" },
+  "@flowgate/vitest-config": { usableBy: "all" },
+};

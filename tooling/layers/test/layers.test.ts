@@ -3,7 +3,8 @@ import { tmpdir } from "node:os";
 import { dirname, join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { afterAll, describe, expect, it } from "vitest";
-import { checkLayers, layers } from "../src/index.ts";
+import { checkLayers } from "../src/check-layers.ts";
+import { layers } from "../src/layers.ts";
 
 const repositoryRoot = fileURLToPath(new URL("../../..", import.meta.url));
 
@@ -32,6 +33,8 @@ describe("layers", () => {
     write("packages/domain/test/upward.test.ts", 'const db = await import("@flowgate/db");\n');
     write("apps/gateway/src/reads-db.ts", 'export { listRuns } from "@flowgate/db";\n');
     write("packages/application/src/reaches.ts", 'import "../../engine/src/worker.ts";\n');
+    write("apps/gateway/test/client.test.ts", 'import { createFlowgateClient } from "@flowgate/client";\n');
+    write("packages/engine/test/client.test.ts", 'import { createFlowgateClient } from "@flowgate/client";\n');
     write(
       "packages/db/package.json",
       JSON.stringify({ name: "@flowgate/db", dependencies: { "@flowgate/engine": "workspace:*" } }),
@@ -61,9 +64,13 @@ describe("layers", () => {
             file: "packages/application/src/reaches.ts",
             message: 'reaches outside packages/application with "../../engine/src/worker.ts"',
           },
+          {
+            file: "packages/engine/test/client.test.ts",
+            message: "@flowgate/engine imports @flowgate/client, not a lower layer",
+          },
         ]),
       );
-      expect(checkLayers(root)).toHaveLength(5);
+      expect(checkLayers(root)).toHaveLength(6);
     });
   });
 });

@@ -1,7 +1,9 @@
 import { type Application, getRecipientQuestionnaireVersions, recipientActor } from "@flowgate/application";
 import DataLoader from "dataloader";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import type { Logger } from "pino";
 import type { GraphQLContext } from "../context.ts";
+import { yogaLogger } from "../database-unavailable.ts";
 import { parseVersionKey } from "../ddq-loaders.ts";
 import { maskUnexpectedErrors } from "../error-masking.ts";
 import { createLoaders } from "../loaders.ts";
@@ -14,7 +16,8 @@ export const recipientEndpoint = "/recipient/graphql";
 /**
  * The recipients' Yoga server at `/recipient/graphql`: the builder's `Recipient` sub-graph, authorized by a
  * magic-link token alone (`Authorization: Bearer <token>` or `X-Link-Token: <token>`). A missing, unknown,
- * expired or revoked token gets a 401 with one clear error and nothing else. No GraphiQL.
+ * expired or revoked token gets a 401 with one clear error and nothing else; a database outage a 503 with
+ * `DATABASE_UNAVAILABLE`. No GraphiQL.
  *
  * The request's actor is the link's scope-less recipient actor, so the API reads behind the shared types
  * refuse it; the one read those types need (the questionnaire version a response answers) is served by the
@@ -22,6 +25,7 @@ export const recipientEndpoint = "/recipient/graphql";
  */
 export function createRecipientYoga(options: {
   app: Application;
+  logger?: Logger;
 }): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const { app } = options;
   return createYoga<Record<string, unknown>, GraphQLContext>({
@@ -30,6 +34,7 @@ export function createRecipientYoga(options: {
     landingPage: false,
     graphiql: false,
     maskedErrors: { maskError: maskUnexpectedErrors },
+    ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
     context: async ({ request }): Promise<GraphQLContext> => {
       const { token, link } = await requireLink(
         app,

@@ -48,7 +48,12 @@ import {
   ValidationError,
   type VerificationChecks,
 } from "@flowgate/domain";
-import { inTransaction, recipientLinkUrl, renderRecipientEmail } from "@flowgate/engine";
+import {
+  inTransaction,
+  recipientLinkUrl,
+  renderRecipientEmail,
+  signalQuestionnaireRun,
+} from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, type ApplicationDeps, applicationDeps } from "../application.ts";
@@ -278,7 +283,7 @@ export async function sendToRecipient(
   requireScope(actor, "responses:write");
   const deps = applicationDeps(app);
   const plan = planRecipientSend(input, { expiryHours: await linkExpiryDefault(deps.db, actor) });
-  const prepared = await inTransaction(deps, async (trx) => {
+  const prepared = await inTransaction(deps, async (trx, after) => {
     let entity: Entity;
     if (plan.entity.kind === "existing") {
       const found = await findEntity(trx, actor, plan.entity.id);
@@ -332,6 +337,8 @@ export async function sendToRecipient(
       expiryHours: plan.expiryHours,
     });
     if (response) response = await updateResponse(trx, response.id, { workflowSessionId: link.id });
+    // A run waiting for this response gets (or moves) its link-expiry timer.
+    if (response?.runId) await signalQuestionnaireRun(trx, after, response.runId);
     return {
       kind: "send" as const,
       prepared: { entity, response, questionnaire, verificationSession, link, token, charged },
@@ -391,7 +398,7 @@ export async function sendResponse(
   requireScope(actor, "responses:write");
   const deps = applicationDeps(app);
   const expiryDefault = await linkExpiryDefault(deps.db, actor);
-  const { send, previous } = await inTransaction(deps, async (trx) => {
+  const { send, previous } = await inTransaction(deps, async (trx, after) => {
     const response = await lockResponse(trx, actor, input.responseId);
     if (response.status !== "PREFILL") {
       throw new ConflictError(
@@ -420,6 +427,8 @@ export async function sendResponse(
       answerSources: {},
       aiAnalysis: null,
     });
+    // A run waiting for this response gets (or moves) its link-expiry timer.
+    if (sent.runId) await signalQuestionnaireRun(trx, after, sent.runId);
     return {
       send: { entity, response: sent, questionnaire, verificationSession, link, token, charged },
       previous: { answerSources: response.answerSources, aiAnalysis: response.aiAnalysis },

@@ -1,6 +1,6 @@
 import { type Db, findRun, listRunEvents } from "@flowgate/db";
 import { isFinalRunEventType, NotFoundError, type RunEvent } from "@flowgate/domain";
-import type { BusMessage, EventBus } from "@flowgate/engine";
+import { type BusMessage, type EventBus, retryWhileUnavailable } from "@flowgate/engine";
 import { requireAnyScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -32,7 +32,8 @@ export async function followRunProgress(
  * Streams a run's events with seq > `afterSeq`: subscribes to the bus first (buffering), then replays the
  * store, then forwards live events. Every event is delivered once and in order: live events already
  * replayed are dropped, and a gap in the live stream (a lost or reordered message) is filled from the
- * store. Ends after the run's final event.
+ * store. Ends after the run's final event. Store reads wait out a database outage (the stream goes on
+ * once the database is back) instead of failing the subscription.
  */
 async function* runProgress(
   db: Db,
@@ -44,9 +45,12 @@ async function* runProgress(
   const unsubscribe = await bus.subscribe(`run:${runId}`, (message: BusMessage) => {
     if (message.channel === `run:${runId}`) live.push(message.event as RunEvent);
   });
+  const read = async (after: number, upTo?: number) =>
+    (await retryWhileUnavailable(() => listRunEvents(db, runId, after, upTo), { stopped: () => false })) ??
+    [];
   try {
     let last = Math.max(0, afterSeq);
-    for (const event of await listRunEvents(db, runId, last)) {
+    for (const event of await read(last)) {
       yield event;
       last = event.seq;
       if (isFinalRunEventType(event.type)) return;
@@ -55,7 +59,7 @@ async function* runProgress(
       const event = await live.next();
       if (!event) return;
       if (event.seq <= last) continue;
-      const missing = event.seq > last + 1 ? await listRunEvents(db, runId, last, event.seq - 1) : [];
+      const missing = event.seq > last + 1 ? await read(last, event.seq - 1) : [];
       for (const next of [...missing, event]) {
         if (next.seq !== last + 1) continue;
         yield next;

@@ -1,6 +1,6 @@
 import { type Db, findSession } from "@flowgate/db";
 import { NotFoundError, type Tenant } from "@flowgate/domain";
-import type { EventBus, SessionStatusEvent } from "@flowgate/engine";
+import { type EventBus, retryWhileUnavailable, type SessionStatusEvent } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -41,7 +41,9 @@ async function* sessionStatusStream(
     if (message.channel === `session:${sessionId}`) live.push(message.event as SessionStatusEvent);
   });
   try {
-    const session = await findSession(db, tenant, sessionId);
+    const session = await retryWhileUnavailable(() => findSession(db, tenant, sessionId), {
+      stopped: () => false,
+    });
     if (!session) return;
     let last = session.status;
     yield { sessionId, status: session.status, result: session.result, at: session.updatedAt.toISOString() };

@@ -141,6 +141,24 @@ export async function releaseJob(
     .execute();
 }
 
+/**
+ * Hands back a job held by `workerId` whose attempt was cut short by a database outage: still due at its
+ * time (so it keeps its place in the queue), and the claim does not count as an attempt (an outage is not
+ * the job's fault, so it never brings a run closer to failing for "too many attempts").
+ */
+export async function returnJob(db: Executor, jobId: string, workerId: string): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set((eb) => ({
+      locked_by: null,
+      locked_until: null,
+      attempts: sql<number>`greatest(${eb.ref("attempts")} - 1, 0)`,
+    }))
+    .where("id", "=", jobId)
+    .where("locked_by", "=", workerId)
+    .execute();
+}
+
 /** Deletes the job of a run, whoever holds it; with `kind`, only a job of that kind. */
 export async function deleteRunJob(db: Executor, runId: string, kind?: JobKind): Promise<void> {
   let query = db.deleteFrom("jobs").where("run_id", "=", runId);

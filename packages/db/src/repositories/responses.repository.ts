@@ -8,7 +8,7 @@ import type {
   Tenant,
   VerificationChecks,
 } from "@flowgate/domain";
-import { type Selectable, sql, type Updateable } from "kysely";
+import type { Selectable, Updateable } from "kysely";
 import type { Executor } from "../database.ts";
 import type { ResponseEventsTable, ResponsesTable } from "../tables/responses.table.ts";
 import type { PageRequest } from "./pagination.ts";
@@ -172,37 +172,6 @@ export async function listResponsesOfRun(db: Executor, runId: string): Promise<D
     .orderBy("id")
     .execute();
   return rows.map(toResponse);
-}
-
-/**
- * Runs that may be done waiting for a linked response: runs paused at a questionnaire node, without a
- * pending signal, with a linked response of that node's questionnaire which was submitted or whose link
- * expired or was revoked by `now`.
- */
-export async function findRunsAwaitingResponses(db: Executor, now: Date, limit = 100): Promise<string[]> {
-  const rows = await db
-    .selectFrom("responses")
-    .innerJoin("runs", "runs.id", "responses.run_id")
-    .leftJoin("workflow_sessions", "workflow_sessions.id", "responses.workflow_session_id")
-    .select("runs.id as run_id")
-    .distinct()
-    .where("runs.status", "=", "paused")
-    .where("runs.pending_signal", "is", null)
-    .where(
-      sql<boolean>`exists (select 1 from jsonb_array_elements(runs.graph_snapshot -> 'nodes') as node
-        where node ->> 'id' = runs.paused_at_node and node ->> 'type' = 'questionnaire'
-          and node ->> 'questionnaire' = responses.questionnaire_id)`,
-    )
-    .where((eb) =>
-      eb.or([
-        eb("responses.status", "not in", ["PREFILL", "DRAFT"]),
-        eb("workflow_sessions.expires_at", "<=", now),
-        eb("workflow_sessions.revoked_at", "is not", null),
-      ]),
-    )
-    .limit(limit)
-    .execute();
-  return rows.map((row) => row.run_id);
 }
 
 /** An event to record. */

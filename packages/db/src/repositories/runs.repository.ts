@@ -113,6 +113,8 @@ export interface RunChange {
   stepCount?: number;
   currentAttempt?: number;
   lastSeq?: number;
+  /** The `node.started` that began the current attempt of an I/O node (null: none in flight). */
+  nodeStarted?: { seq: number; at: Date } | null;
   startedAt?: Date;
   completedAt?: Date | null;
 }
@@ -149,6 +151,10 @@ function runChangeSet(change: RunChange): UpdateObject<Database, "runs"> {
   if (change.stepCount !== undefined) set.step_count = change.stepCount;
   if (change.currentAttempt !== undefined) set.current_attempt = change.currentAttempt;
   if (change.lastSeq !== undefined) set.last_seq = change.lastSeq;
+  if (change.nodeStarted !== undefined) {
+    set.node_started_seq = change.nodeStarted?.seq ?? null;
+    set.node_started_at = change.nodeStarted?.at ?? null;
+  }
   if (change.startedAt !== undefined) set.started_at = change.startedAt;
   if (change.completedAt !== undefined) set.completed_at = change.completedAt;
   if (change.addCostCents) set.total_cost_cents = sql<number>`total_cost_cents + ${change.addCostCents}`;
@@ -341,6 +347,23 @@ export async function listRunEvents(
   return rows.map(toRunEvent);
 }
 
+/**
+ * The newest event of each of these runs (runs without events are left out). Engine-internal, without a
+ * tenant: event buses use it to re-announce where live runs stand after their connection came back.
+ */
+export async function listLatestRunEvents(db: Executor, runIds: readonly string[]): Promise<RunEvent[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("run_events")
+    .innerJoin("runs", (join) =>
+      join.onRef("runs.id", "=", "run_events.run_id").onRef("runs.last_seq", "=", "run_events.seq"),
+    )
+    .selectAll("run_events")
+    .where("runs.id", "in", runIds)
+    .execute();
+  return rows.map(toRunEvent);
+}
+
 /** Appends an entry to a run's audit trail. */
 export async function insertRunAudit(db: Executor, entry: Omit<RunAuditEntry, "createdAt">): Promise<void> {
   await db
@@ -402,6 +425,10 @@ function toRun(row: Selectable<RunsTable>): Run {
     stepCount: row.step_count,
     currentAttempt: row.current_attempt,
     lastSeq: row.last_seq,
+    nodeStarted:
+      row.node_started_seq !== null && row.node_started_at !== null
+        ? { seq: row.node_started_seq, at: row.node_started_at }
+        : null,
     createdAt: row.created_at,
     startedAt: row.started_at,
     completedAt: row.completed_at,

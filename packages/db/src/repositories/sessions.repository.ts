@@ -113,6 +113,28 @@ export async function listSessions(
   return rows.map(toSession);
 }
 
+/**
+ * The status of each of these sessions. Engine-internal, without a tenant: event buses use it to
+ * re-announce live sessions' statuses after their connection came back.
+ */
+export async function listSessionStatuses(
+  db: Executor,
+  ids: readonly string[],
+): Promise<Pick<Session, "id" | "status" | "result" | "updatedAt">[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("sessions")
+    .select(["id", "status", "result", "updated_at"])
+    .where("id", "in", ids)
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    status: row.status as SessionStatus,
+    result: row.result as SessionResult | null,
+    updatedAt: row.updated_at,
+  }));
+}
+
 function toSession(row: Selectable<SessionsTable>): Session {
   return {
     id: row.id,

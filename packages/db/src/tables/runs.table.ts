@@ -24,6 +24,14 @@ export interface RunsTable {
   /** Attempt number (1-based) of the current node; reset when a node completes. */
   current_attempt: Generated<number>;
   last_seq: Generated<number>;
+  /**
+   * The seq of the `node.started` event that began the current node's current attempt (a node that does
+   * I/O is started in one commit and completed in a later one); it describes the run only while it equals
+   * `last_seq`.
+   */
+  node_started_seq: number | null;
+  /** When that `node.started` was committed. */
+  node_started_at: Timestamp | null;
   created_at: CreatedAt;
   started_at: Timestamp | null;
   completed_at: Timestamp | null;

@@ -45,3 +45,25 @@ export function questionnaireNodeOutcome(
   }
   return null;
 }
+
+/**
+ * When a questionnaire node's wait ends by itself if nobody acts: the moment the last of its links that are
+ * still active expires (the run then takes `expired`, see {@link questionnaireNodeOutcome}). Null when the
+ * wait cannot end by itself: no response is linked to the run yet, or one has not been sent (PREFILL).
+ * The engine keeps a durable timer at this time, moved whenever a response is linked, sent or revoked.
+ *
+ * @param candidates - The responses of the node's questionnaire linked to the run, with their latest link's
+ *   state and expiry (null when never sent).
+ */
+export function questionnaireWaitDeadline(
+  candidates: readonly (QuestionnaireWaitCandidate & { expiresAt: Date | null })[],
+): Date | null {
+  let deadline: Date | null = null;
+  for (const candidate of candidates) {
+    if (candidate.link === null || candidate.expiresAt === null) return null;
+    if (candidate.link === "active" && (deadline === null || candidate.expiresAt > deadline)) {
+      deadline = candidate.expiresAt;
+    }
+  }
+  return deadline;
+}

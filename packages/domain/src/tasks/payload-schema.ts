@@ -1,15 +1,31 @@
-import { deepEqual } from "../graph/routing.ts";
+import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import {
+  keywordRule,
+  payloadSchemaDialect,
+  payloadSchemaKeywords,
+  schemaShapeRule,
+  subschemaKeywords,
+  subschemaMapKeywords,
+  unknownKeywordRule,
+} from "./payload-schema-dialect.ts";
+
+export {
+  payloadSchemaAnnotations,
+  payloadSchemaKeywords,
+  payloadSchemaTypes,
+} from "./payload-schema-dialect.ts";
 
 /**
- * A JSON Schema subset for workflow trigger payloads. Supported keywords: `type` (one or a list of
- * `string`, `number`, `integer`, `boolean`, `object`, `array`, `null`), `properties`, `required`,
- * `additionalProperties` (a boolean or a schema), `items` (one schema for every item), `enum`, `const`,
- * `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum` (numbers, as in draft 2020-12),
- * `minLength`, `maxLength` (in code points), `minItems`, `maxItems`; `true` and `false` schemas.
- * Annotations (`$schema`, `$id`, `$comment`, `title`, `description`, `default`, `examples`, `format`,
- * `deprecated`, `readOnly`, `writeOnly`) are accepted and not checked (`format` included, as 2020-12 does
- * by default). Any other keyword (`$ref`, `pattern`, `oneOf`, …) is refused when the schema is set rather
- * than silently ignored.
+ * A JSON Schema (draft 2020-12) for workflow trigger payloads, validated with Ajv. Supported keywords:
+ * `type` (one or a list of `string`, `number`, `integer`, `boolean`, `object`, `array`, `null`), `properties`,
+ * `required`, `additionalProperties` (a boolean or a schema), `items` (one schema for every item), `enum`,
+ * `const`, `minimum`, `maximum`, `exclusiveMinimum`, `exclusiveMaximum`, `multipleOf`, `minLength`,
+ * `maxLength` (in code points), `minItems`, `maxItems`, `uniqueItems`, `minProperties`, `maxProperties`,
+ * `dependentRequired`; `true` and `false` schemas. Annotations (`$schema`, `$id`, `$comment`, `title`,
+ * `description`, `default`, `examples`, `format`, `deprecated`, `readOnly`, `writeOnly`) are accepted and not
+ * checked (`format` included, as 2020-12 does by default). Any other keyword (`$ref`, `pattern`, `oneOf`, …)
+ * is refused when the schema is set rather than silently ignored: `$ref` would reach outside the schema and a
+ * user's `pattern` is a regular expression run on every trigger (catastrophic backtracking).
  */
 export type PayloadSchema = boolean | Record<string, unknown>;
 
@@ -19,131 +35,62 @@ export interface SchemaIssue {
   message: string;
 }
 
-/** Types the `type` keyword accepts. */
-export const payloadSchemaTypes = [
-  "string",
-  "number",
-  "integer",
-  "boolean",
-  "object",
-  "array",
-  "null",
-] as const;
-
-/** Keywords that are validated. */
-export const payloadSchemaKeywords = [
-  "type",
-  "properties",
-  "required",
-  "additionalProperties",
-  "items",
-  "enum",
-  "const",
-  "minimum",
-  "maximum",
-  "exclusiveMinimum",
-  "exclusiveMaximum",
-  "minLength",
-  "maxLength",
-  "minItems",
-  "maxItems",
-] as const;
-
-/** Keywords that are accepted as annotations and not checked. */
-export const payloadSchemaAnnotations = [
-  "$schema",
-  "$id",
-  "$comment",
-  "title",
-  "description",
-  "default",
-  "examples",
-  "format",
-  "deprecated",
-  "readOnly",
-  "writeOnly",
-] as const;
-
 /** Deepest nesting of subschemas a payload schema may have. */
 export const maxPayloadSchemaDepth = 32;
 
-const knownKeywords = new Set<string>([...payloadSchemaKeywords, ...payloadSchemaAnnotations]);
-const numberKeywords = ["minimum", "maximum", "exclusiveMinimum", "exclusiveMaximum"] as const;
-const countKeywords = ["minLength", "maxLength", "minItems", "maxItems"] as const;
+/** Compiled payload schemas kept for reuse (a trigger re-reads its workflow's schema from the store). */
+const maxCompiledSchemas = 256;
+
+/** Checks user schemas against the dialect; strict, so a mistake in the dialect itself fails at load. */
+const dialectAjv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
+const checkDialect = dialectAjv.compile(payloadSchemaDialect);
 
 /**
- * Every problem of a schema as written: unsupported keywords and keyword values of the wrong form.
+ * Compiles user schemas. `verbose` puts each failed keyword's value on its error (messages quote it);
+ * `ownProperties` makes `required` and `properties` see only a value's own keys (a payload `{}` has no
+ * `"constructor"`); `addUsedSchema: false` keeps a user's `$id` out of the instance's registry; formats are
+ * annotations. Strict mode stays off: the dialect already refused unknown keywords, and strict mode's
+ * warnings about a `minimum` without `type` (legal JSON Schema) would only reach the log.
+ */
+const payloadAjv = new Ajv2020({
+  allErrors: true,
+  verbose: true,
+  strict: false,
+  ownProperties: true,
+  addUsedSchema: false,
+  validateFormats: false,
+});
+const compiled = new Map<string, { schema: unknown; validate: ValidateFunction }>();
+
+/**
+ * Every problem of a schema as written: unsupported keywords and keyword values of the wrong form, each at
+ * its path in the schema, in the schema's order.
  *
  * @param schema - The schema (parsed JSON).
  * @returns Issues with paths into the schema (empty when it is usable).
  */
 export function payloadSchemaIssues(schema: unknown): SchemaIssue[] {
-  const issues: SchemaIssue[] = [];
-  checkSchema(schema, [], 0, issues);
-  return issues;
-}
-
-function checkSchema(schema: unknown, path: string[], depth: number, issues: SchemaIssue[]): void {
-  if (typeof schema === "boolean") return;
-  if (typeof schema !== "object" || schema === null || Array.isArray(schema)) {
-    issues.push({ path, message: "must be a JSON Schema object or a boolean" });
-    return;
-  }
-  if (depth > maxPayloadSchemaDepth) {
-    issues.push({ path, message: `nests more than ${maxPayloadSchemaDepth} levels of subschemas` });
-    return;
-  }
-  const record = schema as Record<string, unknown>;
-  for (const [keyword, value] of Object.entries(record)) {
-    const at = [...path, keyword];
-    if (!knownKeywords.has(keyword)) {
-      issues.push({
-        path: at,
-        message: `unsupported keyword "${keyword}" (supported: ${payloadSchemaKeywords.join(", ")})`,
-      });
-      continue;
+  const tooDeep = depthIssues(schema, [], 0);
+  if (tooDeep.length > 0) return tooDeep;
+  if (!checkDialect(schema)) {
+    const issues = new Map<string, SchemaIssue>();
+    for (const error of checkDialect.errors ?? []) {
+      // A bad property name is reported by its own error (with `propertyName`), this one only wraps it.
+      if (error.keyword === "propertyNames") continue;
+      const issue = dialectIssue(error);
+      const key = JSON.stringify(issue.path);
+      // One issue per place; a repeated entry is more telling than "not one of the types" from `anyOf`.
+      if (!issues.has(key) || error.keyword === "uniqueItems") issues.set(key, issue);
     }
-    switch (keyword) {
-      case "type": {
-        const types = Array.isArray(value) ? value : [value];
-        const known = payloadSchemaTypes as readonly unknown[];
-        if (types.length === 0 || types.some((type) => !known.includes(type))) {
-          issues.push({ path: at, message: `must be one or a list of ${payloadSchemaTypes.join(", ")}` });
-        }
-        break;
-      }
-      case "properties":
-        if (!isPlainObject(value)) issues.push({ path: at, message: "must be an object of schemas" });
-        else {
-          for (const [name, sub] of Object.entries(value)) checkSchema(sub, [...at, name], depth + 1, issues);
-        }
-        break;
-      case "required":
-        if (!Array.isArray(value) || value.some((item) => typeof item !== "string")) {
-          issues.push({ path: at, message: "must be a list of property names" });
-        }
-        break;
-      case "additionalProperties":
-      case "items":
-        checkSchema(value, at, depth + 1, issues);
-        break;
-      case "enum":
-        if (!Array.isArray(value) || value.length === 0) {
-          issues.push({ path: at, message: "must be a non-empty list of values" });
-        }
-        break;
-      default:
-        if ((numberKeywords as readonly string[]).includes(keyword)) {
-          if (typeof value !== "number" || !Number.isFinite(value)) {
-            issues.push({ path: at, message: "must be a number" });
-          }
-        } else if ((countKeywords as readonly string[]).includes(keyword)) {
-          if (typeof value !== "number" || !Number.isInteger(value) || value < 0) {
-            issues.push({ path: at, message: "must be a whole number of at least 0" });
-          }
-        }
-    }
+    return inDocumentOrder(schema, [...issues.values()], (issue) => ({ anchor: issue.path, rank: 0 }));
   }
+  try {
+    compile(schema as PayloadSchema);
+  } catch (error) {
+    // The dialect is a subset of draft 2020-12, so the official meta-schema should accept whatever it does.
+    return [{ path: [], message: `is not a valid JSON Schema: ${(error as Error).message}` }];
+  }
+  return [];
 }
 
 /**
@@ -152,122 +99,270 @@ function checkSchema(schema: unknown, path: string[], depth: number, issues: Sch
  * @param schema - The schema.
  * @param value - The value (parsed JSON).
  * @param path - Path of `value` in the input, prefixed to every issue's path.
- * @returns Every problem found, each at the path of the offending field.
+ * @returns Every problem found, each at the path of the offending field, in the value's order.
  */
 export function validatePayload(schema: PayloadSchema, value: unknown, path: string[] = []): SchemaIssue[] {
+  let validate: ValidateFunction;
+  try {
+    validate = compile(schema);
+  } catch (error) {
+    return [
+      { path, message: `cannot be checked: the payload schema is invalid (${(error as Error).message})` },
+    ];
+  }
+  if (validate(value)) return [];
+  const errors = withoutTypeFollowUps(validate.errors ?? []);
+  const located = errors.map((error) => valueIssue(error));
+  const ordered = inDocumentOrder(value, located, (issue) => issue.order);
+  return ordered.map(({ path: at, message }) => ({ path: [...path, ...at], message }));
+}
+
+/** A compiled validator for `schema`, from the cache when the same schema was compiled before. */
+function compile(schema: PayloadSchema): ValidateFunction {
+  if (typeof schema === "boolean") return compileCached(String(schema), schema);
+  const key = JSON.stringify(schema);
+  return compileCached(key, schema);
+}
+
+function compileCached(key: string, schema: PayloadSchema): ValidateFunction {
+  const hit = compiled.get(key);
+  if (hit) {
+    compiled.delete(key);
+    compiled.set(key, hit);
+    return hit.validate;
+  }
+  const prepared = withoutIdentifiers(schema) as PayloadSchema;
+  const validate = payloadAjv.compile(prepared);
+  compiled.set(key, { schema: prepared, validate });
+  if (compiled.size > maxCompiledSchemas) {
+    const [oldestKey, oldest] = compiled.entries().next().value as [string, { schema: unknown }];
+    compiled.delete(oldestKey);
+    if (typeof oldest.schema === "object" && oldest.schema !== null) payloadAjv.removeSchema(oldest.schema);
+  }
+  return validate;
+}
+
+/**
+ * The schema without `$schema` and `$id`: both are annotations here (no `$ref` can use an `$id`), and Ajv
+ * would otherwise refuse a `$schema` of another draft and register every `$id`.
+ */
+function withoutIdentifiers(schema: unknown): unknown {
+  if (!isPlainObject(schema)) return schema;
+  const copy: Record<string, unknown> = {};
+  for (const [keyword, value] of Object.entries(schema)) {
+    if (keyword === "$schema" || keyword === "$id") continue;
+    if ((subschemaKeywords as readonly string[]).includes(keyword)) copy[keyword] = withoutIdentifiers(value);
+    else if ((subschemaMapKeywords as readonly string[]).includes(keyword) && isPlainObject(value)) {
+      copy[keyword] = Object.fromEntries(
+        Object.entries(value).map(([name, sub]) => [name, withoutIdentifiers(sub)]),
+      );
+    } else copy[keyword] = value;
+  }
+  return copy;
+}
+
+/** Subschemas nested deeper than {@link maxPayloadSchemaDepth}, checked before Ajv walks the schema. */
+function depthIssues(schema: unknown, path: string[], depth: number): SchemaIssue[] {
+  if (!isPlainObject(schema)) return [];
+  if (depth > maxPayloadSchemaDepth) {
+    return [{ path, message: `nests more than ${maxPayloadSchemaDepth} levels of subschemas` }];
+  }
   const issues: SchemaIssue[] = [];
-  validateValue(schema, value, path, issues);
-  return issues;
-}
-
-function validateValue(schema: unknown, value: unknown, path: string[], issues: SchemaIssue[]): void {
-  if (schema === true) return;
-  if (schema === false) {
-    issues.push({ path, message: "is not allowed" });
-    return;
-  }
-  if (!isPlainObject(schema)) return;
-  if (schema.type !== undefined) {
-    const types = (Array.isArray(schema.type) ? schema.type : [schema.type]) as string[];
-    if (!types.some((type) => hasType(value, type))) {
-      issues.push({ path, message: `must be ${types.map(typeName).join(" or ")}` });
-      return;
-    }
-  }
-  if (schema.enum !== undefined && Array.isArray(schema.enum)) {
-    if (!schema.enum.some((allowed) => deepEqual(allowed, value))) {
-      issues.push({ path, message: `must be one of ${schema.enum.map(show).join(", ")}` });
-    }
-  }
-  if (Object.hasOwn(schema, "const") && !deepEqual(schema.const, value)) {
-    issues.push({ path, message: `must be ${show(schema.const)}` });
-  }
-  if (typeof value === "number") checkNumber(schema, value, path, issues);
-  if (typeof value === "string") {
-    const length = [...value].length;
-    if (typeof schema.minLength === "number" && length < schema.minLength) {
-      issues.push({ path, message: `must have at least ${plural(schema.minLength, "character")}` });
-    }
-    if (typeof schema.maxLength === "number" && length > schema.maxLength) {
-      issues.push({ path, message: `must have at most ${plural(schema.maxLength, "character")}` });
-    }
-  }
-  if (Array.isArray(value)) {
-    if (typeof schema.minItems === "number" && value.length < schema.minItems) {
-      issues.push({ path, message: `must have at least ${plural(schema.minItems, "item")}` });
-    }
-    if (typeof schema.maxItems === "number" && value.length > schema.maxItems) {
-      issues.push({ path, message: `must have at most ${plural(schema.maxItems, "item")}` });
-    }
-    if (schema.items !== undefined) {
-      value.forEach((item, index) => {
-        validateValue(schema.items, item, [...path, String(index)], issues);
-      });
-    }
-  }
-  if (isPlainObject(value)) checkObject(schema, value, path, issues);
-}
-
-function checkNumber(schema: Record<string, unknown>, value: number, path: string[], issues: SchemaIssue[]) {
-  const { minimum, maximum, exclusiveMinimum, exclusiveMaximum } = schema;
-  if (typeof minimum === "number" && value < minimum) {
-    issues.push({ path, message: `must be at least ${minimum}` });
-  }
-  if (typeof maximum === "number" && value > maximum) {
-    issues.push({ path, message: `must be at most ${maximum}` });
-  }
-  if (typeof exclusiveMinimum === "number" && value <= exclusiveMinimum) {
-    issues.push({ path, message: `must be greater than ${exclusiveMinimum}` });
-  }
-  if (typeof exclusiveMaximum === "number" && value >= exclusiveMaximum) {
-    issues.push({ path, message: `must be less than ${exclusiveMaximum}` });
-  }
-}
-
-function checkObject(
-  schema: Record<string, unknown>,
-  value: Record<string, unknown>,
-  path: string[],
-  issues: SchemaIssue[],
-): void {
-  const properties = isPlainObject(schema.properties) ? schema.properties : {};
-  if (Array.isArray(schema.required)) {
-    for (const name of schema.required) {
-      if (typeof name === "string" && !Object.hasOwn(value, name)) {
-        issues.push({ path: [...path, name], message: "is required" });
+  for (const [keyword, value] of Object.entries(schema)) {
+    if ((subschemaKeywords as readonly string[]).includes(keyword)) {
+      issues.push(...depthIssues(value, [...path, keyword], depth + 1));
+    } else if ((subschemaMapKeywords as readonly string[]).includes(keyword) && isPlainObject(value)) {
+      for (const [name, sub] of Object.entries(value)) {
+        issues.push(...depthIssues(sub, [...path, keyword, name], depth + 1));
       }
     }
   }
-  for (const [name, item] of Object.entries(value)) {
-    if (Object.hasOwn(properties, name)) {
-      validateValue(properties[name], item, [...path, name], issues);
-    } else if (schema.additionalProperties !== undefined) {
-      if (schema.additionalProperties === false) {
-        issues.push({ path: [...path, name], message: "is not an allowed property" });
-      } else validateValue(schema.additionalProperties, item, [...path, name], issues);
+  return issues;
+}
+
+/** The issue a dialect error stands for: at the keyword whose value is wrong, or at the offending subschema. */
+function dialectIssue(error: ErrorObject): SchemaIssue {
+  const segments = pointerSegments(error.instancePath);
+  if (error.keyword === "additionalProperties" && error.schemaPath === unknownKeywordRule) {
+    const keyword = String(error.params.additionalProperty);
+    return {
+      path: [...segments, keyword],
+      message: `unsupported keyword "${keyword}" (supported: ${payloadSchemaKeywords.join(", ")})`,
+    };
+  }
+  if (error.propertyName !== undefined) {
+    return {
+      path: [...segments, error.propertyName],
+      message: "cannot be checked: unsupported property name",
+    };
+  }
+  // Walk the pointer: a subschema position is followed by a keyword; `properties` by a name, then a subschema.
+  let index = 0;
+  while (index < segments.length) {
+    const keyword = segments[index] as string;
+    if ((subschemaKeywords as readonly string[]).includes(keyword)) {
+      index += 1;
+    } else if ((subschemaMapKeywords as readonly string[]).includes(keyword) && index + 1 < segments.length) {
+      index += 2;
+    } else if (keyword === "dependentRequired" && index + 1 < segments.length) {
+      const message = keywordRule("required", error.keyword);
+      return { path: segments.slice(0, index + 2), message };
+    } else {
+      return { path: segments.slice(0, index + 1), message: keywordRule(keyword, error.keyword) };
     }
+  }
+  if (error.schemaPath !== schemaShapeRule) {
+    return { path: segments, message: error.message ?? "is not valid" };
+  }
+  return { path: segments, message: "must be a JSON Schema object or a boolean" };
+}
+
+/** An issue of a value, with where it sorts: at its own path, or (missing properties) after its object's own. */
+interface LocatedIssue extends SchemaIssue {
+  order: { anchor: string[]; rank: number };
+}
+
+/** Order of the keywords' issues at one place in a value. */
+const keywordOrder = [
+  "false schema",
+  "type",
+  "enum",
+  "const",
+  "multipleOf",
+  "minimum",
+  "maximum",
+  "exclusiveMinimum",
+  "exclusiveMaximum",
+  "minLength",
+  "maxLength",
+  "minItems",
+  "maxItems",
+  "uniqueItems",
+  "minProperties",
+  "maxProperties",
+  "required",
+  "dependentRequired",
+];
+
+function valueIssue(error: ErrorObject): LocatedIssue {
+  const at = pointerSegments(error.instancePath);
+  const rank = (keywordOrder.indexOf(error.keyword) + 1) / (keywordOrder.length + 1);
+  const own = (message: string): LocatedIssue => ({ path: at, message, order: { anchor: at, rank } });
+  const limit = error.schema as number;
+  switch (error.keyword) {
+    case "false schema":
+      return own("is not allowed");
+    case "type": {
+      const types = (Array.isArray(error.schema) ? error.schema : [error.schema]) as string[];
+      return own(`must be ${types.map(typeName).join(" or ")}`);
+    }
+    case "enum":
+      return own(`must be one of ${(error.schema as unknown[]).map(show).join(", ")}`);
+    case "const":
+      return own(`must be ${show(error.schema)}`);
+    case "multipleOf":
+      return own(`must be a multiple of ${limit}`);
+    case "minimum":
+      return own(`must be at least ${limit}`);
+    case "maximum":
+      return own(`must be at most ${limit}`);
+    case "exclusiveMinimum":
+      return own(`must be greater than ${limit}`);
+    case "exclusiveMaximum":
+      return own(`must be less than ${limit}`);
+    case "minLength":
+      return own(`must have at least ${plural(limit, "character")}`);
+    case "maxLength":
+      return own(`must have at most ${plural(limit, "character")}`);
+    case "minItems":
+      return own(`must have at least ${plural(limit, "item")}`);
+    case "maxItems":
+      return own(`must have at most ${plural(limit, "item")}`);
+    case "uniqueItems":
+      return own(`must not repeat an item (items ${error.params.j} and ${error.params.i} are equal)`);
+    case "minProperties":
+      return own(`must have at least ${plural(limit, "property", "properties")}`);
+    case "maxProperties":
+      return own(`must have at most ${plural(limit, "property", "properties")}`);
+    case "required":
+      return {
+        path: [...at, String(error.params.missingProperty)],
+        message: "is required",
+        order: { anchor: at, rank },
+      };
+    case "dependentRequired":
+      return {
+        path: [...at, String(error.params.missingProperty)],
+        message: `is required when "${error.params.property}" is present`,
+        order: { anchor: at, rank },
+      };
+    case "additionalProperties": {
+      const property = [...at, String(error.params.additionalProperty)];
+      return { path: property, message: "is not an allowed property", order: { anchor: property, rank: 0 } };
+    }
+    default:
+      return own(error.message ?? "is not valid");
   }
 }
 
-function hasType(value: unknown, type: string): boolean {
-  switch (type) {
-    case "string":
-      return typeof value === "string";
-    case "number":
-      return typeof value === "number" && Number.isFinite(value);
-    case "integer":
-      return typeof value === "number" && Number.isInteger(value);
-    case "boolean":
-      return typeof value === "boolean";
-    case "object":
-      return isPlainObject(value);
-    case "array":
-      return Array.isArray(value);
-    case "null":
-      return value === null;
-    default:
-      return false;
-  }
+/**
+ * The errors without those that only repeat a failed `type`: where a value has the wrong type, the other
+ * keywords of the same subschema (`enum`, `const`) add nothing.
+ */
+function withoutTypeFollowUps(errors: ErrorObject[]): ErrorObject[] {
+  const mistyped = new Set(
+    errors
+      .filter((error) => error.keyword === "type")
+      .map((error) => `${error.instancePath} ${parentPath(error.schemaPath)}`),
+  );
+  return errors.filter(
+    (error) =>
+      error.keyword === "type" || !mistyped.has(`${error.instancePath} ${parentPath(error.schemaPath)}`),
+  );
+}
+
+function parentPath(schemaPath: string): string {
+  return schemaPath.slice(0, schemaPath.lastIndexOf("/"));
+}
+
+/**
+ * `items` sorted as the places they name come in `document` (depth first, keys in their written order),
+ * then by rank at the same place; the sort is stable.
+ */
+function inDocumentOrder<T>(
+  document: unknown,
+  items: T[],
+  orderOf: (item: T) => { anchor: string[]; rank: number },
+): T[] {
+  const positions = new Map<string, number>();
+  const visit = (node: unknown, path: string[]) => {
+    positions.set(JSON.stringify(path), positions.size);
+    if (Array.isArray(node)) {
+      node.forEach((item, index) => {
+        visit(item, [...path, String(index)]);
+      });
+    } else if (isPlainObject(node)) {
+      for (const [key, item] of Object.entries(node)) visit(item, [...path, key]);
+    }
+  };
+  if (items.length > 1) visit(document, []);
+  const position = (item: T) => {
+    const { anchor, rank } = orderOf(item);
+    return (positions.get(JSON.stringify(anchor)) ?? Number.MAX_SAFE_INTEGER) + rank;
+  };
+  return items
+    .map((item, index) => ({ item, index, at: position(item) }))
+    .sort((a, b) => a.at - b.at || a.index - b.index)
+    .map(({ item }) => item);
+}
+
+/** Segments of a JSON Pointer (RFC 6901), unescaped. */
+function pointerSegments(pointer: string): string[] {
+  if (pointer === "") return [];
+  return pointer
+    .slice(1)
+    .split("/")
+    .map((segment) => segment.replaceAll("~1", "/").replaceAll("~0", "~"));
 }
 
 function typeName(type: string): string {
@@ -292,6 +387,6 @@ function show(value: unknown): string {
   return typeof value === "string" ? value : JSON.stringify(value);
 }
 
-function plural(count: number, noun: string): string {
-  return `${count} ${noun}${count === 1 ? "" : "s"}`;
+function plural(count: number, noun: string, nouns = `${noun}s`): string {
+  return `${count} ${count === 1 ? noun : nouns}`;
 }

@@ -1,6 +1,12 @@
 import type { GraphNode } from "@flowgate/domain";
 import { conditionalNode } from "./conditional.node.ts";
-import type { NodeContext, NodeExecution, NodeHandler, NodeHandlers } from "./node-handler.ts";
+import type {
+  NodeContext,
+  NodeExecution,
+  NodeHandler,
+  NodeHandlers,
+  NodeStartContext,
+} from "./node-handler.ts";
 import { policyNode } from "./policy.node.ts";
 import { questionnaireNode } from "./questionnaire.node.ts";
 import { startNode } from "./start.node.ts";
@@ -28,6 +34,20 @@ export function executeNode(node: GraphNode, context: NodeContext): Promise<Node
   return handlerFor(node).execute(node, context);
 }
 
+/** Whether `node` does I/O: the engine commits its `node.started` before executing it. */
+export function isIoNode(node: GraphNode): boolean {
+  return handlerFor(node).io;
+}
+
+/**
+ * Runs `node`'s start hook inside the transaction that commits its `node.started` (see
+ * {@link NodeHandler.start}); null when the node has none or may go on.
+ */
+export function beginNode(node: GraphNode, context: NodeStartContext): Promise<NodeExecution | null> {
+  const handler = handlerFor(node);
+  return handler.start ? handler.start(node, context) : Promise.resolve(null);
+}
+
 /** Resumes a paused `node` with the signal that arrived; throws for node types that never pause. */
 export function resumeNode(
   node: GraphNode,
@@ -39,4 +59,11 @@ export function resumeNode(
   return handler.resume(node, signal, context);
 }
 
-export type { NodeContext, NodeExecution, NodeHandler, NodeHandlers, NodeNext } from "./node-handler.ts";
+export type {
+  NodeContext,
+  NodeExecution,
+  NodeHandler,
+  NodeHandlers,
+  NodeNext,
+  NodeStartContext,
+} from "./node-handler.ts";

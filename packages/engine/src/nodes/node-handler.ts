@@ -1,4 +1,4 @@
-import type { Db } from "@flowgate/db";
+import type { Db, Executor } from "@flowgate/db";
 import type {
   GraphNode,
   NodeType,
@@ -25,10 +25,20 @@ export interface NodeContext {
    */
   dryRun?: boolean;
   /**
-   * The database, for handlers that read workspace state (a task's settings and monthly budget). Handlers
-   * never write through it: the step commits what they return. Absent in dry runs.
+   * The database, for handlers that read workspace state (a task's settings). Handlers never write through
+   * it: the step commits what they return. Absent in dry runs.
    */
   db?: Db;
+}
+
+/** What a handler's {@link NodeHandler.start} hook sees: the run before the start, and the transaction. */
+export interface NodeStartContext {
+  /** The run as the step leaves it before this node (its current node is about to become this one). */
+  run: Run;
+  /** The attempt being started: 1 for a new execution of the node, 2 for its first retry, … */
+  attempt: number;
+  /** The transaction that commits `node.started`; what the hook writes commits (or rolls back) with it. */
+  trx: Executor;
 }
 
 /**
@@ -54,8 +64,22 @@ export interface NodeExecution {
 
 /** Executes (and, for nodes that pause, resumes) one node type. */
 export interface NodeHandler<N extends GraphNode> {
+  /**
+   * Whether executing the node does I/O (calls a provider or a URL, may take seconds). The engine commits
+   * and publishes such a node's `node.started` before executing it, so that live progress shows what is
+   * running, and executes it in a later step. Nodes without I/O (start, conditional, terminal, and the
+   * nodes that only pause) are executed and committed together with the nodes around them.
+   */
+  readonly io: boolean;
   /** Runs the node. Handlers may do I/O; they run outside the step's transaction. */
   execute(node: N, context: NodeContext): Promise<NodeExecution>;
+  /**
+   * For I/O nodes: runs inside the transaction that commits the node's `node.started`, before any I/O, to
+   * claim what the execution needs atomically with its start (a task's cost from the monthly budget).
+   * Returns null to go on, or an execution that ends the node at once without executing it; the engine
+   * then records that execution in the same transaction instead of the start.
+   */
+  start?(node: N, context: NodeStartContext): Promise<NodeExecution | null>;
   /** Resumes a node the run is paused at, with the signal that arrived (an external decision). */
   resume?(node: N, signal: RunSignal, context: NodeContext): Promise<NodeExecution>;
 }

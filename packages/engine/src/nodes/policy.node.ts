@@ -4,6 +4,7 @@ import type { NodeHandler } from "./node-handler.ts";
 
 /** `policy`: runs a verification check through the environment's provider and routes on its outcome. */
 export const policyNode: NodeHandler<PolicyNode> = {
+  io: true,
   async execute(node, context) {
     const provider = context.providers[context.run.environment];
     let check: PolicyCheckResult;

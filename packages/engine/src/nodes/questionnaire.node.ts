@@ -7,6 +7,7 @@ import type { NodeHandler } from "./node-handler.ts";
  * `expired`.
  */
 export const questionnaireNode: NodeHandler<QuestionnaireNode> = {
+  io: false,
   execute: async (node) => ({
     result: null,
     output: { questionnaireId: node.questionnaire },

@@ -3,6 +3,7 @@ import type { NodeHandler } from "./node-handler.ts";
 
 /** `terminal`: ends the run with its outcome. */
 export const terminalNode: NodeHandler<TerminalNode> = {
+  io: false,
   execute: async (node) => ({
     result: node.outcome,
     output: null,

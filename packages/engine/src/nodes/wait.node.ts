@@ -6,6 +6,7 @@ import type { NodeHandler } from "./node-handler.ts";
  * `timeout_seconds` elapse (then `on_timeout` applies).
  */
 export const waitNode: NodeHandler<WaitNode> = {
+  io: false,
   execute: async () => ({
     result: null,
     output: null,

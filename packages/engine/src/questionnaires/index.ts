@@ -5,4 +5,3 @@ export {
   BuiltinAutofillProvider,
 } from "./autofill-provider.ts";
 export { signalQuestionnaireRun } from "./questionnaire-signals.ts";
-export { QuestionnaireWatcher, type QuestionnaireWatcherOptions } from "./questionnaire-watcher.ts";

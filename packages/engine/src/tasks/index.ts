@@ -40,10 +40,5 @@ export async function runTask(node: TaskNode, options: RunTaskOptions): Promise<
   }
 }
 
-export {
-  type HostResolver,
-  type HttpTaskOptions,
-  maxHttpTaskResponseBytes,
-  runHttpTask,
-} from "./http-task.ts";
+export { type HttpTaskOptions, maxHttpTaskResponseBytes, runHttpTask } from "./http-task.ts";
 export type { TaskHandlerResult } from "./task-outcome.ts";

@@ -13,7 +13,8 @@ export interface JobWakeups {
 /**
  * Job wake-ups over PostgreSQL LISTEN/NOTIFY. Notifications are sent after commit, at most one in flight
  * with one more pending, so a burst of commits costs two NOTIFYs. Polling stays the correctness path:
- * a lost wake-up only delays work until the next poll.
+ * a lost wake-up only delays work until the next poll. When the LISTEN connection comes back after an
+ * outage the workers are woken at once, since wake-ups sent meanwhile were lost.
  */
 export class PgJobWakeups implements JobWakeups {
   readonly #db: Db;
@@ -46,7 +47,12 @@ export class PgJobWakeups implements JobWakeups {
       });
   }
 
-  onWake(wake: () => void): Promise<() => Promise<void>> {
-    return this.#listener.listen(this.#channel, () => wake());
+  async onWake(wake: () => void): Promise<() => Promise<void>> {
+    const stopListening = await this.#listener.listen(this.#channel, () => wake());
+    const stopReconnects = this.#listener.onReconnect(wake);
+    return async () => {
+      stopReconnects();
+      await stopListening();
+    };
   }
 }

@@ -23,6 +23,11 @@ export class LocalDispatch {
     return this.#listeners.has(channel);
   }
 
+  /** The channels somebody here listens on. */
+  channels(): string[] {
+    return [...this.#listeners.keys()];
+  }
+
   /** Delivers a message to the channel's listeners. */
   dispatch(message: BusMessage): void {
     const listeners = this.#listeners.get(message.channel);

@@ -1,0 +1,261 @@
+import { mkdirSync } from "node:fs";
+import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
+import {
+  channelName,
+  checkReadiness,
+  createDatabase,
+  type DatabaseHandle,
+  type EmailSender,
+  Engine,
+  type EventBus,
+  findDatabaseUnavailableError,
+  InProcessEventBus,
+  migrateToLatest,
+  OutboxEmailSender,
+  PgJobWakeups,
+  PgListener,
+  PostgresEventBus,
+  RedisEventBus,
+  SmtpEmailSender,
+} from "@flowgate/engine";
+import type { Logger } from "pino";
+import { createLogger } from "./logger.ts";
+import { type GatewayServer, startGatewayServer } from "./server.ts";
+import type { Settings } from "./settings.ts";
+
+/** Parts a caller already owns and hands in instead of having them built from the settings (tests). */
+export interface AppParts {
+  /** A connected database (then `settings.database` is not used to open one, and it is not closed). */
+  database?: DatabaseHandle;
+  /** How recipient emails go out (not closed by `stop`). */
+  email?: EmailSender;
+  /** Where the app logs (default: pino at `settings.logLevel`). */
+  logger?: Logger;
+}
+
+/** What a started app runs. */
+export interface StartedApp {
+  database: DatabaseHandle;
+  engine: Engine;
+  /** The application the adapters call, running on `engine`. */
+  application: Application;
+  /** The HTTP server (null for the worker role). */
+  server: GatewayServer | null;
+  /** The demo workspace, when it was seeded by this start (its keys are shown only now). */
+  demo: ProvisionedWorkspace | null;
+  logger: Logger;
+}
+
+/** A Flowgate process: built from settings, started, stopped. */
+export interface App {
+  /** Connects, migrates, starts the engine and (unless the role is `worker`) the HTTP server. */
+  start(): Promise<StartedApp>;
+  /** Stops in order — HTTP, engine (drains the steps in flight), bus, email, LISTEN, database. */
+  stop(): Promise<void>;
+}
+
+/**
+ * Composes a Flowgate process from its settings: database (waiting for it at start), migrations, event
+ * bus, email, engine with or without a worker (by role), the application on it, demo seeding, and the HTTP
+ * server with its `/health` and `/ready` probes. `main.ts` and the tests both start Flowgate through this.
+ */
+export function buildApp(settings: Settings, parts: AppParts = {}): App {
+  const logger = parts.logger ?? createLogger(settings.logLevel);
+  /** What to close, in order, once started. */
+  const closers: (() => Promise<void> | void)[] = [];
+  let stopping: Promise<void> | undefined;
+
+  return {
+    async start() {
+      const database = parts.database ?? openDatabase(settings, logger);
+      if (!parts.database) closers.unshift(() => database.close());
+      watchAvailability(database, logger);
+      let migrated = false;
+      await untilDatabaseServes(() => migrateToLatest(database.db, database.schema), database, logger);
+      migrated = true;
+
+      const listener = createListener(settings, database, logger);
+      if (listener) closers.unshift(() => listener.close());
+      const bus = createEventBus(settings, database, listener, logger);
+      closers.unshift(() => bus.close());
+      const email = parts.email ?? createEmailSender(settings, database, logger);
+      if (!parts.email) closers.unshift(() => email.close?.());
+
+      const engine = createEngine(settings, database, bus, listener, logger);
+      await engine.start();
+      closers.unshift(() => engine.stop());
+      const { host, port, publicUrl } = settings.http;
+      const application = new Application({
+        engine,
+        email,
+        linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
+      });
+
+      const demo =
+        settings.role !== "worker" && settings.demo.seed
+          ? await seedDemoWorkspace(application, settings.demo.apiKey)
+          : null;
+
+      const server =
+        settings.role === "worker"
+          ? null
+          : await startGatewayServer({
+              app: application,
+              port: settings.http.port,
+              host: settings.http.host,
+              logger,
+              graphiql: graphiqlHeaders(demo, settings),
+              readiness: () => checkReadiness(database, migrated, settings.database.connectTimeoutMs),
+            });
+      if (server) closers.unshift(() => server.close());
+      return { database, engine, application, server, demo, logger };
+    },
+
+    stop() {
+      stopping ??= (async () => {
+        for (const close of closers.splice(0)) {
+          try {
+            await close();
+          } catch (error) {
+            logger.warn({ err: error }, "error while stopping");
+          }
+        }
+      })();
+      return stopping;
+    },
+  };
+}
+
+/** Opens the configured database: PostgreSQL with `DATABASE_URL`, else PGlite in its data directory. */
+function openDatabase(settings: Settings, logger: Logger): DatabaseHandle {
+  const { url, dataDir, schema, poolSize, connectTimeoutMs } = settings.database;
+  // PGlite creates its data directory but not the directories above it.
+  if (!url) mkdirSync(dataDir, { recursive: true });
+  return createDatabase({
+    url,
+    schema,
+    dataDir: url ? undefined : dataDir,
+    poolSize,
+    connectTimeoutMs,
+    retry: settings.backoff,
+    onConnectionError: (error) => logger.debug({ err: error }, "database connection closed"),
+  });
+}
+
+/** Logs each outage once when it begins and once when it ends. */
+function watchAvailability(database: DatabaseHandle, logger: Logger): void {
+  database.availability.onChange((change) => {
+    if (change.available) {
+      logger.info({ unavailableForMs: change.unavailableForMs }, "database available again");
+    } else {
+      logger.warn({ err: change.error }, "database unavailable: requests answer 503, workers back off");
+    }
+  });
+}
+
+/**
+ * Runs `task` until it succeeds, waiting for the database while it is unavailable (a process may start
+ * before its database); other errors are thrown.
+ */
+async function untilDatabaseServes(task: () => Promise<void>, database: DatabaseHandle, logger: Logger) {
+  for (let waited = false; ; ) {
+    try {
+      await task();
+      return;
+    } catch (error) {
+      if (!findDatabaseUnavailableError(error)) throw error;
+      if (!waited) logger.warn({ err: error }, "waiting for the database");
+      waited = true;
+      await database.availability.waitUntilAvailable();
+      // A failure that did not mark the database down (all pooled connections busy) retries after a pause.
+      await new Promise((resolve) => setTimeout(resolve, 100));
+    }
+  }
+}
+
+/** The LISTEN connection for wake-ups and the PostgreSQL bus (PostgreSQL only). */
+function createListener(
+  settings: Settings,
+  database: DatabaseHandle,
+  logger: Logger,
+): PgListener | undefined {
+  if (database.kind !== "postgres" || !settings.database.url) return undefined;
+  return new PgListener(settings.database.url, {
+    backoff: settings.backoff,
+    connectTimeoutMs: settings.database.connectTimeoutMs,
+    availability: database.availability,
+    onError: (error) => logger.debug({ err: error }, "LISTEN connection error"),
+    onReconnect: () => logger.info("LISTEN connection re-established"),
+  });
+}
+
+function createEventBus(
+  settings: Settings,
+  database: DatabaseHandle,
+  listener: PgListener | undefined,
+  logger: Logger,
+): EventBus {
+  const onError = (error: unknown) => logger.debug({ err: error }, "event bus error");
+  switch (settings.eventBus.kind) {
+    case "redis":
+      return new RedisEventBus(
+        settings.eventBus.redisUrl ?? "",
+        `flowgate:events:${database.schema ?? "public"}`,
+        { db: database.db, backoff: settings.backoff, onError },
+      );
+    case "postgres":
+      if (!listener) throw new Error("The PostgreSQL event bus needs DATABASE_URL");
+      return new PostgresEventBus(database.db, listener, channelName("events", database.schema), {
+        backoff: settings.backoff,
+        onError,
+      });
+    case "memory":
+      return new InProcessEventBus();
+  }
+}
+
+/** SMTP when `SMTP_URL` is set; otherwise the outbox table, with the link logged. */
+function createEmailSender(settings: Settings, database: DatabaseHandle, logger: Logger): EmailSender {
+  const { smtpUrl, smtpFrom } = settings.email;
+  return smtpUrl
+    ? new SmtpEmailSender({ url: smtpUrl, ...(smtpFrom ? { from: smtpFrom } : {}) })
+    : new OutboxEmailSender(database.db, (line) => logger.info(line));
+}
+
+function createEngine(
+  settings: Settings,
+  database: DatabaseHandle,
+  bus: EventBus,
+  listener: PgListener | undefined,
+  logger: Logger,
+): Engine {
+  return new Engine({
+    db: database.db,
+    bus,
+    retryBaseMs: settings.worker.retryBaseMs,
+    ...(listener
+      ? { wakeups: new PgJobWakeups(database.db, listener, channelName("jobs", database.schema)) }
+      : {}),
+    worker:
+      settings.role === "gateway"
+        ? false
+        : {
+            concurrency: settings.worker.concurrency,
+            leaseMs: settings.worker.leaseMs,
+            pollIntervalMs: settings.worker.pollIntervalMs,
+            availability: database.availability,
+            backoff: settings.backoff,
+            onError: (error) =>
+              // Outages are logged once by the availability watch; failures during one are expected.
+              findDatabaseUnavailableError(error)
+                ? logger.debug({ err: error }, "worker waits for the database")
+                : logger.error({ err: error }, "worker error"),
+          },
+  });
+}
+
+/** GraphiQL's prefilled key: the demo key when it is known. */
+function graphiqlHeaders(demo: ProvisionedWorkspace | null, settings: Settings) {
+  const key = demo?.keys.sandbox ?? settings.demo.apiKey;
+  return key ? { headers: { "X-API-Key": key } } : true;
+}

@@ -1,0 +1,39 @@
+import pino, { type Logger } from "pino";
+
+/** Blanks the password of URLs in a text (`postgres://user:secret@host` → `postgres://user:***@host`). */
+export function redactUrls(text: string): string {
+  return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s/]*@/gi, "$1:***@");
+}
+
+/** What a logged error shows: no attached objects, no URL passwords. */
+export interface SafeError {
+  type: string;
+  message: string;
+  code?: string;
+  reason?: string;
+  stack?: string;
+  cause?: SafeError;
+}
+
+/**
+ * Serializes an error for the log with only its type, message, code and stack (and its cause's, a few
+ * levels deep), passwords in URLs blanked. Drivers attach objects to errors (`pg` puts the client, with
+ * its connection settings, on pool errors), so whole error objects are never logged.
+ */
+export function safeError(error: unknown, depth = 0): SafeError {
+  if (!(error instanceof Error)) return { type: typeof error, message: redactUrls(String(error)) };
+  const { code, reason } = error as { code?: unknown; reason?: unknown };
+  return {
+    type: error.name,
+    message: redactUrls(error.message),
+    ...(typeof code === "string" ? { code } : {}),
+    ...(typeof reason === "string" ? { reason } : {}),
+    ...(error.stack ? { stack: redactUrls(error.stack) } : {}),
+    ...(error.cause !== undefined && depth < 3 ? { cause: safeError(error.cause, depth + 1) } : {}),
+  };
+}
+
+/** The process's logger: JSON lines on stdout, errors serialized by {@link safeError}. */
+export function createLogger(level: string): Logger {
+  return pino({ name: "flowgate", level, serializers: { err: safeError, error: safeError } });
+}

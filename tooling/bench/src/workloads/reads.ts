@@ -1,0 +1,158 @@
+import { fileURLToPath } from "node:url";
+import autocannon from "autocannon";
+import type { Figure } from "../report.ts";
+import { FlowgateDeployment, fiveNodeGraph } from "../support/flowgate.ts";
+import { mapLimit } from "../support/graphql-http.ts";
+import { spawnProcess } from "../support/processes.ts";
+import type { Workload } from "./workload.ts";
+
+const bareYoga = fileURLToPath(new URL("../anchors/bare-yoga-server.ts", import.meta.url));
+
+/** What a client asks for a run: the run and its node runs. */
+export const RUN_QUERY = /* GraphQL */ `query ($id: ID!) { run(id: $id) { id sessionId workflowId workflowVersion status finalStatus currentNode createdAt startedAt completedAt durationMs totalCostCents nodeRuns { workflowNodeId status result routedTo attempts durationMs } } }`;
+
+/** The first page of workflows. */
+export const WORKFLOWS_QUERY = /* GraphQL */ `{ workflows(first: 20) { edges { node { id name status currentVersion isDefault createdAt } } pageInfo { hasNextPage endCursor } } }`;
+
+const HELLO_QUERY = "{ hello }";
+
+/** One load test against one endpoint. */
+export interface LoadResult {
+  requestsPerSecond: number;
+  p50: number;
+  p99: number;
+  /** Non-2xx answers, connection errors, timeouts and answers other than the expected body. */
+  failures: number;
+  requests: number;
+}
+
+/**
+ * Sends one request, checks it answers data without errors, then loads the endpoint with `connections`
+ * concurrent clients for `seconds` with autocannon (in this process), counting any answer that differs
+ * from the first as a failure.
+ */
+export async function loadTest(
+  url: string,
+  headers: Record<string, string>,
+  body: string,
+  connections: number,
+  seconds: number,
+): Promise<LoadResult> {
+  const allHeaders = { "content-type": "application/json", ...headers };
+  const first = await fetch(url, { method: "POST", headers: allHeaders, body });
+  const expectBody = await first.text();
+  const parsed = JSON.parse(expectBody) as { data?: unknown; errors?: unknown };
+  if (!first.ok || parsed.errors || !parsed.data)
+    throw new Error(`${url} answered ${first.status}: ${expectBody}`);
+  const result = await autocannon({
+    url,
+    method: "POST",
+    headers: allHeaders,
+    body,
+    connections,
+    duration: seconds,
+    expectBody,
+  });
+  return {
+    requestsPerSecond: result.requests.total / (result.duration || seconds),
+    p50: result.latency.p50,
+    p99: result.latency.p99,
+    failures: result.non2xx + result.errors + result.timeouts + (result.mismatches ?? 0),
+    requests: result.requests.total,
+  };
+}
+
+/**
+ * Reads under load: `run(id)` (with its node runs) and `workflows(first: 20)` from a gateway process on
+ * PostgreSQL, against a bare Yoga `{ hello }` process started by the benchmark; `readClients` concurrent
+ * connections each, autocannon in the benchmark process, Flowgate and anchor measured alternately.
+ */
+export const reads: Workload = async (config, progress) => {
+  const deployment = await FlowgateDeployment.create(config.databaseUrl, "bench_reads");
+  const yoga = await spawnProcess({
+    script: bareYoga,
+    env: { PORT: "0" },
+    readyWhen: (l) => l.startsWith("{"),
+  });
+  try {
+    const { url: yogaUrl } = JSON.parse(yoga.readyLine) as { url: string };
+    progress("reads: seeding runs and workflows");
+    const { gateway, runId } = await seed(deployment);
+    const key = { "x-api-key": deployment.apiKey };
+    const queries = [
+      {
+        name: "run(id) with node runs",
+        body: JSON.stringify({ query: RUN_QUERY, variables: { id: runId } }),
+      },
+      { name: "workflows(first: 20)", body: JSON.stringify({ query: WORKFLOWS_QUERY }) },
+    ];
+    const hello = JSON.stringify({ query: HELLO_QUERY });
+    // Warm both servers up (JIT, pools) before the first measured repetition.
+    for (const q of queries) await loadTest(gateway, key, q.body, config.readClients, 1);
+    await loadTest(yogaUrl, {}, hello, config.readClients, 1);
+
+    const figures: Figure[] = [];
+    let failures = 0;
+    let requests = 0;
+    for (const q of queries) {
+      const flowgate: LoadResult[] = [];
+      const anchor: LoadResult[] = [];
+      for (let rep = 1; rep <= config.repetitions; rep++) {
+        progress(`reads ${rep}/${config.repetitions}: ${q.name}`);
+        flowgate.push(await loadTest(gateway, key, q.body, config.readClients, config.readSeconds));
+        anchor.push(await loadTest(yogaUrl, {}, hello, config.readClients, config.readSeconds));
+      }
+      for (const r of [...flowgate, ...anchor]) {
+        failures += r.failures;
+        requests += r.requests;
+      }
+      const clients = `${config.readClients} clients`;
+      figures.push(
+        {
+          workload: "reads",
+          label: `${q.name}, ${clients}, throughput`,
+          unit: "req/s",
+          flowgate: flowgate.map((r) => r.requestsPerSecond),
+          anchor: { label: "bare Yoga {hello}", values: anchor.map((r) => r.requestsPerSecond) },
+          targets: [{ kind: "ratioAtLeast", value: 0.5 }],
+        },
+        {
+          workload: "reads",
+          label: `${q.name}, ${clients}, p99`,
+          unit: "ms",
+          flowgate: flowgate.map((r) => r.p99),
+          anchor: { label: "bare Yoga {hello}", values: anchor.map((r) => r.p99) },
+          targets: [{ kind: "ratioAtMost", value: 3 }],
+        },
+      );
+    }
+    return {
+      figures,
+      notes: [
+        `Reads: autocannon in the benchmark process, ${config.readSeconds} s per measurement, one gateway process (main.ts, FLOWGATE_ROLE=gateway, PostgreSQL) and one bare Yoga process; the run(id) target of DESIGN §7 is applied to the list too. Failed or unexpected answers: ${failures} of ${requests}${failures > 0 ? " (WARNING: the figures include failures)" : ""}.`,
+      ],
+    };
+  } finally {
+    await yoga.stop();
+    await deployment.close();
+  }
+};
+
+/** A gateway on a schema holding 21 workflows (more than a page) and 5 completed 5-node runs; the worker is stopped. */
+async function seed(deployment: FlowgateDeployment): Promise<{ gateway: string; runId: string }> {
+  const [gateway, worker] = await Promise.all([deployment.start("gateway"), deployment.start("worker")]);
+  const url = gateway.url!;
+  const workflowIds = await mapLimit(
+    Array.from({ length: 21 }, (_, i) => i),
+    4,
+    (i) => deployment.createWorkflow(url, `reads ${i}`, fiveNodeGraph),
+  );
+  const runs = await deployment.startRuns(url, workflowIds[0]!, 5);
+  await deployment.until(
+    async () => (await deployment.scalar("select count(*) as v from runs where status = 'completed'")) === 5,
+    60_000,
+    "the seeded runs to complete",
+  );
+  await deployment.stop(worker);
+  return { gateway: url, runId: runs[2]!.runId };
+}

@@ -1,2 +1,0 @@
-export { checkLayers, type LayerViolation } from "./check-layers.ts";
-export { adapterSourceRules, type LayerName, layers } from "./layers.ts";
