@@ -34,7 +34,10 @@ describe("layers", () => {
     write("apps/gateway/src/reads-db.ts", 'export { listRuns } from "@flowgate/db";\n');
     write("packages/application/src/reaches.ts", 'import "../../engine/src/worker.ts";\n');
     write("apps/gateway/test/client.test.ts", 'import { createFlowgateClient } from "@flowgate/client";\n');
-    write("packages/engine/test/client.test.ts", 'import { createFlowgateClient } from "@flowgate/client";\n');
+    write(
+      "packages/engine/test/client.test.ts",
+      'import { createFlowgateClient } from "@flowgate/client";\n',
+    );
     write(
       "packages/db/package.json",
       JSON.stringify({ name: "@flowgate/db", dependencies: { "@flowgate/engine": "workspace:*" } }),
