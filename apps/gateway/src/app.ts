@@ -1,28 +1,25 @@
 import { mkdirSync } from "node:fs";
-import {
-  createDatabase,
-  type DatabaseHandle,
-  findDatabaseUnavailableError,
-  migrateToLatest,
-} from "@flowgate/db";
+import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
 import {
   channelName,
+  checkReadiness,
+  createDatabase,
+  type DatabaseHandle,
   type EmailSender,
   Engine,
   type EventBus,
+  findDatabaseUnavailableError,
   InProcessEventBus,
+  migrateToLatest,
   OutboxEmailSender,
   PgJobWakeups,
   PgListener,
   PostgresEventBus,
-  type ProvisionedWorkspace,
   RedisEventBus,
   SmtpEmailSender,
-  seedDemoWorkspace,
 } from "@flowgate/engine";
 import type { Logger } from "pino";
 import { createLogger } from "./logger.ts";
-import { checkReadiness } from "./readiness.ts";
 import { type GatewayServer, startGatewayServer } from "./server.ts";
 import type { Settings } from "./settings.ts";
 
@@ -30,7 +27,7 @@ import type { Settings } from "./settings.ts";
 export interface AppParts {
   /** A connected database (then `settings.database` is not used to open one, and it is not closed). */
   database?: DatabaseHandle;
-  /** How workflow emails go out (not closed by `stop`). */
+  /** How recipient emails go out (not closed by `stop`). */
   email?: EmailSender;
   /** Where the app logs (default: pino at `settings.logLevel`). */
   logger?: Logger;
@@ -40,6 +37,8 @@ export interface AppParts {
 export interface StartedApp {
   database: DatabaseHandle;
   engine: Engine;
+  /** The application the adapters call, running on `engine`. */
+  application: Application;
   /** The HTTP server (null for the worker role). */
   server: GatewayServer | null;
   /** The demo workspace, when it was seeded by this start (its keys are shown only now). */
@@ -57,8 +56,8 @@ export interface App {
 
 /**
  * Composes a Flowgate process from its settings: database (waiting for it at start), migrations, event
- * bus, email, engine with or without a worker (by role), demo seeding, and the HTTP server with its
- * `/health` and `/ready` probes. `main.ts` and the tests both start Flowgate through this.
+ * bus, email, engine with or without a worker (by role), the application on it, demo seeding, and the HTTP
+ * server with its `/health` and `/ready` probes. `main.ts` and the tests both start Flowgate through this.
  */
 export function buildApp(settings: Settings, parts: AppParts = {}): App {
   const logger = parts.logger ?? createLogger(settings.logLevel);
@@ -82,21 +81,26 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
       const email = parts.email ?? createEmailSender(settings, database, logger);
       if (!parts.email) closers.unshift(() => email.close?.());
 
-      const engine = createEngine(settings, database, bus, email, listener, logger);
+      const engine = createEngine(settings, database, bus, listener, logger);
       await engine.start();
       closers.unshift(() => engine.stop());
+      const { host, port, publicUrl } = settings.http;
+      const application = new Application({
+        engine,
+        email,
+        linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
+      });
 
       const demo =
         settings.role !== "worker" && settings.demo.seed
-          ? await seedDemoWorkspace(database.db, settings.demo.apiKey)
+          ? await seedDemoWorkspace(application, settings.demo.apiKey)
           : null;
 
       const server =
         settings.role === "worker"
           ? null
           : await startGatewayServer({
-              db: database.db,
-              engine,
+              app: application,
               port: settings.http.port,
               host: settings.http.host,
               logger,
@@ -104,7 +108,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
               readiness: () => checkReadiness(database, migrated, settings.database.connectTimeoutMs),
             });
       if (server) closers.unshift(() => server.close());
-      return { database, engine, server, demo, logger };
+      return { database, engine, application, server, demo, logger };
     },
 
     stop() {
@@ -222,16 +226,12 @@ function createEngine(
   settings: Settings,
   database: DatabaseHandle,
   bus: EventBus,
-  email: EmailSender,
   listener: PgListener | undefined,
   logger: Logger,
 ): Engine {
-  const { host, port, publicUrl } = settings.http;
   return new Engine({
     db: database.db,
     bus,
-    email,
-    linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
     retryBaseMs: settings.worker.retryBaseMs,
     ...(listener
       ? { wakeups: new PgJobWakeups(database.db, listener, channelName("jobs", database.schema)) }

@@ -1,6 +1,4 @@
-import type { Db } from "@flowgate/db";
-import type { ApiKey } from "@flowgate/domain";
-import { authenticateApiKey } from "@flowgate/engine";
+import { type Actor, type Application, authenticateApiKey } from "@flowgate/application";
 import { GraphQLError } from "graphql";
 
 /** Reads the key from `X-API-Key` or `Authorization: Bearer …` (HTTP headers or graphql-ws connection params). */
@@ -12,10 +10,10 @@ export function presentedKey(get: (name: string) => string | null | undefined): 
   return match?.[1] ?? null;
 }
 
-/** Authenticates a presented key or throws a 401 GraphQL error that says why. */
-export async function requireApiKey(db: Db, presented: string | null): Promise<ApiKey> {
-  const outcome = await authenticateApiKey(db, presented);
-  if (outcome.ok) return outcome.key;
+/** Authenticates a presented key and returns its actor, or throws a 401 GraphQL error that says why. */
+export async function requireActor(app: Application, presented: string | null): Promise<Actor> {
+  const outcome = await authenticateApiKey(app, presented);
+  if (outcome.ok) return outcome.actor;
   const messages = {
     missing: "An API key is required: send it as `X-API-Key: <key>` or `Authorization: Bearer <key>`.",
     unknown: "The API key is not valid.",

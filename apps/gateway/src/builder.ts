@@ -3,6 +3,7 @@ import SchemaBuilder from "@pothos/core";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
 import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
+import SubGraphPlugin from "@pothos/plugin-sub-graph";
 import { GraphQLError } from "graphql";
 import type { GraphQLContext } from "./context.ts";
 
@@ -20,9 +21,17 @@ const typenameByPrefix: Record<string, string> = {
   wfs: "WorkflowSession",
 };
 
-/** The Pothos schema builder; types register themselves on it in `schema/`. */
+/**
+ * The sub-graphs the one builder serves: `Api`, the API-key schema at `/graphql` (every type by default),
+ * and `Recipient`, the magic-link recipients' schema at `/recipient/graphql` (the types and fields marked
+ * for it).
+ */
+export type SubGraph = "Api" | "Recipient";
+
+/** The Pothos schema builder of both schemas; types register themselves on it in `schema/`. */
 export const builder = new SchemaBuilder<{
   Context: GraphQLContext;
+  SubGraphs: SubGraph;
   AuthScopes: { scope: ApiKeyScope; anyScope: ApiKeyScope[] };
   DefaultFieldNullability: false;
   Scalars: {
@@ -31,12 +40,13 @@ export const builder = new SchemaBuilder<{
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
   };
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin],
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, SubGraphPlugin],
   defaultFieldNullability: false,
+  subGraphs: { defaultForTypes: ["Api"], fieldsInheritFromTypes: true },
   scopeAuth: {
     authScopes: async (context) => ({
-      scope: (required: ApiKeyScope) => hasScope(context.apiKey.scopes, required),
-      anyScope: (required: ApiKeyScope[]) => required.some((scope) => hasScope(context.apiKey.scopes, scope)),
+      scope: (required: ApiKeyScope) => hasScope(context.actor.scopes, required),
+      anyScope: (required: ApiKeyScope[]) => required.some((scope) => hasScope(context.actor.scopes, scope)),
     }),
   },
   errors: {

@@ -1,8 +1,9 @@
-import type { Db } from "@flowgate/db";
+import type { Actor, Application } from "@flowgate/application";
 import type {
   ApiKey,
   NodeRun,
   PayloadSchema,
+  RecipientSend,
   Run,
   Session,
   Workflow,
@@ -10,11 +11,10 @@ import type {
   WorkflowVersion,
   Workspace,
 } from "@flowgate/domain";
-import type { Actor, Engine } from "@flowgate/engine";
 import type DataLoader from "dataloader";
 import type { DdqLoaders } from "./ddq-loaders.ts";
 
-/** Per-request batch loaders; each is scoped to the caller's tenant. */
+/** Per-request batch loaders over the application's batch reads (tenant and scopes checked there). */
 export interface Loaders {
   workflow: DataLoader<string, Workflow | undefined>;
   session: DataLoader<string, Session | undefined>;
@@ -37,12 +37,24 @@ export interface Loaders {
   ddq: DdqLoaders;
 }
 
-/** The GraphQL context of an authenticated request or WebSocket connection. */
+/** What authorized a request on the recipient endpoint: a magic-link token and the recipient send it opens. */
+export interface RecipientAccess {
+  /** The token as presented (commands re-check it inside their transaction). */
+  token: string;
+  /** The recipient send (GraphQL `WorkflowSession`) the token opens, checked active when the request started. */
+  link: RecipientSend;
+}
+
+/** The GraphQL context of an authenticated request or WebSocket connection, on either endpoint. */
 export interface GraphQLContext {
-  db: Db;
-  engine: Engine;
-  apiKey: ApiKey;
-  /** The caller as the engine records it: its key's tenant and id. */
+  /** The application: every use case takes it first. */
+  app: Application;
+  /**
+   * The caller: an API key's id, tenant and scopes; on the recipient endpoint the link's tenant with no
+   * scope (see `recipientActor`), so every API read and command refuses it.
+   */
   actor: Actor;
   loaders: Loaders;
+  /** Only on the recipient endpoint: the link that authorized the request. */
+  recipient?: RecipientAccess;
 }

@@ -1,4 +1,4 @@
-import { type DatabaseUnavailableError, findDatabaseUnavailableError } from "@flowgate/db";
+import { type DatabaseUnavailableError, findDatabaseUnavailableError } from "@flowgate/application";
 import { GraphQLError } from "graphql";
 import { maskError as maskUnexpectedError, type YogaServerOptions } from "graphql-yoga";
 import type { Logger } from "pino";

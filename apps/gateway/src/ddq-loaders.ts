@@ -1,36 +1,34 @@
 import {
-  type Db,
-  findEntitiesByIds,
-  findQuestionnairesByIds,
-  findQuestionnaireVersions,
-  findResponsesByIds,
-  findWorkflowSessionsByIds,
-  listResponseEvents,
-} from "@flowgate/db";
+  type Actor,
+  type Application,
+  getEntitiesByIds,
+  getQuestionnairesByIds,
+  getQuestionnaireVersions,
+  getRecipientSendsByIds,
+  getResponsesByIds,
+  listEventsOfResponses,
+} from "@flowgate/application";
 import type {
   DdqResponse,
   Entity,
   Questionnaire,
   QuestionnaireVersion,
+  RecipientSend,
   ResponseEvent,
-  Tenant,
-  WorkflowSession,
 } from "@flowgate/domain";
 import DataLoader from "dataloader";
 
-/** Per-request loaders of the questionnaire records; each is scoped to the caller's tenant. */
+/** Per-request loaders of the questionnaire records (seed 003). */
 export interface DdqLoaders {
   entity: DataLoader<string, Entity | undefined>;
   questionnaire: DataLoader<string, Questionnaire | undefined>;
-  /**
-   * Versions by `<questionnaireId>@<version>`. Versions carry no tenant: load one only for a questionnaire
-   * or response already loaded for the tenant.
-   */
+  /** Versions by `<questionnaireId>@<version>` (see {@link versionKey}). */
   questionnaireVersion: DataLoader<string, QuestionnaireVersion | undefined>;
   response: DataLoader<string, DdqResponse | undefined>;
-  /** A response's events, oldest first, by response id (only for responses loaded for the tenant). */
+  /** A response's events, oldest first, by response id. */
   responseEvents: DataLoader<string, ResponseEvent[]>;
-  workflowSession: DataLoader<string, WorkflowSession | undefined>;
+  /** Recipient sends (GraphQL `WorkflowSession`) by id. */
+  recipientSend: DataLoader<string, RecipientSend | undefined>;
 }
 
 /** The key of a questionnaire version in {@link DdqLoaders.questionnaireVersion}. */
@@ -38,40 +36,22 @@ export function versionKey(questionnaireId: string, version: number): string {
   return `${questionnaireId}@${version}`;
 }
 
-function byId<T>(keys: readonly string[], rows: readonly T[], key: (row: T) => string): (T | undefined)[] {
-  const map = new Map(rows.map((row) => [key(row), row]));
-  return keys.map((k) => map.get(k));
+/** The questionnaire id and version of a {@link versionKey}. */
+export function parseVersionKey(key: string): { questionnaireId: string; version: number } {
+  const at = key.lastIndexOf("@");
+  return { questionnaireId: key.slice(0, at), version: Number(key.slice(at + 1)) };
 }
 
-/** Builds the request's questionnaire loaders; every load is restricted to `tenant`. */
-export function createDdqLoaders(db: Db, tenant: Tenant): DdqLoaders {
+/** Builds the request's questionnaire loaders over the application's batch reads. */
+export function createDdqLoaders(app: Application, actor: Actor): DdqLoaders {
   return {
-    entity: new DataLoader(async (ids) => byId(ids, await findEntitiesByIds(db, tenant, ids), (e) => e.id)),
-    questionnaire: new DataLoader(async (ids) =>
-      byId(ids, await findQuestionnairesByIds(db, tenant, ids), (q) => q.id),
+    entity: new DataLoader((ids) => getEntitiesByIds(app, actor, ids)),
+    questionnaire: new DataLoader((ids) => getQuestionnairesByIds(app, actor, ids)),
+    questionnaireVersion: new DataLoader((keys) =>
+      getQuestionnaireVersions(app, actor, keys.map(parseVersionKey)),
     ),
-    questionnaireVersion: new DataLoader(async (keys) => {
-      const parsed = keys.map((key) => {
-        const at = key.lastIndexOf("@");
-        return { questionnaireId: key.slice(0, at), version: Number(key.slice(at + 1)) };
-      });
-      const versions = await findQuestionnaireVersions(db, parsed);
-      return byId(keys, versions, (v) => versionKey(v.questionnaireId, v.version));
-    }),
-    response: new DataLoader(async (ids) =>
-      byId(ids, await findResponsesByIds(db, tenant, ids), (r) => r.id),
-    ),
-    responseEvents: new DataLoader(async (responseIds) => {
-      const grouped = new Map<string, ResponseEvent[]>();
-      for (const event of await listResponseEvents(db, responseIds)) {
-        const list = grouped.get(event.responseId) ?? [];
-        list.push(event);
-        grouped.set(event.responseId, list);
-      }
-      return responseIds.map((id) => grouped.get(id) ?? []);
-    }),
-    workflowSession: new DataLoader(async (ids) =>
-      byId(ids, await findWorkflowSessionsByIds(db, tenant, ids), (w) => w.id),
-    ),
+    response: new DataLoader((ids) => getResponsesByIds(app, actor, ids)),
+    responseEvents: new DataLoader((responseIds) => listEventsOfResponses(app, actor, responseIds)),
+    recipientSend: new DataLoader((ids) => getRecipientSendsByIds(app, actor, ids)),
   };
 }

@@ -1,4 +1,4 @@
-import { connectionFailureReason } from "@flowgate/db";
+import { connectionFailureReason } from "@flowgate/engine";
 import { buildApp } from "./app.ts";
 import { createLogger } from "./logger.ts";
 import { parseSettings, type Settings, SettingsError } from "./settings.ts";

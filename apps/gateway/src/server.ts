@@ -1,14 +1,13 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
 import type { AddressInfo } from "node:net";
-import { type Db, findDatabaseUnavailableError } from "@flowgate/db";
-import { authenticateApiKey } from "@flowgate/engine";
+import { authenticateApiKey, findDatabaseUnavailableError } from "@flowgate/application";
+import type { Readiness } from "@flowgate/engine";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
 import { databaseUnavailableCloseCode, databaseUnavailableGraphQLError } from "./database-unavailable.ts";
 import { createPages } from "./pages/index.ts";
-import { checkReadiness, type Readiness } from "./readiness.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
 
@@ -44,8 +43,8 @@ function headersFromConnectionParams(params: Record<string, unknown> | undefined
 export interface GatewayServerOptions extends GatewayYogaOptions {
   port?: number;
   host?: string;
-  /** Answers `/ready` (default: the database answers `select 1`; migrations assumed done). */
-  readiness?: () => Promise<Readiness>;
+  /** Answers `/ready`: the engine's `checkReadiness` of the process's database and migrations. */
+  readiness: () => Promise<Readiness>;
   /** Directory of the console's built bundle (default: `@flowgate/console`'s `dist`). */
   consoleDir?: string;
 }
@@ -94,7 +93,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const yoga = createGatewayYoga(options);
   // Magic-link recipients have their own endpoint and schema; everything else goes to the API-key Yoga.
   const recipientYoga = createRecipientYoga(options);
-  const readiness = options.readiness ?? (() => checkReadiness({ db: options.db }, true));
+  const readiness = options.readiness;
   // The console, the recipient page and their assets (see pages/pages.ts); API paths fall through.
   const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
   const server = createServer((req, res) => {
@@ -104,7 +103,6 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     return yoga(req, res);
   });
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
-  const db: Db = options.db;
 
   const wsHandle = useServer(
     {
@@ -112,7 +110,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
         const headers = headersFromConnectionParams(ctx.connectionParams);
         try {
           const outcome = await authenticateApiKey(
-            db,
+            options.app,
             presentedKey((name) => headers.get(name)),
           );
           return outcome.ok;

@@ -1,18 +1,18 @@
-import type { Db } from "@flowgate/db";
-import type { Engine } from "@flowgate/engine";
+import type { Application } from "@flowgate/application";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
-import { presentedKey, requireApiKey } from "./auth.ts";
+import { presentedKey, requireActor } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
-import { maskGatewayError, yogaLogger } from "./database-unavailable.ts";
+import { yogaLogger } from "./database-unavailable.ts";
+import { maskUnexpectedErrors } from "./error-masking.ts";
 import { createLoaders } from "./loaders.ts";
 import { renderOfflineGraphiQL } from "./pages/index.ts";
 import { schema } from "./schema/index.ts";
 
 /** Options of {@link createGatewayYoga}. */
 export interface GatewayYogaOptions {
-  db: Db;
-  engine: Engine;
+  /** The application every resolver calls. */
+  app: Application;
   /** Serve GraphiQL on GET (default true); `headers` prefills its request headers. */
   graphiql?: boolean | { headers?: Record<string, string> };
   /** Where Yoga logs (default: its console logger). */
@@ -20,10 +20,9 @@ export interface GatewayYogaOptions {
 }
 
 /** Builds the context of an authenticated caller. */
-export async function createContext(db: Db, engine: Engine, key: string | null): Promise<GraphQLContext> {
-  const apiKey = await requireApiKey(db, key);
-  const actor = { workspaceId: apiKey.workspaceId, environment: apiKey.environment, actorId: apiKey.id };
-  return { db, engine, apiKey, actor, loaders: createLoaders(db, actor) };
+export async function createContext(app: Application, key: string | null): Promise<GraphQLContext> {
+  const actor = await requireActor(app, key);
+  return { app, actor, loaders: createLoaders(app, actor) };
 }
 
 /**
@@ -39,8 +38,9 @@ export function createGatewayYoga(
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
-    // A database outage is answered as DATABASE_UNAVAILABLE with HTTP 503; other errors stay masked.
-    maskedErrors: { maskError: maskGatewayError },
+    // A missing scope is "Not authorized"; a database outage is DATABASE_UNAVAILABLE with HTTP 503; other
+    // errors stay masked.
+    maskedErrors: { maskError: maskUnexpectedErrors },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
     // GraphiQL's code is served by the gateway itself (no CDN), see pages/graphiql.ts.
     renderGraphiQL: renderOfflineGraphiQL,
@@ -56,8 +56,7 @@ export function createGatewayYoga(
           },
     context: ({ request }) =>
       createContext(
-        options.db,
-        options.engine,
+        options.app,
         presentedKey((name) => request.headers.get(name)),
       ),
   });

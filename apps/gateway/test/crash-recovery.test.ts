@@ -1,6 +1,14 @@
+import {
+  type Actor,
+  Application,
+  createSession,
+  createWorkflow,
+  provisionWorkspace,
+  submitSession,
+} from "@flowgate/application";
 import { listNodeRunsOfRuns, listRunEvents } from "@flowgate/db";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
-import { type Actor, Engine, provisionWorkspace } from "@flowgate/engine";
+import { Engine } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FlowgateProcess, startFlowgateProcess } from "./processes.ts";
 
@@ -32,13 +40,15 @@ const leaseMs = 2000;
  */
 describe.skipIf(!process.env.DATABASE_URL)("crash recovery: SIGKILL workers mid-step", () => {
   let t: TestDatabase;
+  let app: Application;
   let actor: Actor;
   const workers: FlowgateProcess[] = [];
 
   beforeAll(async () => {
     t = await createTestDatabase("postgres");
-    const ws = await provisionWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
-    actor = { workspaceId: ws.workspaceId, environment: "sandbox", actorId: "crash-test" };
+    app = new Application({ engine: new Engine({ db: t.db, worker: false }) });
+    const ws = await provisionWorkspace(app, { organizationName: "o", workspaceName: "w" });
+    actor = { workspaceId: ws.workspaceId, environment: "sandbox", keyId: "crash-test", scopes: ["admin"] };
   });
   afterAll(async () => {
     await Promise.all(workers.map((w) => w.stop("SIGKILL")));
@@ -46,17 +56,16 @@ describe.skipIf(!process.env.DATABASE_URL)("crash recovery: SIGKILL workers mid-
   });
 
   it(`completes all ${runCount} runs exactly once while workers are killed`, async () => {
-    const engine = new Engine({ db: t.db, worker: false });
-    const workflow = await engine.createWorkflow(actor, { name: "crash", graph: fiveNodeGraph });
+    const workflow = await createWorkflow(app, actor, { name: "crash", graph: fiveNodeGraph });
     const runIds: string[] = [];
     for (let i = 0; i < runCount; i++) {
       // Slow checks keep steps in flight when the kills land: 300 runs of ~150 ms over 12 slots take
       // several seconds, so the kill loop always gets its turns before the runs are done.
-      const session = await engine.createSession(actor, {
+      const session = await createSession(app, actor, {
         workflowId: workflow.id,
         sandbox: { document: { delay_ms: 60 + (i % 60) }, aml: { delay_ms: 60, output: { score: i % 100 } } },
       });
-      runIds.push((await engine.submitSession(actor, { sessionId: session.id })).run.id);
+      runIds.push((await submitSession(app, actor, { sessionId: session.id })).run.id);
     }
 
     const env = {

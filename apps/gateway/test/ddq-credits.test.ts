@@ -1,5 +1,6 @@
+import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { provisionWorkspace, SmtpEmailSender } from "@flowgate/engine";
+import { SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import {
   CREDIT_BALANCE,
@@ -78,7 +79,7 @@ describe.each(testBackends())("credits (%s)", (backend) => {
   beforeEach(() => smtp.acceptAll());
 
   it("grantCredits needs the admin scope; the balance is read with credits:read", async () => {
-    const limited = await provisionWorkspace(h.database.db, {
+    const limited = await provisionWorkspace(h.app, {
       organizationName: "Finance",
       workspaceName: "Finance",
       scopes: ["credits:read", "responses:write"],
@@ -91,7 +92,7 @@ describe.each(testBackends())("credits (%s)", (backend) => {
       available: 0,
       environment: "live",
     });
-    const noScope = await provisionWorkspace(h.database.db, {
+    const noScope = await provisionWorkspace(h.app, {
       organizationName: "Blind",
       workspaceName: "Blind",
       scopes: ["sessions:read"],
@@ -100,7 +101,7 @@ describe.each(testBackends())("credits (%s)", (backend) => {
   });
 
   it("grants, adjusts and refunds as ledger entries; the balance is the ledger's sum", async () => {
-    const ws = await provisionWorkspace(h.database.db, {
+    const ws = await provisionWorkspace(h.app, {
       organizationName: "Ledger",
       workspaceName: "Ledger",
     });
@@ -191,7 +192,7 @@ describe.each(testBackends())("credits (%s)", (backend) => {
   });
 
   it("200 parallel sends against 50 credits with a fifth of the emails failing: charges = emails sent, never below zero", async () => {
-    const ws = await provisionWorkspace(h.database.db, { organizationName: "Burst", workspaceName: "Burst" });
+    const ws = await provisionWorkspace(h.app, { organizationName: "Burst", workspaceName: "Burst" });
     const key = ws.keys.live;
     const questionnaireId = await createKycQuestionnaire(h, key);
     await h.gql(key, GRANT_CREDITS, { amount: 50 });

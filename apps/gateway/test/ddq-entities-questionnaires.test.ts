@@ -1,5 +1,5 @@
+import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { provisionWorkspace } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CREATE_QUESTIONNAIRE, createKycQuestionnaire, kycQuestionnaire } from "./ddq-helpers.ts";
 import { type Harness, startHarness } from "./harness.ts";
@@ -290,7 +290,7 @@ describe.each(testBackends())("entities and questionnaires (%s)", (backend) => {
   });
 
   it("needs the entities and questionnaires scopes", async () => {
-    const limited = await provisionWorkspace(h.database.db, {
+    const limited = await provisionWorkspace(h.app, {
       organizationName: "Limited",
       workspaceName: "Limited",
       scopes: ["sessions:read"],

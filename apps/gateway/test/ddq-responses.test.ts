@@ -1,5 +1,6 @@
+import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { provisionWorkspace, SmtpEmailSender } from "@flowgate/engine";
+import { SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   createKycQuestionnaire,
@@ -339,7 +340,7 @@ describe.each(testBackends())("responses: answers, review and autofill (%s)", (b
     expect(foreign.data.saveResponse.__typename).toBe("NotFoundError");
     const review = await h.gql(h.other.keys.sandbox, TRANSITION("startReview"), { responseId });
     expect(review.data.startReview).toMatchObject({ __typename: "NotFoundError", resource: "Response" });
-    const readOnly = await provisionWorkspace(h.database.db, {
+    const readOnly = await provisionWorkspace(h.app, {
       organizationName: "Readers",
       workspaceName: "Readers",
       scopes: ["responses:read"],

@@ -1,7 +1,7 @@
+import { type Application, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/application";
 import type { TestBackend } from "@flowgate/db/testing";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
-import type { EmailSender, Engine, ProvisionedWorkspace } from "@flowgate/engine";
-import { provisionWorkspace } from "@flowgate/engine";
+import type { EmailSender, Engine } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
 import { buildApp } from "../src/app.ts";
@@ -19,6 +19,8 @@ export interface GraphQLResponse<T = any> {
 export interface Harness {
   database: TestDatabase;
   engine: Engine;
+  /** The application the gateway serves. */
+  app: Application;
   server: GatewayServer;
   /** The first workspace (keys for both environments). */
   acme: ProvisionedWorkspace;
@@ -57,15 +59,19 @@ export const harnessSettings = parseSettings({
 /** Starts a harness on `backend`: the app as `main.ts` builds it, on a fresh test database. */
 export async function startHarness(backend: TestBackend, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(backend);
-  const app = buildApp(harnessSettings, { database, ...(options.email ? { email: options.email } : {}) });
-  const { engine, server } = await app.start();
+  const flowgate = buildApp(harnessSettings, {
+    database,
+    ...(options.email ? { email: options.email } : {}),
+  });
+  const { engine, application: app, server } = await flowgate.start();
   if (!server) throw new Error("The harness needs the gateway role");
-  const acme = await provisionWorkspace(database.db, { organizationName: "Acme", workspaceName: "KYC" });
-  const other = await provisionWorkspace(database.db, { organizationName: "Other", workspaceName: "Other" });
+  const acme = await provisionWorkspace(app, { organizationName: "Acme", workspaceName: "KYC" });
+  const other = await provisionWorkspace(app, { organizationName: "Other", workspaceName: "Other" });
   const clients: Client[] = [];
   return {
     database,
     engine,
+    app,
     server,
     acme,
     other,
@@ -90,7 +96,7 @@ export async function startHarness(backend: TestBackend, options: HarnessOptions
     },
     async close() {
       await Promise.all(clients.map((c) => c.dispose()));
-      await app.stop();
+      await flowgate.stop();
       await database.close();
     },
   };

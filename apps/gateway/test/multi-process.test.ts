@@ -1,5 +1,6 @@
+import { Application, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/application";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
-import { type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/engine";
+import { Engine } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -36,7 +37,8 @@ describe.skipIf(!process.env.DATABASE_URL).each(buses)("two gateways and two wor
 
   beforeAll(async () => {
     t = await createTestDatabase("postgres");
-    ws = await provisionWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
+    const app = new Application({ engine: new Engine({ db: t.db, worker: false }) });
+    ws = await provisionWorkspace(app, { organizationName: "o", workspaceName: "w" });
     const env = {
       DATABASE_URL: t.url!,
       FLOWGATE_DB_SCHEMA: t.schema!,

@@ -2,6 +2,7 @@ import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testBackends } from "@flowgate/db/testing";
+import { checkReadiness } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayServer, startGatewayServer } from "../src/server.ts";
 import { type Harness, startHarness } from "./harness.ts";
@@ -97,8 +98,8 @@ describe.each(testBackends())("console, recipient page and assets over HTTP (%s)
     let server: GatewayServer | undefined;
     try {
       server = await startGatewayServer({
-        db: harness.database.db,
-        engine: harness.engine,
+        app: harness.app,
+        readiness: () => checkReadiness(harness.database, true),
         port: 0,
         graphiql: false,
         consoleDir: empty,

@@ -1,4 +1,4 @@
-import { revokeApiKey } from "@flowgate/db";
+import { revokeApiKeyAt } from "@flowgate/db";
 import { testBackends } from "@flowgate/db/testing";
 import { hashApiKey } from "@flowgate/domain";
 import { createClient } from "graphql-ws";
@@ -84,7 +84,7 @@ describe.each(testBackends())("tenancy and API keys (%s)", (backend) => {
     const unknown = await h.gql("fg_sandbox_not-a-real-key", RUN, { id: runId });
     expect(unknown.status).toBe(401);
 
-    const { keys } = await (await import("@flowgate/engine")).provisionWorkspace(h.database.db, {
+    const { keys } = await (await import("@flowgate/application")).provisionWorkspace(h.app, {
       organizationName: "Temp",
       workspaceName: "Temp",
     });
@@ -94,7 +94,7 @@ describe.each(testBackends())("tenancy and API keys (%s)", (backend) => {
       .select("id")
       .where("key_hash", "=", hashApiKey(keys.sandbox))
       .executeTakeFirstOrThrow();
-    await revokeApiKey(h.database.db, row.id);
+    await revokeApiKeyAt(h.database.db, row.id, new Date());
     const revoked = await h.gql(keys.sandbox, "{ sessions { edges { node { id } } } }");
     expect(revoked.status).toBe(401);
     expect(revoked.errors?.[0]?.extensions).toMatchObject({ reason: "revoked" });
@@ -126,8 +126,8 @@ describe.each(testBackends())("tenancy and API keys (%s)", (backend) => {
   });
 
   it("checks scopes per field: a key without sessions:write cannot create sessions", async () => {
-    const { provisionWorkspace } = await import("@flowgate/engine");
-    const readOnly = await provisionWorkspace(h.database.db, {
+    const { provisionWorkspace } = await import("@flowgate/application");
+    const readOnly = await provisionWorkspace(h.app, {
       organizationName: "RO",
       workspaceName: "RO",
       scopes: ["sessions:read", "workflows:read"],

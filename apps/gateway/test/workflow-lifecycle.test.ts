@@ -1,6 +1,6 @@
+import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
 import { assignRolloutVersion, rolloutKey } from "@flowgate/domain";
-import { provisionWorkspace } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   CREATE_SESSION,
@@ -751,7 +751,7 @@ describe.each(testBackends())("workflow lifecycle (%s)", (backend) => {
   });
 
   it("needs workflows:write for lifecycle mutations", async () => {
-    const readOnly = await provisionWorkspace(h.database.db, {
+    const readOnly = await provisionWorkspace(h.app, {
       organizationName: "Reader",
       workspaceName: "Reader",
       scopes: ["workflows:read"],

@@ -1,5 +1,5 @@
+import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { provisionWorkspace } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { CREATE_WORKFLOW } from "./fixtures.ts";
 import { eventually, type Harness, startHarness } from "./harness.ts";
@@ -331,7 +331,7 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
   });
 
   it("refuses organization operations to keys without the admin scope", async () => {
-    const limited = await provisionWorkspace(h.database.db, {
+    const limited = await provisionWorkspace(h.app, {
       organizationName: "Limited",
       workspaceName: "Limited",
       scopes: ["workflows:read", "workflows:write", "sessions:read", "sessions:write"],

@@ -83,6 +83,25 @@ export class ValidationError extends FlowgateError {
   }
 }
 
+/**
+ * The caller's API key lacks the scope an operation needs. Use cases throw it before reading or changing
+ * anything; adapters answer it as "not authorized" (GraphQL) or 403 (REST).
+ */
+export class MissingScopeError extends FlowgateError {
+  /** Always `"FORBIDDEN"`. */
+  readonly code = "FORBIDDEN";
+  /** The scopes of which the operation needs one, e.g. `["workflows:write"]`. */
+  readonly required: readonly string[];
+
+  /** @param required - The scopes of which one would be enough. */
+  constructor(required: readonly string[]) {
+    super(
+      `Not authorized: this API key needs the ${required.map((scope) => `\`${scope}\``).join(" or ")} scope`,
+    );
+    this.required = required;
+  }
+}
+
 /** A state machine refused a status change (e.g. a run going from `completed` back to `running`). */
 export class InvalidTransitionError extends ConflictError {
   /** Kind of record whose status was changed, e.g. `"run"` or `"session"`. */
@@ -143,6 +162,11 @@ export function isConflictError(value: unknown): value is ConflictError {
 /** Whether `value` is a {@link ValidationError}. */
 export function isValidationError(value: unknown): value is ValidationError {
   return value instanceof ValidationError;
+}
+
+/** Whether `value` is a {@link MissingScopeError}. */
+export function isMissingScopeError(value: unknown): value is MissingScopeError {
+  return value instanceof MissingScopeError;
 }
 
 /** Whether `value` is an {@link InvalidTransitionError}. */

@@ -25,7 +25,7 @@ export const idPrefixes = [
 /**
  * Prefix of a record id: `org` organization, `ws` workspace, `key` API key, `wfl` workflow, `wfd` workflow
  * draft, `ses` session, `wfr` workflow run, `nrn` node run, `job` queue job, `evt` run event; `ent` entity,
- * `qnr` questionnaire, `rsp` questionnaire response, `rse` response event, `wfs` workflow session (magic link),
+ * `qnr` questionnaire, `rsp` questionnaire response, `rse` response event, `wfs` recipient send (magic link),
  * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email.
  */
 export type IdPrefix = (typeof idPrefixes)[number];

@@ -1,4 +1,13 @@
-export * from "./ddq/index.ts";
+export {
+  connectionFailureReason,
+  createDatabase,
+  type DatabaseAvailability,
+  type DatabaseHandle,
+  type DatabaseOptions,
+  DatabaseUnavailableError,
+  findDatabaseUnavailableError,
+  migrateToLatest,
+} from "./database.ts";
 export {
   type DryRunGateDecision,
   type DryRunInput,
@@ -16,30 +25,10 @@ export * from "./nodes/index.ts";
 export { taskExecutionId } from "./nodes/task.node.ts";
 export * from "./outbound/index.ts";
 export * from "./policy-provider.ts";
+export * from "./questionnaires/index.ts";
+export { checkReadiness, type Readiness } from "./readiness.ts";
 export { advanceRun, failRun, retryDelayMs, type StepDeps, type StepOutcome } from "./run-step.ts";
-export type { Actor } from "./services/actor.ts";
-export type { CreateApiKeyInput, CreatedApiKey, RotateApiKeyInput } from "./services/api-keys.service.ts";
-export { cancelRun, retryRun } from "./services/run-control.service.ts";
-export type { ExternalDecisionAccepted } from "./services/runs.service.ts";
-export type { CreateSessionInput } from "./services/sessions.service.ts";
-export { type StartRunInput, selectRunVersion } from "./services/start-run.ts";
-export * from "./services/tenancy.service.ts";
-export type {
-  DraftDiff,
-  PublishedDraft,
-  UpdateWorkflowInput,
-} from "./services/workflow-lifecycle.service.ts";
-export type { CreateWorkflowInput } from "./services/workflows.service.ts";
-export {
-  maxTriggerPayloadBytes,
-  type TriggerWorkspaceWorkflowInput,
-} from "./services/workspace-workflows.service.ts";
-export {
-  type CreateWorkspaceInput,
-  organizationOf,
-  requireWorkspaceOfOrganization,
-  type UpdateWorkspaceInput,
-} from "./services/workspaces.service.ts";
+export { type StartRunInput, selectRunVersion, startRun } from "./start-run.ts";
 export { type RunTaskOptions, runTask } from "./tasks/index.ts";
 export { type JobWakeups, PgJobWakeups } from "./transport/job-wakeups.ts";
 export { channelName, PgListener, type PgListenerOptions } from "./transport/pg-listener.ts";

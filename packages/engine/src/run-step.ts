@@ -29,7 +29,6 @@ import {
   sessionResultForOutcome,
   type Transition,
 } from "@flowgate/domain";
-import { signalQuestionnaireRun } from "./ddq/questionnaire-signals.ts";
 import {
   beginNode,
   executeNode,
@@ -39,6 +38,7 @@ import {
   resumeNode,
 } from "./nodes/index.ts";
 import type { PolicyProviders } from "./policy-provider.ts";
+import { signalQuestionnaireRun } from "./questionnaires/questionnaire-signals.ts";
 import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
 
 /** What one call of {@link advanceRun} did. */

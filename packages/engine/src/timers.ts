@@ -12,7 +12,7 @@ import {
   updateSessionStatus,
 } from "@flowgate/db";
 import { getNode, isFinalRunStatus, newId, type Session } from "@flowgate/domain";
-import { fireQuestionnaireTimer } from "./ddq/questionnaire-signals.ts";
+import { fireQuestionnaireTimer } from "./questionnaires/questionnaire-signals.ts";
 import type { AfterCommit, UnitOfWorkDeps } from "./unit-of-work.ts";
 import { inTransaction } from "./unit-of-work.ts";
 

@@ -1,18 +1,18 @@
 import { listOutboxEmails } from "@flowgate/db";
-import { createTestDatabase, type TestDatabase, testBackends } from "@flowgate/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  OutboxEmailSender,
-  provisionWorkspace,
-  recipientLinkUrl,
-  renderWorkflowEmail,
-} from "../src/index.ts";
+  createTestDatabase,
+  createTestWorkspace,
+  type TestDatabase,
+  testBackends,
+} from "@flowgate/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { OutboxEmailSender, recipientLinkUrl, renderRecipientEmail } from "../src/index.ts";
 
 describe("workflow email", () => {
   it("renders the steps, the link and its expiry in text and escaped HTML", () => {
     const linkUrl = recipientLinkUrl("https://app.example/", "fgl_abc");
     expect(linkUrl).toBe("https://app.example/recipient?token=fgl_abc");
-    const email = renderWorkflowEmail({
+    const email = renderRecipientEmail({
       entityName: 'Acme <script>alert("x")</script>',
       steps: ["ddq", "verification"],
       questionnaireName: "Supplier & Partner DDQ",
@@ -29,7 +29,7 @@ describe("workflow email", () => {
     expect(email.html).toContain("Supplier &amp; Partner DDQ");
     expect(email.html).toContain(`<a href="${linkUrl}"`);
     expect(email.html).not.toContain("<script>");
-    const verification = renderWorkflowEmail({
+    const verification = renderRecipientEmail({
       entityName: "",
       steps: ["verification"],
       questionnaireName: null,
@@ -49,7 +49,7 @@ describe.each(testBackends())("outbox email sender (%s)", (backend) => {
   afterAll(() => t.close());
 
   it("keeps the message in the outbox of its tenant and logs the link", async () => {
-    const ws = await provisionWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
+    const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
     const tenant = { workspaceId: ws.workspaceId, environment: "sandbox" as const };
     const lines: string[] = [];
     const sender = new OutboxEmailSender(t.db, (line) => lines.push(line));

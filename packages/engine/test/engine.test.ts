@@ -1,16 +1,20 @@
 import { findRun, listNodeRunsOfRuns, listRunEvents } from "@flowgate/db";
-import { createTestDatabase, type TestDatabase, testBackends } from "@flowgate/db/testing";
-import type { RunEvent } from "@flowgate/domain";
+import {
+  createTestDatabase,
+  createTestWorkspace,
+  type TestDatabase,
+  testBackends,
+} from "@flowgate/db/testing";
+import type { RunEvent, Tenant } from "@flowgate/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
-  type Actor,
   advanceRun,
   type BusMessage,
   defaultPolicyProviders,
   Engine,
   InProcessEventBus,
-  provisionWorkspace,
 } from "../src/index.ts";
+import { publishTestWorkflow, submitTestSession } from "./fixtures.ts";
 
 const graph = {
   entry: "start",
@@ -31,21 +35,20 @@ const graph = {
 
 describe.each(testBackends())("engine (%s)", (backend) => {
   let t: TestDatabase;
-  let actor: Actor;
+  let actor: Tenant;
 
   beforeAll(async () => {
     t = await createTestDatabase(backend);
-    const ws = await provisionWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
-    actor = { workspaceId: ws.workspaceId, environment: "sandbox", actorId: "test" };
+    const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
+    actor = { workspaceId: ws.workspaceId, environment: "sandbox" };
   });
   afterAll(() => t.close());
 
   it("commits each I/O node's start before its I/O and its completion with the pure nodes after it, publishing each step's events only after it commits", async () => {
     const bus = new InProcessEventBus();
     const engine = new Engine({ db: t.db, bus, worker: false });
-    const workflow = await engine.createWorkflow(actor, { name: "steps", graph });
-    const session = await engine.createSession(actor, { workflowId: workflow.id, metadata: { age: 16 } });
-    const { run } = await engine.submitSession(actor, { sessionId: session.id });
+    const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "steps", graph);
+    const run = await submitTestSession(engine.unitOfWork, actor, workflow, { age: 16 });
 
     const published: RunEvent[] = [];
     await bus.subscribe(`run:${run.id}`, (message: BusMessage) => {
@@ -103,9 +106,8 @@ describe.each(testBackends())("engine (%s)", (backend) => {
   it("a worker taking over a started node runs the same attempt again without a second node.started; the lost worker's commit is refused", async () => {
     const bus = new InProcessEventBus();
     const engine = new Engine({ db: t.db, bus, worker: false });
-    const workflow = await engine.createWorkflow(actor, { name: "takeover", graph });
-    const session = await engine.createSession(actor, { workflowId: workflow.id, metadata: { age: 30 } });
-    const { run } = await engine.submitSession(actor, { sessionId: session.id });
+    const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "takeover", graph);
+    const run = await submitTestSession(engine.unitOfWork, actor, workflow, { age: 30 });
     const sandbox = defaultPolicyProviders().sandbox;
     const calls: string[] = [];
     let lostCalledAt = new Date(0);
@@ -168,14 +170,10 @@ describe.each(testBackends())("engine (%s)", (backend) => {
 
   it("a worker drains many runs, each with a gapless event stream and one node run per step", async () => {
     const engine = new Engine({ db: t.db, worker: { concurrency: 4, pollIntervalMs: 20 } });
-    const workflow = await engine.createWorkflow(actor, { name: "many", graph });
+    const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "many", graph);
     const runIds: string[] = [];
     for (let i = 0; i < 25; i++) {
-      const session = await engine.createSession(actor, {
-        workflowId: workflow.id,
-        metadata: { age: 20 + i },
-      });
-      runIds.push((await engine.submitSession(actor, { sessionId: session.id })).run.id);
+      runIds.push((await submitTestSession(engine.unitOfWork, actor, workflow, { age: 20 + i })).id);
     }
     await engine.start();
     const deadline = Date.now() + 20_000;

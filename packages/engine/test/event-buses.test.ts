@@ -5,16 +5,10 @@ import {
   insertWorkflow,
   insertWorkflowVersion,
 } from "@flowgate/db";
-import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
+import { createTestDatabase, createTestWorkspace, type TestDatabase } from "@flowgate/db/testing";
 import { newId, type RunEvent, type Tenant } from "@flowgate/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import {
-  type BusMessage,
-  channelName,
-  PgListener,
-  PostgresEventBus,
-  provisionWorkspace,
-} from "../src/index.ts";
+import { type BusMessage, channelName, PgListener, PostgresEventBus } from "../src/index.ts";
 
 /** Two buses on separate LISTEN connections stand for two gateway processes. */
 describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL NOTIFY event bus", () => {
@@ -24,7 +18,7 @@ describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL NOTIFY event bus", () => 
 
   beforeAll(async () => {
     t = await createTestDatabase("postgres");
-    const ws = await provisionWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
+    const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
     tenant = { workspaceId: ws.workspaceId, environment: "sandbox" };
   });
   afterAll(async () => {

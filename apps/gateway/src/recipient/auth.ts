@@ -1,6 +1,12 @@
-import type { Db } from "@flowgate/db";
-import type { WorkflowSession } from "@flowgate/domain";
-import { authenticateLink, type LinkRefusal, LinkRefusedError, linkRefusalMessages } from "@flowgate/engine";
+import {
+  type Application,
+  authenticateLink,
+  type LinkRefusal,
+  LinkRefusedError,
+  linkRefusalMessages,
+} from "@flowgate/application";
+import type { RecipientSend } from "@flowgate/domain";
+
 import { GraphQLError } from "graphql";
 
 const refusalCodes: Record<LinkRefusal, string> = {
@@ -31,10 +37,10 @@ export function linkRefusedError(reason: LinkRefusal): GraphQLError {
 
 /** The link a token opens, or a 401 GraphQL error that says why it is refused. */
 export async function requireLink(
-  db: Db,
+  app: Application,
   token: string | null,
-): Promise<{ token: string; link: WorkflowSession }> {
-  const outcome = await authenticateLink(db, token);
+): Promise<{ token: string; link: RecipientSend }> {
+  const outcome = await authenticateLink(app, token);
   if (!outcome.ok || !token) throw linkRefusedError(outcome.ok ? "missing" : outcome.reason);
   return { token, link: outcome.link };
 }

@@ -1,39 +1,51 @@
-import type { Db } from "@flowgate/db";
-import type { Engine } from "@flowgate/engine";
+import { type Application, getRecipientQuestionnaireVersions, recipientActor } from "@flowgate/application";
+import DataLoader from "dataloader";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
-import { maskGatewayError, yogaLogger } from "../database-unavailable.ts";
+import type { GraphQLContext } from "../context.ts";
+import { yogaLogger } from "../database-unavailable.ts";
+import { parseVersionKey } from "../ddq-loaders.ts";
+import { maskUnexpectedErrors } from "../error-masking.ts";
+import { createLoaders } from "../loaders.ts";
 import { presentedLinkToken, requireLink } from "./auth.ts";
-import type { RecipientContext } from "./context.ts";
 import { recipientSchema } from "./schema.ts";
 
 /** Path of the recipient endpoint. */
 export const recipientEndpoint = "/recipient/graphql";
 
 /**
- * The recipients' Yoga server at `/recipient/graphql`: its own small schema, authorized by a magic-link
- * token alone (`Authorization: Bearer <token>` or `X-Link-Token: <token>`). A missing, unknown, expired or
- * revoked token gets a 401 with one clear error and nothing else; a database outage a 503 with
+ * The recipients' Yoga server at `/recipient/graphql`: the builder's `Recipient` sub-graph, authorized by a
+ * magic-link token alone (`Authorization: Bearer <token>` or `X-Link-Token: <token>`). A missing, unknown,
+ * expired or revoked token gets a 401 with one clear error and nothing else; a database outage a 503 with
  * `DATABASE_UNAVAILABLE`. No GraphiQL.
+ *
+ * The request's actor is the link's scope-less recipient actor, so the API reads behind the shared types
+ * refuse it; the one read those types need (the questionnaire version a response answers) is served by the
+ * link instead.
  */
 export function createRecipientYoga(options: {
-  db: Db;
-  engine: Engine;
+  app: Application;
   logger?: Logger;
-}): YogaServerInstance<Record<string, unknown>, RecipientContext> {
-  return createYoga<Record<string, unknown>, RecipientContext>({
+}): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
+  const { app } = options;
+  return createYoga<Record<string, unknown>, GraphQLContext>({
     schema: recipientSchema,
     graphqlEndpoint: recipientEndpoint,
     landingPage: false,
     graphiql: false,
-    maskedErrors: { maskError: maskGatewayError },
+    maskedErrors: { maskError: maskUnexpectedErrors },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
-    context: async ({ request }) => {
+    context: async ({ request }): Promise<GraphQLContext> => {
       const { token, link } = await requireLink(
-        options.db,
+        app,
         presentedLinkToken((name) => request.headers.get(name)),
       );
-      return { db: options.db, engine: options.engine, token, link };
+      const actor = recipientActor(link);
+      const loaders = createLoaders(app, actor);
+      loaders.ddq.questionnaireVersion = new DataLoader((keys) =>
+        getRecipientQuestionnaireVersions(app, link, keys.map(parseVersionKey)),
+      );
+      return { app, actor, loaders, recipient: { token, link } };
     },
   });
 }

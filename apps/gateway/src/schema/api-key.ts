@@ -1,6 +1,12 @@
-import { listApiKeysOfWorkspace } from "@flowgate/db";
+import {
+  type CreatedApiKey,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  rotateApiKey,
+} from "@flowgate/application";
 import { type ApiKey, NotFoundError } from "@flowgate/domain";
-import { type CreatedApiKey, requireWorkspaceOfOrganization } from "@flowgate/engine";
+
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { recordErrors } from "./errors.ts";
@@ -93,12 +99,15 @@ async function apiKeyConnection(
   workspaceId: string,
   args: ConnectionArgs & { environment?: "live" | "sandbox" | null; includeInactive?: boolean | null },
 ) {
-  const workspace = await requireWorkspaceOfOrganization(context.db, context.actor, workspaceId);
   return keysetConnection(args, (page) =>
-    listApiKeysOfWorkspace(
-      context.db,
-      workspace.id,
-      { environment: args.environment ?? undefined, includeInactive: args.includeInactive ?? false },
+    listApiKeys(
+      context.app,
+      context.actor,
+      {
+        workspaceId,
+        environment: args.environment ?? undefined,
+        includeInactive: args.includeInactive ?? false,
+      },
       page,
     ),
   );
@@ -176,7 +185,7 @@ builder.mutationFields((t) => ({
       expiresAt: t.arg({ type: "DateTime", required: false, description: "When it stops working (future)." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createApiKey(context.actor, {
+      createApiKey(context.app, context.actor, {
         workspaceId: String(args.workspaceId),
         environment: args.environment,
         name: args.name,
@@ -191,7 +200,7 @@ builder.mutationFields((t) => ({
     authScopes: { scope: "admin" },
     errors: { types: recordErrors },
     args: { id: t.arg.id({ required: true, description: "API key id (`key_…`)." }) },
-    resolve: (_root, args, context) => context.engine.revokeApiKey(context.actor, { id: String(args.id) }),
+    resolve: (_root, args, context) => revokeApiKey(context.app, context.actor, { id: String(args.id) }),
   }),
   rotateApiKey: t.field({
     type: CreatedApiKeyRef,
@@ -212,7 +221,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.rotateApiKey(context.actor, {
+      rotateApiKey(context.app, context.actor, {
         id: String(args.id),
         ...(args.expiresAt !== undefined ? { expiresAt: args.expiresAt } : {}),
         graceSeconds: args.graceSeconds ?? 0,

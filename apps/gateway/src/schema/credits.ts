@@ -1,6 +1,13 @@
+import {
+  adjustCredits,
+  creditBalance,
+  creditLedger,
+  grantCredits,
+  refundCharge,
+} from "@flowgate/application";
 import type { CreditBalance, CreditLedgerEntry } from "@flowgate/domain";
 import { creditEntryKinds, InsufficientCreditsError } from "@flowgate/domain";
-import { creditBalance, creditLedger } from "@flowgate/engine";
+
 import { builder } from "../builder.ts";
 import { ErrorInterface, recordErrors } from "./errors.ts";
 import { keysetConnection } from "./pagination.ts";
@@ -62,7 +69,7 @@ builder.queryFields((t) => ({
     type: CreditBalanceRef,
     description: "The caller's credit balance (derived from the ledger), reserved and available credits.",
     authScopes: { scope: "credits:read" },
-    resolve: (_root, _args, context) => creditBalance(context.db, context.actor),
+    resolve: (_root, _args, context) => creditBalance(context.app, context.actor),
   }),
   creditLedger: t.connection({
     type: CreditLedgerEntryRef,
@@ -73,7 +80,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        creditLedger(context.db, context.actor, { ...page, kind: args.kind ?? undefined }),
+        creditLedger(context.app, context.actor, { ...page, kind: args.kind ?? undefined }),
       ),
   }),
 }));
@@ -91,7 +98,7 @@ builder.mutationFields((t) => ({
       idempotencyKey: t.arg.string({ required: false, description: "Makes retries of this grant safe." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.ddq.grantCredits(context.actor, {
+      grantCredits(context.app, context.actor, {
         amount: args.amount,
         note: args.note ?? null,
         idempotencyKey: args.idempotencyKey ?? null,
@@ -111,7 +118,7 @@ builder.mutationFields((t) => ({
       note: t.arg.string({ required: true, description: "Why (required, at most 500 characters)." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.ddq.adjustCredits(context.actor, { amount: args.amount, note: args.note }),
+      adjustCredits(context.app, context.actor, { amount: args.amount, note: args.note }),
   }),
   refundCredit: t.field({
     type: CreditLedgerEntryRef,
@@ -124,7 +131,7 @@ builder.mutationFields((t) => ({
       note: t.arg.string({ required: false, description: "Why (at most 500 characters)." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.ddq.refundCharge(context.actor, {
+      refundCharge(context.app, context.actor, {
         chargeId: String(args.chargeId),
         note: args.note ?? null,
       }),

@@ -1,4 +1,4 @@
-import { listEntities, listResponses } from "@flowgate/db";
+import { createEntity, listEntities, listResponses, updateEntity } from "@flowgate/application";
 import { type DdqResponse, type Entity, entityDisplayName, entityTypes } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
@@ -66,7 +66,7 @@ builder.node(EntityRef, {
       authScopes: { scope: "responses:read" },
       resolve: (entity, args, context) =>
         keysetConnection(args, (page) =>
-          listResponses(context.db, context.actor, { ...page, entityId: entity.id }),
+          listResponses(context.app, context.actor, { ...page, entityId: entity.id }),
         ),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
@@ -96,7 +96,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        listEntities(context.db, context.actor, { ...page, entityType: args.entityType ?? undefined }),
+        listEntities(context.app, context.actor, { ...page, entityType: args.entityType ?? undefined }),
       ),
   }),
 }));
@@ -129,7 +129,7 @@ builder.mutationFields((t) => ({
       }),
       ...entityFieldArgs(t),
     },
-    resolve: (_root, args, context) => context.engine.ddq.createEntity(context.actor, args),
+    resolve: (_root, args, context) => createEntity(context.app, context.actor, args),
   }),
   updateEntity: t.field({
     type: EntityRef,
@@ -142,6 +142,6 @@ builder.mutationFields((t) => ({
       ...entityFieldArgs(t),
     },
     resolve: (_root, args, context) =>
-      context.engine.ddq.updateEntity(context.actor, { ...args, id: String(args.id) }),
+      updateEntity(context.app, context.actor, { ...args, id: String(args.id) }),
   }),
 }));

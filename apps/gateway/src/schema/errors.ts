@@ -5,10 +5,12 @@ import {
   ValidationError,
   type ValidationIssue,
 } from "@flowgate/domain";
+import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 
 /** The `Error` interface every expected failure in a mutation result implements. */
 export const ErrorInterface = builder.interfaceRef<FlowgateError>("Error").implement({
+  subGraphs: ["Api", "Recipient"],
   description: "An expected failure of a mutation, returned as a member of its result union.",
   fields: (t) => ({
     message: t.exposeString("message", { description: "What went wrong, for people." }),
@@ -29,6 +31,7 @@ builder.objectType(NotFoundError, {
 
 builder.objectType(ConflictError, {
   name: "ConflictError",
+  subGraphs: ["Api", "Recipient"],
   description: "The record is in a state that does not allow the operation.",
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ConflictError,
@@ -41,6 +44,7 @@ builder.objectType(ConflictError, {
 });
 
 const FieldIssue = builder.objectRef<ValidationIssue>("FieldIssue").implement({
+  subGraphs: ["Api", "Recipient"],
   description: "One problem with the input, located by its path.",
   fields: (t) => ({
     path: t.exposeStringList("path", {
@@ -48,6 +52,7 @@ const FieldIssue = builder.objectRef<ValidationIssue>("FieldIssue").implement({
     }),
     message: t.exposeString("message", { description: "What is wrong with it." }),
     nodeId: t.string({
+      subGraphs: ["Api"],
       nullable: true,
       description: "The graph node the problem is about, for workflow graphs.",
       resolve: (issue) => issue.nodeId ?? null,
@@ -57,6 +62,7 @@ const FieldIssue = builder.objectRef<ValidationIssue>("FieldIssue").implement({
 
 builder.objectType(ValidationError, {
   name: "ValidationError",
+  subGraphs: ["Api", "Recipient"],
   description: "The input is invalid; `issues` names each offending field.",
   interfaces: [ErrorInterface],
   isTypeOf: (value) => value instanceof ValidationError,
@@ -71,3 +77,20 @@ builder.objectType(ValidationError, {
 
 /** The expected failures of a mutation that reads or changes one record. */
 export const recordErrors = [NotFoundError, ConflictError, ValidationError];
+
+/**
+ * Waits for a subscription's stream, turning a `NotFoundError` (the record is not the caller's) into the
+ * GraphQL error a subscriber gets before any event: `NOT_FOUND` with the same message.
+ *
+ * @param stream - The application's stream, once it has checked access.
+ */
+export async function notFoundAsGraphQLError<T>(stream: Promise<T>): Promise<T> {
+  try {
+    return await stream;
+  } catch (error) {
+    if (error instanceof NotFoundError) {
+      throw new GraphQLError(error.message, { extensions: { code: "NOT_FOUND" } });
+    }
+    throw error;
+  }
+}

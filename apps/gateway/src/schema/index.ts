@@ -1,25 +1,44 @@
+// Every type registers itself on the builder when its file is imported; this file only imports them all
+// and builds and prints the API schema.
 import { lexicographicSortSchema, printSchema } from "graphql";
 import { builder } from "../builder.ts";
+import "./root-types.ts";
 import "./scalars.ts";
 import "./errors.ts";
+import "./viewer.ts";
+// Workflows: the versioned graphs (verification and task workflows alike) and what acts on them.
 import "./workflow.ts";
-import "./workflow-lifecycle.ts";
+import "./workflow-version.ts";
+import "./workflow-draft.ts";
+import "./graph-diff.ts";
+import "./workflow-rollout.ts";
+import "./workflow-analytics.ts";
+import "./dry-run.ts";
 import "./policy-catalog.ts";
+import "./task-workflow.ts";
+// Verification sessions and runs.
 import "./session.ts";
 import "./run.ts";
-import "./ddq.ts";
+import "./node-run.ts";
+import "./run-event.ts";
+// Questionnaires (seed 003): entities, questionnaires, responses, recipient sends, credits.
+import "./entity.ts";
+import "./question.ts";
+import "./questionnaire.ts";
+import "./response.ts";
+import "./response-answers.ts";
+import "./response-review.ts";
+import "./recipient-send.ts";
+import "./send-to-recipient.ts";
+import "./credits.ts";
+// Organization administration.
 import "./workspace.ts";
 import "./api-key.ts";
-import "./workspace-workflow.ts";
+// The recipient endpoint's own views and roots (sub-graph `Recipient`; built in recipient/schema.ts).
+import "./recipient.ts";
 
-builder.queryType({ description: "Reads: workflows, sessions, runs." });
-builder.mutationType({
-  description: "Commands: create and change workflows and sessions, trigger runs, decide gates.",
-});
-builder.subscriptionType({ description: "Live run progress and session status, over graphql-ws and SSE." });
-
-/** The executable schema. */
-export const schema = builder.toSchema();
+/** The executable API-key schema served at `/graphql`: the builder's `Api` sub-graph. */
+export const schema = builder.toSchema({ subGraph: "Api" });
 
 /** The schema in SDL, sorted, as checked in at `apps/gateway/schema.graphql`. */
 export function printSchemaSdl(): string {

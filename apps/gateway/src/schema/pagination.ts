@@ -1,4 +1,4 @@
-import type { PageRequest } from "@flowgate/db";
+import type { PageRequest } from "@flowgate/application";
 import { type ResolveCursorConnectionArgs, resolveCursorConnection } from "@pothos/plugin-relay";
 import { GraphQLError } from "graphql";
 

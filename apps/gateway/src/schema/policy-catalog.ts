@@ -1,10 +1,5 @@
-import {
-  findPolicy,
-  type PolicyDefinition,
-  type PolicyOutputField,
-  policyCatalog,
-  policyConfigJsonSchema,
-} from "@flowgate/domain";
+import { getVerificationPolicy, listVerificationPolicies } from "@flowgate/application";
+import { type PolicyDefinition, type PolicyOutputField, policyConfigJsonSchema } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 
 const PolicyOutputRef = builder.objectRef<PolicyOutputField>("PolicyOutput").implement({
@@ -45,7 +40,7 @@ builder.queryFields((t) => ({
     type: [VerificationPolicyRef],
     description: "Every verification policy a `policy` node may name, with its outputs and config schema.",
     authScopes: { scope: "workflows:read" },
-    resolve: () => [...policyCatalog],
+    resolve: (_root, _args, context) => listVerificationPolicies(context.actor),
   }),
   verificationPolicy: t.field({
     type: VerificationPolicyRef,
@@ -53,6 +48,6 @@ builder.queryFields((t) => ({
     description: "One verification policy by name, or null when the catalog has none by that name.",
     authScopes: { scope: "workflows:read" },
     args: { name: t.arg.string({ required: true, description: 'The policy name, e.g. "aml_screening".' }) },
-    resolve: (_root, args) => findPolicy(args.name) ?? null,
+    resolve: (_root, args, context) => getVerificationPolicy(context.actor, args.name) ?? null,
   }),
 }));

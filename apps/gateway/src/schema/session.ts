@@ -1,10 +1,14 @@
-import { findSession, listSessions } from "@flowgate/db";
+import {
+  createSession,
+  followSessionStatus,
+  listSessions,
+  type SessionStatusEvent,
+  submitExternalDecision,
+  submitSession,
+} from "@flowgate/application";
 import { externalDecisions, type Run, type Session, sessionStatuses } from "@flowgate/domain";
-import type { SessionStatusEvent } from "@flowgate/engine";
-import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
-import { sessionStatusStream } from "../subscriptions/session-status.ts";
-import { recordErrors } from "./errors.ts";
+import { notFoundAsGraphQLError, recordErrors } from "./errors.ts";
 import { keysetConnection } from "./pagination.ts";
 import { RunRef } from "./run.ts";
 import { WorkflowRef } from "./workflow.ts";
@@ -141,7 +145,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        listSessions(context.db, context.actor, { ...page, status: args.status ?? undefined }),
+        listSessions(context.app, context.actor, { ...page, status: args.status ?? undefined }),
       ),
   }),
 }));
@@ -175,7 +179,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createSession(context.actor, {
+      createSession(context.app, context.actor, {
         ...args,
         workflowId: args.workflowId ? String(args.workflowId) : null,
       }),
@@ -193,7 +197,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.submitSession(context.actor, {
+      submitSession(context.app, context.actor, {
         sessionId: String(args.sessionId),
         version: args.version,
       }),
@@ -218,7 +222,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.submitExternalDecision(context.actor, {
+      submitExternalDecision(context.app, context.actor, {
         sessionId: String(args.sessionId),
         decision: args.decision,
         metadata: args.metadata ?? null,
@@ -233,13 +237,8 @@ builder.subscriptionFields((t) => ({
       "The session's current status, then every change; completes once it is completed, failed or expired.",
     authScopes: { scope: "sessions:read" },
     args: { sessionId: t.arg.id({ required: true, description: "Session id (`ses_…`)." }) },
-    subscribe: async (_root, args, context) => {
-      const id = String(args.sessionId);
-      if (!(await findSession(context.db, context.actor, id))) {
-        throw new GraphQLError(`Session ${id} not found`, { extensions: { code: "NOT_FOUND" } });
-      }
-      return sessionStatusStream(context.db, context.engine.bus, context.actor, id);
-    },
+    subscribe: (_root, args, context) =>
+      notFoundAsGraphQLError(followSessionStatus(context.app, context.actor, String(args.sessionId))),
     resolve: (event) => event,
   }),
 }));

@@ -1,4 +1,12 @@
-import { findWorkflowVersion, listWorkflows } from "@flowgate/db";
+import {
+  activateWorkflow,
+  cloneWorkflow,
+  createWorkflow,
+  deactivateWorkflow,
+  listWorkflows,
+  setDefaultWorkflow,
+  updateWorkflow,
+} from "@flowgate/application";
 import type { Workflow } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
@@ -42,8 +50,8 @@ builder.node(WorkflowRef, {
       type: "JSON",
       description: "The graph of the current version, as written (see the graph format in the README).",
       resolve: async (workflow, _args, context) => {
-        const version = await findWorkflowVersion(context.db, workflow.id, workflow.currentVersion);
-        return version?.graph ?? null;
+        const versions = await context.loaders.workflowVersions.load(workflow.id);
+        return versions.find((version) => version.version === workflow.currentVersion)?.graph ?? null;
       },
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
@@ -77,7 +85,7 @@ builder.queryFields((t) => ({
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        listWorkflows(context.db, context.actor, {
+        listWorkflows(context.app, context.actor, {
           ...page,
           status: args.status ?? undefined,
           isDefault: args.isDefault ?? undefined,
@@ -101,6 +109,71 @@ builder.mutationFields((t) => ({
       isDefault: t.arg.boolean({ required: false, description: "Make it the default workflow." }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createWorkflow(context.actor, { ...args, graph: args.graph }),
+      createWorkflow(context.app, context.actor, { ...args, graph: args.graph }),
+  }),
+  updateWorkflow: t.field({
+    type: WorkflowRef,
+    description: "Changes a workflow's name, description or metadata; omitted arguments stay as they are.",
+    authScopes: { scope: "workflows:write" },
+    errors: { types: recordErrors },
+    args: {
+      workflowId: t.arg.id({ required: true, description: "Workflow id (`wfl_…`)." }),
+      name: t.arg.string({ required: false, description: "New display name (1–200 characters)." }),
+      description: t.arg.string({ required: false, description: "New description; null clears it." }),
+      metadata: t.arg({
+        type: "JSONObject",
+        required: false,
+        description: "New metadata (replaces the old).",
+      }),
+    },
+    resolve: (_root, args, context) =>
+      updateWorkflow(context.app, context.actor, {
+        workflowId: String(args.workflowId),
+        name: args.name,
+        description: args.description,
+        metadata: args.metadata,
+      }),
+  }),
+  cloneWorkflow: t.field({
+    type: WorkflowRef,
+    description:
+      "Creates a new workflow whose version 1 is a copy of this workflow's current version (with its description and metadata); not the default, no rollout map.",
+    authScopes: { scope: "workflows:write" },
+    errors: { types: recordErrors },
+    args: {
+      workflowId: t.arg.id({ required: true, description: "The workflow to copy." }),
+      name: t.arg.string({ required: false, description: 'Name of the copy (default: "<name> (copy)").' }),
+    },
+    resolve: (_root, args, context) =>
+      cloneWorkflow(context.app, context.actor, { workflowId: String(args.workflowId), name: args.name }),
+  }),
+  setDefaultWorkflow: t.field({
+    type: WorkflowRef,
+    description:
+      "Makes the workflow the default of its workspace and environment (sessions without a workflow run it), switching atomically from the previous default. It must be active.",
+    authScopes: { scope: "workflows:write" },
+    errors: { types: recordErrors },
+    args: { workflowId: t.arg.id({ required: true, description: "Workflow id (`wfl_…`)." }) },
+    resolve: (_root, args, context) =>
+      setDefaultWorkflow(context.app, context.actor, { workflowId: String(args.workflowId) }),
+  }),
+  deactivateWorkflow: t.field({
+    type: WorkflowRef,
+    description:
+      "Deactivates a workflow: no new run starts on it (triggering it is a ConflictError, also as the default); runs in flight finish.",
+    authScopes: { scope: "workflows:write" },
+    errors: { types: recordErrors },
+    args: { workflowId: t.arg.id({ required: true, description: "Workflow id (`wfl_…`)." }) },
+    resolve: (_root, args, context) =>
+      deactivateWorkflow(context.app, context.actor, { workflowId: String(args.workflowId) }),
+  }),
+  activateWorkflow: t.field({
+    type: WorkflowRef,
+    description: "Activates a deactivated workflow, so new runs may start on it again.",
+    authScopes: { scope: "workflows:write" },
+    errors: { types: recordErrors },
+    args: { workflowId: t.arg.id({ required: true, description: "Workflow id (`wfl_…`)." }) },
+    resolve: (_root, args, context) =>
+      activateWorkflow(context.app, context.actor, { workflowId: String(args.workflowId) }),
   }),
 }));

@@ -1,6 +1,6 @@
-import { listWorkspacesOfOrganization } from "@flowgate/db";
+import { createWorkspace, listWorkspaces, taskCostThisMonth, updateWorkspace } from "@flowgate/application";
 import { environments, type Workspace, type WorkspaceSettings } from "@flowgate/domain";
-import { organizationOf } from "@flowgate/engine";
+
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
 import { keysetConnection } from "./pagination.ts";
@@ -79,7 +79,10 @@ builder.node(WorkspaceRef, {
         }),
       },
       resolve: (workspace, args, context) =>
-        context.engine.workspaceCostThisMonth(workspace.id, args.environment ?? null),
+        taskCostThisMonth(context.app, context.actor, {
+          workspaceId: workspace.id,
+          environment: args.environment ?? null,
+        }),
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
   }),
@@ -98,10 +101,8 @@ builder.queryFields((t) => ({
     type: WorkspaceRef,
     description: "The workspaces of the caller's organization, newest first. Needs the `admin` scope.",
     authScopes: { scope: "admin" },
-    resolve: async (_root, args, context) => {
-      const organizationId = await organizationOf(context.db, context.actor);
-      return keysetConnection(args, (page) => listWorkspacesOfOrganization(context.db, organizationId, page));
-    },
+    resolve: (_root, args, context) =>
+      keysetConnection(args, (page) => listWorkspaces(context.app, context.actor, page)),
   }),
 }));
 
@@ -121,7 +122,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.createWorkspace(context.actor, { name: args.name, settings: args.settings ?? null }),
+      createWorkspace(context.app, context.actor, { name: args.name, settings: args.settings ?? null }),
   }),
   updateWorkspace: t.field({
     type: WorkspaceRef,
@@ -139,7 +140,7 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: (_root, args, context) =>
-      context.engine.updateWorkspace(context.actor, {
+      updateWorkspace(context.app, context.actor, {
         id: String(args.id),
         name: args.name ?? null,
         settings: args.settings ?? null,

@@ -1,4 +1,5 @@
 import { testBackends } from "@flowgate/db/testing";
+import { checkReadiness } from "@flowgate/engine";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type GatewayServer, startGatewayServer } from "../../src/server.ts";
@@ -16,8 +17,8 @@ describe.each(testBackends())("GraphiQL offline in Chromium (%s)", (backend) => 
   beforeAll(async () => {
     harness = await startHarness(backend);
     server = await startGatewayServer({
-      db: harness.database.db,
-      engine: harness.engine,
+      app: harness.app,
+      readiness: () => checkReadiness(harness.database, true),
       port: 0,
       graphiql: { headers: { "X-API-Key": harness.acme.keys.sandbox } },
     });

@@ -4,6 +4,58 @@ import type { Executor } from "../database.ts";
 import type { ApiKeysTable } from "../tables/api-keys.table.ts";
 import type { PageRequest } from "./pagination.ts";
 
+/** A new API key, stored by the hash of its value (the value itself is never stored). */
+export interface NewApiKey {
+  id: string;
+  workspaceId: string;
+  environment: Environment;
+  name: string;
+  keyHash: string;
+  prefix: string;
+  scopes: readonly string[];
+  expiresAt?: Date | null;
+}
+
+/** Stores a new API key by its hash. */
+export async function insertApiKey(db: Executor, row: NewApiKey): Promise<void> {
+  await db
+    .insertInto("api_keys")
+    .values({
+      id: row.id,
+      workspace_id: row.workspaceId,
+      environment: row.environment,
+      name: row.name,
+      key_hash: row.keyHash,
+      prefix: row.prefix,
+      scopes: [...row.scopes],
+      expires_at: row.expiresAt ?? null,
+    })
+    .execute();
+}
+
+/**
+ * A key by the hash of its value, whatever its state (the caller checks expiry and revocation), with the
+ * organization of its workspace.
+ */
+export async function findApiKeyByHash(
+  db: Executor,
+  keyHash: string,
+): Promise<{ apiKey: ApiKey; organizationId: string } | undefined> {
+  const row = await db
+    .selectFrom("api_keys")
+    .innerJoin("workspaces", "workspaces.id", "api_keys.workspace_id")
+    .selectAll("api_keys")
+    .select("workspaces.organization_id")
+    .where("api_keys.key_hash", "=", keyHash)
+    .executeTakeFirst();
+  return row ? { apiKey: toApiKey(row), organizationId: row.organization_id } : undefined;
+}
+
+/** Records that a key was used at `at` (callers throttle this; it is not needed for correctness). */
+export async function touchApiKey(db: Executor, id: string, at: Date): Promise<void> {
+  await db.updateTable("api_keys").set({ last_used_at: at }).where("id", "=", id).execute();
+}
+
 /** Filters of {@link listApiKeysOfWorkspace}. */
 export interface ApiKeyFilter {
   environment?: Environment | undefined;

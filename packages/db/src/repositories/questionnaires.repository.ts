@@ -1,6 +1,6 @@
 import type { Questionnaire, QuestionnaireDefinition, QuestionnaireVersion, Tenant } from "@flowgate/domain";
-import type { Selectable } from "kysely";
-import type { Executor } from "../database.ts";
+import type { ExpressionBuilder, Selectable } from "kysely";
+import type { Database, Executor } from "../database.ts";
 import type { QuestionnairesTable, QuestionnaireVersionsTable } from "../tables/questionnaires.table.ts";
 import type { PageRequest } from "./pagination.ts";
 import { inTenant } from "./tenant-filter.ts";
@@ -106,13 +106,17 @@ export async function findQuestionnaireVersion(
   return row ? toVersion(row) : undefined;
 }
 
-/** Versions by `(questionnaireId, version)`, in any order (for DataLoaders). */
+/**
+ * Versions by `(questionnaireId, version)`, in any order (for DataLoaders); with `tenant`, only versions of its
+ * questionnaires.
+ */
 export async function findQuestionnaireVersions(
   db: Executor,
   keys: readonly { questionnaireId: string; version: number }[],
+  options: { tenant?: Tenant } = {},
 ): Promise<QuestionnaireVersion[]> {
   if (keys.length === 0) return [];
-  const rows = await db
+  let query = db
     .selectFrom("questionnaire_versions")
     .selectAll()
     .where((eb) =>
@@ -121,22 +125,24 @@ export async function findQuestionnaireVersions(
           eb.and([eb("questionnaire_id", "=", key.questionnaireId), eb("version", "=", key.version)]),
         ),
       ),
-    )
-    .execute();
+    );
+  if (options.tenant) query = query.where("questionnaire_id", "in", questionnairesOf(options.tenant));
+  const rows = await query.execute();
   return rows.map(toVersion);
 }
 
-/** Every version of a questionnaire, oldest first. */
+/** Every version of a questionnaire, oldest first; with `tenant`, none unless the questionnaire is its. */
 export async function listQuestionnaireVersions(
   db: Executor,
   questionnaireId: string,
+  options: { tenant?: Tenant } = {},
 ): Promise<QuestionnaireVersion[]> {
-  const rows = await db
+  let query = db
     .selectFrom("questionnaire_versions")
     .selectAll()
-    .where("questionnaire_id", "=", questionnaireId)
-    .orderBy("version")
-    .execute();
+    .where("questionnaire_id", "=", questionnaireId);
+  if (options.tenant) query = query.where("questionnaire_id", "in", questionnairesOf(options.tenant));
+  const rows = await query.orderBy("version").execute();
   return rows.map(toVersion);
 }
 
@@ -177,4 +183,10 @@ function toVersion(row: Selectable<QuestionnaireVersionsTable>): QuestionnaireVe
     createdBy: row.created_by,
     createdAt: row.created_at,
   };
+}
+
+/** The ids of the tenant's questionnaires, as a subquery (versions carry no tenant of their own). */
+function questionnairesOf(tenant: Tenant) {
+  return (eb: ExpressionBuilder<Database, "questionnaire_versions">) =>
+    eb.selectFrom("questionnaires").select("id").where(inTenant(tenant));
 }

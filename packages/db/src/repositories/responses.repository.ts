@@ -110,7 +110,7 @@ export async function updateResponse(db: Executor, id: string, change: ResponseC
   return toResponse(row);
 }
 
-/** Deletes a response with its events (and, by cascade, workflow sessions pointing at it). */
+/** Deletes a response with its events (and, by cascade, recipient sends pointing at it). */
 export async function deleteResponse(db: Executor, id: string): Promise<void> {
   await db.deleteFrom("responses").where("id", "=", id).execute();
 }
@@ -203,19 +203,21 @@ export async function insertResponseEvent(db: Executor, event: NewResponseEvent)
   return toResponseEvent(row);
 }
 
-/** Events of several responses, each response's in order (for DataLoaders). */
+/** Events of several responses, each response's in order (for DataLoaders); with `tenant`, only of its responses. */
 export async function listResponseEvents(
   db: Executor,
   responseIds: readonly string[],
+  options: { tenant?: Tenant } = {},
 ): Promise<ResponseEvent[]> {
   if (responseIds.length === 0) return [];
-  const rows = await db
-    .selectFrom("response_events")
-    .selectAll()
-    .where("response_id", "in", responseIds)
-    .orderBy("response_id")
-    .orderBy("id")
-    .execute();
+  let query = db.selectFrom("response_events").selectAll().where("response_id", "in", responseIds);
+  if (options.tenant) {
+    const tenant = options.tenant;
+    query = query.where("response_id", "in", (eb) =>
+      eb.selectFrom("responses").select("id").where(inTenant(tenant)),
+    );
+  }
+  const rows = await query.orderBy("response_id").orderBy("id").execute();
   return rows.map(toResponseEvent);
 }
 

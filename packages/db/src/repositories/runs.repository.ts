@@ -82,10 +82,16 @@ export async function findRunById(
   return row ? toRun(row) : undefined;
 }
 
-/** The current runs of sessions (a session has at most one), for DataLoaders. */
-export async function findRunsBySessionIds(db: Executor, sessionIds: readonly string[]): Promise<Run[]> {
+/** The current runs of sessions (a session has at most one), for DataLoaders; with `tenant`, only its runs. */
+export async function findRunsBySessionIds(
+  db: Executor,
+  sessionIds: readonly string[],
+  options: { tenant?: Tenant } = {},
+): Promise<Run[]> {
   if (sessionIds.length === 0) return [];
-  const rows = await db.selectFrom("runs").selectAll().where("session_id", "in", sessionIds).execute();
+  let query = db.selectFrom("runs").selectAll().where("session_id", "in", sessionIds);
+  if (options.tenant) query = query.where(inTenant(options.tenant));
+  const rows = await query.execute();
   return rows.map(toRun);
 }
 
@@ -273,16 +279,19 @@ export async function completeNodeRun(
     .execute();
 }
 
-/** Node runs of several runs, ordered by run then step (for DataLoaders). */
-export async function listNodeRunsOfRuns(db: Executor, runIds: readonly string[]): Promise<NodeRun[]> {
+/** Node runs of several runs, ordered by run then step (for DataLoaders); with `tenant`, only of its runs. */
+export async function listNodeRunsOfRuns(
+  db: Executor,
+  runIds: readonly string[],
+  options: { tenant?: Tenant } = {},
+): Promise<NodeRun[]> {
   if (runIds.length === 0) return [];
-  const rows = await db
-    .selectFrom("node_runs")
-    .selectAll()
-    .where("run_id", "in", runIds)
-    .orderBy("run_id")
-    .orderBy("step")
-    .execute();
+  let query = db.selectFrom("node_runs").selectAll().where("run_id", "in", runIds);
+  if (options.tenant) {
+    const tenant = options.tenant;
+    query = query.where("run_id", "in", (eb) => eb.selectFrom("runs").select("id").where(inTenant(tenant)));
+  }
+  const rows = await query.orderBy("run_id").orderBy("step").execute();
   return rows.map(toNodeRun);
 }
 

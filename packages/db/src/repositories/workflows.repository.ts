@@ -232,19 +232,24 @@ export async function advanceWorkflowVersion(
   return row ? toWorkflow(row) : undefined;
 }
 
-/** Every version of the given workflows, newest first within each workflow (for DataLoaders). */
+/**
+ * Every version of the given workflows, newest first within each workflow (for DataLoaders); with `tenant`,
+ * only versions of its workflows.
+ */
 export async function listWorkflowVersions(
   db: Executor,
   workflowIds: readonly string[],
+  options: { tenant?: Tenant } = {},
 ): Promise<WorkflowVersion[]> {
   if (workflowIds.length === 0) return [];
-  const rows = await db
-    .selectFrom("workflow_versions")
-    .selectAll()
-    .where("workflow_id", "in", workflowIds)
-    .orderBy("workflow_id")
-    .orderBy("version", "desc")
-    .execute();
+  let query = db.selectFrom("workflow_versions").selectAll().where("workflow_id", "in", workflowIds);
+  if (options.tenant) {
+    const tenant = options.tenant;
+    query = query.where("workflow_id", "in", (eb) =>
+      eb.selectFrom("workflows").select("id").where(inTenant(tenant)),
+    );
+  }
+  const rows = await query.orderBy("workflow_id").orderBy("version", "desc").execute();
   return rows.map(toWorkflowVersion);
 }
 

@@ -4,6 +4,36 @@ import type { Executor } from "../database.ts";
 import type { WorkspacesTable } from "../tables/workspaces.table.ts";
 import type { PageRequest } from "./pagination.ts";
 
+/** Inserts an organization. */
+export async function insertOrganization(db: Executor, row: { id: string; name: string }): Promise<void> {
+  await db.insertInto("organizations").values(row).execute();
+}
+
+/** Inserts a workspace of an organization. */
+export async function insertWorkspace(
+  db: Executor,
+  row: { id: string; organizationId: string; name: string; settings?: Record<string, unknown> },
+): Promise<void> {
+  await db
+    .insertInto("workspaces")
+    .values({
+      id: row.id,
+      organization_id: row.organizationId,
+      name: row.name,
+      settings: JSON.stringify(row.settings ?? {}),
+    })
+    .execute();
+}
+
+/** Counts workspaces (used to decide whether to seed the demo organization). */
+export async function countWorkspaces(db: Executor): Promise<number> {
+  const { count } = await db
+    .selectFrom("workspaces")
+    .select((eb) => eb.fn.countAll<string>().as("count"))
+    .executeTakeFirstOrThrow();
+  return Number(count);
+}
+
 /** A workspace by id, whatever its organization (the caller checks that it may see it). */
 export async function findWorkspace(db: Executor, id: string): Promise<Workspace | undefined> {
   const row = await db.selectFrom("workspaces").selectAll().where("id", "=", id).executeTakeFirst();

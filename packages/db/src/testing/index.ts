@@ -1,6 +1,9 @@
 import { randomBytes } from "node:crypto";
+import { newId } from "@flowgate/domain";
 import pg from "pg";
 import { createDatabase, type DatabaseHandle, migrateToLatest } from "../create-database.ts";
+import type { Executor } from "../database.ts";
+import { insertOrganization, insertWorkspace } from "../repositories/workspaces.repository.ts";
 
 /** The databases a suite runs on: always embedded PGlite, and PostgreSQL when `DATABASE_URL` is set. */
 export type TestBackend = "pglite" | "postgres";
@@ -44,6 +47,25 @@ export async function createTestDatabase(backend: TestBackend): Promise<TestData
       await withAdminClient(url, (client) => client.query(`drop schema ${schema} cascade`));
     },
   };
+}
+
+/**
+ * Inserts an organization with one workspace (no API keys) for suites below the application layer, which
+ * provisions workspaces with keys itself.
+ */
+export async function createTestWorkspace(
+  db: Executor,
+  names: { organizationName?: string; workspaceName?: string } = {},
+): Promise<{ organizationId: string; workspaceId: string }> {
+  const organizationId = newId("org");
+  const workspaceId = newId("ws");
+  await insertOrganization(db, { id: organizationId, name: names.organizationName ?? "Test organization" });
+  await insertWorkspace(db, {
+    id: workspaceId,
+    organizationId,
+    name: names.workspaceName ?? "Test workspace",
+  });
+  return { organizationId, workspaceId };
 }
 
 async function withAdminClient<T>(url: string, fn: (client: pg.Client) => Promise<T>): Promise<T> {

@@ -31,7 +31,7 @@ export interface CreditLedgerEntry extends Tenant {
   action: CreditAction | null;
   /** Makes the entry happen at most once (a send's charge, a refund of a charge, a client's grant key). */
   idempotencyKey: string | null;
-  /** The record the entry is about (a workflow session for charges, a charge for refunds). */
+  /** The record the entry is about (a recipient send for charges, a charge for refunds). */
   referenceId: string | null;
   note: string | null;
   /** The API key that made it. */
@@ -70,10 +70,10 @@ export function canReserve(account: { balance: number; reserved: number }, amoun
 }
 
 /**
- * The idempotency key of a send's reservation and charge: one per workflow session, so retries and
+ * The idempotency key of a send's reservation and charge: one per recipient send, so retries and
  * concurrent settlements charge a send at most once.
  *
- * @param workflowSessionId - The send's workflow session.
+ * @param workflowSessionId - The send's recipient send.
  */
 export function sendIdempotencyKey(workflowSessionId: string): string {
   return `send:${workflowSessionId}`;

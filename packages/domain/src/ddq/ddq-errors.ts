@@ -25,7 +25,7 @@ export class InsufficientCreditsError extends FlowgateError {
 }
 
 /**
- * The workflow email could not be dispatched. Nothing was charged; on a direct send the response was
+ * The recipient email could not be dispatched. Nothing was charged; on a direct send the response was
  * deleted (an entity created by the request is kept), on `sendResponse` the response went back to
  * `PREFILL`. The call can be retried.
  */

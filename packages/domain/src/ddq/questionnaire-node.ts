@@ -1,7 +1,7 @@
 import type { QuestionnaireNode } from "../graph/graph-schema.ts";
 import type { Transition } from "../graph/routing.ts";
+import type { LinkState } from "./recipient-send.ts";
 import { hasBeenSubmitted, type ResponseStatus } from "./response-status.ts";
-import type { LinkState } from "./workflow-session.ts";
 
 /** How a questionnaire node ends: its response was submitted, or its link expired (or was revoked) first. */
 export const questionnaireOutcomes = ["submitted", "expired"] as const;

@@ -1,8 +1,8 @@
 import type { Tenant } from "../records.ts";
 import type { AnswerSources, Answers } from "./answers.ts";
 import type { QuestionnaireDefinition } from "./questionnaire-definition.ts";
+import type { VerificationChecks } from "./recipient-send.ts";
 import type { ResponseStatus } from "./response-status.ts";
-import type { VerificationChecks } from "./workflow-session.ts";
 
 /** A questionnaire (DDQ template) of a workspace: named, with immutable numbered versions. */
 export interface Questionnaire extends Tenant {
@@ -39,7 +39,7 @@ export interface DdqResponse extends Tenant {
   aiAnalysis: Record<string, unknown> | null;
   /** Verification checks stored at prefill, requested when the response is sent. */
   pendingVerification: VerificationChecks | null;
-  /** The workflow session of the latest send. */
+  /** The recipient send of the latest send. */
   workflowSessionId: string | null;
   /** A run waiting at a questionnaire node for this response. */
   runId: string | null;
@@ -72,7 +72,7 @@ export interface ResponseEvent {
   type: ResponseEventType;
   fromStatus: ResponseStatus | null;
   toStatus: ResponseStatus | null;
-  /** An API key id, or `recipient:<workflow session id>` for the magic-link recipient. */
+  /** An API key id, or `recipient:<recipient send id>` for the magic-link recipient. */
   actor: string | null;
   data: Record<string, unknown>;
   createdAt: Date;

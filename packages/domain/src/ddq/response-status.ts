@@ -34,7 +34,7 @@ export type ResponseAction =
 
 /**
  * The transition table: for each action, the statuses it applies to and the status it leads to.
- * `revert_send` undoes `send` when the workflow email could not be dispatched.
+ * `revert_send` undoes `send` when the recipient email could not be dispatched.
  */
 export const responseActions: Readonly<
   Record<ResponseAction, { from: readonly ResponseStatus[]; to: ResponseStatus }>

@@ -8,7 +8,7 @@ export interface EmailMessage {
   html: string;
   /** The workspace and environment it is sent for. */
   tenant: Tenant;
-  /** The workflow session whose magic link it carries, if any. */
+  /** The recipient send whose magic link it carries, if any. */
   workflowSessionId: string | null;
   /** The magic link it carries, if any (logged by the outbox sender). */
   linkUrl: string | null;

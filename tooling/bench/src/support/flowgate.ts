@@ -1,5 +1,6 @@
+import { Application, provisionWorkspace } from "@flowgate/application";
 import { createDatabase, migrateToLatest } from "@flowgate/db";
-import { provisionWorkspace } from "@flowgate/engine";
+import { Engine } from "@flowgate/engine";
 import pg from "pg";
 import { gql, mapLimit } from "./graphql-http.ts";
 import { createSchema, dropSchema, scratchSchemaName } from "./postgres.ts";
@@ -114,7 +115,8 @@ export class FlowgateDeployment {
     const database = createDatabase({ url, schema, poolSize: 2 });
     try {
       await migrateToLatest(database.db, schema);
-      const ws = await provisionWorkspace(database.db, { organizationName: "bench", workspaceName: "bench" });
+      const app = new Application({ engine: new Engine({ db: database.db, worker: false }) });
+      const ws = await provisionWorkspace(app, { organizationName: "bench", workspaceName: "bench" });
       return new FlowgateDeployment(url, schema, ws.keys.sandbox, ws.workspaceId);
     } catch (error) {
       await dropSchema(url, schema);

@@ -1,0 +1,145 @@
+// The application layer: every use case an adapter may call, grouped by feature. Each takes the
+// application handle and the actor first, checks the actor's scopes and keeps to its tenant.
+export { requireAnyScope, requireScope } from "./access.ts";
+export { type Actor, actorOfKey } from "./actor.ts";
+export {
+  type ApiKeyListFilter,
+  type CreateApiKeyInput,
+  type CreatedApiKey,
+  createApiKey,
+  getApiKeysByIds,
+  listApiKeys,
+  maxRotationGraceSeconds,
+  type RotateApiKeyInput,
+  revokeApiKey,
+  rotateApiKey,
+} from "./api-keys/api-keys.ts";
+export { type Authentication, authenticateApiKey, type KeyRefusal } from "./api-keys/authentication.ts";
+export { type ProvisionedWorkspace, provisionWorkspace, seedDemoWorkspace } from "./api-keys/provisioning.ts";
+export { getViewer, type Viewer } from "./api-keys/viewer.ts";
+export { Application, type ApplicationOptions } from "./application.ts";
+export * from "./exports-from-lower-layers.ts";
+export {
+  adjustCredits,
+  creditBalance,
+  creditLedger,
+  grantCredits,
+  refundCharge,
+} from "./questionnaires/credits.ts";
+export { createEntity, getEntitiesByIds, listEntities, updateEntity } from "./questionnaires/entities.ts";
+export {
+  type CreateQuestionnaireInput,
+  createQuestionnaire,
+  getQuestionnairesByIds,
+  getQuestionnaireVersions,
+  listQuestionnaires,
+  listVersionsOfQuestionnaire,
+  publishQuestionnaireVersion,
+  type QuestionnaireVersionKey,
+} from "./questionnaires/questionnaires.ts";
+export {
+  authenticateLink,
+  getRecipientQuestionnaireVersions,
+  type LinkAuthentication,
+  type LinkRefusal,
+  LinkRefusedError,
+  linkRefusalMessages,
+  type RecipientView,
+  recipientActor,
+  recipientCompleteVerification,
+  recipientSaveAnswers,
+  recipientSubmit,
+  recipientView,
+  revokeRecipientSend,
+} from "./questionnaires/recipient-links.ts";
+export {
+  getRecipientSendsByIds,
+  type RecipientSendResult,
+  sendResponse,
+  sendToRecipient,
+} from "./questionnaires/recipient-sends.ts";
+export {
+  type AutofillOutcome,
+  autofillResponse,
+  getResponsesByIds,
+  listEventsOfResponses,
+  listResponses,
+  type ResponseFilter,
+  saveResponse,
+  transitionResponse,
+} from "./questionnaires/responses.ts";
+export { cancelRun, retryRun } from "./runs/run-control.ts";
+export { followRunProgress } from "./runs/run-progress.ts";
+export {
+  getRun,
+  getRunsByIds,
+  getRunsOfSessions,
+  listNodeRunsOfRuns,
+  listRunAuditTrail,
+  listRunEvents,
+} from "./runs/runs.ts";
+export {
+  type ExternalDecisionAccepted,
+  submitExternalDecision,
+  submitSession,
+  triggerWorkflow,
+} from "./sessions/session-runs.ts";
+export { followSessionStatus } from "./sessions/session-status-stream.ts";
+export {
+  type CreateSessionInput,
+  createSession,
+  defaultSessionLifetimeSeconds,
+  getSession,
+  getSessionsByIds,
+  listSessions,
+} from "./sessions/sessions.ts";
+export {
+  getTriggerPayloadSchemas,
+  maxTriggerPayloadBytes,
+  setTriggerPayloadSchema,
+  type TriggerTaskWorkflowInput,
+  taskCostThisMonth,
+  triggerTaskWorkflow,
+} from "./task-workflows/task-workflows.ts";
+export { getVerificationPolicy, listVerificationPolicies } from "./workflows/policy-catalog.ts";
+export { maxAnalyticsWindowMs, workflowAnalytics } from "./workflows/workflow-analytics.ts";
+export {
+  createWorkflowDraft,
+  type DraftDiff,
+  diffWorkflowDraft,
+  discardWorkflowDraft,
+  getOpenDraftsOfWorkflows,
+  getWorkflowDraftsByIds,
+  listWorkflowDrafts,
+  type PublishedDraft,
+  publishWorkflowDraft,
+  updateWorkflowDraft,
+  type WorkflowDraftFilter,
+} from "./workflows/workflow-drafts.ts";
+export { dryRunWorkflow, dryRunWorkflowDraft } from "./workflows/workflow-dry-runs.ts";
+export {
+  activateWorkflow,
+  cloneWorkflow,
+  deactivateWorkflow,
+  setDefaultWorkflow,
+  type UpdateWorkflowInput,
+  updateWorkflow,
+} from "./workflows/workflow-lifecycle.ts";
+export { updateWorkflowRollout } from "./workflows/workflow-rollout.ts";
+export {
+  type CreateWorkflowInput,
+  createWorkflow,
+  getWorkflow,
+  getWorkflowsByIds,
+  listVersionsOfWorkflows,
+  listWorkflows,
+  type WorkflowFilter,
+} from "./workflows/workflows.ts";
+export {
+  type CreateWorkspaceInput,
+  createWorkspace,
+  getWorkspacesByIds,
+  listWorkspaces,
+  type UpdateWorkspaceInput,
+  updateWorkspace,
+} from "./workspaces/workspaces.ts";

@@ -1,0 +1,124 @@
+import {
+  findRun,
+  findRunsByIds,
+  findRunsBySessionIds,
+  listNodeRunsOfRuns as listNodeRunRows,
+  listRunAudit,
+  listRunEvents as listRunEventRows,
+} from "@flowgate/db";
+import { type NodeRun, NotFoundError, type Run, type RunAuditEntry, type RunEvent } from "@flowgate/domain";
+import { requireAnyScope } from "../access.ts";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
+import { alignByKey, groupByKey } from "../batch.ts";
+
+/** The scopes that read runs: a run belongs to a session and to a workflow. */
+const runReadScopes = ["sessions:read", "workflows:read"] as const;
+
+/**
+ * A run of the caller's workspace and environment, or `undefined`. Needs `sessions:read` or
+ * `workflows:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param id - Run id (`wfr_…`).
+ */
+export async function getRun(app: Application, actor: Actor, id: string): Promise<Run | undefined> {
+  const [run] = await getRunsByIds(app, actor, [id]);
+  return run;
+}
+
+/**
+ * Runs by id, in the order asked (`undefined` for those that are not the caller's). Needs `sessions:read`
+ * or `workflows:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Run ids.
+ */
+export async function getRunsByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(Run | undefined)[]> {
+  requireAnyScope(actor, runReadScopes);
+  const { db } = applicationDeps(app);
+  return alignByKey(ids, await findRunsByIds(db, actor, ids), (run) => run.id);
+}
+
+/**
+ * The current run of each session (`Session.workflowRun`), in the order asked. Needs `sessions:read` or
+ * `workflows:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param sessionIds - Session ids.
+ */
+export async function getRunsOfSessions(
+  app: Application,
+  actor: Actor,
+  sessionIds: readonly string[],
+): Promise<(Run | undefined)[]> {
+  requireAnyScope(actor, runReadScopes);
+  const { db } = applicationDeps(app);
+  const runs = await findRunsBySessionIds(db, sessionIds, { tenant: actor });
+  return alignByKey(sessionIds, runs, (run) => run.sessionId);
+}
+
+/**
+ * The node runs of each run, in step order, in the order asked (empty for runs that are not the
+ * caller's). Needs `sessions:read` or `workflows:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param runIds - Run ids.
+ */
+export async function listNodeRunsOfRuns(
+  app: Application,
+  actor: Actor,
+  runIds: readonly string[],
+): Promise<NodeRun[][]> {
+  requireAnyScope(actor, runReadScopes);
+  const { db } = applicationDeps(app);
+  const nodeRuns = await listNodeRunRows(db, runIds, { tenant: actor });
+  return groupByKey(runIds, nodeRuns, (nodeRun) => nodeRun.runId);
+}
+
+/**
+ * A run's stored events with seq > `afterSeq`, in order. Needs `sessions:read` or `workflows:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param input - The run and the seq to start after.
+ * @throws NotFoundError when the run is not the caller's.
+ */
+export async function listRunEvents(
+  app: Application,
+  actor: Actor,
+  input: { runId: string; afterSeq: number },
+): Promise<RunEvent[]> {
+  requireAnyScope(actor, runReadScopes);
+  const { db } = applicationDeps(app);
+  if (!(await findRun(db, actor, input.runId))) throw new NotFoundError("Run", input.runId);
+  return listRunEventRows(db, input.runId, input.afterSeq);
+}
+
+/**
+ * Every control action taken on a run (trigger, submit, decision, cancel, retry, timeout, expire), oldest
+ * first. Needs `sessions:read` or `workflows:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param runId - Run id.
+ * @throws NotFoundError when the run is not the caller's.
+ */
+export async function listRunAuditTrail(
+  app: Application,
+  actor: Actor,
+  runId: string,
+): Promise<RunAuditEntry[]> {
+  requireAnyScope(actor, runReadScopes);
+  const { db } = applicationDeps(app);
+  if (!(await findRun(db, actor, runId))) throw new NotFoundError("Run", runId);
+  return listRunAudit(db, runId);
+}

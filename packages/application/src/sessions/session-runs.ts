@@ -1,0 +1,229 @@
+import {
+  deleteRunsOfSession,
+  type Executor,
+  findDefaultWorkflow,
+  findRunsBySessionIds,
+  findSession,
+  findWorkflow,
+  scheduleRunJob,
+  updateRun,
+  updateSessionStatus,
+} from "@flowgate/db";
+import {
+  assertSessionTransition,
+  ConflictError,
+  canAcceptExternalDecision,
+  canTriggerWorkflow,
+  type ExternalDecision,
+  NotFoundError,
+  type Run,
+  type Session,
+  type Tenant,
+  ValidationError,
+  type Workflow,
+} from "@flowgate/domain";
+import { type AfterCommit, inTransaction, startRun } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
+import { audit } from "../runs/run-control.ts";
+
+/** Picks the workflow a session runs: the given one, the session's own, or the tenant's default. */
+async function resolveWorkflow(
+  trx: Executor,
+  tenant: Tenant,
+  workflowId: string | null | undefined,
+  field: string,
+): Promise<Workflow> {
+  if (workflowId) {
+    const workflow = await findWorkflow(trx, tenant, workflowId);
+    if (!workflow) throw new NotFoundError("Workflow", workflowId);
+    if (workflow.status !== "active") {
+      throw new ConflictError(
+        `Workflow ${workflow.id} is inactive; activate it or choose another workflow`,
+        "inactive",
+      );
+    }
+    return workflow;
+  }
+  const fallback = await findDefaultWorkflow(trx, tenant);
+  if (!fallback) {
+    throw new ValidationError("No workflow to run", [
+      { path: [field], message: "the session has no workflow and the workspace has no default workflow" },
+    ]);
+  }
+  if (fallback.status !== "active") {
+    throw new ConflictError(
+      `The default workflow ${fallback.id} is inactive; it cannot start new runs`,
+      "inactive",
+    );
+  }
+  return fallback;
+}
+
+async function lockSession(trx: Executor, tenant: Tenant, sessionId: string): Promise<Session> {
+  const session = await findSession(trx, tenant, sessionId, { forUpdate: true });
+  if (!session) throw new NotFoundError("Session", sessionId);
+  return session;
+}
+
+function publishSession(after: AfterCommit, session: Session, status: string): void {
+  after.publish({
+    channel: `session:${session.id}`,
+    event: { sessionId: session.id, status, result: null, at: new Date().toISOString() },
+  });
+}
+
+/**
+ * Submits a session (created or in capture) and starts its workflow: the session's own, or the default.
+ * `version` pins the run to a version of that workflow. Needs `sessions:write`.
+ */
+export async function submitSession(
+  app: Application,
+  actor: Actor,
+  input: { sessionId: string; version?: number | null | undefined },
+): Promise<{ session: Session; run: Run }> {
+  requireScope(actor, "sessions:write");
+  const deps = applicationDeps(app);
+  return inTransaction(deps, async (trx, after) => {
+    const session = await lockSession(trx, actor, input.sessionId);
+    if (session.status !== "created" && session.status !== "in_progress") {
+      throw new ConflictError(
+        `Session ${session.id} is ${session.status}; only a created or in-progress session can be submitted`,
+        session.status,
+      );
+    }
+    assertSessionTransition(session.status, "submitted");
+    const workflow = await resolveWorkflow(trx, actor, session.workflowId, "sessionId");
+    const run = await startRun(trx, after, actor, {
+      workflow,
+      session,
+      version: input.version,
+      triggeredBy: actor.keyId,
+    });
+    await audit(trx, run.id, "submit", actor.keyId, null, { sessionId: session.id });
+    const now = new Date();
+    await updateSessionStatus(trx, session.id, {
+      status: "processing",
+      workflowId: workflow.id,
+      submittedAt: now,
+    });
+    publishSession(after, session, "processing");
+    return {
+      session: {
+        ...session,
+        status: "processing",
+        workflowId: workflow.id,
+        submittedAt: now,
+        updatedAt: now,
+      },
+      run,
+    };
+  });
+}
+
+/**
+ * Triggers a workflow on an existing session (seed 000): allowed only when the session is completed or
+ * failed; the session's previous run is deleted and the session becomes `processing`.
+ * Needs `workflows:trigger`.
+ */
+export async function triggerWorkflow(
+  app: Application,
+  actor: Actor,
+  input: { workflowId: string; sessionId: string; version?: number | null | undefined },
+): Promise<{ sessionId: string; workflowId: string; status: "processing"; run: Run }> {
+  requireScope(actor, "workflows:trigger");
+  const deps = applicationDeps(app);
+  return inTransaction(deps, async (trx, after) => {
+    const session = await lockSession(trx, actor, input.sessionId);
+    const workflow = await resolveWorkflow(trx, actor, input.workflowId, "workflowId");
+    if (!canTriggerWorkflow(session.status)) {
+      throw new ConflictError(
+        `Session ${session.id} is ${session.status}; a workflow can be triggered only on a completed or failed session`,
+        session.status,
+      );
+    }
+    await deleteRunsOfSession(trx, session.id);
+    const run = await startRun(trx, after, actor, {
+      workflow,
+      session,
+      version: input.version,
+      triggeredBy: actor.keyId,
+    });
+    await audit(trx, run.id, "trigger", actor.keyId, null, {
+      sessionId: session.id,
+      workflowId: workflow.id,
+    });
+    await updateSessionStatus(trx, session.id, {
+      status: "processing",
+      result: null,
+      workflowId: workflow.id,
+      completedAt: null,
+    });
+    publishSession(after, session, "processing");
+    return { sessionId: session.id, workflowId: workflow.id, status: "processing", run };
+  });
+}
+
+/** The answer to an accepted external decision (seed 002). */
+export interface ExternalDecisionAccepted {
+  sessionId: string;
+  decision: ExternalDecision;
+  status: "processing";
+  message: string;
+  runId: string;
+}
+
+/**
+ * Records an external gate decision for a session awaiting one; the run resumes asynchronously.
+ * `metadata` is stored on the run. Needs `sessions:write`.
+ */
+export async function submitExternalDecision(
+  app: Application,
+  actor: Actor,
+  input: {
+    sessionId: string;
+    decision: ExternalDecision;
+    metadata?: Record<string, unknown> | null | undefined;
+  },
+): Promise<ExternalDecisionAccepted> {
+  requireScope(actor, "sessions:write");
+  const deps = applicationDeps(app);
+  return inTransaction(deps, async (trx, after) => {
+    const session = await lockSession(trx, actor, input.sessionId);
+    if (!canAcceptExternalDecision(session.status)) {
+      throw new ConflictError(
+        `Session ${session.id} is ${session.status}; a decision is accepted only while it is awaiting_external`,
+        session.status,
+      );
+    }
+    const [run] = await findRunsBySessionIds(trx, [session.id]);
+    if (run?.status !== "paused") {
+      throw new ConflictError(`Session ${session.id} has no run paused at an external gate`, session.status);
+    }
+    await updateRun(trx, run.id, {
+      pendingSignal: {
+        kind: "decision",
+        decision: input.decision,
+        metadata: input.metadata ?? null,
+        decidedBy: actor.keyId,
+      },
+      decisionMetadata: input.metadata ?? null,
+    });
+    await updateSessionStatus(trx, session.id, { status: "processing" });
+    await scheduleRunJob(trx, run.id, "run.step");
+    await audit(trx, run.id, "decision", actor.keyId, null, {
+      decision: input.decision,
+      metadata: input.metadata ?? null,
+    });
+    after.wake();
+    publishSession(after, session, "processing");
+    return {
+      sessionId: session.id,
+      decision: input.decision,
+      status: "processing",
+      message: "External decision accepted. The workflow will resume shortly.",
+      runId: run.id,
+    };
+  });
+}

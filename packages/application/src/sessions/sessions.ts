@@ -1,0 +1,122 @@
+import {
+  findSessionsByIds,
+  findWorkflow,
+  insertSession,
+  listSessions as listSessionRows,
+  type PageRequest,
+  scheduleSessionExpiry,
+} from "@flowgate/db";
+import { NotFoundError, newId, type Session, type SessionStatus, ValidationError } from "@flowgate/domain";
+import { inTransaction } from "@flowgate/engine";
+import { requireScope } from "../access.ts";
+import type { Actor } from "../actor.ts";
+import { type Application, applicationDeps } from "../application.ts";
+import { alignByKey } from "../batch.ts";
+
+/** Input of {@link createSession}. */
+export interface CreateSessionInput {
+  /** The workflow to run on submit; the workspace's default workflow when absent. */
+  workflowId?: string | null | undefined;
+  /** The customer's own identifier for the session. */
+  referenceId?: string | null | undefined;
+  metadata?: Record<string, unknown> | null | undefined;
+  /** Sandbox only: simulated policy outcomes keyed by node id or policy name, `{ outcome, output }`. */
+  sandbox?: Record<string, unknown> | null | undefined;
+  /** Seconds until the session expires if it has not completed (60 s – 30 days; default 7 days). */
+  expiresInSeconds?: number | null | undefined;
+}
+
+/** Default session lifetime: 7 days. */
+export const defaultSessionLifetimeSeconds = 7 * 24 * 3600;
+
+/** Creates a session in status `created`. Needs `sessions:write`. */
+export async function createSession(
+  app: Application,
+  actor: Actor,
+  input: CreateSessionInput,
+): Promise<Session> {
+  requireScope(actor, "sessions:write");
+  const deps = applicationDeps(app);
+  if (input.sandbox && actor.environment !== "sandbox") {
+    throw new ValidationError("Invalid session", [
+      { path: ["sandbox"], message: "simulated outcomes are accepted only with a sandbox key" },
+    ]);
+  }
+  if (input.referenceId !== undefined && input.referenceId !== null && input.referenceId.length > 200) {
+    throw new ValidationError("Invalid session", [
+      { path: ["referenceId"], message: "at most 200 characters" },
+    ]);
+  }
+  const lifetime = input.expiresInSeconds ?? defaultSessionLifetimeSeconds;
+  if (!Number.isInteger(lifetime) || lifetime < 60 || lifetime > 30 * 24 * 3600) {
+    throw new ValidationError("Invalid session", [
+      {
+        path: ["expiresInSeconds"],
+        message: "must be a whole number of seconds from 60 to 2592000 (30 days)",
+      },
+    ]);
+  }
+  const expiresAt = new Date(Date.now() + lifetime * 1000);
+  return inTransaction(deps, async (trx) => {
+    if (input.workflowId && !(await findWorkflow(trx, actor, input.workflowId))) {
+      throw new NotFoundError("Workflow", input.workflowId);
+    }
+    const session = await insertSession(trx, actor, {
+      id: newId("ses"),
+      workflowId: input.workflowId ?? null,
+      referenceId: input.referenceId ?? null,
+      metadata: input.metadata ?? {},
+      sandbox: input.sandbox ?? null,
+      expiresAt,
+    });
+    // The expiry is a durable timer: a job row, so it survives restarts.
+    await scheduleSessionExpiry(trx, session.id, expiresAt);
+    return session;
+  });
+}
+
+/**
+ * A session of the caller's workspace and environment, or `undefined`. Needs `sessions:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param id - Session id (`ses_…`).
+ */
+export async function getSession(app: Application, actor: Actor, id: string): Promise<Session | undefined> {
+  const [session] = await getSessionsByIds(app, actor, [id]);
+  return session;
+}
+
+/**
+ * Sessions by id, in the order asked (`undefined` for those that are not the caller's). Needs
+ * `sessions:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Session ids.
+ */
+export async function getSessionsByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(Session | undefined)[]> {
+  requireScope(actor, "sessions:read");
+  const { db } = applicationDeps(app);
+  return alignByKey(ids, await findSessionsByIds(db, actor, ids), (session) => session.id);
+}
+
+/**
+ * A page of the caller's sessions, newest first. Needs `sessions:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param page - Keyset page and filter.
+ */
+export async function listSessions(
+  app: Application,
+  actor: Actor,
+  page: PageRequest & { status?: SessionStatus | undefined },
+): Promise<Session[]> {
+  requireScope(actor, "sessions:read");
+  return listSessionRows(applicationDeps(app).db, actor, page);
+}

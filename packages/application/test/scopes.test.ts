@@ -1,0 +1,242 @@
+import { testBackends } from "@flowgate/db/testing";
+import { type ApiKeyScope, MissingScopeError } from "@flowgate/domain";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import type { Actor, Application } from "../src/index.ts";
+import * as app from "../src/index.ts";
+import { oneCheckGraph, startApplication, type TestApplication } from "./fixtures.ts";
+
+type UseCaseCall = (application: Application, actor: Actor) => unknown;
+
+const page = { limit: 10 };
+const id = "wfl_0000000000000000000000";
+
+/** Every use case an adapter may call with an actor, with the scope(s) of which it needs one. */
+const useCases: [string, readonly ApiKeyScope[], UseCaseCall][] = [
+  [
+    "createWorkflow",
+    ["workflows:write"],
+    (a, x) => app.createWorkflow(a, x, { name: "w", graph: oneCheckGraph }),
+  ],
+  ["getWorkflow", ["workflows:read"], (a, x) => app.getWorkflow(a, x, id)],
+  ["getWorkflowsByIds", ["workflows:read"], (a, x) => app.getWorkflowsByIds(a, x, [id])],
+  ["listWorkflows", ["workflows:read"], (a, x) => app.listWorkflows(a, x, page)],
+  ["listVersionsOfWorkflows", ["workflows:read"], (a, x) => app.listVersionsOfWorkflows(a, x, [id])],
+  ["updateWorkflow", ["workflows:write"], (a, x) => app.updateWorkflow(a, x, { workflowId: id, name: "n" })],
+  ["cloneWorkflow", ["workflows:write"], (a, x) => app.cloneWorkflow(a, x, { workflowId: id })],
+  ["setDefaultWorkflow", ["workflows:write"], (a, x) => app.setDefaultWorkflow(a, x, { workflowId: id })],
+  ["deactivateWorkflow", ["workflows:write"], (a, x) => app.deactivateWorkflow(a, x, { workflowId: id })],
+  ["activateWorkflow", ["workflows:write"], (a, x) => app.activateWorkflow(a, x, { workflowId: id })],
+  ["createWorkflowDraft", ["workflows:write"], (a, x) => app.createWorkflowDraft(a, x, { workflowId: id })],
+  [
+    "updateWorkflowDraft",
+    ["workflows:write"],
+    (a, x) => app.updateWorkflowDraft(a, x, { draftId: id, graph: {} }),
+  ],
+  ["discardWorkflowDraft", ["workflows:write"], (a, x) => app.discardWorkflowDraft(a, x, { draftId: id })],
+  ["publishWorkflowDraft", ["workflows:write"], (a, x) => app.publishWorkflowDraft(a, x, { draftId: id })],
+  ["getWorkflowDraftsByIds", ["workflows:read"], (a, x) => app.getWorkflowDraftsByIds(a, x, [id])],
+  ["getOpenDraftsOfWorkflows", ["workflows:read"], (a, x) => app.getOpenDraftsOfWorkflows(a, x, [id])],
+  ["listWorkflowDrafts", ["workflows:read"], (a, x) => app.listWorkflowDrafts(a, x, page)],
+  ["diffWorkflowDraft", ["workflows:read"], (a, x) => app.diffWorkflowDraft(a, x, { draftId: id })],
+  [
+    "updateWorkflowRollout",
+    ["workflows:write"],
+    (a, x) => app.updateWorkflowRollout(a, x, { workflowId: id, entries: [] }),
+  ],
+  ["dryRunWorkflow", ["workflows:read"], (a, x) => app.dryRunWorkflow(a, x, { workflowId: id, input: {} })],
+  [
+    "dryRunWorkflowDraft",
+    ["workflows:read"],
+    (a, x) => app.dryRunWorkflowDraft(a, x, { draftId: id, input: {} }),
+  ],
+  [
+    "workflowAnalytics",
+    ["workflows:read"],
+    (a, x) => app.workflowAnalytics(a, x, { workflowId: id, from: new Date(0), to: new Date(1) }),
+  ],
+  ["listVerificationPolicies", ["workflows:read"], (_a, x) => app.listVerificationPolicies(x)],
+  ["getVerificationPolicy", ["workflows:read"], (_a, x) => app.getVerificationPolicy(x, "document")],
+  ["createSession", ["sessions:write"], (a, x) => app.createSession(a, x, {})],
+  ["getSession", ["sessions:read"], (a, x) => app.getSession(a, x, id)],
+  ["getSessionsByIds", ["sessions:read"], (a, x) => app.getSessionsByIds(a, x, [id])],
+  ["listSessions", ["sessions:read"], (a, x) => app.listSessions(a, x, page)],
+  ["submitSession", ["sessions:write"], (a, x) => app.submitSession(a, x, { sessionId: id })],
+  [
+    "triggerWorkflow",
+    ["workflows:trigger"],
+    (a, x) => app.triggerWorkflow(a, x, { workflowId: id, sessionId: id }),
+  ],
+  [
+    "submitExternalDecision",
+    ["sessions:write"],
+    (a, x) => app.submitExternalDecision(a, x, { sessionId: id, decision: "continue" }),
+  ],
+  ["followSessionStatus", ["sessions:read"], (a, x) => app.followSessionStatus(a, x, id)],
+  ["getRun", ["sessions:read", "workflows:read"], (a, x) => app.getRun(a, x, id)],
+  ["getRunsByIds", ["sessions:read", "workflows:read"], (a, x) => app.getRunsByIds(a, x, [id])],
+  ["getRunsOfSessions", ["sessions:read", "workflows:read"], (a, x) => app.getRunsOfSessions(a, x, [id])],
+  ["listNodeRunsOfRuns", ["sessions:read", "workflows:read"], (a, x) => app.listNodeRunsOfRuns(a, x, [id])],
+  [
+    "listRunEvents",
+    ["sessions:read", "workflows:read"],
+    (a, x) => app.listRunEvents(a, x, { runId: id, afterSeq: 0 }),
+  ],
+  ["listRunAuditTrail", ["sessions:read", "workflows:read"], (a, x) => app.listRunAuditTrail(a, x, id)],
+  [
+    "followRunProgress",
+    ["sessions:read", "workflows:read"],
+    (a, x) => app.followRunProgress(a, x, { runId: id, afterSeq: 0 }),
+  ],
+  ["cancelRun", ["workflows:trigger"], (a, x) => app.cancelRun(a, x, { runId: id })],
+  ["retryRun", ["workflows:trigger"], (a, x) => app.retryRun(a, x, { runId: id, fromNode: "start" })],
+  [
+    "triggerTaskWorkflow",
+    ["workflows:trigger"],
+    (a, x) => app.triggerTaskWorkflow(a, x, { workspaceId: x.workspaceId, workflowId: id }),
+  ],
+  [
+    "setTriggerPayloadSchema",
+    ["workflows:write"],
+    (a, x) => app.setTriggerPayloadSchema(a, x, { workflowId: id, payloadSchema: null }),
+  ],
+  ["getTriggerPayloadSchemas", ["workflows:read"], (a, x) => app.getTriggerPayloadSchemas(a, x, [id])],
+  ["taskCostThisMonth", ["admin"], (a, x) => app.taskCostThisMonth(a, x, { workspaceId: x.workspaceId })],
+  ["createWorkspace", ["admin"], (a, x) => app.createWorkspace(a, x, { name: "w" })],
+  ["updateWorkspace", ["admin"], (a, x) => app.updateWorkspace(a, x, { id: x.workspaceId, name: "w" })],
+  ["getWorkspacesByIds", ["admin"], (a, x) => app.getWorkspacesByIds(a, x, [x.workspaceId])],
+  ["listWorkspaces", ["admin"], (a, x) => app.listWorkspaces(a, x, page)],
+  [
+    "createApiKey",
+    ["admin"],
+    (a, x) =>
+      app.createApiKey(a, x, {
+        workspaceId: x.workspaceId,
+        environment: "sandbox",
+        name: "k",
+        scopes: ["admin"],
+      }),
+  ],
+  ["revokeApiKey", ["admin"], (a, x) => app.revokeApiKey(a, x, { id: x.keyId })],
+  ["rotateApiKey", ["admin"], (a, x) => app.rotateApiKey(a, x, { id: x.keyId })],
+  ["getApiKeysByIds", ["admin"], (a, x) => app.getApiKeysByIds(a, x, [x.keyId])],
+  ["listApiKeys", ["admin"], (a, x) => app.listApiKeys(a, x, { workspaceId: x.workspaceId }, page)],
+  ["createEntity", ["entities:write"], (a, x) => app.createEntity(a, x, { legalName: "Acme" })],
+  ["updateEntity", ["entities:write"], (a, x) => app.updateEntity(a, x, { id, legalName: "Acme" })],
+  ["getEntitiesByIds", ["entities:read"], (a, x) => app.getEntitiesByIds(a, x, [id])],
+  ["listEntities", ["entities:read"], (a, x) => app.listEntities(a, x, page)],
+  [
+    "createQuestionnaire",
+    ["questionnaires:write"],
+    (a, x) => app.createQuestionnaire(a, x, { name: "q", sections: [] }),
+  ],
+  [
+    "publishQuestionnaireVersion",
+    ["questionnaires:write"],
+    (a, x) => app.publishQuestionnaireVersion(a, x, { questionnaireId: id, sections: [] }),
+  ],
+  ["getQuestionnairesByIds", ["questionnaires:read"], (a, x) => app.getQuestionnairesByIds(a, x, [id])],
+  ["listQuestionnaires", ["questionnaires:read"], (a, x) => app.listQuestionnaires(a, x, page)],
+  [
+    "listVersionsOfQuestionnaire",
+    ["questionnaires:read"],
+    (a, x) => app.listVersionsOfQuestionnaire(a, x, id),
+  ],
+  [
+    "getQuestionnaireVersions",
+    ["questionnaires:read", "responses:read"],
+    (a, x) => app.getQuestionnaireVersions(a, x, [{ questionnaireId: id, version: 1 }]),
+  ],
+  ["saveResponse", ["responses:write"], (a, x) => app.saveResponse(a, x, { responseId: id, answers: {} })],
+  [
+    "transitionResponse",
+    ["responses:write"],
+    (a, x) => app.transitionResponse(a, x, { responseId: id, action: "approve" }),
+  ],
+  ["autofillResponse", ["responses:write"], (a, x) => app.autofillResponse(a, x, { responseId: id })],
+  ["getResponsesByIds", ["responses:read"], (a, x) => app.getResponsesByIds(a, x, [id])],
+  ["listResponses", ["responses:read"], (a, x) => app.listResponses(a, x, page)],
+  ["listEventsOfResponses", ["responses:read"], (a, x) => app.listEventsOfResponses(a, x, [id])],
+  ["sendToRecipient", ["responses:write"], (a, x) => app.sendToRecipient(a, x, { entityId: id })],
+  ["sendResponse", ["responses:write"], (a, x) => app.sendResponse(a, x, { responseId: id })],
+  [
+    "revokeRecipientSend",
+    ["responses:write"],
+    (a, x) => app.revokeRecipientSend(a, x, { workflowSessionId: id }),
+  ],
+  ["getRecipientSendsByIds", ["responses:read"], (a, x) => app.getRecipientSendsByIds(a, x, [id])],
+  ["creditBalance", ["credits:read"], (a, x) => app.creditBalance(a, x)],
+  ["creditLedger", ["credits:read"], (a, x) => app.creditLedger(a, x, page)],
+  ["grantCredits", ["admin"], (a, x) => app.grantCredits(a, x, { amount: 10 })],
+  ["adjustCredits", ["admin"], (a, x) => app.adjustCredits(a, x, { amount: 10, note: "n" })],
+  ["refundCharge", ["admin"], (a, x) => app.refundCharge(a, x, { chargeId: id })],
+];
+
+/** The scopes no use case gets for free: every scope but `admin`, which grants them all. */
+const allButAdmin = [
+  "workflows:read",
+  "workflows:write",
+  "workflows:trigger",
+  "sessions:read",
+  "sessions:write",
+  "responses:read",
+  "responses:write",
+  "questionnaires:read",
+  "questionnaires:write",
+  "credits:read",
+  "entities:read",
+  "entities:write",
+] as const;
+
+/** What a call did: the MissingScopeError it threw, or "allowed" (whatever else it answered). */
+async function outcome(call: () => unknown): Promise<MissingScopeError | "allowed"> {
+  try {
+    const result = call();
+    if (result && typeof (result as Promise<unknown>).then === "function") await result;
+    return "allowed";
+  } catch (error) {
+    return error instanceof MissingScopeError ? error : "allowed";
+  }
+}
+
+describe.each(testBackends())("scopes of the use cases (%s)", (backend) => {
+  let t: TestApplication;
+  beforeAll(async () => {
+    t = await startApplication(backend);
+  });
+  afterAll(() => t.close());
+
+  it.each(useCases)("%s needs %j", async (_name, required, call) => {
+    const others = allButAdmin.filter(
+      (scope) =>
+        !required.includes(scope) &&
+        !(
+          // The legacy workflows:write scope also grants workflows:trigger.
+          required.includes("workflows:trigger") && scope === "workflows:write"
+        ),
+    );
+    const without: Actor = { ...t.acmeSandbox, scopes: others };
+    const refused = await outcome(() => call(t.app, without));
+    expect(refused).toBeInstanceOf(MissingScopeError);
+    expect((refused as MissingScopeError).required).toEqual(required);
+    expect((refused as MissingScopeError).code).toBe("FORBIDDEN");
+    for (const scope of required) {
+      expect(await outcome(() => call(t.app, { ...t.acmeSandbox, scopes: [scope] }))).toBe("allowed");
+    }
+  });
+
+  it("refuses before writing anything", async () => {
+    const reader: Actor = { ...t.acmeSandbox, scopes: ["workflows:read"] };
+    await expect(
+      app.createWorkflow(t.app, reader, { name: "not written", graph: oneCheckGraph }),
+    ).rejects.toThrow("Not authorized: this API key needs the `workflows:write` scope");
+    const names = (await app.listWorkflows(t.app, reader, { limit: 100 })).map((workflow) => workflow.name);
+    expect(names).not.toContain("not written");
+  });
+
+  it("grants workflows:trigger with the legacy workflows:write scope, and everything with admin", async () => {
+    const legacy: Actor = { ...t.acmeSandbox, scopes: ["workflows:write"] };
+    expect(await outcome(() => app.cancelRun(t.app, legacy, { runId: id }))).toBe("allowed");
+    const admin: Actor = { ...t.acmeSandbox, scopes: ["admin"] };
+    for (const [, , call] of useCases) expect(await outcome(() => call(t.app, admin))).toBe("allowed");
+  });
+});

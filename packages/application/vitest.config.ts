@@ -1,0 +1,10 @@
+import { flowgateVitestConfig } from "@flowgate/vitest-config";
+import { defineConfig } from "vitest/config";
+
+// Every application suite runs its use cases on a database (PGlite, and PostgreSQL with DATABASE_URL):
+// `test:integration`, never cached.
+export default defineConfig(
+  flowgateVitestConfig({
+    test: { testTimeout: 30_000, hookTimeout: 60_000 },
+  }),
+);

@@ -1,0 +1,86 @@
+import { type Executor, findWorkflowVersion, insertRun, scheduleRunJob } from "@flowgate/db";
+import {
+  assignRolloutVersion,
+  newId,
+  type Run,
+  rolloutKey,
+  type Session,
+  type Tenant,
+  ValidationError,
+  type Workflow,
+} from "@flowgate/domain";
+import type { AfterCommit } from "./unit-of-work.ts";
+
+/** What a new run is started with. */
+export interface StartRunInput {
+  workflow: Workflow;
+  /** The session it runs on; null for runs triggered with a payload alone. */
+  session: Session | null;
+  /**
+   * An explicit version (pins the run, overriding the rollout map); otherwise the workflow's rollout map
+   * picks one, or the current version when it has none.
+   */
+  version?: number | null | undefined;
+  triggerPayload?: Record<string, unknown>;
+  /**
+   * What rollout assignment sticks to when the run has no session (e.g. an idempotency key); the run's
+   * own id when absent. A session's runs always stick to the session id.
+   */
+  rolloutKey?: string | null | undefined;
+  /** Who started it (an API key id), recorded as the run's `triggeredBy`. */
+  triggeredBy: string | null;
+}
+
+/**
+ * The version a new run of `workflow` starts on: the explicit `version` when given; else, with a rollout
+ * map, the version a stable hash of the session id (or the run's key) assigns; else the current version.
+ *
+ * @param workflow - The workflow the run starts on.
+ * @param version - An explicit version, overriding the rollout map.
+ * @param subject - The session id, else the run's key.
+ */
+export function selectRunVersion(
+  workflow: Workflow,
+  version: number | null | undefined,
+  subject: string,
+): number {
+  if (version !== null && version !== undefined) return version;
+  if (workflow.rollout && workflow.rollout.length > 0) {
+    return assignRolloutVersion(workflow.rollout, rolloutKey(workflow.id, subject));
+  }
+  return workflow.currentVersion;
+}
+
+/**
+ * Creates a pending run of a workflow version inside the caller's transaction and queues its first
+ * step; workers are woken after commit. The version is chosen by {@link selectRunVersion}; its graph
+ * becomes the run's `graphSnapshot`.
+ */
+export async function startRun(
+  trx: Executor,
+  after: AfterCommit,
+  tenant: Tenant,
+  input: StartRunInput,
+): Promise<Run> {
+  const runId = newId("wfr");
+  const subject = input.session?.id ?? input.rolloutKey ?? runId;
+  const chosen = selectRunVersion(input.workflow, input.version, subject);
+  const workflowVersion = await findWorkflowVersion(trx, input.workflow.id, chosen);
+  if (!workflowVersion) {
+    throw new ValidationError("Unknown workflow version", [
+      { path: ["version"], message: `workflow ${input.workflow.id} has no version ${chosen}` },
+    ]);
+  }
+  const run = await insertRun(trx, tenant, {
+    id: runId,
+    sessionId: input.session?.id ?? null,
+    workflowId: input.workflow.id,
+    workflowVersion: workflowVersion.version,
+    graphSnapshot: workflowVersion.graph,
+    triggerPayload: input.triggerPayload ?? {},
+    triggeredBy: input.triggeredBy,
+  });
+  await scheduleRunJob(trx, run.id, "run.step");
+  after.wake();
+  return run;
+}
