@@ -1,5 +1,5 @@
+import { flowgateVitestConfig } from "@flowgate/vitest-config";
 import { defineConfig } from "vitest/config";
 
-export default defineConfig({
-  test: { testTimeout: 60_000 },
-});
+/** The client's only suite checks the generated types against the schema: pure, so turbo caches it. */
+export default defineConfig(flowgateVitestConfig({ test: { testTimeout: 60_000 } }));
