@@ -137,16 +137,23 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   // Refresh what events change (node runs, audit trail, session status) shortly after them, without
   // reading the events again.
   const refreshTimer = useRef<ReturnType<typeof setTimeout>>(undefined);
-  const refreshSoon = useCallback(() => {
-    clearTimeout(refreshTimer.current);
-    refreshTimer.current = setTimeout(async () => {
-      try {
-        setLive((await client.request(SessionLive, { id: sessionId })).session);
-      } catch {
-        // The next event or action refreshes again.
-      }
-    }, 250);
-  }, [sessionId]);
+  const refreshSoon = useCallback(
+    (attempt = 0) => {
+      clearTimeout(refreshTimer.current);
+      refreshTimer.current = setTimeout(
+        async () => {
+          try {
+            setLive((await client.request(SessionLive, { id: sessionId })).session);
+          } catch {
+            // The last event of a pause has no successor to refresh after it: try again a few times.
+            if (attempt < 5) refreshSoon(attempt + 1);
+          }
+        },
+        250 * 2 ** attempt,
+      );
+    },
+    [sessionId],
+  );
   useEffect(() => () => clearTimeout(refreshTimer.current), []);
 
   // Follow the run live from what is already drawn.
@@ -182,7 +189,12 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
   if (!session) return <p className="error">Session {sessionId} was not found.</p>;
 
   const canSubmit = session.status === "created" || session.status === "in_progress";
-  const awaiting = session.status === "awaiting_external";
+  // The run's own events say at once that it paused at a gate; the session's status follows in the
+  // refresh after them. Either is enough to offer the decision.
+  const pausedAtGate =
+    view.status === "paused" &&
+    (graph?.nodes.some((node) => node.type === "wait" && view.nodes[node.id]?.state === "paused") ?? false);
+  const awaiting = session.status === "awaiting_external" || pausedAtGate;
   const finished = run
     ? ["completed", "failed", "cancelled"].includes(view.status === "pending" ? run.status : view.status)
     : false;
