@@ -30,7 +30,7 @@ function url(...schemes: string[]) {
 
 /**
  * Every environment variable Flowgate reads, with its type, default and meaning. This is the only place
- * defaults live: the README's table is generated from it (`pnpm --filter @flowgate/gateway settings:table`)
+ * defaults live: the table in docs/configuration.md is generated from it (`pnpm --filter @flowgate/gateway settings:table`)
  * and a test fails when the table is stale. An empty value counts as unset.
  */
 export const settingsSchema = z.object({

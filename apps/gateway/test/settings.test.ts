@@ -4,7 +4,7 @@ import { describe, expect, it } from "vitest";
 import { parseSettings, SettingsError, settingsSchema } from "../src/settings.ts";
 import { renderSettingsTable, settingsTableMarkers, withSettingsTable } from "../src/settings-table.ts";
 
-const readmePath = fileURLToPath(new URL("../../../README.md", import.meta.url));
+const readmePath = fileURLToPath(new URL("../../../docs/configuration.md", import.meta.url));
 
 /** The issues `parseSettings` reports for `env`, as `VARIABLE: message`. */
 function issuesOf(env: Record<string, string>): string[] {
@@ -95,7 +95,7 @@ describe("settings", () => {
     }
   });
 
-  it("README.md holds the current settings table (run `pnpm --filter @flowgate/gateway settings:table`)", () => {
+  it("docs/configuration.md holds the current settings table (run `pnpm --filter @flowgate/gateway settings:table`)", () => {
     const readme = readFileSync(readmePath, "utf8");
     expect(readme).toContain(settingsTableMarkers.start);
     expect(readme).toContain(renderSettingsTable());
