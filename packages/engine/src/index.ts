@@ -1,3 +1,4 @@
+export { AnalyticsCompactor, type AnalyticsCompactorOptions } from "./analytics-compactor.ts";
 export {
   connectionFailureReason,
   createDatabase,

@@ -90,5 +90,7 @@ export async function seedRuns(
 
 /** Refreshes the planner's statistics after seeding (VACUUM ANALYZE of the seeded tables). */
 export async function analyzeSeeded(client: pg.Pool | pg.Client): Promise<void> {
-  for (const table of ["sessions", "runs", "node_runs"]) await client.query(`vacuum analyze ${table}`);
+  for (const table of ["sessions", "runs", "node_runs", "analytics_run_rollups", "analytics_node_rollups"]) {
+    await client.query(`vacuum analyze ${table}`);
+  }
 }
