@@ -4,17 +4,21 @@ import { type Kysely, sql } from "kysely";
  * Incremental analytics. Every change of a run's or node run's analytics columns appends a signed delta
  * (`-1` for the old values, `+1` for the new ones) from a trigger, in the transaction that made the change,
  * so a rolled-back step leaves none. Deltas are keyed by workflow, version, the run's UTC creation day,
- * status (or node and result) and a duration bucket; a worker folds them into `analytics_*_rollups`
- * (`compactAnalyticsDeltas`), and reads sum rollups and not-yet-folded deltas for whole days.
+ * status (or node and result) and a duration bucket. A worker folds them (`compactAnalyticsDeltas`) into
+ * counts per day (`analytics_run_counts`, `analytics_node_counts`) and duration histograms per aligned span
+ * of 2^level days (`analytics_run_durations`, `analytics_node_durations`; level 0 to 8, `period_start` in
+ * days since 1970-01-01, a multiple of 2^level), so that any range of days is covered by at most about
+ * 2·log2(days) histograms; reads add the deltas not folded yet.
  *
- * Duration buckets are logarithmic, 1 % wide (`analytics_duration_bucket`), so percentiles computed from
- * them are within 1 % of the exact ones; counts are exact. Existing runs are folded in here.
+ * Duration buckets are logarithmic and 2 % wide (`analytics_duration_bucket`), so a percentile read from
+ * them (a bucket's midpoint) is within 1 % of the exact one; counts are exact. Existing runs are folded in
+ * here.
  */
 export async function up(db: Kysely<any>): Promise<void> {
-  // -1: no duration (not finished, or never started). Otherwise ⌊ln(ms + 1) / ln 1.01⌋.
+  // -1: no duration (not finished, or never started). Otherwise ⌊ln(ms + 1) / ln 1.02⌋.
   await sql`create function analytics_duration_bucket(ms double precision) returns integer
     language sql immutable parallel safe
-    as $$ select case when ms is null then -1 else floor(ln(greatest(ms, 0) + 1) / ln(1.01))::integer end $$`.execute(
+    as $$ select case when ms is null then -1 else floor(ln(greatest(ms, 0) + 1) / ln(1.02))::integer end $$`.execute(
     db,
   );
 
@@ -31,17 +35,28 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index analytics_run_deltas_workflow_day on analytics_run_deltas (workflow_id, day)`.execute(
     db,
   );
-  await sql`create table analytics_run_rollups (
+  await sql`create table analytics_run_counts (
     workflow_id text not null,
     day date not null,
     workflow_version integer not null,
     status text not null,
     final_status text not null,
+    runs integer not null,
+    primary key (workflow_id, day, workflow_version, status, final_status)
+  )`.execute(db);
+  await sql`create index analytics_run_counts_empty on analytics_run_counts (workflow_id) where runs = 0`.execute(
+    db,
+  );
+  await sql`create table analytics_run_durations (
+    workflow_id text not null,
+    level smallint not null,
+    period_start integer not null,
+    workflow_version integer not null,
     bucket integer not null,
     runs integer not null,
-    primary key (workflow_id, day, workflow_version, status, final_status, bucket)
+    primary key (workflow_id, level, period_start, workflow_version, bucket)
   )`.execute(db);
-  await sql`create index analytics_run_rollups_empty on analytics_run_rollups (workflow_id) where runs = 0`.execute(
+  await sql`create index analytics_run_durations_empty on analytics_run_durations (workflow_id) where runs = 0`.execute(
     db,
   );
 
@@ -59,20 +74,33 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create index analytics_node_deltas_workflow_day on analytics_node_deltas (workflow_id, day)`.execute(
     db,
   );
-  await sql`create table analytics_node_rollups (
+  await sql`create table analytics_node_counts (
     workflow_id text not null,
     day date not null,
     workflow_version integer not null,
     node_id text not null,
     node_type text not null,
     result text not null,
-    bucket integer not null,
     executions integer not null,
-    primary key (workflow_id, day, workflow_version, node_id, node_type, result, bucket)
+    completed integer not null,
+    primary key (workflow_id, day, workflow_version, node_id, node_type, result)
   )`.execute(db);
-  await sql`create index analytics_node_rollups_empty on analytics_node_rollups (workflow_id) where executions = 0`.execute(
+  await sql`create index analytics_node_counts_empty on analytics_node_counts (workflow_id) where executions = 0`.execute(
     db,
   );
+  await sql`create table analytics_node_durations (
+    workflow_id text not null,
+    level smallint not null,
+    period_start integer not null,
+    workflow_version integer not null,
+    node_id text not null,
+    node_type text not null,
+    bucket integer not null,
+    executions integer not null,
+    primary key (workflow_id, level, period_start, workflow_version, node_id, node_type, bucket)
+  )`.execute(db);
+  await sql`create index analytics_node_durations_empty on analytics_node_durations (workflow_id)
+    where executions = 0`.execute(db);
 
   // Runs: one trigger for inserts and deletes, one for updates of the columns analytics read.
   await sql`create function analytics_runs_delta() returns trigger language plpgsql set search_path from current as $$
@@ -151,15 +179,14 @@ export async function up(db: Kysely<any>): Promise<void> {
   await sql`create trigger runs_analytics_node_runs_delete before delete on runs
     for each row execute function analytics_runs_node_runs_delete()`.execute(db);
 
-  // What exists already.
-  await sql`insert into analytics_run_rollups
-      (workflow_id, day, workflow_version, status, final_status, bucket, runs)
-    select workflow_id, (created_at at time zone 'UTC')::date, workflow_version, status, coalesce(final_status, ''),
+  // What exists already becomes deltas, which the first compaction folds like any other.
+  await sql`insert into analytics_run_deltas (workflow_id, workflow_version, day, status, final_status, bucket, runs)
+    select workflow_id, workflow_version, (created_at at time zone 'UTC')::date, status, coalesce(final_status, ''),
       analytics_duration_bucket(extract(epoch from (completed_at - started_at))::float8 * 1000), count(*)::integer
     from runs group by 1, 2, 3, 4, 5, 6`.execute(db);
-  await sql`insert into analytics_node_rollups
-      (workflow_id, day, workflow_version, node_id, node_type, result, bucket, executions)
-    select r.workflow_id, (r.created_at at time zone 'UTC')::date, r.workflow_version, n.workflow_node_id,
+  await sql`insert into analytics_node_deltas
+      (workflow_id, workflow_version, day, node_id, node_type, result, bucket, executions)
+    select r.workflow_id, r.workflow_version, (r.created_at at time zone 'UTC')::date, n.workflow_node_id,
       n.node_type, coalesce(n.result, ''),
       analytics_duration_bucket(extract(epoch from (n.completed_at - n.started_at))::float8 * 1000), count(*)::integer
     from node_runs n join runs r on r.id = n.run_id group by 1, 2, 3, 4, 5, 6, 7`.execute(db);
@@ -175,9 +202,11 @@ export async function down(db: Kysely<any>): Promise<void> {
   await sql`drop function if exists analytics_runs_node_runs_delete()`.execute(db);
   await sql`drop function if exists analytics_node_runs_delta()`.execute(db);
   await sql`drop function if exists analytics_runs_delta()`.execute(db);
-  await db.schema.dropTable("analytics_node_rollups").ifExists().execute();
+  await db.schema.dropTable("analytics_node_durations").ifExists().execute();
+  await db.schema.dropTable("analytics_node_counts").ifExists().execute();
   await db.schema.dropTable("analytics_node_deltas").ifExists().execute();
-  await db.schema.dropTable("analytics_run_rollups").ifExists().execute();
+  await db.schema.dropTable("analytics_run_durations").ifExists().execute();
+  await db.schema.dropTable("analytics_run_counts").ifExists().execute();
   await db.schema.dropTable("analytics_run_deltas").ifExists().execute();
   await sql`drop function if exists analytics_duration_bucket(double precision)`.execute(db);
 }

@@ -62,33 +62,52 @@ export interface WorkflowAnalytics {
   versions: VersionAnalytics[];
 }
 
-/** Runs of one version with one status, final status (`""` for none) and duration bucket. */
-interface RunBucketRow {
+/** Runs of one version with one status and final status (`""` for none). */
+interface RunCountRow {
   version: number;
   status: string;
   final_status: string;
+  runs: number;
+}
+
+/** Finished runs of one version whose duration falls in one bucket. */
+interface RunDurationRow {
+  version: number;
   bucket: number;
   runs: number;
 }
 
-/** Node runs of one version and node with one result (`""` for none) and duration bucket. */
-interface NodeBucketRow {
+/** Node runs of one version and node with one result (`""` for none); `completed` of them finished. */
+interface NodeCountRow {
   version: number;
   node_id: string;
   node_type: string;
   result: string;
+  executions: number;
+  completed: number;
+}
+
+/** Finished node runs of one version and node whose duration falls in one bucket. */
+interface NodeDurationRow {
+  version: number;
+  node_id: string;
+  node_type: string;
   bucket: number;
   executions: number;
 }
 
 const dayMs = 24 * 3600 * 1000;
 
+const runDurationSql = sql`analytics_duration_bucket(extract(epoch from (completed_at - started_at))::float8 * 1000)`;
+const nodeDurationSql = sql`analytics_duration_bucket(extract(epoch from (n.completed_at - n.started_at))::float8 * 1000)`;
+
 /**
- * A workflow's analytics from the rollups: whole UTC days of the window are summed from
- * `analytics_*_rollups` and the deltas not folded into them yet; the partial days at either end are read
- * from `runs` and `node_runs` in the same bucketed shape. Two queries, whose cost grows with the number of
- * days, versions and nodes, not with the number of runs. Counts equal {@link workflowAnalyticsFromRuns};
- * percentiles come from 1 %-wide duration buckets and are within 1 % of it.
+ * A workflow's analytics from the rollups. The window splits into the partial days at either end, read
+ * from `runs` and `node_runs`, and whole UTC days in between: their counts come from the per-day count
+ * tables, their durations from the fewest aligned power-of-two spans of days that cover them, and both
+ * from the deltas not folded yet. Four grouped queries whose cost grows with days, versions, nodes and
+ * duration buckets, not with runs. Counts equal {@link workflowAnalyticsFromRuns}; percentiles are within
+ * 1 % of it (half a 2 % bucket).
  *
  * The caller must have checked that the workflow belongs to the caller's tenant: a run always belongs to
  * its workflow's workspace and environment, so filtering by workflow id scopes the rows.
@@ -98,75 +117,122 @@ export async function workflowAnalytics(
   query: WorkflowAnalyticsQuery,
 ): Promise<WorkflowAnalytics> {
   const version = query.version ?? null;
-  const firstDay = Math.ceil(query.from.getTime() / dayMs) * dayMs;
-  const endDay = Math.floor(query.to.getTime() / dayMs) * dayMs;
-  // Windows of raw rows ([from, firstDay) and [endDay, to)), or all of it when no whole day fits.
-  const edges: [Date, Date][] = [
-    [query.from, new Date(firstDay)],
-    [new Date(endDay), query.to],
-  ];
-  const raw =
-    firstDay < endDay
-      ? edges.filter(([from, to]) => from.getTime() < to.getTime())
-      : [[query.from, query.to]];
-  const days = firstDay < endDay ? { from: isoDay(firstDay), to: isoDay(endDay) } : null;
+  const { workflowId } = query;
+  const plan = windowPlan(query.from, query.to);
   const runVersion = version === null ? sql`` : sql`and workflow_version = ${version}`;
-  const rawRuns = raw.map(
-    ([from, to]) => sql`select workflow_version, status, coalesce(final_status, '') as final_status,
-      analytics_duration_bucket(extract(epoch from (completed_at - started_at))::float8 * 1000) as bucket,
-      1 as runs
-      from runs where workflow_id = ${query.workflowId} and created_at >= ${from} and created_at < ${to} ${runVersion}`,
-  );
-  const dayRuns = days
-    ? [
-        sql`select workflow_version, status, final_status, bucket, runs from analytics_run_rollups
-          where workflow_id = ${query.workflowId} and day >= ${days.from} and day < ${days.to} ${runVersion}`,
-        sql`select workflow_version, status, final_status, bucket, runs from analytics_run_deltas
-          where workflow_id = ${query.workflowId} and day >= ${days.from} and day < ${days.to} ${runVersion}`,
-      ]
-    : [];
-  const runRows = await sql<RunBucketRow>`
-    select workflow_version as version, status, final_status, bucket, sum(runs)::int as runs
-    from (${sql.join([...rawRuns, ...dayRuns], sql` union all `)}) as source
-    group by 1, 2, 3, 4 having sum(runs) <> 0
-  `.execute(db);
+  const joinedVersion = version === null ? sql`` : sql`and r.workflow_version = ${version}`;
+  const rawRuns = (columns: ReturnType<typeof sql>) =>
+    plan.raw.map(
+      ([from, to]) => sql`select ${columns} from runs
+        where workflow_id = ${workflowId} and created_at >= ${from} and created_at < ${to} ${runVersion}`,
+    );
+  const rawNodes = (columns: ReturnType<typeof sql>) =>
+    plan.raw.map(
+      ([from, to]) => sql`select ${columns} from runs r join node_runs n on n.run_id = r.id
+        where r.workflow_id = ${workflowId} and r.created_at >= ${from} and r.created_at < ${to} ${joinedVersion}`,
+    );
+  const inDays = (column: string) =>
+    plan.days
+      ? sql`workflow_id = ${workflowId} and ${sql.ref(column)} >= ${plan.days.from} and ${sql.ref(column)} < ${plan.days.to} ${runVersion}`
+      : sql`false`;
+  const spans = plan.spans.map((span) => sql`(${span.level}::smallint, ${span.start}::integer)`);
+  const inSpans =
+    spans.length > 0
+      ? sql`workflow_id = ${workflowId} and (level, period_start) in (${sql.join(spans)}) ${runVersion}`
+      : sql`false`;
 
-  const nodeVersion = version === null ? sql`` : sql`and r.workflow_version = ${version}`;
-  const rollupVersion = version === null ? sql`` : sql`and workflow_version = ${version}`;
-  const rawNodes = raw.map(
-    ([from, to]) => sql`select r.workflow_version, n.workflow_node_id as node_id, n.node_type,
-      coalesce(n.result, '') as result,
-      analytics_duration_bucket(extract(epoch from (n.completed_at - n.started_at))::float8 * 1000) as bucket,
-      1 as executions
-      from runs r join node_runs n on n.run_id = r.id
-      where r.workflow_id = ${query.workflowId} and r.created_at >= ${from} and r.created_at < ${to} ${nodeVersion}`,
+  const union = (parts: ReturnType<typeof sql>[]) => sql.join(parts, sql` union all `);
+  const [runCounts, runDurations, nodeCounts, nodeDurations] = await Promise.all([
+    sql<RunCountRow>`
+      select workflow_version as version, status, final_status, sum(runs)::int as runs from (${union([
+        ...rawRuns(sql`workflow_version, status, coalesce(final_status, '') as final_status, 1 as runs`),
+        sql`select workflow_version, status, final_status, runs from analytics_run_counts where ${inDays("day")}`,
+        sql`select workflow_version, status, final_status, runs from analytics_run_deltas where ${inDays("day")}`,
+      ])}) as source group by 1, 2, 3 having sum(runs) <> 0`.execute(db),
+    sql<RunDurationRow>`
+      select workflow_version as version, bucket, sum(runs)::int as runs from (${union([
+        ...rawRuns(sql`workflow_version, ${runDurationSql} as bucket, 1 as runs`),
+        sql`select workflow_version, bucket, runs from analytics_run_durations where ${inSpans}`,
+        sql`select workflow_version, bucket, runs from analytics_run_deltas where ${inDays("day")}`,
+      ])}) as source where bucket >= 0 group by 1, 2 having sum(runs) <> 0`.execute(db),
+    sql<NodeCountRow>`
+      select workflow_version as version, node_id, node_type, result, sum(executions)::int as executions,
+        sum(completed)::int as completed
+      from (${union([
+        ...rawNodes(sql`r.workflow_version, n.workflow_node_id as node_id, n.node_type,
+          coalesce(n.result, '') as result, 1 as executions, (n.completed_at is not null)::int as completed`),
+        sql`select workflow_version, node_id, node_type, result, executions, completed
+          from analytics_node_counts where ${inDays("day")}`,
+        sql`select workflow_version, node_id, node_type, result, executions,
+            case when bucket >= 0 then executions else 0 end
+          from analytics_node_deltas where ${inDays("day")}`,
+      ])}) as source group by 1, 2, 3, 4 having sum(executions) <> 0`.execute(db),
+    sql<NodeDurationRow>`
+      select workflow_version as version, node_id, node_type, bucket, sum(executions)::int as executions from (${union(
+        [
+          ...rawNodes(
+            sql`r.workflow_version, n.workflow_node_id as node_id, n.node_type, ${nodeDurationSql} as bucket, 1 as executions`,
+          ),
+          sql`select workflow_version, node_id, node_type, bucket, executions
+            from analytics_node_durations where ${inSpans}`,
+          sql`select workflow_version, node_id, node_type, bucket, executions
+            from analytics_node_deltas where ${inDays("day")}`,
+        ],
+      )}) as source where bucket >= 0 group by 1, 2, 3, 4 having sum(executions) <> 0`.execute(db),
+  ]);
+  return assembleAnalytics(
+    query,
+    version,
+    runCounts.rows,
+    runDurations.rows,
+    nodeCounts.rows,
+    nodeDurations.rows,
   );
-  const dayNodes = days
-    ? [
-        sql`select workflow_version, node_id, node_type, result, bucket, executions from analytics_node_rollups
-          where workflow_id = ${query.workflowId} and day >= ${days.from} and day < ${days.to} ${rollupVersion}`,
-        sql`select workflow_version, node_id, node_type, result, bucket, executions from analytics_node_deltas
-          where workflow_id = ${query.workflowId} and day >= ${days.from} and day < ${days.to} ${rollupVersion}`,
-      ]
-    : [];
-  const nodeRows = await sql<NodeBucketRow>`
-    select workflow_version as version, node_id, node_type, result, bucket, sum(executions)::int as executions
-    from (${sql.join([...rawNodes, ...dayNodes], sql` union all `)}) as source
-    group by 1, 2, 3, 4, 5 having sum(executions) <> 0
-  `.execute(db);
+}
 
-  return assembleAnalytics(query, version, runRows.rows, nodeRows.rows);
+/** Which parts of `[from, to)` each source covers. */
+interface WindowPlan {
+  /** Partial days, read from the runs themselves (all of the window when no whole day fits). */
+  raw: [Date, Date][];
+  /** Whole UTC days (`YYYY-MM-DD`, end exclusive), read from the counts and the deltas. */
+  days: { from: string; to: string } | null;
+  /** The same days for histograms: aligned spans of 2^level days starting at day number `start`. */
+  spans: { level: number; start: number }[];
+}
+
+/** Longest histogram span: 2^8 = 256 days. */
+const maxSpanLevel = 8;
+
+function windowPlan(from: Date, to: Date): WindowPlan {
+  const firstDay = Math.ceil(from.getTime() / dayMs);
+  const endDay = Math.floor(to.getTime() / dayMs);
+  if (firstDay >= endDay) return { raw: [[from, to]], days: null, spans: [] };
+  const edges: [Date, Date][] = [
+    [from, new Date(firstDay * dayMs)],
+    [new Date(endDay * dayMs), to],
+  ];
+  const raw = edges.filter(([a, b]) => a.getTime() < b.getTime());
+  const spans: WindowPlan["spans"] = [];
+  for (let day = firstDay; day < endDay; ) {
+    let level = maxSpanLevel;
+    while (level > 0 && (day % 2 ** level !== 0 || day + 2 ** level > endDay)) level--;
+    spans.push({ level, start: day });
+    day += 2 ** level;
+  }
+  return { raw, days: { from: isoDay(firstDay * dayMs), to: isoDay(endDay * dayMs) }, spans };
 }
 
 /**
- * Puts bucketed rows together: counts by summing, percentiles by walking each histogram (the value of a
- * bucket is its midpoint), as `percentile_cont` interpolates between neighbouring ranks.
+ * Puts the grouped rows together: counts by summing, percentiles by walking each histogram (a bucket
+ * stands for its midpoint), interpolating between neighbouring ranks as `percentile_cont` does.
  */
 function assembleAnalytics(
   query: WorkflowAnalyticsQuery,
   version: number | null,
-  runRows: RunBucketRow[],
-  nodeRows: NodeBucketRow[],
+  runCounts: RunCountRow[],
+  runDurations: RunDurationRow[],
+  nodeCounts: NodeCountRow[],
+  nodeDurations: NodeDurationRow[],
 ): WorkflowAnalytics {
   const versions = new Map<number, VersionAnalytics & { histogram: Map<number, number> }>();
   const versionOf = (v: number) => {
@@ -186,24 +252,24 @@ function assembleAnalytics(
     }
     return entry;
   };
-  for (const row of runRows) {
+  for (const row of runCounts) {
     const entry = versionOf(row.version);
     entry.runs += row.runs;
     addCount(entry.byStatus, row.status, row.runs);
     if (row.final_status !== "") addCount(entry.byFinalStatus, row.final_status, row.runs);
-    if (row.bucket >= 0) entry.histogram.set(row.bucket, (entry.histogram.get(row.bucket) ?? 0) + row.runs);
   }
+  for (const row of runDurations) versionOf(row.version).histogram.set(row.bucket, row.runs);
 
   type NodeTally = NodeAnalytics & { passed: number; decided: number; histogram: Map<number, number> };
   const nodes = new Map<string, NodeTally>();
   const nodesOfVersion = new Map<number, NodeTally[]>();
-  for (const row of nodeRows) {
-    const key = `${row.version}\u0000${row.node_id}\u0000${row.node_type}`;
+  const nodeOf = (v: number, nodeId: string, nodeType: string) => {
+    const key = `${v}\u0000${nodeId}\u0000${nodeType}`;
     let node = nodes.get(key);
     if (node === undefined) {
       node = {
-        nodeId: row.node_id,
-        nodeType: row.node_type,
+        nodeId,
+        nodeType,
         executions: 0,
         completed: 0,
         results: [],
@@ -215,14 +281,15 @@ function assembleAnalytics(
         histogram: new Map(),
       };
       nodes.set(key, node);
-      versionOf(row.version);
-      nodesOfVersion.set(row.version, [...(nodesOfVersion.get(row.version) ?? []), node]);
+      versionOf(v);
+      nodesOfVersion.set(v, [...(nodesOfVersion.get(v) ?? []), node]);
     }
+    return node;
+  };
+  for (const row of nodeCounts) {
+    const node = nodeOf(row.version, row.node_id, row.node_type);
     node.executions += row.executions;
-    if (row.bucket >= 0) {
-      node.completed += row.executions;
-      node.histogram.set(row.bucket, (node.histogram.get(row.bucket) ?? 0) + row.executions);
-    }
+    node.completed += row.completed;
     if (row.result !== "") {
       addCount(node.results, row.result, row.executions);
       if (row.node_type === "policy" && ["pass", "fail", "error"].includes(row.result)) {
@@ -230,6 +297,9 @@ function assembleAnalytics(
         if (row.result === "pass") node.passed += row.executions;
       }
     }
+  }
+  for (const row of nodeDurations) {
+    nodeOf(row.version, row.node_id, row.node_type).histogram.set(row.bucket, row.executions);
   }
 
   const ordered = [...versions.values()].sort((a, b) => b.version - a.version);
@@ -271,7 +341,7 @@ function assembleAnalytics(
 
 /** The middle of duration bucket `bucket` in ms (the inverse of `analytics_duration_bucket`). */
 export function durationBucketMidpointMs(bucket: number): number {
-  return (1.01 ** bucket + 1.01 ** (bucket + 1)) / 2 - 1;
+  return (1.02 ** bucket + 1.02 ** (bucket + 1)) / 2 - 1;
 }
 
 /** `percentile_cont(p)` over a histogram of duration buckets, or `null` when it is empty. */
@@ -300,9 +370,9 @@ function histogramPercentile(histogram: Map<number, number>, p: number): number 
 }
 
 /**
- * Moves up to `limit` analytics deltas of each kind into the rollups (one statement each, so a crash
- * moves all or nothing), and drops rollup rows that reached zero. Concurrent callers take disjoint deltas
- * (`skip locked`). Returns how many deltas were moved.
+ * Moves up to `limit` analytics deltas of each kind into the per-day counts and the duration histograms of
+ * every span level (one statement each, so a crash moves all or nothing), then drops rows that reached
+ * zero. Concurrent callers take disjoint deltas (`skip locked`). Returns how many deltas were moved.
  *
  * @param db - Database or transaction.
  * @param limit - Deltas of each kind to move at most.
@@ -314,15 +384,23 @@ export async function compactAnalyticsDeltas(db: Executor, limit = 10_000): Prom
     ), moved as (
       delete from analytics_run_deltas d using batch where d.id = batch.id
       returning d.workflow_id, d.day, d.workflow_version, d.status, d.final_status, d.bucket, d.runs
-    ), folded as (
-      insert into analytics_run_rollups as r (workflow_id, day, workflow_version, status, final_status, bucket, runs)
-      select workflow_id, day, workflow_version, status, final_status, bucket, sum(runs)::int
-      from moved group by 1, 2, 3, 4, 5, 6
-      on conflict (workflow_id, day, workflow_version, status, final_status, bucket)
-      do update set runs = r.runs + excluded.runs
-      returning 1
+    ), counts as (
+      insert into analytics_run_counts as c (workflow_id, day, workflow_version, status, final_status, runs)
+      select workflow_id, day, workflow_version, status, final_status, sum(runs)::int
+      from moved group by 1, 2, 3, 4, 5
+      on conflict (workflow_id, day, workflow_version, status, final_status)
+      do update set runs = c.runs + excluded.runs
+    ), durations as (
+      insert into analytics_run_durations as h (workflow_id, level, period_start, workflow_version, bucket, runs)
+      select workflow_id, level, ((day - date '1970-01-01') >> level) << level, workflow_version, bucket,
+        sum(runs)::int
+      from moved, generate_series(0, ${maxSpanLevel}::int) as level
+      where bucket >= 0
+      group by 1, 2, 3, 4, 5
+      on conflict (workflow_id, level, period_start, workflow_version, bucket)
+      do update set runs = h.runs + excluded.runs
     )
-    select (select count(*) from moved)::int as moved, (select count(*) from folded)::int as folded
+    select count(*)::int as moved from moved
   `.execute(db);
   const nodes = await sql<{ moved: number }>`
     with batch as (
@@ -330,21 +408,33 @@ export async function compactAnalyticsDeltas(db: Executor, limit = 10_000): Prom
     ), moved as (
       delete from analytics_node_deltas d using batch where d.id = batch.id
       returning d.workflow_id, d.day, d.workflow_version, d.node_id, d.node_type, d.result, d.bucket, d.executions
-    ), folded as (
-      insert into analytics_node_rollups as r
-        (workflow_id, day, workflow_version, node_id, node_type, result, bucket, executions)
-      select workflow_id, day, workflow_version, node_id, node_type, result, bucket, sum(executions)::int
-      from moved group by 1, 2, 3, 4, 5, 6, 7
-      on conflict (workflow_id, day, workflow_version, node_id, node_type, result, bucket)
-      do update set executions = r.executions + excluded.executions
-      returning 1
+    ), counts as (
+      insert into analytics_node_counts as c
+        (workflow_id, day, workflow_version, node_id, node_type, result, executions, completed)
+      select workflow_id, day, workflow_version, node_id, node_type, result, sum(executions)::int,
+        sum(case when bucket >= 0 then executions else 0 end)::int
+      from moved group by 1, 2, 3, 4, 5, 6
+      on conflict (workflow_id, day, workflow_version, node_id, node_type, result)
+      do update set executions = c.executions + excluded.executions, completed = c.completed + excluded.completed
+    ), durations as (
+      insert into analytics_node_durations as h
+        (workflow_id, level, period_start, workflow_version, node_id, node_type, bucket, executions)
+      select workflow_id, level, ((day - date '1970-01-01') >> level) << level, workflow_version, node_id,
+        node_type, bucket, sum(executions)::int
+      from moved, generate_series(0, ${maxSpanLevel}::int) as level
+      where bucket >= 0
+      group by 1, 2, 3, 4, 5, 6, 7
+      on conflict (workflow_id, level, period_start, workflow_version, node_id, node_type, bucket)
+      do update set executions = h.executions + excluded.executions
     )
-    select (select count(*) from moved)::int as moved, (select count(*) from folded)::int as folded
+    select count(*)::int as moved from moved
   `.execute(db);
   const moved = (runs.rows[0]?.moved ?? 0) + (nodes.rows[0]?.moved ?? 0);
   if (moved > 0) {
-    await sql`delete from analytics_run_rollups where runs = 0`.execute(db);
-    await sql`delete from analytics_node_rollups where executions = 0`.execute(db);
+    await sql`delete from analytics_run_counts where runs = 0`.execute(db);
+    await sql`delete from analytics_run_durations where runs = 0`.execute(db);
+    await sql`delete from analytics_node_counts where executions = 0`.execute(db);
+    await sql`delete from analytics_node_durations where executions = 0`.execute(db);
   }
   return moved;
 }
