@@ -1,11 +1,13 @@
 import {
   type AutofillProvider,
+  apiKeyChannel,
   BuiltinAutofillProvider,
   type EmailSender,
   type Engine,
   OutboxEmailSender,
   type UnitOfWorkDeps,
 } from "@flowgate/engine";
+import { ApiKeyCache } from "./api-keys/api-key-cache.ts";
 
 /** How to build an {@link Application}. */
 export interface ApplicationOptions {
@@ -17,6 +19,12 @@ export interface ApplicationOptions {
   autofill?: AutofillProvider;
   /** Base URL of magic links: `<linkBaseUrl>/recipient?token=…` (default `http://127.0.0.1:4000`). */
   linkBaseUrl?: string;
+  /**
+   * How long an authenticated API key is used without looking it up again, in ms (default 10,000; `0`:
+   * every request looks it up). Revoking or rotating a key evicts it at once on every gateway that shares
+   * the event bus.
+   */
+  apiKeyCacheMs?: number;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -25,6 +33,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   autofill: AutofillProvider;
   /** Base URL of recipient links: a link is `<linkBaseUrl>/recipient?token=<token>`. */
   linkBaseUrl: string;
+  /** Authenticated keys of this process, evicted by `api-keys` bus messages. */
+  apiKeyCache: ApiKeyCache;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -49,7 +59,16 @@ export class Application {
       email: options.email ?? new OutboxEmailSender(unitOfWork.db),
       autofill: options.autofill ?? new BuiltinAutofillProvider(),
       linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
+      apiKeyCache: new ApiKeyCache(options.apiKeyCacheMs ?? 10_000),
     };
+    const cache = this.#deps.apiKeyCache;
+    // Another gateway revoked or rotated a key: forget it here too. Until the subscription is in place
+    // (or should the bus lose the message) the cache's time-to-live bounds how long the key still works.
+    void unitOfWork.bus
+      .subscribe(apiKeyChannel, (message) => {
+        if (message.channel === apiKeyChannel) cache.evict(message.event.keyId);
+      })
+      .catch(() => cache.clear());
   }
 }
 
