@@ -90,6 +90,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         email,
         linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
         apiKeyCacheMs: settings.http.apiKeyCacheMs,
+        databaseAvailability: database.availability,
       });
 
       const demo =

@@ -1,3 +1,4 @@
+import type { DatabaseAvailability } from "@flowgate/db";
 import {
   type AutofillProvider,
   apiKeyChannel,
@@ -25,6 +26,12 @@ export interface ApplicationOptions {
    * the event bus.
    */
   apiKeyCacheMs?: number;
+  /**
+   * Whether the database serves (from the process's database handle). While it does not, a cached key is
+   * refused with the outage's error like any request that needs the database, so that every endpoint
+   * answers an outage the same way.
+   */
+  databaseAvailability?: DatabaseAvailability;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -35,6 +42,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   linkBaseUrl: string;
   /** Authenticated keys of this process, evicted by `api-keys` bus messages. */
   apiKeyCache: ApiKeyCache;
+  /** Whether the database serves, when the process tracks it. */
+  databaseAvailability: DatabaseAvailability | undefined;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -60,6 +69,7 @@ export class Application {
       autofill: options.autofill ?? new BuiltinAutofillProvider(),
       linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
       apiKeyCache: new ApiKeyCache(options.apiKeyCacheMs ?? 10_000),
+      databaseAvailability: options.databaseAvailability,
     };
     const cache = this.#deps.apiKeyCache;
     // Another gateway revoked or rotated a key: forget it here too. Until the subscription is in place

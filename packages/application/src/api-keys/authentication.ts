@@ -24,9 +24,12 @@ export async function authenticateApiKey(
   now: Date = new Date(),
 ): Promise<Authentication> {
   if (!presented) return { ok: false, reason: "missing" };
-  const { db, apiKeyCache } = applicationDeps(app);
+  const { db, apiKeyCache, databaseAvailability } = applicationDeps(app);
   const hash = hashApiKey(presented);
   let found = apiKeyCache.get(hash, now.getTime());
+  if (found !== undefined && databaseAvailability && !databaseAvailability.available) {
+    throw databaseAvailability.circuitOpenError();
+  }
   if (found === undefined) {
     found = (await findApiKeyByHash(db, hash)) ?? null;
     apiKeyCache.set(hash, found, now.getTime());

@@ -6,9 +6,9 @@ import { type Kysely, sql } from "kysely";
  * so a rolled-back step leaves none. Deltas are keyed by workflow, version, the run's UTC creation day,
  * status (or node and result) and a duration bucket. A worker folds them (`compactAnalyticsDeltas`) into
  * counts per day (`analytics_run_counts`, `analytics_node_counts`) and duration histograms per aligned span
- * of 2^level days (`analytics_run_durations`, `analytics_node_durations`; level 0 to 8, `period_start` in
- * days since 1970-01-01, a multiple of 2^level), so that any range of days is covered by at most about
- * 2·log2(days) histograms; reads add the deltas not folded yet.
+ * of 4^level days (`analytics_run_durations`, `analytics_node_durations`; level 0 to 4, i.e. 1, 4, 16, 64
+ * and 256 days, `period_start` in days since 1970-01-01, a multiple of 4^level), so that a year is covered
+ * by at most about 25 histograms; reads add the deltas not folded yet.
  *
  * Duration buckets are logarithmic and 2 % wide (`analytics_duration_bucket`), so a percentile read from
  * them (a bucket's midpoint) is within 1 % of the exact one; counts are exact. Existing runs are folded in

@@ -104,7 +104,7 @@ const nodeDurationSql = sql`analytics_duration_bucket(extract(epoch from (n.comp
 /**
  * A workflow's analytics from the rollups. The window splits into the partial days at either end, read
  * from `runs` and `node_runs`, and whole UTC days in between: their counts come from the per-day count
- * tables, their durations from the fewest aligned power-of-two spans of days that cover them, and both
+ * tables, their durations from the fewest aligned spans of 1, 4, 16, 64 or 256 days that cover them, and both
  * from the deltas not folded yet. Four grouped queries whose cost grows with days, versions, nodes and
  * duration buckets, not with runs. Counts equal {@link workflowAnalyticsFromRuns}; percentiles are within
  * 1 % of it (half a 2 % bucket).
@@ -135,11 +135,16 @@ export async function workflowAnalytics(
     plan.days
       ? sql`workflow_id = ${workflowId} and ${sql.ref(column)} >= ${plan.days.from} and ${sql.ref(column)} < ${plan.days.to} ${runVersion}`
       : sql`false`;
-  const spans = plan.spans.map((span) => sql`(${span.level}::smallint, ${span.start}::integer)`);
-  const inSpans =
-    spans.length > 0
-      ? sql`workflow_id = ${workflowId} and (level, period_start) in (${sql.join(spans)}) ${runVersion}`
-      : sql`false`;
+  // Histograms are looked up span by span: a join with the spans' list, one primary-key range each.
+  const spanRows = plan.spans.map((span) => sql`(${span.level}::smallint, ${span.start}::integer)`);
+  const spanList =
+    spanRows.length > 0
+      ? sql`(values ${sql.join(spanRows)})`
+      : sql`(select null::smallint, null::integer where false)`;
+  const histogramsOf = (table: string, columns: ReturnType<typeof sql>) =>
+    sql`select ${columns} from ${spanList} as span(level, start)
+      join ${sql.table(table)} as h on h.workflow_id = ${workflowId} and h.level = span.level and h.period_start = span.start
+      ${version === null ? sql`` : sql`where h.workflow_version = ${version}`}`;
 
   const union = (parts: ReturnType<typeof sql>[]) => sql.join(parts, sql` union all `);
   const [runCounts, runDurations, nodeCounts, nodeDurations] = await Promise.all([
@@ -152,7 +157,7 @@ export async function workflowAnalytics(
     sql<RunDurationRow>`
       select workflow_version as version, bucket, sum(runs)::int as runs from (${union([
         ...rawRuns(sql`workflow_version, ${runDurationSql} as bucket, 1 as runs`),
-        sql`select workflow_version, bucket, runs from analytics_run_durations where ${inSpans}`,
+        histogramsOf("analytics_run_durations", sql`h.workflow_version, h.bucket, h.runs`),
         sql`select workflow_version, bucket, runs from analytics_run_deltas where ${inDays("day")}`,
       ])}) as source where bucket >= 0 group by 1, 2 having sum(runs) <> 0`.execute(db),
     sql<NodeCountRow>`
@@ -173,8 +178,10 @@ export async function workflowAnalytics(
           ...rawNodes(
             sql`r.workflow_version, n.workflow_node_id as node_id, n.node_type, ${nodeDurationSql} as bucket, 1 as executions`,
           ),
-          sql`select workflow_version, node_id, node_type, bucket, executions
-            from analytics_node_durations where ${inSpans}`,
+          histogramsOf(
+            "analytics_node_durations",
+            sql`h.workflow_version, h.node_id, h.node_type, h.bucket, h.executions`,
+          ),
           sql`select workflow_version, node_id, node_type, bucket, executions
             from analytics_node_deltas where ${inDays("day")}`,
         ],
@@ -196,12 +203,12 @@ interface WindowPlan {
   raw: [Date, Date][];
   /** Whole UTC days (`YYYY-MM-DD`, end exclusive), read from the counts and the deltas. */
   days: { from: string; to: string } | null;
-  /** The same days for histograms: aligned spans of 2^level days starting at day number `start`. */
+  /** The same days for histograms: aligned spans of 4^level days starting at day number `start`. */
   spans: { level: number; start: number }[];
 }
 
-/** Longest histogram span: 2^8 = 256 days. */
-const maxSpanLevel = 8;
+/** Longest histogram span: 4^4 = 256 days (levels 0–4: 1, 4, 16, 64, 256 days). */
+const maxSpanLevel = 4;
 
 function windowPlan(from: Date, to: Date): WindowPlan {
   const firstDay = Math.ceil(from.getTime() / dayMs);
@@ -215,9 +222,9 @@ function windowPlan(from: Date, to: Date): WindowPlan {
   const spans: WindowPlan["spans"] = [];
   for (let day = firstDay; day < endDay; ) {
     let level = maxSpanLevel;
-    while (level > 0 && (day % 2 ** level !== 0 || day + 2 ** level > endDay)) level--;
+    while (level > 0 && (day % 4 ** level !== 0 || day + 4 ** level > endDay)) level--;
     spans.push({ level, start: day });
-    day += 2 ** level;
+    day += 4 ** level;
   }
   return { raw, days: { from: isoDay(firstDay * dayMs), to: isoDay(endDay * dayMs) }, spans };
 }
@@ -392,7 +399,7 @@ export async function compactAnalyticsDeltas(db: Executor, limit = 10_000): Prom
       do update set runs = c.runs + excluded.runs
     ), durations as (
       insert into analytics_run_durations as h (workflow_id, level, period_start, workflow_version, bucket, runs)
-      select workflow_id, level, ((day - date '1970-01-01') >> level) << level, workflow_version, bucket,
+      select workflow_id, level, ((day - date '1970-01-01') >> (2 * level)) << (2 * level), workflow_version, bucket,
         sum(runs)::int
       from moved, generate_series(0, ${maxSpanLevel}::int) as level
       where bucket >= 0
@@ -419,7 +426,7 @@ export async function compactAnalyticsDeltas(db: Executor, limit = 10_000): Prom
     ), durations as (
       insert into analytics_node_durations as h
         (workflow_id, level, period_start, workflow_version, node_id, node_type, bucket, executions)
-      select workflow_id, level, ((day - date '1970-01-01') >> level) << level, workflow_version, node_id,
+      select workflow_id, level, ((day - date '1970-01-01') >> (2 * level)) << (2 * level), workflow_version, node_id,
         node_type, bucket, sum(executions)::int
       from moved, generate_series(0, ${maxSpanLevel}::int) as level
       where bucket >= 0
