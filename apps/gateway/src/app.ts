@@ -89,6 +89,8 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         engine,
         email,
         linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
+        apiKeyCacheMs: settings.http.apiKeyCacheMs,
+        databaseAvailability: database.availability,
       });
 
       const demo =

@@ -1,72 +1,7 @@
-import { connectionFailureReason } from "@flowgate/engine";
-import { buildApp } from "./app.ts";
-import { createLogger } from "./logger.ts";
-import { parseSettings, type Settings, SettingsError } from "./settings.ts";
+import { enableCompileCache } from "node:module";
 
-let settings: Settings;
-try {
-  settings = parseSettings(process.env);
-} catch (error) {
-  if (!(error instanceof SettingsError)) throw error;
-  console.error(error.message);
-  process.exit(1);
-}
-
-const logger = createLogger(settings.logLevel);
-// Connections have error listeners and every promise is awaited or caught; these are the safety net.
-// A rejection nobody handled is logged and survived. An exception nobody caught is survived only when it
-// is a lost connection (a driver emitting 'error' without a listener); anything else leaves the process
-// in an unknown state, so it is logged and the process exits for its supervisor to restart it.
-process.on("unhandledRejection", (reason) => logger.error({ err: reason }, "unhandled rejection"));
-process.on("uncaughtException", (error) => {
-  if (connectionFailureReason(error)) {
-    logger.error({ err: error }, "uncaught connection error (survived)");
-    return;
-  }
-  logger.fatal({ err: error }, "uncaught exception");
-  process.exit(1);
-});
-
-const app = buildApp(settings, { logger });
-const started = await app.start().catch(async (error: unknown) => {
-  logger.fatal({ err: error }, "Flowgate failed to start");
-  await app.stop();
-  process.exit(1);
-});
-const { server, demo, engine, database } = started;
-
-logger.info(
-  {
-    role: settings.role,
-    database: database.kind === "pglite" ? `PGlite at ${settings.database.dataDir}` : "PostgreSQL",
-    eventBus: settings.eventBus.kind,
-    ...(server ? { url: server.url, port: server.port } : {}),
-    ...(engine.worker ? { workerId: engine.worker.workerId } : {}),
-  },
-  "Flowgate started",
-);
-if (server) {
-  console.log(`\n  Flowgate GraphQL + GraphiQL: ${server.url}`);
-  console.log(
-    server.consoleAvailable
-      ? `  Console: ${server.consoleUrl}\n`
-      : `  Console: not built (pnpm --filter @flowgate/console build), ${server.consoleUrl} explains\n`,
-  );
-}
-if (demo) {
-  console.log(`  Demo workspace ${demo.workspaceId} seeded.`);
-  console.log(`  Sandbox API key (all scopes; shown once): ${demo.keys.sandbox}\n`);
-} else if (server && settings.demo.apiKey) {
-  console.log(`  Sandbox API key (FLOWGATE_SEED_API_KEY): ${settings.demo.apiKey}\n`);
-}
-
-let stopping = false;
-async function shutdown(signal: string) {
-  if (stopping) return;
-  stopping = true;
-  logger.info({ signal }, "shutting down: draining in-flight steps");
-  await app.stop();
-  process.exit(0);
-}
-process.on("SIGINT", () => void shutdown("SIGINT"));
-process.on("SIGTERM", () => void shutdown("SIGTERM"));
+// Node keeps the compiled code of every module it loads in a cache directory (the OS's temporary
+// directory unless NODE_COMPILE_CACHE says otherwise), so a restart skips compiling GraphQL, Pothos, Yoga,
+// PGlite and Flowgate's own modules again. It must be on before they load, hence the dynamic import.
+enableCompileCache();
+await import("./flowgate-process.ts");

@@ -45,6 +45,11 @@ export const settingsSchema = z.object({
     .describe(
       "base URL recipients reach the gateway at, used in magic links; unset → `http://<HOST>:<PORT>`",
     ),
+  FLOWGATE_API_KEY_CACHE_MS: wholeNumber(0, 3_600_000)
+    .default(10_000)
+    .describe(
+      "how long a gateway reuses an authenticated API key without looking it up (`0`: never); revoking or rotating a key evicts it on every gateway sharing the event bus",
+    ),
   DATABASE_URL: url("postgres", "postgresql")
     .optional()
     .describe("PostgreSQL connection string; unset → embedded PGlite"),
@@ -114,6 +119,8 @@ export interface Settings {
     port: number;
     /** Base URL of magic links. */
     publicUrl: string | undefined;
+    /** How long an authenticated API key is reused without a lookup, in ms. */
+    apiKeyCacheMs: number;
   };
   database: {
     /** PostgreSQL; unset → embedded PGlite in `dataDir`. */
@@ -177,7 +184,12 @@ export function parseSettings(env: Record<string, string | undefined> = process.
 function group(raw: RawSettings): Settings {
   return {
     role: raw.FLOWGATE_ROLE,
-    http: { host: raw.HOST, port: raw.PORT, publicUrl: raw.FLOWGATE_PUBLIC_URL },
+    http: {
+      host: raw.HOST,
+      port: raw.PORT,
+      publicUrl: raw.FLOWGATE_PUBLIC_URL,
+      apiKeyCacheMs: raw.FLOWGATE_API_KEY_CACHE_MS,
+    },
     database: {
       url: raw.DATABASE_URL,
       dataDir: raw.FLOWGATE_DATA_DIR,

@@ -22,7 +22,7 @@ describe("settings", () => {
     const settings = parseSettings({});
     expect(settings).toEqual({
       role: "all",
-      http: { host: "127.0.0.1", port: 4000, publicUrl: undefined },
+      http: { host: "127.0.0.1", port: 4000, publicUrl: undefined, apiKeyCacheMs: 10_000 },
       database: {
         url: undefined,
         dataDir: ".flowgate-data/pglite",

@@ -1,6 +1,4 @@
-import { revokeApiKeyAt } from "@flowgate/db";
 import { testBackends } from "@flowgate/db/testing";
-import { hashApiKey } from "@flowgate/domain";
 import { createClient } from "graphql-ws";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import WebSocket from "ws";
@@ -84,27 +82,37 @@ describe.each(testBackends())("tenancy and API keys (%s)", (backend) => {
     const unknown = await h.gql("fg_sandbox_not-a-real-key", RUN, { id: runId });
     expect(unknown.status).toBe(401);
 
-    const { keys } = await (await import("@flowgate/application")).provisionWorkspace(h.app, {
+    const { workspaceId, keys } = await (await import("@flowgate/application")).provisionWorkspace(h.app, {
       organizationName: "Temp",
       workspaceName: "Temp",
     });
-    expect((await h.gql(keys.sandbox, "{ sessions { edges { node { id } } } }")).status).toBe(200);
-    const row = await h.database.db
-      .selectFrom("api_keys")
-      .select("id")
-      .where("key_hash", "=", hashApiKey(keys.sandbox))
-      .executeTakeFirstOrThrow();
-    await revokeApiKeyAt(h.database.db, row.id, new Date());
-    const revoked = await h.gql(keys.sandbox, "{ sessions { edges { node { id } } } }");
+    const SESSIONS = "{ sessions { edges { node { id } } } }";
+    const created = await h.gql(
+      keys.sandbox,
+      `mutation ($workspaceId: ID!, $expiresAt: DateTime) {
+        createApiKey(workspaceId: $workspaceId, environment: sandbox, name: "short", scopes: ["sessions:read"], expiresAt: $expiresAt) {
+          ... on CreatedApiKey { key apiKey { id } }
+        }
+      }`,
+      { workspaceId, expiresAt: new Date(Date.now() + 1500).toISOString() },
+    );
+    const shortLived: string = created.data.createApiKey.key;
+    const adminKeyId = (await h.gql(keys.sandbox, "{ viewer { apiKey { id } } }")).data.viewer.apiKey.id;
+    // Both keys are now in the gateway's key cache: a revocation must evict it, an expiry is checked anyway.
+    expect((await h.gql(keys.sandbox, SESSIONS)).status).toBe(200);
+    expect((await h.gql(shortLived, SESSIONS)).status).toBe(200);
+
+    const revoke = await h.gql(keys.sandbox, `mutation ($id: ID!) { revokeApiKey(id: $id) { __typename } }`, {
+      id: adminKeyId,
+    });
+    expect(revoke.data.revokeApiKey.__typename).toBe("ApiKey");
+    const revoked = await h.gql(keys.sandbox, SESSIONS);
     expect(revoked.status).toBe(401);
     expect(revoked.errors?.[0]?.extensions).toMatchObject({ reason: "revoked" });
 
-    await h.database.db
-      .updateTable("api_keys")
-      .set({ revoked_at: null, expires_at: new Date(Date.now() - 1000) })
-      .where("id", "=", row.id)
-      .execute();
-    const expired = await h.gql(keys.sandbox, "{ sessions { edges { node { id } } } }");
+    await new Promise((resolve) => setTimeout(resolve, 1600));
+    const expired = await h.gql(shortLived, SESSIONS);
+    expect(expired.status).toBe(401);
     expect(expired.errors?.[0]?.extensions).toMatchObject({ reason: "expired" });
   });
 

@@ -1,11 +1,14 @@
+import type { DatabaseAvailability } from "@flowgate/db";
 import {
   type AutofillProvider,
+  apiKeyChannel,
   BuiltinAutofillProvider,
   type EmailSender,
   type Engine,
   OutboxEmailSender,
   type UnitOfWorkDeps,
 } from "@flowgate/engine";
+import { ApiKeyCache } from "./api-keys/api-key-cache.ts";
 
 /** How to build an {@link Application}. */
 export interface ApplicationOptions {
@@ -17,6 +20,18 @@ export interface ApplicationOptions {
   autofill?: AutofillProvider;
   /** Base URL of magic links: `<linkBaseUrl>/recipient?token=…` (default `http://127.0.0.1:4000`). */
   linkBaseUrl?: string;
+  /**
+   * How long an authenticated API key is used without looking it up again, in ms (default 10,000; `0`:
+   * every request looks it up). Revoking or rotating a key evicts it at once on every gateway that shares
+   * the event bus.
+   */
+  apiKeyCacheMs?: number;
+  /**
+   * Whether the database serves (from the process's database handle). While it does not, a cached key is
+   * refused with the outage's error like any request that needs the database, so that every endpoint
+   * answers an outage the same way.
+   */
+  databaseAvailability?: DatabaseAvailability;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -25,6 +40,10 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   autofill: AutofillProvider;
   /** Base URL of recipient links: a link is `<linkBaseUrl>/recipient?token=<token>`. */
   linkBaseUrl: string;
+  /** Authenticated keys of this process, evicted by `api-keys` bus messages. */
+  apiKeyCache: ApiKeyCache;
+  /** Whether the database serves, when the process tracks it. */
+  databaseAvailability: DatabaseAvailability | undefined;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -49,7 +68,17 @@ export class Application {
       email: options.email ?? new OutboxEmailSender(unitOfWork.db),
       autofill: options.autofill ?? new BuiltinAutofillProvider(),
       linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
+      apiKeyCache: new ApiKeyCache(options.apiKeyCacheMs ?? 10_000),
+      databaseAvailability: options.databaseAvailability,
     };
+    const cache = this.#deps.apiKeyCache;
+    // Another gateway revoked or rotated a key: forget it here too. Until the subscription is in place
+    // (or should the bus lose the message) the cache's time-to-live bounds how long the key still works.
+    void unitOfWork.bus
+      .subscribe(apiKeyChannel, (message) => {
+        if (message.channel === apiKeyChannel) cache.evict(message.event.keyId);
+      })
+      .catch(() => cache.clear());
   }
 }
 

@@ -168,6 +168,7 @@ export function createDatabase(options: DatabaseOptions = {}): DatabaseHandle {
  * widen the race) and the attempt is repeated a few times.
  */
 export async function migrateToLatest(db: Db, schema?: string): Promise<void> {
+  if (await upToDate(db, schema)) return;
   for (let attempt = 1; ; attempt++) {
     try {
       await migrateOnce(db, schema);
@@ -208,6 +209,24 @@ async function migrateOnce(db: Db, schema: string | undefined): Promise<void> {
       }
     }
   });
+}
+
+/**
+ * Whether every migration is already applied: one look at Kysely's migration table, so that a process
+ * starting on an up-to-date database (every restart) skips the migrator's lock and its introspection of
+ * every table of every schema.
+ */
+async function upToDate(db: Db, schema: string | undefined): Promise<boolean> {
+  const table = schema ? `${schema}.kysely_migration` : "kysely_migration";
+  const { rows: found } = await sql<{
+    found: string | null;
+  }>`select to_regclass(${table})::text as found`.execute(db);
+  if (!found[0]?.found) return false;
+  const migrationTable = schema ? sql.id(schema, "kysely_migration") : sql.id("kysely_migration");
+  const { rows } = await sql<{ name: string }>`select name from ${migrationTable}`.execute(db);
+  const applied = new Set(rows.map((row) => row.name));
+  const all = Object.keys(await migrationProvider.getMigrations());
+  return all.every((name) => applied.has(name));
 }
 
 async function isPGlite(db: Db): Promise<boolean> {

@@ -1,4 +1,5 @@
 import type { Db } from "@flowgate/db";
+import { AnalyticsCompactor } from "./analytics-compactor.ts";
 import { type EventBus, InProcessEventBus } from "./event-bus.ts";
 import { defaultPolicyProviders, type PolicyProviders } from "./policy-provider.ts";
 import type { StepDeps } from "./run-step.ts";
@@ -19,6 +20,11 @@ export interface EngineOptions {
   retryBaseMs?: number;
   /** Cross-process job wake-ups (PostgreSQL LISTEN/NOTIFY); local workers are always woken directly. */
   wakeups?: JobWakeups;
+  /**
+   * Pause in ms between the worker's passes that fold analytics deltas into the rollups (default 5000;
+   * `0` turns them off). Only a process with a worker compacts.
+   */
+  analyticsCompactionMs?: number;
 }
 
 /**
@@ -32,6 +38,7 @@ export class Engine {
   readonly worker: Worker | null;
   readonly #deps: StepDeps;
   readonly #wakeups: JobWakeups | undefined;
+  readonly #compactor: AnalyticsCompactor | undefined;
   #stopWakeups: (() => Promise<void>) | undefined;
 
   constructor(options: EngineOptions) {
@@ -49,6 +56,14 @@ export class Engine {
     };
     this.#wakeups = options.wakeups;
     this.worker = options.worker === false ? null : new Worker(this.#deps, options.worker ?? {});
+    const compactionMs = options.analyticsCompactionMs ?? 5000;
+    if (this.worker && compactionMs > 0) {
+      const onError = options.worker === false ? undefined : options.worker?.onError;
+      this.#compactor = new AnalyticsCompactor(this.db, {
+        intervalMs: compactionMs,
+        ...(onError ? { onError } : {}),
+      });
+    }
   }
 
   /**
@@ -63,6 +78,7 @@ export class Engine {
   async start(): Promise<void> {
     if (!this.worker) return;
     this.worker.start();
+    this.#compactor?.start();
     if (this.#wakeups && !this.#stopWakeups) {
       const worker = this.worker;
       this.#stopWakeups = await this.#wakeups.onWake(() => worker.wake());
@@ -73,6 +89,7 @@ export class Engine {
   async stop(): Promise<void> {
     await this.#stopWakeups?.();
     this.#stopWakeups = undefined;
+    await this.#compactor?.stop();
     await this.worker?.stop();
   }
 

@@ -9,10 +9,20 @@ export interface SessionStatusEvent {
   at: string;
 }
 
+/** An API key was revoked or rotated (published to {@link apiKeyChannel}); gateways drop it from their caches. */
+export interface ApiKeyChangedEvent {
+  keyId: string;
+  at: string;
+}
+
+/** The channel of {@link ApiKeyChangedEvent}s. */
+export const apiKeyChannel = "api-keys";
+
 /** Channel names and the messages they carry. */
 export type BusMessage =
   | { channel: `run:${string}`; event: RunEvent }
-  | { channel: `session:${string}`; event: SessionStatusEvent };
+  | { channel: `session:${string}`; event: SessionStatusEvent }
+  | { channel: typeof apiKeyChannel; event: ApiKeyChangedEvent };
 
 /**
  * Carries committed events to live subscribers. Publishers publish only after commit; subscribers must

@@ -1,3 +1,4 @@
+export { AnalyticsCompactor, type AnalyticsCompactorOptions } from "./analytics-compactor.ts";
 export {
   connectionFailureReason,
   createDatabase,
@@ -20,7 +21,14 @@ export {
 } from "./dry-run.ts";
 export * from "./email/index.ts";
 export { Engine, type EngineOptions } from "./engine.ts";
-export { type BusMessage, type EventBus, InProcessEventBus, type SessionStatusEvent } from "./event-bus.ts";
+export {
+  type ApiKeyChangedEvent,
+  apiKeyChannel,
+  type BusMessage,
+  type EventBus,
+  InProcessEventBus,
+  type SessionStatusEvent,
+} from "./event-bus.ts";
 export * from "./nodes/index.ts";
 export { taskExecutionId } from "./nodes/task.node.ts";
 export * from "./outbound/index.ts";

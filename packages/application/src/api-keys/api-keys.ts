@@ -22,7 +22,7 @@ import {
   ValidationError,
   type ValidationIssue,
 } from "@flowgate/domain";
-import { inTransaction } from "@flowgate/engine";
+import { apiKeyChannel, type BusMessage, inTransaction } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -94,10 +94,13 @@ export async function createApiKey(
 export async function revokeApiKey(app: Application, actor: Actor, input: { id: string }): Promise<ApiKey> {
   requireScope(actor, "admin");
   const deps = applicationDeps(app);
-  return inTransaction(deps, async (trx) => {
+  const revoked = await inTransaction(deps, async (trx, after) => {
     const key = await requireKey(trx, actor, input.id);
+    after.publish(keyChanged(key.id));
     return revokeApiKeyAt(trx, key.id, new Date());
   });
+  deps.apiKeyCache.evict(revoked.id);
+  return revoked;
 }
 
 /** Input of {@link rotateApiKey}. */
@@ -131,9 +134,10 @@ export async function rotateApiKey(
   }
   if (issues.length > 0) throw new ValidationError("Invalid key rotation", issues);
 
-  return inTransaction(deps, async (trx) => {
+  const rotated = await inTransaction(deps, async (trx, after) => {
     const now = new Date();
     const old = await requireKey(trx, actor, input.id, { forUpdate: true });
+    after.publish(keyChanged(old.id));
     if (old.revokedAt && old.revokedAt <= now) {
       throw new ConflictError(`API key ${old.id} is revoked; create a new key instead`, "revoked");
     }
@@ -148,8 +152,15 @@ export async function rotateApiKey(
       expiresAt: input.expiresAt !== undefined ? input.expiresAt : old.expiresAt,
     });
     await revokeApiKeyAt(trx, old.id, new Date(now.getTime() + grace * 1000));
-    return created;
+    return { created, oldId: old.id };
   });
+  deps.apiKeyCache.evict(rotated.oldId);
+  return rotated.created;
+}
+
+/** The bus message that makes every gateway forget a key. */
+function keyChanged(keyId: string): BusMessage {
+  return { channel: apiKeyChannel, event: { keyId, at: new Date().toISOString() } };
 }
 
 async function requireKey(

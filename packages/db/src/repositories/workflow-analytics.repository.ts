@@ -62,6 +62,394 @@ export interface WorkflowAnalytics {
   versions: VersionAnalytics[];
 }
 
+/** Runs of one version with one status and final status (`""` for none). */
+interface RunCountRow {
+  version: number;
+  status: string;
+  final_status: string;
+  runs: number;
+}
+
+/** Finished runs of one version whose duration falls in one bucket. */
+interface RunDurationRow {
+  version: number;
+  bucket: number;
+  runs: number;
+}
+
+/** Node runs of one version and node with one result (`""` for none); `completed` of them finished. */
+interface NodeCountRow {
+  version: number;
+  node_id: string;
+  node_type: string;
+  result: string;
+  executions: number;
+  completed: number;
+}
+
+/** Finished node runs of one version and node whose duration falls in one bucket. */
+interface NodeDurationRow {
+  version: number;
+  node_id: string;
+  node_type: string;
+  bucket: number;
+  executions: number;
+}
+
+const dayMs = 24 * 3600 * 1000;
+
+const runDurationSql = sql`analytics_duration_bucket(extract(epoch from (completed_at - started_at))::float8 * 1000)`;
+const nodeDurationSql = sql`analytics_duration_bucket(extract(epoch from (n.completed_at - n.started_at))::float8 * 1000)`;
+
+/**
+ * A workflow's analytics from the rollups. The window splits into the partial days at either end, read
+ * from `runs` and `node_runs`, and whole UTC days in between: their counts come from the per-day count
+ * tables, their durations from the fewest aligned spans of 1, 4, 16, 64 or 256 days that cover them, and both
+ * from the deltas not folded yet. Four grouped queries whose cost grows with days, versions, nodes and
+ * duration buckets, not with runs. Counts equal {@link workflowAnalyticsFromRuns}; percentiles are within
+ * 1 % of it (half a 2 % bucket).
+ *
+ * The caller must have checked that the workflow belongs to the caller's tenant: a run always belongs to
+ * its workflow's workspace and environment, so filtering by workflow id scopes the rows.
+ */
+export async function workflowAnalytics(
+  db: Executor,
+  query: WorkflowAnalyticsQuery,
+): Promise<WorkflowAnalytics> {
+  const version = query.version ?? null;
+  const { workflowId } = query;
+  const plan = windowPlan(query.from, query.to);
+  const runVersion = version === null ? sql`` : sql`and workflow_version = ${version}`;
+  const joinedVersion = version === null ? sql`` : sql`and r.workflow_version = ${version}`;
+  const rawRuns = (columns: ReturnType<typeof sql>) =>
+    plan.raw.map(
+      ([from, to]) => sql`select ${columns} from runs
+        where workflow_id = ${workflowId} and created_at >= ${from} and created_at < ${to} ${runVersion}`,
+    );
+  const rawNodes = (columns: ReturnType<typeof sql>) =>
+    plan.raw.map(
+      ([from, to]) => sql`select ${columns} from runs r join node_runs n on n.run_id = r.id
+        where r.workflow_id = ${workflowId} and r.created_at >= ${from} and r.created_at < ${to} ${joinedVersion}`,
+    );
+  const inDays = (column: string) =>
+    plan.days
+      ? sql`workflow_id = ${workflowId} and ${sql.ref(column)} >= ${plan.days.from} and ${sql.ref(column)} < ${plan.days.to} ${runVersion}`
+      : sql`false`;
+  // Histograms are looked up span by span: a join with the spans' list, one primary-key range each.
+  const spanRows = plan.spans.map((span) => sql`(${span.level}::smallint, ${span.start}::integer)`);
+  const spanList =
+    spanRows.length > 0
+      ? sql`(values ${sql.join(spanRows)})`
+      : sql`(select null::smallint, null::integer where false)`;
+  const histogramsOf = (table: string, columns: ReturnType<typeof sql>) =>
+    sql`select ${columns} from ${spanList} as span(level, start)
+      join ${sql.table(table)} as h on h.workflow_id = ${workflowId} and h.level = span.level and h.period_start = span.start
+      ${version === null ? sql`` : sql`where h.workflow_version = ${version}`}`;
+
+  const union = (parts: ReturnType<typeof sql>[]) => sql.join(parts, sql` union all `);
+  const [runCounts, runDurations, nodeCounts, nodeDurations] = await Promise.all([
+    sql<RunCountRow>`
+      select workflow_version as version, status, final_status, sum(runs)::int as runs from (${union([
+        ...rawRuns(sql`workflow_version, status, coalesce(final_status, '') as final_status, 1 as runs`),
+        sql`select workflow_version, status, final_status, runs from analytics_run_counts where ${inDays("day")}`,
+        sql`select workflow_version, status, final_status, runs from analytics_run_deltas where ${inDays("day")}`,
+      ])}) as source group by 1, 2, 3 having sum(runs) <> 0`.execute(db),
+    sql<RunDurationRow>`
+      select workflow_version as version, bucket, sum(runs)::int as runs from (${union([
+        ...rawRuns(sql`workflow_version, ${runDurationSql} as bucket, 1 as runs`),
+        histogramsOf("analytics_run_durations", sql`h.workflow_version, h.bucket, h.runs`),
+        sql`select workflow_version, bucket, runs from analytics_run_deltas where ${inDays("day")}`,
+      ])}) as source where bucket >= 0 group by 1, 2 having sum(runs) <> 0`.execute(db),
+    sql<NodeCountRow>`
+      select workflow_version as version, node_id, node_type, result, sum(executions)::int as executions,
+        sum(completed)::int as completed
+      from (${union([
+        ...rawNodes(sql`r.workflow_version, n.workflow_node_id as node_id, n.node_type,
+          coalesce(n.result, '') as result, 1 as executions, (n.completed_at is not null)::int as completed`),
+        sql`select workflow_version, node_id, node_type, result, executions, completed
+          from analytics_node_counts where ${inDays("day")}`,
+        sql`select workflow_version, node_id, node_type, result, executions,
+            case when bucket >= 0 then executions else 0 end
+          from analytics_node_deltas where ${inDays("day")}`,
+      ])}) as source group by 1, 2, 3, 4 having sum(executions) <> 0`.execute(db),
+    sql<NodeDurationRow>`
+      select workflow_version as version, node_id, node_type, bucket, sum(executions)::int as executions from (${union(
+        [
+          ...rawNodes(
+            sql`r.workflow_version, n.workflow_node_id as node_id, n.node_type, ${nodeDurationSql} as bucket, 1 as executions`,
+          ),
+          histogramsOf(
+            "analytics_node_durations",
+            sql`h.workflow_version, h.node_id, h.node_type, h.bucket, h.executions`,
+          ),
+          sql`select workflow_version, node_id, node_type, bucket, executions
+            from analytics_node_deltas where ${inDays("day")}`,
+        ],
+      )}) as source where bucket >= 0 group by 1, 2, 3, 4 having sum(executions) <> 0`.execute(db),
+  ]);
+  return assembleAnalytics(
+    query,
+    version,
+    runCounts.rows,
+    runDurations.rows,
+    nodeCounts.rows,
+    nodeDurations.rows,
+  );
+}
+
+/** Which parts of `[from, to)` each source covers. */
+interface WindowPlan {
+  /** Partial days, read from the runs themselves (all of the window when no whole day fits). */
+  raw: [Date, Date][];
+  /** Whole UTC days (`YYYY-MM-DD`, end exclusive), read from the counts and the deltas. */
+  days: { from: string; to: string } | null;
+  /** The same days for histograms: aligned spans of 4^level days starting at day number `start`. */
+  spans: { level: number; start: number }[];
+}
+
+/** Longest histogram span: 4^4 = 256 days (levels 0–4: 1, 4, 16, 64, 256 days). */
+const maxSpanLevel = 4;
+
+function windowPlan(from: Date, to: Date): WindowPlan {
+  const firstDay = Math.ceil(from.getTime() / dayMs);
+  const endDay = Math.floor(to.getTime() / dayMs);
+  if (firstDay >= endDay) return { raw: [[from, to]], days: null, spans: [] };
+  const edges: [Date, Date][] = [
+    [from, new Date(firstDay * dayMs)],
+    [new Date(endDay * dayMs), to],
+  ];
+  const raw = edges.filter(([a, b]) => a.getTime() < b.getTime());
+  const spans: WindowPlan["spans"] = [];
+  for (let day = firstDay; day < endDay; ) {
+    let level = maxSpanLevel;
+    while (level > 0 && (day % 4 ** level !== 0 || day + 4 ** level > endDay)) level--;
+    spans.push({ level, start: day });
+    day += 4 ** level;
+  }
+  return { raw, days: { from: isoDay(firstDay * dayMs), to: isoDay(endDay * dayMs) }, spans };
+}
+
+/**
+ * Puts the grouped rows together: counts by summing, percentiles by walking each histogram (a bucket
+ * stands for its midpoint), interpolating between neighbouring ranks as `percentile_cont` does.
+ */
+function assembleAnalytics(
+  query: WorkflowAnalyticsQuery,
+  version: number | null,
+  runCounts: RunCountRow[],
+  runDurations: RunDurationRow[],
+  nodeCounts: NodeCountRow[],
+  nodeDurations: NodeDurationRow[],
+): WorkflowAnalytics {
+  const versions = new Map<number, VersionAnalytics & { histogram: Map<number, number> }>();
+  const versionOf = (v: number) => {
+    let entry = versions.get(v);
+    if (entry === undefined) {
+      entry = {
+        version: v,
+        runs: 0,
+        byStatus: [],
+        byFinalStatus: [],
+        p50DurationMs: null,
+        p95DurationMs: null,
+        nodes: [],
+        histogram: new Map(),
+      };
+      versions.set(v, entry);
+    }
+    return entry;
+  };
+  for (const row of runCounts) {
+    const entry = versionOf(row.version);
+    entry.runs += row.runs;
+    addCount(entry.byStatus, row.status, row.runs);
+    if (row.final_status !== "") addCount(entry.byFinalStatus, row.final_status, row.runs);
+  }
+  for (const row of runDurations) versionOf(row.version).histogram.set(row.bucket, row.runs);
+
+  type NodeTally = NodeAnalytics & { passed: number; decided: number; histogram: Map<number, number> };
+  const nodes = new Map<string, NodeTally>();
+  const nodesOfVersion = new Map<number, NodeTally[]>();
+  const nodeOf = (v: number, nodeId: string, nodeType: string) => {
+    const key = `${v}\u0000${nodeId}\u0000${nodeType}`;
+    let node = nodes.get(key);
+    if (node === undefined) {
+      node = {
+        nodeId,
+        nodeType,
+        executions: 0,
+        completed: 0,
+        results: [],
+        passRate: null,
+        p50DurationMs: null,
+        p95DurationMs: null,
+        passed: 0,
+        decided: 0,
+        histogram: new Map(),
+      };
+      nodes.set(key, node);
+      versionOf(v);
+      nodesOfVersion.set(v, [...(nodesOfVersion.get(v) ?? []), node]);
+    }
+    return node;
+  };
+  for (const row of nodeCounts) {
+    const node = nodeOf(row.version, row.node_id, row.node_type);
+    node.executions += row.executions;
+    node.completed += row.completed;
+    if (row.result !== "") {
+      addCount(node.results, row.result, row.executions);
+      if (row.node_type === "policy" && ["pass", "fail", "error"].includes(row.result)) {
+        node.decided += row.executions;
+        if (row.result === "pass") node.passed += row.executions;
+      }
+    }
+  }
+  for (const row of nodeDurations) {
+    nodeOf(row.version, row.node_id, row.node_type).histogram.set(row.bucket, row.executions);
+  }
+
+  const ordered = [...versions.values()].sort((a, b) => b.version - a.version);
+  const byStatus: AnalyticsCount[] = [];
+  const byFinalStatus: AnalyticsCount[] = [];
+  const result: VersionAnalytics[] = [];
+  for (const { histogram, ...entry } of ordered) {
+    entry.byStatus.sort(byCountThenValue);
+    entry.byFinalStatus.sort(byCountThenValue);
+    entry.p50DurationMs = histogramPercentile(histogram, 0.5);
+    entry.p95DurationMs = histogramPercentile(histogram, 0.95);
+    entry.nodes = (nodesOfVersion.get(entry.version) ?? [])
+      .map((node) => {
+        const { passed, decided, histogram: durations, ...rest } = node;
+        return {
+          ...rest,
+          results: rest.results.sort(byCountThenValue),
+          passRate: decided > 0 ? passed / decided : null,
+          p50DurationMs: histogramPercentile(durations, 0.5),
+          p95DurationMs: histogramPercentile(durations, 0.95),
+        };
+      })
+      .sort((a, b) => a.nodeId.localeCompare(b.nodeId));
+    for (const count of entry.byStatus) addCount(byStatus, count.value, count.count);
+    for (const count of entry.byFinalStatus) addCount(byFinalStatus, count.value, count.count);
+    result.push(entry);
+  }
+  return {
+    workflowId: query.workflowId,
+    from: query.from,
+    to: query.to,
+    version,
+    runs: result.reduce((sum, entry) => sum + entry.runs, 0),
+    byStatus: byStatus.sort(byCountThenValue),
+    byFinalStatus: byFinalStatus.sort(byCountThenValue),
+    versions: result,
+  };
+}
+
+/** The middle of duration bucket `bucket` in ms (the inverse of `analytics_duration_bucket`). */
+export function durationBucketMidpointMs(bucket: number): number {
+  return (1.02 ** bucket + 1.02 ** (bucket + 1)) / 2 - 1;
+}
+
+/** `percentile_cont(p)` over a histogram of duration buckets, or `null` when it is empty. */
+function histogramPercentile(histogram: Map<number, number>, p: number): number | null {
+  let total = 0;
+  for (const count of histogram.values()) total += count;
+  if (total === 0) return null;
+  const rank = p * (total - 1);
+  const lower = Math.floor(rank);
+  const upper = Math.ceil(rank);
+  const buckets = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
+  let seen = 0;
+  let lowerValue: number | null = null;
+  let upperValue: number | null = null;
+  for (const [bucket, count] of buckets) {
+    seen += count;
+    if (lowerValue === null && lower < seen) lowerValue = durationBucketMidpointMs(bucket);
+    if (upper < seen) {
+      upperValue = durationBucketMidpointMs(bucket);
+      break;
+    }
+  }
+  const low = lowerValue ?? 0;
+  const high = upperValue ?? low;
+  return roundMs(low + (high - low) * (rank - lower));
+}
+
+/**
+ * Moves up to `limit` analytics deltas of each kind into the per-day counts and the duration histograms of
+ * every span level (one statement each, so a crash moves all or nothing), then drops rows that reached
+ * zero. Concurrent callers take disjoint deltas (`skip locked`). Returns how many deltas were moved.
+ *
+ * @param db - Database or transaction.
+ * @param limit - Deltas of each kind to move at most.
+ */
+export async function compactAnalyticsDeltas(db: Executor, limit = 10_000): Promise<number> {
+  const runs = await sql<{ moved: number }>`
+    with batch as (
+      select id from analytics_run_deltas order by id limit ${limit} for update skip locked
+    ), moved as (
+      delete from analytics_run_deltas d using batch where d.id = batch.id
+      returning d.workflow_id, d.day, d.workflow_version, d.status, d.final_status, d.bucket, d.runs
+    ), counts as (
+      insert into analytics_run_counts as c (workflow_id, day, workflow_version, status, final_status, runs)
+      select workflow_id, day, workflow_version, status, final_status, sum(runs)::int
+      from moved group by 1, 2, 3, 4, 5
+      on conflict (workflow_id, day, workflow_version, status, final_status)
+      do update set runs = c.runs + excluded.runs
+    ), durations as (
+      insert into analytics_run_durations as h (workflow_id, level, period_start, workflow_version, bucket, runs)
+      select workflow_id, level, ((day - date '1970-01-01') >> (2 * level)) << (2 * level), workflow_version, bucket,
+        sum(runs)::int
+      from moved, generate_series(0, ${maxSpanLevel}::int) as level
+      where bucket >= 0
+      group by 1, 2, 3, 4, 5
+      on conflict (workflow_id, level, period_start, workflow_version, bucket)
+      do update set runs = h.runs + excluded.runs
+    )
+    select count(*)::int as moved from moved
+  `.execute(db);
+  const nodes = await sql<{ moved: number }>`
+    with batch as (
+      select id from analytics_node_deltas order by id limit ${limit} for update skip locked
+    ), moved as (
+      delete from analytics_node_deltas d using batch where d.id = batch.id
+      returning d.workflow_id, d.day, d.workflow_version, d.node_id, d.node_type, d.result, d.bucket, d.executions
+    ), counts as (
+      insert into analytics_node_counts as c
+        (workflow_id, day, workflow_version, node_id, node_type, result, executions, completed)
+      select workflow_id, day, workflow_version, node_id, node_type, result, sum(executions)::int,
+        sum(case when bucket >= 0 then executions else 0 end)::int
+      from moved group by 1, 2, 3, 4, 5, 6
+      on conflict (workflow_id, day, workflow_version, node_id, node_type, result)
+      do update set executions = c.executions + excluded.executions, completed = c.completed + excluded.completed
+    ), durations as (
+      insert into analytics_node_durations as h
+        (workflow_id, level, period_start, workflow_version, node_id, node_type, bucket, executions)
+      select workflow_id, level, ((day - date '1970-01-01') >> (2 * level)) << (2 * level), workflow_version, node_id,
+        node_type, bucket, sum(executions)::int
+      from moved, generate_series(0, ${maxSpanLevel}::int) as level
+      where bucket >= 0
+      group by 1, 2, 3, 4, 5, 6, 7
+      on conflict (workflow_id, level, period_start, workflow_version, node_id, node_type, bucket)
+      do update set executions = h.executions + excluded.executions
+    )
+    select count(*)::int as moved from moved
+  `.execute(db);
+  const moved = (runs.rows[0]?.moved ?? 0) + (nodes.rows[0]?.moved ?? 0);
+  if (moved > 0) {
+    await sql`delete from analytics_run_counts where runs = 0`.execute(db);
+    await sql`delete from analytics_run_durations where runs = 0`.execute(db);
+    await sql`delete from analytics_node_counts where executions = 0`.execute(db);
+    await sql`delete from analytics_node_durations where executions = 0`.execute(db);
+  }
+  return moved;
+}
+
+function isoDay(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
 interface RunGroupRow {
   version: number;
   status: string;
@@ -85,15 +473,13 @@ interface NodeGroupRow {
 }
 
 /**
- * Computes a workflow's analytics in SQL: runs by status and final status, run and node durations
- * (p50/p95 with `percentile_cont`), node results and pass rates, per version. Two grouped scans: runs
- * through `runs_workflow_created` / `runs_workflow_version_created` (workflow, [version,] created_at), and
- * their node runs through `node_runs_run_stats` (run_id), both covering the columns read.
- *
- * The caller must have checked that the workflow belongs to the caller's tenant: a run always belongs to
- * its workflow's workspace and environment, so filtering by workflow id scopes the rows.
+ * The exact analytics, computed from `runs` and `node_runs` with `percentile_cont`: the oracle the rollups
+ * are tested against. Two grouped scans: runs through `runs_workflow_created` /
+ * `runs_workflow_version_created` (workflow, [version,] created_at), and their node runs through
+ * `node_runs_run_stats` (run_id), both covering the columns read; their cost grows with the runs in the
+ * window.
  */
-export async function workflowAnalytics(
+export async function workflowAnalyticsFromRuns(
   db: Executor,
   query: WorkflowAnalyticsQuery,
 ): Promise<WorkflowAnalytics> {

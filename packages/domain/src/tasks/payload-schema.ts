@@ -41,9 +41,18 @@ export const maxPayloadSchemaDepth = 32;
 /** Compiled payload schemas kept for reuse (a trigger re-reads its workflow's schema from the store). */
 const maxCompiledSchemas = 256;
 
-/** Checks user schemas against the dialect; strict, so a mistake in the dialect itself fails at load. */
-const dialectAjv = new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true });
-const checkDialect = dialectAjv.compile(payloadSchemaDialect);
+/**
+ * Checks user schemas against the dialect; strict, so a mistake in the dialect itself fails on first use
+ * (the unit suite uses it). Built on first use, not at import: compiling Ajv's meta-schemas costs a
+ * process start about 200 ms that most processes (a worker, a gateway answering reads) never need.
+ */
+let dialectValidator: ValidateFunction | undefined;
+function dialectCheck(): ValidateFunction {
+  dialectValidator ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(
+    payloadSchemaDialect,
+  );
+  return dialectValidator;
+}
 
 /**
  * Compiles user schemas. `verbose` puts each failed keyword's value on its error (messages quote it);
@@ -52,14 +61,18 @@ const checkDialect = dialectAjv.compile(payloadSchemaDialect);
  * annotations. Strict mode stays off: the dialect already refused unknown keywords, and strict mode's
  * warnings about a `minimum` without `type` (legal JSON Schema) would only reach the log.
  */
-const payloadAjv = new Ajv2020({
-  allErrors: true,
-  verbose: true,
-  strict: false,
-  ownProperties: true,
-  addUsedSchema: false,
-  validateFormats: false,
-});
+let payloadAjvInstance: Ajv2020 | undefined;
+function payloadAjv(): Ajv2020 {
+  payloadAjvInstance ??= new Ajv2020({
+    allErrors: true,
+    verbose: true,
+    strict: false,
+    ownProperties: true,
+    addUsedSchema: false,
+    validateFormats: false,
+  });
+  return payloadAjvInstance;
+}
 const compiled = new Map<string, { schema: unknown; validate: ValidateFunction }>();
 
 /**
@@ -72,6 +85,7 @@ const compiled = new Map<string, { schema: unknown; validate: ValidateFunction }
 export function payloadSchemaIssues(schema: unknown): SchemaIssue[] {
   const tooDeep = depthIssues(schema, [], 0);
   if (tooDeep.length > 0) return tooDeep;
+  const checkDialect = dialectCheck();
   if (!checkDialect(schema)) {
     const issues = new Map<string, SchemaIssue>();
     for (const error of checkDialect.errors ?? []) {
@@ -132,12 +146,12 @@ function compileCached(key: string, schema: PayloadSchema): ValidateFunction {
     return hit.validate;
   }
   const prepared = withoutIdentifiers(schema) as PayloadSchema;
-  const validate = payloadAjv.compile(prepared);
+  const validate = payloadAjv().compile(prepared);
   compiled.set(key, { schema: prepared, validate });
   if (compiled.size > maxCompiledSchemas) {
     const [oldestKey, oldest] = compiled.entries().next().value as [string, { schema: unknown }];
     compiled.delete(oldestKey);
-    if (typeof oldest.schema === "object" && oldest.schema !== null) payloadAjv.removeSchema(oldest.schema);
+    if (typeof oldest.schema === "object" && oldest.schema !== null) payloadAjv().removeSchema(oldest.schema);
   }
   return validate;
 }

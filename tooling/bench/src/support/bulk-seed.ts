@@ -90,5 +90,15 @@ export async function seedRuns(
 
 /** Refreshes the planner's statistics after seeding (VACUUM ANALYZE of the seeded tables). */
 export async function analyzeSeeded(client: pg.Pool | pg.Client): Promise<void> {
-  for (const table of ["sessions", "runs", "node_runs"]) await client.query(`vacuum analyze ${table}`);
+  for (const table of [
+    "sessions",
+    "runs",
+    "node_runs",
+    "analytics_run_counts",
+    "analytics_run_durations",
+    "analytics_node_counts",
+    "analytics_node_durations",
+  ]) {
+    await client.query(`vacuum analyze ${table}`);
+  }
 }

@@ -1,8 +1,9 @@
+import type pg from "pg";
 import type { Figure, Target } from "../report.ts";
 import { analyzeSeeded, hotWorkflowId, seededRunId, seedRuns, seedWorkflows } from "../support/bulk-seed.ts";
 import { FlowgateDeployment, fiveNodeGraph } from "../support/flowgate.ts";
 import { gql } from "../support/graphql-http.ts";
-import { median, now } from "../support/stats.ts";
+import { median, now, sleep } from "../support/stats.ts";
 import { RUN_QUERY } from "./reads.ts";
 import type { Workload } from "./workload.ts";
 
@@ -85,6 +86,8 @@ export const growth: Workload = async (config, progress) => {
   const deployment = await FlowgateDeployment.create(config.databaseUrl, "bench_growth");
   try {
     const gateway = await deployment.start("gateway");
+    // The worker folds the analytics deltas that the seeded rows' triggers appended into the rollups.
+    await deployment.start("worker");
     const url = gateway.url!;
     await seedWorkflows(deployment.pool, deployment.workspaceId, fiveNodeGraph);
     // times[size][query] = one median per repetition
@@ -95,9 +98,14 @@ export const growth: Workload = async (config, progress) => {
       progress(`growth: seeding runs ${seeded + 1}..${size}`);
       const began = now();
       await seedRuns(deployment.pool, deployment.workspaceId, seeded + 1, size);
+      const seededAt = now();
+      progress(`growth: waiting for the worker to fold the analytics deltas`);
+      await untilAnalyticsFolded(deployment.pool);
       await analyzeSeeded(deployment.pool);
       seeded = size;
-      seeding.push(`${size.toLocaleString("en-US")} runs in ${((now() - began) / 1000).toFixed(0)} s`);
+      seeding.push(
+        `${size.toLocaleString("en-US")} runs in ${((seededAt - began) / 1000).toFixed(0)} s (analytics folded ${((now() - seededAt) / 1000).toFixed(0)} s later)`,
+      );
       const perQuery: number[][] = queries.map(() => []);
       for (const q of queries) q.check(await gql(url, deployment.apiKey, q.query, q.variables()), size);
       for (let rep = 1; rep <= config.repetitions; rep++) {
@@ -148,3 +156,14 @@ export const growth: Workload = async (config, progress) => {
     await deployment.close();
   }
 };
+
+/** Waits until the worker's compactor has folded every analytics delta into the rollups. */
+async function untilAnalyticsFolded(pool: pg.Pool): Promise<void> {
+  for (;;) {
+    const { rows } = await pool.query<{ left: boolean }>(
+      "select exists (select 1 from analytics_run_deltas) or exists (select 1 from analytics_node_deltas) as left",
+    );
+    if (!rows[0]?.left) return;
+    await sleep(500);
+  }
+}
