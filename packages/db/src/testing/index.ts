@@ -77,3 +77,5 @@ async function withAdminClient<T>(url: string, fn: (client: pg.Client) => Promis
     await client.end();
   }
 }
+
+export { BackendPool, type DatabaseFixtures, once, withDatabase } from "./fixtures.ts";
