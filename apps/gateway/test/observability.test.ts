@@ -1,14 +1,15 @@
 import { Writable } from "node:stream";
-import { testBackends } from "@flowgate/db/testing";
+import { once, testBackends } from "@flowgate/db/testing";
 import {
   BasicTracerProvider,
   InMemorySpanExporter,
   SimpleSpanProcessor,
 } from "@opentelemetry/sdk-trace-base";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { createLogger } from "../src/logger.ts";
 import { designExampleGraph, highRiskSandbox } from "./fixtures.ts";
-import { eventually, type Harness, startHarness } from "./harness.ts";
+import { eventually, type Harness } from "./harness.ts";
+import { harnessTest } from "./harness-test.ts";
 
 const metricsToken = "metrics-token-0123456789";
 
@@ -76,15 +77,21 @@ function sample(samples: Map<string, number>, name: string, labels: Record<strin
   return samples.get(`${name}{${key}}`) ?? 0;
 }
 
-describe.each(testBackends())("logs, metrics and traces (%s)", (backend) => {
-  let h: Harness;
-  const log = logCapture();
-  const spans = new InMemorySpanExporter();
-  const tracerProvider = new BasicTracerProvider();
-  tracerProvider.addSpanProcessor(new SimpleSpanProcessor(spans));
-  let key: string;
-  let keyId: string;
+const log = logCapture();
+const spans = new InMemorySpanExporter();
+const tracerProvider = new BasicTracerProvider();
+tracerProvider.addSpanProcessor(new SimpleSpanProcessor(spans));
 
+/** Harnesses with a metrics token, tracing on, and their log lines captured; plus the KYC workflow. */
+const test = harnessTest({
+  env: { FLOWGATE_METRICS_TOKEN: metricsToken, FLOWGATE_TRACING: "true", FLOWGATE_LOG_LEVEL: "debug" },
+  logger: createLogger("debug", log.stream),
+  tracerProvider,
+}).extend("client", async ({ harness }) => once(harness, observedClient));
+
+/** A client of the harness with acme's sandbox key, the key's id, and the example workflow created. */
+async function observedClient(h: Harness) {
+  const key = h.acme.keys.sandbox;
   /** POSTs a named operation with extra headers; answers the response and its JSON. */
   async function post(
     query: string,
@@ -129,27 +136,27 @@ describe.each(testBackends())("logs, metrics and traces (%s)", (backend) => {
     });
   }
 
-  beforeAll(async () => {
-    h = await startHarness(backend, {
-      env: { FLOWGATE_METRICS_TOKEN: metricsToken, FLOWGATE_TRACING: "true", FLOWGATE_LOG_LEVEL: "debug" },
-      logger: createLogger("debug", log.stream),
-      tracerProvider,
-    });
-    key = h.acme.keys.sandbox;
-    keyId = (await post(VIEWER, {})).body.data.viewer.apiKey.id;
-    const created = await post(CREATE_WORKFLOW, { name: "KYC", graph: designExampleGraph });
-    expect(created.body.errors).toBeUndefined();
-  });
-  afterAll(() => h.close());
+  const keyId: string = (await post(VIEWER, {})).body.data.viewer.apiKey.id;
+  const created = await post(CREATE_WORKFLOW, { name: "KYC", graph: designExampleGraph });
+  expect(created.body.errors).toBeUndefined();
+  return { key, keyId, post, scrape, submit, settled };
+}
 
-  it("logs one line per request and per run transition, correlated by requestId and runId", async () => {
-    const { sessionId, runId, response } = await submit(lowRiskSandbox, { "x-request-id": "req-observe-1" });
-    expect(response.headers.get("x-request-id")).toBe("req-observe-1");
+describe.each(testBackends())("logs, metrics and traces (%s)", (backend) => {
+  test.override({ backend });
+
+  test("logs one line per request and per run transition, correlated by requestId and runId", async ({
+    client,
+  }) => {
+    const { keyId, post, submit, settled } = client;
+    const requestId = `req-observe-${backend}`;
+    const { sessionId, runId, response } = await submit(lowRiskSandbox, { "x-request-id": requestId });
+    expect(response.headers.get("x-request-id")).toBe(requestId);
     await settled(sessionId, "completed");
     await eventually(async () => log.lines.some((l) => l.runId === runId && l.status === "completed"));
 
     // The request's line: its operation, the key's id (never the key), status and duration.
-    const requestLines = log.lines.filter((l) => l.msg === "request" && l.requestId === "req-observe-1");
+    const requestLines = log.lines.filter((l) => l.msg === "request" && l.requestId === requestId);
     expect(requestLines).toHaveLength(1);
     expect(requestLines[0]).toMatchObject({
       level: 30,
@@ -165,7 +172,7 @@ describe.each(testBackends())("logs, metrics and traces (%s)", (backend) => {
     // The run the request created carries the request's id; the worker's transitions carry the run's.
     const created = log.lines.find((l) => l.msg === "run created" && l.runId === runId);
     expect(created).toMatchObject({
-      requestId: "req-observe-1",
+      requestId,
       status: "pending",
       workflowId: expect.any(String),
     });
@@ -186,7 +193,8 @@ describe.each(testBackends())("logs, metrics and traces (%s)", (backend) => {
     expect(odd.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
-  it("never logs a key, a token, a variable or an authorization header", async () => {
+  test("never logs a key, a token, a variable or an authorization header", async ({ harness: h, client }) => {
+    const { key, post, scrape } = client;
     await post(VIEWER, {}, { authorization: `Bearer ${key}` });
     await fetch(h.server.url, {
       method: "POST",
@@ -210,7 +218,11 @@ describe.each(testBackends())("logs, metrics and traces (%s)", (backend) => {
     });
   });
 
-  it("serves /metrics, behind its bearer token, with GraphQL and engine metrics that move with a scenario", async () => {
+  test("serves /metrics, behind its bearer token, with GraphQL and engine metrics that move with a scenario", async ({
+    harness: h,
+    client,
+  }) => {
+    const { scrape, submit, settled } = client;
     expect((await scrape(null)).status).toBe(401);
     expect((await scrape("wrong-token-0123456789")).status).toBe(401);
     const first = await scrape();
@@ -282,7 +294,8 @@ describe.each(testBackends())("logs, metrics and traces (%s)", (backend) => {
     );
   });
 
-  it("records an OpenTelemetry span per GraphQL operation when tracing is on", async () => {
+  test("records an OpenTelemetry span per GraphQL operation when tracing is on", async ({ client }) => {
+    const { post } = client;
     spans.reset();
     await post(VIEWER, {});
     const finished = spans.getFinishedSpans();
