@@ -19,7 +19,9 @@ export default defineConfig(
       alias: { graphql: require.resolve("graphql") },
     },
     test: {
-      testTimeout: 30_000,
+      // Fixtures start their database or harness inside the first test that uses them: a test gets the
+      // hooks' budget.
+      testTimeout: 60_000,
       hookTimeout: 60_000,
       fileParallelism: false,
       projects: [

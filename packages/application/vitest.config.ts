@@ -5,6 +5,7 @@ import { defineConfig } from "vitest/config";
 // `test:integration`, never cached.
 export default defineConfig(
   flowgateVitestConfig({
-    test: { testTimeout: 30_000, hookTimeout: 60_000 },
+    // Fixtures start their database inside the first test that uses them: a test gets the hooks' budget.
+    test: { testTimeout: 60_000, hookTimeout: 60_000 },
   }),
 );

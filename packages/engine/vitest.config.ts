@@ -11,7 +11,9 @@ const unitSuites = ["test/http-task.test.ts"];
 export default defineConfig(
   flowgateVitestConfig({
     test: {
-      testTimeout: 30_000,
+      // Fixtures start their database or harness inside the first test that uses them: a test gets the
+      // hooks' budget.
+      testTimeout: 60_000,
       hookTimeout: 60_000,
       projects: [
         { extends: true, test: { name: "unit", include: unitSuites } },

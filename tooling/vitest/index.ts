@@ -17,7 +17,17 @@ export const sourceCondition = "source";
 export function flowgateVitestConfig(config: ViteUserConfig = {}): ViteUserConfig {
   const shared: ViteUserConfig = {
     resolve: { conditions: [sourceCondition, ...defaultClientConditions] },
-    ssr: { resolve: { conditions: [sourceCondition, ...defaultServerConditions] } },
+    // Vitest hands these to Node as `--conditions` for the packages it does not transform. Without Vite's
+    // `module` condition, which Node does not know: packages that export untransformed ESM under it
+    // (OpenTelemetry's imports files without extensions) load as under `node --conditions=source`.
+    ssr: {
+      resolve: {
+        conditions: [
+          sourceCondition,
+          ...defaultServerConditions.filter((condition) => condition !== "module"),
+        ],
+      },
+    },
   };
   return mergeConfig(shared, config);
 }

@@ -7,6 +7,7 @@ import {
   type DatabaseHandle,
   type EmailSender,
   Engine,
+  EngineMetrics,
   type EventBus,
   findDatabaseUnavailableError,
   InProcessEventBus,
@@ -18,8 +19,13 @@ import {
   RedisEventBus,
   SmtpEmailSender,
 } from "@flowgate/engine";
+import type { TracerProvider } from "@opentelemetry/api";
+import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { createLogger } from "./logger.ts";
+import { createMetricsRegistry, graphqlMetricsPlugin } from "./observability/metrics.ts";
+import { tracingPlugin } from "./observability/tracing.ts";
 import { type GatewayServer, startGatewayServer } from "./server.ts";
 import type { Settings } from "./settings.ts";
 
@@ -31,6 +37,8 @@ export interface AppParts {
   email?: EmailSender;
   /** Where the app logs (default: pino at `settings.logLevel`). */
   logger?: Logger;
+  /** Where spans go when `settings.tracing.enabled` (default: the globally registered provider). */
+  tracerProvider?: TracerProvider;
 }
 
 /** What a started app runs. */
@@ -44,6 +52,8 @@ export interface StartedApp {
   /** The demo workspace, when it was seeded by this start (its keys are shown only now). */
   demo: ProvisionedWorkspace | null;
   logger: Logger;
+  /** The Prometheus registry served at `/metrics` (null when metrics are off). */
+  metrics: Registry | null;
 }
 
 /** A Flowgate process: built from settings, started, stopped. */
@@ -81,7 +91,13 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
       const email = parts.email ?? createEmailSender(settings, database, logger);
       if (!parts.email) closers.unshift(() => email.close?.());
 
-      const engine = createEngine(settings, database, bus, listener, logger);
+      const metrics = settings.metrics.enabled ? createMetricsRegistry() : null;
+      const engineMetrics = metrics
+        ? new EngineMetrics(metrics, database.db, (error, metric) =>
+            logger.debug({ err: error, metric }, "metric not collected"),
+          )
+        : undefined;
+      const engine = createEngine(settings, database, bus, listener, logger, engineMetrics);
       await engine.start();
       closers.unshift(() => engine.stop());
       const { host, port, publicUrl } = settings.http;
@@ -106,11 +122,13 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
               port: settings.http.port,
               host: settings.http.host,
               logger,
+              plugins: graphqlPlugins(settings, metrics, parts.tracerProvider),
+              ...(metrics ? { metrics: { registry: metrics, token: settings.metrics.token } } : {}),
               graphiql: graphiqlHeaders(demo, settings),
               readiness: () => checkReadiness(database, migrated, settings.database.connectTimeoutMs),
             });
       if (server) closers.unshift(() => server.close());
-      return { database, engine, application, server, demo, logger };
+      return { database, engine, application, server, demo, logger, metrics };
     },
 
     stop() {
@@ -230,10 +248,13 @@ function createEngine(
   bus: EventBus,
   listener: PgListener | undefined,
   logger: Logger,
+  metrics: EngineMetrics | undefined,
 ): Engine {
   return new Engine({
     db: database.db,
     bus,
+    logger,
+    ...(metrics ? { metrics } : {}),
     retryBaseMs: settings.worker.retryBaseMs,
     ...(listener
       ? { wakeups: new PgJobWakeups(database.db, listener, channelName("jobs", database.schema)) }
@@ -254,6 +275,18 @@ function createEngine(
                 : logger.error({ err: error }, "worker error"),
           },
   });
+}
+
+/** The plugins both GraphQL endpoints add: metrics and tracing, as the settings ask. */
+function graphqlPlugins(
+  settings: Settings,
+  metrics: Registry | null,
+  tracerProvider: TracerProvider | undefined,
+): Plugin[] {
+  return [
+    ...(metrics ? [graphqlMetricsPlugin(metrics)] : []),
+    ...(settings.tracing.enabled ? [tracingPlugin(tracerProvider)] : []),
+  ];
 }
 
 /** GraphiQL's prefilled key: the demo key when it is known. */

@@ -1,4 +1,5 @@
-import pino, { type Logger } from "pino";
+import pino, { type DestinationStream, type Logger } from "pino";
+import { requestLogFields } from "./observability/request-context.ts";
 
 /** Blanks the password of URLs in a text (`postgres://user:secret@host` → `postgres://user:***@host`). */
 export function redactUrls(text: string): string {
@@ -33,7 +34,36 @@ export function safeError(error: unknown, depth = 0): SafeError {
   };
 }
 
-/** The process's logger: JSON lines on stdout, errors serialized by {@link safeError}. */
-export function createLogger(level: string): Logger {
-  return pino({ name: "flowgate", level, serializers: { err: safeError, error: safeError } });
+/**
+ * Fields blanked wherever they appear at the top of a line or one level down: keys, tokens, secrets,
+ * passwords, authorization headers, and GraphQL variables and bodies. Flowgate's own lines never log them;
+ * this is the net for a line that would by mistake.
+ */
+export const redactedPaths = [
+  ...["apiKey", "key", "token", "secret", "password", "authorization", "cookie", "variables", "body"].flatMap(
+    (field) => [field, `*.${field}`],
+  ),
+  "headers",
+  "*.headers",
+  'req.headers["x-api-key"]',
+  "req.headers.authorization",
+  "req.headers.cookie",
+];
+
+/**
+ * The process's logger: JSON lines (on stdout, or on `destination`), errors serialized by {@link safeError},
+ * {@link redactedPaths} blanked, and every line written while an HTTP request is served tagged with its
+ * `requestId`.
+ */
+export function createLogger(level: string, destination?: DestinationStream): Logger {
+  return pino(
+    {
+      name: "flowgate",
+      level,
+      serializers: { err: safeError, error: safeError },
+      redact: { paths: redactedPaths, censor: "[redacted]" },
+      mixin: requestLogFields,
+    },
+    destination,
+  );
 }

@@ -4,9 +4,18 @@ import { authenticateApiKey, findDatabaseUnavailableError } from "@flowgate/appl
 import type { Readiness } from "@flowgate/engine";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
+import type { Logger } from "pino";
+import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
 import { databaseUnavailableCloseCode, databaseUnavailableGraphQLError } from "./database-unavailable.ts";
+import { serveMetrics } from "./observability/metrics.ts";
+import {
+  type RequestLog,
+  requestContext,
+  requestIdFrom,
+  requestIdHeader,
+} from "./observability/request-context.ts";
 import { createPages } from "./pages/index.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
@@ -47,6 +56,50 @@ export interface GatewayServerOptions extends GatewayYogaOptions {
   readiness: () => Promise<Readiness>;
   /** Directory of the console's built bundle (default: `@flowgate/console`'s `dist`). */
   consoleDir?: string;
+  /** Serve this registry at `/metrics` (with a `token`: only to `Authorization: Bearer <token>`). */
+  metrics?: { registry: Registry; token?: string | undefined };
+}
+
+/**
+ * Serves `handle` inside the request's log context: the request id (the caller's `X-Request-Id` or a new
+ * one) is echoed in the response and tags every line logged meanwhile, and one line is logged when the
+ * response ends — method, path (never the query: recipient links carry their token there), status,
+ * duration, and for GraphQL the operation, its type, the key's id and the error count. GraphQL requests
+ * log at `info`; probes, metrics and pages at `debug`.
+ */
+function withRequestLog(
+  logger: Logger | undefined,
+  graphqlPaths: readonly string[],
+  handle: (req: IncomingMessage, res: ServerResponse) => void,
+) {
+  return (req: IncomingMessage, res: ServerResponse) => {
+    const log: RequestLog = { requestId: requestIdFrom(req.headers[requestIdHeader]) };
+    res.setHeader(requestIdHeader, log.requestId);
+    const started = process.hrtime.bigint();
+    const path = req.url?.split("?", 1)[0] ?? "/";
+    let logged = false;
+    const done = () => {
+      if (logged || !logger) return;
+      logged = true;
+      const line = {
+        requestId: log.requestId,
+        method: req.method,
+        path,
+        status: res.statusCode,
+        durationMs: Number((process.hrtime.bigint() - started) / 1000n) / 1000,
+        ...(log.operationName ? { operationName: log.operationName } : {}),
+        ...(log.operationType ? { operationType: log.operationType } : {}),
+        ...(log.keyId ? { keyId: log.keyId } : {}),
+        ...(log.graphqlErrors ? { graphqlErrors: log.graphqlErrors } : {}),
+        ...(res.writableFinished ? {} : { aborted: true }),
+      };
+      if (graphqlPaths.includes(path)) logger.info(line, "request");
+      else logger.debug(line, "request");
+    };
+    res.once("finish", done);
+    res.once("close", done);
+    requestContext.run(log, () => handle(req, res));
+  };
 }
 
 /** Writes a JSON answer. */
@@ -84,7 +137,8 @@ function serveProbes(
 
 /**
  * Starts the HTTP server with Yoga at `/graphql` and graphql-ws on the same path, the recipients'
- * endpoint, and the `/health` and `/ready` probes. WebSocket clients pass the key in connection params
+ * endpoint, the `/health` and `/ready` probes, and `/metrics` when given a registry. Every request is
+ * logged as one line (see {@link withRequestLog}). WebSocket clients pass the key in connection params
  * (`{ "X-API-Key": key }` or `{ "Authorization": "Bearer key" }`); a refused key closes the socket with
  * 4403, a database outage with 4503 (retry later), and a subscription started during one gets a
  * `DATABASE_UNAVAILABLE` error.
@@ -96,12 +150,16 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const readiness = options.readiness;
   // The console, the recipient page and their assets (see pages/pages.ts); API paths fall through.
   const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
-  const server = createServer((req, res) => {
-    if (serveProbes(req, res, readiness)) return;
-    if (req.url?.split("?", 1)[0] === recipientEndpoint) return recipientYoga(req, res);
-    if (pages.handle(req, res)) return;
-    return yoga(req, res);
-  });
+  const metrics = options.metrics;
+  const server = createServer(
+    withRequestLog(options.logger, [yoga.graphqlEndpoint, recipientEndpoint], (req, res) => {
+      if (serveProbes(req, res, readiness)) return;
+      if (metrics && serveMetrics(req, res, metrics.registry, metrics.token)) return;
+      if (req.url?.split("?", 1)[0] === recipientEndpoint) return void recipientYoga(req, res);
+      if (pages.handle(req, res)) return;
+      return void yoga(req, res);
+    }),
+  );
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
 
   const wsHandle = useServer(

@@ -106,6 +106,19 @@ export const settingsSchema = z.object({
     .enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` })
     .default("info")
     .describe("log level (JSON lines on stdout)"),
+  FLOWGATE_METRICS: z
+    .stringbool({ error: "must be true or false" })
+    .default(true)
+    .describe("serve Prometheus metrics at `/metrics` (see docs/observability.md)"),
+  FLOWGATE_METRICS_TOKEN: z
+    .string()
+    .min(16, "must be at least 16 characters")
+    .optional()
+    .describe("bearer token `/metrics` requires (`Authorization: Bearer …`); unset → open"),
+  FLOWGATE_TRACING: z
+    .stringbool({ error: "must be true or false" })
+    .default(false)
+    .describe("OpenTelemetry spans of GraphQL operations, to the process's registered tracer provider"),
 });
 
 /** The settings as read from the environment, before grouping. */
@@ -137,6 +150,10 @@ export interface Settings {
   email: { smtpUrl: string | undefined; smtpFrom: string | undefined };
   demo: { seed: boolean; apiKey: string | undefined };
   logLevel: (typeof logLevels)[number];
+  /** `/metrics`: served or not, and the bearer token it requires. */
+  metrics: { enabled: boolean; token: string | undefined };
+  /** OpenTelemetry spans for GraphQL operations. */
+  tracing: { enabled: boolean };
 }
 
 /** One problem with one environment variable. */
@@ -211,5 +228,7 @@ function group(raw: RawSettings): Settings {
     email: { smtpUrl: raw.SMTP_URL, smtpFrom: raw.SMTP_FROM },
     demo: { seed: raw.FLOWGATE_SEED_DEMO, apiKey: raw.FLOWGATE_SEED_API_KEY },
     logLevel: raw.FLOWGATE_LOG_LEVEL,
+    metrics: { enabled: raw.FLOWGATE_METRICS, token: raw.FLOWGATE_METRICS_TOKEN },
+    tracing: { enabled: raw.FLOWGATE_TRACING },
   };
 }

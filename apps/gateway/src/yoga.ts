@@ -1,11 +1,12 @@
 import type { Application } from "@flowgate/application";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { presentedKey, requireActor } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
 import { yogaLogger } from "./database-unavailable.ts";
 import { maskUnexpectedErrors } from "./error-masking.ts";
 import { createLoaders } from "./loaders.ts";
+import { useRequestLog } from "./observability/request-log-plugin.ts";
 import { renderOfflineGraphiQL } from "./pages/index.ts";
 import { schema } from "./schema/index.ts";
 
@@ -17,6 +18,8 @@ export interface GatewayYogaOptions {
   graphiql?: boolean | { headers?: Record<string, string> };
   /** Where Yoga logs (default: its console logger). */
   logger?: Logger;
+  /** Envelop/Yoga plugins both GraphQL endpoints add (request log, metrics, tracing). */
+  plugins?: Plugin[];
 }
 
 /** Builds the context of an authenticated caller. */
@@ -42,6 +45,7 @@ export function createGatewayYoga(
     // errors stay masked.
     maskedErrors: { maskError: maskUnexpectedErrors },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
+    plugins: [useRequestLog(), ...(options.plugins ?? [])],
     // GraphiQL's code is served by the gateway itself (no CDN), see pages/graphiql.ts.
     renderGraphiQL: renderOfflineGraphiQL,
     graphiql:

@@ -1,8 +1,8 @@
 import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { CREATE_QUESTIONNAIRE, createKycQuestionnaire, kycQuestionnaire } from "./ddq-helpers.ts";
-import { type Harness, startHarness } from "./harness.ts";
+import { test } from "./harness-test.ts";
 
 const CREATE_ENTITY = /* GraphQL */ `
   mutation (
@@ -64,16 +64,12 @@ const QUESTIONNAIRE = /* GraphQL */ `
 `;
 
 describe.each(testBackends())("entities and questionnaires (%s)", (backend) => {
-  let h: Harness;
-  let key: string;
+  test.override({ backend });
 
-  beforeAll(async () => {
-    h = await startHarness(backend);
-    key = h.acme.keys.sandbox;
-  });
-  afterAll(() => h.close());
-
-  it("creates a company (the default type) and an individual with normalized fields", async () => {
+  test("creates a company (the default type) and an individual with normalized fields", async ({
+    harness: h,
+  }) => {
+    const key = h.acme.keys.sandbox;
     const company = await h.gql(key, CREATE_ENTITY, {
       legalName: "  Acme Trading Ltd ",
       tradingName: "Acme",
@@ -100,7 +96,8 @@ describe.each(testBackends())("entities and questionnaires (%s)", (backend) => {
     expect(person.data.createEntity).toMatchObject({ entityType: "individual", displayName: "Jane Smith" });
   });
 
-  it("names every invalid field of an entity", async () => {
+  test("names every invalid field of an entity", async ({ harness: h }) => {
+    const key = h.acme.keys.sandbox;
     const company = await h.gql(key, CREATE_ENTITY, {
       firstName: "Jane",
       email: "not-an-email",
@@ -129,7 +126,10 @@ describe.each(testBackends())("entities and questionnaires (%s)", (backend) => {
     expect(empty.data.entities.edges).toHaveLength(2);
   });
 
-  it("updates an entity: absent fields stay, null clears, required names cannot be cleared", async () => {
+  test("updates an entity: absent fields stay, null clears, required names cannot be cleared", async ({
+    harness: h,
+  }) => {
+    const key = h.acme.keys.sandbox;
     const created = await h.gql(key, CREATE_ENTITY, {
       legalName: "Beta GmbH",
       email: "a@beta.example",
@@ -165,7 +165,10 @@ describe.each(testBackends())("entities and questionnaires (%s)", (backend) => {
     });
   });
 
-  it("creates a questionnaire with typed questions, required flags and conditional visibility", async () => {
+  test("creates a questionnaire with typed questions, required flags and conditional visibility", async ({
+    harness: h,
+  }) => {
+    const key = h.acme.keys.sandbox;
     const id = await createKycQuestionnaire(h, key);
     expect(id).toMatch(/^qnr_/);
     const read = await h.gql(key, QUESTIONNAIRE, { id });
@@ -198,7 +201,8 @@ describe.each(testBackends())("entities and questionnaires (%s)", (backend) => {
     ).toBeNull();
   });
 
-  it("refuses an invalid questionnaire naming each offending field", async () => {
+  test("refuses an invalid questionnaire naming each offending field", async ({ harness: h }) => {
+    const key = h.acme.keys.sandbox;
     const result = await h.gql(key, CREATE_QUESTIONNAIRE, {
       name: " ",
       sections: [
@@ -270,7 +274,10 @@ describe.each(testBackends())("entities and questionnaires (%s)", (backend) => {
     ]);
   });
 
-  it("publishes a new version; the questionnaire moves on, version 1 stays readable", async () => {
+  test("publishes a new version; the questionnaire moves on, version 1 stays readable", async ({
+    harness: h,
+  }) => {
+    const key = h.acme.keys.sandbox;
     const id = await createKycQuestionnaire(h, key, "Versioned");
     const published = await h.gql(
       key,
@@ -289,7 +296,7 @@ describe.each(testBackends())("entities and questionnaires (%s)", (backend) => {
     });
   });
 
-  it("needs the entities and questionnaires scopes", async () => {
+  test("needs the entities and questionnaires scopes", async ({ harness: h }) => {
     const limited = await provisionWorkspace(h.app, {
       organizationName: "Limited",
       workspaceName: "Limited",

@@ -4,7 +4,7 @@ import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
 import type { EmailSender, Engine } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
 import WebSocket from "ws";
-import { buildApp } from "../src/app.ts";
+import { type AppParts, buildApp } from "../src/app.ts";
 import type { GatewayServer } from "../src/server.ts";
 import { parseSettings } from "../src/settings.ts";
 
@@ -41,27 +41,39 @@ export interface Harness {
 export interface HarnessOptions {
   /** How the engine delivers workflow emails (default: the outbox table). */
   email?: EmailSender;
+  /** Environment variables over the harness's own (see {@link harnessEnv}). */
+  env?: Record<string, string>;
+  /** Where the app logs (default: nowhere). */
+  logger?: AppParts["logger"];
+  /** Where spans go when `FLOWGATE_TRACING` is on. */
+  tracerProvider?: AppParts["tracerProvider"];
 }
 
 /**
  * The settings of a harness: gateway and worker in one process on any free port, quick polling and
  * retries, no demo workspace, no log output.
  */
-export const harnessSettings = parseSettings({
+export const harnessEnv: Record<string, string> = {
   PORT: "0",
   FLOWGATE_POLL_INTERVAL_MS: "100",
   FLOWGATE_WORKER_CONCURRENCY: "2",
   FLOWGATE_RETRY_BASE_MS: "20",
   FLOWGATE_SEED_DEMO: "false",
   FLOWGATE_LOG_LEVEL: "silent",
-});
+};
+
+/** The settings of {@link harnessEnv}. */
+export const harnessSettings = parseSettings(harnessEnv);
 
 /** Starts a harness on `backend`: the app as `main.ts` builds it, on a fresh test database. */
 export async function startHarness(backend: TestBackend, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(backend);
-  const flowgate = buildApp(harnessSettings, {
+  const settings = options.env ? parseSettings({ ...harnessEnv, ...options.env }) : harnessSettings;
+  const flowgate = buildApp(settings, {
     database,
     ...(options.email ? { email: options.email } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
+    ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
   });
   const { engine, application: app, server } = await flowgate.start();
   if (!server) throw new Error("The harness needs the gateway role");

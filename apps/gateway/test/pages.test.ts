@@ -3,25 +3,19 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { testBackends } from "@flowgate/db/testing";
 import { checkReadiness } from "@flowgate/engine";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { type GatewayServer, startGatewayServer } from "../src/server.ts";
-import { type Harness, startHarness } from "./harness.ts";
+import { test } from "./harness-test.ts";
 
 const html = { accept: "text/html,application/xhtml+xml" };
 
 describe.each(testBackends())("console, recipient page and assets over HTTP (%s)", (backend) => {
-  let harness: Harness;
-  let origin: string;
+  test.override({ backend });
 
-  beforeAll(async () => {
-    harness = await startHarness(backend);
-    origin = new URL(harness.server.url).origin;
-  });
-  afterAll(async () => {
-    await harness?.close();
-  });
-
-  it("serves the console at / and for its client-side routes, with a self-only CSP", async () => {
+  test("serves the console at / and for its client-side routes, with a self-only CSP", async ({
+    harness,
+  }) => {
+    const origin = new URL(harness.server.url).origin;
     expect(
       harness.server.consoleAvailable,
       "build the console first: pnpm --filter @flowgate/console build",
@@ -43,14 +37,18 @@ describe.each(testBackends())("console, recipient page and assets over HTTP (%s)
     expect(await head.text()).toBe("");
   });
 
-  it("serves the recipient page at /recipient without sending its URL (and token) as a referrer", async () => {
+  test("serves the recipient page at /recipient without sending its URL (and token) as a referrer", async ({
+    harness,
+  }) => {
+    const origin = new URL(harness.server.url).origin;
     const response = await fetch(`${origin}/recipient?token=fgl_example`, { headers: html });
     expect(response.status).toBe(200);
     expect(response.headers.get("referrer-policy")).toBe("no-referrer");
     expect(await response.text()).toContain("Your questionnaire");
   });
 
-  it("serves hashed assets with year-long caching, and nothing outside the bundle", async () => {
+  test("serves hashed assets with year-long caching, and nothing outside the bundle", async ({ harness }) => {
+    const origin = new URL(harness.server.url).origin;
     const page = await (await fetch(`${origin}/`, { headers: html })).text();
     const assets = [...page.matchAll(/(?:src|href)="(\/assets\/[^"]+)"/g)].map((m) => m[1]!);
     expect(assets.length).toBeGreaterThan(0);
@@ -70,7 +68,8 @@ describe.each(testBackends())("console, recipient page and assets over HTTP (%s)
     }
   });
 
-  it("never shadows the API paths", async () => {
+  test("never shadows the API paths", async ({ harness }) => {
+    const origin = new URL(harness.server.url).origin;
     const graphql = await harness.gql(harness.acme.keys.sandbox, "{ __typename }");
     expect(graphql.data).toEqual({ __typename: "Query" });
     const recipient = await fetch(`${origin}/recipient/graphql`, {
@@ -93,7 +92,7 @@ describe.each(testBackends())("console, recipient page and assets over HTTP (%s)
     }
   });
 
-  it("explains, instead of crashing, when the console bundle is missing", async () => {
+  test("explains, instead of crashing, when the console bundle is missing", async ({ harness }) => {
     const empty = mkdtempSync(join(tmpdir(), "flowgate-no-console-"));
     let server: GatewayServer | undefined;
     try {

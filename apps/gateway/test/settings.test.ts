@@ -36,6 +36,8 @@ describe("settings", () => {
       email: { smtpUrl: undefined, smtpFrom: undefined },
       demo: { seed: true, apiKey: undefined },
       logLevel: "info",
+      metrics: { enabled: true, token: undefined },
+      tracing: { enabled: false },
     });
   });
 

@@ -1,7 +1,7 @@
 import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Harness, startHarness } from "./harness.ts";
+import { describe, expect } from "vitest";
+import { test } from "./harness-test.ts";
 
 const VIEWER = /* GraphQL */ `
   query {
@@ -20,14 +20,11 @@ const KEYS = /* GraphQL */ `
 `;
 
 describe.each(testBackends())("viewer (%s)", (backend) => {
-  let h: Harness;
+  test.override({ backend });
 
-  beforeAll(async () => {
-    h = await startHarness(backend);
-  });
-  afterAll(() => h.close());
-
-  it("answers the calling key, its workspace and environment, for each environment's key", async () => {
+  test("answers the calling key, its workspace and environment, for each environment's key", async ({
+    harness: h,
+  }) => {
     for (const environment of ["sandbox", "live"] as const) {
       const key = h.acme.keys[environment];
       const { status, data, errors } = await h.gql(key, VIEWER);
@@ -48,7 +45,9 @@ describe.each(testBackends())("viewer (%s)", (backend) => {
     }
   });
 
-  it("needs no scope: a key with one read scope sees itself and nothing of other keys", async () => {
+  test("needs no scope: a key with one read scope sees itself and nothing of other keys", async ({
+    harness: h,
+  }) => {
     const limited = await provisionWorkspace(h.app, {
       organizationName: "Limited",
       workspaceName: "Read only",
@@ -65,7 +64,7 @@ describe.each(testBackends())("viewer (%s)", (backend) => {
     expect(refused.errors?.[0]?.message).toMatch(/not authorized/i);
   });
 
-  it("keeps each workspace to its own viewer", async () => {
+  test("keeps each workspace to its own viewer", async ({ harness: h }) => {
     const acme = (await h.gql(h.acme.keys.sandbox, VIEWER)).data.viewer;
     const other = (await h.gql(h.other.keys.sandbox, VIEWER)).data.viewer;
     expect(other.workspace).toMatchObject({ id: h.other.workspaceId, name: "Other" });
@@ -73,7 +72,7 @@ describe.each(testBackends())("viewer (%s)", (backend) => {
     expect(other.workspace.organizationId).not.toBe(acme.workspace.organizationId);
   });
 
-  it("refuses a request without a key with 401, as every other field", async () => {
+  test("refuses a request without a key with 401, as every other field", async ({ harness: h }) => {
     const { status, data, errors } = await h.gql(null, VIEWER);
     expect(status).toBe(401);
     expect(data).toBeUndefined();

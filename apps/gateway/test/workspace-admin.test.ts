@@ -1,8 +1,9 @@
 import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import { CREATE_WORKFLOW } from "./fixtures.ts";
-import { eventually, type Harness, startHarness } from "./harness.ts";
+import { eventually } from "./harness.ts";
+import { test } from "./harness-test.ts";
 
 const WORKSPACE_FIELDS = /* GraphQL */ `
   id name organizationId createdAt costThisMonth
@@ -75,16 +76,10 @@ const API_KEYS = /* GraphQL */ `
 const WHO_AM_I = /* GraphQL */ `{ workflows { edges { node { id } } } }`;
 
 describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
-  let h: Harness;
-  let admin: string;
+  test.override({ backend });
 
-  beforeAll(async () => {
-    h = await startHarness(backend);
-    admin = h.acme.keys.sandbox;
-  });
-  afterAll(() => h.close());
-
-  it("lists and reads only the workspaces of the caller's organization", async () => {
+  test("lists and reads only the workspaces of the caller's organization", async ({ harness: h }) => {
+    const admin = h.acme.keys.sandbox;
     const listed = await h.gql(admin, `{ workspaces { edges { node { ${WORKSPACE_FIELDS} } } } }`);
     expect(listed.errors).toBeUndefined();
     const ids = listed.data.workspaces.edges.map((edge: any) => edge.node.id);
@@ -109,7 +104,8 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
     });
   });
 
-  it("creates a workspace with settings and updates only what is given", async () => {
+  test("creates a workspace with settings and updates only what is given", async ({ harness: h }) => {
+    const admin = h.acme.keys.sandbox;
     const created = await h.gql(admin, CREATE_WORKSPACE, {
       name: "  Tasks  ",
       settings: { defaultLinkExpiryHours: 24, monthlyBudgetCents: 5000 },
@@ -142,7 +138,10 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
     });
   });
 
-  it("answers invalid input with a ValidationError naming each field, and another organization's workspace with not found", async () => {
+  test("answers invalid input with a ValidationError naming each field, and another organization's workspace with not found", async ({
+    harness: h,
+  }) => {
+    const admin = h.acme.keys.sandbox;
     const invalid = await h.gql(admin, CREATE_WORKSPACE, {
       name: " ",
       settings: { defaultLinkExpiryHours: 0, monthlyBudgetCents: -1, allowPrivateTaskUrls: null },
@@ -166,7 +165,8 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
     expect(otherAdmin.data.workspace).toEqual({ name: "Other" });
   });
 
-  it("creates keys shown once, scoped to their workspace and environment", async () => {
+  test("creates keys shown once, scoped to their workspace and environment", async ({ harness: h }) => {
+    const admin = h.acme.keys.sandbox;
     const workspace = (await h.gql(admin, CREATE_WORKSPACE, { name: "Keys" })).data.createWorkspace;
     const created = await h.gql(admin, CREATE_KEY, {
       workspaceId: workspace.id,
@@ -242,7 +242,8 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
     expect(Date.now() - Date.parse(used)).toBeLessThan(3_600_000);
   });
 
-  it("validates key input and hides other organizations' workspaces and keys", async () => {
+  test("validates key input and hides other organizations' workspaces and keys", async ({ harness: h }) => {
+    const admin = h.acme.keys.sandbox;
     const invalid = await h.gql(admin, CREATE_KEY, {
       workspaceId: h.acme.workspaceId,
       environment: "sandbox",
@@ -280,7 +281,10 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
     expect((await h.gql(h.other.keys.sandbox, WHO_AM_I)).status).toBe(200);
   });
 
-  it("rotates a key: the new value works, the old one stops at once or after the grace period", async () => {
+  test("rotates a key: the new value works, the old one stops at once or after the grace period", async ({
+    harness: h,
+  }) => {
+    const admin = h.acme.keys.sandbox;
     const create = async (name: string) =>
       (
         await h.gql(admin, CREATE_KEY, {
@@ -330,7 +334,7 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
     );
   });
 
-  it("refuses organization operations to keys without the admin scope", async () => {
+  test("refuses organization operations to keys without the admin scope", async ({ harness: h }) => {
     const limited = await provisionWorkspace(h.app, {
       organizationName: "Limited",
       workspaceName: "Limited",

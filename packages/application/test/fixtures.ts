@@ -1,5 +1,6 @@
-import { createTestDatabase, type TestBackend, type TestDatabase } from "@flowgate/db/testing";
+import { BackendPool, createTestDatabase, type TestBackend, type TestDatabase } from "@flowgate/db/testing";
 import { Engine } from "@flowgate/engine";
+import { test as baseTest, type TestAPI } from "vitest";
 import {
   type Actor,
   Application,
@@ -63,3 +64,33 @@ export const oneCheckGraph = {
     { id: "rejected", type: "terminal", outcome: "rejected" },
   ],
 };
+
+/** The fixtures of {@link test}. */
+export interface ApplicationFixtures {
+  /** The backend the test runs on: `pglite` unless the suite sets it with `test.override({ backend })`. */
+  backend: TestBackend;
+  /** The file's applications, one per backend (file-scoped). */
+  applications: BackendPool<TestApplication>;
+  /** An application (with a worker) on `backend`, shared by the file's tests on that backend. */
+  application: TestApplication;
+}
+
+/**
+ * vitest's `test` with an `application` fixture ({@link startApplication}), started by the first test
+ * that asks on each backend and closed when the file ends.
+ */
+export const test: TestAPI<ApplicationFixtures> = baseTest.extend<ApplicationFixtures>({
+  backend: "pglite",
+  applications: [
+    // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from its first parameter.
+    async ({}, use) => {
+      const pool = new BackendPool(startApplication);
+      await use(pool);
+      await pool.close();
+    },
+    { scope: "file" },
+  ],
+  application: async ({ backend, applications }, use) => {
+    await use(await applications.get(backend));
+  },
+});

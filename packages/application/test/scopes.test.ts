@@ -1,9 +1,9 @@
 import { testBackends } from "@flowgate/db/testing";
 import { type ApiKeyScope, MissingScopeError } from "@flowgate/domain";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import type { Actor, Application } from "../src/index.ts";
 import * as app from "../src/index.ts";
-import { oneCheckGraph, startApplication, type TestApplication } from "./fixtures.ts";
+import { oneCheckGraph, test } from "./fixtures.ts";
 
 type UseCaseCall = (application: Application, actor: Actor) => unknown;
 
@@ -199,13 +199,9 @@ async function outcome(call: () => unknown): Promise<MissingScopeError | "allowe
 }
 
 describe.each(testBackends())("scopes of the use cases (%s)", (backend) => {
-  let t: TestApplication;
-  beforeAll(async () => {
-    t = await startApplication(backend);
-  });
-  afterAll(() => t.close());
+  test.override({ backend });
 
-  it.each(useCases)("%s needs %j", async (_name, required, call) => {
+  test.for(useCases)("%s needs %j", async ([, required, call], { application: t }) => {
     const others = allButAdmin.filter(
       (scope) =>
         !required.includes(scope) &&
@@ -224,7 +220,7 @@ describe.each(testBackends())("scopes of the use cases (%s)", (backend) => {
     }
   });
 
-  it("refuses before writing anything", async () => {
+  test("refuses before writing anything", async ({ application: t }) => {
     const reader: Actor = { ...t.acmeSandbox, scopes: ["workflows:read"] };
     await expect(
       app.createWorkflow(t.app, reader, { name: "not written", graph: oneCheckGraph }),
@@ -233,7 +229,9 @@ describe.each(testBackends())("scopes of the use cases (%s)", (backend) => {
     expect(names).not.toContain("not written");
   });
 
-  it("grants workflows:trigger with the legacy workflows:write scope, and everything with admin", async () => {
+  test("grants workflows:trigger with the legacy workflows:write scope, and everything with admin", async ({
+    application: t,
+  }) => {
     const legacy: Actor = { ...t.acmeSandbox, scopes: ["workflows:write"] };
     expect(await outcome(() => app.cancelRun(t.app, legacy, { runId: id }))).toBe("allowed");
     const admin: Actor = { ...t.acmeSandbox, scopes: ["admin"] };

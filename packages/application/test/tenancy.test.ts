@@ -1,6 +1,6 @@
-import { testBackends } from "@flowgate/db/testing";
+import { once, testBackends } from "@flowgate/db/testing";
 import { MissingScopeError, NotFoundError, type Run } from "@flowgate/domain";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { describe, expect } from "vitest";
 import {
   type Actor,
   createQuestionnaire,
@@ -27,7 +27,7 @@ import {
   submitSession,
   updateWorkflow,
 } from "../src/index.ts";
-import { oneCheckGraph, startApplication, type TestApplication } from "./fixtures.ts";
+import { test as applicationTest, oneCheckGraph, type TestApplication } from "./fixtures.ts";
 
 const sections = [
   {
@@ -47,34 +47,38 @@ async function eventually<T>(probe: () => Promise<T | undefined | false>): Promi
   }
 }
 
-describe.each(testBackends())("tenancy of the application's reads (%s)", (backend) => {
-  let t: TestApplication;
-  let workflowId: string;
-  let sessionId: string;
-  let run: Run;
-  let questionnaireId: string;
-  let responseId: string;
-  let recipientSendId: string;
-
-  beforeAll(async () => {
-    t = await startApplication(backend);
-    const acme = t.acmeSandbox;
-    workflowId = (await createWorkflow(t.app, acme, { name: "KYC", graph: oneCheckGraph })).id;
-    sessionId = (await createSession(t.app, acme, { workflowId })).id;
-    run = (await submitSession(t.app, acme, { sessionId })).run;
-    await eventually(async () => (await getRunsByIds(t.app, acme, [run.id]))[0]?.status === "completed");
-    questionnaireId = (await createQuestionnaire(t.app, acme, { name: "DDQ", sections })).questionnaire.id;
-    const sent = await sendToRecipient(t.app, acme, {
-      entity: { legalName: "Supplier Ltd" },
-      ddq: { questionnaireId },
-      email: "supplier@example.com",
-    });
-    responseId = sent.responseId!;
-    recipientSendId = sent.workflowSessionId!;
+/** Acme's workflow, a completed run of its session, a questionnaire and a send of it to a recipient. */
+async function seedRecords(t: TestApplication) {
+  const acme = t.acmeSandbox;
+  const workflowId = (await createWorkflow(t.app, acme, { name: "KYC", graph: oneCheckGraph })).id;
+  const sessionId = (await createSession(t.app, acme, { workflowId })).id;
+  const run: Run = (await submitSession(t.app, acme, { sessionId })).run;
+  await eventually(async () => (await getRunsByIds(t.app, acme, [run.id]))[0]?.status === "completed");
+  const questionnaireId = (await createQuestionnaire(t.app, acme, { name: "DDQ", sections })).questionnaire
+    .id;
+  const sent = await sendToRecipient(t.app, acme, {
+    entity: { legalName: "Supplier Ltd" },
+    ddq: { questionnaireId },
+    email: "supplier@example.com",
   });
-  afterAll(() => t.close());
+  return {
+    workflowId,
+    sessionId,
+    run,
+    questionnaireId,
+    responseId: sent.responseId!,
+    recipientSendId: sent.workflowSessionId!,
+  };
+}
 
-  it("reads the caller's own records, run children included", async () => {
+/** The application fixtures, and `records` seeded once per application. */
+const test = applicationTest.extend("records", async ({ application }) => once(application, seedRecords));
+
+describe.each(testBackends())("tenancy of the application's reads (%s)", (backend) => {
+  test.override({ backend });
+
+  test("reads the caller's own records, run children included", async ({ application: t, records }) => {
+    const { workflowId, sessionId, run, questionnaireId, responseId, recipientSendId } = records;
     const acme = t.acmeSandbox;
     expect((await getWorkflowsByIds(t.app, acme, [workflowId, "wfl_missing"])).map((w) => w?.id)).toEqual([
       workflowId,
@@ -102,7 +106,8 @@ describe.each(testBackends())("tenancy of the application's reads (%s)", (backen
     ["another organization's key", (t: TestApplication) => t.other],
     ["the same workspace's key of the other environment", (t: TestApplication) => t.acmeLive],
   ] as const) {
-    it(`answers ${label} as if the records did not exist`, async () => {
+    test(`answers ${label} as if the records did not exist`, async ({ application: t, records }) => {
+      const { workflowId, sessionId, run, questionnaireId, responseId, recipientSendId } = records;
       const stranger: Actor = pick(t);
       expect(await getWorkflowsByIds(t.app, stranger, [workflowId])).toEqual([undefined]);
       expect(await listVersionsOfWorkflows(t.app, stranger, [workflowId])).toEqual([[]]);
@@ -130,7 +135,11 @@ describe.each(testBackends())("tenancy of the application's reads (%s)", (backen
     });
   }
 
-  it("follows a finished run's progress to its final event and a session's status to its final one", async () => {
+  test("follows a finished run's progress to its final event and a session's status to its final one", async ({
+    application: t,
+    records,
+  }) => {
+    const { sessionId, run } = records;
     const events = [];
     for await (const event of await followRunProgress(t.app, t.acmeSandbox, { runId: run.id, afterSeq: 0 })) {
       events.push(event);
@@ -143,7 +152,11 @@ describe.each(testBackends())("tenancy of the application's reads (%s)", (backen
     expect(statuses).toMatchObject([{ sessionId, status: "completed", result: "approved" }]);
   });
 
-  it("gives a recipient's actor its link's tenant and no scope: every API read refuses it", async () => {
+  test("gives a recipient's actor its link's tenant and no scope: every API read refuses it", async ({
+    application: t,
+    records,
+  }) => {
+    const { workflowId, responseId, recipientSendId } = records;
     const [link] = await getRecipientSendsByIds(t.app, t.acmeSandbox, [recipientSendId]);
     const recipient = recipientActor(link!);
     expect(recipient).toMatchObject({
@@ -156,7 +169,7 @@ describe.each(testBackends())("tenancy of the application's reads (%s)", (backen
     await expect(getWorkflowsByIds(t.app, recipient, [workflowId])).rejects.toBeInstanceOf(MissingScopeError);
   });
 
-  it("tells each key who it is", async () => {
+  test("tells each key who it is", async ({ application: t }) => {
     const viewer = await getViewer(t.app, t.acmeLive);
     expect(viewer).toMatchObject({
       apiKey: { id: t.acmeLive.keyId, environment: "live", prefix: t.acme.keys.live.slice(0, 16) },

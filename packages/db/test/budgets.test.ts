@@ -1,5 +1,5 @@
 import { newId, type Tenant } from "@flowgate/domain";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { test as baseTest, describe, expect } from "vitest";
 import {
   findMonthlySpend,
   insertNodeRun,
@@ -10,7 +10,7 @@ import {
   insertWorkspace,
   reserveMonthlySpend,
 } from "../src/index.ts";
-import { createTestDatabase, type TestDatabase, testBackends } from "../src/testing/index.ts";
+import { type TestDatabase, testBackends, withDatabase } from "../src/testing/index.ts";
 
 const graph = {
   entry: "start",
@@ -20,65 +20,66 @@ const graph = {
   ],
 };
 
-describe.each(testBackends())("monthly spending counter (%s)", (backend) => {
-  let t: TestDatabase;
-  let organizationId: string;
+/** The database fixtures, and `tenant`: a workspace of its own for each test. */
+const test = withDatabase(baseTest).extend("tenant", async ({ database }) => {
+  const organizationId = newId("org");
+  const tenant: Tenant = { workspaceId: newId("ws"), environment: "sandbox" };
+  await insertOrganization(database.db, { id: organizationId, name: "Acme" });
+  await insertWorkspace(database.db, { id: tenant.workspaceId, organizationId, name: "w", settings: {} });
+  return tenant;
+});
 
-  beforeAll(async () => {
-    t = await createTestDatabase(backend);
-    organizationId = newId("org");
-    await insertOrganization(t.db, { id: organizationId, name: "Acme" });
+/** A node run billed `costCents` (recorded in the ledger by the node_runs trigger). */
+async function billed(t: TestDatabase, tenant: Tenant, costCents: number) {
+  const workflowId = newId("wfl");
+  await insertWorkflow(t.db, tenant, {
+    id: workflowId,
+    name: "w",
+    description: null,
+    metadata: {},
+    currentVersion: 1,
   });
-  afterAll(() => t.close());
+  await insertWorkflowVersion(t.db, { workflowId, version: 1, graph, publishedBy: null });
+  const run = await insertRun(t.db, tenant, {
+    id: newId("wfr"),
+    sessionId: null,
+    workflowId,
+    workflowVersion: 1,
+    graphSnapshot: graph,
+    triggerPayload: {},
+    triggeredBy: null,
+  });
+  await insertNodeRun(t.db, {
+    id: newId("nrn"),
+    runId: run.id,
+    step: 1,
+    workflowNodeId: "task",
+    nodeType: "task",
+    status: "completed",
+    taskId: null,
+    inputData: null,
+    outputData: null,
+    result: "success",
+    routedTo: null,
+    error: null,
+    costCents,
+    startedAt: new Date(),
+    completedAt: new Date(),
+  });
+}
 
-  async function workspace(): Promise<Tenant> {
-    const tenant: Tenant = { workspaceId: newId("ws"), environment: "sandbox" };
-    await insertWorkspace(t.db, { id: tenant.workspaceId, organizationId, name: "w", settings: {} });
-    return tenant;
-  }
+describe.each(testBackends())("monthly spending counter (%s)", (backend) => {
+  test.override({ backend });
 
-  /** A node run billed `costCents` (recorded in the ledger by the node_runs trigger). */
-  async function billed(tenant: Tenant, costCents: number) {
-    const workflowId = newId("wfl");
-    await insertWorkflow(t.db, tenant, {
-      id: workflowId,
-      name: "w",
-      description: null,
-      metadata: {},
-      currentVersion: 1,
-    });
-    await insertWorkflowVersion(t.db, { workflowId, version: 1, graph, publishedBy: null });
-    const run = await insertRun(t.db, tenant, {
-      id: newId("wfr"),
-      sessionId: null,
-      workflowId,
-      workflowVersion: 1,
-      graphSnapshot: graph,
-      triggerPayload: {},
-      triggeredBy: null,
-    });
-    await insertNodeRun(t.db, {
-      id: newId("nrn"),
-      runId: run.id,
-      step: 1,
-      workflowNodeId: "task",
-      nodeType: "task",
-      status: "completed",
-      taskId: null,
-      inputData: null,
-      outputData: null,
-      result: "success",
-      routedTo: null,
-      error: null,
-      costCents,
-      startedAt: new Date(),
-      completedAt: new Date(),
-    });
-  }
+  test("runs on the suite's backend", ({ database }) => {
+    expect(database.backend).toBe(backend);
+  });
 
-  it("starts each month from the ledger, then claims with a guarded update that refuses what does not fit", async () => {
-    const tenant = await workspace();
-    await billed(tenant, 70);
+  test("starts each month from the ledger, then claims with a guarded update that refuses what does not fit", async ({
+    database: t,
+    tenant,
+  }) => {
+    await billed(t, tenant, 70);
     const now = new Date();
     const claim = (costCents: number, budgetCents: number | null, at = now) =>
       t.db
@@ -112,8 +113,7 @@ describe.each(testBackends())("monthly spending counter (%s)", (backend) => {
     expect(await findMonthlySpend(t.db, tenant.workspaceId, now)).toBe(105);
   });
 
-  it("lets 50 concurrent claims together spend at most the budget", async () => {
-    const tenant = await workspace();
+  test("lets 50 concurrent claims together spend at most the budget", async ({ database: t, tenant }) => {
     const at = new Date();
     const outcomes = await Promise.all(
       Array.from({ length: 50 }, () =>

@@ -1,5 +1,5 @@
 import { newId, type Tenant } from "@flowgate/domain";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { test as baseTest, describe, expect } from "vitest";
 import {
   deleteRunsOfSession,
   findWorkspace,
@@ -13,7 +13,7 @@ import {
   sumNodeCosts,
   updateWorkspaceRow,
 } from "../src/index.ts";
-import { createTestDatabase, type TestDatabase, testBackends } from "../src/testing/index.ts";
+import { type TestDatabase, testBackends, withDatabase } from "../src/testing/index.ts";
 
 const graph = {
   entry: "start",
@@ -23,73 +23,87 @@ const graph = {
   ],
 };
 
-describe.each(testBackends())("node cost ledger and workspace settings (%s)", (backend) => {
-  let t: TestDatabase;
+/** A workspace of its own for each test, with a workflow in each environment. */
+async function seedWorkspace(t: TestDatabase) {
   const sandbox: Tenant = { workspaceId: newId("ws"), environment: "sandbox" };
   const live: Tenant = { workspaceId: sandbox.workspaceId, environment: "live" };
   const workflowIds: Record<string, string> = {};
-
-  beforeAll(async () => {
-    t = await createTestDatabase(backend);
-    const organizationId = newId("org");
-    await insertOrganization(t.db, { id: organizationId, name: "Acme" });
-    await insertWorkspace(t.db, {
-      id: sandbox.workspaceId,
-      organizationId,
-      name: "Tasks",
-      settings: { keptByOthers: "yes" },
-    });
-    for (const tenant of [sandbox, live]) {
-      const id = newId("wfl");
-      workflowIds[tenant.environment] = id;
-      await insertWorkflow(t.db, tenant, {
-        id,
-        name: "w",
-        description: null,
-        metadata: {},
-        currentVersion: 1,
-      });
-      await insertWorkflowVersion(t.db, { workflowId: id, version: 1, graph, publishedBy: null });
-    }
+  const organizationId = newId("org");
+  await insertOrganization(t.db, { id: organizationId, name: "Acme" });
+  await insertWorkspace(t.db, {
+    id: sandbox.workspaceId,
+    organizationId,
+    name: "Tasks",
+    settings: { keptByOthers: "yes" },
   });
-  afterAll(() => t.close());
-
-  async function runWithCost(tenant: Tenant, costCents: number, sessionId: string | null = null) {
-    const run = await insertRun(t.db, tenant, {
-      id: newId("wfr"),
-      sessionId,
-      workflowId: workflowIds[tenant.environment]!,
-      workflowVersion: 1,
-      graphSnapshot: graph,
-      triggerPayload: {},
-      triggeredBy: null,
+  for (const tenant of [sandbox, live]) {
+    const id = newId("wfl");
+    workflowIds[tenant.environment] = id;
+    await insertWorkflow(t.db, tenant, {
+      id,
+      name: "w",
+      description: null,
+      metadata: {},
+      currentVersion: 1,
     });
-    const nodeRunId = newId("nrn");
-    await insertNodeRun(t.db, {
-      id: nodeRunId,
-      runId: run.id,
-      step: 1,
-      workflowNodeId: "task",
-      nodeType: "task",
-      status: "completed",
-      taskId: null,
-      inputData: null,
-      outputData: null,
-      result: "success",
-      routedTo: null,
-      error: null,
-      costCents,
-      startedAt: new Date(),
-      completedAt: new Date(),
-    });
-    return { runId: run.id, nodeRunId };
+    await insertWorkflowVersion(t.db, { workflowId: id, version: 1, graph, publishedBy: null });
   }
+  return { sandbox, live, workflowIds };
+}
 
-  it("records every billed node run in the ledger, in the node run's transaction, per environment", async () => {
+/** A completed node run billed `costCents` (recorded in the ledger by the node_runs trigger). */
+async function runWithCost(
+  t: TestDatabase,
+  workflowIds: Record<string, string>,
+  tenant: Tenant,
+  costCents: number,
+  sessionId: string | null = null,
+) {
+  const run = await insertRun(t.db, tenant, {
+    id: newId("wfr"),
+    sessionId,
+    workflowId: workflowIds[tenant.environment]!,
+    workflowVersion: 1,
+    graphSnapshot: graph,
+    triggerPayload: {},
+    triggeredBy: null,
+  });
+  const nodeRunId = newId("nrn");
+  await insertNodeRun(t.db, {
+    id: nodeRunId,
+    runId: run.id,
+    step: 1,
+    workflowNodeId: "task",
+    nodeType: "task",
+    status: "completed",
+    taskId: null,
+    inputData: null,
+    outputData: null,
+    result: "success",
+    routedTo: null,
+    error: null,
+    costCents,
+    startedAt: new Date(),
+    completedAt: new Date(),
+  });
+  return { runId: run.id, nodeRunId };
+}
+
+/** The database fixtures, and `workspace` ({@link seedWorkspace}). */
+const test = withDatabase(baseTest).extend("workspace", async ({ database }) => seedWorkspace(database));
+
+describe.each(testBackends())("node cost ledger and workspace settings (%s)", (backend) => {
+  test.override({ backend });
+
+  test("records every billed node run in the ledger, in the node run's transaction, per environment", async ({
+    database: t,
+    workspace,
+  }) => {
+    const { sandbox, live, workflowIds } = workspace;
     const since = new Date(Date.now() - 60_000);
-    await runWithCost(sandbox, 25);
-    await runWithCost(sandbox, 0);
-    await runWithCost(live, 40);
+    await runWithCost(t, workflowIds, sandbox, 25);
+    await runWithCost(t, workflowIds, sandbox, 0);
+    await runWithCost(t, workflowIds, live, 40);
     expect(await sumNodeCosts(t.db, sandbox.workspaceId, { since })).toBe(65);
     expect(await sumNodeCosts(t.db, sandbox.workspaceId, { since, environment: "sandbox" })).toBe(25);
     expect(await sumNodeCosts(t.db, sandbox.workspaceId, { since, environment: "live" })).toBe(40);
@@ -119,7 +133,11 @@ describe.each(testBackends())("node cost ledger and workspace settings (%s)", (b
     expect(await sumNodeCosts(t.db, sandbox.workspaceId, { since })).toBe(65);
   });
 
-  it("records changes of a node run's cost as deltas and keeps costs of deleted runs", async () => {
+  test("records changes of a node run's cost as deltas and keeps costs of deleted runs", async ({
+    database: t,
+    workspace,
+  }) => {
+    const { sandbox, workflowIds } = workspace;
     const since = new Date(Date.now() - 60_000);
     const before = await sumNodeCosts(t.db, sandbox.workspaceId, { since });
     const session = await insertSession(t.db, sandbox, {
@@ -129,7 +147,7 @@ describe.each(testBackends())("node cost ledger and workspace settings (%s)", (b
       metadata: {},
       sandbox: null,
     });
-    const { nodeRunId } = await runWithCost(sandbox, 10, session.id);
+    const { nodeRunId } = await runWithCost(t, workflowIds, sandbox, 10, session.id);
     await t.db.updateTable("node_runs").set({ cost_cents: 15 }).where("id", "=", nodeRunId).execute();
     await t.db.updateTable("node_runs").set({ status: "completed" }).where("id", "=", nodeRunId).execute();
     expect(await sumNodeCosts(t.db, sandbox.workspaceId, { since })).toBe(before + 15);
@@ -137,7 +155,8 @@ describe.each(testBackends())("node cost ledger and workspace settings (%s)", (b
     expect(await sumNodeCosts(t.db, sandbox.workspaceId, { since })).toBe(before + 15);
   });
 
-  it("merges settings key by key and keeps keys it does not know", async () => {
+  test("merges settings key by key and keeps keys it does not know", async ({ database: t, workspace }) => {
+    const { sandbox } = workspace;
     const updated = await updateWorkspaceRow(t.db, sandbox.workspaceId, {
       settingsPatch: { monthlyBudgetCents: 500, allowPrivateTaskUrls: true },
     });

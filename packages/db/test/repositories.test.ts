@@ -1,5 +1,5 @@
 import { newId, type Tenant } from "@flowgate/domain";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { test as baseTest, describe, expect } from "vitest";
 import {
   appendRunEvents,
   claimJobs,
@@ -17,7 +17,7 @@ import {
   releaseJob,
   scheduleRunJob,
 } from "../src/index.ts";
-import { createTestDatabase, type TestDatabase, testBackends } from "../src/testing/index.ts";
+import { type TestDatabase, testBackends, withDatabase } from "../src/testing/index.ts";
 
 const graph = {
   entry: "start",
@@ -27,50 +27,53 @@ const graph = {
   ],
 };
 
-describe.each(testBackends())("repositories (%s)", (backend) => {
-  let t: TestDatabase;
+/** A workspace of its own for each test: its sandbox (`tenant`), its live side, and a workflow. */
+async function seedAcme(t: TestDatabase) {
   const tenant: Tenant = { workspaceId: newId("ws"), environment: "sandbox" };
   const otherTenant: Tenant = { workspaceId: tenant.workspaceId, environment: "live" };
-  let workflowId: string;
-
-  beforeAll(async () => {
-    t = await createTestDatabase(backend);
-    const organizationId = newId("org");
-    await insertOrganization(t.db, { id: organizationId, name: "Acme" });
-    await insertWorkspace(t.db, { id: tenant.workspaceId, organizationId, name: "KYC" });
-    workflowId = newId("wfl");
-    await insertWorkflow(t.db, tenant, {
-      id: workflowId,
-      name: "w",
-      description: null,
-      metadata: {},
-      currentVersion: 1,
-    });
-    await insertWorkflowVersion(t.db, { workflowId, version: 1, graph, publishedBy: null });
+  const organizationId = newId("org");
+  await insertOrganization(t.db, { id: organizationId, name: "Acme" });
+  await insertWorkspace(t.db, { id: tenant.workspaceId, organizationId, name: "KYC" });
+  const workflowId = newId("wfl");
+  await insertWorkflow(t.db, tenant, {
+    id: workflowId,
+    name: "w",
+    description: null,
+    metadata: {},
+    currentVersion: 1,
   });
-  afterAll(() => t.close());
+  await insertWorkflowVersion(t.db, { workflowId, version: 1, graph, publishedBy: null });
+  return { tenant, otherTenant, workflowId };
+}
 
-  async function newRun() {
-    const session = await insertSession(t.db, tenant, {
-      id: newId("ses"),
-      workflowId,
-      referenceId: null,
-      metadata: {},
-      sandbox: null,
-    });
-    return insertRun(t.db, tenant, {
-      id: newId("wfr"),
-      sessionId: session.id,
-      workflowId,
-      workflowVersion: 1,
-      graphSnapshot: graph,
-      triggerPayload: { a: 1 },
-      triggeredBy: null,
-    });
-  }
+async function newRun(t: TestDatabase, { tenant, workflowId }: Awaited<ReturnType<typeof seedAcme>>) {
+  const session = await insertSession(t.db, tenant, {
+    id: newId("ses"),
+    workflowId,
+    referenceId: null,
+    metadata: {},
+    sandbox: null,
+  });
+  return insertRun(t.db, tenant, {
+    id: newId("wfr"),
+    sessionId: session.id,
+    workflowId,
+    workflowVersion: 1,
+    graphSnapshot: graph,
+    triggerPayload: { a: 1 },
+    triggeredBy: null,
+  });
+}
 
-  it("maps rows to domain records and keeps tenants apart", async () => {
-    const run = await newRun();
+/** The database fixtures, and `acme` ({@link seedAcme}). */
+const test = withDatabase(baseTest).extend("acme", async ({ database }) => seedAcme(database));
+
+describe.each(testBackends())("repositories (%s)", (backend) => {
+  test.override({ backend });
+
+  test("maps rows to domain records and keeps tenants apart", async ({ database: t, acme }) => {
+    const { tenant, otherTenant } = acme;
+    const run = await newRun(t, acme);
     const found = await findRun(t.db, tenant, run.id);
     expect(found).toMatchObject({
       id: run.id,
@@ -84,8 +87,11 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     expect(await findSession(t.db, otherTenant, run.sessionId!)).toBeUndefined();
   });
 
-  it("numbers run events without gaps and refuses a second writer of the same seq", async () => {
-    const run = await newRun();
+  test("numbers run events without gaps and refuses a second writer of the same seq", async ({
+    database: t,
+    acme,
+  }) => {
+    const run = await newRun(t, acme);
     const first = await appendRunEvents(t.db, run.id, 0, [
       { type: "run.started", data: {} },
       { type: "node.started", data: { nodeId: "start" } },
@@ -97,8 +103,11 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     expect((await listRunEvents(t.db, run.id, 1, 2)).map((e) => e.type)).toEqual(["node.started"]);
   });
 
-  it("claims each due job once, re-offers a job whose lease expired, and keeps one job per run", async () => {
-    const runs = await Promise.all([newRun(), newRun(), newRun()]);
+  test("claims each due job once, re-offers a job whose lease expired, and keeps one job per run", async ({
+    database: t,
+    acme,
+  }) => {
+    const runs = await Promise.all([newRun(t, acme), newRun(t, acme), newRun(t, acme)]);
     for (const run of runs) await scheduleRunJob(t.db, run.id, "run.step");
     await scheduleRunJob(t.db, runs[0]!.id, "run.step"); // upsert, not a second job
     const [a, b] = await Promise.all([claimJobs(t.db, "w1", 2, 60_000), claimJobs(t.db, "w2", 2, 60_000)]);
@@ -123,7 +132,8 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     expect(await t.db.selectFrom("jobs").selectAll().execute()).toEqual([]);
   });
 
-  it("pages workflows newest first with keyset cursors", async () => {
+  test("pages workflows newest first with keyset cursors", async ({ database: t, acme }) => {
+    const { tenant, otherTenant, workflowId } = acme;
     const ids: string[] = [workflowId];
     for (let i = 0; i < 4; i++) {
       const w = await insertWorkflow(t.db, tenant, {
@@ -143,7 +153,11 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     expect(await listWorkflows(t.db, otherTenant, { limit: 10 })).toEqual([]);
   });
 
-  it("rolls back a failed transaction completely, even with queries from outside interleaved", async () => {
+  test("rolls back a failed transaction completely, even with queries from outside interleaved", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant } = acme;
     const id = newId("wfl");
     const outside = t.db.selectFrom("workflows").select("id").execute();
     await expect(

@@ -3,6 +3,9 @@ import { AnalyticsCompactor } from "./analytics-compactor.ts";
 import { type EventBus, InProcessEventBus } from "./event-bus.ts";
 import { defaultPolicyProviders, type PolicyProviders } from "./policy-provider.ts";
 import type { StepDeps } from "./run-step.ts";
+import type { EngineLogger } from "./telemetry/logger.ts";
+import type { EngineMetrics } from "./telemetry/metrics.ts";
+import { EngineTelemetry } from "./telemetry/telemetry.ts";
 import type { JobWakeups } from "./transport/job-wakeups.ts";
 import type { UnitOfWorkDeps } from "./unit-of-work.ts";
 import { Worker, type WorkerOptions } from "./worker.ts";
@@ -25,6 +28,10 @@ export interface EngineOptions {
    * `0` turns them off). Only a process with a worker compacts.
    */
   analyticsCompactionMs?: number;
+  /** Where run transitions are logged (default: nowhere). */
+  logger?: EngineLogger;
+  /** The engine's Prometheus metrics (default: none are kept). */
+  metrics?: EngineMetrics;
 }
 
 /**
@@ -36,6 +43,8 @@ export class Engine {
   readonly db: Db;
   readonly bus: EventBus;
   readonly worker: Worker | null;
+  /** What the engine reports: run transition log lines and metrics. */
+  readonly telemetry: EngineTelemetry;
   readonly #deps: StepDeps;
   readonly #wakeups: JobWakeups | undefined;
   readonly #compactor: AnalyticsCompactor | undefined;
@@ -44,10 +53,12 @@ export class Engine {
   constructor(options: EngineOptions) {
     this.db = options.db;
     this.bus = options.bus ?? new InProcessEventBus();
+    this.telemetry = new EngineTelemetry({ logger: options.logger, metrics: options.metrics });
     this.#deps = {
       db: this.db,
       bus: this.bus,
       providers: options.providers ?? defaultPolicyProviders(),
+      telemetry: this.telemetry,
       wake: () => {
         this.wake();
         this.#wakeups?.notify();
@@ -68,10 +79,10 @@ export class Engine {
 
   /**
    * What a command needs to commit work for this engine: the database, the bus its events are published on
-   * after commit, and the wake-up of workers here and in other processes (LISTEN/NOTIFY) once work is queued.
+   * after commit, the telemetry told what it committed, and the wake-up of workers here and in other processes (LISTEN/NOTIFY) once work is queued.
    */
   get unitOfWork(): UnitOfWorkDeps {
-    return { db: this.#deps.db, bus: this.#deps.bus, wake: this.#deps.wake };
+    return { db: this.#deps.db, bus: this.#deps.bus, wake: this.#deps.wake, telemetry: this.telemetry };
   }
 
   /** Starts the worker, if this engine has one, and listens for wake-ups from other processes. */

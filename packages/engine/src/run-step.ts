@@ -294,7 +294,7 @@ async function commitStep(
       // Node runs, events and the guarded run update go to the database as one statement.
       const appended = await writeRunStep(trx, { runId: seen.id, expected: seen, change, events, nodeRuns });
       if (!appended.applied) throw new SupersededStep();
-      after.publish(...appended.events.map((event) => ({ channel: `run:${seen.id}` as const, event })));
+      after.publishRunEvents(seen, appended.events);
       const next: RunCursor = {
         run: applyChange(seen, change, appended.lastSeq),
         session: state.session,
@@ -584,6 +584,6 @@ export async function failRun(deps: UnitOfWorkDeps, runId: string, errorMessage:
     });
     if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, new Date());
     await deleteRunJob(trx, run.id);
-    after.publish(...appended.events.map((event) => ({ channel: `run:${run.id}` as const, event })));
+    after.publishRunEvents(run, appended.events);
   });
 }

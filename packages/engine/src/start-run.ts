@@ -81,6 +81,7 @@ export async function startRun(
     triggeredBy: input.triggeredBy,
   });
   await scheduleRunJob(trx, run.id, "run.step");
+  after.runCreated(run);
   after.wake();
   return run;
 }

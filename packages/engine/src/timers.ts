@@ -111,6 +111,6 @@ export async function expireSession(deps: UnitOfWorkDeps, job: Job, workerId: st
       data: {},
     });
     await deleteRunJob(trx, locked.id);
-    after.publish(...appended.events.map((event) => ({ channel: `run:${locked.id}` as const, event })));
+    after.publishRunEvents(locked, appended.events);
   });
 }

@@ -1,14 +1,34 @@
 import type { Db, Executor } from "@flowgate/db";
+import type { RunEvent } from "@flowgate/domain";
 import type { BusMessage, EventBus } from "./event-bus.ts";
+import type { CommittedRunEvents, EngineTelemetry, RunRef } from "./telemetry/telemetry.ts";
 
 /** Effects to carry out only once the transaction has committed. */
 export class AfterCommit {
   readonly messages: BusMessage[] = [];
+  /** Run events appended by the transaction, reported to the engine's telemetry after commit. */
+  readonly runEvents: CommittedRunEvents[] = [];
+  /** Runs created by the transaction. */
+  readonly createdRuns: RunRef[] = [];
   wakeWorkers = false;
 
   /** Publishes these messages after commit. */
   publish(...messages: BusMessage[]): void {
     this.messages.push(...messages);
+  }
+
+  /**
+   * Publishes a run's appended events on `run:<id>` after commit, and reports them to the engine's
+   * telemetry (a log line per run transition, metrics). Every run event goes through here.
+   */
+  publishRunEvents(run: RunRef, events: readonly RunEvent[]): void {
+    this.publish(...events.map((event) => ({ channel: `run:${run.id}` as const, event })));
+    this.runEvents.push({ run: { id: run.id, workflowId: run.workflowId }, events });
+  }
+
+  /** Reports a run created by this transaction to the engine's telemetry after commit. */
+  runCreated(run: RunRef): void {
+    this.createdRuns.push({ id: run.id, workflowId: run.workflowId });
   }
 
   /** Wakes the workers after commit (new work was queued). */
@@ -22,11 +42,14 @@ export interface UnitOfWorkDeps {
   db: Db;
   bus: EventBus;
   wake: () => void;
+  /** Told what each transaction committed (log lines and metrics); none: nothing is reported. */
+  telemetry?: EngineTelemetry;
 }
 
 /**
- * Runs `fn` in one transaction; when it commits, publishes the collected messages and wakes the workers.
- * Nothing is published for a transaction that rolls back.
+ * Runs `fn` in one transaction; when it commits, reports its run events to the telemetry, publishes the
+ * collected messages and wakes the workers. Nothing is published or reported for a transaction that rolls
+ * back.
  */
 export async function inTransaction<T>(
   deps: UnitOfWorkDeps,
@@ -34,6 +57,10 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const after = new AfterCommit();
   const result = await deps.db.transaction().execute((trx) => fn(trx, after));
+  if (deps.telemetry) {
+    for (const run of after.createdRuns) deps.telemetry.runCreated(run);
+    deps.telemetry.committed(after.runEvents);
+  }
   if (after.messages.length > 0) await deps.bus.publish(after.messages);
   if (after.wakeWorkers) deps.wake();
   return result;

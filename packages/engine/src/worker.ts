@@ -144,6 +144,8 @@ export class Worker {
           this.#onError(error);
         }
         for (const job of claimed) {
+          if (job.claimLagMs !== undefined)
+            this.#deps.telemetry?.metrics?.claimLag.observe({ kind: job.kind }, job.claimLagMs / 1000);
           // Our lease on it ran out during an outage while one of our slots still waits to hand it back:
           // that slot owns it and will release it.
           if (this.#inFlight.has(job.id)) continue;
@@ -196,7 +198,7 @@ export class Worker {
       if (!job.runId) return;
       let cursor: RunCursor | undefined;
       for (let steps = 0; steps < this.#maxStepsPerClaim; steps++) {
-        const step = await stepRun(this.#deps, job.runId, cursor);
+        const step = await this.#timedStep(job.runId, cursor);
         if (step.outcome === "parked" || step.outcome === "finished" || step.outcome === "delayed") return;
         cursor = step.cursor;
         if (!this.#running) break;
@@ -220,6 +222,19 @@ export class Worker {
       } catch (releaseError) {
         this.#onError(releaseError, job);
       }
+    }
+  }
+
+  /** One step of a run, its duration observed by outcome (`error` when it throws). */
+  async #timedStep(runId: string, cursor: RunCursor | undefined) {
+    const stop = this.#deps.telemetry?.metrics?.stepDuration.startTimer();
+    try {
+      const step = await stepRun(this.#deps, runId, cursor);
+      stop?.({ outcome: step.outcome });
+      return step;
+    } catch (error) {
+      stop?.({ outcome: "error" });
+      throw error;
     }
   }
 

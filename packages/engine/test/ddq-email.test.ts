@@ -1,12 +1,9 @@
 import { listOutboxEmails } from "@flowgate/db";
-import {
-  createTestDatabase,
-  createTestWorkspace,
-  type TestDatabase,
-  testBackends,
-} from "@flowgate/db/testing";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createTestWorkspace, testBackends, withDatabase } from "@flowgate/db/testing";
+import { test as baseTest, describe, expect, it } from "vitest";
 import { OutboxEmailSender, recipientLinkUrl, renderRecipientEmail } from "../src/index.ts";
+
+const test = withDatabase(baseTest);
 
 describe("workflow email", () => {
   it("renders the steps, the link and its expiry in text and escaped HTML", () => {
@@ -42,13 +39,9 @@ describe("workflow email", () => {
 });
 
 describe.each(testBackends())("outbox email sender (%s)", (backend) => {
-  let t: TestDatabase;
-  beforeAll(async () => {
-    t = await createTestDatabase(backend);
-  });
-  afterAll(() => t.close());
+  test.override({ backend });
 
-  it("keeps the message in the outbox of its tenant and logs the link", async () => {
+  test("keeps the message in the outbox of its tenant and logs the link", async ({ database: t }) => {
     const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
     const tenant = { workspaceId: ws.workspaceId, environment: "sandbox" as const };
     const lines: string[] = [];

@@ -1,12 +1,7 @@
 import { findRun, listNodeRunsOfRuns, listRunEvents } from "@flowgate/db";
-import {
-  createTestDatabase,
-  createTestWorkspace,
-  type TestDatabase,
-  testBackends,
-} from "@flowgate/db/testing";
+import { createTestWorkspace, testBackends, withDatabase } from "@flowgate/db/testing";
 import type { RunEvent, Tenant } from "@flowgate/domain";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { test as baseTest, describe, expect } from "vitest";
 import {
   advanceRun,
   type BusMessage,
@@ -33,18 +28,19 @@ const graph = {
   ],
 };
 
+/** The database fixtures, and `actor`: the sandbox of a workspace of its own for each test. */
+const test = withDatabase(baseTest).extend("actor", async ({ database }): Promise<Tenant> => {
+  const ws = await createTestWorkspace(database.db, { organizationName: "o", workspaceName: "w" });
+  return { workspaceId: ws.workspaceId, environment: "sandbox" };
+});
+
 describe.each(testBackends())("engine (%s)", (backend) => {
-  let t: TestDatabase;
-  let actor: Tenant;
+  test.override({ backend });
 
-  beforeAll(async () => {
-    t = await createTestDatabase(backend);
-    const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
-    actor = { workspaceId: ws.workspaceId, environment: "sandbox" };
-  });
-  afterAll(() => t.close());
-
-  it("commits each I/O node's start before its I/O and its completion with the pure nodes after it, publishing each step's events only after it commits", async () => {
+  test("commits each I/O node's start before its I/O and its completion with the pure nodes after it, publishing each step's events only after it commits", async ({
+    database: t,
+    actor,
+  }) => {
     const bus = new InProcessEventBus();
     const engine = new Engine({ db: t.db, bus, worker: false });
     const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "steps", graph);
@@ -103,7 +99,10 @@ describe.each(testBackends())("engine (%s)", (backend) => {
     expect((await listRunEvents(t.db, run.id, 0)).length).toBe(finished!.lastSeq);
   });
 
-  it("a worker taking over a started node runs the same attempt again without a second node.started; the lost worker's commit is refused", async () => {
+  test("a worker taking over a started node runs the same attempt again without a second node.started; the lost worker's commit is refused", async ({
+    database: t,
+    actor,
+  }) => {
     const bus = new InProcessEventBus();
     const engine = new Engine({ db: t.db, bus, worker: false });
     const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "takeover", graph);
@@ -168,7 +167,10 @@ describe.each(testBackends())("engine (%s)", (backend) => {
     expect(doc.startedAt.getTime()).toBeLessThanOrEqual(lostCalledAt.getTime());
   });
 
-  it("a worker drains many runs, each with a gapless event stream and one node run per step", async () => {
+  test("a worker drains many runs, each with a gapless event stream and one node run per step", async ({
+    database: t,
+    actor,
+  }) => {
     const engine = new Engine({ db: t.db, worker: { concurrency: 4, pollIntervalMs: 20 } });
     const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "many", graph);
     const runIds: string[] = [];

@@ -1,12 +1,13 @@
 import { type Application, getRecipientQuestionnaireVersions, recipientActor } from "@flowgate/application";
 import DataLoader from "dataloader";
-import { createYoga, type YogaServerInstance } from "graphql-yoga";
+import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import type { GraphQLContext } from "../context.ts";
 import { yogaLogger } from "../database-unavailable.ts";
 import { parseVersionKey } from "../ddq-loaders.ts";
 import { maskUnexpectedErrors } from "../error-masking.ts";
 import { createLoaders } from "../loaders.ts";
+import { useRequestLog } from "../observability/request-log-plugin.ts";
 import { presentedLinkToken, requireLink } from "./auth.ts";
 import { recipientSchema } from "./schema.ts";
 
@@ -26,6 +27,7 @@ export const recipientEndpoint = "/recipient/graphql";
 export function createRecipientYoga(options: {
   app: Application;
   logger?: Logger;
+  plugins?: Plugin[];
 }): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const { app } = options;
   return createYoga<Record<string, unknown>, GraphQLContext>({
@@ -35,6 +37,7 @@ export function createRecipientYoga(options: {
     graphiql: false,
     maskedErrors: { maskError: maskUnexpectedErrors },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
+    plugins: [useRequestLog(), ...(options.plugins ?? [])],
     context: async ({ request }): Promise<GraphQLContext> => {
       const { token, link } = await requireLink(
         app,

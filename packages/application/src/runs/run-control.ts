@@ -46,8 +46,8 @@ async function lockRun(trx: Executor, actor: Actor, runId: string): Promise<Run>
   return run;
 }
 
-function publishRun(after: AfterCommit, appended: { events: RunEvent[] }, runId: string) {
-  after.publish(...appended.events.map((event) => ({ channel: `run:${runId}` as const, event })));
+function publishRun(after: AfterCommit, appended: { events: RunEvent[] }, run: Run) {
+  after.publishRunEvents(run, appended.events);
 }
 
 function publishSession(after: AfterCommit, sessionId: string, status: string) {
@@ -94,7 +94,7 @@ export async function cancelRun(
       await updateSessionStatus(trx, run.sessionId, { status: "failed", result: null, completedAt });
       publishSession(after, run.sessionId, "failed");
     }
-    publishRun(after, appended, run.id);
+    publishRun(after, appended, run);
     return { ...run, status: "cancelled", completedAt, pendingSignal: null, lastSeq: appended.lastSeq };
   });
 }
@@ -159,7 +159,7 @@ export async function retryRun(
     await scheduleRunJob(trx, run.id, "run.step");
     await audit(trx, run.id, "retry", actor.keyId, reason, { fromNode: node.id });
     after.wake();
-    publishRun(after, appended, run.id);
+    publishRun(after, appended, run);
     return { ...run, ...change };
   });
 }

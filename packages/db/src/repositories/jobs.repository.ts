@@ -20,6 +20,8 @@ export interface Job {
   attempts: number;
   lockedBy: string | null;
   lockedUntil: Date | null;
+  /** Set by {@link claimJobs}: how long the job had been due when it was claimed, in ms (database clock). */
+  claimLagMs?: number;
 }
 
 /**
@@ -98,8 +100,11 @@ export async function claimJobs(
         .skipLocked(),
     )
     .returningAll()
+    .returning(
+      sql<number>`greatest(0, extract(epoch from (now() - run_at)) * 1000)::float8`.as("claim_lag_ms"),
+    )
     .execute();
-  return rows.map(toJob);
+  return rows.map((row) => ({ ...toJob(row), claimLagMs: Number(row.claim_lag_ms) }));
 }
 
 /** Extends the lease of jobs still held by `workerId`; returns the ids still held. */
@@ -202,4 +207,30 @@ function toJob(row: Selectable<JobsTable>): Job {
     lockedBy: row.locked_by,
     lockedUntil: row.locked_until,
   };
+}
+
+/** A count of jobs of one kind in one state; see {@link countJobsByState}. */
+export interface JobCount {
+  kind: string;
+  /** `due`: waiting for a worker; `running`: leased by one; `scheduled`: due later. */
+  state: "due" | "running" | "scheduled";
+  count: number;
+}
+
+/** The queue's depth by job kind and state (one grouped count; `jobs` holds only pending work). */
+export async function countJobsByState(db: Executor): Promise<JobCount[]> {
+  const rows = await db
+    .selectFrom("jobs")
+    .select([
+      "kind",
+      sql<
+        JobCount["state"]
+      >`case when locked_until > now() then 'running' when run_at <= now() then 'due' else 'scheduled' end`.as(
+        "state",
+      ),
+      sql<string>`count(*)`.as("count"),
+    ])
+    .groupBy(["kind", "state"])
+    .execute();
+  return rows.map((row) => ({ kind: row.kind, state: row.state, count: Number(row.count) }));
 }

@@ -465,3 +465,25 @@ function toRunEvent(row: Selectable<RunEventsTable>): RunEvent {
     createdAt: row.created_at,
   };
 }
+
+/** Statuses of runs that have not ended, the ones {@link countRunsByStatus} counts. */
+export const activeRunStatuses = ["pending", "running", "paused"] as const satisfies readonly RunStatus[];
+
+/**
+ * How many runs of every workspace have not ended, by status (a metrics gauge read on each scrape; the
+ * partial index `runs_active_status` keeps it to the active runs, however many have ended).
+ */
+export async function countRunsByStatus(
+  db: Executor,
+): Promise<{ status: (typeof activeRunStatuses)[number]; count: number }[]> {
+  const rows = await db
+    .selectFrom("runs")
+    .select(["status", sql<string>`count(*)`.as("count")])
+    .where("status", "in", activeRunStatuses)
+    .groupBy("status")
+    .execute();
+  return rows.map((row) => ({
+    status: row.status as (typeof activeRunStatuses)[number],
+    count: Number(row.count),
+  }));
+}

@@ -26,17 +26,19 @@ export interface TestDatabase extends DatabaseHandle {
  * `DATABASE_URL` (dropped on close), so test files never see each other's rows.
  */
 export async function createTestDatabase(backend: TestBackend): Promise<TestDatabase> {
-  if (backend === "pglite") {
-    const handle = createDatabase({});
-    await migrateToLatest(handle.db);
-    return { ...handle, backend };
-  }
+  const database = await createEmptyTestDatabase(backend);
+  await migrateToLatest(database.db, database.schema);
+  return database;
+}
+
+/** Like {@link createTestDatabase}, without migrating it. */
+export async function createEmptyTestDatabase(backend: TestBackend): Promise<TestDatabase> {
+  if (backend === "pglite") return { ...createDatabase({}), backend };
   const url = process.env.DATABASE_URL;
   if (!url) throw new Error("DATABASE_URL is not set");
   const schema = `test_${randomBytes(6).toString("hex")}`;
   await withAdminClient(url, (client) => client.query(`create schema ${schema}`));
   const handle = createDatabase({ url, schema, poolSize: 8 });
-  await migrateToLatest(handle.db, schema);
   return {
     ...handle,
     backend,
@@ -77,3 +79,6 @@ async function withAdminClient<T>(url: string, fn: (client: pg.Client) => Promis
     await client.end();
   }
 }
+
+export { BackendPool, type DatabaseFixtures, once, withDatabase } from "./fixtures.ts";
+export { databaseBefore, type MigrationDataTest } from "./migration-data.ts";
