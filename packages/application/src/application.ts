@@ -4,6 +4,7 @@ import {
   type EmailSender,
   type Engine,
   OutboxEmailSender,
+  type SecretBox,
   type UnitOfWorkDeps,
 } from "@flowgate/engine";
 
@@ -25,6 +26,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   autofill: AutofillProvider;
   /** Base URL of recipient links: a link is `<linkBaseUrl>/recipient?token=<token>`. */
   linkBaseUrl: string;
+  /** Encrypts webhook signing secrets at rest (the engine's key, `FLOWGATE_SECRET_KEY`). */
+  secrets: SecretBox;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -49,6 +52,7 @@ export class Application {
       email: options.email ?? new OutboxEmailSender(unitOfWork.db),
       autofill: options.autofill ?? new BuiltinAutofillProvider(),
       linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
+      secrets: options.engine.secrets,
     };
   }
 }

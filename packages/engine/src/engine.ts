@@ -4,6 +4,8 @@ import { defaultPolicyProviders, type PolicyProviders } from "./policy-provider.
 import type { StepDeps } from "./run-step.ts";
 import type { JobWakeups } from "./transport/job-wakeups.ts";
 import type { UnitOfWorkDeps } from "./unit-of-work.ts";
+import { SecretBox } from "./webhooks/secret-box.ts";
+import { WebhookWorker, type WebhookWorkerOptions } from "./webhooks/webhook-worker.ts";
 import { Worker, type WorkerOptions } from "./worker.ts";
 
 /** How to build an {@link Engine}. */
@@ -19,6 +21,16 @@ export interface EngineOptions {
   retryBaseMs?: number;
   /** Cross-process job wake-ups (PostgreSQL LISTEN/NOTIFY); local workers are always woken directly. */
   wakeups?: JobWakeups;
+  /**
+   * Key that encrypts webhook signing secrets at rest (32 bytes, base64 or hex; `FLOWGATE_SECRET_KEY`).
+   * Unset: the public development key (see `developmentSecretKeyPhrase`).
+   */
+  secretKey?: string | undefined;
+  /**
+   * The webhook delivery lane's tuning, or `false` for none. It runs wherever the run worker runs (not
+   * in a gateway-only process, `worker: false`).
+   */
+  webhooks?: Omit<WebhookWorkerOptions, "secrets"> | false;
 }
 
 /**
@@ -30,6 +42,10 @@ export class Engine {
   readonly db: Db;
   readonly bus: EventBus;
   readonly worker: Worker | null;
+  /** The webhook delivery lane (null where there is no worker). */
+  readonly webhookWorker: WebhookWorker | null;
+  /** Encrypts and decrypts webhook signing secrets. */
+  readonly secrets: SecretBox;
   readonly #deps: StepDeps;
   readonly #wakeups: JobWakeups | undefined;
   #stopWakeups: (() => Promise<void>) | undefined;
@@ -49,6 +65,18 @@ export class Engine {
     };
     this.#wakeups = options.wakeups;
     this.worker = options.worker === false ? null : new Worker(this.#deps, options.worker ?? {});
+    this.secrets = new SecretBox(options.secretKey);
+    this.webhookWorker =
+      options.worker === false || options.webhooks === false
+        ? null
+        : new WebhookWorker(this.#deps, {
+            pollIntervalMs: options.worker?.pollIntervalMs,
+            leaseMs: options.worker?.leaseMs,
+            backoff: options.worker?.backoff,
+            onError: options.worker?.onError,
+            ...options.webhooks,
+            secrets: this.secrets,
+          });
   }
 
   /**
@@ -63,9 +91,9 @@ export class Engine {
   async start(): Promise<void> {
     if (!this.worker) return;
     this.worker.start();
+    this.webhookWorker?.start();
     if (this.#wakeups && !this.#stopWakeups) {
-      const worker = this.worker;
-      this.#stopWakeups = await this.#wakeups.onWake(() => worker.wake());
+      this.#stopWakeups = await this.#wakeups.onWake(() => this.wake());
     }
   }
 
@@ -73,11 +101,12 @@ export class Engine {
   async stop(): Promise<void> {
     await this.#stopWakeups?.();
     this.#stopWakeups = undefined;
-    await this.worker?.stop();
+    await Promise.all([this.worker?.stop(), this.webhookWorker?.stop()]);
   }
 
   /** Tells local workers that work was queued. */
   wake(): void {
     this.worker?.wake();
+    this.webhookWorker?.wake();
   }
 }
