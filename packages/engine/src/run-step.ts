@@ -295,7 +295,7 @@ async function commitStep(
       // Node runs, events and the guarded run update go to the database as one statement.
       const appended = await writeRunStep(trx, { runId: seen.id, expected: seen, change, events, nodeRuns });
       if (!appended.applied) throw new SupersededStep();
-      await recordRunWebhookEvents(trx, after, seen.id, appended.events);
+      await recordRunWebhookEvents(trx, after, seen, appended.events);
       after.publish(...appended.events.map((event) => ({ channel: `run:${seen.id}` as const, event })));
       const next: RunCursor = {
         run: applyChange(seen, change, appended.lastSeq),
@@ -585,7 +585,7 @@ export async function failRun(deps: UnitOfWorkDeps, runId: string, errorMessage:
       lastSeq: appended.lastSeq,
       pendingSignal: null,
     });
-    await recordRunWebhookEvents(trx, after, run.id, appended.events);
+    await recordRunWebhookEvents(trx, after, run, appended.events);
     if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, new Date());
     await deleteRunJob(trx, run.id);
     after.publish(...appended.events.map((event) => ({ channel: `run:${run.id}` as const, event })));

@@ -104,7 +104,7 @@ export async function expireSession(deps: UnitOfWorkDeps, job: Job, workerId: st
       pendingSignal: null,
       lastSeq: appended.lastSeq,
     });
-    await recordRunWebhookEvents(trx, after, locked.id, appended.events);
+    await recordRunWebhookEvents(trx, after, locked, appended.events);
     await insertRunAudit(trx, {
       id: newId("evt"),
       runId: locked.id,

@@ -82,5 +82,5 @@ describe.skipIf(!process.env.DATABASE_URL)("benchmark smoke run (tiny sizes, no 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 });

@@ -95,7 +95,7 @@ export async function cancelRun(
     });
     await deleteRunJob(trx, run.id);
     await audit(trx, run.id, "cancel", actor.keyId, reason);
-    await recordRunWebhookEvents(trx, after, run.id, appended.events);
+    await recordRunWebhookEvents(trx, after, run, appended.events);
     if (run.sessionId) {
       await updateSessionStatus(trx, run.sessionId, { status: "failed", result: null, completedAt });
       await recordSessionWebhookEvent(trx, after, run.sessionId);

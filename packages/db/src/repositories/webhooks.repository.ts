@@ -186,6 +186,18 @@ export async function findWebhookEndpointSecrets(
   return row ? toEndpointSecrets(row) : undefined;
 }
 
+/** Whether the tenant has an enabled endpoint (lets callers skip building events nobody receives). */
+export async function hasEnabledWebhookEndpoint(db: Executor, tenant: Tenant): Promise<boolean> {
+  const row = await db
+    .selectFrom("webhook_endpoints")
+    .select("id")
+    .where(inTenant(tenant))
+    .where("status", "=", "enabled")
+    .limit(1)
+    .executeTakeFirst();
+  return row !== undefined;
+}
+
 /** An event to record in the outbox, with its body already built. */
 export interface NewWebhookEvent {
   payload: WebhookPayload;

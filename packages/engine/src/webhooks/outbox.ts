@@ -2,6 +2,7 @@ import {
   type Executor,
   findRunById,
   findSessionById,
+  hasEnabledWebhookEndpoint,
   insertWebhookEvent,
   type NewRunEvent,
 } from "@flowgate/db";
@@ -141,20 +142,21 @@ export async function recordSessionWebhookEvent(
 }
 
 /**
- * Records the `workflow_run.*` events for the run events just appended in `trx` (call it after the run
- * row was updated): `run.started`, `run.paused`, `run.completed`, `run.failed`, `run.cancelled`. A run
+ * Records the `workflow_run.*` events for the run events just appended in `trx` to the run `changed` (any
+ * version of it: it is read again, after the change; call this after the run row was updated): `run.started`, `run.paused`, `run.completed`, `run.failed`, `run.cancelled`. A run
  * without a session (a workspace workflow) records `workspace_workflow_run.completed` / `.failed`
  * instead, and nothing for its other changes.
  */
 export async function recordRunWebhookEvents(
   trx: Executor,
   after: AfterCommit | null,
-  runId: string,
+  changed: Pick<Run, "id" | "workspaceId" | "environment">,
   events: readonly (NewRunEvent | RunEvent)[],
 ): Promise<void> {
   const types = events.map((e) => e.type).filter((t) => t in runEventWebhookType);
-  if (types.length === 0) return;
-  const run = await findRunById(trx, runId);
+  // Most steps append no lifecycle event, and most workspaces have no endpoint: neither costs a read.
+  if (types.length === 0 || !(await hasEnabledWebhookEndpoint(trx, changed))) return;
+  const run = await findRunById(trx, changed.id);
   if (!run) return;
   const data = runWebhookData(run);
   for (const type of types) {
