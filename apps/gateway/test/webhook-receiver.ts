@@ -11,13 +11,15 @@ export interface ReceivedWebhook {
   receivedAt: number;
 }
 
-/** How a receiver answers one request: a status (default 200), after an optional delay. */
-export type ReceiverAnswer = { status?: number; delayMs?: number; body?: string };
+/** How a receiver answers one request: a status (default 200), after an optional delay; `hang` never answers. */
+export type ReceiverAnswer = { status?: number; delayMs?: number; body?: string; hang?: boolean };
 
 /** A real HTTP server on 127.0.0.1 that records what it receives. */
 export interface WebhookReceiver {
   url: string;
   received: ReceivedWebhook[];
+  /** The most requests it had open at once. */
+  maxOpen: number;
   /** Decides each answer (default: 200 at once). */
   answer: (request: ReceivedWebhook, index: number) => ReceiverAnswer;
   close(): Promise<void>;
@@ -30,10 +32,19 @@ export async function startReceiver(
   const receiver: WebhookReceiver = {
     url: "",
     received: [],
+    maxOpen: 0,
     answer,
-    close: () => new Promise((resolve) => server.close(() => resolve())),
+    close: () =>
+      new Promise((resolve) => {
+        server.closeAllConnections();
+        server.close(() => resolve());
+      }),
   };
+  let open = 0;
   const server: Server = createServer((req, res) => {
+    open++;
+    receiver.maxOpen = Math.max(receiver.maxOpen, open);
+    res.on("close", () => open--);
     const chunks: Buffer[] = [];
     req.on("data", (chunk: Buffer) => chunks.push(chunk));
     req.on("end", () => {
@@ -45,7 +56,8 @@ export async function startReceiver(
         receivedAt: Date.now(),
       };
       const index = receiver.received.push(request) - 1;
-      const { status = 200, delayMs = 0, body: text = "ok" } = receiver.answer(request, index);
+      const { status = 200, delayMs = 0, body: text = "ok", hang = false } = receiver.answer(request, index);
+      if (hang) return;
       const reply = () => {
         if (!res.destroyed) res.writeHead(status, { "content-type": "text/plain" }).end(text);
       };

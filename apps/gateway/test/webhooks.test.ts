@@ -375,3 +375,43 @@ describe.each(testBackends())("webhooks (%s)", (backend) => {
 function tenantOf(h: Harness) {
   return { workspaceId: h.acme.workspaceId, environment: "sandbox" as const };
 }
+
+describe.each(testBackends())("webhooks: a slow receiver delays no other endpoint (%s)", (backend) => {
+  let h: Harness;
+  const receivers: WebhookReceiver[] = [];
+
+  beforeAll(async () => {
+    // A lane of 5 and a 20 s timeout: without the per-endpoint cap (4), a receiver that never answers
+    // would hold every slot for 20 s.
+    h = await startHarness(backend, {
+      env: { FLOWGATE_WEBHOOK_CONCURRENCY: "5", FLOWGATE_WEBHOOK_TIMEOUT_MS: "20000" },
+    });
+    await h.gql(h.acme.keys.sandbox, SET_WORKSPACE, {
+      id: h.acme.workspaceId,
+      settings: { allowPrivateTaskUrls: true },
+    });
+  });
+  afterAll(async () => {
+    await Promise.all(receivers.map((r) => r.close()));
+    await h?.close();
+  });
+
+  it("delivers to a fast endpoint while a hanging one has its deliveries in flight", async () => {
+    const key = h.acme.keys.sandbox;
+    const slow = await startReceiver(() => ({ hang: true }));
+    const fast = await startReceiver();
+    receivers.push(slow, fast);
+    for (const r of [slow, fast]) {
+      const created = await h.gql(key, CREATE_ENDPOINT, { url: r.url, events: ["session.created"] });
+      expect(created.data.createWebhookEndpoint.__typename).toBe("WebhookEndpointWithSecret");
+    }
+    for (let i = 0; i < 10; i++) await h.gql(key, CREATE_SESSION, {});
+    await eventually(async () => fast.received.length === 10, 18_000);
+    // Every fast delivery arrived while the slow receiver's first attempts were still open (they end
+    // only at the 20 s timeout), and no more than 4 of them were ever in flight at once.
+    const attempts = await h.database.db.selectFrom("webhook_attempts").select("status_code").execute();
+    expect(attempts.filter((a) => a.status_code === null)).toEqual([]);
+    expect(slow.maxOpen).toBeLessThanOrEqual(4);
+    expect(slow.received.length).toBeGreaterThan(0);
+  });
+});
