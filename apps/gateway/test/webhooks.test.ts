@@ -3,6 +3,7 @@ import { findSession, updateSessionStatus } from "@flowgate/db";
 import { testBackends } from "@flowgate/db/testing";
 import { inTransaction, recordSessionWebhookEvent } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { CREDIT_BALANCE, createKycQuestionnaire, GRANT_CREDITS, SEND_WORKFLOW } from "./ddq-helpers.ts";
 import {
   CREATE_SESSION,
   CREATE_WORKFLOW,
@@ -317,6 +318,41 @@ describe.each(testBackends())("webhooks (%s)", (backend) => {
     expect(rows.map((row) => row.type)).toEqual(["session.created"]);
     await new Promise((resolve) => setTimeout(resolve, 500));
     expect(r.received.map((w) => w.payload.type)).toEqual(["session.created"]);
+  });
+
+  it("reports a sent questionnaire response and the charge that takes credits under 10", async () => {
+    // Sends are charged in live only.
+    const live = h.acme.keys.live;
+    const r = await receiver();
+    const { secret } = await createEndpoint(r.url, ["response.sent", "credits.low_balance"], live);
+    const { balance } = (await h.gql(live, CREDIT_BALANCE)).data.creditBalance;
+    if (balance < 10) {
+      const grant = await h.gql(live, GRANT_CREDITS, { amount: 10 - balance });
+      expect(grant.data.grantCredits.__typename).toBe("CreditLedgerEntry");
+    }
+    const questionnaireId = await createKycQuestionnaire(h, live);
+    const sent = await h.gql(live, SEND_WORKFLOW, {
+      entity: { legalName: "Webhook Corp", email: "ops@webhook.example" },
+      ddq: { questionnaireId },
+      email: "recipient@webhook.example",
+    });
+    expect(sent.data.sendWorkflow).toMatchObject({ __typename: "WorkflowResponse", creditsCharged: 1 });
+    const responseId = sent.data.sendWorkflow.responseId;
+    await eventually(async () => r.received.length === 2);
+    const byType = Object.fromEntries(r.received.map((w) => [w.payload.type, w]));
+    expect(byType["response.sent"]?.payload.data).toMatchObject({
+      object: "response",
+      id: responseId,
+      questionnaire_id: questionnaireId,
+      status: "DRAFT",
+    });
+    expect(byType["credits.low_balance"]?.payload.data).toMatchObject({
+      object: "credit_balance",
+      balance: 9,
+      threshold: 10,
+    });
+    expect(byType["response.sent"]?.payload.environment).toBe("live");
+    for (const request of r.received) expect(verifies(secret, request)).toBe(true);
   });
 
   it("keeps endpoints and deliveries to their workspace and environment", async () => {
