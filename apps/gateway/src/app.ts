@@ -98,6 +98,11 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
           )
         : undefined;
       const engine = createEngine(settings, database, bus, listener, logger, engineMetrics);
+      if (engine.secrets.isDevelopmentKey) {
+        logger.warn(
+          "FLOWGATE_SECRET_KEY is unset: webhook secrets are encrypted with the public development key; set it in production",
+        );
+      }
       await engine.start();
       closers.unshift(() => engine.stop());
       const { host, port, publicUrl } = settings.http;
@@ -256,6 +261,14 @@ function createEngine(
     logger,
     ...(metrics ? { metrics } : {}),
     retryBaseMs: settings.worker.retryBaseMs,
+    secretKey: settings.secretKey,
+    webhooks: {
+      timeoutMs: settings.webhooks.timeoutMs,
+      retryBaseMs: settings.webhooks.retryBaseMs,
+      maxAttempts: settings.webhooks.maxAttempts,
+      disableAfterFailures: settings.webhooks.disableAfterFailures,
+      concurrency: settings.webhooks.concurrency,
+    },
     ...(listener
       ? { wakeups: new PgJobWakeups(database.db, listener, channelName("jobs", database.schema)) }
       : {}),

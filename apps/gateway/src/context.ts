@@ -6,6 +6,8 @@ import type {
   RecipientSend,
   Run,
   Session,
+  WebhookAttempt,
+  WebhookEndpoint,
   Workflow,
   WorkflowDraft,
   WorkflowVersion,
@@ -35,6 +37,10 @@ export interface Loaders {
   workflowPayloadSchema: DataLoader<string, PayloadSchema | null>;
   /** Entities, questionnaires, responses and workflow sessions. */
   ddq: DdqLoaders;
+  /** Webhook endpoints of the tenant, by id. */
+  webhookEndpoint: DataLoader<string, WebhookEndpoint | undefined>;
+  /** The attempts of a delivery (oldest first), by delivery id (only after the delivery was loaded). */
+  webhookAttempts: DataLoader<string, WebhookAttempt[]>;
 }
 
 /** What authorized a request on the recipient endpoint: a magic-link token and the recipient send it opens. */

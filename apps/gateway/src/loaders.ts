@@ -7,6 +7,8 @@ import {
   getRunsOfSessions,
   getSessionsByIds,
   getTriggerPayloadSchemas,
+  getWebhookAttempts,
+  getWebhookEndpointsByIds,
   getWorkflowDraftsByIds,
   getWorkflowsByIds,
   getWorkspacesByIds,
@@ -35,5 +37,7 @@ export function createLoaders(app: Application, actor: Actor): Loaders {
     apiKey: new DataLoader((ids) => getApiKeysByIds(app, actor, ids)),
     workflowPayloadSchema: new DataLoader((workflowIds) => getTriggerPayloadSchemas(app, actor, workflowIds)),
     ddq: createDdqLoaders(app, actor),
+    webhookEndpoint: new DataLoader((ids) => getWebhookEndpointsByIds(app, actor, ids)),
+    webhookAttempts: new DataLoader((ids) => getWebhookAttempts(app, actor, ids)),
   };
 }

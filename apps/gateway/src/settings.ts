@@ -28,6 +28,12 @@ function url(...schemes: string[]) {
   }, error);
 }
 
+/** Whether `value` is 32 bytes as 64 hex digits or base64 (the form `FLOWGATE_SECRET_KEY` takes). */
+function isSecretKey(value: string): boolean {
+  if (/^[0-9a-fA-F]{64}$/.test(value)) return true;
+  return /^[A-Za-z0-9+/_-]+={0,2}$/.test(value) && Buffer.from(value, "base64").length === 32;
+}
+
 /**
  * Every environment variable Flowgate reads, with its type, default and meaning. This is the only place
  * defaults live: the table in docs/configuration.md is generated from it (`pnpm --filter @flowgate/gateway settings:table`)
@@ -89,6 +95,28 @@ export const settingsSchema = z.object({
   FLOWGATE_RETRY_BASE_MS: wholeNumber(1)
     .default(1000)
     .describe("base of node retry backoff (attempt n waits base·2ⁿ⁻¹ ± 25 %)"),
+  FLOWGATE_SECRET_KEY: z
+    .string()
+    .refine(isSecretKey, "must be 32 bytes, base64 or 64 hex digits (e.g. `openssl rand -base64 32`)")
+    .optional()
+    .describe(
+      "key (32 bytes, base64) that encrypts webhook signing secrets at rest (AES-256-GCM); unset → a public development key, with a warning (never in production)",
+    ),
+  FLOWGATE_WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000)
+    .default(10_000)
+    .describe("bound on one webhook delivery attempt, connect to last byte"),
+  FLOWGATE_WEBHOOK_RETRY_BASE_MS: wholeNumber(1)
+    .default(10_000)
+    .describe("delay before a delivery's first retry; retry n waits base·3ⁿ⁻¹ (≤ 1 day) ± 20 %"),
+  FLOWGATE_WEBHOOK_MAX_ATTEMPTS: wholeNumber(1, 100)
+    .default(12)
+    .describe("attempts of one delivery before it fails (default: about three days of retries)"),
+  FLOWGATE_WEBHOOK_DISABLE_AFTER: wholeNumber(1)
+    .default(50)
+    .describe("consecutive failed attempts after which an endpoint is disabled"),
+  FLOWGATE_WEBHOOK_CONCURRENCY: wholeNumber(1, 1000)
+    .default(16)
+    .describe("webhook deliveries a worker process sends at once (4 at most per endpoint)"),
   SMTP_URL: url("smtp", "smtps")
     .optional()
     .describe("SMTP server for workflow emails; unset → kept in the `email_outbox` table, link logged"),
@@ -147,6 +175,15 @@ export interface Settings {
   backoff: { minMs: number; maxMs: number };
   eventBus: { kind: EventBusKind; redisUrl: string | undefined };
   worker: { concurrency: number; leaseMs: number; pollIntervalMs: number; retryBaseMs: number };
+  /** Key of the secrets encrypted at rest; undefined → the public development key. */
+  secretKey: string | undefined;
+  webhooks: {
+    timeoutMs: number;
+    retryBaseMs: number;
+    maxAttempts: number;
+    disableAfterFailures: number;
+    concurrency: number;
+  };
   email: { smtpUrl: string | undefined; smtpFrom: string | undefined };
   demo: { seed: boolean; apiKey: string | undefined };
   logLevel: (typeof logLevels)[number];
@@ -224,6 +261,14 @@ function group(raw: RawSettings): Settings {
       leaseMs: raw.FLOWGATE_LEASE_MS,
       pollIntervalMs: raw.FLOWGATE_POLL_INTERVAL_MS,
       retryBaseMs: raw.FLOWGATE_RETRY_BASE_MS,
+    },
+    secretKey: raw.FLOWGATE_SECRET_KEY,
+    webhooks: {
+      timeoutMs: raw.FLOWGATE_WEBHOOK_TIMEOUT_MS,
+      retryBaseMs: raw.FLOWGATE_WEBHOOK_RETRY_BASE_MS,
+      maxAttempts: raw.FLOWGATE_WEBHOOK_MAX_ATTEMPTS,
+      disableAfterFailures: raw.FLOWGATE_WEBHOOK_DISABLE_AFTER,
+      concurrency: raw.FLOWGATE_WEBHOOK_CONCURRENCY,
     },
     email: { smtpUrl: raw.SMTP_URL, smtpFrom: raw.SMTP_FROM },
     demo: { seed: raw.FLOWGATE_SEED_DEMO, apiKey: raw.FLOWGATE_SEED_API_KEY },

@@ -33,12 +33,29 @@ describe("settings", () => {
       backoff: { minMs: 100, maxMs: 1000 },
       eventBus: { kind: "memory", redisUrl: undefined },
       worker: { concurrency: 4, leaseMs: 15_000, pollIntervalMs: 1000, retryBaseMs: 1000 },
+      secretKey: undefined,
+      webhooks: {
+        timeoutMs: 10_000,
+        retryBaseMs: 10_000,
+        maxAttempts: 12,
+        disableAfterFailures: 50,
+        concurrency: 16,
+      },
       email: { smtpUrl: undefined, smtpFrom: undefined },
       demo: { seed: true, apiKey: undefined },
       logLevel: "info",
       metrics: { enabled: true, token: undefined },
       tracing: { enabled: false },
     });
+  });
+
+  it("takes a 32-byte secret key as base64 or hex, and names FLOWGATE_SECRET_KEY otherwise", () => {
+    const base64 = Buffer.alloc(32, 7).toString("base64");
+    expect(parseSettings({ FLOWGATE_SECRET_KEY: base64 }).secretKey).toBe(base64);
+    expect(parseSettings({ FLOWGATE_SECRET_KEY: "ab".repeat(32) }).secretKey).toBe("ab".repeat(32));
+    expect(() => parseSettings({ FLOWGATE_SECRET_KEY: "too-short" })).toThrow(
+      /FLOWGATE_SECRET_KEY: must be 32 bytes/,
+    );
   });
 
   it("reads typed values, treats empty as unset, and picks the bus from what is configured", () => {

@@ -6,6 +6,7 @@ import {
   type EmailSender,
   type Engine,
   OutboxEmailSender,
+  type SecretBox,
   type UnitOfWorkDeps,
 } from "@flowgate/engine";
 import { ApiKeyCache } from "./api-keys/api-key-cache.ts";
@@ -44,6 +45,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   apiKeyCache: ApiKeyCache;
   /** Whether the database serves, when the process tracks it. */
   databaseAvailability: DatabaseAvailability | undefined;
+  /** Encrypts webhook signing secrets at rest (the engine's key, `FLOWGATE_SECRET_KEY`). */
+  secrets: SecretBox;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -70,6 +73,7 @@ export class Application {
       linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
       apiKeyCache: new ApiKeyCache(options.apiKeyCacheMs ?? 10_000),
       databaseAvailability: options.databaseAvailability,
+      secrets: options.engine.secrets,
     };
     const cache = this.#deps.apiKeyCache;
     // Another gateway revoked or rotated a key: forget it here too. Until the subscription is in place

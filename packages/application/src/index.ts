@@ -101,6 +101,26 @@ export {
   taskCostThisMonth,
   triggerTaskWorkflow,
 } from "./task-workflows/task-workflows.ts";
+export {
+  type CreateWebhookEndpointInput,
+  createWebhookEndpoint,
+  deleteWebhookEndpoint,
+  disableWebhookEndpoint,
+  enableWebhookEndpoint,
+  getWebhookAttempts,
+  getWebhookDelivery,
+  getWebhookEndpoint,
+  getWebhookEndpointsByIds,
+  listWebhookDeliveriesOf,
+  listWebhookEndpoints,
+  maxWebhookSecretOverlapSeconds,
+  redeliverWebhook,
+  rotateWebhookSecret,
+  sendTestWebhook,
+  type UpdateWebhookEndpointInput,
+  updateWebhookEndpoint,
+  type WebhookEndpointWithSecret,
+} from "./webhooks/webhooks.ts";
 export { getVerificationPolicy, listVerificationPolicies } from "./workflows/policy-catalog.ts";
 export { maxAnalyticsWindowMs, workflowAnalytics } from "./workflows/workflow-analytics.ts";
 export {

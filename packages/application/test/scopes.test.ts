@@ -169,6 +169,28 @@ const useCases: [string, readonly ApiKeyScope[], UseCaseCall][] = [
   ["grantCredits", ["admin"], (a, x) => app.grantCredits(a, x, { amount: 10 })],
   ["adjustCredits", ["admin"], (a, x) => app.adjustCredits(a, x, { amount: 10, note: "n" })],
   ["refundCharge", ["admin"], (a, x) => app.refundCharge(a, x, { chargeId: id })],
+  [
+    "createWebhookEndpoint",
+    ["webhooks:write"],
+    (a, x) => app.createWebhookEndpoint(a, x, { url: "https://example.com/hooks", events: ["*"] }),
+  ],
+  ["updateWebhookEndpoint", ["webhooks:write"], (a, x) => app.updateWebhookEndpoint(a, x, { id })],
+  ["disableWebhookEndpoint", ["webhooks:write"], (a, x) => app.disableWebhookEndpoint(a, x, { id })],
+  ["enableWebhookEndpoint", ["webhooks:write"], (a, x) => app.enableWebhookEndpoint(a, x, { id })],
+  ["deleteWebhookEndpoint", ["webhooks:write"], (a, x) => app.deleteWebhookEndpoint(a, x, { id })],
+  ["rotateWebhookSecret", ["webhooks:write"], (a, x) => app.rotateWebhookSecret(a, x, { endpointId: id })],
+  ["redeliverWebhook", ["webhooks:write"], (a, x) => app.redeliverWebhook(a, x, { deliveryId: id })],
+  ["sendTestWebhook", ["webhooks:write"], (a, x) => app.sendTestWebhook(a, x, { endpointId: id })],
+  ["getWebhookEndpoint", ["webhooks:read"], (a, x) => app.getWebhookEndpoint(a, x, id)],
+  ["getWebhookEndpointsByIds", ["webhooks:read"], (a, x) => app.getWebhookEndpointsByIds(a, x, [id])],
+  ["listWebhookEndpoints", ["webhooks:read"], (a, x) => app.listWebhookEndpoints(a, x, page)],
+  [
+    "listWebhookDeliveriesOf",
+    ["webhooks:read"],
+    (a, x) => app.listWebhookDeliveriesOf(a, x, { endpointId: id }, page),
+  ],
+  ["getWebhookDelivery", ["webhooks:read"], (a, x) => app.getWebhookDelivery(a, x, id)],
+  ["getWebhookAttempts", ["webhooks:read"], (a, x) => app.getWebhookAttempts(a, x, [id])],
 ];
 
 /** The scopes no use case gets for free: every scope but `admin`, which grants them all. */
@@ -185,6 +207,8 @@ const allButAdmin = [
   "credits:read",
   "entities:read",
   "entities:write",
+  "webhooks:read",
+  "webhooks:write",
 ] as const;
 
 /** What a call did: the MissingScopeError it threw, or "allowed" (whatever else it answered). */

@@ -15,6 +15,12 @@ import type { RecipientSendsTable } from "./tables/recipient-sends.table.ts";
 import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
 import type { SessionsTable } from "./tables/sessions.table.ts";
+import type {
+  WebhookAttemptsTable,
+  WebhookDeliveriesTable,
+  WebhookEndpointsTable,
+  WebhookEventsTable,
+} from "./tables/webhooks.table.ts";
 import type { WorkflowDraftsTable } from "./tables/workflow-drafts.table.ts";
 import type { WorkflowPayloadSchemasTable } from "./tables/workflow-payload-schemas.table.ts";
 import type { WorkflowsTable, WorkflowVersionsTable } from "./tables/workflows.table.ts";
@@ -48,6 +54,10 @@ export interface Database {
   credit_ledger: CreditLedgerTable;
   credit_reservations: CreditReservationsTable;
   email_outbox: EmailOutboxTable;
+  webhook_endpoints: WebhookEndpointsTable;
+  webhook_events: WebhookEventsTable;
+  webhook_deliveries: WebhookDeliveriesTable;
+  webhook_attempts: WebhookAttemptsTable;
 }
 
 /** A database handle: the root `Kysely` or a transaction. Repositories take one of these first. */

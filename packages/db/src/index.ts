@@ -33,6 +33,7 @@ export * from "./repositories/recipient-sends.repository.ts";
 export * from "./repositories/responses.repository.ts";
 export * from "./repositories/runs.repository.ts";
 export * from "./repositories/sessions.repository.ts";
+export * from "./repositories/webhooks.repository.ts";
 export * from "./repositories/workflow-analytics.repository.ts";
 export * from "./repositories/workflow-drafts.repository.ts";
 export * from "./repositories/workflow-payload-schemas.repository.ts";

@@ -15,6 +15,8 @@ export const apiKeyScopes = [
   "credits:read",
   "entities:read",
   "entities:write",
+  "webhooks:read",
+  "webhooks:write",
   "admin",
 ] as const;
 

@@ -14,4 +14,5 @@ export * from "./run-events.ts";
 export * from "./run-status.ts";
 export * from "./session-status.ts";
 export * from "./tasks/index.ts";
+export * from "./webhooks.ts";
 export * from "./workspaces.ts";

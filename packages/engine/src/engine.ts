@@ -8,6 +8,8 @@ import type { EngineMetrics } from "./telemetry/metrics.ts";
 import { EngineTelemetry } from "./telemetry/telemetry.ts";
 import type { JobWakeups } from "./transport/job-wakeups.ts";
 import type { UnitOfWorkDeps } from "./unit-of-work.ts";
+import { SecretBox } from "./webhooks/secret-box.ts";
+import { WebhookWorker, type WebhookWorkerOptions } from "./webhooks/webhook-worker.ts";
 import { Worker, type WorkerOptions } from "./worker.ts";
 
 /** How to build an {@link Engine}. */
@@ -32,6 +34,16 @@ export interface EngineOptions {
   logger?: EngineLogger;
   /** The engine's Prometheus metrics (default: none are kept). */
   metrics?: EngineMetrics;
+  /**
+   * Key that encrypts webhook signing secrets at rest (32 bytes, base64 or hex; `FLOWGATE_SECRET_KEY`).
+   * Unset: the public development key (see `developmentSecretKeyPhrase`).
+   */
+  secretKey?: string | undefined;
+  /**
+   * The webhook delivery lane's tuning, or `false` for none. It runs wherever the run worker runs (not
+   * in a gateway-only process, `worker: false`).
+   */
+  webhooks?: Omit<WebhookWorkerOptions, "secrets"> | false;
 }
 
 /**
@@ -45,6 +57,10 @@ export class Engine {
   readonly worker: Worker | null;
   /** What the engine reports: run transition log lines and metrics. */
   readonly telemetry: EngineTelemetry;
+  /** The webhook delivery lane (null where there is no worker). */
+  readonly webhookWorker: WebhookWorker | null;
+  /** Encrypts and decrypts webhook signing secrets. */
+  readonly secrets: SecretBox;
   readonly #deps: StepDeps;
   readonly #wakeups: JobWakeups | undefined;
   readonly #compactor: AnalyticsCompactor | undefined;
@@ -75,6 +91,18 @@ export class Engine {
         ...(onError ? { onError } : {}),
       });
     }
+    this.secrets = new SecretBox(options.secretKey);
+    this.webhookWorker =
+      options.worker === false || options.webhooks === false
+        ? null
+        : new WebhookWorker(this.#deps, {
+            pollIntervalMs: options.worker?.pollIntervalMs,
+            leaseMs: options.worker?.leaseMs,
+            backoff: options.worker?.backoff,
+            onError: options.worker?.onError,
+            ...options.webhooks,
+            secrets: this.secrets,
+          });
   }
 
   /**
@@ -90,9 +118,9 @@ export class Engine {
     if (!this.worker) return;
     this.worker.start();
     this.#compactor?.start();
+    this.webhookWorker?.start();
     if (this.#wakeups && !this.#stopWakeups) {
-      const worker = this.worker;
-      this.#stopWakeups = await this.#wakeups.onWake(() => worker.wake());
+      this.#stopWakeups = await this.#wakeups.onWake(() => this.wake());
     }
   }
 
@@ -101,11 +129,12 @@ export class Engine {
     await this.#stopWakeups?.();
     this.#stopWakeups = undefined;
     await this.#compactor?.stop();
-    await this.worker?.stop();
+    await Promise.all([this.worker?.stop(), this.webhookWorker?.stop()]);
   }
 
   /** Tells local workers that work was queued. */
   wake(): void {
     this.worker?.wake();
+    this.webhookWorker?.wake();
   }
 }

@@ -45,4 +45,5 @@ export { PostgresEventBus, type PostgresEventBusOptions } from "./transport/post
 export { RedisEventBus, type RedisEventBusOptions } from "./transport/redis-event-bus.ts";
 export { retryWhileUnavailable } from "./transport/retry-while-unavailable.ts";
 export { AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
+export * from "./webhooks/index.ts";
 export { Worker, type WorkerOptions } from "./worker.ts";

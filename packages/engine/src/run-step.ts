@@ -40,6 +40,7 @@ import {
 import type { PolicyProviders } from "./policy-provider.ts";
 import { signalQuestionnaireRun } from "./questionnaires/questionnaire-signals.ts";
 import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
+import { recordRunWebhookEvents, recordSessionWebhookEvent } from "./webhooks/outbox.ts";
 
 /** What one call of {@link advanceRun} did. */
 export type StepOutcome =
@@ -294,6 +295,7 @@ async function commitStep(
       // Node runs, events and the guarded run update go to the database as one statement.
       const appended = await writeRunStep(trx, { runId: seen.id, expected: seen, change, events, nodeRuns });
       if (!appended.applied) throw new SupersededStep();
+      await recordRunWebhookEvents(trx, after, seen, appended.events);
       after.publishRunEvents(seen, appended.events);
       const next: RunCursor = {
         run: applyChange(seen, change, appended.lastSeq),
@@ -561,6 +563,7 @@ async function setSessionStatus(
     result,
     ...(completedAt ? { completedAt } : {}),
   });
+  await recordSessionWebhookEvent(trx, after, sessionId);
   after.publish({
     channel: `session:${sessionId}`,
     event: { sessionId, status, result, at: new Date().toISOString() },
@@ -582,6 +585,7 @@ export async function failRun(deps: UnitOfWorkDeps, runId: string, errorMessage:
       lastSeq: appended.lastSeq,
       pendingSignal: null,
     });
+    await recordRunWebhookEvents(trx, after, run, appended.events);
     if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, new Date());
     await deleteRunJob(trx, run.id);
     after.publishRunEvents(run, appended.events);

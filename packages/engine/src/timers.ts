@@ -15,6 +15,7 @@ import { getNode, isFinalRunStatus, newId, type Session } from "@flowgate/domain
 import { fireQuestionnaireTimer } from "./questionnaires/questionnaire-signals.ts";
 import type { AfterCommit, UnitOfWorkDeps } from "./unit-of-work.ts";
 import { inTransaction } from "./unit-of-work.ts";
+import { recordRunWebhookEvents, recordSessionWebhookEvent } from "./webhooks/outbox.ts";
 
 /**
  * Fires a paused run's durable timer (a `run.timeout` job): a gate's `timeout_seconds`, or the expiry of a
@@ -85,6 +86,7 @@ export async function expireSession(deps: UnitOfWorkDeps, job: Job, workerId: st
     if (!row || !expirable.has(row.status as Session["status"])) return;
     if (row.expires_at && row.expires_at.getTime() > Date.now()) return;
     await updateSessionStatus(trx, sessionId, { status: "expired" });
+    await recordSessionWebhookEvent(trx, after, sessionId);
     after.publish({
       channel: `session:${sessionId}`,
       event: { sessionId, status: "expired", result: null, at: new Date().toISOString() },
@@ -102,6 +104,7 @@ export async function expireSession(deps: UnitOfWorkDeps, job: Job, workerId: st
       pendingSignal: null,
       lastSeq: appended.lastSeq,
     });
+    await recordRunWebhookEvents(trx, after, locked, appended.events);
     await insertRunAudit(trx, {
       id: newId("evt"),
       runId: locked.id,

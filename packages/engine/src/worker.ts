@@ -192,6 +192,9 @@ export class Worker {
           break;
         case "run.step":
           break;
+        case "webhook.deliver":
+          // Claimed only by the webhook lane (`WebhookWorker`); the runs lane never takes one.
+          return;
         default:
           assertNever(job.kind);
       }

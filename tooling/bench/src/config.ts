@@ -1,7 +1,15 @@
 import { z } from "zod";
 
 /** The workloads, in the order they run and print. */
-export const workloadNames = ["engine", "latency", "reads", "fanout", "growth", "coldstart"] as const;
+export const workloadNames = [
+  "engine",
+  "latency",
+  "reads",
+  "fanout",
+  "growth",
+  "coldstart",
+  "webhooks",
+] as const;
 
 /** One workload of the benchmark. */
 export type WorkloadName = (typeof workloadNames)[number];
@@ -46,6 +54,10 @@ export interface BenchConfig {
   growthSizes: readonly number[];
   /** Growth: timed calls per query and repetition (the median is kept). */
   growthCalls: number;
+  /** Webhooks: deliveries per burn-down. */
+  webhookDeliveries: number;
+  /** Webhooks: sequential commit → delivery samples per repetition. */
+  webhookLatencySamples: number;
 }
 
 const defaults = {
@@ -58,6 +70,8 @@ const defaults = {
     subscribersPerRun: 50,
     growthSizes: "2000,20000",
     growthCalls: 3,
+    webhookDeliveries: 400,
+    webhookLatencySamples: 30,
   },
   full: {
     runs: 3000,
@@ -68,6 +82,8 @@ const defaults = {
     subscribersPerRun: 100,
     growthSizes: "100000,1000000",
     growthCalls: 3,
+    webhookDeliveries: 4000,
+    webhookLatencySamples: 200,
   },
 } as const;
 
@@ -125,6 +141,8 @@ export function readBenchConfig(env: NodeJS.ProcessEnv = process.env): BenchConf
     decisionConcurrency: read("BENCH_DECISION_CONCURRENCY", count, 1),
     growthSizes: [...list("BENCH_GROWTH_SIZES", d.growthSizes)].sort((a, b) => a - b),
     growthCalls: read("BENCH_GROWTH_CALLS", count, d.growthCalls),
+    webhookDeliveries: read("BENCH_WEBHOOK_DELIVERIES", count, d.webhookDeliveries),
+    webhookLatencySamples: read("BENCH_WEBHOOK_LATENCY_SAMPLES", count, d.webhookLatencySamples),
   };
   if (config.subscribers % config.subscribersPerRun !== 0) {
     throw new Error("BENCH_SUBSCRIBERS must be a multiple of BENCH_SUBSCRIBERS_PER_RUN");

@@ -9,6 +9,7 @@ import { fanOut } from "./workloads/fan-out.ts";
 import { gatewayLatency } from "./workloads/gateway-latency.ts";
 import { growth } from "./workloads/growth.ts";
 import { reads } from "./workloads/reads.ts";
+import { webhooks } from "./workloads/webhooks.ts";
 import type { Workload } from "./workloads/workload.ts";
 
 /** Every workload by name. */
@@ -19,6 +20,7 @@ export const workloads: Record<WorkloadName, Workload> = {
   fanout: fanOut,
   growth,
   coldstart: coldStart,
+  webhooks,
 };
 
 /** Where a benchmark run reports to. */

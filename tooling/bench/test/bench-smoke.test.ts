@@ -19,6 +19,8 @@ const tiny = readBenchConfig({
   BENCH_SUBSCRIBERS_PER_RUN: "10",
   BENCH_GROWTH_SIZES: "100,300",
   BENCH_GROWTH_CALLS: "1",
+  BENCH_WEBHOOK_DELIVERIES: "20",
+  BENCH_WEBHOOK_LATENCY_SAMPLES: "3",
 });
 
 /**
@@ -49,6 +51,7 @@ describe.skipIf(!process.env.DATABASE_URL)("benchmark smoke run (tiny sizes, no 
         "fan-out",
         "growth",
         "cold start",
+        "webhooks",
       ]);
       for (const row of report.rows) {
         expect(row.flowgate, row.label).toHaveLength(tiny.repetitions);
@@ -63,6 +66,10 @@ describe.skipIf(!process.env.DATABASE_URL)("benchmark smoke run (tiny sizes, no 
           workload,
         ).toBe(true);
       }
+      const webhookRate = report.rows.find(
+        (row) => row.workload === "webhooks" && row.unit === "deliveries/s",
+      );
+      expect(webhookRate?.anchor?.values).toHaveLength(tiny.repetitions);
       for (const kind of ["lost", "duplicated", "reordered"]) {
         const row = report.rows.find((r) => r.workload === "fan-out" && r.label === `events ${kind}`);
         expect(row?.flowgate, kind).toEqual([0]);
@@ -75,5 +82,5 @@ describe.skipIf(!process.env.DATABASE_URL)("benchmark smoke run (tiny sizes, no 
     } finally {
       rmSync(dir, { recursive: true, force: true });
     }
-  });
+  }, 300_000);
 });

@@ -34,6 +34,10 @@ import "./credits.ts";
 // Organization administration.
 import "./workspace.ts";
 import "./api-key.ts";
+// Webhooks: endpoints, deliveries and their attempts.
+import "./webhook-endpoint.ts";
+import "./webhook-attempt.ts";
+import "./webhook-delivery.ts";
 // The recipient endpoint's own views and roots (sub-graph `Recipient`; built in recipient/schema.ts).
 import "./recipient.ts";
 

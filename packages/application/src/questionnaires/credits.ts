@@ -22,6 +22,7 @@ import {
   canReserve,
   creditAmountProblem,
   InsufficientCreditsError,
+  lowCreditBalanceThreshold,
   NotFoundError,
   newId,
   refundIdempotencyKey,
@@ -29,7 +30,7 @@ import {
   ValidationError,
   type ValidationIssue,
 } from "@flowgate/domain";
-import { inTransaction } from "@flowgate/engine";
+import { inTransaction, recordWebhookEvent } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -90,6 +91,15 @@ export async function settleReservation(
     balance: account.balance - reservation.amount,
     reserved: account.reserved - reservation.amount,
   });
+  if (account.balance >= lowCreditBalanceThreshold && entry.balanceAfter < lowCreditBalanceThreshold) {
+    // The charge that takes the balance under the threshold reports it, once per crossing.
+    await recordWebhookEvent(trx, null, tenant, "credits.low_balance", {
+      object: "credit_balance",
+      balance: entry.balanceAfter,
+      threshold: lowCreditBalanceThreshold,
+      ledger_entry_id: entry.id,
+    });
+  }
   return entry;
 }
 

@@ -51,6 +51,8 @@ import {
 import {
   inTransaction,
   recipientLinkUrl,
+  recordResponseWebhookEvent,
+  recordSessionWebhookEvent,
   renderRecipientEmail,
   signalQuestionnaireRun,
 } from "@flowgate/engine";
@@ -104,13 +106,15 @@ async function createVerificationSession(
   entity: Entity,
   checks: VerificationChecks,
 ): Promise<Session> {
-  return insertSession(trx, actor, {
+  const session = await insertSession(trx, actor, {
     id: newId("ses"),
     workflowId: null,
     referenceId: entity.id,
     metadata: { entityId: entity.id, checks, requestedBy: "workflow_send" },
     sandbox: null,
   });
+  await recordSessionWebhookEvent(trx, null, session);
+  return session;
 }
 
 /** Issues the magic link of a send (the token is returned once; only its hash is stored) and reserves its credit. */
@@ -186,7 +190,7 @@ async function recordSent(
 ) {
   for (let attempt = 1; ; attempt++) {
     try {
-      return await inTransaction(deps, async (trx) => {
+      return await inTransaction(deps, async (trx, after) => {
         const now = new Date();
         const charge = prepared.charged
           ? await settleReservation(trx, actor, sendIdempotencyKey(prepared.link.id), {
@@ -197,7 +201,7 @@ async function recordSent(
           : undefined;
         await updateRecipientSend(trx, prepared.link.id, { emailSentAt: now });
         if (prepared.response) {
-          await updateResponse(trx, prepared.response.id, { sentAt: now });
+          const sent = await updateResponse(trx, prepared.response.id, { sentAt: now });
           await insertResponseEvent(trx, {
             id: newId("rse"),
             responseId: prepared.response.id,
@@ -207,6 +211,7 @@ async function recordSent(
             actor: actor.keyId,
             data: { workflowSessionId: prepared.link.id, email: prepared.link.email },
           });
+          await recordResponseWebhookEvent(trx, after, sent, "response.sent");
         }
         return charge ? -charge.amount : 0;
       });

@@ -39,7 +39,12 @@ import {
   type Tenant,
   ValidationError,
 } from "@flowgate/domain";
-import { type AfterCommit, inTransaction, signalQuestionnaireRun } from "@flowgate/engine";
+import {
+  type AfterCommit,
+  inTransaction,
+  recordResponseWebhookEvent,
+  signalQuestionnaireRun,
+} from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -142,6 +147,7 @@ export async function transitionIn(
     actor,
     data,
   });
+  await recordResponseWebhookEvent(trx, after, updated, responseActionEvents[action]);
   if (submits && response.workflowSessionId) {
     const link = await findRecipientSend(trx, response, response.workflowSessionId, { forUpdate: true });
     if (link) {
@@ -259,7 +265,7 @@ export async function autofillResponse(
   }
   const proposed = await deps.autofill.autofill({ response, definition, entity, history });
 
-  return inTransaction(deps, async (trx) => {
+  return inTransaction(deps, async (trx, after) => {
     const current = await lockResponse(trx, actor, response.id);
     assertEditable(current);
     const answers = { ...current.answers };
@@ -293,6 +299,7 @@ export async function autofillResponse(
         filled: filled.map((answer) => ({ questionId: answer.questionId, source: answer.source.kind })),
       },
     });
+    await recordResponseWebhookEvent(trx, after, updated, "response.autofill_completed");
     return {
       response: updated,
       filled,

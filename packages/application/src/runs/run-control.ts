@@ -22,7 +22,12 @@ import {
   type RunEvent,
   ValidationError,
 } from "@flowgate/domain";
-import { type AfterCommit, inTransaction } from "@flowgate/engine";
+import {
+  type AfterCommit,
+  inTransaction,
+  recordRunWebhookEvents,
+  recordSessionWebhookEvent,
+} from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -90,8 +95,10 @@ export async function cancelRun(
     });
     await deleteRunJob(trx, run.id);
     await audit(trx, run.id, "cancel", actor.keyId, reason);
+    await recordRunWebhookEvents(trx, after, run, appended.events);
     if (run.sessionId) {
       await updateSessionStatus(trx, run.sessionId, { status: "failed", result: null, completedAt });
+      await recordSessionWebhookEvent(trx, after, run.sessionId);
       publishSession(after, run.sessionId, "failed");
     }
     publishRun(after, appended, run);

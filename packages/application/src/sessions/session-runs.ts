@@ -22,7 +22,7 @@ import {
   ValidationError,
   type Workflow,
 } from "@flowgate/domain";
-import { type AfterCommit, inTransaction, startRun } from "@flowgate/engine";
+import { type AfterCommit, inTransaction, recordSessionWebhookEvent, startRun } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -108,6 +108,7 @@ export async function submitSession(
       workflowId: workflow.id,
       submittedAt: now,
     });
+    await recordSessionWebhookEvent(trx, after, session.id, "session.submitted");
     publishSession(after, session, "processing");
     return {
       session: {

@@ -7,7 +7,7 @@ import {
   scheduleSessionExpiry,
 } from "@flowgate/db";
 import { NotFoundError, newId, type Session, type SessionStatus, ValidationError } from "@flowgate/domain";
-import { inTransaction } from "@flowgate/engine";
+import { inTransaction, recordSessionWebhookEvent } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -57,7 +57,7 @@ export async function createSession(
     ]);
   }
   const expiresAt = new Date(Date.now() + lifetime * 1000);
-  return inTransaction(deps, async (trx) => {
+  return inTransaction(deps, async (trx, after) => {
     if (input.workflowId && !(await findWorkflow(trx, actor, input.workflowId))) {
       throw new NotFoundError("Workflow", input.workflowId);
     }
@@ -71,6 +71,7 @@ export async function createSession(
     });
     // The expiry is a durable timer: a job row, so it survives restarts.
     await scheduleSessionExpiry(trx, session.id, expiresAt);
+    await recordSessionWebhookEvent(trx, after, session);
     return session;
   });
 }

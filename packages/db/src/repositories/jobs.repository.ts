@@ -5,9 +5,17 @@ import type { JobsTable } from "../tables/jobs.table.ts";
 
 /**
  * Kinds of engine work: `run.step` advances a run; `run.timeout` fires a gate's timeout;
- * `session.expire` expires a session that did not complete in time.
+ * `session.expire` expires a session that did not complete in time; `webhook.deliver` sends one webhook
+ * delivery (claimed only by the webhook lane, see {@link claimJobs}).
  */
-export type JobKind = "run.step" | "run.timeout" | "session.expire";
+export type JobKind = "run.step" | "run.timeout" | "session.expire" | "webhook.deliver";
+
+/**
+ * Which jobs a claimer takes: `runs` (every kind but `webhook.deliver`) or `webhooks` (only
+ * `webhook.deliver`), so that slow receivers never hold the slots that runs advance in, and the other way
+ * round.
+ */
+export type JobLane = "runs" | "webhooks";
 
 /** A job as claimed by a worker. */
 export interface Job {
@@ -15,6 +23,7 @@ export interface Job {
   kind: JobKind;
   runId: string | null;
   sessionId: string | null;
+  webhookDeliveryId: string | null;
   payload: Record<string, unknown>;
   runAt: Date;
   attempts: number;
@@ -72,15 +81,19 @@ export async function deleteSessionJob(db: Executor, sessionId: string): Promise
 }
 
 /**
- * Claims up to `limit` due jobs for `workerId` with `FOR UPDATE SKIP LOCKED`, leasing them for `leaseMs`.
- * A job whose lease expired (its worker died) is due again.
+ * Claims up to `limit` due jobs of a lane (default `runs`) for `workerId` with `FOR UPDATE SKIP LOCKED`,
+ * leasing them for `leaseMs`. A job whose lease expired (its worker died) is due again. In the `webhooks`
+ * lane, `skipEndpoints` leaves out the deliveries of endpoints the claimer already has enough of in flight.
  */
 export async function claimJobs(
   db: Executor,
   workerId: string,
   limit: number,
   leaseMs: number,
+  options: { lane?: JobLane; skipEndpoints?: readonly string[] } = {},
 ): Promise<Job[]> {
+  const lane = options.lane ?? "runs";
+  const skip = options.skipEndpoints ?? [];
   const rows = await db
     .updateTable("jobs")
     .set((eb) => ({
@@ -94,6 +107,10 @@ export async function claimJobs(
         .select("id")
         .where("run_at", "<=", sql<Date>`now()`)
         .where((w) => w.or([w("locked_until", "is", null), w("locked_until", "<", sql<Date>`now()`)]))
+        .where("kind", lane === "webhooks" ? "=" : "<>", "webhook.deliver")
+        .$if(lane === "webhooks" && skip.length > 0, (q) =>
+          q.where(sql<string>`payload->>'endpointId'`, "not in", skip),
+        )
         .orderBy("run_at")
         .limit(limit)
         .forUpdate()
@@ -201,6 +218,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     kind: row.kind as JobKind,
     runId: row.run_id,
     sessionId: row.session_id,
+    webhookDeliveryId: row.webhook_delivery_id,
     payload: row.payload,
     runAt: row.run_at,
     attempts: row.attempts,

@@ -52,6 +52,12 @@ export async function findSession(
   return row ? toSession(row) : undefined;
 }
 
+/** Finds a session by id in any tenant (engine internals that already hold its id, e.g. webhooks). */
+export async function findSessionById(db: Executor, id: string): Promise<Session | undefined> {
+  const row = await db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toSession(row) : undefined;
+}
+
 /** Finds sessions of the tenant by id, in any order (for DataLoaders). */
 export async function findSessionsByIds(
   db: Executor,

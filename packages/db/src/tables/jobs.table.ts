@@ -7,6 +7,8 @@ export interface JobsTable {
   run_id: string | null;
   /** For session jobs (expiry): at most one per session. */
   session_id: string | null;
+  /** For webhook jobs: the delivery it sends (at most one job per delivery). */
+  webhook_delivery_id: string | null;
   payload: JsonObjectDefault;
   run_at: CreatedAt;
   attempts: Generated<number>;
