@@ -19,6 +19,8 @@ const typenameByPrefix: Record<string, string> = {
   qnr: "Questionnaire",
   rsp: "Response",
   wfs: "WorkflowSession",
+  whe: "WebhookEndpoint",
+  whd: "WebhookDelivery",
 };
 
 /**

@@ -7,6 +7,7 @@ import type {
   Run,
   Session,
   WebhookAttempt,
+  WebhookDelivery,
   WebhookEndpoint,
   Workflow,
   WorkflowDraft,
@@ -39,6 +40,8 @@ export interface Loaders {
   ddq: DdqLoaders;
   /** Webhook endpoints of the tenant, by id. */
   webhookEndpoint: DataLoader<string, WebhookEndpoint | undefined>;
+  /** Webhook deliveries of the tenant, by id. */
+  webhookDelivery: DataLoader<string, WebhookDelivery | undefined>;
   /** The attempts of a delivery (oldest first), by delivery id (only after the delivery was loaded). */
   webhookAttempts: DataLoader<string, WebhookAttempt[]>;
 }

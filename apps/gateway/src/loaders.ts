@@ -8,6 +8,7 @@ import {
   getSessionsByIds,
   getTriggerPayloadSchemas,
   getWebhookAttempts,
+  getWebhookDeliveriesByIds,
   getWebhookEndpointsByIds,
   getWorkflowDraftsByIds,
   getWorkflowsByIds,
@@ -38,6 +39,7 @@ export function createLoaders(app: Application, actor: Actor): Loaders {
     workflowPayloadSchema: new DataLoader((workflowIds) => getTriggerPayloadSchemas(app, actor, workflowIds)),
     ddq: createDdqLoaders(app, actor),
     webhookEndpoint: new DataLoader((ids) => getWebhookEndpointsByIds(app, actor, ids)),
+    webhookDelivery: new DataLoader((ids) => getWebhookDeliveriesByIds(app, actor, ids)),
     webhookAttempts: new DataLoader((ids) => getWebhookAttempts(app, actor, ids)),
   };
 }

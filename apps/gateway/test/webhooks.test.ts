@@ -360,12 +360,25 @@ describe.each(testBackends())("webhooks (%s)", (backend) => {
     const { endpoint: created } = await createEndpoint(r.url, ["*"]);
     const sent = await h.gql(key, SEND_TEST, { endpointId: created.id });
     const deliveryId = sent.data.sendTestWebhook.id;
+    const own = await h.gql(
+      key,
+      `query ($ids: [ID!]!) { nodes(ids: $ids) { id ... on WebhookDelivery { eventType } ... on WebhookEndpoint { url } } }`,
+      { ids: [deliveryId, created.id] },
+    );
+    expect(own.errors).toBeUndefined();
+    expect(own.data.nodes).toEqual([
+      { id: deliveryId, eventType: "ping" },
+      { id: created.id, url: r.url },
+    ]);
     for (const stranger of [h.other.keys.sandbox, h.acme.keys.live]) {
       expect((await h.gql(stranger, ENDPOINT, { id: created.id })).data.webhookEndpoint).toBeNull();
       const listed = await h.gql(stranger, `{ webhookEndpoints(first: 100) { edges { node { id } } } }`);
       expect(listed.data.webhookEndpoints.edges.map((e: any) => e.node.id)).not.toContain(created.id);
-      const node = await h.gql(stranger, `query ($id: ID!) { node(id: $id) { id } }`, { id: deliveryId });
-      expect(node.data.node).toBeNull();
+      for (const id of [deliveryId, created.id]) {
+        const node = await h.gql(stranger, `query ($id: ID!) { node(id: $id) { id } }`, { id });
+        expect(node.errors).toBeUndefined();
+        expect(node.data.node).toBeNull();
+      }
       const redeliver = await h.gql(stranger, REDELIVER, { deliveryId });
       expect(redeliver.data.redeliverWebhook).toMatchObject({
         __typename: "NotFoundError",

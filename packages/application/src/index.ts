@@ -108,6 +108,7 @@ export {
   disableWebhookEndpoint,
   enableWebhookEndpoint,
   getWebhookAttempts,
+  getWebhookDeliveriesByIds,
   getWebhookDelivery,
   getWebhookEndpoint,
   getWebhookEndpointsByIds,

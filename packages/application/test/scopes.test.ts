@@ -190,6 +190,7 @@ const useCases: [string, readonly ApiKeyScope[], UseCaseCall][] = [
     (a, x) => app.listWebhookDeliveriesOf(a, x, { endpointId: id }, page),
   ],
   ["getWebhookDelivery", ["webhooks:read"], (a, x) => app.getWebhookDelivery(a, x, id)],
+  ["getWebhookDeliveriesByIds", ["webhooks:read"], (a, x) => app.getWebhookDeliveriesByIds(a, x, [id])],
   ["getWebhookAttempts", ["webhooks:read"], (a, x) => app.getWebhookAttempts(a, x, [id])],
 ];
 

@@ -1,9 +1,4 @@
-import {
-  getWebhookDelivery,
-  listWebhookDeliveriesOf,
-  redeliverWebhook,
-  sendTestWebhook,
-} from "@flowgate/application";
+import { listWebhookDeliveriesOf, redeliverWebhook, sendTestWebhook } from "@flowgate/application";
 import type { WebhookDelivery } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
@@ -31,7 +26,9 @@ builder.node(WebhookDeliveryRef, {
   isTypeOf: (value) =>
     typeof value === "object" && value !== null && "eventId" in value && "attemptCount" in value,
   loadMany: async (ids, context) =>
-    Promise.all(ids.map(async (id) => (await getWebhookDelivery(context.app, context.actor, id)) ?? null)),
+    (await context.loaders.webhookDelivery.loadMany(ids)).map((d) =>
+      d instanceof Error ? null : (d ?? null),
+    ),
   fields: (t) => ({
     eventId: t.exposeString("eventId", {
       description:

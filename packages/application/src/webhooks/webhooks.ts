@@ -1,6 +1,7 @@
 import {
   deleteWebhookEndpoint as deleteEndpointRow,
   type Executor,
+  findWebhookDeliveriesByIds,
   findWebhookDelivery,
   findWebhookEndpoint,
   findWebhookEndpointsByIds,
@@ -272,6 +273,17 @@ export async function getWebhookDelivery(
 ): Promise<WebhookDelivery | undefined> {
   requireScope(actor, "webhooks:read");
   return findWebhookDelivery(applicationDeps(app).db, actor, id);
+}
+
+/** Deliveries by id, aligned with `ids` (`undefined` where not the caller's). Needs `webhooks:read`. */
+export async function getWebhookDeliveriesByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<(WebhookDelivery | undefined)[]> {
+  requireScope(actor, "webhooks:read");
+  const rows = await findWebhookDeliveriesByIds(applicationDeps(app).db, actor, ids);
+  return alignByKey(ids, rows, (row) => row.id);
 }
 
 /**

@@ -335,6 +335,21 @@ export async function findWebhookDelivery(
   return row ? toDelivery(row) : undefined;
 }
 
+/** Deliveries of the tenant by id, in any order (for DataLoaders). */
+export async function findWebhookDeliveriesByIds(
+  db: Executor,
+  tenant: Tenant,
+  ids: readonly string[],
+): Promise<WebhookDelivery[]> {
+  if (ids.length === 0) return [];
+  const rows = await deliveries(db)
+    .where("d.id", "in", ids)
+    .where("d.workspace_id", "=", tenant.workspaceId)
+    .where("d.environment", "=", tenant.environment)
+    .execute();
+  return rows.map(toDelivery);
+}
+
 /** Finds a delivery by id, locked for the rest of the transaction (delivery worker). */
 export async function lockWebhookDelivery(db: Executor, id: string): Promise<WebhookDelivery | undefined> {
   const row = await deliveries(db).where("d.id", "=", id).forUpdate(["d"]).executeTakeFirst();
