@@ -5,6 +5,7 @@ import {
   checkReadiness,
   createDatabase,
   type DatabaseHandle,
+  DatabaseRateLimiter,
   type EmailSender,
   Engine,
   type EventBus,
@@ -16,10 +17,12 @@ import {
   PgListener,
   PostgresEventBus,
   RedisEventBus,
+  RedisRateLimiter,
   SmtpEmailSender,
 } from "@flowgate/engine";
 import type { Logger } from "pino";
 import { createLogger } from "./logger.ts";
+import type { GatewayRateLimit } from "./rate-limit.ts";
 import { type GatewayServer, startGatewayServer } from "./server.ts";
 import type { Settings } from "./settings.ts";
 
@@ -96,6 +99,8 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
           ? await seedDemoWorkspace(application, settings.demo.apiKey)
           : null;
 
+      const rateLimit = settings.role === "worker" ? null : createRateLimit(settings, database, logger);
+      if (rateLimit) closers.unshift(() => rateLimit.limiter.close());
       const server =
         settings.role === "worker"
           ? null
@@ -104,6 +109,8 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
               port: settings.http.port,
               host: settings.http.host,
               logger,
+              queryLimits: settings.queryLimits,
+              rateLimit,
               graphiql: graphiqlHeaders(demo, settings),
               readiness: () => checkReadiness(database, migrated, settings.database.connectTimeoutMs),
             });
@@ -212,6 +219,34 @@ function createEventBus(
     case "memory":
       return new InProcessEventBus();
   }
+}
+
+/**
+ * The gateway's rate limits (null when turned off): token buckets in Redis when configured so, else in the
+ * database, so every gateway shares them either way.
+ */
+function createRateLimit(
+  settings: Settings,
+  database: DatabaseHandle,
+  logger: Logger,
+): GatewayRateLimit | null {
+  const limits = settings.rateLimits;
+  if (!limits) return null;
+  const onError = (error: unknown) =>
+    logger.warn({ err: error }, "rate limiter unavailable; request not limited");
+  const limiter =
+    limits.store === "redis"
+      ? new RedisRateLimiter(settings.eventBus.redisUrl ?? "", {
+          prefix: limits.redisPrefix ?? `flowgate:ratelimit:${database.schema ?? "public"}:`,
+          onError: (error) => logger.debug({ err: error }, "rate limiter connection error"),
+        })
+      : new DatabaseRateLimiter(database.db, { onError });
+  return {
+    limiter,
+    perKey: { name: "api-key", ...limits.perKey },
+    perAddress: { name: "address", ...limits.perAddress },
+    onError,
+  };
 }
 
 /** SMTP when `SMTP_URL` is set; otherwise the outbox table, with the link logged. */

@@ -41,25 +41,36 @@ export interface Harness {
 export interface HarnessOptions {
   /** How the engine delivers workflow emails (default: the outbox table). */
   email?: EmailSender;
+  /** Variables that replace or add to {@link harnessEnv} (e.g. tighter rate limits). */
+  env?: Record<string, string>;
 }
 
 /**
- * The settings of a harness: gateway and worker in one process on any free port, quick polling and
- * retries, no demo workspace, no log output.
+ * The environment of a harness: gateway and worker in one process on any free port, quick polling and
+ * retries, no demo workspace, no log output, and rate limits (in the database) far above what any test
+ * sends, so that only the tests of rate limiting meet them.
  */
-export const harnessSettings = parseSettings({
+export const harnessEnv: Record<string, string> = {
   PORT: "0",
   FLOWGATE_POLL_INTERVAL_MS: "100",
   FLOWGATE_WORKER_CONCURRENCY: "2",
   FLOWGATE_RETRY_BASE_MS: "20",
   FLOWGATE_SEED_DEMO: "false",
   FLOWGATE_LOG_LEVEL: "silent",
-});
+  FLOWGATE_RATE_LIMIT_PER_SECOND: "100000",
+  FLOWGATE_RATE_LIMIT_BURST: "1000000",
+  FLOWGATE_RATE_LIMIT_ANONYMOUS_PER_SECOND: "100000",
+  FLOWGATE_RATE_LIMIT_ANONYMOUS_BURST: "1000000",
+};
+
+/** The settings of a harness (see {@link harnessEnv}). */
+export const harnessSettings = parseSettings(harnessEnv);
 
 /** Starts a harness on `backend`: the app as `main.ts` builds it, on a fresh test database. */
 export async function startHarness(backend: TestBackend, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(backend);
-  const flowgate = buildApp(harnessSettings, {
+  const settings = options.env ? parseSettings({ ...harnessEnv, ...options.env }) : harnessSettings;
+  const flowgate = buildApp(settings, {
     database,
     ...(options.email ? { email: options.email } : {}),
   });

@@ -5,7 +5,7 @@ import { testBackends } from "@flowgate/db/testing";
 import { checkReadiness } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type GatewayServer, startGatewayServer } from "../src/server.ts";
-import { type Harness, startHarness } from "./harness.ts";
+import { type Harness, harnessSettings, startHarness } from "./harness.ts";
 
 const html = { accept: "text/html,application/xhtml+xml" };
 
@@ -100,6 +100,7 @@ describe.each(testBackends())("console, recipient page and assets over HTTP (%s)
       server = await startGatewayServer({
         app: harness.app,
         readiness: () => checkReadiness(harness.database, true),
+        queryLimits: harnessSettings.queryLimits,
         port: 0,
         graphiql: false,
         consoleDir: empty,

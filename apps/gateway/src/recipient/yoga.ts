@@ -7,6 +7,8 @@ import { yogaLogger } from "../database-unavailable.ts";
 import { parseVersionKey } from "../ddq-loaders.ts";
 import { maskUnexpectedErrors } from "../error-masking.ts";
 import { createLoaders } from "../loaders.ts";
+import { type QueryLimits, queryLimitPlugins } from "../query-limits.ts";
+import { clientAddress, type GatewayRateLimit, rateLimitPlugin } from "../rate-limit.ts";
 import { presentedLinkToken, requireLink } from "./auth.ts";
 import { recipientSchema } from "./schema.ts";
 
@@ -26,6 +28,10 @@ export const recipientEndpoint = "/recipient/graphql";
 export function createRecipientYoga(options: {
   app: Application;
   logger?: Logger;
+  /** The same bounds as the API endpoint's. */
+  queryLimits: QueryLimits;
+  /** Recipients have no API key: each request is charged to its client address. */
+  rateLimit?: GatewayRateLimit | null;
 }): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const { app } = options;
   return createYoga<Record<string, unknown>, GraphQLContext>({
@@ -33,6 +39,17 @@ export function createRecipientYoga(options: {
     graphqlEndpoint: recipientEndpoint,
     landingPage: false,
     graphiql: false,
+    plugins: [
+      ...(options.rateLimit
+        ? [
+            rateLimitPlugin(options.rateLimit, (_request, { req }) => ({
+              key: null,
+              address: clientAddress(req),
+            })),
+          ]
+        : []),
+      ...queryLimitPlugins(options.queryLimits),
+    ],
     maskedErrors: { maskError: maskUnexpectedErrors },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
     context: async ({ request }): Promise<GraphQLContext> => {
