@@ -16,6 +16,11 @@ export interface GatewayRateLimit {
   perAddress: RateLimitPolicy;
   /** Called when the limiter's store fails; the request then goes on unlimited (default: ignore). */
   onError?: (error: unknown) => void;
+  /**
+   * Refusals this process remembers until the bucket's next token is due (see {@link chargeRequest});
+   * created on first use.
+   */
+  refused?: Map<string, { until: number; outcome: RateLimitOutcome }>;
 }
 
 /** Who a request is charged to. */
@@ -83,8 +88,25 @@ export async function chargeRequest(
   const [bucket, policy] = subject.key
     ? [`key:${hashApiKey(subject.key).slice(0, 32)}`, rateLimit.perKey]
     : [`address:${subject.address}`, rateLimit.perAddress];
+  // A refused bucket has no token until its next one is due, whichever gateway asks (tokens only come
+  // with time), so until then this process answers 429 without asking the store: a client hammering past
+  // its limit costs a map lookup per request, not a round trip.
+  rateLimit.refused ??= new Map();
+  const refused = rateLimit.refused;
+  const remembered = refused.get(bucket);
+  if (remembered && remembered.until > Date.now()) return remembered.outcome;
   try {
-    return { policy, decision: await rateLimit.limiter.take(bucket, policy) };
+    const outcome = { policy, decision: await rateLimit.limiter.take(bucket, policy) };
+    if (outcome.decision.allowed) {
+      if (remembered) refused.delete(bucket);
+    } else {
+      if (refused.size >= 10_000) {
+        for (const [name, entry] of refused) if (entry.until <= Date.now()) refused.delete(name);
+      }
+      if (refused.size < 10_000)
+        refused.set(bucket, { until: Date.now() + outcome.decision.retryAfterMs, outcome });
+    }
+    return outcome;
   } catch (error) {
     rateLimit.onError?.(error);
     return null;

@@ -47,8 +47,8 @@ export interface HarnessOptions {
 
 /**
  * The environment of a harness: gateway and worker in one process on any free port, quick polling and
- * retries, no demo workspace, no log output, and rate limits (in the database) far above what any test
- * sends, so that only the tests of rate limiting meet them.
+ * retries, no demo workspace, no log output, and no rate limits (the tests of rate limiting set theirs
+ * with `env`).
  */
 export const harnessEnv: Record<string, string> = {
   PORT: "0",
@@ -57,10 +57,7 @@ export const harnessEnv: Record<string, string> = {
   FLOWGATE_RETRY_BASE_MS: "20",
   FLOWGATE_SEED_DEMO: "false",
   FLOWGATE_LOG_LEVEL: "silent",
-  FLOWGATE_RATE_LIMIT_PER_SECOND: "100000",
-  FLOWGATE_RATE_LIMIT_BURST: "1000000",
-  FLOWGATE_RATE_LIMIT_ANONYMOUS_PER_SECOND: "100000",
-  FLOWGATE_RATE_LIMIT_ANONYMOUS_BURST: "1000000",
+  FLOWGATE_RATE_LIMIT_PER_SECOND: "0",
 };
 
 /** The settings of a harness (see {@link harnessEnv}). */

@@ -1,3 +1,4 @@
+import { type IncomingMessage, request } from "node:http";
 import { testBackends } from "@flowgate/db/testing";
 import { getIntrospectionQuery } from "graphql";
 import { createClient } from "graphql-ws";
@@ -69,8 +70,10 @@ interface Answer {
 }
 
 /**
- * POSTs a document to `url`, timing it until the answer's status and headers arrive (the refusal). It accepts `application/graphql-response+json`,
- * where a refused document is HTTP 400 (with plain `application/json`, GraphQL over HTTP answers 200).
+ * POSTs a document to `url` (node:http, so that the clock stops when the answer's status and headers
+ * arrive, however much of a large body is still being sent), timing the refusal. It accepts
+ * `application/graphql-response+json`, where a refused document is HTTP 400 (with plain
+ * `application/json`, GraphQL over HTTP answers 200).
  */
 async function post(
   url: string,
@@ -80,20 +83,28 @@ async function post(
 ): Promise<Answer & { ms: number }> {
   // Encoded before the clock starts: the client shares the gateway's thread, and its work is not the
   // gateway's.
-  const body = new TextEncoder().encode(JSON.stringify({ query, variables }));
+  const body = Buffer.from(JSON.stringify({ query, variables }));
   const started = performance.now();
-  const response = await fetch(url, {
-    method: "POST",
-    headers: {
-      "content-type": "application/json",
-      accept: "application/graphql-response+json",
-      ...headers,
-    },
-    body,
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "content-length": String(body.length),
+        accept: "application/graphql-response+json",
+        ...headers,
+      },
+    });
+    req.once("response", resolve);
+    // The gateway may answer a body over the limit and close before reading it all.
+    req.once("error", (error) => (req.destroyed ? undefined : reject(error)));
+    req.end(body);
   });
   const ms = performance.now() - started;
-  const answer = (await response.json()) as Omit<Answer, "status">;
-  return { status: response.status, ...answer, ms };
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  const answer = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Omit<Answer, "status">;
+  return { status: response.statusCode ?? 0, ...answer, ms };
 }
 
 describe.each(testBackends())("query limits (%s)", (backend) => {

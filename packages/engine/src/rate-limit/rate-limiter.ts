@@ -16,8 +16,10 @@ export interface RateLimitDecision {
   remaining: number;
   /** Seconds until the bucket is full again (0 when it is). */
   resetSeconds: number;
-  /** Seconds until the next token, when refused (0 when allowed). */
+  /** Seconds until the next token, when refused (0 when allowed), rounded up to at least 1. */
   retryAfterSeconds: number;
+  /** Milliseconds until the next token, when refused (0 when allowed), not rounded to seconds. */
+  retryAfterMs: number;
 }
 
 /**
@@ -47,5 +49,6 @@ export function decisionFrom(allowed: boolean, tokens: number, policy: RateLimit
     remaining: Math.floor(left),
     resetSeconds: Math.ceil((policy.burst - left) / policy.ratePerSecond),
     retryAfterSeconds: allowed ? 0 : Math.max(1, Math.ceil((1 - left) / policy.ratePerSecond)),
+    retryAfterMs: allowed ? 0 : Math.ceil(((1 - left) / policy.ratePerSecond) * 1000),
   };
 }
