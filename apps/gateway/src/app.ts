@@ -5,6 +5,7 @@ import {
   checkReadiness,
   createDatabase,
   type DatabaseHandle,
+  DatabaseRateLimiter,
   type EmailSender,
   Engine,
   EngineMetrics,
@@ -17,6 +18,7 @@ import {
   PgListener,
   PostgresEventBus,
   RedisEventBus,
+  RedisRateLimiter,
   SmtpEmailSender,
 } from "@flowgate/engine";
 import type { TracerProvider } from "@opentelemetry/api";
@@ -26,6 +28,7 @@ import type { Registry } from "prom-client";
 import { createLogger } from "./logger.ts";
 import { createMetricsRegistry, graphqlMetricsPlugin } from "./observability/metrics.ts";
 import { tracingPlugin } from "./observability/tracing.ts";
+import type { GatewayRateLimit } from "./rate-limit.ts";
 import { type GatewayServer, startGatewayServer } from "./server.ts";
 import type { Settings } from "./settings.ts";
 
@@ -119,6 +122,8 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
           ? await seedDemoWorkspace(application, settings.demo.apiKey)
           : null;
 
+      const rateLimit = settings.role === "worker" ? null : createRateLimit(settings, database, logger);
+      if (rateLimit) closers.unshift(() => rateLimit.limiter.close());
       const server =
         settings.role === "worker"
           ? null
@@ -129,6 +134,8 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
               logger,
               plugins: graphqlPlugins(settings, metrics, parts.tracerProvider),
               ...(metrics ? { metrics: { registry: metrics, token: settings.metrics.token } } : {}),
+              queryLimits: settings.queryLimits,
+              rateLimit,
               graphiql: graphiqlHeaders(demo, settings),
               readiness: () => checkReadiness(database, migrated, settings.database.connectTimeoutMs),
             });
@@ -237,6 +244,34 @@ function createEventBus(
     case "memory":
       return new InProcessEventBus();
   }
+}
+
+/**
+ * The gateway's rate limits (null when turned off): token buckets in Redis when configured so, else in the
+ * database, so every gateway shares them either way.
+ */
+function createRateLimit(
+  settings: Settings,
+  database: DatabaseHandle,
+  logger: Logger,
+): GatewayRateLimit | null {
+  const limits = settings.rateLimits;
+  if (!limits) return null;
+  const onError = (error: unknown) =>
+    logger.warn({ err: error }, "rate limiter unavailable; request not limited");
+  const limiter =
+    limits.store === "redis"
+      ? new RedisRateLimiter(settings.eventBus.redisUrl ?? "", {
+          prefix: limits.redisPrefix ?? `flowgate:ratelimit:${database.schema ?? "public"}:`,
+          onError: (error) => logger.debug({ err: error }, "rate limiter connection error"),
+        })
+      : new DatabaseRateLimiter(database.db, { onError });
+  return {
+    limiter,
+    perKey: { name: "api-key", ...limits.perKey },
+    perAddress: { name: "address", ...limits.perAddress },
+    onError,
+  };
 }
 
 /** SMTP when `SMTP_URL` is set; otherwise the outbox table, with the link logged. */

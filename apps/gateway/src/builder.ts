@@ -1,4 +1,4 @@
-import { type ApiKeyScope, hasScope } from "@flowgate/domain";
+import { type ApiKeyScope, assertSafeText, hasScope } from "@flowgate/domain";
 import SchemaBuilder from "@pothos/core";
 import ErrorsPlugin from "@pothos/plugin-errors";
 import RelayPlugin from "@pothos/plugin-relay";
@@ -6,6 +6,7 @@ import ScopeAuthPlugin from "@pothos/plugin-scope-auth";
 import SubGraphPlugin from "@pothos/plugin-sub-graph";
 import { GraphQLError } from "graphql";
 import type { GraphQLContext } from "./context.ts";
+import SafeTextPlugin from "./safe-text-plugin.ts";
 
 /** Maps an id's prefix to the GraphQL type that `node(id)` resolves it to. */
 const typenameByPrefix: Record<string, string> = {
@@ -42,7 +43,9 @@ export const builder = new SchemaBuilder<{
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
   };
 }>({
-  plugins: [ScopeAuthPlugin, ErrorsPlugin, RelayPlugin, SubGraphPlugin],
+  // Order matters: the first plugin wraps the others' resolvers. SafeText runs inside Errors, so that its
+  // ValidationError becomes a member of a field's result union.
+  plugins: [ScopeAuthPlugin, ErrorsPlugin, SafeTextPlugin, RelayPlugin, SubGraphPlugin],
   defaultFieldNullability: false,
   subGraphs: { defaultForTypes: ["Api"], fieldsInheritFromTypes: true },
   scopeAuth: {
@@ -61,6 +64,8 @@ export const builder = new SchemaBuilder<{
     // Flowgate ids already carry their type (`wfl_…`, `ses_…`, `wfr_…`), so they are the global ids.
     encodeGlobalID: (_typename, id) => String(id),
     decodeGlobalID: (globalID) => {
+      // Relay decodes ids before any resolver (and the safe-text plugin) sees them.
+      assertSafeText({ id: globalID }, "node");
       const typename = typenameByPrefix[globalID.split("_", 1)[0] ?? ""];
       if (!typename)
         throw new GraphQLError(`Unknown id ${globalID}`, { extensions: { code: "BAD_USER_INPUT" } });

@@ -2,7 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { authenticateApiKey, findDatabaseUnavailableError } from "@flowgate/application";
 import type { Readiness } from "@flowgate/engine";
-import type { ExecutionArgs } from "graphql";
+import { type DocumentNode, type ExecutionArgs, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
 import type { Registry } from "prom-client";
@@ -17,6 +17,7 @@ import {
   requestIdHeader,
 } from "./observability/request-context.ts";
 import { createPages } from "./pages/index.ts";
+import { chargeRequest, clientAddress, rateLimitedError } from "./rate-limit.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
 
@@ -160,7 +161,12 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       return void yoga(req, res);
     }),
   );
-  const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
+  // A graphql-ws message over the body limit closes the socket (1009 "Message too big").
+  const wsServer = new WebSocketServer({
+    server,
+    path: yoga.graphqlEndpoint,
+    maxPayload: options.queryLimits.maxBodyBytes,
+  });
 
   const wsHandle = useServer(
     {
@@ -182,9 +188,16 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       execute: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).execute(args),
       subscribe: (args: ExecutionArgs) => (args.rootValue as EnvelopedRoot).subscribe(args),
       onSubscribe: async (ctx, _id, params) => {
-        const request = new Request("http://gateway.local/graphql", {
-          headers: headersFromConnectionParams(ctx.connectionParams),
-        });
+        const headers = headersFromConnectionParams(ctx.connectionParams);
+        if (options.rateLimit) {
+          // Each operation is charged like an HTTP request: to the connection's key.
+          const outcome = await chargeRequest(options.rateLimit, {
+            key: presentedKey((name) => headers.get(name)),
+            address: clientAddress(ctx.extra.request),
+          });
+          if (outcome && !outcome.decision.allowed) return [rateLimitedError(outcome)];
+        }
+        const request = new Request("http://gateway.local/graphql", { headers });
         const { schema, execute, subscribe, contextFactory, parse, validate } = yoga.getEnveloped({
           ...ctx,
           request,
@@ -198,10 +211,18 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
           if (!unavailable) throw error;
           return [databaseUnavailableGraphQLError(unavailable)];
         }
+        let document: DocumentNode;
+        try {
+          // The token limit stops the parser with a coded error (see query-limits.ts).
+          document = parse(params.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
         const args = {
           schema,
           operationName: params.operationName,
-          document: parse(params.query),
+          document,
           variableValues: params.variables,
           contextValue,
           rootValue: { execute, subscribe },

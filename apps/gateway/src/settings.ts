@@ -1,4 +1,5 @@
 import { z } from "zod";
+import type { QueryLimits } from "./query-limits.ts";
 
 /** What this process does: serve GraphQL, execute runs, or both (the default, embedded mode). */
 export type Role = "all" | "gateway" | "worker";
@@ -130,6 +131,58 @@ export const settingsSchema = z.object({
     .regex(/^fg_sandbox_[A-Za-z0-9_-]+$/, "must look like fg_sandbox_<letters, digits, _ or ->")
     .optional()
     .describe("value of the demo sandbox key (unset: random, printed once)"),
+  NODE_ENV: z
+    .string()
+    .optional()
+    .describe(
+      '`development` keeps GraphQL\'s field suggestions ("Did you mean …?"); otherwise they are hidden',
+    ),
+  FLOWGATE_MAX_BODY_BYTES: wholeNumber(1024)
+    .default(524_288)
+    .describe("largest GraphQL request body or graphql-ws message, in bytes (HTTP 413 beyond it)"),
+  FLOWGATE_MAX_QUERY_DEPTH: wholeNumber(1)
+    .default(12)
+    .describe("deepest selection nesting of a GraphQL operation (`QUERY_TOO_DEEP`)"),
+  FLOWGATE_MAX_ALIASES: wholeNumber(0)
+    .default(30)
+    .describe("most aliases in a GraphQL operation (`TOO_MANY_ALIASES`)"),
+  FLOWGATE_MAX_TOKENS: wholeNumber(10)
+    .default(2000)
+    .describe("most lexical tokens in a GraphQL document (`TOO_MANY_TOKENS`)"),
+  FLOWGATE_MAX_DIRECTIVES: wholeNumber(0)
+    .default(50)
+    .describe("most directives in a GraphQL operation (`TOO_MANY_DIRECTIVES`)"),
+  FLOWGATE_MAX_QUERY_COST: wholeNumber(1)
+    .default(10_000)
+    .describe("highest cost of a GraphQL operation, graphql-armor's model (`QUERY_TOO_COSTLY`)"),
+  FLOWGATE_RATE_LIMIT_PER_SECOND: z.coerce
+    .number({ error: "must be a number from 0" })
+    .min(0, { error: "must be a number from 0" })
+    .default(20)
+    .describe(
+      "requests a second each API key may sustain (token bucket refill); `0` turns rate limiting off",
+    ),
+  FLOWGATE_RATE_LIMIT_BURST: wholeNumber(1)
+    .default(200)
+    .describe("requests an API key may make at once after being idle (token bucket size)"),
+  FLOWGATE_RATE_LIMIT_ANONYMOUS_PER_SECOND: z.coerce
+    .number({ error: "must be a number above 0" })
+    .positive({ error: "must be a number above 0" })
+    .default(5)
+    .describe("requests a second each client address may sustain without a valid API key (recipients too)"),
+  FLOWGATE_RATE_LIMIT_ANONYMOUS_BURST: wholeNumber(1)
+    .default(60)
+    .describe("burst of a client address without a valid API key"),
+  FLOWGATE_RATE_LIMIT_STORE: z
+    .enum(["database", "redis"], { error: "must be database or redis" })
+    .optional()
+    .describe(
+      "where the token buckets live, shared by every gateway: `redis` if `REDIS_URL` is set, else `database`",
+    ),
+  FLOWGATE_RATE_LIMIT_REDIS_PREFIX: z
+    .string()
+    .optional()
+    .describe("prefix of the Redis bucket keys (unset: `flowgate:ratelimit:<schema or public>:`)"),
   FLOWGATE_LOG_LEVEL: z
     .enum(logLevels, { error: `must be one of ${logLevels.join(", ")}` })
     .default("info")
@@ -186,11 +239,26 @@ export interface Settings {
   };
   email: { smtpUrl: string | undefined; smtpFrom: string | undefined };
   demo: { seed: boolean; apiKey: string | undefined };
+  /** Token-bucket rate limits per API key and per client address; `null` when turned off. */
+  rateLimits: RateLimitSettings | null;
+  /** Bounds of GraphQL documents and request bodies, on every endpoint and transport. */
+  queryLimits: QueryLimits;
   logLevel: (typeof logLevels)[number];
   /** `/metrics`: served or not, and the bearer token it requires. */
   metrics: { enabled: boolean; token: string | undefined };
   /** OpenTelemetry spans for GraphQL operations. */
   tracing: { enabled: boolean };
+}
+
+/** Rate limiting: the two policies and where their buckets live. */
+export interface RateLimitSettings {
+  /** Each API key's bucket. */
+  perKey: { ratePerSecond: number; burst: number };
+  /** Each client address's bucket, for requests without a valid API key. */
+  perAddress: { ratePerSecond: number; burst: number };
+  store: "database" | "redis";
+  /** Prefix of the Redis keys (unset: derived from the database schema). */
+  redisPrefix: string | undefined;
 }
 
 /** One problem with one environment variable. */
@@ -229,6 +297,8 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     issues.push({ variable: "FLOWGATE_EVENT_BUS", message: "postgres needs DATABASE_URL" });
   if (present.FLOWGATE_EVENT_BUS === "redis" && !present.REDIS_URL)
     issues.push({ variable: "FLOWGATE_EVENT_BUS", message: "redis needs REDIS_URL" });
+  if (present.FLOWGATE_RATE_LIMIT_STORE === "redis" && !present.REDIS_URL)
+    issues.push({ variable: "FLOWGATE_RATE_LIMIT_STORE", message: "redis needs REDIS_URL" });
   if (parsed.success && parsed.data.FLOWGATE_BACKOFF_MIN_MS > parsed.data.FLOWGATE_BACKOFF_MAX_MS)
     issues.push({ variable: "FLOWGATE_BACKOFF_MAX_MS", message: "must be at least FLOWGATE_BACKOFF_MIN_MS" });
   if (!parsed.success || issues.length > 0) throw new SettingsError(issues);
@@ -272,6 +342,30 @@ function group(raw: RawSettings): Settings {
     },
     email: { smtpUrl: raw.SMTP_URL, smtpFrom: raw.SMTP_FROM },
     demo: { seed: raw.FLOWGATE_SEED_DEMO, apiKey: raw.FLOWGATE_SEED_API_KEY },
+    rateLimits:
+      raw.FLOWGATE_RATE_LIMIT_PER_SECOND === 0
+        ? null
+        : {
+            perKey: {
+              ratePerSecond: raw.FLOWGATE_RATE_LIMIT_PER_SECOND,
+              burst: raw.FLOWGATE_RATE_LIMIT_BURST,
+            },
+            perAddress: {
+              ratePerSecond: raw.FLOWGATE_RATE_LIMIT_ANONYMOUS_PER_SECOND,
+              burst: raw.FLOWGATE_RATE_LIMIT_ANONYMOUS_BURST,
+            },
+            store: raw.FLOWGATE_RATE_LIMIT_STORE ?? (raw.REDIS_URL ? "redis" : "database"),
+            redisPrefix: raw.FLOWGATE_RATE_LIMIT_REDIS_PREFIX,
+          },
+    queryLimits: {
+      maxBodyBytes: raw.FLOWGATE_MAX_BODY_BYTES,
+      maxDepth: raw.FLOWGATE_MAX_QUERY_DEPTH,
+      maxAliases: raw.FLOWGATE_MAX_ALIASES,
+      maxTokens: raw.FLOWGATE_MAX_TOKENS,
+      maxDirectives: raw.FLOWGATE_MAX_DIRECTIVES,
+      maxCost: raw.FLOWGATE_MAX_QUERY_COST,
+      fieldSuggestions: raw.NODE_ENV === "development",
+    },
     logLevel: raw.FLOWGATE_LOG_LEVEL,
     metrics: { enabled: raw.FLOWGATE_METRICS, token: raw.FLOWGATE_METRICS_TOKEN },
     tracing: { enabled: raw.FLOWGATE_TRACING },

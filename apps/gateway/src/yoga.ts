@@ -1,4 +1,6 @@
+import type { IncomingMessage } from "node:http";
 import type { Application } from "@flowgate/application";
+import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { presentedKey, requireActor } from "./auth.ts";
@@ -8,6 +10,14 @@ import { maskUnexpectedErrors } from "./error-masking.ts";
 import { createLoaders } from "./loaders.ts";
 import { useRequestLog } from "./observability/request-log-plugin.ts";
 import { renderOfflineGraphiQL } from "./pages/index.ts";
+import { type QueryLimits, queryLimitPlugins } from "./query-limits.ts";
+import {
+  chargeRefusedKey,
+  clientAddress,
+  type GatewayRateLimit,
+  type RateLimitSubject,
+  rateLimitPlugin,
+} from "./rate-limit.ts";
 import { schema } from "./schema/index.ts";
 
 /** Options of {@link createGatewayYoga}. */
@@ -20,17 +30,45 @@ export interface GatewayYogaOptions {
   logger?: Logger;
   /** Envelop/Yoga plugins both GraphQL endpoints add (request log, metrics, tracing). */
   plugins?: Plugin[];
+  /** Bounds of documents and bodies (the settings' `queryLimits`), enforced on every endpoint. */
+  queryLimits: QueryLimits;
+  /** Rate limits per API key and per client address (none when null or left out). */
+  rateLimit?: GatewayRateLimit | null;
 }
 
-/** Builds the context of an authenticated caller. */
-export async function createContext(app: Application, key: string | null): Promise<GraphQLContext> {
-  const actor = await requireActor(app, key);
+/** Who pays for an API request: its key, or its address without one. */
+function apiSubject(request: Request, serverContext: { req?: IncomingMessage }): RateLimitSubject {
+  return {
+    key: presentedKey((name) => request.headers.get(name)),
+    address: clientAddress(serverContext.req),
+  };
+}
+
+/**
+ * Builds the context of an authenticated caller. With `rateLimit`, a refused key also costs its client
+ * address a token (guessing keys is limited like calling without one), and a 429 replaces the 401 once
+ * the address is over its limit.
+ */
+export async function createContext(
+  app: Application,
+  key: string | null,
+  rateLimit?: { limits: GatewayRateLimit; address: string } | null,
+): Promise<GraphQLContext> {
+  let actor: Awaited<ReturnType<typeof requireActor>>;
+  try {
+    actor = await requireActor(app, key);
+  } catch (error) {
+    if (rateLimit && key && error instanceof GraphQLError && error.extensions.code === "UNAUTHENTICATED") {
+      throw (await chargeRefusedKey(rateLimit.limits, rateLimit.address)) ?? error;
+    }
+    throw error;
+  }
   return { app, actor, loaders: createLoaders(app, actor) };
 }
 
 /**
  * The Yoga server: GraphQL over HTTP at `/graphql` (with SSE subscriptions), GraphiQL on GET. Every
- * operation needs an API key; unexpected errors are masked, and a database outage is answered with
+ * operation needs an API key and keeps to the query limits; unexpected errors are masked, and a database outage is answered with
  * `DATABASE_UNAVAILABLE` (HTTP 503).
  */
 export function createGatewayYoga(
@@ -41,11 +79,18 @@ export function createGatewayYoga(
     schema,
     graphqlEndpoint: "/graphql",
     landingPage: false,
+    // Depth, aliases, tokens, directives, cost and body size are bounded before any resolver runs.
+    // Requests are charged to their key (or address) before their body is read, then bounded.
+    plugins: [
+      ...(options.rateLimit ? [rateLimitPlugin(options.rateLimit, apiSubject)] : []),
+      ...queryLimitPlugins(options.queryLimits),
+      useRequestLog(),
+      ...(options.plugins ?? []),
+    ],
     // A missing scope is "Not authorized"; a database outage is DATABASE_UNAVAILABLE with HTTP 503; other
     // errors stay masked.
     maskedErrors: { maskError: maskUnexpectedErrors },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
-    plugins: [useRequestLog(), ...(options.plugins ?? [])],
     // GraphiQL's code is served by the gateway itself (no CDN), see pages/graphiql.ts.
     renderGraphiQL: renderOfflineGraphiQL,
     graphiql:
@@ -58,10 +103,11 @@ export function createGatewayYoga(
               ? { headers: JSON.stringify(graphiql.headers) }
               : {}),
           },
-    context: ({ request }) =>
+    context: ({ request, req }: { request: Request; req?: IncomingMessage }) =>
       createContext(
         options.app,
         presentedKey((name) => request.headers.get(name)),
+        options.rateLimit ? { limits: options.rateLimit, address: clientAddress(req) } : null,
       ),
   });
 }

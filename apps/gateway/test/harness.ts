@@ -50,8 +50,9 @@ export interface HarnessOptions {
 }
 
 /**
- * The settings of a harness: gateway and worker in one process on any free port, quick polling and
- * retries, no demo workspace, no log output.
+ * The environment of a harness: gateway and worker in one process on any free port, quick polling and
+ * retries, no demo workspace, no log output, and no rate limits (the tests of rate limiting set theirs
+ * with `env`).
  */
 export const harnessEnv: Record<string, string> = {
   PORT: "0",
@@ -60,6 +61,7 @@ export const harnessEnv: Record<string, string> = {
   FLOWGATE_RETRY_BASE_MS: "20",
   FLOWGATE_SEED_DEMO: "false",
   FLOWGATE_LOG_LEVEL: "silent",
+  FLOWGATE_RATE_LIMIT_PER_SECOND: "0",
 };
 
 /** The settings of {@link harnessEnv}. */

@@ -5,6 +5,7 @@ import { testBackends } from "@flowgate/db/testing";
 import { checkReadiness } from "@flowgate/engine";
 import { describe, expect } from "vitest";
 import { type GatewayServer, startGatewayServer } from "../src/server.ts";
+import { harnessSettings } from "./harness.ts";
 import { test } from "./harness-test.ts";
 
 const html = { accept: "text/html,application/xhtml+xml" };
@@ -99,6 +100,7 @@ describe.each(testBackends())("console, recipient page and assets over HTTP (%s)
       server = await startGatewayServer({
         app: harness.app,
         readiness: () => checkReadiness(harness.database, true),
+        queryLimits: harnessSettings.queryLimits,
         port: 0,
         graphiql: false,
         consoleDir: empty,

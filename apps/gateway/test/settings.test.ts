@@ -43,6 +43,21 @@ describe("settings", () => {
       },
       email: { smtpUrl: undefined, smtpFrom: undefined },
       demo: { seed: true, apiKey: undefined },
+      rateLimits: {
+        perKey: { ratePerSecond: 20, burst: 200 },
+        perAddress: { ratePerSecond: 5, burst: 60 },
+        store: "database",
+        redisPrefix: undefined,
+      },
+      queryLimits: {
+        maxBodyBytes: 524_288,
+        maxDepth: 12,
+        maxAliases: 30,
+        maxTokens: 2000,
+        maxDirectives: 50,
+        maxCost: 10_000,
+        fieldSuggestions: false,
+      },
       logLevel: "info",
       metrics: { enabled: true, token: undefined },
       tracing: { enabled: false },
@@ -56,6 +71,50 @@ describe("settings", () => {
     expect(() => parseSettings({ FLOWGATE_SECRET_KEY: "too-short" })).toThrow(
       /FLOWGATE_SECRET_KEY: must be 32 bytes/,
     );
+  });
+
+  it("reads the rate limits, keeps their buckets in Redis when it is configured, and turns them off with 0", () => {
+    expect(
+      parseSettings({
+        REDIS_URL: "redis://h:6379",
+        FLOWGATE_RATE_LIMIT_PER_SECOND: "2.5",
+        FLOWGATE_RATE_LIMIT_BURST: "10",
+        FLOWGATE_RATE_LIMIT_ANONYMOUS_PER_SECOND: "0.5",
+        FLOWGATE_RATE_LIMIT_ANONYMOUS_BURST: "4",
+      }).rateLimits,
+    ).toEqual({
+      perKey: { ratePerSecond: 2.5, burst: 10 },
+      perAddress: { ratePerSecond: 0.5, burst: 4 },
+      store: "redis",
+      redisPrefix: undefined,
+    });
+    expect(parseSettings({ FLOWGATE_RATE_LIMIT_PER_SECOND: "0" }).rateLimits).toBeNull();
+    expect(() => parseSettings({ FLOWGATE_RATE_LIMIT_STORE: "redis" })).toThrow(/redis needs REDIS_URL/);
+    expect(() => parseSettings({ FLOWGATE_RATE_LIMIT_BURST: "0" })).toThrow(/FLOWGATE_RATE_LIMIT_BURST/);
+  });
+
+  it("keeps GraphQL field suggestions only in development, and reads every query limit", () => {
+    expect(parseSettings({ NODE_ENV: "development" }).queryLimits.fieldSuggestions).toBe(true);
+    expect(parseSettings({ NODE_ENV: "production" }).queryLimits.fieldSuggestions).toBe(false);
+    expect(
+      parseSettings({
+        FLOWGATE_MAX_BODY_BYTES: "2048",
+        FLOWGATE_MAX_QUERY_DEPTH: "5",
+        FLOWGATE_MAX_ALIASES: "0",
+        FLOWGATE_MAX_TOKENS: "300",
+        FLOWGATE_MAX_DIRECTIVES: "3",
+        FLOWGATE_MAX_QUERY_COST: "99",
+      }).queryLimits,
+    ).toEqual({
+      maxBodyBytes: 2048,
+      maxDepth: 5,
+      maxAliases: 0,
+      maxTokens: 300,
+      maxDirectives: 3,
+      maxCost: 99,
+      fieldSuggestions: false,
+    });
+    expect(() => parseSettings({ FLOWGATE_MAX_BODY_BYTES: "10" })).toThrow(/FLOWGATE_MAX_BODY_BYTES/);
   });
 
   it("reads typed values, treats empty as unset, and picks the bus from what is configured", () => {

@@ -11,6 +11,7 @@ import type { JobsTable } from "./tables/jobs.table.ts";
 import type { NodeCostsTable } from "./tables/node-costs.table.ts";
 import type { OrganizationsTable } from "./tables/organizations.table.ts";
 import type { QuestionnairesTable, QuestionnaireVersionsTable } from "./tables/questionnaires.table.ts";
+import type { RateLimitBucketsTable } from "./tables/rate-limit-buckets.table.ts";
 import type { RecipientSendsTable } from "./tables/recipient-sends.table.ts";
 import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
@@ -58,6 +59,7 @@ export interface Database {
   webhook_events: WebhookEventsTable;
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
+  rate_limit_buckets: RateLimitBucketsTable;
 }
 
 /** A database handle: the root `Kysely` or a transaction. Repositories take one of these first. */

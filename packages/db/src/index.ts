@@ -29,6 +29,7 @@ export * from "./repositories/jobs.repository.ts";
 export * from "./repositories/node-costs.repository.ts";
 export type { PageRequest } from "./repositories/pagination.ts";
 export * from "./repositories/questionnaires.repository.ts";
+export * from "./repositories/rate-limits.repository.ts";
 export * from "./repositories/recipient-sends.repository.ts";
 export * from "./repositories/responses.repository.ts";
 export * from "./repositories/runs.repository.ts";

@@ -34,6 +34,7 @@ export { taskExecutionId } from "./nodes/task.node.ts";
 export * from "./outbound/index.ts";
 export * from "./policy-provider.ts";
 export * from "./questionnaires/index.ts";
+export * from "./rate-limit/index.ts";
 export { checkReadiness, type Readiness } from "./readiness.ts";
 export { advanceRun, failRun, retryDelayMs, type StepDeps, type StepOutcome } from "./run-step.ts";
 export { type StartRunInput, selectRunVersion, startRun } from "./start-run.ts";

@@ -8,6 +8,8 @@ import { parseVersionKey } from "../ddq-loaders.ts";
 import { maskUnexpectedErrors } from "../error-masking.ts";
 import { createLoaders } from "../loaders.ts";
 import { useRequestLog } from "../observability/request-log-plugin.ts";
+import { type QueryLimits, queryLimitPlugins } from "../query-limits.ts";
+import { clientAddress, type GatewayRateLimit, rateLimitPlugin } from "../rate-limit.ts";
 import { presentedLinkToken, requireLink } from "./auth.ts";
 import { recipientSchema } from "./schema.ts";
 
@@ -28,6 +30,10 @@ export function createRecipientYoga(options: {
   app: Application;
   logger?: Logger;
   plugins?: Plugin[];
+  /** The same bounds as the API endpoint's. */
+  queryLimits: QueryLimits;
+  /** Recipients have no API key: each request is charged to its client address. */
+  rateLimit?: GatewayRateLimit | null;
 }): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const { app } = options;
   return createYoga<Record<string, unknown>, GraphQLContext>({
@@ -35,9 +41,21 @@ export function createRecipientYoga(options: {
     graphqlEndpoint: recipientEndpoint,
     landingPage: false,
     graphiql: false,
+    plugins: [
+      ...(options.rateLimit
+        ? [
+            rateLimitPlugin(options.rateLimit, (_request, { req }) => ({
+              key: null,
+              address: clientAddress(req),
+            })),
+          ]
+        : []),
+      ...queryLimitPlugins(options.queryLimits),
+      useRequestLog(),
+      ...(options.plugins ?? []),
+    ],
     maskedErrors: { maskError: maskUnexpectedErrors },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
-    plugins: [useRequestLog(), ...(options.plugins ?? [])],
     context: async ({ request }): Promise<GraphQLContext> => {
       const { token, link } = await requireLink(
         app,

@@ -3,7 +3,7 @@ import { checkReadiness } from "@flowgate/engine";
 import type { Browser } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { type GatewayServer, startGatewayServer } from "../../src/server.ts";
-import { type Harness, startHarness } from "../harness.ts";
+import { type Harness, harnessSettings, startHarness } from "../harness.ts";
 import { launchChromium, screenshot, watchPage } from "./chromium.ts";
 
 // A browser drives several pages per test: allow for a loaded machine (each wait still has its own limit).
@@ -19,6 +19,7 @@ describe.each(testBackends())("GraphiQL offline in Chromium (%s)", (backend) => 
     server = await startGatewayServer({
       app: harness.app,
       readiness: () => checkReadiness(harness.database, true),
+      queryLimits: harnessSettings.queryLimits,
       port: 0,
       graphiql: { headers: { "X-API-Key": harness.acme.keys.sandbox } },
     });

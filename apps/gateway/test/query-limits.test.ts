@@ -1,0 +1,280 @@
+import { type IncomingMessage, request } from "node:http";
+import { testBackends } from "@flowgate/db/testing";
+import { getIntrospectionQuery } from "graphql";
+import { createClient } from "graphql-ws";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import WebSocket from "ws";
+import { type Harness, harnessSettings, startHarness } from "./harness.ts";
+
+const limits = harnessSettings.queryLimits;
+
+/** `n` aliases of the query that took 3.7 s and 20 MB before the limits. */
+function aliasBomb(n: number): string {
+  const fields = Array.from(
+    { length: n },
+    (_, i) => `a${i}: workflows(first: 100) { edges { node { id name } } }`,
+  );
+  return `query Bomb { ${fields.join(" ")} }`;
+}
+
+/** `__type` → fields → type → fields … nested `levels` deep (every field exists; only the depth is wrong). */
+function deepQuery(levels: number): string {
+  let selection = "name";
+  for (let i = 0; i < levels; i++) selection = `fields { type { ${selection} } }`;
+  return `query Deep { __type(name: "Query") { ${selection} } }`;
+}
+
+/** A few aliased full pages of API keys: few tokens and aliases, but a cost far over the limit. */
+const costlyQuery = `query Costly($w: ID!) {
+  ${["a", "b", "c", "d", "e", "f"]
+    .map(
+      (alias) =>
+        `${alias}: apiKeys(workspaceId: $w, first: 100) { edges { node { id name prefix scopes environment createdAt lastUsedAt } } }`,
+    )
+    .join("\n  ")}
+}`;
+
+/** Many cheap directives. */
+const directivesQuery = `query Directives { ${Array.from({ length: 60 }, () => "__typename @skip(if: false)").join(" ")} }`;
+
+/** Few tokens but aliases over the limit. */
+const aliasesQuery = `query Aliases { ${Array.from({ length: 40 }, (_, i) => `v${i}: viewer { environment }`).join(" ")} }`;
+
+/** A one-megabyte document: a single huge string literal (few tokens, so only the body limit stops it). */
+const megabyteQuery = `query Huge { workflow(id: "${"x".repeat(1_000_000)}") { id } }`;
+
+/** The hostile documents, the code each must be refused with, and its HTTP status. */
+const hostile = [
+  {
+    name: "5,000 aliases of workflows(first: 100)",
+    query: aliasBomb(5000),
+    code: "TOO_MANY_TOKENS",
+    status: 400,
+  },
+  { name: "40 aliases", query: aliasesQuery, code: "TOO_MANY_ALIASES", status: 400 },
+  { name: "nesting 20 levels deep", query: deepQuery(20), code: "QUERY_TOO_DEEP", status: 400 },
+  { name: "60 directives", query: directivesQuery, code: "TOO_MANY_DIRECTIVES", status: 400 },
+  { name: "six aliased pages of 100 keys", query: costlyQuery, code: "QUERY_TOO_COSTLY", status: 400 },
+  { name: "a 1 MB query", query: megabyteQuery, code: "REQUEST_TOO_LARGE", status: 413 },
+] as const;
+
+/** Median of some numbers. */
+function median(values: number[]): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  return sorted[Math.floor(sorted.length / 2)] ?? Number.NaN;
+}
+
+interface Answer {
+  status: number;
+  errors?: { message: string; extensions?: { code?: string; limit?: number } }[];
+}
+
+/**
+ * POSTs a document to `url` (node:http, so that the clock stops when the answer's status and headers
+ * arrive, however much of a large body is still being sent), timing the refusal. It accepts
+ * `application/graphql-response+json`, where a refused document is HTTP 400 (with plain
+ * `application/json`, GraphQL over HTTP answers 200).
+ */
+async function post(
+  url: string,
+  headers: Record<string, string>,
+  query: string,
+  variables: Record<string, unknown> = {},
+): Promise<Answer & { ms: number }> {
+  // Encoded before the clock starts: the client shares the gateway's thread, and its work is not the
+  // gateway's.
+  const body = Buffer.from(JSON.stringify({ query, variables }));
+  const started = performance.now();
+  const response = await new Promise<IncomingMessage>((resolve, reject) => {
+    const req = request(url, {
+      method: "POST",
+      headers: {
+        "content-type": "application/json",
+        "content-length": String(body.length),
+        accept: "application/graphql-response+json",
+        ...headers,
+      },
+    });
+    req.once("response", resolve);
+    // The gateway may answer a body over the limit and close before reading it all.
+    req.once("error", (error) => (req.destroyed ? undefined : reject(error)));
+    req.end(body);
+  });
+  const ms = performance.now() - started;
+  const chunks: Buffer[] = [];
+  for await (const chunk of response) chunks.push(chunk as Buffer);
+  const answer = JSON.parse(Buffer.concat(chunks).toString("utf8")) as Omit<Answer, "status">;
+  return { status: response.statusCode ?? 0, ...answer, ms };
+}
+
+describe.each(testBackends())("query limits (%s)", (backend) => {
+  let h: Harness;
+  let key: string;
+  let recipientUrl: string;
+
+  beforeAll(async () => {
+    h = await startHarness(backend);
+    key = h.acme.keys.sandbox;
+    recipientUrl = `${new URL(h.server.url).origin}/recipient/graphql`;
+  });
+  afterAll(() => h?.close());
+
+  it("ships defaults a real API would: each limit is on and bounded", () => {
+    expect(limits).toMatchObject({
+      maxBodyBytes: 524_288,
+      maxDepth: 12,
+      maxAliases: 30,
+      maxTokens: 2000,
+      maxDirectives: 50,
+      maxCost: 10_000,
+      fieldSuggestions: false,
+    });
+  });
+
+  it("refuses every hostile document over HTTP with its code, in well under 50 ms", async () => {
+    const rounds: Record<string, number[]> = {};
+    for (const { name, query, code, status } of hostile) {
+      rounds[name] = [];
+      // A round: three warm-ups (JIT, connection), then the median of 15. The machine running the tests
+      // may be shared, so a round over the bound is measured again, up to three rounds in all.
+      for (let round = 0; round < 3 && !(Math.min(...rounds[name]) < 50); round++) {
+        const samples: number[] = [];
+        for (let i = 0; i < 18; i++) {
+          const answer = await post(h.server.url, { "x-api-key": key }, query, { w: h.acme.workspaceId });
+          expect(answer.status, name).toBe(status);
+          expect(
+            answer.errors?.map((e) => e.extensions?.code),
+            name,
+          ).toContain(code);
+          const error = answer.errors?.find((e) => e.extensions?.code === code);
+          expect(error?.message, name).toMatch(/limit/i);
+          expect(error?.extensions?.limit, name).toBeTypeOf("number");
+          if (i >= 3) samples.push(answer.ms);
+        }
+        rounds[name].push(median(samples));
+      }
+    }
+    console.log(
+      `[query-limits ${backend}] HTTP rejection times (median of 15 per round, ms): ${JSON.stringify(
+        Object.fromEntries(
+          Object.entries(rounds).map(([k, v]) => [k, v.map((ms) => Math.round(ms * 10) / 10)]),
+        ),
+      )}`,
+    );
+    // The issue's bound, on the median of a round.
+    for (const [name, medians] of Object.entries(rounds)) expect(Math.min(...medians), name).toBeLessThan(50);
+  });
+
+  it("still answers legitimate documents: a full introspection and an ordinary page", async () => {
+    const introspection = await post(h.server.url, { "x-api-key": key }, getIntrospectionQuery());
+    expect(introspection.status).toBe(200);
+    expect(introspection.errors).toBeUndefined();
+    const page = await h.gql(
+      key,
+      `query { workflows(first: 100) { edges { node { id name } } } viewer { environment } }`,
+    );
+    expect(page.errors).toBeUndefined();
+  });
+
+  it("bounds a chunked body without Content-Length too", async () => {
+    const body = JSON.stringify({ query: megabyteQuery });
+    const stream = new ReadableStream<Uint8Array>({
+      start(controller) {
+        const bytes = new TextEncoder().encode(body);
+        for (let offset = 0; offset < bytes.length; offset += 64 * 1024)
+          controller.enqueue(bytes.subarray(offset, offset + 64 * 1024));
+        controller.close();
+      },
+    });
+    const response = await fetch(h.server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": key },
+      body: stream,
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    const answer = (await response.json()) as Answer;
+    expect(answer.errors?.[0]?.extensions?.code).toBe("REQUEST_TOO_LARGE");
+  });
+
+  it("hides field suggestions, which would leak the schema", async () => {
+    const answer = await h.gql(key, "query { workflws(first: 1) { edges { node { id } } } }");
+    expect(answer.errors?.[0]?.message).toMatch(/Cannot query field "workflws"/);
+    expect(answer.errors?.[0]?.message).not.toMatch(/Did you mean/);
+  });
+
+  it("applies the same limits to graphql-ws operations", async () => {
+    const client = h.ws(key);
+    const times: Record<string, number> = {};
+    for (const { name, query, code } of hostile) {
+      if (code === "REQUEST_TOO_LARGE") continue; // a message over the limit closes the socket, below
+      const started = performance.now();
+      const errors = await new Promise<unknown[]>((resolve) => {
+        const seen: unknown[] = [];
+        client.subscribe(
+          { query, variables: { w: h.acme.workspaceId } },
+          {
+            next: (result) => seen.push(...(result.errors ?? [])),
+            error: (error) => resolve([...seen, ...(Array.isArray(error) ? error : [error])]),
+            complete: () => resolve(seen),
+          },
+        );
+      });
+      times[name] = performance.now() - started;
+      const codes = errors.map((e) => (e as { extensions?: { code?: string } }).extensions?.code);
+      expect(codes, name).toContain(code);
+    }
+    console.log(
+      `[query-limits ${backend}] graphql-ws rejection times (ms): ${JSON.stringify(
+        Object.fromEntries(Object.entries(times).map(([k, v]) => [k, Math.round(v * 10) / 10])),
+      )}`,
+    );
+  });
+
+  it("closes a graphql-ws socket whose message is over the body limit", async () => {
+    const closed = await new Promise<number>((resolve) => {
+      const client = createClient({
+        url: h.server.url.replace("http", "ws"),
+        webSocketImpl: WebSocket,
+        connectionParams: { "X-API-Key": key },
+        retryAttempts: 0,
+        on: { closed: (event) => resolve((event as { code: number }).code) },
+      });
+      client.subscribe({ query: megabyteQuery }, { next: () => {}, error: () => {}, complete: () => {} });
+    });
+    expect(closed).toBe(1009);
+  });
+
+  it("applies them to SSE operations", async () => {
+    const subscription = `subscription Bomb { ${Array.from(
+      { length: 3000 },
+      (_, i) => `a${i}: sessionStatus(sessionId: "ses_x") { __typename }`,
+    ).join(" ")} }`;
+    const response = await fetch(h.server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", "x-api-key": key },
+      body: JSON.stringify({ query: subscription }),
+    });
+    const text = await response.text();
+    expect(text).toContain("TOO_MANY_TOKENS");
+  });
+
+  it("applies them to /recipient/graphql, before any token is checked", async () => {
+    for (const { name, query, code, status } of hostile) {
+      if (code === "QUERY_TOO_COSTLY" || code === "TOO_MANY_ALIASES") continue; // API fields
+      const recipientQuery = query.replaceAll("workflows(first: 100)", "link").replace(/viewer/g, "link");
+      const answer = await post(recipientUrl, { authorization: "Bearer fgl_nothing" }, recipientQuery);
+      expect(answer.status, name).toBe(status);
+      expect(
+        answer.errors?.map((e) => e.extensions?.code),
+        name,
+      ).toContain(code);
+    }
+    const aliases = await post(
+      recipientUrl,
+      {},
+      `query { ${Array.from({ length: 40 }, (_, i) => `l${i}: link { __typename }`).join(" ")} }`,
+    );
+    expect(aliases.errors?.map((e) => e.extensions?.code)).toContain("TOO_MANY_ALIASES");
+  });
+});

@@ -1,0 +1,8 @@
+export { DatabaseRateLimiter, type DatabaseRateLimiterOptions } from "./database-rate-limiter.ts";
+export {
+  decisionFrom,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitPolicy,
+} from "./rate-limiter.ts";
+export { RedisRateLimiter, type RedisRateLimiterOptions } from "./redis-rate-limiter.ts";
