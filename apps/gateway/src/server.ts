@@ -1,14 +1,17 @@
-import { createServer, type IncomingMessage, type Server, type ServerResponse } from "node:http";
+import { createServer, type Server } from "node:http";
 import type { AddressInfo } from "node:net";
 import { authenticateApiKey, findDatabaseUnavailableError } from "@flowgate/application";
 import type { Readiness } from "@flowgate/engine";
+import { getRequestListener } from "@hono/node-server";
 import type { ExecutionArgs } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
 import { databaseUnavailableCloseCode, databaseUnavailableGraphQLError } from "./database-unavailable.ts";
 import { createPages } from "./pages/index.ts";
-import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
+import { createRecipientYoga } from "./recipient/yoga.ts";
+import { createRestApi } from "./rest/index.ts";
+import { createRouter, nodeFetch } from "./router.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
 
 /** A listening gateway. */
@@ -49,42 +52,10 @@ export interface GatewayServerOptions extends GatewayYogaOptions {
   consoleDir?: string;
 }
 
-/** Writes a JSON answer. */
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
-  res.end(JSON.stringify(body));
-}
-
 /**
- * `GET /health`: liveness — the process is up and serving HTTP (200 always). `GET /ready`: readiness —
- * the database answers and the migrations are done (200), or not (503); both JSON. Returns whether the
- * request was one of them.
- */
-function serveProbes(
-  req: IncomingMessage,
-  res: ServerResponse,
-  readiness: () => Promise<Readiness>,
-): boolean {
-  const path = req.url?.split("?", 1)[0];
-  if (req.method !== "GET" && req.method !== "HEAD") return false;
-  if (path === "/health") {
-    sendJson(res, 200, { status: "ok" });
-    return true;
-  }
-  if (path === "/ready") {
-    void readiness().then(
-      (ready) =>
-        sendJson(res, ready.ready ? 200 : 503, { status: ready.ready ? "ready" : "not_ready", ...ready }),
-      () => sendJson(res, 503, { status: "not_ready", ready: false }),
-    );
-    return true;
-  }
-  return false;
-}
-
-/**
- * Starts the HTTP server with Yoga at `/graphql` and graphql-ws on the same path, the recipients'
- * endpoint, and the `/health` and `/ready` probes. WebSocket clients pass the key in connection params
+ * Starts the HTTP server: a Hono router (see `router.ts`) with Yoga at `/graphql`, the recipients'
+ * endpoint, the REST API under `/api/v1`, the pages and the `/health` and `/ready` probes; graphql-ws
+ * shares the port on `/graphql`. WebSocket clients pass the key in connection params
  * (`{ "X-API-Key": key }` or `{ "Authorization": "Bearer key" }`); a refused key closes the socket with
  * 4403, a database outage with 4503 (retry later), and a subscription started during one gets a
  * `DATABASE_UNAVAILABLE` error.
@@ -96,12 +67,14 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const readiness = options.readiness;
   // The console, the recipient page and their assets (see pages/pages.ts); API paths fall through.
   const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
-  const server = createServer((req, res) => {
-    if (serveProbes(req, res, readiness)) return;
-    if (req.url?.split("?", 1)[0] === recipientEndpoint) return recipientYoga(req, res);
-    if (pages.handle(req, res)) return;
-    return yoga(req, res);
+  const router = createRouter({
+    yoga,
+    recipientYoga,
+    pages,
+    readiness,
+    rest: createRestApi({ app: options.app, ...(options.logger ? { logger: options.logger } : {}) }),
   });
+  const server = createServer(getRequestListener(nodeFetch(router) as never));
   const wsServer = new WebSocketServer({ server, path: yoga.graphqlEndpoint });
 
   const wsHandle = useServer(
