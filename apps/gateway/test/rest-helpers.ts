@@ -130,3 +130,59 @@ export async function sessionReaches(h: Harness, key: string, id: string, status
     return answer.body.status === status;
   }, 15_000);
 }
+
+/** start → document → approved/rejected: a sandbox session completes on its own. */
+export const quickGraph = {
+  entry: "start",
+  nodes: [
+    { id: "start", type: "start", next: "document" },
+    { id: "document", type: "policy", policy: "document", routes: { pass: "approved", fail: "rejected" } },
+    { id: "approved", type: "terminal", outcome: "approved" },
+    { id: "rejected", type: "terminal", outcome: "rejected" },
+  ],
+};
+
+/** start → document → external gate → approved: a session waits at the gate (`awaiting_external`). */
+export const gateGraph = {
+  entry: "start",
+  nodes: [
+    { id: "start", type: "start", next: "document" },
+    { id: "document", type: "policy", policy: "document", routes: { pass: "gate", fail: "rejected" } },
+    { id: "gate", type: "wait", on_continue: "approved", on_fail: { action: "reject" } },
+    { id: "approved", type: "terminal", outcome: "approved" },
+    { id: "rejected", type: "terminal", outcome: "rejected" },
+  ],
+};
+
+/** start → done: a task workflow without tasks (seed 004's trigger needs only a workflow). */
+export const payloadGraph = {
+  entry: "start",
+  nodes: [
+    { id: "start", type: "start", next: "done" },
+    { id: "done", type: "terminal", outcome: "approved" },
+  ],
+};
+
+/** Creates a workflow over REST and returns its id. */
+export async function createWorkflowOverRest(
+  h: Harness,
+  key: string,
+  graph: unknown,
+  name = "REST",
+): Promise<string> {
+  const created = await rest(h, key, "POST", "/api/v1/workflows", {
+    name: `${name} ${Math.random()}`,
+    graph,
+  });
+  expect(created.status, JSON.stringify(created.body)).toBe(201);
+  return created.body.id;
+}
+
+/** Creates and submits a session over REST; returns its id. */
+export async function submittedSession(h: Harness, key: string, workflowId: string): Promise<string> {
+  const session = await rest(h, key, "POST", "/api/v1/sessions", { workflow_id: workflowId });
+  expect(session.status, JSON.stringify(session.body)).toBe(201);
+  const submitted = await rest(h, key, "POST", `/api/v1/sessions/${session.body.id}/submit`);
+  expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
+  return session.body.id;
+}

@@ -3,7 +3,18 @@ import { SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CREDIT_BALANCE, createKycQuestionnaire, GRANT_CREDITS, TestSmtpServer } from "./ddq-helpers.ts";
 import { type Harness, startHarness } from "./harness.ts";
-import { expectError, expectSameKeys, rest, sendCurl, sessionReaches } from "./rest-helpers.ts";
+import {
+  createWorkflowOverRest,
+  expectError,
+  expectSameKeys,
+  gateGraph,
+  payloadGraph,
+  quickGraph,
+  rest,
+  sendCurl,
+  sessionReaches,
+  submittedSession,
+} from "./rest-helpers.ts";
 
 // The seeds' REST examples, sent as the seeds write them (host and ids replaced): each answers the seed's
 // status with exactly the seed's response keys, and each error rule the seeds state has a case.
@@ -98,62 +109,6 @@ const seed004NodeRun = {
   started_at: "2023-11-07T05:31:56Z",
   completed_at: "2023-11-07T05:31:56Z",
 };
-
-/** start → document → approved/rejected: a sandbox session completes on its own. */
-export const quickGraph = {
-  entry: "start",
-  nodes: [
-    { id: "start", type: "start", next: "document" },
-    { id: "document", type: "policy", policy: "document", routes: { pass: "approved", fail: "rejected" } },
-    { id: "approved", type: "terminal", outcome: "approved" },
-    { id: "rejected", type: "terminal", outcome: "rejected" },
-  ],
-};
-
-/** start → document → external gate → approved: a session waits at the gate (`awaiting_external`). */
-export const gateGraph = {
-  entry: "start",
-  nodes: [
-    { id: "start", type: "start", next: "document" },
-    { id: "document", type: "policy", policy: "document", routes: { pass: "gate", fail: "rejected" } },
-    { id: "gate", type: "wait", on_continue: "approved", on_fail: { action: "reject" } },
-    { id: "approved", type: "terminal", outcome: "approved" },
-    { id: "rejected", type: "terminal", outcome: "rejected" },
-  ],
-};
-
-/** start → done: a task workflow without tasks (seed 004's trigger needs only a workflow). */
-export const payloadGraph = {
-  entry: "start",
-  nodes: [
-    { id: "start", type: "start", next: "done" },
-    { id: "done", type: "terminal", outcome: "approved" },
-  ],
-};
-
-/** Creates a workflow over REST and returns its id. */
-export async function createWorkflowOverRest(
-  h: Harness,
-  key: string,
-  graph: unknown,
-  name = "REST",
-): Promise<string> {
-  const created = await rest(h, key, "POST", "/api/v1/workflows", {
-    name: `${name} ${Math.random()}`,
-    graph,
-  });
-  expect(created.status, JSON.stringify(created.body)).toBe(201);
-  return created.body.id;
-}
-
-/** Creates and submits a session over REST; returns its id. */
-export async function submittedSession(h: Harness, key: string, workflowId: string): Promise<string> {
-  const session = await rest(h, key, "POST", "/api/v1/sessions", { workflow_id: workflowId });
-  expect(session.status, JSON.stringify(session.body)).toBe(201);
-  const submitted = await rest(h, key, "POST", `/api/v1/sessions/${session.body.id}/submit`);
-  expect(submitted.status, JSON.stringify(submitted.body)).toBe(200);
-  return session.body.id;
-}
 
 describe.each(testBackends())("REST conformance with the seeds (%s)", (backend) => {
   let h: Harness;
