@@ -31,6 +31,8 @@ export interface AppParts {
   email?: EmailSender;
   /** Where the app logs (default: pino at `settings.logLevel`). */
   logger?: Logger;
+  /** The application's clock (default: the system's); tests move it to expire idempotency keys. */
+  clock?: () => Date;
 }
 
 /** What a started app runs. */
@@ -89,6 +91,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         engine,
         email,
         linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
+        ...(parts.clock ? { clock: parts.clock } : {}),
       });
 
       const demo =

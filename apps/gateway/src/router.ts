@@ -1,8 +1,10 @@
+import type { Application } from "@flowgate/application";
 import type { Readiness } from "@flowgate/engine";
 import type { HttpBindings } from "@hono/node-server";
 import { RESPONSE_ALREADY_SENT } from "@hono/node-server/utils/response";
 import type { YogaServerInstance } from "graphql-yoga";
 import { Hono } from "hono";
+import { idempotentGraphQL } from "./graphql-idempotency.ts";
 import type { Pages } from "./pages/index.ts";
 import { recipientEndpoint } from "./recipient/yoga.ts";
 
@@ -16,6 +18,8 @@ export interface RouterParts {
   pages: Pages;
   /** The engine's readiness check behind `/ready`. */
   readiness: () => Promise<Readiness>;
+  /** The application (the GraphQL idempotency check calls it). */
+  app: Application;
   /** The REST API (its routes carry their `/api/v1` base path). */
   rest: Hono<any>;
 }
@@ -68,7 +72,10 @@ export function createRouter(parts: RouterParts): GatewayRouter {
   router.all(parts.yoga.graphqlEndpoint, (c) => {
     // GraphiQL's page needs the pages' CSP header; the pages handler sets it and leaves the rest to Yoga.
     parts.pages.handle(c.env.incoming, c.env.outgoing);
-    return parts.yoga.fetch(c.req.raw, {});
+    // Mutations with an Idempotency-Key are claimed, replayed or refused before Yoga runs them.
+    return idempotentGraphQL(parts.app, c.req.raw, (request) =>
+      Promise.resolve(parts.yoga.fetch(request, {})),
+    );
   });
   router.all("*", (c) => {
     if (parts.pages.handle(c.env.incoming, c.env.outgoing)) return RESPONSE_ALREADY_SENT;

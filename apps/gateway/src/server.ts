@@ -68,6 +68,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   // The console, the recipient page and their assets (see pages/pages.ts); API paths fall through.
   const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
   const router = createRouter({
+    app: options.app,
     yoga,
     recipientYoga,
     pages,

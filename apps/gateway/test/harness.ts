@@ -41,6 +41,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** How the engine delivers workflow emails (default: the outbox table). */
   email?: EmailSender;
+  /** The application's clock (default: the system's). */
+  clock?: () => Date;
 }
 
 /**
@@ -62,6 +64,7 @@ export async function startHarness(backend: TestBackend, options: HarnessOptions
   const flowgate = buildApp(harnessSettings, {
     database,
     ...(options.email ? { email: options.email } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const { engine, application: app, server } = await flowgate.start();
   if (!server) throw new Error("The harness needs the gateway role");

@@ -17,6 +17,8 @@ export interface ApplicationOptions {
   autofill?: AutofillProvider;
   /** Base URL of magic links: `<linkBaseUrl>/recipient?token=…` (default `http://127.0.0.1:4000`). */
   linkBaseUrl?: string;
+  /** The current time for time-keyed records such as idempotency keys (default: the system clock); tests move it. */
+  clock?: () => Date;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -25,6 +27,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   autofill: AutofillProvider;
   /** Base URL of recipient links: a link is `<linkBaseUrl>/recipient?token=<token>`. */
   linkBaseUrl: string;
+  /** The current time (see {@link ApplicationOptions.clock}). */
+  clock: () => Date;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -49,6 +53,7 @@ export class Application {
       email: options.email ?? new OutboxEmailSender(unitOfWork.db),
       autofill: options.autofill ?? new BuiltinAutofillProvider(),
       linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
+      clock: options.clock ?? (() => new Date()),
     };
   }
 }

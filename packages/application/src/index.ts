@@ -19,6 +19,15 @@ export { type ProvisionedWorkspace, provisionWorkspace, seedDemoWorkspace } from
 export { getViewer, type Viewer } from "./api-keys/viewer.ts";
 export { Application, type ApplicationOptions } from "./application.ts";
 export * from "./exports-from-lower-layers.ts";
+export * from "./exports-from-lower-layers.ts";
+export {
+  beginIdempotentRequest,
+  finishIdempotentRequest,
+  idempotencyInFlightTimeoutMs,
+  idempotencyKeyLifetimeMs,
+  maxIdempotencyKeyLength,
+  requestFingerprint,
+} from "./idempotency/idempotency.ts";
 export {
   adjustCredits,
   creditBalance,
@@ -92,6 +101,7 @@ export {
   getSession,
   getSessionsByIds,
   listSessions,
+  openSession,
 } from "./sessions/sessions.ts";
 export {
   getTriggerPayloadSchemas,

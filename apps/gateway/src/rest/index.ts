@@ -5,6 +5,7 @@ import type { Logger } from "pino";
 import { presentedKey, refusalMessages } from "../auth.ts";
 import type { RestApi, RestContext, RestEnv } from "./api.ts";
 import { errorBody, restErrorOf, verifaErrors, zodFields } from "./errors.ts";
+import { idempotency } from "./idempotency.ts";
 import { inflectResponse, normalizeRequest, requestedInflection } from "./inflection.ts";
 import { recipientSendRoutes } from "./recipient-sends.ts";
 import { referenceCsp, referenceHtml, referenceInit, referencePath, scalarBundle } from "./reference.ts";
@@ -88,6 +89,8 @@ export function createRestApi(options: RestApiOptions): RestApi {
     c.header("verifa-version", version);
     await next();
   });
+
+  api.use("*", async (c, next) => (isPublic(c.req.path) ? next() : idempotency()(c, next)));
 
   // Under `Key-Inflection: camel` a camelCase body is accepted: renamed to snake_case before validation.
   api.use("*", async (c, next) => {

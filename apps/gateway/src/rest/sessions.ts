@@ -1,9 +1,9 @@
 import {
-  createSession,
   getRunsOfSessions,
   getSession,
   listNodeRunsOfRuns,
   listSessions,
+  openSession,
   submitExternalDecision,
   submitSession,
 } from "@flowgate/application";
@@ -76,6 +76,10 @@ export const CreateSessionBody = z
     expires_in_seconds: z.number().int().min(60).max(2_592_000).optional(),
     sandbox: z.record(z.string(), z.unknown()).optional().openapi({
       description: "Sandbox keys only: simulated outcomes per node id or policy name.",
+    }),
+    force_new: z.boolean().optional().openapi({
+      description:
+        "Create a new session even if an open session already has this `reference_id` (by default that session is returned, with 200).",
     }),
   })
   .openapi("CreateSessionRequest");
@@ -151,18 +155,23 @@ export function sessionRoutes(api: RestApi): void {
       summary: "Create a verification session (GraphQL `createSession`)",
       middleware,
       request: { body: jsonBody(CreateSessionBody) },
-      responses: { 201: jsonResponse("The session", Session), ...errorResponses(401, 404, 422) },
+      responses: {
+        201: jsonResponse("The session, created", Session),
+        200: jsonResponse("The open session that already has this `reference_id`", Session),
+        ...errorResponses(401, 404, 422),
+      },
     }),
     async (c) => {
       const body = c.req.valid("json");
-      const session = await createSession(c.get("app"), c.get("actor"), {
+      const { session, created } = await openSession(c.get("app"), c.get("actor"), {
         workflowId: body.workflow_id ?? null,
         referenceId: body.reference_id ?? null,
         metadata: body.metadata ?? null,
         expiresInSeconds: body.expires_in_seconds ?? null,
         sandbox: body.sandbox ?? null,
+        forceNew: body.force_new ?? null,
       });
-      return reply(c, 201, presentSession(session));
+      return reply(c, created ? 201 : 200, presentSession(session));
     },
   );
 
