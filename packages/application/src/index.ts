@@ -13,6 +13,7 @@ export {
   type RotateApiKeyInput,
   revokeApiKey,
   rotateApiKey,
+  setApiKeyVersion,
 } from "./api-keys/api-keys.ts";
 export { type Authentication, authenticateApiKey, type KeyRefusal } from "./api-keys/authentication.ts";
 export { type ProvisionedWorkspace, provisionWorkspace, seedDemoWorkspace } from "./api-keys/provisioning.ts";

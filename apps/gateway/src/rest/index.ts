@@ -1,4 +1,5 @@
 import { type Application, authenticateApiKey } from "@flowgate/application";
+import { apiVersions, currentApiVersion, isApiVersion } from "@flowgate/domain";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
@@ -10,7 +11,6 @@ import { inflectResponse, normalizeRequest, requestedInflection } from "./inflec
 import { recipientSendRoutes } from "./recipient-sends.ts";
 import { referenceCsp, referenceHtml, referenceInit, referencePath, scalarBundle } from "./reference.ts";
 import { sessionRoutes } from "./sessions.ts";
-import { apiVersions, currentApiVersion, isApiVersion } from "./versions.ts";
 import { workflowRoutes } from "./workflows.ts";
 import { workspaceRoutes } from "./workspaces.ts";
 
@@ -84,7 +84,7 @@ export function createRestApi(options: RestApiOptions): RestApi {
         }),
       );
     }
-    const version = requested || currentApiVersion;
+    const version = requested || outcome.apiKey.apiVersion || currentApiVersion;
     c.set("apiVersion", version);
     c.header("verifa-version", version);
     await next();
