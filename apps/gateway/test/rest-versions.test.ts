@@ -4,8 +4,8 @@ import { type Harness, startHarness } from "./harness.ts";
 import { createWorkflowOverRest, expectError, quickGraph, rest } from "./rest-helpers.ts";
 
 const CREATE_KEY = /* GraphQL */ `
-  mutation ($workspaceId: ID!, $name: String!) {
-    createApiKey(workspaceId: $workspaceId, environment: sandbox, name: $name, scopes: ["admin"]) {
+  mutation ($workspaceId: ID!, $name: String!, $scopes: [String!]! = ["admin"]) {
+    createApiKey(workspaceId: $workspaceId, environment: sandbox, name: $name, scopes: $scopes) {
       __typename
       ... on CreatedApiKey { key apiKey { id apiVersion } }
       ... on Error { message }
@@ -84,5 +84,18 @@ describe.each(testBackends())("Verifa-Version: keys pinned to a dated version (%
       apiVersion: "2025-11-01",
     });
     expect(foreign.data.setApiKeyVersion.__typename).toBe("NotFoundError");
+  });
+
+  it("a key without the scope a use case needs gets 403 FORBIDDEN naming the scope", async () => {
+    const created = await h.gql(admin, CREATE_KEY, {
+      workspaceId: h.acme.workspaceId,
+      name: "read only",
+      scopes: ["sessions:read"],
+    });
+    const readOnly = created.data.createApiKey.key as string;
+    expect((await rest(h, readOnly, "GET", "/api/v1/sessions")).status).toBe(200);
+    const refused = await rest(h, readOnly, "POST", "/api/v1/sessions", {});
+    expectError(refused, 403, "FORBIDDEN");
+    expect(refused.body.error.details.required_scopes).toEqual(["sessions:write"]);
   });
 });
