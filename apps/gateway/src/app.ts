@@ -42,6 +42,8 @@ export interface AppParts {
   logger?: Logger;
   /** Where spans go when `settings.tracing.enabled` (default: the globally registered provider). */
   tracerProvider?: TracerProvider;
+  /** The application's clock (default: the system's); tests move it to expire idempotency keys. */
+  clock?: () => Date;
 }
 
 /** What a started app runs. */
@@ -115,6 +117,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
         apiKeyCacheMs: settings.http.apiKeyCacheMs,
         databaseAvailability: database.availability,
+        ...(parts.clock ? { clock: parts.clock } : {}),
       });
 
       const demo =

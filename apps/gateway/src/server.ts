@@ -2,6 +2,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from "node:net";
 import { authenticateApiKey, findDatabaseUnavailableError } from "@flowgate/application";
 import type { Readiness } from "@flowgate/engine";
+import { getRequestListener } from "@hono/node-server";
 import { type DocumentNode, type ExecutionArgs, GraphQLError } from "graphql";
 import { useServer } from "graphql-ws/use/ws";
 import type { Logger } from "pino";
@@ -19,6 +20,8 @@ import {
 import { createPages } from "./pages/index.ts";
 import { chargeRequest, clientAddress, rateLimitedError } from "./rate-limit.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
+import { createRestApi } from "./rest/index.ts";
+import { createRouter, nodeFetch } from "./router.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
 
 /** A listening gateway. */
@@ -103,43 +106,11 @@ function withRequestLog(
   };
 }
 
-/** Writes a JSON answer. */
-function sendJson(res: ServerResponse, status: number, body: unknown): void {
-  res.writeHead(status, { "content-type": "application/json; charset=utf-8", "cache-control": "no-store" });
-  res.end(JSON.stringify(body));
-}
-
 /**
- * `GET /health`: liveness — the process is up and serving HTTP (200 always). `GET /ready`: readiness —
- * the database answers and the migrations are done (200), or not (503); both JSON. Returns whether the
- * request was one of them.
- */
-function serveProbes(
-  req: IncomingMessage,
-  res: ServerResponse,
-  readiness: () => Promise<Readiness>,
-): boolean {
-  const path = req.url?.split("?", 1)[0];
-  if (req.method !== "GET" && req.method !== "HEAD") return false;
-  if (path === "/health") {
-    sendJson(res, 200, { status: "ok" });
-    return true;
-  }
-  if (path === "/ready") {
-    void readiness().then(
-      (ready) =>
-        sendJson(res, ready.ready ? 200 : 503, { status: ready.ready ? "ready" : "not_ready", ...ready }),
-      () => sendJson(res, 503, { status: "not_ready", ready: false }),
-    );
-    return true;
-  }
-  return false;
-}
-
-/**
- * Starts the HTTP server with Yoga at `/graphql` and graphql-ws on the same path, the recipients'
- * endpoint, the `/health` and `/ready` probes, and `/metrics` when given a registry. Every request is
- * logged as one line (see {@link withRequestLog}). WebSocket clients pass the key in connection params
+ * Starts the HTTP server: a Hono router (see `router.ts`) with Yoga at `/graphql`, the recipients'
+ * endpoint, the REST API under `/api/v1`, the pages and the `/health` and `/ready` probes; graphql-ws
+ * shares the port on `/graphql`; `/metrics` when given a registry. Every request is logged as one line
+ * (see {@link withRequestLog}). WebSocket clients pass the key in connection params
  * (`{ "X-API-Key": key }` or `{ "Authorization": "Bearer key" }`); a refused key closes the socket with
  * 4403, a database outage with 4503 (retry later), and a subscription started during one gets a
  * `DATABASE_UNAVAILABLE` error.
@@ -151,14 +122,23 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const readiness = options.readiness;
   // The console, the recipient page and their assets (see pages/pages.ts); API paths fall through.
   const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
+  const router = createRouter({
+    app: options.app,
+    yoga,
+    recipientYoga,
+    pages,
+    readiness,
+    rest: createRestApi({ app: options.app, ...(options.logger ? { logger: options.logger } : {}) }),
+  });
+  // The adapter would replace the process's global Request/Response with its own lighter classes; Yoga
+  // then pays for converting between them on every request (a 200-request burst of sends took a third
+  // longer), so the globals stay native.
+  const route = getRequestListener(nodeFetch(router) as never, { overrideGlobalObjects: false });
   const metrics = options.metrics;
   const server = createServer(
     withRequestLog(options.logger, [yoga.graphqlEndpoint, recipientEndpoint], (req, res) => {
-      if (serveProbes(req, res, readiness)) return;
       if (metrics && serveMetrics(req, res, metrics.registry, metrics.token)) return;
-      if (req.url?.split("?", 1)[0] === recipientEndpoint) return void recipientYoga(req, res);
-      if (pages.handle(req, res)) return;
-      return void yoga(req, res);
+      void route(req, res);
     }),
   );
   // A graphql-ws message over the body limit closes the socket (1009 "Message too big").

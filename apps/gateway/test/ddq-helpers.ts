@@ -25,6 +25,9 @@ export class TestSmtpServer {
   #port = 0;
   #failNext = 0;
   #rejectWhen: (address: string) => boolean = () => false;
+  #gate: Promise<void> | null = null;
+  /** Messages received but held by {@link hold}, not yet accepted. */
+  waiting = 0;
   /** How many deliveries were refused. */
   refused = 0;
 
@@ -47,7 +50,12 @@ export class TestSmtpServer {
       onData: (stream, session, callback) => {
         const chunks: Buffer[] = [];
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
-        stream.on("end", () => {
+        stream.on("end", async () => {
+          if (this.#gate) {
+            this.waiting++;
+            await this.#gate;
+            this.waiting--;
+          }
           const raw = Buffer.concat(chunks).toString("utf8");
           this.received.push(
             decodeEmail(
@@ -86,6 +94,18 @@ export class TestSmtpServer {
   }
 
   /** Accepts everything again. */
+  /** Holds every message's acceptance until the returned function is called (a slow mail server). */
+  hold(): () => void {
+    let release = () => {};
+    this.#gate = new Promise<void>((resolve) => {
+      release = () => {
+        this.#gate = null;
+        resolve();
+      };
+    });
+    return release;
+  }
+
   acceptAll(): void {
     this.#failNext = 0;
     this.#rejectWhen = () => false;

@@ -14,7 +14,7 @@ const pages = [
 /** The fenced blocks of `language` in a Markdown text, in order. */
 function blocks(markdown: string, language: string): string[] {
   const found: string[] = [];
-  const fence = new RegExp("^```" + language + "\\n([\\s\\S]*?)^```", "gm");
+  const fence = new RegExp(`^\`\`\`${language}\\n([\\s\\S]*?)^\`\`\``, "gm");
   for (const match of markdown.matchAll(fence)) found.push(match[1] ?? "");
   return found;
 }

@@ -47,6 +47,8 @@ export interface HarnessOptions {
   logger?: AppParts["logger"];
   /** Where spans go when `FLOWGATE_TRACING` is on. */
   tracerProvider?: AppParts["tracerProvider"];
+  /** The application's clock (default: the system's). */
+  clock?: () => Date;
 }
 
 /**
@@ -76,6 +78,7 @@ export async function startHarness(backend: TestBackend, options: HarnessOptions
     ...(options.email ? { email: options.email } : {}),
     ...(options.logger ? { logger: options.logger } : {}),
     ...(options.tracerProvider ? { tracerProvider: options.tracerProvider } : {}),
+    ...(options.clock ? { clock: options.clock } : {}),
   });
   const { engine, application: app, server } = await flowgate.start();
   if (!server) throw new Error("The harness needs the gateway role");

@@ -33,6 +33,8 @@ export interface ApplicationOptions {
    * answers an outage the same way.
    */
   databaseAvailability?: DatabaseAvailability;
+  /** The current time for time-keyed records such as idempotency keys (default: the system clock); tests move it. */
+  clock?: () => Date;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -47,6 +49,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   databaseAvailability: DatabaseAvailability | undefined;
   /** Encrypts webhook signing secrets at rest (the engine's key, `FLOWGATE_SECRET_KEY`). */
   secrets: SecretBox;
+  /** The current time (see {@link ApplicationOptions.clock}). */
+  clock: () => Date;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -74,6 +78,7 @@ export class Application {
       apiKeyCache: new ApiKeyCache(options.apiKeyCacheMs ?? 10_000),
       databaseAvailability: options.databaseAvailability,
       secrets: options.engine.secrets,
+      clock: options.clock ?? (() => new Date()),
     };
     const cache = this.#deps.apiKeyCache;
     // Another gateway revoked or rotated a key: forget it here too. Until the subscription is in place

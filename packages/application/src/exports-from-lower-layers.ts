@@ -5,6 +5,7 @@ export {
   type AnalyticsCount,
   DatabaseUnavailableError,
   findDatabaseUnavailableError,
+  type IdempotencyClaim,
   type NodeAnalytics,
   type PageRequest,
   type VersionAnalytics,

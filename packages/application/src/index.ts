@@ -13,12 +13,22 @@ export {
   type RotateApiKeyInput,
   revokeApiKey,
   rotateApiKey,
+  setApiKeyVersion,
 } from "./api-keys/api-keys.ts";
 export { type Authentication, authenticateApiKey, type KeyRefusal } from "./api-keys/authentication.ts";
 export { type ProvisionedWorkspace, provisionWorkspace, seedDemoWorkspace } from "./api-keys/provisioning.ts";
 export { getViewer, type Viewer } from "./api-keys/viewer.ts";
 export { Application, type ApplicationOptions } from "./application.ts";
 export * from "./exports-from-lower-layers.ts";
+export * from "./exports-from-lower-layers.ts";
+export {
+  beginIdempotentRequest,
+  finishIdempotentRequest,
+  idempotencyInFlightTimeoutMs,
+  idempotencyKeyLifetimeMs,
+  maxIdempotencyKeyLength,
+  requestFingerprint,
+} from "./idempotency/idempotency.ts";
 export {
   adjustCredits,
   creditBalance,
@@ -92,6 +102,7 @@ export {
   getSession,
   getSessionsByIds,
   listSessions,
+  openSession,
 } from "./sessions/sessions.ts";
 export {
   getTriggerPayloadSchemas,

@@ -7,6 +7,7 @@ import type {
 } from "./tables/credits.table.ts";
 import type { EmailOutboxTable } from "./tables/email-outbox.table.ts";
 import type { EntitiesTable } from "./tables/entities.table.ts";
+import type { IdempotencyKeysTable } from "./tables/idempotency-keys.table.ts";
 import type { JobsTable } from "./tables/jobs.table.ts";
 import type { NodeCostsTable } from "./tables/node-costs.table.ts";
 import type { OrganizationsTable } from "./tables/organizations.table.ts";
@@ -60,6 +61,7 @@ export interface Database {
   webhook_deliveries: WebhookDeliveriesTable;
   webhook_attempts: WebhookAttemptsTable;
   rate_limit_buckets: RateLimitBucketsTable;
+  idempotency_keys: IdempotencyKeysTable;
 }
 
 /** A database handle: the root `Kysely` or a transaction. Repositories take one of these first. */

@@ -1,4 +1,5 @@
 export * from "./api-keys.ts";
+export * from "./api-versions.ts";
 export * from "./ddq/index.ts";
 export * from "./environment.ts";
 export * from "./errors.ts";

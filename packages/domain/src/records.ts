@@ -21,6 +21,8 @@ export interface ApiKey extends Tenant {
   expiresAt: Date | null;
   revokedAt: Date | null;
   lastUsedAt: Date | null;
+  /** The dated REST API version the key is pinned to (see `api-versions.ts`). */
+  apiVersion: string;
   createdAt: Date;
 }
 

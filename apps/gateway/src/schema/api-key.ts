@@ -4,6 +4,7 @@ import {
   listApiKeys,
   revokeApiKey,
   rotateApiKey,
+  setApiKeyVersion,
 } from "@flowgate/application";
 import { type ApiKey, NotFoundError } from "@flowgate/domain";
 
@@ -74,6 +75,10 @@ builder.node(ApiKeyRef, {
       type: "DateTime",
       nullable: true,
       description: "When it was last used.",
+    }),
+    apiVersion: t.exposeString("apiVersion", {
+      description:
+        "The dated REST API version the key is pinned to (the current one when it was created); a request's `Verifa-Version` header overrides it. See docs/api-versions.md.",
     }),
     createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
   }),
@@ -192,6 +197,19 @@ builder.mutationFields((t) => ({
         scopes: args.scopes,
         expiresAt: args.expiresAt ?? null,
       }),
+  }),
+  setApiKeyVersion: t.field({
+    type: ApiKeyRef,
+    description:
+      "Pins a key of the caller's organization to a dated REST API version (`2025-11-01`, `2026-02-01`); REST requests with it and without `Verifa-Version` are served in that version. Needs the `admin` scope.",
+    authScopes: { scope: "admin" },
+    errors: { types: recordErrors },
+    args: {
+      id: t.arg.id({ required: true, description: "API key id (`key_…`)." }),
+      apiVersion: t.arg.string({ required: true, description: "A version date, e.g. `2026-02-01`." }),
+    },
+    resolve: (_root, args, context) =>
+      setApiKeyVersion(context.app, context.actor, { id: String(args.id), apiVersion: args.apiVersion }),
   }),
   revokeApiKey: t.field({
     type: ApiKeyRef,

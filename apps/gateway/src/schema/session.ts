@@ -153,7 +153,8 @@ builder.queryFields((t) => ({
 builder.mutationFields((t) => ({
   createSession: t.field({
     type: SessionRef,
-    description: "Creates a verification session in status `created`.",
+    description:
+      "Creates a verification session in status `created`. With a `referenceId` that an open session (not completed, failed or expired) already has, returns that session instead, unless `forceNew`.",
     authScopes: { scope: "sessions:write" },
     errors: { types: recordErrors },
     args: {
@@ -162,6 +163,10 @@ builder.mutationFields((t) => ({
         description: "The workflow to run on submit (default: the workspace's default).",
       }),
       referenceId: t.arg.string({ required: false, description: "Your own identifier for the session." }),
+      forceNew: t.arg.boolean({
+        required: false,
+        description: "Create a new session even if an open session already has this `referenceId`.",
+      }),
       expiresInSeconds: t.arg.int({
         required: false,
         description: "Seconds until the session expires if not completed (60 – 2592000; default 7 days).",

@@ -7,15 +7,18 @@ import {
   listApiKeysOfWorkspace,
   type PageRequest,
   revokeApiKeyAt,
+  setApiKeyVersionOf,
 } from "@flowgate/db";
 import {
   type ApiKey,
   apiKeyPrefixLength,
+  apiVersions,
   ConflictError,
   type Environment,
   generateApiKey,
   hashApiKey,
   isApiKeyScope,
+  isApiVersion,
   isEnvironment,
   NotFoundError,
   newId,
@@ -150,6 +153,8 @@ export async function rotateApiKey(
       name: old.name,
       scopes: old.scopes,
       expiresAt: input.expiresAt !== undefined ? input.expiresAt : old.expiresAt,
+      // The new key answers like the old one.
+      apiVersion: old.apiVersion,
     });
     await revokeApiKeyAt(trx, old.id, new Date(now.getTime() + grace * 1000));
     return { created, oldId: old.id };
@@ -161,6 +166,28 @@ export async function rotateApiKey(
 /** The bus message that makes every gateway forget a key. */
 function keyChanged(keyId: string): BusMessage {
   return { channel: apiKeyChannel, event: { keyId, at: new Date().toISOString() } };
+}
+
+/**
+ * Pins a key of the caller's organization to a dated REST API version (one of `apiVersions`); requests
+ * without `Verifa-Version` are then served in it. Needs `admin`.
+ */
+export async function setApiKeyVersion(
+  app: Application,
+  actor: Actor,
+  input: { id: string; apiVersion: string },
+): Promise<ApiKey> {
+  requireScope(actor, "admin");
+  if (!isApiVersion(input.apiVersion)) {
+    throw new ValidationError("Invalid API version", [
+      { path: ["apiVersion"], message: `must be one of ${apiVersions.join(", ")}` },
+    ]);
+  }
+  const deps = applicationDeps(app);
+  return inTransaction(deps, async (trx) => {
+    const key = await requireKey(trx, actor, input.id, { forUpdate: true });
+    return setApiKeyVersionOf(trx, key.id, input.apiVersion);
+  });
 }
 
 async function requireKey(
@@ -191,6 +218,8 @@ export async function issueApiKey(
     name: string;
     scopes: readonly string[];
     expiresAt: Date | null;
+    /** Default: the current REST API version. */
+    apiVersion?: string;
   },
   value?: string,
 ): Promise<CreatedApiKey> {

@@ -1,4 +1,5 @@
 import {
+  findOpenSessionByReferenceId,
   findSessionsByIds,
   findWorkflow,
   insertSession,
@@ -24,17 +25,37 @@ export interface CreateSessionInput {
   sandbox?: Record<string, unknown> | null | undefined;
   /** Seconds until the session expires if it has not completed (60 s – 30 days; default 7 days). */
   expiresInSeconds?: number | null | undefined;
+  /**
+   * Create a new session even when an open session (not completed, failed or expired) already has this
+   * `referenceId`. By default that session is returned instead ("preventing duplicates").
+   */
+  forceNew?: boolean | null | undefined;
 }
 
 /** Default session lifetime: 7 days. */
 export const defaultSessionLifetimeSeconds = 7 * 24 * 3600;
 
-/** Creates a session in status `created`. Needs `sessions:write`. */
+/**
+ * Creates a session in status `created` — or, when `referenceId` is given and an open session of the
+ * workspace already has it, returns that session (unless `forceNew`). Needs `sessions:write`.
+ */
 export async function createSession(
   app: Application,
   actor: Actor,
   input: CreateSessionInput,
 ): Promise<Session> {
+  return (await openSession(app, actor, input)).session;
+}
+
+/**
+ * {@link createSession}, telling whether the session was created or an open one with the same
+ * `referenceId` was returned (REST answers 201 or 200). Needs `sessions:write`.
+ */
+export async function openSession(
+  app: Application,
+  actor: Actor,
+  input: CreateSessionInput,
+): Promise<{ session: Session; created: boolean }> {
   requireScope(actor, "sessions:write");
   const deps = applicationDeps(app);
   if (input.sandbox && actor.environment !== "sandbox") {
@@ -61,6 +82,10 @@ export async function createSession(
     if (input.workflowId && !(await findWorkflow(trx, actor, input.workflowId))) {
       throw new NotFoundError("Workflow", input.workflowId);
     }
+    if (input.referenceId && !input.forceNew) {
+      const open = await findOpenSessionByReferenceId(trx, actor, input.referenceId);
+      if (open) return { session: open, created: false };
+    }
     const session = await insertSession(trx, actor, {
       id: newId("ses"),
       workflowId: input.workflowId ?? null,
@@ -72,7 +97,7 @@ export async function createSession(
     // The expiry is a durable timer: a job row, so it survives restarts.
     await scheduleSessionExpiry(trx, session.id, expiresAt);
     await recordSessionWebhookEvent(trx, after, session);
-    return session;
+    return { session, created: true };
   });
 }
 

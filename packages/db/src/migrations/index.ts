@@ -7,6 +7,7 @@ import * as workspaceWorkflows from "./2026-11-22T04-00_workspace-workflows.ts";
 import * as nodeStartsAndMonthlySpend from "./2026-11-30T03-00_node-starts-and-monthly-spend.ts";
 import * as rateLimits from "./2026-11-30T04-00_rate-limits.ts";
 import * as webhooks from "./2026-11-30T06-00_webhooks.ts";
+import * as idempotencyAndApiVersions from "./2026-11-30T07-00_idempotency-and-api-versions.ts";
 import * as runsActiveStatusIndex from "./2026-11-30T11-00_runs-active-status-index.ts";
 import * as analyticsRollups from "./2026-11-30T12-00_analytics-rollups.ts";
 
@@ -23,6 +24,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-30T03-00_node-starts-and-monthly-spend": nodeStartsAndMonthlySpend,
   "2026-11-30T04-00_rate-limits": rateLimits,
   "2026-11-30T06-00_webhooks": webhooks,
+  "2026-11-30T07-00_idempotency-and-api-versions": idempotencyAndApiVersions,
   "2026-11-30T11-00_runs-active-status-index": runsActiveStatusIndex,
   "2026-11-30T12-00_analytics-rollups": analyticsRollups,
 };

@@ -1,4 +1,4 @@
-import type { ApiKey, Environment } from "@flowgate/domain";
+import { type ApiKey, currentApiVersion, type Environment } from "@flowgate/domain";
 import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { ApiKeysTable } from "../tables/api-keys.table.ts";
@@ -14,6 +14,19 @@ export interface NewApiKey {
   prefix: string;
   scopes: readonly string[];
   expiresAt?: Date | null;
+  /** The REST API version to pin the key to (default: the current one). */
+  apiVersion?: string | undefined;
+}
+
+/** Pins a key to a REST API version; returns the key. */
+export async function setApiKeyVersionOf(db: Executor, id: string, apiVersion: string): Promise<ApiKey> {
+  const row = await db
+    .updateTable("api_keys")
+    .set({ api_version: apiVersion })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toApiKey(row);
 }
 
 /** Stores a new API key by its hash. */
@@ -29,6 +42,7 @@ export async function insertApiKey(db: Executor, row: NewApiKey): Promise<void> 
       prefix: row.prefix,
       scopes: [...row.scopes],
       expires_at: row.expiresAt ?? null,
+      api_version: row.apiVersion ?? currentApiVersion,
     })
     .execute();
 }
@@ -159,6 +173,7 @@ function toApiKey(row: Selectable<ApiKeysTable>): ApiKey {
     expiresAt: row.expires_at,
     revokedAt: row.revoked_at,
     lastUsedAt: row.last_used_at,
+    apiVersion: row.api_version,
     createdAt: row.created_at,
   };
 }

@@ -1,5 +1,5 @@
 import type { Session, SessionResult, SessionStatus, Tenant } from "@flowgate/domain";
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { SessionsTable } from "../tables/sessions.table.ts";
 import type { PageRequest } from "./pagination.ts";
@@ -55,6 +55,31 @@ export async function findSession(
 /** Finds a session by id in any tenant (engine internals that already hold its id, e.g. webhooks). */
 export async function findSessionById(db: Executor, id: string): Promise<Session | undefined> {
   const row = await db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
+  return row ? toSession(row) : undefined;
+}
+
+/**
+ * The newest open session (not completed, failed or expired) of the tenant with this reference id, if any.
+ * Takes a transaction-scoped advisory lock on (tenant, reference id) first, so that concurrent creations
+ * with one reference id queue and the second finds the first's session.
+ */
+export async function findOpenSessionByReferenceId(
+  db: Executor,
+  tenant: Tenant,
+  referenceId: string,
+): Promise<Session | undefined> {
+  await sql`select pg_advisory_xact_lock(hashtext(${`session-ref:${tenant.workspaceId}:${tenant.environment}:${referenceId}`}))`.execute(
+    db,
+  );
+  const row = await db
+    .selectFrom("sessions")
+    .selectAll()
+    .where(inTenant(tenant))
+    .where("reference_id", "=", referenceId)
+    .where("status", "not in", ["completed", "failed", "expired"])
+    .orderBy("created_at", "desc")
+    .limit(1)
+    .executeTakeFirst();
   return row ? toSession(row) : undefined;
 }
 

@@ -1,3 +1,4 @@
+import type { ColumnType } from "kysely";
 import type { CreatedAt, EnvironmentColumn, Timestamp } from "./common.ts";
 
 /** Row of `api_keys`: only the SHA-256 of a key is stored. */
@@ -12,5 +13,7 @@ export interface ApiKeysTable {
   expires_at: Timestamp | null;
   revoked_at: Timestamp | null;
   last_used_at: Timestamp | null;
+  /** The dated REST API version the key is pinned to (`Verifa-Version` overrides it per request). */
+  api_version: ColumnType<string, string | undefined, string>;
   created_at: CreatedAt;
 }

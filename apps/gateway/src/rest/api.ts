@@ -1,0 +1,125 @@
+import type { Actor, Application } from "@flowgate/application";
+import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import type { Context, MiddlewareHandler, TypedResponse } from "hono";
+import { type ErrorPolicy, RestErrorBody } from "./errors.ts";
+import { type Inflection, inflectResponse } from "./inflection.ts";
+
+/** What the REST middleware puts on every request's context. */
+export interface RestVariables {
+  /** The application every route calls. */
+  app: Application;
+  /** The authenticated caller (set by the auth middleware before any route runs). */
+  actor: Actor;
+  /** The casing the caller asked for (`Key-Inflection`). */
+  inflection: Inflection;
+  /** How this route answers validation and status conflicts (see {@link ErrorPolicy}). */
+  errorPolicy: ErrorPolicy;
+  /** The API version the request is served in (`Verifa-Version`, else the key's pinned version). */
+  apiVersion: string;
+}
+
+/** The Hono environment of the REST API. */
+export type RestEnv = { Variables: RestVariables };
+/** The REST API's router: resource files add their routes to it. */
+export type RestApi = OpenAPIHono<RestEnv>;
+/** A route handler's context. */
+export type RestContext = Context<RestEnv>;
+
+/**
+ * Answers `body` (built in snake_case) with `status`, in the casing the caller asked for. Routes return
+ * through this so that `Key-Inflection` applies everywhere.
+ */
+export function reply(c: RestContext, status: 200 | 201, body: unknown): TypedJson {
+  return c.json(inflectResponse(body, c.get("inflection")) as object, status) as TypedJson;
+}
+
+/**
+ * What a route returns: the casing is decided per request, so the body cannot be typed statically; the
+ * OpenAPI document states the snake_case schema.
+ */
+type TypedJson = TypedResponse<any, any, "json">;
+
+/** Sets the route family's {@link ErrorPolicy}; put it first in a route's `middleware`. */
+export function errorPolicy(policy: ErrorPolicy): MiddlewareHandler<RestEnv> {
+  return async (c, next) => {
+    c.set("errorPolicy", policy);
+    await next();
+  };
+}
+
+const errorDescriptions: Record<number, string> = {
+  400: "Invalid request (KYC Genie routes: also a status that does not allow the operation)",
+  401: "Missing, unknown, revoked or expired API key",
+  402: "Not enough credits; nothing was sent or charged",
+  403: "The API key lacks the scope",
+  404: "Not found (also a record of another workspace)",
+  409: "The record's current status does not allow the operation, or the idempotency key is in flight",
+  422: "Invalid request: `fields` names each offending field; or an idempotency key reused with another body",
+  500: "Unexpected error, or the email could not be dispatched (nothing charged; retry)",
+};
+
+/** OpenAPI entries for the error statuses a route can answer, all with the one error shape. */
+export function errorResponses(...statuses: (keyof typeof errorDescriptions)[]) {
+  return Object.fromEntries(
+    statuses.map((status) => [
+      status,
+      {
+        description: errorDescriptions[status] ?? "Error",
+        content: { "application/json": { schema: RestErrorBody } },
+      },
+    ]),
+  );
+}
+
+/** An OpenAPI JSON response entry. */
+export function jsonResponse<T extends z.ZodType>(description: string, schema: T) {
+  return { description, content: { "application/json": { schema } } };
+}
+
+/** An OpenAPI JSON request body entry (required). */
+export function jsonBody<T extends z.ZodType>(schema: T) {
+  return { required: true, content: { "application/json": { schema } } };
+}
+
+/** An OpenAPI JSON request body entry that may be left out (then validated as `{}`). */
+export function optionalJsonBody<T extends z.ZodType>(schema: T) {
+  return { required: false, content: { "application/json": { schema } } };
+}
+
+/** A path parameter that is an id, e.g. `session_id` = `ses_abc123`. */
+export function idParam(description: string, example: string) {
+  return z.string().min(1).openapi({ description, example });
+}
+
+/** `?limit=&starting_after=`: a page of a list, newest first. */
+export const PageQuery = z.object({
+  limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "At most 100." }),
+  starting_after: z
+    .string()
+    .optional()
+    .openapi({ description: "The last id of the previous page (cursor)." }),
+});
+
+/** The page request of a {@link PageQuery}. */
+export function pageOf(query: z.infer<typeof PageQuery>): { limit: number; afterId: string | null } {
+  return { limit: query.limit, afterId: query.starting_after ?? null };
+}
+
+/**
+ * A list answer: `{ data, has_more, next_cursor }` (fetches one more than asked to know whether more
+ * exist). Version-dependent: see `versions.ts`.
+ */
+export async function listPage<T extends { id: string }, Out>(
+  limit: number,
+  fetch: (limit: number) => Promise<T[]>,
+  present: (item: T) => Out,
+): Promise<{ data: Out[]; has_more: boolean; next_cursor: string | null }> {
+  const rows = await fetch(limit + 1);
+  const page = rows.slice(0, limit);
+  const hasMore = rows.length > limit;
+  return {
+    data: page.map(present),
+    has_more: hasMore,
+    next_cursor: hasMore ? (page.at(-1)?.id ?? null) : null,
+  };
+}

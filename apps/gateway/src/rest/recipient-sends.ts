@@ -1,0 +1,217 @@
+import { autofillResponse, saveResponse, sendResponse, sendToRecipient } from "@flowgate/application";
+import { type DdqResponse, entityTypes } from "@flowgate/domain";
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  errorPolicy,
+  errorResponses,
+  idParam,
+  jsonBody,
+  jsonResponse,
+  optionalJsonBody,
+  type RestApi,
+  reply,
+} from "./api.ts";
+import { kycGenieErrors } from "./errors.ts";
+import { presentWorkflowResponse, snakeRecord } from "./presenters.ts";
+
+// KYC Genie's Workflows API (seed 003): send, send a prefill response, save, autofill. Paths end in `/`
+// as the seed writes them. Validation and status problems are 400s, as the seed lists them.
+
+const tags = ["Workflows API (KYC Genie)"];
+const middleware = [errorPolicy(kycGenieErrors)];
+const ResponseParams = z.object({ response_id: idParam("ID of the response (`rsp_*`).", "rsp_abc123") });
+
+/** Seed 003's Workflow Response Object. */
+const WorkflowResponse = z
+  .object({
+    workflow_session_id: z.string().nullable(),
+    status: z.enum(["sent", "prefill_ready"]),
+    email_sent: z.boolean(),
+    entity_id: z.string(),
+    entity_name: z.string(),
+    response_id: z.string().nullable(),
+    verification_session_id: z.string().nullable(),
+    steps: z.array(z.enum(["ddq", "verification"])),
+    expires_at: z.string().nullable(),
+  })
+  .openapi("WorkflowResponse");
+
+const EntityBlock = z
+  .object({
+    entity_type: z.enum(entityTypes).optional(),
+    legal_name: z.string().optional(),
+    trading_name: z.string().optional(),
+    first_name: z.string().optional(),
+    last_name: z.string().optional(),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+    jurisdiction: z.string().optional(),
+  })
+  .openapi("EntityBlock");
+
+/** `POST /workflows/send/` body; the seed's rules (exactly one entity, …) are the domain's `planRecipientSend`. */
+const SendBody = z
+  .object({
+    entity_id: z.string().optional(),
+    entity: EntityBlock.optional(),
+    ddq: z
+      .object({
+        questionnaire_id: z
+          .union([z.string(), z.number().int()])
+          .transform(String)
+          .openapi({ description: "ID of the DDQ template (`qnr_*`)." }),
+        response_name: z.string().optional(),
+        prefill: z.boolean().optional(),
+        run_id: z.string().optional(),
+      })
+      .optional(),
+    verification: z
+      .object({
+        checks: z.object({
+          document: z.boolean().optional(),
+          identity: z.boolean().optional(),
+          enhancedIdentity: z.boolean().optional(),
+          proofOfAddress: z.boolean().optional(),
+        }),
+      })
+      .optional(),
+    email: z.string().optional(),
+    expiry_hours: z
+      .number()
+      .int()
+      .optional()
+      .openapi({ description: "1–168; default the workspace's (48)." }),
+  })
+  .openapi("SendWorkflowRequest");
+
+const SendResponseBody = z
+  .object({ email: z.string().optional(), expiry_hours: z.number().int().optional() })
+  .openapi("SendResponseRequest");
+
+const SaveBody = z
+  .object({
+    answers: z
+      .record(z.string(), z.unknown())
+      .openapi({ description: "Answers by question id; null clears an answer." }),
+  })
+  .openapi("SaveResponseRequest");
+
+/** A DDQ response (GraphQL `Response`), without the internal AI fields. */
+export function presentResponse(response: DdqResponse) {
+  const { answerSources: _sources, aiAnalysis: _analysis, ...rest } = response;
+  return snakeRecord(rest);
+}
+
+/** Adds the KYC Genie routes. */
+export function recipientSendRoutes(api: RestApi): void {
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/workflows/send/",
+      tags,
+      summary: "Send Workflow (seed 003; GraphQL `sendWorkflow`)",
+      middleware,
+      request: { body: jsonBody(SendBody) },
+      responses: {
+        201: jsonResponse("A Workflow Response Object", WorkflowResponse),
+        ...errorResponses(400, 401, 402, 404, 500),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const e = body.entity;
+      const result = await sendToRecipient(c.get("app"), c.get("actor"), {
+        entityId: body.entity_id ?? null,
+        entity: e
+          ? {
+              entityType: e.entity_type ?? null,
+              legalName: e.legal_name ?? null,
+              tradingName: e.trading_name ?? null,
+              firstName: e.first_name ?? null,
+              lastName: e.last_name ?? null,
+              email: e.email ?? null,
+              phone: e.phone ?? null,
+              jurisdiction: e.jurisdiction ?? null,
+            }
+          : null,
+        ddq: body.ddq
+          ? {
+              questionnaireId: body.ddq.questionnaire_id,
+              responseName: body.ddq.response_name ?? null,
+              prefill: body.ddq.prefill ?? null,
+              runId: body.ddq.run_id ?? null,
+            }
+          : null,
+        verification: body.verification ?? null,
+        email: body.email ?? null,
+        expiryHours: body.expiry_hours ?? null,
+      });
+      return reply(c, 201, presentWorkflowResponse(result));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/responses/{response_id}/send/",
+      tags,
+      summary: "Send a Prefill Response (seed 003; GraphQL `sendResponse`)",
+      middleware,
+      request: { params: ResponseParams, body: optionalJsonBody(SendResponseBody) },
+      responses: {
+        200: jsonResponse("A Workflow Response Object", WorkflowResponse),
+        ...errorResponses(400, 401, 402, 404, 500),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json") ?? {};
+      const result = await sendResponse(c.get("app"), c.get("actor"), {
+        responseId: c.req.valid("param").response_id,
+        email: body.email ?? null,
+        expiryHours: body.expiry_hours ?? null,
+      });
+      return reply(c, 200, presentWorkflowResponse(result));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "put",
+      path: "/responses/{response_id}/save/",
+      tags,
+      summary: "Save answers of a response (seed 003; GraphQL `saveResponse`)",
+      middleware,
+      request: { params: ResponseParams, body: jsonBody(SaveBody) },
+      responses: { 200: jsonResponse("The response", z.unknown()), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const response = await saveResponse(c.get("app"), c.get("actor"), {
+        responseId: c.req.valid("param").response_id,
+        answers: c.req.valid("json").answers,
+      });
+      return reply(c, 200, presentResponse(response));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/responses/{response_id}/autofill/",
+      tags,
+      summary: "Autofill a response from the entity's documents (seed 003; GraphQL `autofillResponse`)",
+      middleware,
+      request: { params: ResponseParams },
+      responses: { 200: jsonResponse("The answers filled", z.unknown()), ...errorResponses(400, 401, 404) },
+    }),
+    async (c) => {
+      const outcome = await autofillResponse(c.get("app"), c.get("actor"), {
+        responseId: c.req.valid("param").response_id,
+      });
+      return reply(c, 200, {
+        response: presentResponse(outcome.response),
+        filled: snakeRecord(outcome.filled),
+        provider: outcome.provider,
+      });
+    },
+  );
+}

@@ -1,0 +1,288 @@
+import {
+  getRunsOfSessions,
+  getSession,
+  listNodeRunsOfRuns,
+  listSessions,
+  openSession,
+  submitExternalDecision,
+  submitSession,
+} from "@flowgate/application";
+import { externalDecisions, NotFoundError, sessionStatuses } from "@flowgate/domain";
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  errorPolicy,
+  errorResponses,
+  idParam,
+  jsonBody,
+  jsonResponse,
+  listPage,
+  optionalJsonBody,
+  PageQuery,
+  pageOf,
+  type RestApi,
+  type RestContext,
+  reply,
+} from "./api.ts";
+import { verifaErrors } from "./errors.ts";
+import { presentSession, presentWorkflowRun } from "./presenters.ts";
+import { listBody } from "./versions.ts";
+
+// Verifa's session endpoints (seeds 001 and 002 and the session menu); GraphQL twins in docs/rest.md.
+
+const tags = ["Sessions"];
+const middleware = [errorPolicy(verifaErrors)];
+const SessionParams = z.object({ session_id: idParam("Session ID (`ses_*`).", "ses_abc123") });
+
+const Session = z
+  .object({
+    id: z.string(),
+    status: z.enum(sessionStatuses),
+    result: z.string().nullable(),
+    workflow_id: z.string().nullable(),
+    reference_id: z.string().nullable(),
+    metadata: z.record(z.string(), z.unknown()),
+    created_at: z.string(),
+    updated_at: z.string(),
+    submitted_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+    expires_at: z.string().nullable(),
+  })
+  .openapi("Session");
+
+const WorkflowRun = z
+  .object({
+    id: z.string().openapi({ example: "wfr_abc123" }),
+    session_id: z.string().nullable(),
+    workflow_id: z.string(),
+    status: z.string().openapi({ description: "`paused` while waiting for an external gate decision." }),
+    created_at: z.string(),
+    final_status: z.string().nullable(),
+    graph_snapshot: z.record(z.string(), z.unknown()).nullable(),
+    paused_at_node: z.string().nullable(),
+    current_node: z.string().nullable(),
+    node_results: z.record(z.string(), z.record(z.string(), z.unknown())).nullable(),
+    started_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+    duration_ms: z.number().int().nullable(),
+  })
+  .openapi("WorkflowRun");
+
+/** `POST /sessions` body (GraphQL `createSession` arguments). */
+export const CreateSessionBody = z
+  .object({
+    workflow_id: z.string().optional().openapi({ description: "Workflow to run; else the default one." }),
+    reference_id: z.string().max(200).optional().openapi({ description: "Your own identifier." }),
+    metadata: z.record(z.string(), z.unknown()).optional(),
+    expires_in_seconds: z.number().int().min(60).max(2_592_000).optional(),
+    sandbox: z.record(z.string(), z.unknown()).optional().openapi({
+      description: "Sandbox keys only: simulated outcomes per node id or policy name.",
+    }),
+    force_new: z.boolean().optional().openapi({
+      description:
+        "Create a new session even if an open session already has this `reference_id` (by default that session is returned, with 200).",
+    }),
+  })
+  .openapi("CreateSessionRequest");
+
+const ExternalDecisionBody = z
+  .object({
+    decision: z.enum(externalDecisions).openapi({ description: "How the workflow should proceed." }),
+    metadata: z.record(z.string(), z.unknown()).nullable().optional(),
+  })
+  .openapi("ExternalDecisionRequest");
+
+const ExternalDecisionAccepted = z
+  .object({
+    session_id: z.string(),
+    decision: z.string(),
+    status: z.string(),
+    message: z.string(),
+  })
+  .openapi("ExternalDecisionResponse");
+
+const SubmitBody = z.object({ version: z.number().int().min(1).optional() }).openapi("SubmitSessionRequest");
+
+const SessionResult = z
+  .object({
+    session_id: z.string(),
+    status: z.string(),
+    result: z.string().nullable(),
+    completed_at: z.string().nullable(),
+  })
+  .openapi("SessionResult");
+
+async function requireSession(c: RestContext, id: string) {
+  const session = await getSession(c.get("app"), c.get("actor"), id);
+  if (!session) throw new NotFoundError("Session", id);
+  return session;
+}
+
+/** Adds the session routes. */
+export function sessionRoutes(api: RestApi): void {
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/sessions",
+      tags,
+      summary: "List sessions (GraphQL `sessions`)",
+      middleware,
+      request: { query: PageQuery.extend({ status: z.enum(sessionStatuses).optional() }) },
+      responses: {
+        200: jsonResponse("A page of sessions, newest first", z.unknown()),
+        ...errorResponses(401, 422),
+      },
+    }),
+    async (c) => {
+      const query = c.req.valid("query");
+      const page = await listPage(
+        query.limit,
+        (limit) =>
+          listSessions(c.get("app"), c.get("actor"), {
+            ...pageOf({ ...query, limit }),
+            status: query.status,
+          }),
+        presentSession,
+      );
+      return reply(c, 200, listBody(c, page));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/sessions",
+      tags,
+      summary: "Create a verification session (GraphQL `createSession`)",
+      middleware,
+      request: { body: jsonBody(CreateSessionBody) },
+      responses: {
+        201: jsonResponse("The session, created", Session),
+        200: jsonResponse("The open session that already has this `reference_id`", Session),
+        ...errorResponses(401, 404, 422),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const { session, created } = await openSession(c.get("app"), c.get("actor"), {
+        workflowId: body.workflow_id ?? null,
+        referenceId: body.reference_id ?? null,
+        metadata: body.metadata ?? null,
+        expiresInSeconds: body.expires_in_seconds ?? null,
+        sandbox: body.sandbox ?? null,
+        forceNew: body.force_new ?? null,
+      });
+      return reply(c, created ? 201 : 200, presentSession(session));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/sessions/{session_id}",
+      tags,
+      summary: "Get a session (GraphQL `session`)",
+      middleware,
+      request: { params: SessionParams },
+      responses: { 200: jsonResponse("The session", Session), ...errorResponses(401, 404) },
+    }),
+    async (c) => reply(c, 200, presentSession(await requireSession(c, c.req.valid("param").session_id))),
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/sessions/{session_id}/result",
+      tags,
+      summary: "Get session result (GraphQL `session { status result completedAt }`)",
+      middleware,
+      request: { params: SessionParams },
+      responses: { 200: jsonResponse("The session's result", SessionResult), ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const session = await requireSession(c, c.req.valid("param").session_id);
+      return reply(c, 200, {
+        session_id: session.id,
+        status: session.status,
+        result: session.result,
+        completed_at: session.completedAt?.toISOString() ?? null,
+      });
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/sessions/{session_id}/submit",
+      tags,
+      summary: "Submit a session for verification (GraphQL `submitSession`)",
+      middleware,
+      request: {
+        params: SessionParams,
+        body: optionalJsonBody(SubmitBody),
+      },
+      responses: {
+        200: jsonResponse("The session, now processing", Session),
+        ...errorResponses(401, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json") ?? {};
+      const { session } = await submitSession(c.get("app"), c.get("actor"), {
+        sessionId: c.req.valid("param").session_id,
+        version: body.version ?? null,
+      });
+      return reply(c, 200, presentSession(session));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/sessions/{session_id}/workflow-run",
+      tags,
+      summary: "Get session workflow run (seed 001; GraphQL `session { workflowRun }`)",
+      middleware,
+      request: { params: SessionParams },
+      responses: { 200: jsonResponse("Workflow run details", WorkflowRun), ...errorResponses(401, 404) },
+    }),
+    async (c) => {
+      const { session_id } = c.req.valid("param");
+      const app = c.get("app");
+      const actor = c.get("actor");
+      await requireSession(c, session_id);
+      const [run] = await getRunsOfSessions(app, actor, [session_id]);
+      if (!run) throw new NotFoundError("WorkflowRun", `of session ${session_id}`);
+      const [nodeRuns] = await listNodeRunsOfRuns(app, actor, [run.id]);
+      return reply(c, 200, presentWorkflowRun(run, nodeRuns ?? []));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/sessions/{session_id}/external-decision",
+      tags,
+      summary: "Submit external gate decision (seed 002; GraphQL `submitExternalDecision`)",
+      middleware,
+      request: { params: SessionParams, body: jsonBody(ExternalDecisionBody) },
+      responses: {
+        200: jsonResponse("Decision accepted. The workflow will resume shortly.", ExternalDecisionAccepted),
+        ...errorResponses(401, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const accepted = await submitExternalDecision(c.get("app"), c.get("actor"), {
+        sessionId: c.req.valid("param").session_id,
+        decision: body.decision,
+        metadata: body.metadata ?? null,
+      });
+      return reply(c, 200, {
+        session_id: accepted.sessionId,
+        decision: accepted.decision,
+        status: accepted.status,
+        message: accepted.message,
+      });
+    },
+  );
+}
