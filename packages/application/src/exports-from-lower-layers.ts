@@ -7,6 +7,7 @@ export {
   findDatabaseUnavailableError,
   type NodeAnalytics,
   type PageRequest,
+  type RunListFilter,
   type VersionAnalytics,
   type WorkflowAnalytics,
 } from "@flowgate/db";

@@ -77,6 +77,7 @@ export {
   listNodeRunsOfRuns,
   listRunAuditTrail,
   listRunEvents,
+  listRuns,
 } from "./runs/runs.ts";
 export {
   type ExternalDecisionAccepted,

@@ -76,6 +76,7 @@ const useCases: [string, readonly ApiKeyScope[], UseCaseCall][] = [
   ["getRunsByIds", ["sessions:read", "workflows:read"], (a, x) => app.getRunsByIds(a, x, [id])],
   ["getRunsOfSessions", ["sessions:read", "workflows:read"], (a, x) => app.getRunsOfSessions(a, x, [id])],
   ["listNodeRunsOfRuns", ["sessions:read", "workflows:read"], (a, x) => app.listNodeRunsOfRuns(a, x, [id])],
+  ["listRuns", ["sessions:read", "workflows:read"], (a, x) => app.listRuns(a, x, page)],
   [
     "listRunEvents",
     ["sessions:read", "workflows:read"],

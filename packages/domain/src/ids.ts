@@ -150,3 +150,16 @@ export function idTimestamp(id: string): Date | null {
   for (const char of body.slice(0, timeChars)) time = time * 32 + alphabet.indexOf(char);
   return time > maxTime ? null : new Date(time);
 }
+
+/**
+ * The smallest id {@link newId} can make for `prefix` at `time` (to the millisecond): every id of that
+ * prefix created at or after `time` sorts at or after it as a plain string, every id created before sorts
+ * before it. Range filters on creation time use it to stay on an index of ids.
+ *
+ * @param prefix - Kind of record.
+ * @param time - The instant; clamped to the 48-bit range of id timestamps.
+ */
+export function idLowerBound(prefix: IdPrefix, time: Date): string {
+  const ms = Math.min(Math.max(Math.floor(time.getTime()), 0), maxTime);
+  return `${prefix}_${encodeTime(ms)}${"0".repeat(randomChars)}`;
+}
