@@ -25,6 +25,8 @@ export class TestSmtpServer {
   #port = 0;
   #failNext = 0;
   #rejectWhen: (address: string) => boolean = () => false;
+  #holdWhen: (address: string) => boolean = () => false;
+  readonly #held: { address: string; answer: (error?: Error) => void }[] = [];
   /** How many deliveries were refused. */
   refused = 0;
 
@@ -34,6 +36,10 @@ export class TestSmtpServer {
       disabledCommands: ["AUTH", "STARTTLS"],
       logger: false,
       onRcptTo: (address, _session, callback) => {
+        if (this.#holdWhen(address.address)) {
+          this.#held.push({ address: address.address, answer: (error) => callback(error ?? null) });
+          return;
+        }
         if (this.#failNext > 0 || this.#rejectWhen(address.address)) {
           if (this.#failNext > 0) this.#failNext--;
           this.refused++;
@@ -85,10 +91,36 @@ export class TestSmtpServer {
     this.#rejectWhen = predicate;
   }
 
+  /** Keeps every recipient the predicate picks waiting (no answer) until {@link releaseHeld}. */
+  holdWhen(predicate: (address: string) => boolean): void {
+    this.#holdWhen = predicate;
+  }
+
+  /** The recipients waiting for an answer. */
+  get held(): string[] {
+    return this.#held.map((entry) => entry.address);
+  }
+
+  /** Answers the waiting recipients: refused (550) with `refuse`, else accepted; holds nothing more. */
+  releaseHeld(options: { refuse?: boolean } = {}): void {
+    this.#holdWhen = () => false;
+    for (const entry of this.#held.splice(0)) {
+      if (options.refuse) {
+        this.refused++;
+        entry.answer(
+          Object.assign(new Error("Mailbox unavailable (test server refused it)"), { responseCode: 550 }),
+        );
+      } else {
+        entry.answer();
+      }
+    }
+  }
+
   /** Accepts everything again. */
   acceptAll(): void {
     this.#failNext = 0;
     this.#rejectWhen = () => false;
+    this.#holdWhen = () => false;
   }
 
   /** The messages received for `address`. */
@@ -267,7 +299,7 @@ export const SEND_WORKFLOW = /* GraphQL */ `
       ... on ValidationError { message issues { path message } }
       ... on NotFoundError { message resource id }
       ... on ConflictError { message currentStatus }
-      ... on InsufficientCreditsError { message required available }
+      ... on InsufficientCreditsError { message required available balance reservedCredits shortfall retryable }
       ... on EmailDeliveryError { message retryable entityId responseId reason }
     }
   }
@@ -281,7 +313,7 @@ export const SEND_RESPONSE = /* GraphQL */ `
       ... on ValidationError { message issues { path message } }
       ... on NotFoundError { message resource id }
       ... on ConflictError { message currentStatus }
-      ... on InsufficientCreditsError { message required available }
+      ... on InsufficientCreditsError { message required available balance reservedCredits shortfall retryable }
       ... on EmailDeliveryError { message retryable entityId responseId reason }
     }
   }
