@@ -28,6 +28,13 @@ export {
 } from "./questionnaires/credits.ts";
 export { createEntity, getEntitiesByIds, listEntities, updateEntity } from "./questionnaires/entities.ts";
 export {
+  deleteEntityDocument,
+  getDocumentsOfEntities,
+  getEntityDocumentContent,
+  type UploadedFile,
+  uploadEntityDocument,
+} from "./questionnaires/entity-documents.ts";
+export {
   type CreateQuestionnaireInput,
   createQuestionnaire,
   getQuestionnairesByIds,
@@ -49,6 +56,7 @@ export {
   recipientCompleteVerification,
   recipientSaveAnswers,
   recipientSubmit,
+  recipientUploadDocument,
   recipientView,
   revokeRecipientSend,
 } from "./questionnaires/recipient-links.ts";

@@ -20,13 +20,18 @@ export const idPrefixes = [
   "cle",
   "crs",
   "eml",
+  "doc",
+  "afj",
+  "sch",
+  "hok",
 ] as const;
 
 /**
  * Prefix of a record id: `org` organization, `ws` workspace, `key` API key, `wfl` workflow, `wfd` workflow
  * draft, `ses` session, `wfr` workflow run, `nrn` node run, `job` queue job, `evt` run event; `ent` entity,
  * `qnr` questionnaire, `rsp` questionnaire response, `rse` response event, `wfs` recipient send (magic link),
- * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email.
+ * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email; `doc` entity document, `afj` autofill
+ * job, `sch` workflow schedule, `hok` inbound workflow trigger.
  */
 export type IdPrefix = (typeof idPrefixes)[number];
 

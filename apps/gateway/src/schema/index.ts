@@ -24,6 +24,7 @@ import "./run-list.ts";
 import "./run-event.ts";
 // Questionnaires (seed 003): entities, questionnaires, responses, recipient sends, credits.
 import "./entity.ts";
+import "./entity-document.ts";
 import "./question.ts";
 import "./questionnaire.ts";
 import "./response.ts";

@@ -4,6 +4,7 @@ export * from "./countries.ts";
 export * from "./credits.ts";
 export * from "./ddq-errors.ts";
 export * from "./entity.ts";
+export * from "./entity-documents.ts";
 export * from "./questionnaire-definition.ts";
 export * from "./questionnaire-node.ts";
 export * from "./recipient-send.ts";
