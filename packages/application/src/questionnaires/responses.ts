@@ -6,6 +6,7 @@ import {
   findResponse,
   findResponsesByIds,
   insertResponseEvent,
+  listEntityDocumentTexts,
   listResponseEvents,
   listResponses as listResponseRows,
   listSubmittedResponsesOfEntity,
@@ -221,8 +222,8 @@ export interface AutofillOutcome {
 }
 
 /**
- * Autofills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity and
- * the entity's earlier submitted responses, through the autofill provider (called outside any transaction);
+ * Autofills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity, the
+ * text of the entity's documents and the entity's earlier submitted responses, through the autofill provider (called outside any transaction);
  * each filled answer carries its source annotation. Completion is recorded as the response event
  * `response.autofill_completed`. Answers given meanwhile are never overwritten. Needs `responses:write`.
  *
@@ -257,7 +258,8 @@ export async function autofillResponse(
       answers: earlier.answers,
     });
   }
-  const proposed = await deps.autofill.autofill({ response, definition, entity, history });
+  const documents = await listEntityDocumentTexts(deps.db, actor, entity.id);
+  const proposed = await deps.autofill.autofill({ response, definition, entity, history, documents });
 
   return inTransaction(deps, async (trx) => {
     const current = await lockResponse(trx, actor, response.id);
@@ -290,7 +292,17 @@ export async function autofillResponse(
       data: {
         provider: deps.autofill.name,
         deterministic: deps.autofill.deterministic,
-        filled: filled.map((answer) => ({ questionId: answer.questionId, source: answer.source.kind })),
+        filled: filled.map((answer) => ({
+          questionId: answer.questionId,
+          source: answer.source.kind,
+          ...(answer.source.documentId
+            ? {
+                documentId: answer.source.documentId,
+                page: answer.source.page,
+                confidence: answer.source.confidence,
+              }
+            : {}),
+        })),
       },
     });
     return {

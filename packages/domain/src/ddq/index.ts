@@ -3,6 +3,7 @@ export * from "./autofill.ts";
 export * from "./countries.ts";
 export * from "./credits.ts";
 export * from "./ddq-errors.ts";
+export * from "./document-autofill.ts";
 export * from "./entity.ts";
 export * from "./entity-documents.ts";
 export * from "./questionnaire-definition.ts";
