@@ -41,25 +41,30 @@ export interface Harness {
 export interface HarnessOptions {
   /** How the engine delivers workflow emails (default: the outbox table). */
   email?: EmailSender;
+  /** Environment variables added to the harness settings (e.g. `FLOWGATE_AUTOFILL_URL`). */
+  env?: Record<string, string>;
 }
 
 /**
  * The settings of a harness: gateway and worker in one process on any free port, quick polling and
  * retries, no demo workspace, no log output.
  */
-export const harnessSettings = parseSettings({
+const harnessEnv = {
   PORT: "0",
   FLOWGATE_POLL_INTERVAL_MS: "100",
   FLOWGATE_WORKER_CONCURRENCY: "2",
   FLOWGATE_RETRY_BASE_MS: "20",
   FLOWGATE_SEED_DEMO: "false",
   FLOWGATE_LOG_LEVEL: "silent",
-});
+};
+
+export const harnessSettings = parseSettings(harnessEnv);
 
 /** Starts a harness on `backend`: the app as `main.ts` builds it, on a fresh test database. */
 export async function startHarness(backend: TestBackend, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(backend);
-  const flowgate = buildApp(harnessSettings, {
+  const settings = options.env ? parseSettings({ ...harnessEnv, ...options.env }) : harnessSettings;
+  const flowgate = buildApp(settings, {
     database,
     ...(options.email ? { email: options.email } : {}),
   });

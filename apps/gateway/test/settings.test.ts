@@ -34,6 +34,13 @@ describe("settings", () => {
       eventBus: { kind: "memory", redisUrl: undefined },
       worker: { concurrency: 4, leaseMs: 15_000, pollIntervalMs: 1000, retryBaseMs: 1000 },
       email: { smtpUrl: undefined, smtpFrom: undefined },
+      autofill: {
+        url: undefined,
+        model: undefined,
+        apiKey: undefined,
+        timeoutMs: 60_000,
+        allowPrivate: false,
+      },
       demo: { seed: true, apiKey: undefined },
       logLevel: "info",
     });
@@ -101,5 +108,29 @@ describe("settings", () => {
     expect(readme).toContain(renderSettingsTable());
     expect(withSettingsTable(readme)).toBe(readme);
     for (const name of Object.keys(settingsSchema.shape)) expect(readme).toContain(`\`${name}\``);
+  });
+});
+
+describe("autofill settings", () => {
+  it("needs a model with the endpoint, and checks the URL without echoing it", () => {
+    expect(() => parseSettings({ FLOWGATE_AUTOFILL_URL: "https://llm.example/v1/chat/completions" })).toThrow(
+      /FLOWGATE_AUTOFILL_MODEL: is required with FLOWGATE_AUTOFILL_URL/,
+    );
+    expect(() => parseSettings({ FLOWGATE_AUTOFILL_URL: "ftp://secret@x" })).toThrow(
+      /FLOWGATE_AUTOFILL_URL: must be/,
+    );
+    expect(
+      parseSettings({
+        FLOWGATE_AUTOFILL_URL: "https://llm.example/v1/chat/completions",
+        FLOWGATE_AUTOFILL_MODEL: "m",
+        FLOWGATE_AUTOFILL_API_KEY: "k",
+      }).autofill,
+    ).toEqual({
+      url: "https://llm.example/v1/chat/completions",
+      model: "m",
+      apiKey: "k",
+      timeoutMs: 60_000,
+      allowPrivate: false,
+    });
   });
 });

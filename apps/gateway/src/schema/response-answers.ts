@@ -155,6 +155,11 @@ const AutofillResultRef = builder.objectRef<AutofillOutcome>("AutofillResult").i
       resolve: (r) => r.provider.deterministic,
       description: "Whether the provider is deterministic: the built-in one is, and guesses nothing.",
     }),
+    error: t.exposeString("error", {
+      nullable: true,
+      description:
+        "Why the provider gave no answers (its endpoint failed or its reply was not the JSON asked for); the response was left unchanged and the event records the reason. Null on success.",
+    }),
   }),
 });
 
@@ -178,7 +183,7 @@ builder.mutationFields((t) => ({
   autofillResponse: t.field({
     type: AutofillResultRef,
     description:
-      "Fills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity record and the entity's earlier submitted responses; each filled answer carries its source annotation. The built-in provider is deterministic.",
+      "Fills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity record, the text of the entity's documents and the entity's earlier submitted responses; each filled answer carries its source annotation (document, page, passage and confidence for answers read from documents). The built-in provider is deterministic; with FLOWGATE_AUTOFILL_URL an OpenAI-compatible model reads the documents instead.",
     authScopes: { scope: "responses:write" },
     errors: { types: recordErrors },
     args: { responseId: t.arg.id({ required: true, description: "Response id (`rsp_…`)." }) },

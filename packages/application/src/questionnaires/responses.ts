@@ -219,6 +219,8 @@ export interface AutofillOutcome {
   /** The answers filled, with their annotations. */
   filled: AutofilledAnswer[];
   provider: { name: string; deterministic: boolean };
+  /** Why the provider gave no answers (the response was left unchanged), or null. */
+  error: string | null;
 }
 
 /**
@@ -259,7 +261,37 @@ export async function autofillResponse(
     });
   }
   const documents = await listEntityDocumentTexts(deps.db, actor, entity.id);
-  const proposed = await deps.autofill.autofill({ response, definition, entity, history, documents });
+  let proposed: Awaited<ReturnType<typeof deps.autofill.autofill>>;
+  try {
+    proposed = await deps.autofill.autofill({ response, definition, entity, history, documents });
+  } catch (error) {
+    // A provider failure leaves the answers as they are; the event says why.
+    const message = error instanceof Error ? error.message : String(error);
+    return inTransaction(deps, async (trx) => {
+      const current = await lockResponse(trx, actor, response.id);
+      await insertResponseEvent(trx, {
+        id: newId("rse"),
+        responseId: current.id,
+        type: "response.autofill_completed",
+        fromStatus: current.status,
+        toStatus: current.status,
+        actor: actor.keyId,
+        data: {
+          provider: deps.autofill.name,
+          deterministic: deps.autofill.deterministic,
+          status: "failed",
+          error: message,
+          filled: [],
+        },
+      });
+      return {
+        response: current,
+        filled: [],
+        provider: { name: deps.autofill.name, deterministic: deps.autofill.deterministic },
+        error: message,
+      };
+    });
+  }
 
   return inTransaction(deps, async (trx) => {
     const current = await lockResponse(trx, actor, response.id);
@@ -292,6 +324,7 @@ export async function autofillResponse(
       data: {
         provider: deps.autofill.name,
         deterministic: deps.autofill.deterministic,
+        status: "completed",
         filled: filled.map((answer) => ({
           questionId: answer.questionId,
           source: answer.source.kind,
@@ -309,6 +342,7 @@ export async function autofillResponse(
       response: updated,
       filled,
       provider: { name: deps.autofill.name, deterministic: deps.autofill.deterministic },
+      error: null,
     };
   });
 }
