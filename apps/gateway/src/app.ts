@@ -1,6 +1,7 @@
 import { mkdirSync } from "node:fs";
 import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
 import {
+  ChatCompletionsAutofillProvider,
   channelName,
   checkReadiness,
   createDatabase,
@@ -114,6 +115,17 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
       const application = new Application({
         engine,
         email,
+        ...(settings.autofill.url && settings.autofill.model
+          ? {
+              autofill: new ChatCompletionsAutofillProvider({
+                url: settings.autofill.url,
+                model: settings.autofill.model,
+                apiKey: settings.autofill.apiKey,
+                timeoutMs: settings.autofill.timeoutMs,
+                allowPrivate: settings.autofill.allowPrivate,
+              }),
+            }
+          : {}),
         linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
         apiKeyCacheMs: settings.http.apiKeyCacheMs,
         databaseAvailability: database.availability,

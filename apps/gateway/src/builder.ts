@@ -41,6 +41,7 @@ export const builder = new SchemaBuilder<{
     DateTime: { Input: Date; Output: Date | string };
     JSON: { Input: unknown; Output: unknown };
     JSONObject: { Input: Record<string, unknown>; Output: Record<string, unknown> };
+    File: { Input: File; Output: never };
   };
 }>({
   // Order matters: the first plugin wraps the others' resolvers. SafeText runs inside Errors, so that its

@@ -1,6 +1,7 @@
 import {
   type Actor,
   type Application,
+  getDocumentsOfEntities,
   getEntitiesByIds,
   getQuestionnairesByIds,
   getQuestionnaireVersions,
@@ -11,6 +12,7 @@ import {
 import type {
   DdqResponse,
   Entity,
+  EntityDocument,
   Questionnaire,
   QuestionnaireVersion,
   RecipientSend,
@@ -21,6 +23,8 @@ import DataLoader from "dataloader";
 /** Per-request loaders of the questionnaire records (seed 003). */
 export interface DdqLoaders {
   entity: DataLoader<string, Entity | undefined>;
+  /** An entity's documents, oldest first, by entity id. */
+  entityDocuments: DataLoader<string, EntityDocument[]>;
   questionnaire: DataLoader<string, Questionnaire | undefined>;
   /** Versions by `<questionnaireId>@<version>` (see {@link versionKey}). */
   questionnaireVersion: DataLoader<string, QuestionnaireVersion | undefined>;
@@ -46,6 +50,7 @@ export function parseVersionKey(key: string): { questionnaireId: string; version
 export function createDdqLoaders(app: Application, actor: Actor): DdqLoaders {
   return {
     entity: new DataLoader((ids) => getEntitiesByIds(app, actor, ids)),
+    entityDocuments: new DataLoader((ids) => getDocumentsOfEntities(app, actor, ids)),
     questionnaire: new DataLoader((ids) => getQuestionnairesByIds(app, actor, ids)),
     questionnaireVersion: new DataLoader((keys) =>
       getQuestionnaireVersions(app, actor, keys.map(parseVersionKey)),

@@ -122,6 +122,28 @@ export const settingsSchema = z.object({
     .optional()
     .describe("SMTP server for workflow emails; unset → kept in the `email_outbox` table, link logged"),
   SMTP_FROM: z.string().optional().describe("`From` of workflow emails"),
+  FLOWGATE_AUTOFILL_URL: url("http", "https")
+    .optional()
+    .describe(
+      "OpenAI-compatible chat-completions endpoint for autofill from entity documents; unset → the built-in deterministic extractor",
+    ),
+  FLOWGATE_AUTOFILL_MODEL: z
+    .string()
+    .optional()
+    .describe("model name sent to `FLOWGATE_AUTOFILL_URL` (required with it)"),
+  FLOWGATE_AUTOFILL_API_KEY: z
+    .string()
+    .optional()
+    .describe("bearer token for `FLOWGATE_AUTOFILL_URL` (never logged)"),
+  FLOWGATE_AUTOFILL_TIMEOUT_MS: wholeNumber(100, 600_000)
+    .default(60_000)
+    .describe("bound on one autofill call to `FLOWGATE_AUTOFILL_URL`"),
+  FLOWGATE_AUTOFILL_ALLOW_PRIVATE: z
+    .stringbool({ error: "must be true or false" })
+    .default(false)
+    .describe(
+      "whether `FLOWGATE_AUTOFILL_URL` may be a private or loopback address (a model in your network)",
+    ),
   FLOWGATE_SEED_DEMO: z
     .stringbool({ error: "must be true or false" })
     .default(true)
@@ -238,6 +260,14 @@ export interface Settings {
     concurrency: number;
   };
   email: { smtpUrl: string | undefined; smtpFrom: string | undefined };
+  /** The LLM autofill provider; `url` unset → the built-in deterministic provider. */
+  autofill: {
+    url: string | undefined;
+    model: string | undefined;
+    apiKey: string | undefined;
+    timeoutMs: number;
+    allowPrivate: boolean;
+  };
   demo: { seed: boolean; apiKey: string | undefined };
   /** Token-bucket rate limits per API key and per client address; `null` when turned off. */
   rateLimits: RateLimitSettings | null;
@@ -301,6 +331,8 @@ export function parseSettings(env: Record<string, string | undefined> = process.
     issues.push({ variable: "FLOWGATE_RATE_LIMIT_STORE", message: "redis needs REDIS_URL" });
   if (parsed.success && parsed.data.FLOWGATE_BACKOFF_MIN_MS > parsed.data.FLOWGATE_BACKOFF_MAX_MS)
     issues.push({ variable: "FLOWGATE_BACKOFF_MAX_MS", message: "must be at least FLOWGATE_BACKOFF_MIN_MS" });
+  if (present.FLOWGATE_AUTOFILL_URL && !present.FLOWGATE_AUTOFILL_MODEL)
+    issues.push({ variable: "FLOWGATE_AUTOFILL_MODEL", message: "is required with FLOWGATE_AUTOFILL_URL" });
   if (!parsed.success || issues.length > 0) throw new SettingsError(issues);
   return group(parsed.data);
 }
@@ -341,6 +373,13 @@ function group(raw: RawSettings): Settings {
       concurrency: raw.FLOWGATE_WEBHOOK_CONCURRENCY,
     },
     email: { smtpUrl: raw.SMTP_URL, smtpFrom: raw.SMTP_FROM },
+    autofill: {
+      url: raw.FLOWGATE_AUTOFILL_URL,
+      model: raw.FLOWGATE_AUTOFILL_MODEL,
+      apiKey: raw.FLOWGATE_AUTOFILL_API_KEY,
+      timeoutMs: raw.FLOWGATE_AUTOFILL_TIMEOUT_MS,
+      allowPrivate: raw.FLOWGATE_AUTOFILL_ALLOW_PRIVATE,
+    },
     demo: { seed: raw.FLOWGATE_SEED_DEMO, apiKey: raw.FLOWGATE_SEED_API_KEY },
     rateLimits:
       raw.FLOWGATE_RATE_LIMIT_PER_SECOND === 0

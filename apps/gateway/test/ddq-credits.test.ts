@@ -1,7 +1,7 @@
 import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
 import { SmtpEmailSender } from "@flowgate/engine";
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from "vitest";
 import {
   CREDIT_BALANCE,
   createKycQuestionnaire,
@@ -258,5 +258,49 @@ describe.each(testBackends())("credits (%s)", (backend) => {
       },
     );
     expect(responses.data.entity.responses.edges.length).toBe(sent.length);
+  });
+
+  it("tells credits held by a send in flight (retryable) from a balance too low (not retryable)", async () => {
+    const ws = await provisionWorkspace(h.app, { organizationName: "Held", workspaceName: "Held" });
+    const key = ws.keys.live;
+    const questionnaireId = await createKycQuestionnaire(h, key, "Held DDQ");
+    await h.gql(key, GRANT_CREDITS, { amount: 1, note: "one send" });
+    const send = (email: string) =>
+      h.gql(key, SEND_WORKFLOW, { entity: { legalName: "Held Ltd" }, ddq: { questionnaireId }, email });
+
+    // The first send holds the only credit while its email waits at the SMTP server.
+    smtp.holdWhen((address) => address === "slow@held.example");
+    const inFlight = send("slow@held.example");
+    await vi.waitFor(() => expect(smtp.held).toEqual(["slow@held.example"]), { timeout: 15_000 });
+    const held = await send("second@held.example");
+    expect(held.data.sendWorkflow).toMatchObject({
+      __typename: "InsufficientCreditsError",
+      required: 1,
+      available: 0,
+      balance: 1,
+      reservedCredits: 1,
+      shortfall: "held_by_sends_in_flight",
+      retryable: true,
+    });
+    expect(held.data.sendWorkflow.message).toMatch(/held by sends still in flight/);
+
+    // The held send's email fails, its credit comes back, and the retry goes through.
+    smtp.releaseHeld({ refuse: true });
+    expect((await inFlight).data.sendWorkflow.__typename).toBe("EmailDeliveryError");
+    const retried = await send("second@held.example");
+    expect(retried.data.sendWorkflow).toMatchObject({ __typename: "WorkflowResponse", creditsCharged: 1 });
+
+    // Now the balance itself is spent: retrying cannot help until someone grants credits.
+    const broke = await send("third@held.example");
+    expect(broke.data.sendWorkflow).toMatchObject({
+      __typename: "InsufficientCreditsError",
+      required: 1,
+      available: 0,
+      balance: 0,
+      reservedCredits: 0,
+      shortfall: "balance_too_low",
+      retryable: false,
+    });
+    expect(smtp.to("third@held.example")).toEqual([]);
   });
 });

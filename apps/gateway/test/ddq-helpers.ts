@@ -28,6 +28,8 @@ export class TestSmtpServer {
   #gate: Promise<void> | null = null;
   /** Messages received but held by {@link hold}, not yet accepted. */
   waiting = 0;
+  #holdWhen: (address: string) => boolean = () => false;
+  readonly #held: { address: string; answer: (error?: Error) => void }[] = [];
   /** How many deliveries were refused. */
   refused = 0;
 
@@ -37,6 +39,10 @@ export class TestSmtpServer {
       disabledCommands: ["AUTH", "STARTTLS"],
       logger: false,
       onRcptTo: (address, _session, callback) => {
+        if (this.#holdWhen(address.address)) {
+          this.#held.push({ address: address.address, answer: (error) => callback(error ?? null) });
+          return;
+        }
         if (this.#failNext > 0 || this.#rejectWhen(address.address)) {
           if (this.#failNext > 0) this.#failNext--;
           this.refused++;
@@ -93,6 +99,31 @@ export class TestSmtpServer {
     this.#rejectWhen = predicate;
   }
 
+  /** Keeps every recipient the predicate picks waiting (no answer) until {@link releaseHeld}. */
+  holdWhen(predicate: (address: string) => boolean): void {
+    this.#holdWhen = predicate;
+  }
+
+  /** The recipients waiting for an answer. */
+  get held(): string[] {
+    return this.#held.map((entry) => entry.address);
+  }
+
+  /** Answers the waiting recipients: refused (550) with `refuse`, else accepted; holds nothing more. */
+  releaseHeld(options: { refuse?: boolean } = {}): void {
+    this.#holdWhen = () => false;
+    for (const entry of this.#held.splice(0)) {
+      if (options.refuse) {
+        this.refused++;
+        entry.answer(
+          Object.assign(new Error("Mailbox unavailable (test server refused it)"), { responseCode: 550 }),
+        );
+      } else {
+        entry.answer();
+      }
+    }
+  }
+
   /** Accepts everything again. */
   /** Holds every message's acceptance until the returned function is called (a slow mail server). */
   hold(): () => void {
@@ -109,6 +140,7 @@ export class TestSmtpServer {
   acceptAll(): void {
     this.#failNext = 0;
     this.#rejectWhen = () => false;
+    this.#holdWhen = () => false;
   }
 
   /** The messages received for `address`. */
@@ -287,7 +319,7 @@ export const SEND_WORKFLOW = /* GraphQL */ `
       ... on ValidationError { message issues { path message } }
       ... on NotFoundError { message resource id }
       ... on ConflictError { message currentStatus }
-      ... on InsufficientCreditsError { message required available }
+      ... on InsufficientCreditsError { message required available balance reservedCredits shortfall retryable }
       ... on EmailDeliveryError { message retryable entityId responseId reason }
     }
   }
@@ -301,7 +333,7 @@ export const SEND_RESPONSE = /* GraphQL */ `
       ... on ValidationError { message issues { path message } }
       ... on NotFoundError { message resource id }
       ... on ConflictError { message currentStatus }
-      ... on InsufficientCreditsError { message required available }
+      ... on InsufficientCreditsError { message required available balance reservedCredits shortfall retryable }
       ... on EmailDeliveryError { message retryable entityId responseId reason }
     }
   }

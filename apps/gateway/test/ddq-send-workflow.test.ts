@@ -422,6 +422,10 @@ describe.each(testBackends())("sendWorkflow and sendResponse (%s)", (backend) =>
       __typename: "InsufficientCreditsError",
       required: 1,
       available: 0,
+      balance: 0,
+      reservedCredits: 0,
+      shortfall: "balance_too_low",
+      retryable: false,
     });
     expect(smtp.to("broke@example.com")).toEqual([]);
     expect(

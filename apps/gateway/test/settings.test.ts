@@ -42,6 +42,13 @@ describe("settings", () => {
         concurrency: 16,
       },
       email: { smtpUrl: undefined, smtpFrom: undefined },
+      autofill: {
+        url: undefined,
+        model: undefined,
+        apiKey: undefined,
+        timeoutMs: 60_000,
+        allowPrivate: false,
+      },
       demo: { seed: true, apiKey: undefined },
       rateLimits: {
         perKey: { ratePerSecond: 20, burst: 200 },
@@ -179,5 +186,29 @@ describe("settings", () => {
     expect(readme).toContain(renderSettingsTable());
     expect(withSettingsTable(readme)).toBe(readme);
     for (const name of Object.keys(settingsSchema.shape)) expect(readme).toContain(`\`${name}\``);
+  });
+});
+
+describe("autofill settings", () => {
+  it("needs a model with the endpoint, and checks the URL without echoing it", () => {
+    expect(() => parseSettings({ FLOWGATE_AUTOFILL_URL: "https://llm.example/v1/chat/completions" })).toThrow(
+      /FLOWGATE_AUTOFILL_MODEL: is required with FLOWGATE_AUTOFILL_URL/,
+    );
+    expect(() => parseSettings({ FLOWGATE_AUTOFILL_URL: "ftp://secret@x" })).toThrow(
+      /FLOWGATE_AUTOFILL_URL: must be/,
+    );
+    expect(
+      parseSettings({
+        FLOWGATE_AUTOFILL_URL: "https://llm.example/v1/chat/completions",
+        FLOWGATE_AUTOFILL_MODEL: "m",
+        FLOWGATE_AUTOFILL_API_KEY: "k",
+      }).autofill,
+    ).toEqual({
+      url: "https://llm.example/v1/chat/completions",
+      model: "m",
+      apiKey: "k",
+      timeoutMs: 60_000,
+      allowPrivate: false,
+    });
   });
 });

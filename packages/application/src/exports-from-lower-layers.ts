@@ -8,6 +8,7 @@ export {
   type IdempotencyClaim,
   type NodeAnalytics,
   type PageRequest,
+  type RunListFilter,
   type VersionAnalytics,
   type WorkflowAnalytics,
 } from "@flowgate/db";

@@ -38,6 +38,13 @@ export {
 } from "./questionnaires/credits.ts";
 export { createEntity, getEntitiesByIds, listEntities, updateEntity } from "./questionnaires/entities.ts";
 export {
+  deleteEntityDocument,
+  getDocumentsOfEntities,
+  getEntityDocumentContent,
+  type UploadedFile,
+  uploadEntityDocument,
+} from "./questionnaires/entity-documents.ts";
+export {
   type CreateQuestionnaireInput,
   createQuestionnaire,
   getQuestionnairesByIds,
@@ -59,6 +66,7 @@ export {
   recipientCompleteVerification,
   recipientSaveAnswers,
   recipientSubmit,
+  recipientUploadDocument,
   recipientView,
   revokeRecipientSend,
 } from "./questionnaires/recipient-links.ts";
@@ -87,6 +95,7 @@ export {
   listNodeRunsOfRuns,
   listRunAuditTrail,
   listRunEvents,
+  listRuns,
 } from "./runs/runs.ts";
 export {
   type ExternalDecisionAccepted,

@@ -76,6 +76,16 @@ const useCases: [string, readonly ApiKeyScope[], UseCaseCall][] = [
   ["getRunsByIds", ["sessions:read", "workflows:read"], (a, x) => app.getRunsByIds(a, x, [id])],
   ["getRunsOfSessions", ["sessions:read", "workflows:read"], (a, x) => app.getRunsOfSessions(a, x, [id])],
   ["listNodeRunsOfRuns", ["sessions:read", "workflows:read"], (a, x) => app.listNodeRunsOfRuns(a, x, [id])],
+  ["listRuns", ["sessions:read", "workflows:read"], (a, x) => app.listRuns(a, x, page)],
+  [
+    "uploadEntityDocument",
+    ["entities:write"],
+    (a, x) =>
+      app.uploadEntityDocument(a, x, { entityId: id, file: { filename: "a.txt", bytes: new Uint8Array(1) } }),
+  ],
+  ["getDocumentsOfEntities", ["entities:read"], (a, x) => app.getDocumentsOfEntities(a, x, [id])],
+  ["getEntityDocumentContent", ["entities:read"], (a, x) => app.getEntityDocumentContent(a, x, id)],
+  ["deleteEntityDocument", ["entities:write"], (a, x) => app.deleteEntityDocument(a, x, { documentId: id })],
   [
     "listRunEvents",
     ["sessions:read", "workflows:read"],

@@ -7,6 +7,7 @@ import type {
 } from "./tables/credits.table.ts";
 import type { EmailOutboxTable } from "./tables/email-outbox.table.ts";
 import type { EntitiesTable } from "./tables/entities.table.ts";
+import type { EntityDocumentsTable } from "./tables/entity-documents.table.ts";
 import type { IdempotencyKeysTable } from "./tables/idempotency-keys.table.ts";
 import type { JobsTable } from "./tables/jobs.table.ts";
 import type { NodeCostsTable } from "./tables/node-costs.table.ts";
@@ -47,6 +48,7 @@ export interface Database {
   workspace_monthly_spend: WorkspaceMonthlySpendTable;
   workflow_payload_schemas: WorkflowPayloadSchemasTable;
   entities: EntitiesTable;
+  entity_documents: EntityDocumentsTable;
   questionnaires: QuestionnairesTable;
   questionnaire_versions: QuestionnaireVersionsTable;
   responses: ResponsesTable;

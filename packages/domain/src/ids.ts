@@ -23,6 +23,10 @@ export const idPrefixes = [
   "whe",
   "msg",
   "whd",
+  "doc",
+  "afj",
+  "sch",
+  "hok",
 ] as const;
 
 /**
@@ -30,7 +34,8 @@ export const idPrefixes = [
  * draft, `ses` session, `wfr` workflow run, `nrn` node run, `job` queue job, `evt` run event; `ent` entity,
  * `qnr` questionnaire, `rsp` questionnaire response, `rse` response event, `wfs` recipient send (magic link),
  * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email; `whe` webhook endpoint, `msg` webhook
- * event (its `webhook-id`), `whd` webhook delivery (one event to one endpoint).
+ * event (its `webhook-id`), `whd` webhook delivery (one event to one endpoint); `doc` entity document, `afj`
+ * autofill job, `sch` workflow schedule, `hok` inbound workflow trigger.
  */
 export type IdPrefix = (typeof idPrefixes)[number];
 
@@ -153,4 +158,17 @@ export function idTimestamp(id: string): Date | null {
   let time = 0;
   for (const char of body.slice(0, timeChars)) time = time * 32 + alphabet.indexOf(char);
   return time > maxTime ? null : new Date(time);
+}
+
+/**
+ * The smallest id {@link newId} can make for `prefix` at `time` (to the millisecond): every id of that
+ * prefix created at or after `time` sorts at or after it as a plain string, every id created before sorts
+ * before it. Range filters on creation time use it to stay on an index of ids.
+ *
+ * @param prefix - Kind of record.
+ * @param time - The instant; clamped to the 48-bit range of id timestamps.
+ */
+export function idLowerBound(prefix: IdPrefix, time: Date): string {
+  const ms = Math.min(Math.max(Math.floor(time.getTime()), 0), maxTime);
+  return `${prefix}_${encodeTime(ms)}${"0".repeat(randomChars)}`;
 }

@@ -169,6 +169,8 @@ export interface NodeRun {
   routedTo: string | null;
   costCents: number;
   error: string | null;
+  /** When the node run was recorded (seed 004's `created_at`). */
+  createdAt: Date;
   startedAt: Date;
   completedAt: Date | null;
 }

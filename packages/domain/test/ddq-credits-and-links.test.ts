@@ -7,6 +7,7 @@ import {
   creditPrices,
   generateLinkToken,
   hashLinkToken,
+  InsufficientCreditsError,
   initialSteps,
   isValidExpiryHours,
   linkState,
@@ -83,5 +84,22 @@ describe("magic links", () => {
     expect(one[0]).toEqual({ kind: "ddq", status: "completed", completedAt: at.toISOString() });
     expect(completeStep(one, "ddq", new Date())[0]).toEqual(one[0]);
     expect(allStepsCompleted(completeStep(one, "verification", at))).toBe(true);
+  });
+});
+
+describe("InsufficientCreditsError", () => {
+  it("is retryable only when credits held by sends in flight stand in the way", () => {
+    const held = new InsufficientCreditsError(2, { balance: 3, reserved: 2 });
+    expect(held).toMatchObject({
+      required: 2,
+      available: 1,
+      balance: 3,
+      reservedCredits: 2,
+      shortfall: "held_by_sends_in_flight",
+      retryable: true,
+    });
+    const low = new InsufficientCreditsError(2, { balance: 1, reserved: 1 });
+    expect(low).toMatchObject({ available: 0, shortfall: "balance_too_low", retryable: false });
+    expect(low.message).toMatch(/balance is 1/);
   });
 });

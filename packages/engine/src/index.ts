@@ -9,6 +9,7 @@ export {
   findDatabaseUnavailableError,
   migrateToLatest,
 } from "./database.ts";
+export { type InspectedDocument, inspectDocument } from "./documents/inspect-document.ts";
 export {
   type DryRunGateDecision,
   type DryRunInput,

@@ -6,7 +6,7 @@ import {
   refundCharge,
 } from "@flowgate/application";
 import type { CreditBalance, CreditLedgerEntry } from "@flowgate/domain";
-import { creditEntryKinds, InsufficientCreditsError } from "@flowgate/domain";
+import { creditEntryKinds, type creditShortfalls, InsufficientCreditsError } from "@flowgate/domain";
 
 import { builder } from "../builder.ts";
 import { ErrorInterface, recordErrors } from "./errors.ts";
@@ -18,6 +18,17 @@ const CreditEntryKindEnum = builder.enumType("CreditEntryKind", {
   values: creditEntryKinds,
 });
 
+const CreditShortfallEnum = builder.enumType("CreditShortfall", {
+  description: "Why a send could not reserve its credits.",
+  values: {
+    balance_too_low: { description: "The balance itself is below what the send needs; only a grant helps." },
+    held_by_sends_in_flight: {
+      description:
+        "The balance covers the send, but sends still in flight hold part of it; retry once they settle (a failed send gives its credits back).",
+    },
+  } satisfies Record<(typeof creditShortfalls)[number], unknown>,
+});
+
 builder.objectType(InsufficientCreditsError, {
   name: "InsufficientCreditsError",
   description: "The workspace has too few credits for this send; nothing was sent and nothing was charged.",
@@ -27,6 +38,19 @@ builder.objectType(InsufficientCreditsError, {
     required: t.exposeInt("required", { description: "Credits the send needs." }),
     available: t.exposeInt("available", {
       description: "Credits available: the balance minus what sends in flight hold.",
+    }),
+    balance: t.exposeInt("balance", { description: "The balance, held credits included." }),
+    reservedCredits: t.exposeInt("reservedCredits", {
+      description: "Credits held by sends still in flight (reserved, not yet charged or given back).",
+    }),
+    shortfall: t.field({
+      type: CreditShortfallEnum,
+      description: "Balance too low, or credits held by sends in flight.",
+      resolve: (error) => error.shortfall,
+    }),
+    retryable: t.exposeBoolean("retryable", {
+      description:
+        "Whether retrying the same call may succeed without a grant: true when only credits held by sends in flight stand in the way.",
     }),
   }),
 });

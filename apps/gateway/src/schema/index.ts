@@ -20,9 +20,11 @@ import "./task-workflow.ts";
 import "./session.ts";
 import "./run.ts";
 import "./node-run.ts";
+import "./run-list.ts";
 import "./run-event.ts";
 // Questionnaires (seed 003): entities, questionnaires, responses, recipient sends, credits.
 import "./entity.ts";
+import "./entity-document.ts";
 import "./question.ts";
 import "./questionnaire.ts";
 import "./response.ts";

@@ -6,6 +6,9 @@ const NodeRunRef = builder.objectRef<NodeRun>("NodeRun").implement({
   description: "One execution of one graph node within a run.",
   fields: (t) => ({
     id: t.exposeID("id", { description: "Node run id (`nrn_…`)." }),
+    workflowRunId: t.exposeID("runId", {
+      description: "The run it belongs to (`wfr_…`; seed 004's `workflow_run_id`).",
+    }),
     workflowNodeId: t.exposeString("workflowNodeId", { description: "The graph node's id." }),
     nodeType: t.exposeString("nodeType", { description: "The graph node's type." }),
     status: t.exposeString("status", { description: "running, paused, completed or failed." }),
@@ -29,6 +32,7 @@ const NodeRunRef = builder.objectRef<NodeRun>("NodeRun").implement({
     routedTo: t.exposeString("routedTo", { nullable: true, description: "The node the run went to next." }),
     costCents: t.exposeInt("costCents", { description: "Cost of this execution in cents." }),
     error: t.exposeString("error", { nullable: true, description: "Why it failed or errored." }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was recorded." }),
     startedAt: t.expose("startedAt", { type: "DateTime", description: "When it started." }),
     completedAt: t.expose("completedAt", {
       type: "DateTime",

@@ -35,7 +35,7 @@ export function keysetConnection<T extends { id: string }>(
 ) {
   return resolveCursorConnection(
     { args, toCursor: (item: T) => encodeCursor(item.id), defaultSize: 20, maxSize: maxPageSize },
-    ({ before, after, limit }: ResolveCursorConnectionArgs) =>
-      fetch({ limit, afterId: decodeCursor(after), beforeId: decodeCursor(before) }),
+    ({ before, after, limit, inverted }: ResolveCursorConnectionArgs) =>
+      fetch({ limit, afterId: decodeCursor(after), beforeId: decodeCursor(before), oldestFirst: inverted }),
   );
 }

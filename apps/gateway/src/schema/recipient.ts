@@ -3,6 +3,7 @@ import {
   recipientCompleteVerification,
   recipientSaveAnswers,
   recipientSubmit,
+  recipientUploadDocument,
   recipientView,
 } from "@flowgate/application";
 import {
@@ -19,6 +20,7 @@ import { builder } from "../builder.ts";
 import type { GraphQLContext, RecipientAccess } from "../context.ts";
 import { asRecipient } from "../recipient/auth.ts";
 import { ResponseRef } from "./entity.ts";
+import { EntityDocumentRef, uploadedFile } from "./entity-document.ts";
 import { QuestionnaireSectionRef, QuestionRef } from "./question.ts";
 import { WorkflowStepStateRef } from "./recipient-send.ts";
 import { VerificationChecksRef } from "./response.ts";
@@ -196,6 +198,17 @@ builder.objectType(builder.objectRef<object>("RecipientMutation"), {
             answerChangesFromList(args.answers),
           ),
         ),
+    }),
+    uploadDocument: t.field({
+      type: EntityDocumentRef,
+      description:
+        "Uploads a document for you (the link's entity) with a GraphQL multipart request: PDF, PNG, JPEG or plain text up to 10 MiB (a ValidationError at `file` otherwise).",
+      errors: recipientErrors,
+      args: { file: t.arg({ type: "File", required: true, description: "The file (multipart form part)." }) },
+      resolve: async (_root, args, context) => {
+        const file = await uploadedFile(args.file);
+        return asRecipient(() => recipientUploadDocument(context.app, recipientAccess(context).token, file));
+      },
     }),
     submitResponse: t.field({
       type: ResponseRef,

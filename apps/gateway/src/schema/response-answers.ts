@@ -16,7 +16,10 @@ const AnswerSourceRef = builder.objectRef<AnswerSource>("AnswerSource").implemen
   description:
     "Where an autofilled answer came from. Internal to the workspace: cleared when a PREFILL response is sent, and removed when the answer is edited.",
   fields: (t) => ({
-    kind: t.exposeString("kind", { description: "`entity`, `response` or `ai`." }),
+    kind: t.exposeString("kind", {
+      description:
+        "`entity` (the entity record), `document` (a passage of an entity document), `response` (an earlier response) or `ai`.",
+    }),
     provider: t.exposeString("provider", { description: "The autofill provider, e.g. `builtin`." }),
     deterministic: t.exposeBoolean("deterministic", {
       description: "Whether the provider is deterministic rather than a model's guess.",
@@ -36,10 +39,26 @@ const AnswerSourceRef = builder.objectRef<AnswerSource>("AnswerSource").implemen
       resolve: (s) => s.questionId ?? null,
       description: "The question of that response.",
     }),
+    documentId: t.string({
+      nullable: true,
+      resolve: (s) => s.documentId ?? null,
+      description: "The entity document the answer was read from (`doc_…`).",
+    }),
+    page: t.int({
+      nullable: true,
+      resolve: (s) => s.page ?? null,
+      description: "The page of that document, 1-based.",
+    }),
+    passage: t.string({
+      nullable: true,
+      resolve: (s) => s.passage ?? null,
+      description: "The passage of that page the answer was read from.",
+    }),
     confidence: t.float({
       nullable: true,
       resolve: (s) => s.confidence ?? null,
-      description: "A model's confidence from 0 to 1 (AI providers).",
+      description:
+        "Confidence from 0 to 1: how closely the document's statement names the question (built-in extractor), or a model's own (AI providers).",
     }),
     note: t.exposeString("note", { description: "Human-readable explanation." }),
   }),
@@ -136,6 +155,11 @@ const AutofillResultRef = builder.objectRef<AutofillOutcome>("AutofillResult").i
       resolve: (r) => r.provider.deterministic,
       description: "Whether the provider is deterministic: the built-in one is, and guesses nothing.",
     }),
+    error: t.exposeString("error", {
+      nullable: true,
+      description:
+        "Why the provider gave no answers (its endpoint failed or its reply was not the JSON asked for); the response was left unchanged and the event records the reason. Null on success.",
+    }),
   }),
 });
 
@@ -159,7 +183,7 @@ builder.mutationFields((t) => ({
   autofillResponse: t.field({
     type: AutofillResultRef,
     description:
-      "Fills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity record and the entity's earlier submitted responses; each filled answer carries its source annotation. The built-in provider is deterministic.",
+      "Fills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity record, the text of the entity's documents and the entity's earlier submitted responses; each filled answer carries its source annotation (document, page, passage and confidence for answers read from documents). The built-in provider is deterministic; with FLOWGATE_AUTOFILL_URL an OpenAI-compatible model reads the documents instead.",
     authScopes: { scope: "responses:write" },
     errors: { types: recordErrors },
     args: { responseId: t.arg.id({ required: true, description: "Response id (`rsp_…`)." }) },

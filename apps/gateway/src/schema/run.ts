@@ -5,10 +5,30 @@ import { recordErrors } from "./errors.ts";
 import { SessionRef } from "./session.ts";
 import { WorkflowRef } from "./workflow.ts";
 
-const RunStatus = builder.enumType("RunStatus", {
+/** The GraphQL `RunStatus` enum. */
+export const RunStatus = builder.enumType("RunStatus", {
   description: "Where a run is in its life (`paused` means it waits at an external gate).",
   values: runStatuses,
 });
+
+const RunTriggerSource = builder.enumType("RunTriggerSource", {
+  description: "What kind of starter a run's `triggeredBy` is.",
+  values: {
+    api_key: {
+      description: "An API key call (`triggerWorkflow`, `triggerWorkspaceWorkflow`, a session submit).",
+    },
+    schedule: { description: "A schedule of the workflow (`createSchedule`)." },
+    inbound_hook: { description: "A POST to the workflow's inbound trigger URL (`/hooks/:token`)." },
+  } as const,
+});
+
+/** The kind of starter an id names, from its prefix. */
+function runTriggerSource(triggeredBy: string | null): "api_key" | "schedule" | "inbound_hook" | null {
+  if (triggeredBy === null) return null;
+  if (triggeredBy.startsWith("sch_")) return "schedule";
+  if (triggeredBy.startsWith("hok_")) return "inbound_hook";
+  return "api_key";
+}
 
 /** The GraphQL `Run` type. */
 export const RunRef = builder.objectRef<Run>("Run");
@@ -60,7 +80,14 @@ builder.node(RunRef, {
     }),
     triggeredBy: t.exposeString("triggeredBy", {
       nullable: true,
-      description: "The API key that started it.",
+      description:
+        "What started it: an API key (`key_…`), a schedule (`sch_…`) or an inbound trigger (`hok_…`); `triggerSource` names the kind.",
+    }),
+    triggerSource: t.field({
+      type: RunTriggerSource,
+      nullable: true,
+      description: "The kind of starter `triggeredBy` names; null for runs the engine started on its own.",
+      resolve: (run) => runTriggerSource(run.triggeredBy),
     }),
     decisionMetadata: t.expose("decisionMetadata", {
       type: "JSONObject",

@@ -52,7 +52,7 @@ export async function reserveCredits(
 ): Promise<void> {
   const account = await lockCreditAccount(trx, tenant);
   if (!canReserve(account, reservation.amount)) {
-    throw new InsufficientCreditsError(reservation.amount, account.balance - account.reserved);
+    throw new InsufficientCreditsError(reservation.amount, account);
   }
   await insertReservation(trx, tenant, { id: newId("crs"), ...reservation });
   await updateCreditAccount(trx, tenant, {

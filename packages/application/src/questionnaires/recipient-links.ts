@@ -17,6 +17,7 @@ import {
   completeStep,
   type DdqResponse,
   type Entity,
+  type EntityDocument,
   FlowgateError,
   hashLinkToken,
   linkState,
@@ -32,6 +33,7 @@ import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { alignByKey } from "../batch.ts";
+import { storeEntityDocument, type UploadedFile } from "./entity-documents.ts";
 import { lockResponse, saveAnswersIn, transitionIn } from "./responses.ts";
 
 /** Who is recorded for what a magic-link recipient does: `recipient:<wfs_…>`. */
@@ -201,6 +203,22 @@ export async function recipientSaveAnswers(
     }
     return saveAnswersIn(trx, response, answers, recipientActorId(link.id));
   });
+}
+
+/**
+ * Uploads a document for the link's entity (the recipient page's upload): the same checks as
+ * `uploadEntityDocument` (PDF, PNG, JPEG or plain text up to 10 MiB, sniffed), recorded as uploaded by
+ * `recipient:<wfs_…>`.
+ *
+ * @throws LinkRefusedError, ValidationError at `file`.
+ */
+export async function recipientUploadDocument(
+  app: Application,
+  token: string,
+  file: UploadedFile,
+): Promise<EntityDocument> {
+  const link = await requireLink(applicationDeps(app).db, token);
+  return storeEntityDocument(app, link, link.entityId, file, recipientActorId(link.id));
 }
 
 /**

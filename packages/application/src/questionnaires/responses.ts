@@ -6,6 +6,7 @@ import {
   findResponse,
   findResponsesByIds,
   insertResponseEvent,
+  listEntityDocumentTexts,
   listResponseEvents,
   listResponses as listResponseRows,
   listSubmittedResponsesOfEntity,
@@ -224,11 +225,13 @@ export interface AutofillOutcome {
   /** The answers filled, with their annotations. */
   filled: AutofilledAnswer[];
   provider: { name: string; deterministic: boolean };
+  /** Why the provider gave no answers (the response was left unchanged), or null. */
+  error: string | null;
 }
 
 /**
- * Autofills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity and
- * the entity's earlier submitted responses, through the autofill provider (called outside any transaction);
+ * Autofills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity, the
+ * text of the entity's documents and the entity's earlier submitted responses, through the autofill provider (called outside any transaction);
  * each filled answer carries its source annotation. Completion is recorded as the response event
  * `response.autofill_completed`. Answers given meanwhile are never overwritten. Needs `responses:write`.
  *
@@ -263,7 +266,38 @@ export async function autofillResponse(
       answers: earlier.answers,
     });
   }
-  const proposed = await deps.autofill.autofill({ response, definition, entity, history });
+  const documents = await listEntityDocumentTexts(deps.db, actor, entity.id);
+  let proposed: Awaited<ReturnType<typeof deps.autofill.autofill>>;
+  try {
+    proposed = await deps.autofill.autofill({ response, definition, entity, history, documents });
+  } catch (error) {
+    // A provider failure leaves the answers as they are; the event says why.
+    const message = error instanceof Error ? error.message : String(error);
+    return inTransaction(deps, async (trx) => {
+      const current = await lockResponse(trx, actor, response.id);
+      await insertResponseEvent(trx, {
+        id: newId("rse"),
+        responseId: current.id,
+        type: "response.autofill_completed",
+        fromStatus: current.status,
+        toStatus: current.status,
+        actor: actor.keyId,
+        data: {
+          provider: deps.autofill.name,
+          deterministic: deps.autofill.deterministic,
+          status: "failed",
+          error: message,
+          filled: [],
+        },
+      });
+      return {
+        response: current,
+        filled: [],
+        provider: { name: deps.autofill.name, deterministic: deps.autofill.deterministic },
+        error: message,
+      };
+    });
+  }
 
   return inTransaction(deps, async (trx, after) => {
     const current = await lockResponse(trx, actor, response.id);
@@ -296,7 +330,18 @@ export async function autofillResponse(
       data: {
         provider: deps.autofill.name,
         deterministic: deps.autofill.deterministic,
-        filled: filled.map((answer) => ({ questionId: answer.questionId, source: answer.source.kind })),
+        status: "completed",
+        filled: filled.map((answer) => ({
+          questionId: answer.questionId,
+          source: answer.source.kind,
+          ...(answer.source.documentId
+            ? {
+                documentId: answer.source.documentId,
+                page: answer.source.page,
+                confidence: answer.source.confidence,
+              }
+            : {}),
+        })),
       },
     });
     await recordResponseWebhookEvent(trx, after, updated, "response.autofill_completed");
@@ -304,6 +349,7 @@ export async function autofillResponse(
       response: updated,
       filled,
       provider: { name: deps.autofill.name, deterministic: deps.autofill.deterministic },
+      error: null,
     };
   });
 }

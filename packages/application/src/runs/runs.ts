@@ -5,8 +5,18 @@ import {
   listNodeRunsOfRuns as listNodeRunRows,
   listRunAudit,
   listRunEvents as listRunEventRows,
+  listRuns as listRunRows,
+  type PageRequest,
+  type RunListFilter,
 } from "@flowgate/db";
-import { type NodeRun, NotFoundError, type Run, type RunAuditEntry, type RunEvent } from "@flowgate/domain";
+import {
+  type NodeRun,
+  NotFoundError,
+  type Run,
+  type RunAuditEntry,
+  type RunEvent,
+  ValidationError,
+} from "@flowgate/domain";
 import { requireAnyScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -121,4 +131,28 @@ export async function listRunAuditTrail(
   const { db } = applicationDeps(app);
   if (!(await findRun(db, actor, runId))) throw new NotFoundError("Run", runId);
   return listRunAudit(db, runId);
+}
+
+/**
+ * A page of the caller's runs (session runs and workspace-workflow runs), newest first, narrowed by
+ * workflow, status, starter and a creation-time range `[from, to)`. Needs `sessions:read` or
+ * `workflows:read`.
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param page - Keyset page and filters.
+ * @throws ValidationError when `from` is not before `to` (`filter.to`).
+ */
+export async function listRuns(
+  app: Application,
+  actor: Actor,
+  page: PageRequest & RunListFilter,
+): Promise<Run[]> {
+  requireAnyScope(actor, runReadScopes);
+  if (page.from && page.to && page.from.getTime() >= page.to.getTime()) {
+    throw new ValidationError("Invalid run filter", [
+      { path: ["filter", "to"], message: "must be after `from`" },
+    ]);
+  }
+  return listRunRows(applicationDeps(app).db, actor, page);
 }

@@ -8,6 +8,8 @@ import * as nodeStartsAndMonthlySpend from "./2026-11-30T03-00_node-starts-and-m
 import * as rateLimits from "./2026-11-30T04-00_rate-limits.ts";
 import * as webhooks from "./2026-11-30T06-00_webhooks.ts";
 import * as idempotencyAndApiVersions from "./2026-11-30T07-00_idempotency-and-api-versions.ts";
+import * as runLists from "./2026-11-30T08-00_1-run-lists.ts";
+import * as entityDocuments from "./2026-11-30T08-00_2-entity-documents.ts";
 import * as runsActiveStatusIndex from "./2026-11-30T11-00_runs-active-status-index.ts";
 import * as analyticsRollups from "./2026-11-30T12-00_analytics-rollups.ts";
 
@@ -25,6 +27,8 @@ const migrations: Record<string, Migration> = {
   "2026-11-30T04-00_rate-limits": rateLimits,
   "2026-11-30T06-00_webhooks": webhooks,
   "2026-11-30T07-00_idempotency-and-api-versions": idempotencyAndApiVersions,
+  "2026-11-30T08-00_1-run-lists": runLists,
+  "2026-11-30T08-00_2-entity-documents": entityDocuments,
   "2026-11-30T11-00_runs-active-status-index": runsActiveStatusIndex,
   "2026-11-30T12-00_analytics-rollups": analyticsRollups,
 };

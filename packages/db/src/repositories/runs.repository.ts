@@ -1,17 +1,20 @@
-import type {
-  NodeRun,
-  Run,
-  RunAuditEntry,
-  RunEvent,
-  RunEventType,
-  RunSignal,
-  RunStatus,
-  Tenant,
-  WorkflowGraph,
+import {
+  idLowerBound,
+  idTimestamp,
+  type NodeRun,
+  type Run,
+  type RunAuditEntry,
+  type RunEvent,
+  type RunEventType,
+  type RunSignal,
+  type RunStatus,
+  type Tenant,
+  type WorkflowGraph,
 } from "@flowgate/domain";
 import { type Selectable, sql, type UpdateObject } from "kysely";
 import type { Database, Executor } from "../database.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "../tables/runs.table.ts";
+import type { PageRequest } from "./pagination.ts";
 import { inTenant } from "./tenant-filter.ts";
 
 /** Inserts a run in status `pending`. */
@@ -41,6 +44,8 @@ export async function insertRun(
       graph_snapshot: JSON.stringify(row.graphSnapshot),
       trigger_payload: JSON.stringify(row.triggerPayload),
       triggered_by: row.triggeredBy,
+      // The id's own time, so that creation-time ranges can be answered from id bounds (listRuns).
+      ...(idTimestamp(row.id) ? { created_at: idTimestamp(row.id)! } : {}),
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -68,6 +73,46 @@ export async function findRunsByIds(db: Executor, tenant: Tenant, ids: readonly 
     .where(inTenant(tenant))
     .execute();
   return rows.map(toRun);
+}
+
+/** Which runs {@link listRuns} returns; every field narrows the list. */
+export interface RunListFilter {
+  workflowId?: string | undefined;
+  status?: RunStatus | undefined;
+  /** Exactly this starter (`key_…`, `sch_…` or `hok_…`). */
+  triggeredBy?: string | undefined;
+  /** Created at or after this instant. */
+  from?: Date | undefined;
+  /** Created before this instant. */
+  to?: Date | undefined;
+}
+
+/**
+ * A page of the tenant's runs, newest first (keyset on the time-ordered id). Each filter combination
+ * has an index that starts with its equality columns and ends with `id` (`runs_workspace_page`,
+ * `runs_workflow_page`, `runs_workflow_status_page`, `runs_status_page`, `runs_triggered_by_page`), and
+ * `from`/`to` become id bounds, so a page costs the same at any depth and any table size.
+ */
+export async function listRuns(
+  db: Executor,
+  tenant: Tenant,
+  page: PageRequest & RunListFilter,
+): Promise<Run[]> {
+  const rows = await listRunsQuery(db, tenant, page).execute();
+  return rows.map(toRun);
+}
+
+/** The query {@link listRuns} runs (exported so that tests can EXPLAIN exactly it). */
+export function listRunsQuery(db: Executor, tenant: Tenant, page: PageRequest & RunListFilter) {
+  let query = db.selectFrom("runs").selectAll().where(inTenant(tenant));
+  if (page.workflowId !== undefined) query = query.where("workflow_id", "=", page.workflowId);
+  if (page.status !== undefined) query = query.where("status", "=", page.status);
+  if (page.triggeredBy !== undefined) query = query.where("triggered_by", "=", page.triggeredBy);
+  if (page.from) query = query.where("id", ">=", idLowerBound("wfr", page.from));
+  if (page.to) query = query.where("id", "<", idLowerBound("wfr", page.to));
+  if (page.afterId) query = query.where("id", "<", page.afterId);
+  if (page.beforeId) query = query.where("id", ">", page.beforeId);
+  return query.orderBy("id", page.beforeId || page.oldestFirst ? "asc" : "desc").limit(page.limit);
 }
 
 /** The engine's view: a run by id regardless of tenant, optionally locked for the transaction. */
@@ -225,7 +270,10 @@ export async function writeRunStep(
 }
 
 /** A node run to record. */
-export type NewNodeRun = Omit<NodeRun, "attempts" | "costCents"> & { attempts?: number; costCents?: number };
+export type NewNodeRun = Omit<NodeRun, "attempts" | "costCents" | "createdAt"> & {
+  attempts?: number;
+  costCents?: number;
+};
 
 /** Records a node run; `(runId, step)` is unique, so a replayed step cannot record twice. */
 export async function insertNodeRun(db: Executor, nodeRun: NewNodeRun): Promise<void> {
@@ -451,6 +499,7 @@ function toNodeRun(row: Selectable<NodeRunsTable>): NodeRun {
     routedTo: row.routed_to,
     costCents: row.cost_cents,
     error: row.error,
+    createdAt: row.created_at,
     startedAt: row.started_at,
     completedAt: row.completed_at,
   };

@@ -53,6 +53,7 @@ export interface NodeRunsTable {
   routed_to: string | null;
   cost_cents: Generated<number>;
   error: string | null;
+  created_at: CreatedAt;
   started_at: ColumnType<Date, Date | string, Date | string>;
   completed_at: Timestamp | null;
 }

@@ -12,9 +12,12 @@ import {
 export type Answers = Record<string, unknown>;
 
 /** Where an autofilled answer came from. */
-export const answerSourceKinds = ["entity", "response", "ai"] as const;
+export const answerSourceKinds = ["entity", "response", "document", "ai"] as const;
 
-/** Kind of an autofill source: the entity record, an earlier response of the entity, or an AI provider. */
+/**
+ * Kind of an autofill source: the entity record, an earlier response of the entity, a passage of one of the
+ * entity's documents, or an AI provider.
+ */
 export type AnswerSourceKind = (typeof answerSourceKinds)[number];
 
 /**
@@ -33,7 +36,13 @@ export interface AnswerSource {
   responseId?: string;
   /** The question of that response (kind `response`). */
   questionId?: string;
-  /** A model's confidence from 0 to 1 (kind `ai`). */
+  /** The entity document the answer was read from (kinds `document` and `ai`). */
+  documentId?: string;
+  /** Its page, 1-based (kinds `document` and `ai`). */
+  page?: number;
+  /** The passage of that page the answer was read from (kinds `document` and `ai`). */
+  passage?: string;
+  /** Confidence from 0 to 1 (kinds `document` and `ai`). */
   confidence?: number;
   /** Human-readable explanation. */
   note: string;

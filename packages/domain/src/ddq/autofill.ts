@@ -1,5 +1,7 @@
 import type { AnswerSource, Answers } from "./answers.ts";
+import { answerFromDocuments } from "./document-autofill.ts";
 import { type EntityFields, entityDisplayName } from "./entity.ts";
+import type { EntityDocumentText } from "./entity-documents.ts";
 import {
   allQuestions,
   answerValueProblem,
@@ -40,8 +42,10 @@ export function entityFieldValue(entity: EntityFields, field: EntityAutofillFiel
 
 /**
  * Deterministic autofill: for each visible, unanswered question in order, copy (1) the entity field the
- * question names in `entityField`, else (2) the answer to a question with the same id and type in the most
- * recent earlier response that has one. A value is used only when it is a valid answer to the question;
+ * question names in `entityField`, else (2) a statement of the entity's documents that names the question
+ * (`<label>: <value>`, see {@link answerFromDocuments}; the annotation keeps the document, page, passage
+ * and a confidence), else (3) the answer to a question with the same id and type in the most recent
+ * earlier response that has one. A value is used only when it is a valid answer to the question;
  * answers already given are never overwritten; visibility is re-evaluated after each filled answer. Every
  * proposed answer carries its source annotation.
  *
@@ -49,19 +53,24 @@ export function entityFieldValue(entity: EntityFields, field: EntityAutofillFiel
  * @param current - Its current answers.
  * @param entity - The response's entity.
  * @param history - Earlier answered responses of the entity, most recent first.
+ * @param documents - The text of the entity's documents, oldest first.
  */
 export function deterministicAutofill(
   definition: QuestionnaireDefinition,
   current: Readonly<Answers>,
   entity: EntityFields,
   history: readonly AutofillHistory[],
+  documents: readonly EntityDocumentText[] = [],
 ): AutofilledAnswer[] {
   const answers: Answers = { ...current };
   const filled: AutofilledAnswer[] = [];
   for (const question of allQuestions(definition)) {
     if (isAnswered(answers[question.id])) continue;
     if (!visibleQuestionIds(definition, answers).has(question.id)) continue;
-    const proposal = fromEntity(question, entity) ?? fromHistory(question, history);
+    const proposal =
+      fromEntity(question, entity) ??
+      answerFromDocuments(question, documents) ??
+      fromHistory(question, history);
     if (!proposal) continue;
     answers[question.id] = proposal.value;
     filled.push({ questionId: question.id, ...proposal });

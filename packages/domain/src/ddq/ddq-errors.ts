@@ -1,5 +1,15 @@
 import { FlowgateError } from "../errors.ts";
 
+/**
+ * Why credits could not be reserved: `balance_too_low` (the balance itself is below what is needed; only a
+ * grant helps) or `held_by_sends_in_flight` (the balance would cover it, but sends still in flight hold part
+ * of it; it is worth retrying once they settle, since a failed send gives its credits back).
+ */
+export const creditShortfalls = ["balance_too_low", "held_by_sends_in_flight"] as const;
+
+/** One of {@link creditShortfalls}. */
+export type CreditShortfall = (typeof creditShortfalls)[number];
+
 /** The workspace's credit balance cannot pay for a send; nothing was sent and nothing was charged. */
 export class InsufficientCreditsError extends FlowgateError {
   /** Always `"INSUFFICIENT_CREDITS"`. */
@@ -8,19 +18,40 @@ export class InsufficientCreditsError extends FlowgateError {
   readonly required: number;
   /** Credits available (the balance minus credits reserved by sends in flight). */
   readonly available: number;
+  /** The balance (the ledger's sum), held credits included. */
+  readonly balance: number;
+  /** Credits held by sends still in flight (reserved, not yet charged or released). */
+  readonly reservedCredits: number;
+  /** Which of the two cases this is. */
+  readonly shortfall: CreditShortfall;
+  /**
+   * Whether retrying the same call may succeed without anyone granting credits: true exactly when the
+   * balance covers `required` and only held credits stand in the way.
+   */
+  readonly retryable: boolean;
 
   /**
    * @param required - Credits the operation needs.
-   * @param available - Credits available when it was refused.
+   * @param account - The account when it was refused: its balance and the credits held by sends in flight.
    */
-  constructor(required: number, available: number) {
+  constructor(required: number, account: { balance: number; reserved: number }) {
+    const available = account.balance - account.reserved;
+    const shortfall: CreditShortfall =
+      account.balance >= required ? "held_by_sends_in_flight" : "balance_too_low";
+    const needs = `this send needs ${required} credit${required === 1 ? "" : "s"}`;
     super(
-      `Insufficient credits: this send needs ${required} credit${required === 1 ? "" : "s"} and ${available} ${
-        available === 1 ? "is" : "are"
-      } available. Nothing was sent and nothing was charged.`,
+      shortfall === "balance_too_low"
+        ? `Insufficient credits: ${needs} and the balance is ${account.balance}. Nothing was sent and nothing was charged.`
+        : `Insufficient credits: ${needs}; the balance is ${account.balance} but ${account.reserved} ${
+            account.reserved === 1 ? "is" : "are"
+          } held by sends still in flight, so ${available} ${available === 1 ? "is" : "are"} available. Nothing was sent and nothing was charged; retry once they settle.`,
     );
     this.required = required;
     this.available = available;
+    this.balance = account.balance;
+    this.reservedCredits = account.reserved;
+    this.shortfall = shortfall;
+    this.retryable = shortfall === "held_by_sends_in_flight";
   }
 }
 

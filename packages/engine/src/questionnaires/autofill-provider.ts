@@ -5,6 +5,7 @@ import {
   type DdqResponse,
   deterministicAutofill,
   type Entity,
+  type EntityDocumentText,
   type QuestionnaireDefinition,
 } from "@flowgate/domain";
 
@@ -18,6 +19,8 @@ export interface AutofillRequest {
   entity: Entity;
   /** The entity's earlier submitted responses, most recent first. */
   history: AutofillHistory[];
+  /** The text of the entity's documents, page by page, oldest document first. */
+  documents: EntityDocumentText[];
 }
 
 /** What an autofill provider proposes; the engine keeps only valid answers to unanswered questions. */
@@ -41,8 +44,10 @@ export interface AutofillProvider {
 }
 
 /**
- * The built-in provider: copies entity fields into questions that name one (`entityField`) and answers of
- * the same question in the entity's earlier submitted responses. Deterministic, and says so in every
+ * The built-in provider: copies entity fields into questions that name one (`entityField`), reads
+ * `<label>: <value>` statements of the entity's documents (annotated with the document, page, matched
+ * passage and a confidence), and copies answers of the same question in the entity's earlier submitted
+ * responses. Deterministic, and says so in every
  * annotation; it guesses nothing.
  */
 export class BuiltinAutofillProvider implements AutofillProvider {
@@ -56,6 +61,7 @@ export class BuiltinAutofillProvider implements AutofillProvider {
         request.response.answers,
         request.entity,
         request.history,
+        request.documents,
       ),
       analysis: null,
     };

@@ -4,4 +4,9 @@ export {
   type AutofillResult,
   BuiltinAutofillProvider,
 } from "./autofill-provider.ts";
+export {
+  AutofillProviderError,
+  type ChatCompletionsAutofillOptions,
+  ChatCompletionsAutofillProvider,
+} from "./chat-completions-autofill.ts";
 export { signalQuestionnaireRun } from "./questionnaire-signals.ts";

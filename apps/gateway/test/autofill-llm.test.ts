@@ -1,0 +1,203 @@
+import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
+import type { AddressInfo } from "node:net";
+import { testBackends } from "@flowgate/db/testing";
+import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKycQuestionnaire, RESPONSE, SEND_WORKFLOW } from "./ddq-helpers.ts";
+import { makePdf, uploadEntityDocument } from "./documents.ts";
+import { type Harness, startHarness } from "./harness.ts";
+
+const AUTOFILL = /* GraphQL */ `
+  mutation ($responseId: ID!) {
+    autofillResponse(responseId: $responseId) {
+      __typename
+      ... on AutofillResult {
+        provider deterministic error
+        filled { questionId value source { kind provider deterministic documentId page passage confidence } }
+      }
+    }
+  }
+`;
+
+/**
+ * A local server that speaks the OpenAI chat-completions wire format: it answers each POST with the next
+ * scripted reply (`content` is the assistant message; `status` an HTTP error instead) and records requests.
+ */
+async function startChatServer() {
+  const requests: { headers: IncomingHttpHeaders; body: any }[] = [];
+  const replies: ({ content: string } | { status: number } | { raw: string })[] = [];
+  const server: Server = createServer(async (request, response) => {
+    const chunks: Buffer[] = [];
+    for await (const chunk of request) chunks.push(chunk as Buffer);
+    requests.push({ headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
+    const reply = replies.shift() ?? { status: 500 };
+    if ("status" in reply) {
+      response.writeHead(reply.status, { "content-type": "application/json" });
+      response.end(JSON.stringify({ error: { message: "scripted failure" } }));
+      return;
+    }
+    response.writeHead(200, { "content-type": "application/json" });
+    if ("raw" in reply) {
+      response.end(reply.raw);
+      return;
+    }
+    response.end(
+      JSON.stringify({
+        id: "chatcmpl-test",
+        object: "chat.completion",
+        model: requests.at(-1)!.body.model,
+        choices: [
+          { index: 0, finish_reason: "stop", message: { role: "assistant", content: reply.content } },
+        ],
+      }),
+    );
+  });
+  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
+  return {
+    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`,
+    requests,
+    replies,
+    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
+
+describe.each(testBackends())("autofill through an OpenAI-compatible endpoint (%s)", (backend) => {
+  let h: Harness;
+  let chat: Awaited<ReturnType<typeof startChatServer>>;
+  let key: string;
+  let documentId: string;
+  let entityId: string;
+  let questionnaireId: string;
+
+  async function prefill(): Promise<string> {
+    return (await h.gql(key, SEND_WORKFLOW, { entityId, ddq: { questionnaireId, prefill: true } })).data
+      .sendWorkflow.responseId;
+  }
+
+  beforeAll(async () => {
+    chat = await startChatServer();
+    h = await startHarness(backend, {
+      env: {
+        FLOWGATE_AUTOFILL_URL: chat.url,
+        FLOWGATE_AUTOFILL_MODEL: "test-model",
+        FLOWGATE_AUTOFILL_API_KEY: "sk-test-secret",
+        FLOWGATE_AUTOFILL_ALLOW_PRIVATE: "true",
+      },
+    });
+    key = h.acme.keys.sandbox;
+    questionnaireId = await createKycQuestionnaire(h, key, "LLM autofill");
+    entityId = (
+      await h.gql(key, `mutation { createEntity(legalName: "Model Reader Ltd") { ... on Entity { id } } }`)
+    ).data.createEntity.id;
+    const pdf = await makePdf([
+      "Founded on 14 March 2019.",
+      "The firm employs about 80 people and is FCA-authorised.",
+    ]);
+    documentId = (await uploadEntityDocument(h, key, entityId, { name: "profile.pdf", bytes: pdf })).data
+      .uploadEntityDocument.id;
+  });
+  afterAll(async () => {
+    await h.close();
+    await chat.close();
+  });
+
+  it("asks for structured JSON, keeps the answers that fit their questions, with document, page, passage and confidence", async () => {
+    const responseId = await prefill();
+    chat.replies.push({
+      content: JSON.stringify({
+        answers: [
+          {
+            questionId: "founded",
+            value: "2019-03-14",
+            documentId,
+            page: 1,
+            passage: "Founded on 14 March 2019.",
+            confidence: 0.93,
+          },
+          {
+            questionId: "employees",
+            value: 80,
+            documentId,
+            page: 2,
+            passage: "employs about 80 people",
+            confidence: 0.7,
+          },
+          {
+            questionId: "regulated",
+            value: true,
+            documentId,
+            page: 2,
+            passage: "is FCA-authorised",
+            confidence: 1.4,
+          },
+          // Dropped: not an option, a wrong type, an unknown question.
+          { questionId: "regulator", value: "bafin", documentId, page: 2, passage: "x", confidence: 0.5 },
+          { questionId: "description", value: 42, documentId, page: 1, passage: "x", confidence: 0.5 },
+          { questionId: "no_such_question", value: "x" },
+        ],
+      }),
+    });
+    const result = (await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse;
+    expect(result).toMatchObject({
+      provider: "chat-completions:test-model",
+      deterministic: false,
+      error: null,
+    });
+    expect(result.filled.map((a: { questionId: string; value: unknown }) => [a.questionId, a.value])).toEqual(
+      [
+        ["founded", "2019-03-14"],
+        ["employees", 80],
+        ["regulated", true],
+      ],
+    );
+    expect(result.filled[0].source).toEqual({
+      kind: "ai",
+      provider: "chat-completions:test-model",
+      deterministic: false,
+      documentId,
+      page: 1,
+      passage: "Founded on 14 March 2019.",
+      confidence: 0.93,
+    });
+    expect(result.filled[2].source.confidence).toBe(1);
+
+    const request = chat.requests.at(-1)!;
+    expect(request.headers.authorization).toBe("Bearer sk-test-secret");
+    expect(request.body).toMatchObject({
+      model: "test-model",
+      temperature: 0,
+      response_format: { type: "json_object" },
+    });
+    const sent = JSON.parse(request.body.messages[1].content);
+    expect(sent.documents[0]).toMatchObject({ id: documentId, filename: "profile.pdf" });
+    expect(sent.documents[0].pages[1].text).toContain("employs about 80 people");
+    // Only unanswered, visible questions are asked: the regulator is hidden until "regulated" is yes.
+    const asked = sent.questions.map((q: { id: string }) => q.id);
+    expect(asked).toEqual(expect.arrayContaining(["legal_name", "founded", "employees", "regulated"]));
+    expect(asked).not.toContain("regulator");
+  });
+
+  it.each([
+    [
+      "malformed JSON in the reply",
+      { content: '{"answers": [{"questionId": "founded", "value": ' },
+      /not valid JSON/,
+    ],
+    ["a reply without answers", { content: JSON.stringify({ result: [] }) }, /no "answers" list/],
+    ["a body that is not JSON", { raw: "<html>gateway error</html>" }, /not JSON/],
+    ["an HTTP error", { status: 503 }, /HTTP 503/],
+  ] as const)("leaves the response unchanged on %s, and the event says why", async (_name, reply, reason) => {
+    const responseId = await prefill();
+    chat.replies.push(reply);
+    const result = (await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse;
+    expect(result).toMatchObject({
+      __typename: "AutofillResult",
+      filled: [],
+      error: expect.stringMatching(reason),
+    });
+    const response = (await h.gql(key, RESPONSE, { id: responseId })).data.response;
+    expect(response.answers).toEqual([]);
+    const event = response.events.find((e: { type: string }) => e.type === "response.autofill_completed");
+    expect(event.data).toMatchObject({ status: "failed", error: expect.stringMatching(reason), filled: [] });
+    expect(JSON.stringify(response.events)).not.toContain("sk-test-secret");
+  });
+});
