@@ -175,7 +175,7 @@ export const settingsSchema = z.object({
     .default(50)
     .describe("most directives in a GraphQL operation (`TOO_MANY_DIRECTIVES`)"),
   FLOWGATE_MAX_QUERY_COST: wholeNumber(1)
-    .default(10_000)
+    .default(20_000)
     .describe("highest cost of a GraphQL operation, graphql-armor's model (`QUERY_TOO_COSTLY`)"),
   FLOWGATE_RATE_LIMIT_PER_SECOND: z.coerce
     .number({ error: "must be a number from 0" })

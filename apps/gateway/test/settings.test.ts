@@ -62,7 +62,7 @@ describe("settings", () => {
         maxAliases: 30,
         maxTokens: 2000,
         maxDirectives: 50,
-        maxCost: 10_000,
+        maxCost: 20_000,
         fieldSuggestions: false,
       },
       logLevel: "info",
