@@ -6,6 +6,7 @@ import type {
   RecipientSend,
   Run,
   Session,
+  SessionAuditEntry,
   Workflow,
   WorkflowDraft,
   WorkflowVersion,
@@ -20,6 +21,8 @@ export interface Loaders {
   session: DataLoader<string, Session | undefined>;
   run: DataLoader<string, Run | undefined>;
   runOfSession: DataLoader<string, Run | undefined>;
+  /** A session's audit trail, oldest first. */
+  sessionAudit: DataLoader<string, SessionAuditEntry[]>;
   nodeRuns: DataLoader<string, NodeRun[]>;
   /** Drafts by id. */
   workflowDraft: DataLoader<string, WorkflowDraft | undefined>;

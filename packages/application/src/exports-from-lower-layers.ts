@@ -7,6 +7,7 @@ export {
   findDatabaseUnavailableError,
   type NodeAnalytics,
   type PageRequest,
+  type SessionFilter,
   type VersionAnalytics,
   type WorkflowAnalytics,
 } from "@flowgate/db";

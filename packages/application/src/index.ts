@@ -79,6 +79,18 @@ export {
   listRunEvents,
 } from "./runs/runs.ts";
 export {
+  addSessionTag,
+  expireSession,
+  getSessionAuditTrails,
+  listSessionRunHistory,
+  removeSessionTag,
+  replaceSessionTags,
+  reprocessSession,
+  resumeSession,
+  type UpdateSessionInput,
+  updateSession,
+} from "./sessions/session-management.ts";
+export {
   type ExternalDecisionAccepted,
   submitExternalDecision,
   submitSession,

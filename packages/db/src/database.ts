@@ -14,7 +14,7 @@ import type { QuestionnairesTable, QuestionnaireVersionsTable } from "./tables/q
 import type { RecipientSendsTable } from "./tables/recipient-sends.table.ts";
 import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
-import type { SessionsTable } from "./tables/sessions.table.ts";
+import type { SessionAuditTable, SessionsTable } from "./tables/sessions.table.ts";
 import type { WorkflowDraftsTable } from "./tables/workflow-drafts.table.ts";
 import type { WorkflowPayloadSchemasTable } from "./tables/workflow-payload-schemas.table.ts";
 import type { WorkflowsTable, WorkflowVersionsTable } from "./tables/workflows.table.ts";
@@ -30,6 +30,7 @@ export interface Database {
   workflow_versions: WorkflowVersionsTable;
   workflow_drafts: WorkflowDraftsTable;
   sessions: SessionsTable;
+  session_audit: SessionAuditTable;
   runs: RunsTable;
   node_runs: NodeRunsTable;
   run_events: RunEventsTable;

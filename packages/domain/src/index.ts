@@ -12,6 +12,7 @@ export * from "./records.ts";
 export * from "./rollout.ts";
 export * from "./run-events.ts";
 export * from "./run-status.ts";
+export * from "./session-rules.ts";
 export * from "./session-status.ts";
 export * from "./tasks/index.ts";
 export * from "./workspaces.ts";

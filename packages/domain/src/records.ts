@@ -93,6 +93,21 @@ export interface Session extends Tenant {
   completedAt: Date | null;
   /** When the session expires if it has not completed by then. */
   expiresAt: Date | null;
+  /** Labels for filtering (`sessions(tag:)`), unique, in the order they were added. */
+  tags: string[];
+}
+
+/** One entry of a session's audit trail: who changed the session, how, and why. */
+export interface SessionAuditEntry {
+  id: string;
+  sessionId: string;
+  /** What happened, e.g. `update`, `expire`, `resume`, `reprocess`, `tag`. */
+  action: string;
+  /** The API key (or `system`/`recipient`) that did it. */
+  actor: string | null;
+  reason: string | null;
+  data: Record<string, unknown>;
+  createdAt: Date;
 }
 
 /**
@@ -149,6 +164,8 @@ export interface Run extends Tenant {
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
+  /** When a reprocess of its session replaced it; the run is kept as history. Absent or null: current. */
+  supersededAt?: Date | null;
 }
 
 /** One execution of one node within a run. */
@@ -189,7 +206,7 @@ export function runDurationMs(run: Pick<Run, "startedAt" | "completedAt">): numb
 export interface RunAuditEntry {
   id: string;
   runId: string;
-  action: "trigger" | "submit" | "decision" | "cancel" | "retry" | "timeout" | "expire";
+  action: "trigger" | "submit" | "decision" | "cancel" | "retry" | "timeout" | "expire" | "reprocess";
   actor: string | null;
   reason: string | null;
   data: Record<string, unknown>;

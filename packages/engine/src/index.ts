@@ -30,6 +30,7 @@ export { checkReadiness, type Readiness } from "./readiness.ts";
 export { advanceRun, failRun, retryDelayMs, type StepDeps, type StepOutcome } from "./run-step.ts";
 export { type StartRunInput, selectRunVersion, startRun } from "./start-run.ts";
 export { type RunTaskOptions, runTask } from "./tasks/index.ts";
+export { markSessionExpired } from "./timers.ts";
 export { type JobWakeups, PgJobWakeups } from "./transport/job-wakeups.ts";
 export { channelName, PgListener, type PgListenerOptions } from "./transport/pg-listener.ts";
 export { PostgresEventBus, type PostgresEventBusOptions } from "./transport/postgres-event-bus.ts";

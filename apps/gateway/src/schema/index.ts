@@ -18,6 +18,7 @@ import "./policy-catalog.ts";
 import "./task-workflow.ts";
 // Verification sessions and runs.
 import "./session.ts";
+import "./session-management.ts";
 import "./run.ts";
 import "./node-run.ts";
 import "./run-event.ts";

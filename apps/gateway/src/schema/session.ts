@@ -86,6 +86,7 @@ builder.node(SessionRef, {
       nullable: true,
       description: "When it expires unless it has completed by then.",
     }),
+    tags: t.exposeStringList("tags", { description: "Its tags, in the order they were added." }),
   }),
 });
 
@@ -142,10 +143,15 @@ builder.queryFields((t) => ({
     authScopes: { scope: "sessions:read" },
     args: {
       status: t.arg({ type: SessionStatus, required: false, description: "Only sessions with this status." }),
+      tag: t.arg.string({ required: false, description: "Only sessions carrying this tag." }),
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        listSessions(context.app, context.actor, { ...page, status: args.status ?? undefined }),
+        listSessions(context.app, context.actor, {
+          ...page,
+          status: args.status ?? undefined,
+          tag: args.tag ?? undefined,
+        }),
       ),
   }),
 }));

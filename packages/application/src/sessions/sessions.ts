@@ -4,9 +4,10 @@ import {
   insertSession,
   listSessions as listSessionRows,
   type PageRequest,
+  type SessionFilter,
   scheduleSessionExpiry,
 } from "@flowgate/db";
-import { NotFoundError, newId, type Session, type SessionStatus, ValidationError } from "@flowgate/domain";
+import { NotFoundError, newId, type Session, ValidationError } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
@@ -110,12 +111,12 @@ export async function getSessionsByIds(
  *
  * @param app - The application.
  * @param actor - The caller.
- * @param page - Keyset page and filter.
+ * @param page - Keyset page and filter (status, tag).
  */
 export async function listSessions(
   app: Application,
   actor: Actor,
-  page: PageRequest & { status?: SessionStatus | undefined },
+  page: PageRequest & SessionFilter,
 ): Promise<Session[]> {
   requireScope(actor, "sessions:read");
   return listSessionRows(applicationDeps(app).db, actor, page);
