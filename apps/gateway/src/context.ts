@@ -7,6 +7,8 @@ import type {
   Run,
   Session,
   SessionAuditEntry,
+  SessionCheck,
+  SessionCheckAttempt,
   Workflow,
   WorkflowDraft,
   WorkflowVersion,
@@ -23,6 +25,12 @@ export interface Loaders {
   runOfSession: DataLoader<string, Run | undefined>;
   /** A session's audit trail, oldest first. */
   sessionAudit: DataLoader<string, SessionAuditEntry[]>;
+  /** The verification checks of a session's current run. */
+  checksOfSession: DataLoader<string, SessionCheck[]>;
+  /** The verification checks of a run. */
+  checksOfRun: DataLoader<string, SessionCheck[]>;
+  /** A check's attempts, by number. */
+  checkAttempts: DataLoader<string, SessionCheckAttempt[]>;
   nodeRuns: DataLoader<string, NodeRun[]>;
   /** Drafts by id. */
   workflowDraft: DataLoader<string, WorkflowDraft | undefined>;

@@ -79,6 +79,13 @@ export {
   listRunEvents,
 } from "./runs/runs.ts";
 export {
+  getSessionCheck,
+  listAttemptsOfSessionChecks,
+  listChecksOfSessionRuns,
+  listChecksOfSessions,
+  retryCheck,
+} from "./sessions/session-checks.ts";
+export {
   addSessionTag,
   expireSession,
   getSessionAuditTrails,

@@ -14,6 +14,7 @@ import type { QuestionnairesTable, QuestionnaireVersionsTable } from "./tables/q
 import type { RecipientSendsTable } from "./tables/recipient-sends.table.ts";
 import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
+import type { SessionCheckAttemptsTable, SessionChecksTable } from "./tables/session-checks.table.ts";
 import type { SessionAuditTable, SessionsTable } from "./tables/sessions.table.ts";
 import type { WorkflowDraftsTable } from "./tables/workflow-drafts.table.ts";
 import type { WorkflowPayloadSchemasTable } from "./tables/workflow-payload-schemas.table.ts";
@@ -31,6 +32,8 @@ export interface Database {
   workflow_drafts: WorkflowDraftsTable;
   sessions: SessionsTable;
   session_audit: SessionAuditTable;
+  session_checks: SessionChecksTable;
+  session_check_attempts: SessionCheckAttemptsTable;
   runs: RunsTable;
   node_runs: NodeRunsTable;
   run_events: RunEventsTable;

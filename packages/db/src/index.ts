@@ -32,6 +32,7 @@ export * from "./repositories/questionnaires.repository.ts";
 export * from "./repositories/recipient-sends.repository.ts";
 export * from "./repositories/responses.repository.ts";
 export * from "./repositories/runs.repository.ts";
+export * from "./repositories/session-checks.repository.ts";
 export * from "./repositories/sessions.repository.ts";
 export * from "./repositories/workflow-analytics.repository.ts";
 export * from "./repositories/workflow-drafts.repository.ts";

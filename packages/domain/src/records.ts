@@ -212,3 +212,41 @@ export interface RunAuditEntry {
   data: Record<string, unknown>;
   createdAt: Date;
 }
+
+/** Status of a verification check: running (or waiting to retry), then passed, failed or errored. */
+export type SessionCheckStatus = "running" | "retrying" | "passed" | "failed" | "errored";
+
+/** A verification check: one policy node of a session's run (`chk_…`), with its attempts. */
+export interface SessionCheck extends Tenant {
+  id: string;
+  sessionId: string;
+  runId: string;
+  /** The policy node of the run's graph. */
+  nodeId: string;
+  /** The policy of the catalog it runs, e.g. `document`. */
+  policy: string;
+  status: SessionCheckStatus;
+  /** `pass`, `fail` or `error` once it ended. */
+  result: string | null;
+  output: Record<string, unknown> | null;
+  /** Why it failed or errored, when it did. */
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One execution of a verification check. */
+export interface SessionCheckAttempt {
+  id: string;
+  checkId: string;
+  /** 1, 2, 3, … across the check's life (retries and re-runs included). */
+  number: number;
+  startedAt: Date;
+  completedAt: Date | null;
+  /** `pass`, `fail` or `error`; null while it runs. */
+  outcome: string | null;
+  error: string | null;
+  /** The provider's reference for this execution (for support and reconciliation). */
+  providerReference: string | null;
+  output: Record<string, unknown> | null;
+}

@@ -3,6 +3,7 @@ import {
   completeNodeRun,
   deleteRunJob,
   type Executor,
+  endCheckAttempt,
   findRunById,
   findSession,
   type JobKind,
@@ -11,6 +12,7 @@ import {
   type NewRunEvent,
   type RunChange,
   scheduleRunJob,
+  startCheckAttempt,
   updateRun,
   updateSessionStatus,
   writeRunStep,
@@ -266,6 +268,17 @@ async function commitStep(
         events.push({ type: "node.started", data: { nodeId: toStart.id, nodeType: toStart.type, attempt } });
         // The start is the step's last event: its seq marks the run as started at this node.
         const nodeStarted = { seq: seen.lastSeq + events.length, at: new Date() };
+        if (toStart.type === "policy" && seen.sessionId) {
+          // A session's policy node is a verification check: its attempt starts with the same commit.
+          await startCheckAttempt(trx, seen, {
+            sessionId: seen.sessionId,
+            runId: seen.id,
+            nodeId: toStart.id,
+            policy: toStart.policy,
+            startedSeq: nodeStarted.seq,
+            startedAt: nodeStarted.at,
+          });
+        }
         merge({
           change: { status: "running", currentNode: toStart.id, nodeStarted },
           job: { kind: "keep" },
@@ -396,7 +409,21 @@ async function recordExecution(
   const startEnded: RunChange = execution.startCommitted ? { nodeStarted: null } : {};
 
   const retries = "retries" in node && typeof node.retries === "number" ? node.retries : 0;
-  if (execution.result === "error" && attempt <= retries) {
+  const retrying = execution.result === "error" && attempt <= retries;
+  if (node.type === "policy" && run.sessionId && execution.startCommitted && run.nodeStarted) {
+    await endCheckAttempt(trx, {
+      runId: run.id,
+      nodeId: node.id,
+      startedSeq: run.nodeStarted.seq,
+      outcome: execution.result ?? "error",
+      error: execution.error,
+      providerReference: execution.providerReference ?? null,
+      output: execution.output,
+      completedAt: new Date(),
+      checkStatus: retrying ? "retrying" : checkStatusOf(execution.result),
+    });
+  }
+  if (retrying) {
     const nextAttemptAt = new Date(Date.now() + retryDelayMs(attempt, deps.retryBaseMs));
     events.push({
       type: "node.retrying",
@@ -476,6 +503,13 @@ async function recordExecution(
     change: { ...startEnded, ...transition.change, ...cost, stepCount: step, currentAttempt: 1 },
     job: transition.job,
   };
+}
+
+/** A finished check's status for its outcome. */
+function checkStatusOf(result: string | null): "passed" | "failed" | "errored" {
+  if (result === "pass") return "passed";
+  if (result === "fail") return "failed";
+  return "errored";
 }
 
 async function recordResume(

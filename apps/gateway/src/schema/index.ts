@@ -19,6 +19,7 @@ import "./task-workflow.ts";
 // Verification sessions and runs.
 import "./session.ts";
 import "./session-management.ts";
+import "./session-check.ts";
 import "./run.ts";
 import "./node-run.ts";
 import "./run-event.ts";

@@ -6,6 +6,7 @@ import * as questionnairesAndCredits from "./2026-11-22T03-00_questionnaires-and
 import * as workspaceWorkflows from "./2026-11-22T04-00_workspace-workflows.ts";
 import * as nodeStartsAndMonthlySpend from "./2026-11-30T03-00_node-starts-and-monthly-spend.ts";
 import * as sessionManagement from "./2026-11-30T09-00_1-session-management.ts";
+import * as sessionChecks from "./2026-11-30T09-00_2-session-checks.ts";
 
 /**
  * Every migration, by its dated name. Migrations are frozen in time: add a new file, never edit one.
@@ -19,6 +20,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-22T04-00_workspace-workflows": workspaceWorkflows,
   "2026-11-30T03-00_node-starts-and-monthly-spend": nodeStartsAndMonthlySpend,
   "2026-11-30T09-00_1-session-management": sessionManagement,
+  "2026-11-30T09-00_2-session-checks": sessionChecks,
 };
 
 /** Kysely migration provider over the statically imported migrations. */
