@@ -9,6 +9,7 @@ import type {
   SessionAuditEntry,
   SessionCheck,
   SessionCheckAttempt,
+  VerificationLink,
   Workflow,
   WorkflowDraft,
   WorkflowVersion,
@@ -29,6 +30,8 @@ export interface Loaders {
   checksOfSession: DataLoader<string, SessionCheck[]>;
   /** The verification checks of a run. */
   checksOfRun: DataLoader<string, SessionCheck[]>;
+  /** A session's one-time links, newest first. */
+  verificationLinks: DataLoader<string, VerificationLink[]>;
   /** A check's attempts, by number. */
   checkAttempts: DataLoader<string, SessionCheckAttempt[]>;
   nodeRuns: DataLoader<string, NodeRun[]>;

@@ -15,6 +15,7 @@ import {
   listChecksOfSessionRuns,
   listChecksOfSessions,
   listNodeRunsOfRuns,
+  listVerificationLinksOfSessionIds,
   listVersionsOfWorkflows,
 } from "@flowgate/application";
 import DataLoader from "dataloader";
@@ -34,6 +35,9 @@ export function createLoaders(app: Application, actor: Actor): Loaders {
     sessionAudit: new DataLoader((sessionIds) => getSessionAuditTrails(app, actor, sessionIds)),
     checksOfSession: new DataLoader((sessionIds) => listChecksOfSessions(app, actor, sessionIds)),
     checksOfRun: new DataLoader((runIds) => listChecksOfSessionRuns(app, actor, runIds)),
+    verificationLinks: new DataLoader((sessionIds) =>
+      listVerificationLinksOfSessionIds(app, actor, sessionIds),
+    ),
     checkAttempts: new DataLoader((checkIds) => listAttemptsOfSessionChecks(app, actor, checkIds)),
     nodeRuns: new DataLoader((runIds) => listNodeRunsOfRuns(app, actor, runIds)),
     workflowDraft: new DataLoader((ids) => getWorkflowDraftsByIds(app, actor, ids)),

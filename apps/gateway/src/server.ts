@@ -7,6 +7,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
 import { databaseUnavailableCloseCode, databaseUnavailableGraphQLError } from "./database-unavailable.ts";
+import { createCaptureRoutes } from "./pages/capture/capture-routes.ts";
 import { createPages } from "./pages/index.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
@@ -96,9 +97,12 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const readiness = options.readiness;
   // The console, the recipient page and their assets (see pages/pages.ts); API paths fall through.
   const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
+  // The capture page of one-time verification links (`/verify/<token>`), authorized by the token alone.
+  const capture = createCaptureRoutes(options.app);
   const server = createServer((req, res) => {
     if (serveProbes(req, res, readiness)) return;
     if (req.url?.split("?", 1)[0] === recipientEndpoint) return recipientYoga(req, res);
+    if (capture.handle(req, res)) return;
     if (pages.handle(req, res)) return;
     return yoga(req, res);
   });

@@ -63,7 +63,7 @@ const EXPIRE = /* GraphQL */ `
 const RESUME = /* GraphQL */ `
   mutation ($id: ID!, $expiresInSeconds: Int) {
     resumeSession(id: $id, expiresInSeconds: $expiresInSeconds) {
-      __typename ... on Session { id status expiresAt } ${ERRORS}
+      __typename ... on ResumeSessionPayload { session { id status expiresAt } } ${ERRORS}
     }
   }
 `;
@@ -270,8 +270,11 @@ describe.each(testBackends())("session management through GraphQL (%s)", (backen
     const id = await create();
     await h.gql(key, EXPIRE, { id });
     const resumed = await h.gql(key, RESUME, { id, expiresInSeconds: 7200 });
-    expect(resumed.data.resumeSession).toMatchObject({ __typename: "Session", status: "created" });
-    const expiresAt = Date.parse(resumed.data.resumeSession.expiresAt);
+    expect(resumed.data.resumeSession).toMatchObject({
+      __typename: "ResumeSessionPayload",
+      session: { status: "created" },
+    });
+    const expiresAt = Date.parse(resumed.data.resumeSession.session.expiresAt);
     expect(expiresAt).toBeGreaterThan(Date.now() + 7000_000);
     const jobs = await h.database.db
       .selectFrom("jobs")
@@ -301,7 +304,7 @@ describe.each(testBackends())("session management through GraphQL (%s)", (backen
     // An abandoned (never submitted) session gets a new expiry and stays created.
     const abandoned = await create();
     const extended = await h.gql(key, RESUME, { id: abandoned, expiresInSeconds: 600 });
-    expect(extended.data.resumeSession.status).toBe("created");
+    expect(extended.data.resumeSession.session.status).toBe("created");
     expect((await details(id)).auditTrail.map((e: any) => e.action)).toEqual(["expire", "resume"]);
   });
 

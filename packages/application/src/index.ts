@@ -79,6 +79,17 @@ export {
   listRunEvents,
 } from "./runs/runs.ts";
 export {
+  type CaptureStep,
+  type CaptureView,
+  captureContentTypes,
+  maxCaptureUploadBytes,
+  openCapture,
+  simulateCaptureOutcome,
+  submitCapture,
+  uploadCaptureDocument,
+  uploadPolicies,
+} from "./sessions/capture.ts";
+export {
   getSessionCheck,
   listAttemptsOfSessionChecks,
   listChecksOfSessionRuns,
@@ -103,6 +114,7 @@ export {
   submitSession,
   triggerWorkflow,
 } from "./sessions/session-runs.ts";
+export { type SimulationResult, simulateSessionAction } from "./sessions/session-simulation.ts";
 export { followSessionStatus } from "./sessions/session-status-stream.ts";
 export {
   type CreateSessionInput,
@@ -112,6 +124,16 @@ export {
   getSessionsByIds,
   listSessions,
 } from "./sessions/sessions.ts";
+export {
+  createVerificationLink,
+  defaultVerificationLinkHours,
+  type IssuedVerificationLink,
+  listVerificationLinksOfSessionIds,
+  resendSessionInvitation,
+  revokeVerificationLink,
+  type VerificationLinkAccess,
+  verificationLinkUrl,
+} from "./sessions/verification-links.ts";
 export {
   getTriggerPayloadSchemas,
   maxTriggerPayloadBytes,

@@ -15,7 +15,9 @@ import type { RecipientSendsTable } from "./tables/recipient-sends.table.ts";
 import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
 import type { SessionCheckAttemptsTable, SessionChecksTable } from "./tables/session-checks.table.ts";
+import type { SessionDocumentsTable } from "./tables/session-documents.table.ts";
 import type { SessionAuditTable, SessionsTable } from "./tables/sessions.table.ts";
+import type { VerificationLinksTable } from "./tables/verification-links.table.ts";
 import type { WorkflowDraftsTable } from "./tables/workflow-drafts.table.ts";
 import type { WorkflowPayloadSchemasTable } from "./tables/workflow-payload-schemas.table.ts";
 import type { WorkflowsTable, WorkflowVersionsTable } from "./tables/workflows.table.ts";
@@ -34,6 +36,8 @@ export interface Database {
   session_audit: SessionAuditTable;
   session_checks: SessionChecksTable;
   session_check_attempts: SessionCheckAttemptsTable;
+  verification_links: VerificationLinksTable;
+  session_documents: SessionDocumentsTable;
   runs: RunsTable;
   node_runs: NodeRunsTable;
   run_events: RunEventsTable;

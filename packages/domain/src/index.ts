@@ -13,6 +13,8 @@ export * from "./rollout.ts";
 export * from "./run-events.ts";
 export * from "./run-status.ts";
 export * from "./session-rules.ts";
+export * from "./session-simulation.ts";
 export * from "./session-status.ts";
 export * from "./tasks/index.ts";
+export * from "./verification-links.ts";
 export * from "./workspaces.ts";

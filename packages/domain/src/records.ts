@@ -95,6 +95,8 @@ export interface Session extends Tenant {
   expiresAt: Date | null;
   /** Labels for filtering (`sessions(tag:)`), unique, in the order they were added. */
   tags: string[];
+  /** The person's email, where invitations with a one-time link go. */
+  inviteeEmail?: string | null;
 }
 
 /** One entry of a session's audit trail: who changed the session, how, and why. */
@@ -249,4 +251,39 @@ export interface SessionCheckAttempt {
   /** The provider's reference for this execution (for support and reconciliation). */
   providerReference: string | null;
   output: Record<string, unknown> | null;
+}
+
+/** A one-time verification link of a session; its token is stored only as a hash. */
+export interface VerificationLink extends Tenant {
+  id: string;
+  sessionId: string;
+  /** How many submissions the link allows (1 by default). */
+  maxUses: number;
+  uses: number;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  /** The address it was emailed to, when it was. */
+  sentTo: string | null;
+  /** The API key that created it. */
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+/** A file the person uploaded for a capture step (the bytes are read separately). */
+export interface SessionDocument extends Tenant {
+  id: string;
+  sessionId: string;
+  /** The capture step (policy node id) it was uploaded for. */
+  step: string;
+  /** The step's policy, e.g. `document` or `proof_of_address`. */
+  kind: string;
+  fileName: string | null;
+  /** Sniffed from the bytes: `image/jpeg`, `image/png` or `application/pdf`. */
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  /** Who uploaded it: `link:<vlk_…>` for the capture page. */
+  uploadedVia: string | null;
+  createdAt: Date;
 }

@@ -20,6 +20,8 @@ import "./task-workflow.ts";
 import "./session.ts";
 import "./session-management.ts";
 import "./session-check.ts";
+import "./verification-link.ts";
+import "./session-simulation.ts";
 import "./run.ts";
 import "./node-run.ts";
 import "./run-event.ts";

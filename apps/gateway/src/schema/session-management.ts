@@ -1,3 +1,4 @@
+import type { IssuedVerificationLink } from "@flowgate/application";
 import {
   addSessionTag,
   expireSession,
@@ -13,6 +14,7 @@ import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
 import { RunRef } from "./run.ts";
 import { SessionRef } from "./session.ts";
+import { IssuedVerificationLinkRef } from "./verification-link.ts";
 
 const SessionAuditEntryRef = builder.objectRef<SessionAuditEntry>("SessionAuditEntry").implement({
   description:
@@ -58,6 +60,21 @@ const ReprocessSessionPayload = builder
       previousRunId: t.exposeID("previousRunId", {
         nullable: true,
         description: "The run it superseded (still readable, in `Session.runs`).",
+      }),
+    }),
+  });
+
+const ResumeSessionPayload = builder
+  .objectRef<{ session: Session; verificationLink: IssuedVerificationLink }>("ResumeSessionPayload")
+  .implement({
+    description:
+      "The session is open again, with a new expiry and a fresh one-time link (its earlier links are revoked).",
+    fields: (t) => ({
+      session: t.field({ type: SessionRef, resolve: (p) => p.session, description: "The resumed session." }),
+      verificationLink: t.field({
+        type: IssuedVerificationLinkRef,
+        resolve: (p) => p.verificationLink,
+        description: "The fresh link, with its token (shown this once).",
       }),
     }),
   });
@@ -139,7 +156,7 @@ builder.mutationFields((t) => ({
       expireSession(context.app, context.actor, { id: String(args.id), reason: args.reason }),
   }),
   resumeSession: t.field({
-    type: SessionRef,
+    type: ResumeSessionPayload,
     description:
       "Re-opens a session that expired or was abandoned in capture and was never decided, with a new expiry (and a fresh one-time link); refused otherwise.",
     authScopes: { scope: "sessions:write" },

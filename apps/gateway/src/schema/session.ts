@@ -87,6 +87,11 @@ builder.node(SessionRef, {
       description: "When it expires unless it has completed by then.",
     }),
     tags: t.exposeStringList("tags", { description: "Its tags, in the order they were added." }),
+    inviteeEmail: t.string({
+      nullable: true,
+      description: "The person's email, where invitations with a one-time link go.",
+      resolve: (s) => s.inviteeEmail ?? null,
+    }),
   }),
 });
 
@@ -182,6 +187,10 @@ builder.mutationFields((t) => ({
         required: false,
         description:
           'Sandbox only: simulated check outcomes keyed by node id or policy name, e.g. `{"aml": {"outcome": "pass", "output": {"score": 85}}}`.',
+      }),
+      inviteeEmail: t.arg.string({
+        required: false,
+        description: "The person's email, where `resendSessionInvitation` sends one-time links.",
       }),
     },
     resolve: (_root, args, context) =>

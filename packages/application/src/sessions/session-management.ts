@@ -1,14 +1,13 @@
 import {
   addSessionTagRow,
-  type Executor,
   findRunsBySessionIds,
   findSession,
   findSessionsByIds,
   findWorkflow,
-  insertSessionAudit,
   listRunHistoryOfSession,
   listSessionAudit,
   removeSessionTagRow,
+  revokeLinksOfSession,
   type SessionDetailsChange,
   scheduleSessionExpiry,
   supersedeRun,
@@ -24,53 +23,22 @@ import {
   canResumeSession,
   maxSessionTags,
   NotFoundError,
-  newId,
   normalizeSessionTags,
   type Run,
   type Session,
   type SessionAuditEntry,
-  type Tenant,
   tagIssues,
   ValidationError,
 } from "@flowgate/domain";
-import { type AfterCommit, inTransaction, markSessionExpired, startRun } from "@flowgate/engine";
+import { inTransaction, markSessionExpired, startRun } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { groupByKey } from "../batch.ts";
 import { audit } from "../runs/run-control.ts";
+import { lockSession, publishSessionStatus, sessionAudit } from "./session-records.ts";
 import { defaultSessionLifetimeSeconds } from "./sessions.ts";
-
-/** Locks a session of the tenant for the transaction, or throws `NotFoundError`. */
-export async function lockSession(trx: Executor, tenant: Tenant, sessionId: string): Promise<Session> {
-  const session = await findSession(trx, tenant, sessionId, { forUpdate: true });
-  if (!session) throw new NotFoundError("Session", sessionId);
-  return session;
-}
-
-/** Announces a session's new status to its `sessionStatus` subscribers after commit. */
-export function publishSessionStatus(
-  after: AfterCommit,
-  session: Pick<Session, "id" | "result">,
-  status: string,
-) {
-  after.publish({
-    channel: `session:${session.id}`,
-    event: { sessionId: session.id, status, result: session.result, at: new Date().toISOString() },
-  });
-}
-
-/** Writes an entry on a session's audit trail. */
-export async function sessionAudit(
-  trx: Executor,
-  sessionId: string,
-  action: string,
-  actor: string | null,
-  reason: string | null,
-  data: Record<string, unknown> = {},
-): Promise<void> {
-  await insertSessionAudit(trx, { id: newId("evt"), sessionId, action, actor, reason, data });
-}
+import { type IssuedVerificationLink, issueVerificationLink } from "./verification-links.ts";
 
 /** Input of {@link updateSession}: only the fields given change; `null` clears a reference or expiry. */
 export interface UpdateSessionInput {
@@ -242,27 +210,17 @@ export async function expireSession(
 }
 
 /**
- * Hooks that run inside {@link resumeSession}'s transaction once the session is open again: the one-time
- * link feature issues the fresh link here. Set by the links module; empty until then.
- */
-export const resumeHooks: ((
-  trx: Executor,
-  actor: Actor,
-  session: Session,
-  expiresAt: Date,
-) => Promise<void>)[] = [];
-
-/**
  * Re-opens a session that expired or was abandoned in capture and has not been decided (the seed's
  * "Resume a session"): an expired session goes back to `created`, and it gets a new expiry (default 7
- * days) with its durable timer. Refused with a conflict for a session that was submitted, is being
+ * days) with its durable timer; its earlier one-time links are revoked and a fresh one is issued (returned
+ * once, with its token). Refused with a conflict for a session that was submitted, is being
  * processed or was decided. Needs `sessions:write`.
  */
 export async function resumeSession(
   app: Application,
   actor: Actor,
   input: { id: string; expiresInSeconds?: number | null | undefined },
-): Promise<Session> {
+): Promise<{ session: Session; verificationLink: IssuedVerificationLink }> {
   requireScope(actor, "sessions:write");
   const lifetime = input.expiresInSeconds ?? defaultSessionLifetimeSeconds;
   const expiresAt = new Date(Date.now() + lifetime * 1000);
@@ -290,12 +248,22 @@ export async function resumeSession(
     }
     await scheduleSessionExpiry(trx, session.id, expiresAt);
     const resumed = (await findSession(trx, actor, session.id)) as Session;
-    for (const hook of resumeHooks) await hook(trx, actor, resumed, expiresAt);
+    // The earlier links stop working; the person gets a fresh one that lasts as long as the session.
+    await revokeLinksOfSession(trx, session.id, new Date());
+    const hours = Math.max(1, Math.min(720, Math.ceil(lifetime / 3600)));
+    const link = await issueVerificationLink(
+      trx,
+      actor,
+      resumed,
+      { expiresInHours: hours, maxUses: 1 },
+      applicationDeps(app).linkBaseUrl,
+    );
     await sessionAudit(trx, session.id, "resume", actor.keyId, null, {
       from,
       expiresAt: expiresAt.toISOString(),
+      verificationLinkId: link.link.id,
     });
-    return resumed;
+    return { session: resumed, verificationLink: link };
   });
 }
 

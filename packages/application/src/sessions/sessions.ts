@@ -7,7 +7,7 @@ import {
   type SessionFilter,
   scheduleSessionExpiry,
 } from "@flowgate/db";
-import { NotFoundError, newId, type Session, ValidationError } from "@flowgate/domain";
+import { isValidEmail, NotFoundError, newId, type Session, ValidationError } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
@@ -25,6 +25,8 @@ export interface CreateSessionInput {
   sandbox?: Record<string, unknown> | null | undefined;
   /** Seconds until the session expires if it has not completed (60 s – 30 days; default 7 days). */
   expiresInSeconds?: number | null | undefined;
+  /** The person's email, where `resendSessionInvitation` sends one-time links. */
+  inviteeEmail?: string | null | undefined;
 }
 
 /** Default session lifetime: 7 days. */
@@ -57,6 +59,11 @@ export async function createSession(
       },
     ]);
   }
+  if (input.inviteeEmail && !isValidEmail(input.inviteeEmail)) {
+    throw new ValidationError("Invalid session", [
+      { path: ["inviteeEmail"], message: "is not a valid email address" },
+    ]);
+  }
   const expiresAt = new Date(Date.now() + lifetime * 1000);
   return inTransaction(deps, async (trx) => {
     if (input.workflowId && !(await findWorkflow(trx, actor, input.workflowId))) {
@@ -69,6 +76,7 @@ export async function createSession(
       metadata: input.metadata ?? {},
       sandbox: input.sandbox ?? null,
       expiresAt,
+      inviteeEmail: input.inviteeEmail ?? null,
     });
     // The expiry is a durable timer: a job row, so it survives restarts.
     await scheduleSessionExpiry(trx, session.id, expiresAt);

@@ -7,6 +7,8 @@ import * as workspaceWorkflows from "./2026-11-22T04-00_workspace-workflows.ts";
 import * as nodeStartsAndMonthlySpend from "./2026-11-30T03-00_node-starts-and-monthly-spend.ts";
 import * as sessionManagement from "./2026-11-30T09-00_1-session-management.ts";
 import * as sessionChecks from "./2026-11-30T09-00_2-session-checks.ts";
+import * as verificationLinks from "./2026-11-30T09-00_3-verification-links.ts";
+import * as sessionDocuments from "./2026-11-30T09-00_4-session-documents.ts";
 
 /**
  * Every migration, by its dated name. Migrations are frozen in time: add a new file, never edit one.
@@ -21,6 +23,8 @@ const migrations: Record<string, Migration> = {
   "2026-11-30T03-00_node-starts-and-monthly-spend": nodeStartsAndMonthlySpend,
   "2026-11-30T09-00_1-session-management": sessionManagement,
   "2026-11-30T09-00_2-session-checks": sessionChecks,
+  "2026-11-30T09-00_3-verification-links": verificationLinks,
+  "2026-11-30T09-00_4-session-documents": sessionDocuments,
 };
 
 /** Kysely migration provider over the statically imported migrations. */

@@ -17,6 +17,7 @@ export async function insertSession(
     sandbox: Record<string, unknown> | null;
     expiresAt?: Date | null;
     tags?: string[];
+    inviteeEmail?: string | null;
   },
 ): Promise<Session> {
   const inserted = await db
@@ -32,6 +33,7 @@ export async function insertSession(
       sandbox: row.sandbox ? JSON.stringify(row.sandbox) : null,
       expires_at: row.expiresAt ?? null,
       tags: row.tags ?? [],
+      invitee_email: row.inviteeEmail ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -129,6 +131,8 @@ export interface SessionDetailsChange {
   metadata?: Record<string, unknown>;
   tags?: string[];
   expiresAt?: Date | null;
+  inviteeEmail?: string | null;
+  sandbox?: Record<string, unknown> | null;
 }
 
 /** Changes a session's details (reference, metadata, tags, expiry) and returns it. */
@@ -145,6 +149,10 @@ export async function updateSessionDetails(
       ...(change.metadata !== undefined ? { metadata: JSON.stringify(change.metadata) } : {}),
       ...(change.tags !== undefined ? { tags: change.tags } : {}),
       ...(change.expiresAt !== undefined ? { expires_at: change.expiresAt } : {}),
+      ...(change.inviteeEmail !== undefined ? { invitee_email: change.inviteeEmail } : {}),
+      ...(change.sandbox !== undefined
+        ? { sandbox: change.sandbox ? JSON.stringify(change.sandbox) : null }
+        : {}),
     })
     .where("id", "=", id)
     .returningAll()
@@ -271,5 +279,6 @@ function toSession(row: Selectable<SessionsTable>): Session {
     completedAt: row.completed_at,
     expiresAt: row.expires_at,
     tags: row.tags ?? [],
+    inviteeEmail: row.invitee_email,
   };
 }

@@ -19,6 +19,8 @@ export interface SessionsTable {
   expires_at: Timestamp | null;
   /** Tags (GIN-indexed for `tags @> array[tag]`). */
   tags: ColumnType<string[], string[] | undefined, string[]>;
+  /** Where `resendSessionInvitation` sends the person's link. */
+  invitee_email: string | null;
 }
 
 /** Row of `session_audit`: who changed a session, how, and why. */
