@@ -9,6 +9,7 @@ import type {
   SessionAuditEntry,
   SessionCheck,
   SessionCheckAttempt,
+  SessionRiskAssessment,
   VerificationLink,
   Workflow,
   WorkflowDraft,
@@ -32,6 +33,8 @@ export interface Loaders {
   checksOfRun: DataLoader<string, SessionCheck[]>;
   /** A session's one-time links, newest first. */
   verificationLinks: DataLoader<string, VerificationLink[]>;
+  /** The risk assessment of a session's current run. */
+  riskAssessment: DataLoader<string, SessionRiskAssessment | undefined>;
   /** A check's attempts, by number. */
   checkAttempts: DataLoader<string, SessionCheckAttempt[]>;
   nodeRuns: DataLoader<string, NodeRun[]>;

@@ -3,6 +3,7 @@ import {
   type Application,
   getApiKeysByIds,
   getOpenDraftsOfWorkflows,
+  getRiskAssessmentsOfSessions,
   getRunsByIds,
   getRunsOfSessions,
   getSessionAuditTrails,
@@ -38,6 +39,7 @@ export function createLoaders(app: Application, actor: Actor): Loaders {
     verificationLinks: new DataLoader((sessionIds) =>
       listVerificationLinksOfSessionIds(app, actor, sessionIds),
     ),
+    riskAssessment: new DataLoader((sessionIds) => getRiskAssessmentsOfSessions(app, actor, sessionIds)),
     checkAttempts: new DataLoader((checkIds) => listAttemptsOfSessionChecks(app, actor, checkIds)),
     nodeRuns: new DataLoader((runIds) => listNodeRunsOfRuns(app, actor, runIds)),
     workflowDraft: new DataLoader((ids) => getWorkflowDraftsByIds(app, actor, ids)),

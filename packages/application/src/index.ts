@@ -120,6 +120,7 @@ export {
   type CreateSessionInput,
   createSession,
   defaultSessionLifetimeSeconds,
+  getRiskAssessmentsOfSessions,
   getSession,
   getSessionsByIds,
   listSessions,

@@ -13,6 +13,7 @@ import type { OrganizationsTable } from "./tables/organizations.table.ts";
 import type { QuestionnairesTable, QuestionnaireVersionsTable } from "./tables/questionnaires.table.ts";
 import type { RecipientSendsTable } from "./tables/recipient-sends.table.ts";
 import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
+import type { SessionRiskAssessmentsTable } from "./tables/risk-assessments.table.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
 import type { SessionCheckAttemptsTable, SessionChecksTable } from "./tables/session-checks.table.ts";
 import type { SessionDocumentsTable } from "./tables/session-documents.table.ts";
@@ -38,6 +39,7 @@ export interface Database {
   session_check_attempts: SessionCheckAttemptsTable;
   verification_links: VerificationLinksTable;
   session_documents: SessionDocumentsTable;
+  session_risk_assessments: SessionRiskAssessmentsTable;
   runs: RunsTable;
   node_runs: NodeRunsTable;
   run_events: RunEventsTable;

@@ -9,6 +9,7 @@ export * from "./graph/routing.ts";
 export * from "./graph/validate-graph.ts";
 export * from "./ids.ts";
 export * from "./records.ts";
+export * from "./risk-rules.ts";
 export * from "./rollout.ts";
 export * from "./run-events.ts";
 export * from "./run-status.ts";

@@ -97,6 +97,8 @@ export interface Session extends Tenant {
   tags: string[];
   /** The person's email, where invitations with a one-time link go. */
   inviteeEmail?: string | null;
+  /** The identity (a DDQ entity of type `individual`) the session belongs to. */
+  identityId?: string | null;
 }
 
 /** One entry of a session's audit trail: who changed the session, how, and why. */
@@ -285,5 +287,18 @@ export interface SessionDocument extends Tenant {
   sha256: string;
   /** Who uploaded it: `link:<vlk_…>` for the capture page. */
   uploadedVia: string | null;
+  createdAt: Date;
+}
+
+/** A stored risk assessment of a session's run. */
+export interface SessionRiskAssessment {
+  id: string;
+  sessionId: string;
+  runId: string;
+  /** The version of the rules that produced it. */
+  rulesVersion: string;
+  score: number;
+  level: "low" | "medium" | "high" | "critical";
+  signals: { code: string; description: string; weight: number; checkId: string; nodeId: string }[];
   createdAt: Date;
 }

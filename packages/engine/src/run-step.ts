@@ -8,6 +8,7 @@ import {
   findSession,
   type JobKind,
   listNodeRunsOfRuns,
+  listRiskInputsOfRun,
   type NewNodeRun,
   type NewRunEvent,
   type RunChange,
@@ -15,11 +16,13 @@ import {
   startCheckAttempt,
   updateRun,
   updateSessionStatus,
+  upsertRiskAssessment,
   writeRunStep,
 } from "@flowgate/db";
 import {
   assertNever,
   assertRunTransition,
+  assessSessionRisk,
   type GraphNode,
   getNode,
   isCurrentNodeStarted,
@@ -557,6 +560,8 @@ async function applyTransition(
     return { change: { status: "running", currentNode: transition.nodeId }, job: { kind: "keep" } };
   }
   const completedAt = new Date();
+  // A session's run that ends gets its risk assessment from its checks, in the same commit.
+  if (run.sessionId) await assessRunRisk(trx, run, run.sessionId);
   if (transition.kind === "fail") {
     events.push({ type: "run.failed", data: { errorMessage: transition.errorMessage } });
     if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, completedAt);
@@ -580,6 +585,15 @@ async function applyTransition(
     change: { status: "completed", finalStatus: transition.outcome, completedAt },
     job: { kind: "delete" },
   };
+}
+
+/**
+ * Computes and stores the risk of a session's run with the domain's rules (versioned; see
+ * `assessSessionRisk`). The checks it reads were written by this run's earlier commits.
+ */
+async function assessRunRisk(trx: Executor, run: Run, sessionId: string): Promise<void> {
+  const checks = await listRiskInputsOfRun(trx, run.id);
+  await upsertRiskAssessment(trx, { ...run, sessionId }, assessSessionRisk(checks));
 }
 
 async function setSessionStatus(

@@ -22,6 +22,7 @@ import "./session-management.ts";
 import "./session-check.ts";
 import "./verification-link.ts";
 import "./session-simulation.ts";
+import "./session-identity.ts";
 import "./run.ts";
 import "./node-run.ts";
 import "./run-event.ts";

@@ -13,6 +13,17 @@ import { keysetConnection } from "./pagination.ts";
 import { RunRef } from "./run.ts";
 import { WorkflowRef } from "./workflow.ts";
 
+const IdentityInput = builder.inputType("IdentityInput", {
+  description: "A person to verify, kept as an entity of type individual.",
+  fields: (t) => ({
+    firstName: t.string({ required: true, description: "First name." }),
+    lastName: t.string({ required: true, description: "Last name." }),
+    email: t.string({ required: false, description: "Email (also the session's invitee email)." }),
+    phone: t.string({ required: false, description: "Phone number." }),
+    jurisdiction: t.string({ required: false, description: "ISO 3166-1 alpha-2 country code." }),
+  }),
+});
+
 const SessionStatus = builder.enumType("SessionStatus", {
   description: "Where a verification session is in its life.",
   values: sessionStatuses,
@@ -192,11 +203,26 @@ builder.mutationFields((t) => ({
         required: false,
         description: "The person's email, where `resendSessionInvitation` sends one-time links.",
       }),
+      identityId: t.arg.id({
+        required: false,
+        description: "The identity it belongs to: an entity of type individual (or give `identity`).",
+      }),
+      identity: t.arg({
+        type: IdentityInput,
+        required: false,
+        description: "A new identity (an individual entity) the session belongs to.",
+      }),
+      allowDuplicate: t.arg.boolean({
+        required: false,
+        description:
+          "Open it although the identity has an open session with the same referenceId (refused otherwise).",
+      }),
     },
     resolve: (_root, args, context) =>
       createSession(context.app, context.actor, {
         ...args,
         workflowId: args.workflowId ? String(args.workflowId) : null,
+        identityId: args.identityId ? String(args.identityId) : null,
       }),
   }),
   submitSession: t.field({

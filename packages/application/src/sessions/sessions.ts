@@ -1,13 +1,28 @@
 import {
+  findEntity,
+  findOpenSessionOfIdentity,
+  findRiskAssessmentsOfRuns,
+  findRunsBySessionIds,
   findSessionsByIds,
   findWorkflow,
+  insertEntity,
   insertSession,
   listSessions as listSessionRows,
   type PageRequest,
   type SessionFilter,
   scheduleSessionExpiry,
 } from "@flowgate/db";
-import { isValidEmail, NotFoundError, newId, type Session, ValidationError } from "@flowgate/domain";
+import {
+  ConflictError,
+  type EntityInput,
+  isValidEmail,
+  NotFoundError,
+  newId,
+  parseEntityInput,
+  type Session,
+  type SessionRiskAssessment,
+  ValidationError,
+} from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
@@ -27,12 +42,25 @@ export interface CreateSessionInput {
   expiresInSeconds?: number | null | undefined;
   /** The person's email, where `resendSessionInvitation` sends one-time links. */
   inviteeEmail?: string | null | undefined;
+  /** The identity it belongs to: an existing `individual` entity … */
+  identityId?: string | null | undefined;
+  /** … or a new one (first and last name required); give one of the two. */
+  identity?: Omit<EntityInput, "entityType"> | null | undefined;
+  /**
+   * Open another session although the identity has an open one with the same `referenceId` (refused with a
+   * conflict otherwise).
+   */
+  allowDuplicate?: boolean | null | undefined;
 }
 
 /** Default session lifetime: 7 days. */
 export const defaultSessionLifetimeSeconds = 7 * 24 * 3600;
 
-/** Creates a session in status `created`. Needs `sessions:write`. */
+/**
+ * Creates a session in status `created`, optionally for an identity (an existing `individual` entity, or
+ * one created with it). One open session per identity and `referenceId` unless `allowDuplicate` (the
+ * seed's "Preventing duplicates"). Needs `sessions:write`.
+ */
 export async function createSession(
   app: Application,
   actor: Actor,
@@ -65,9 +93,36 @@ export async function createSession(
     ]);
   }
   const expiresAt = new Date(Date.now() + lifetime * 1000);
+  if (input.identityId && input.identity) {
+    throw new ValidationError("Invalid session", [
+      { path: ["identity"], message: "give identityId or identity, not both" },
+    ]);
+  }
+  const newIdentity = input.identity ? parseIdentity(input.identity) : null;
   return inTransaction(deps, async (trx) => {
     if (input.workflowId && !(await findWorkflow(trx, actor, input.workflowId))) {
       throw new NotFoundError("Workflow", input.workflowId);
+    }
+    let identityId: string | null = null;
+    if (input.identityId) {
+      // Locked, so that two creates for one identity decide the duplicate rule one after the other.
+      const entity = await findEntity(trx, actor, input.identityId, { forUpdate: true });
+      if (!entity) throw new NotFoundError("Entity", input.identityId);
+      if (entity.entityType !== "individual") {
+        throw new ValidationError("Invalid session", [
+          { path: ["identityId"], message: "an identity is an entity of type individual" },
+        ]);
+      }
+      identityId = entity.id;
+      const open = await findOpenSessionOfIdentity(trx, actor, entity.id, input.referenceId ?? null);
+      if (open && !input.allowDuplicate) {
+        throw new ConflictError(
+          `Identity ${entity.id} already has an open session ${open.id} with this referenceId; pass allowDuplicate to open another`,
+          open.status,
+        );
+      }
+    } else if (newIdentity) {
+      identityId = (await insertEntity(trx, actor, { id: newId("ent"), fields: newIdentity })).id;
     }
     const session = await insertSession(trx, actor, {
       id: newId("ses"),
@@ -76,7 +131,8 @@ export async function createSession(
       metadata: input.metadata ?? {},
       sandbox: input.sandbox ?? null,
       expiresAt,
-      inviteeEmail: input.inviteeEmail ?? null,
+      inviteeEmail: input.inviteeEmail ?? newIdentity?.email ?? null,
+      identityId,
     });
     // The expiry is a durable timer: a job row, so it survives restarts.
     await scheduleSessionExpiry(trx, session.id, expiresAt);
@@ -128,4 +184,39 @@ export async function listSessions(
 ): Promise<Session[]> {
   requireScope(actor, "sessions:read");
   return listSessionRows(applicationDeps(app).db, actor, page);
+}
+
+/** Parses an inline identity as an `individual` entity; issues are named under `identity`. */
+function parseIdentity(identity: Omit<EntityInput, "entityType">) {
+  try {
+    return parseEntityInput({ ...identity, entityType: "individual" });
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new ValidationError(
+        error.message,
+        error.issues.map((issue) => ({ ...issue, path: ["identity", ...issue.path] })),
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * The risk assessment of each session's current run (stored when the run ended, with its rules
+ * version), aligned with the ids; `undefined` while none exists. Needs `sessions:read`.
+ */
+export async function getRiskAssessmentsOfSessions(
+  app: Application,
+  actor: Actor,
+  sessionIds: readonly string[],
+): Promise<(SessionRiskAssessment | undefined)[]> {
+  requireScope(actor, "sessions:read");
+  const { db } = applicationDeps(app);
+  const runs = await findRunsBySessionIds(db, sessionIds, { tenant: actor });
+  const assessments = await findRiskAssessmentsOfRuns(
+    db,
+    actor,
+    runs.map((run) => run.id),
+  );
+  return alignByKey(sessionIds, assessments, (assessment) => assessment.sessionId);
 }

@@ -9,6 +9,7 @@ import * as sessionManagement from "./2026-11-30T09-00_1-session-management.ts";
 import * as sessionChecks from "./2026-11-30T09-00_2-session-checks.ts";
 import * as verificationLinks from "./2026-11-30T09-00_3-verification-links.ts";
 import * as sessionDocuments from "./2026-11-30T09-00_4-session-documents.ts";
+import * as identitiesAndRisk from "./2026-11-30T09-00_5-identities-and-risk.ts";
 
 /**
  * Every migration, by its dated name. Migrations are frozen in time: add a new file, never edit one.
@@ -25,6 +26,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-30T09-00_2-session-checks": sessionChecks,
   "2026-11-30T09-00_3-verification-links": verificationLinks,
   "2026-11-30T09-00_4-session-documents": sessionDocuments,
+  "2026-11-30T09-00_5-identities-and-risk": identitiesAndRisk,
 };
 
 /** Kysely migration provider over the statically imported migrations. */

@@ -1,4 +1,13 @@
-import type { SessionCheck, SessionCheckAttempt, SessionCheckStatus, Tenant } from "@flowgate/domain";
+import type {
+  RiskAssessmentResult,
+  RiskCheckInput,
+  RiskSignal,
+  SessionCheck,
+  SessionCheckAttempt,
+  SessionCheckStatus,
+  SessionRiskAssessment,
+  Tenant,
+} from "@flowgate/domain";
 import { newId } from "@flowgate/domain";
 import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
@@ -178,4 +187,93 @@ function toAttempt(row: Selectable<SessionCheckAttemptsTable>): SessionCheckAtte
     providerReference: row.provider_reference,
     output: row.output,
   };
+}
+
+/** A run's checks with how many attempts each took (what the risk rules read). */
+export async function listRiskInputsOfRun(db: Executor, runId: string): Promise<RiskCheckInput[]> {
+  const rows = await db
+    .selectFrom("session_checks")
+    .select(["id", "node_id", "policy", "result", "output"])
+    .select((eb) =>
+      eb
+        .selectFrom("session_check_attempts")
+        .select(sql<number>`count(*)::int`.as("n"))
+        .whereRef("session_check_attempts.check_id", "=", "session_checks.id")
+        .as("attempts"),
+    )
+    .where("run_id", "=", runId)
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
+  return rows.map((row) => ({
+    id: row.id,
+    nodeId: row.node_id,
+    policy: row.policy,
+    result: row.result,
+    output: row.output,
+    attempts: Number(row.attempts ?? 0),
+  }));
+}
+
+/** Stores a run's risk assessment for its rules version (replacing one made earlier for the same run and version). */
+export async function upsertRiskAssessment(
+  db: Executor,
+  run: Tenant & { id: string; sessionId: string },
+  assessment: RiskAssessmentResult,
+): Promise<void> {
+  await db
+    .insertInto("session_risk_assessments")
+    .values({
+      id: newId("rsk"),
+      workspace_id: run.workspaceId,
+      environment: run.environment,
+      session_id: run.sessionId,
+      run_id: run.id,
+      rules_version: assessment.rulesVersion,
+      score: assessment.score,
+      level: assessment.level,
+      signals: JSON.stringify(assessment.signals),
+    })
+    .onConflict((oc) =>
+      oc.columns(["run_id", "rules_version"]).doUpdateSet({
+        score: assessment.score,
+        level: assessment.level,
+        signals: JSON.stringify(assessment.signals),
+        created_at: new Date(),
+      }),
+    )
+    .execute();
+}
+
+/** The latest stored risk assessment of each of these runs of the tenant. */
+export async function findRiskAssessmentsOfRuns(
+  db: Executor,
+  tenant: Tenant,
+  runIds: readonly string[],
+): Promise<SessionRiskAssessment[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("session_risk_assessments")
+    .selectAll()
+    .where("run_id", "in", runIds)
+    .where(inTenant(tenant))
+    .orderBy("created_at", "desc")
+    .execute();
+  const seen = new Set<string>();
+  const latest: SessionRiskAssessment[] = [];
+  for (const row of rows) {
+    if (seen.has(row.run_id)) continue;
+    seen.add(row.run_id);
+    latest.push({
+      id: row.id,
+      sessionId: row.session_id,
+      runId: row.run_id,
+      rulesVersion: row.rules_version,
+      score: row.score,
+      level: row.level as SessionRiskAssessment["level"],
+      signals: row.signals as unknown as RiskSignal[],
+      createdAt: row.created_at,
+    });
+  }
+  return latest;
 }

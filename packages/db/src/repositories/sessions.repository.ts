@@ -18,6 +18,7 @@ export async function insertSession(
     expiresAt?: Date | null;
     tags?: string[];
     inviteeEmail?: string | null;
+    identityId?: string | null;
   },
 ): Promise<Session> {
   const inserted = await db
@@ -34,6 +35,7 @@ export async function insertSession(
       expires_at: row.expiresAt ?? null,
       tags: row.tags ?? [],
       invitee_email: row.inviteeEmail ?? null,
+      identity_id: row.identityId ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -103,6 +105,8 @@ export async function updateSessionStatus(
 /** Filters of {@link listSessions}. */
 export interface SessionFilter {
   status?: SessionStatus | undefined;
+  /** Only sessions of this identity (entity id). */
+  identityId?: string | undefined;
   /** Only sessions carrying this tag (served by the GIN index on `tags`). */
   tag?: string | undefined;
 }
@@ -115,6 +119,7 @@ export async function listSessions(
 ): Promise<Session[]> {
   let query = db.selectFrom("sessions").selectAll().where(inTenant(tenant));
   if (page.status) query = query.where("status", "=", page.status);
+  if (page.identityId) query = query.where("identity_id", "=", page.identityId);
   if (page.tag) query = query.where(sql<SqlBool>`tags @> array[${page.tag}]::text[]`);
   if (page.afterId) query = query.where("id", "<", page.afterId);
   if (page.beforeId) query = query.where("id", ">", page.beforeId);
@@ -280,5 +285,30 @@ function toSession(row: Selectable<SessionsTable>): Session {
     expiresAt: row.expires_at,
     tags: row.tags ?? [],
     inviteeEmail: row.invitee_email,
+    identityId: row.identity_id,
   };
+}
+
+/** Open statuses: a session in one of them still counts against "one open session per identity and reference". */
+const openStatuses = ["created", "in_progress", "submitted", "processing", "awaiting_external"] as const;
+
+/** An open session of the identity with the same reference (null matches null), if any. */
+export async function findOpenSessionOfIdentity(
+  db: Executor,
+  tenant: Tenant,
+  identityId: string,
+  referenceId: string | null,
+): Promise<Session | undefined> {
+  let query = db
+    .selectFrom("sessions")
+    .selectAll()
+    .where(inTenant(tenant))
+    .where("identity_id", "=", identityId)
+    .where("status", "in", openStatuses);
+  query =
+    referenceId === null
+      ? query.where("reference_id", "is", null)
+      : query.where("reference_id", "=", referenceId);
+  const row = await query.orderBy("id", "desc").executeTakeFirst();
+  return row ? toSession(row) : undefined;
 }

@@ -21,6 +21,8 @@ export interface SessionsTable {
   tags: ColumnType<string[], string[] | undefined, string[]>;
   /** Where `resendSessionInvitation` sends the person's link. */
   invitee_email: string | null;
+  /** The identity (an `individual` entity) the session belongs to. */
+  identity_id: string | null;
 }
 
 /** Row of `session_audit`: who changed a session, how, and why. */
