@@ -1,20 +1,10 @@
 import { testBackends } from "@flowgate/db/testing";
 import { SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { tinyPng, verifyLinkIn } from "./capture-helpers.ts";
 import { TestSmtpServer } from "./ddq-helpers.ts";
 import { CREATE_WORKFLOW, SUBMIT_SESSION } from "./fixtures.ts";
 import { eventually, type Harness, startHarness } from "./harness.ts";
-
-/** The capture link in an invitation email's text. */
-export function verifyLinkIn(text: string): string | null {
-  return /https?:\/\/\S+\/verify\/fgv_[A-Za-z0-9_-]+/.exec(text)?.[0] ?? null;
-}
-
-/** A 1×1 PNG. */
-export const tinyPng = Buffer.from(
-  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
-  "base64",
-);
 
 const graph = {
   entry: "start",

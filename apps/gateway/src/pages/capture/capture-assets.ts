@@ -55,13 +55,31 @@ export const captureScript = `"use strict";
       }).then(function () { location.reload(); }, function (error) { show(error.message, true); });
     });
   });
+  function showSubmitted(state) {
+    var box = document.getElementById("status");
+    box.setAttribute("data-status", state.status);
+    box.textContent = "";
+    box.appendChild(document.createTextNode("Status: "));
+    var strong = document.createElement("strong");
+    strong.textContent = state.status.replace(/_/g, " ");
+    box.appendChild(strong);
+    box.appendChild(document.createTextNode(". Submitted: your verification is being checked. You can close this page."));
+    state.steps.forEach(function (step) {
+      var badge = document.querySelector('li[data-step="' + step.id + '"] .state');
+      if (badge) { badge.textContent = step.status.replace(/_/g, " "); badge.className = "state " + step.status; }
+    });
+    document.querySelectorAll("form.upload, form.simulate").forEach(function (form) { form.remove(); });
+    submit.remove();
+    show("Thank you: your verification was submitted.");
+  }
   var submit = document.getElementById("submit");
   if (submit) {
     submit.addEventListener("click", function () {
       submit.disabled = true;
       show("Submitting\\u2026");
+      // A single-use link is used up by the submit: the page shows the answer instead of reloading.
       call("/submit", { method: "POST" }).then(
-        function () { location.reload(); },
+        function (state) { showSubmitted(state); },
         function (error) { submit.disabled = false; show(error.message, true); },
       );
     });
