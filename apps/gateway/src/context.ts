@@ -6,6 +6,11 @@ import type {
   RecipientSend,
   Run,
   Session,
+  SessionAuditEntry,
+  SessionCheck,
+  SessionCheckAttempt,
+  SessionRiskAssessment,
+  VerificationLink,
   WebhookAttempt,
   WebhookDelivery,
   WebhookEndpoint,
@@ -23,6 +28,18 @@ export interface Loaders {
   session: DataLoader<string, Session | undefined>;
   run: DataLoader<string, Run | undefined>;
   runOfSession: DataLoader<string, Run | undefined>;
+  /** A session's audit trail, oldest first. */
+  sessionAudit: DataLoader<string, SessionAuditEntry[]>;
+  /** The verification checks of a session's current run. */
+  checksOfSession: DataLoader<string, SessionCheck[]>;
+  /** The verification checks of a run. */
+  checksOfRun: DataLoader<string, SessionCheck[]>;
+  /** A session's one-time links, newest first. */
+  verificationLinks: DataLoader<string, VerificationLink[]>;
+  /** The risk assessment of a session's current run. */
+  riskAssessment: DataLoader<string, SessionRiskAssessment | undefined>;
+  /** A check's attempts, by number. */
+  checkAttempts: DataLoader<string, SessionCheckAttempt[]>;
   nodeRuns: DataLoader<string, NodeRun[]>;
   /** Drafts by id. */
   workflowDraft: DataLoader<string, WorkflowDraft | undefined>;

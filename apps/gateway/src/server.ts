@@ -17,6 +17,7 @@ import {
   requestIdFrom,
   requestIdHeader,
 } from "./observability/request-context.ts";
+import { createCaptureRoutes } from "./pages/capture/capture-routes.ts";
 import { createPages } from "./pages/index.ts";
 import { chargeRequest, clientAddress, rateLimitedError } from "./rate-limit.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
@@ -122,6 +123,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const readiness = options.readiness;
   // The console, the recipient page and their assets (see pages/pages.ts); API paths fall through.
   const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
+  // The capture page of one-time verification links (`/verify/<token>`), authorized by the token alone.
+  const capture = createCaptureRoutes(options.app);
   const router = createRouter({
     app: options.app,
     yoga,
@@ -138,6 +141,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const server = createServer(
     withRequestLog(options.logger, [yoga.graphqlEndpoint, recipientEndpoint], (req, res) => {
       if (metrics && serveMetrics(req, res, metrics.registry, metrics.token)) return;
+      if (capture.handle(req, res)) return;
       void route(req, res);
     }),
   );

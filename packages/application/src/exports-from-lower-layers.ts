@@ -9,6 +9,7 @@ export {
   type NodeAnalytics,
   type PageRequest,
   type RunListFilter,
+  type SessionFilter,
   type VersionAnalytics,
   type WorkflowAnalytics,
 } from "@flowgate/db";

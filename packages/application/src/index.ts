@@ -98,21 +98,63 @@ export {
   listRuns,
 } from "./runs/runs.ts";
 export {
+  type CaptureStep,
+  type CaptureView,
+  captureContentTypes,
+  maxCaptureUploadBytes,
+  openCapture,
+  simulateCaptureOutcome,
+  submitCapture,
+  uploadCaptureDocument,
+  uploadPolicies,
+} from "./sessions/capture.ts";
+export {
+  getSessionCheck,
+  listAttemptsOfSessionChecks,
+  listChecksOfSessionRuns,
+  listChecksOfSessions,
+  retryCheck,
+} from "./sessions/session-checks.ts";
+export {
+  addSessionTag,
+  expireSession,
+  getSessionAuditTrails,
+  listSessionRunHistory,
+  removeSessionTag,
+  replaceSessionTags,
+  reprocessSession,
+  resumeSession,
+  type UpdateSessionInput,
+  updateSession,
+} from "./sessions/session-management.ts";
+export {
   type ExternalDecisionAccepted,
   submitExternalDecision,
   submitSession,
   triggerWorkflow,
 } from "./sessions/session-runs.ts";
+export { type SimulationResult, simulateSessionAction } from "./sessions/session-simulation.ts";
 export { followSessionStatus } from "./sessions/session-status-stream.ts";
 export {
   type CreateSessionInput,
   createSession,
   defaultSessionLifetimeSeconds,
+  getRiskAssessmentsOfSessions,
   getSession,
   getSessionsByIds,
   listSessions,
   openSession,
 } from "./sessions/sessions.ts";
+export {
+  createVerificationLink,
+  defaultVerificationLinkHours,
+  type IssuedVerificationLink,
+  listVerificationLinksOfSessionIds,
+  resendSessionInvitation,
+  revokeVerificationLink,
+  type VerificationLinkAccess,
+  verificationLinkUrl,
+} from "./sessions/verification-links.ts";
 export {
   getTriggerPayloadSchemas,
   maxTriggerPayloadBytes,

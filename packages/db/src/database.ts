@@ -16,8 +16,12 @@ import type { QuestionnairesTable, QuestionnaireVersionsTable } from "./tables/q
 import type { RateLimitBucketsTable } from "./tables/rate-limit-buckets.table.ts";
 import type { RecipientSendsTable } from "./tables/recipient-sends.table.ts";
 import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
+import type { SessionRiskAssessmentsTable } from "./tables/risk-assessments.table.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
-import type { SessionsTable } from "./tables/sessions.table.ts";
+import type { SessionCheckAttemptsTable, SessionChecksTable } from "./tables/session-checks.table.ts";
+import type { SessionDocumentsTable } from "./tables/session-documents.table.ts";
+import type { SessionAuditTable, SessionsTable } from "./tables/sessions.table.ts";
+import type { VerificationLinksTable } from "./tables/verification-links.table.ts";
 import type {
   WebhookAttemptsTable,
   WebhookDeliveriesTable,
@@ -39,6 +43,12 @@ export interface Database {
   workflow_versions: WorkflowVersionsTable;
   workflow_drafts: WorkflowDraftsTable;
   sessions: SessionsTable;
+  session_audit: SessionAuditTable;
+  session_checks: SessionChecksTable;
+  session_check_attempts: SessionCheckAttemptsTable;
+  verification_links: VerificationLinksTable;
+  session_documents: SessionDocumentsTable;
+  session_risk_assessments: SessionRiskAssessmentsTable;
   runs: RunsTable;
   node_runs: NodeRunsTable;
   run_events: RunEventsTable;

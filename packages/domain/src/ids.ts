@@ -27,6 +27,10 @@ export const idPrefixes = [
   "afj",
   "sch",
   "hok",
+  "chk",
+  "att",
+  "vlk",
+  "rsk",
 ] as const;
 
 /**
@@ -35,7 +39,8 @@ export const idPrefixes = [
  * `qnr` questionnaire, `rsp` questionnaire response, `rse` response event, `wfs` recipient send (magic link),
  * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email; `whe` webhook endpoint, `msg` webhook
  * event (its `webhook-id`), `whd` webhook delivery (one event to one endpoint); `doc` entity document, `afj`
- * autofill job, `sch` workflow schedule, `hok` inbound workflow trigger.
+ * autofill job, `sch` workflow schedule, `hok` inbound workflow trigger; `chk` session check, `att` check
+ * attempt, `vlk` one-time verification link, `rsk` risk assessment (`doc` also names a session's documents).
  */
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -95,6 +95,25 @@ export interface Session extends Tenant {
   completedAt: Date | null;
   /** When the session expires if it has not completed by then. */
   expiresAt: Date | null;
+  /** Labels for filtering (`sessions(tag:)`), unique, in the order they were added. */
+  tags: string[];
+  /** The person's email, where invitations with a one-time link go. */
+  inviteeEmail?: string | null;
+  /** The identity (a DDQ entity of type `individual`) the session belongs to. */
+  identityId?: string | null;
+}
+
+/** One entry of a session's audit trail: who changed the session, how, and why. */
+export interface SessionAuditEntry {
+  id: string;
+  sessionId: string;
+  /** What happened, e.g. `update`, `expire`, `resume`, `reprocess`, `tag`. */
+  action: string;
+  /** The API key (or `system`/`recipient`) that did it. */
+  actor: string | null;
+  reason: string | null;
+  data: Record<string, unknown>;
+  createdAt: Date;
 }
 
 /**
@@ -151,6 +170,8 @@ export interface Run extends Tenant {
   createdAt: Date;
   startedAt: Date | null;
   completedAt: Date | null;
+  /** When a reprocess of its session replaced it; the run is kept as history. Absent or null: current. */
+  supersededAt?: Date | null;
 }
 
 /** One execution of one node within a run. */
@@ -193,9 +214,95 @@ export function runDurationMs(run: Pick<Run, "startedAt" | "completedAt">): numb
 export interface RunAuditEntry {
   id: string;
   runId: string;
-  action: "trigger" | "submit" | "decision" | "cancel" | "retry" | "timeout" | "expire";
+  action: "trigger" | "submit" | "decision" | "cancel" | "retry" | "timeout" | "expire" | "reprocess";
   actor: string | null;
   reason: string | null;
   data: Record<string, unknown>;
+  createdAt: Date;
+}
+
+/** Status of a verification check: running (or waiting to retry), then passed, failed or errored. */
+export type SessionCheckStatus = "running" | "retrying" | "passed" | "failed" | "errored";
+
+/** A verification check: one policy node of a session's run (`chk_…`), with its attempts. */
+export interface SessionCheck extends Tenant {
+  id: string;
+  sessionId: string;
+  runId: string;
+  /** The policy node of the run's graph. */
+  nodeId: string;
+  /** The policy of the catalog it runs, e.g. `document`. */
+  policy: string;
+  status: SessionCheckStatus;
+  /** `pass`, `fail` or `error` once it ended. */
+  result: string | null;
+  output: Record<string, unknown> | null;
+  /** Why it failed or errored, when it did. */
+  error: string | null;
+  createdAt: Date;
+  updatedAt: Date;
+}
+
+/** One execution of a verification check. */
+export interface SessionCheckAttempt {
+  id: string;
+  checkId: string;
+  /** 1, 2, 3, … across the check's life (retries and re-runs included). */
+  number: number;
+  startedAt: Date;
+  completedAt: Date | null;
+  /** `pass`, `fail` or `error`; null while it runs. */
+  outcome: string | null;
+  error: string | null;
+  /** The provider's reference for this execution (for support and reconciliation). */
+  providerReference: string | null;
+  output: Record<string, unknown> | null;
+}
+
+/** A one-time verification link of a session; its token is stored only as a hash. */
+export interface VerificationLink extends Tenant {
+  id: string;
+  sessionId: string;
+  /** How many submissions the link allows (1 by default). */
+  maxUses: number;
+  uses: number;
+  expiresAt: Date;
+  revokedAt: Date | null;
+  lastUsedAt: Date | null;
+  /** The address it was emailed to, when it was. */
+  sentTo: string | null;
+  /** The API key that created it. */
+  createdBy: string | null;
+  createdAt: Date;
+}
+
+/** A file the person uploaded for a capture step (the bytes are read separately). */
+export interface SessionDocument extends Tenant {
+  id: string;
+  sessionId: string;
+  /** The capture step (policy node id) it was uploaded for. */
+  step: string;
+  /** The step's policy, e.g. `document` or `proof_of_address`. */
+  kind: string;
+  fileName: string | null;
+  /** Sniffed from the bytes: `image/jpeg`, `image/png` or `application/pdf`. */
+  contentType: string;
+  sizeBytes: number;
+  sha256: string;
+  /** Who uploaded it: `link:<vlk_…>` for the capture page. */
+  uploadedVia: string | null;
+  createdAt: Date;
+}
+
+/** A stored risk assessment of a session's run. */
+export interface SessionRiskAssessment {
+  id: string;
+  sessionId: string;
+  runId: string;
+  /** The version of the rules that produced it. */
+  rulesVersion: string;
+  score: number;
+  level: "low" | "medium" | "high" | "critical";
+  signals: { code: string; description: string; weight: number; checkId: string; nodeId: string }[];
   createdAt: Date;
 }

@@ -26,7 +26,8 @@ export type SessionResult = (typeof sessionResults)[number];
 
 /**
  * Allowed session status changes. `completed` and `failed` go back to `processing` when a workflow is
- * triggered again; `expired` allows nothing.
+ * triggered again (or reprocessed); an `expired` session that was never decided goes back to `created` when it
+ * is resumed.
  */
 export const sessionStatusTransitions: Record<SessionStatus, readonly SessionStatus[]> = {
   created: ["in_progress", "submitted", "processing", "expired"],
@@ -36,7 +37,7 @@ export const sessionStatusTransitions: Record<SessionStatus, readonly SessionSta
   awaiting_external: ["processing", "completed", "failed", "expired"],
   completed: ["processing"],
   failed: ["processing"],
-  expired: [],
+  expired: ["created"],
 };
 
 /**

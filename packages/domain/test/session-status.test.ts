@@ -30,6 +30,7 @@ const allowed: [SessionStatus, SessionStatus][] = [
   ["awaiting_external", "expired"],
   ["completed", "processing"],
   ["failed", "processing"],
+  ["expired", "created"],
 ];
 
 const allPairs = sessionStatuses.flatMap((from) =>

@@ -41,6 +41,7 @@ export { advanceRun, failRun, retryDelayMs, type StepDeps, type StepOutcome } fr
 export { type StartRunInput, selectRunVersion, startRun } from "./start-run.ts";
 export { type RunTaskOptions, runTask } from "./tasks/index.ts";
 export * from "./telemetry/index.ts";
+export { markSessionExpired } from "./timers.ts";
 export { type JobWakeups, PgJobWakeups } from "./transport/job-wakeups.ts";
 export { channelName, PgListener, type PgListenerOptions } from "./transport/pg-listener.ts";
 export { PostgresEventBus, type PostgresEventBusOptions } from "./transport/postgres-event-bus.ts";

@@ -1,3 +1,4 @@
+import { randomUUID } from "node:crypto";
 import { findPolicy, type PolicyNode, type PolicyOutcome, type Session } from "@flowgate/domain";
 
 /** What a policy check is asked. */
@@ -14,6 +15,8 @@ export interface PolicyCheckResult {
   output: Record<string, unknown>;
   /** Why the check errored or failed, when it did. */
   reason?: string;
+  /** The provider's own reference for this execution (kept on the check's attempt). */
+  reference?: string;
 }
 
 /** Runs verification checks of the policy catalog; one per environment. */
@@ -44,15 +47,23 @@ export class SandboxPolicyProvider implements PolicyProvider {
     const sandbox = (session?.sandbox ?? {}) as Record<string, SimulatedOutcome | undefined>;
     const simulated: SimulatedOutcome = node.simulate ?? sandbox[node.id] ?? sandbox[node.policy] ?? {};
     const defaults = findPolicy(node.policy)?.defaultOutput ?? {};
+    // Every sandbox execution gets its own reference, as a real provider's would.
+    const reference = `sbx_${randomUUID()}`;
     if (simulated.delay_ms) await new Promise((resolve) => setTimeout(resolve, simulated.delay_ms));
     if (simulated.throw) throw new Error(simulated.throw);
     if (simulated.error_attempts && attempt <= simulated.error_attempts) {
-      return { outcome: "error", output: {}, reason: `sandbox simulated error on attempt ${attempt}` };
+      return {
+        outcome: "error",
+        output: {},
+        reason: `sandbox simulated error on attempt ${attempt}`,
+        reference,
+      };
     }
     const outcome = simulated.outcome ?? "pass";
     return {
       outcome,
       output: { ...defaults, ...(simulated.output ?? {}) },
+      reference,
       ...(outcome === "pass" ? {} : { reason: `sandbox simulated ${outcome}` }),
     };
   }

@@ -3,21 +3,26 @@ import {
   completeNodeRun,
   deleteRunJob,
   type Executor,
+  endCheckAttempt,
   findRunById,
   findSession,
   type JobKind,
   listNodeRunsOfRuns,
+  listRiskInputsOfRun,
   type NewNodeRun,
   type NewRunEvent,
   type RunChange,
   scheduleRunJob,
+  startCheckAttempt,
   updateRun,
   updateSessionStatus,
+  upsertRiskAssessment,
   writeRunStep,
 } from "@flowgate/db";
 import {
   assertNever,
   assertRunTransition,
+  assessSessionRisk,
   type GraphNode,
   getNode,
   isCurrentNodeStarted,
@@ -267,6 +272,17 @@ async function commitStep(
         events.push({ type: "node.started", data: { nodeId: toStart.id, nodeType: toStart.type, attempt } });
         // The start is the step's last event: its seq marks the run as started at this node.
         const nodeStarted = { seq: seen.lastSeq + events.length, at: new Date() };
+        if (toStart.type === "policy" && seen.sessionId) {
+          // A session's policy node is a verification check: its attempt starts with the same commit.
+          await startCheckAttempt(trx, seen, {
+            sessionId: seen.sessionId,
+            runId: seen.id,
+            nodeId: toStart.id,
+            policy: toStart.policy,
+            startedSeq: nodeStarted.seq,
+            startedAt: nodeStarted.at,
+          });
+        }
         merge({
           change: { status: "running", currentNode: toStart.id, nodeStarted },
           job: { kind: "keep" },
@@ -398,7 +414,21 @@ async function recordExecution(
   const startEnded: RunChange = execution.startCommitted ? { nodeStarted: null } : {};
 
   const retries = "retries" in node && typeof node.retries === "number" ? node.retries : 0;
-  if (execution.result === "error" && attempt <= retries) {
+  const retrying = execution.result === "error" && attempt <= retries;
+  if (node.type === "policy" && run.sessionId && execution.startCommitted && run.nodeStarted) {
+    await endCheckAttempt(trx, {
+      runId: run.id,
+      nodeId: node.id,
+      startedSeq: run.nodeStarted.seq,
+      outcome: execution.result ?? "error",
+      error: execution.error,
+      providerReference: execution.providerReference ?? null,
+      output: execution.output,
+      completedAt: new Date(),
+      checkStatus: retrying ? "retrying" : checkStatusOf(execution.result),
+    });
+  }
+  if (retrying) {
     const nextAttemptAt = new Date(Date.now() + retryDelayMs(attempt, deps.retryBaseMs));
     events.push({
       type: "node.retrying",
@@ -480,6 +510,13 @@ async function recordExecution(
   };
 }
 
+/** A finished check's status for its outcome. */
+function checkStatusOf(result: string | null): "passed" | "failed" | "errored" {
+  if (result === "pass") return "passed";
+  if (result === "fail") return "failed";
+  return "errored";
+}
+
 async function recordResume(
   trx: Executor,
   after: AfterCommit,
@@ -525,6 +562,8 @@ async function applyTransition(
     return { change: { status: "running", currentNode: transition.nodeId }, job: { kind: "keep" } };
   }
   const completedAt = new Date();
+  // A session's run that ends gets its risk assessment from its checks, in the same commit.
+  if (run.sessionId) await assessRunRisk(trx, run, run.sessionId);
   if (transition.kind === "fail") {
     events.push({ type: "run.failed", data: { errorMessage: transition.errorMessage } });
     if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, completedAt);
@@ -548,6 +587,15 @@ async function applyTransition(
     change: { status: "completed", finalStatus: transition.outcome, completedAt },
     job: { kind: "delete" },
   };
+}
+
+/**
+ * Computes and stores the risk of a session's run with the domain's rules (versioned; see
+ * `assessSessionRisk`). The checks it reads were written by this run's earlier commits.
+ */
+async function assessRunRisk(trx: Executor, run: Run, sessionId: string): Promise<void> {
+  const checks = await listRiskInputsOfRun(trx, run.id);
+  await upsertRiskAssessment(trx, { ...run, sessionId }, assessSessionRisk(checks));
 }
 
 async function setSessionStatus(

@@ -3,15 +3,17 @@ import {
   changeJobKind,
   deleteJob,
   deleteRunJob,
+  deleteSessionJob,
   type Executor,
   findRunById,
   findRunsBySessionIds,
   insertRunAudit,
+  insertSessionAudit,
   type Job,
   updateRun,
   updateSessionStatus,
 } from "@flowgate/db";
-import { getNode, isFinalRunStatus, newId, type Session } from "@flowgate/domain";
+import { canExpireSession, getNode, isFinalRunStatus, newId, type SessionStatus } from "@flowgate/domain";
 import { fireQuestionnaireTimer } from "./questionnaires/questionnaire-signals.ts";
 import type { AfterCommit, UnitOfWorkDeps } from "./unit-of-work.ts";
 import { inTransaction } from "./unit-of-work.ts";
@@ -65,9 +67,6 @@ async function setProcessing(trx: Executor, after: AfterCommit, sessionId: strin
   });
 }
 
-/** Session statuses that expire when their time is up; the others have finished or are being decided. */
-const expirable = new Set<Session["status"]>(["created", "in_progress", "submitted", "awaiting_external"]);
-
 /**
  * Expires a session whose `expiresAt` passed: an open session becomes `expired`; a run paused at its
  * gate is cancelled. Sessions that completed, failed or are processing are left alone.
@@ -83,37 +82,65 @@ export async function expireSession(deps: UnitOfWorkDeps, job: Job, workerId: st
       .forUpdate()
       .execute();
     await deleteJob(trx, job.id, workerId);
-    if (!row || !expirable.has(row.status as Session["status"])) return;
+    if (!row || !canExpireSession(row.status as SessionStatus)) return;
     if (row.expires_at && row.expires_at.getTime() > Date.now()) return;
-    await updateSessionStatus(trx, sessionId, { status: "expired" });
-    await recordSessionWebhookEvent(trx, after, sessionId);
-    after.publish({
-      channel: `session:${sessionId}`,
-      event: { sessionId, status: "expired", result: null, at: new Date().toISOString() },
-    });
-    const [run] = await findRunsBySessionIds(trx, [sessionId]);
-    if (!run || isFinalRunStatus(run.status)) return;
-    const locked = await findRunById(trx, run.id, { forUpdate: true });
-    if (!locked || isFinalRunStatus(locked.status)) return;
-    const appended = await appendRunEvents(trx, locked.id, locked.lastSeq, [
-      { type: "run.cancelled", data: { reason: "session expired" } },
-    ]);
-    await updateRun(trx, locked.id, {
-      status: "cancelled",
-      completedAt: new Date(),
-      pendingSignal: null,
-      lastSeq: appended.lastSeq,
-    });
-    await recordRunWebhookEvents(trx, after, locked, appended.events);
-    await insertRunAudit(trx, {
-      id: newId("evt"),
-      runId: locked.id,
-      action: "expire",
-      actor: null,
-      reason: "session expired",
-      data: {},
-    });
-    await deleteRunJob(trx, locked.id);
-    after.publishRunEvents(locked, appended.events);
+    await markSessionExpired(trx, after, sessionId, { actor: null, reason: "session expired" });
   });
+}
+
+/**
+ * Expires a session now, in the caller's transaction (the caller has locked the session and checked that
+ * it may expire): it becomes `expired`, its expiry timer is dropped, the expiry is written on its audit
+ * trail, and a run that has not ended (paused at a gate) is cancelled with an audit entry of its own.
+ *
+ * @param trx - The transaction.
+ * @param after - Publishes the session's and the run's events after commit.
+ * @param sessionId - The session.
+ * @param by - Who expired it (`null` for its timer) and why.
+ */
+export async function markSessionExpired(
+  trx: Executor,
+  after: AfterCommit,
+  sessionId: string,
+  by: { actor: string | null; reason: string },
+): Promise<void> {
+  await updateSessionStatus(trx, sessionId, { status: "expired" });
+  await recordSessionWebhookEvent(trx, after, sessionId);
+  await deleteSessionJob(trx, sessionId);
+  await insertSessionAudit(trx, {
+    id: newId("evt"),
+    sessionId,
+    action: "expire",
+    actor: by.actor,
+    reason: by.reason,
+    data: { explicit: by.actor !== null },
+  });
+  after.publish({
+    channel: `session:${sessionId}`,
+    event: { sessionId, status: "expired", result: null, at: new Date().toISOString() },
+  });
+  const [run] = await findRunsBySessionIds(trx, [sessionId]);
+  if (!run || isFinalRunStatus(run.status)) return;
+  const locked = await findRunById(trx, run.id, { forUpdate: true });
+  if (!locked || isFinalRunStatus(locked.status)) return;
+  const appended = await appendRunEvents(trx, locked.id, locked.lastSeq, [
+    { type: "run.cancelled", data: { reason: "session expired" } },
+  ]);
+  await updateRun(trx, locked.id, {
+    status: "cancelled",
+    completedAt: new Date(),
+    pendingSignal: null,
+    lastSeq: appended.lastSeq,
+  });
+  await insertRunAudit(trx, {
+    id: newId("evt"),
+    runId: locked.id,
+    action: "expire",
+    actor: by.actor,
+    reason: by.reason,
+    data: {},
+  });
+  await deleteRunJob(trx, locked.id);
+  await recordRunWebhookEvents(trx, after, locked, appended.events);
+  after.publishRunEvents(locked, appended.events);
 }

@@ -18,6 +18,11 @@ import "./policy-catalog.ts";
 import "./task-workflow.ts";
 // Verification sessions and runs.
 import "./session.ts";
+import "./session-management.ts";
+import "./session-check.ts";
+import "./verification-link.ts";
+import "./session-simulation.ts";
+import "./session-identity.ts";
 import "./run.ts";
 import "./node-run.ts";
 import "./run-list.ts";

@@ -13,6 +13,17 @@ import { keysetConnection } from "./pagination.ts";
 import { RunRef } from "./run.ts";
 import { WorkflowRef } from "./workflow.ts";
 
+const IdentityInput = builder.inputType("IdentityInput", {
+  description: "A person to verify, kept as an entity of type individual.",
+  fields: (t) => ({
+    firstName: t.string({ required: true, description: "First name." }),
+    lastName: t.string({ required: true, description: "Last name." }),
+    email: t.string({ required: false, description: "Email (also the session's invitee email)." }),
+    phone: t.string({ required: false, description: "Phone number." }),
+    jurisdiction: t.string({ required: false, description: "ISO 3166-1 alpha-2 country code." }),
+  }),
+});
+
 const SessionStatus = builder.enumType("SessionStatus", {
   description: "Where a verification session is in its life.",
   values: sessionStatuses,
@@ -86,6 +97,12 @@ builder.node(SessionRef, {
       nullable: true,
       description: "When it expires unless it has completed by then.",
     }),
+    tags: t.exposeStringList("tags", { description: "Its tags, in the order they were added." }),
+    inviteeEmail: t.string({
+      nullable: true,
+      description: "The person's email, where invitations with a one-time link go.",
+      resolve: (s) => s.inviteeEmail ?? null,
+    }),
   }),
 });
 
@@ -142,10 +159,15 @@ builder.queryFields((t) => ({
     authScopes: { scope: "sessions:read" },
     args: {
       status: t.arg({ type: SessionStatus, required: false, description: "Only sessions with this status." }),
+      tag: t.arg.string({ required: false, description: "Only sessions carrying this tag." }),
     },
     resolve: (_root, args, context) =>
       keysetConnection(args, (page) =>
-        listSessions(context.app, context.actor, { ...page, status: args.status ?? undefined }),
+        listSessions(context.app, context.actor, {
+          ...page,
+          status: args.status ?? undefined,
+          tag: args.tag ?? undefined,
+        }),
       ),
   }),
 }));
@@ -182,11 +204,30 @@ builder.mutationFields((t) => ({
         description:
           'Sandbox only: simulated check outcomes keyed by node id or policy name, e.g. `{"aml": {"outcome": "pass", "output": {"score": 85}}}`.',
       }),
+      inviteeEmail: t.arg.string({
+        required: false,
+        description: "The person's email, where `resendSessionInvitation` sends one-time links.",
+      }),
+      identityId: t.arg.id({
+        required: false,
+        description: "The identity it belongs to: an entity of type individual (or give `identity`).",
+      }),
+      identity: t.arg({
+        type: IdentityInput,
+        required: false,
+        description: "A new identity (an individual entity) the session belongs to.",
+      }),
+      allowDuplicate: t.arg.boolean({
+        required: false,
+        description:
+          "Open it although the identity has an open session with the same referenceId (refused otherwise).",
+      }),
     },
     resolve: (_root, args, context) =>
       createSession(context.app, context.actor, {
         ...args,
         workflowId: args.workflowId ? String(args.workflowId) : null,
+        identityId: args.identityId ? String(args.identityId) : null,
       }),
   }),
   submitSession: t.field({

@@ -44,7 +44,8 @@ export async function audit(
   await insertRunAudit(trx, { id: newId("evt"), runId, action, actor, reason, data });
 }
 
-async function lockRun(trx: Executor, actor: Actor, runId: string): Promise<Run> {
+/** Locks a run of the actor's tenant for the transaction, or throws `NotFoundError`. */
+export async function lockRun(trx: Executor, actor: Actor, runId: string): Promise<Run> {
   const visible = await findRun(trx, actor, runId);
   const run = visible ? await findRunById(trx, runId, { forUpdate: true }) : undefined;
   if (!run) throw new NotFoundError("Run", runId);
@@ -120,53 +121,77 @@ export async function retryRun(
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const run = await lockRun(trx, actor, input.runId);
-    if (!canRetryRun(run.status)) {
-      throw new ConflictError(
-        `Run ${run.id} is ${run.status}; only a finished run can be retried`,
-        run.status,
-      );
-    }
-    if (!run.graphSnapshot.nodes.some((node) => node.id === input.fromNode)) {
-      throw new ValidationError("Unknown node", [
-        {
-          path: ["fromNode"],
-          message: `node "${input.fromNode}" is not in version ${run.workflowVersion} of the graph`,
-        },
-      ]);
-    }
-    const node = getNode(run.graphSnapshot, input.fromNode);
-    if (run.sessionId) {
-      const session = await findSession(trx, run, run.sessionId, { forUpdate: true });
-      if (session?.status === "expired") {
-        throw new ConflictError(`Session ${run.sessionId} has expired; its run cannot be retried`, "expired");
-      }
-      await updateSessionStatus(trx, run.sessionId, {
-        status: "processing",
-        result: null,
-        completedAt: null,
-      });
-      publishSession(after, run.sessionId, "processing");
-    }
-    const reason = input.reason ?? null;
-    const appended = await appendRunEvents(trx, run.id, run.lastSeq, [
-      { type: "run.retried", data: { fromNode: node.id, reason } },
-    ]);
-    const change = {
-      status: "running" as const,
-      currentNode: node.id,
-      finalStatus: null,
-      errorMessage: null,
-      pausedAtNode: null,
-      pendingSignal: null,
-      completedAt: null,
-      currentAttempt: 1,
-      lastSeq: appended.lastSeq,
-    };
-    await updateRun(trx, run.id, change);
-    await scheduleRunJob(trx, run.id, "run.step");
-    await audit(trx, run.id, "retry", actor.keyId, reason, { fromNode: node.id });
-    after.wake();
-    publishRun(after, appended, run);
-    return { ...run, ...change };
+    return retryRunFrom(trx, after, actor, run, {
+      fromNode: input.fromNode,
+      fromNodeField: "fromNode",
+      reason: input.reason ?? null,
+    });
   });
+}
+
+/**
+ * The one code path that re-executes a run from a node, inside the caller's transaction, with the run
+ * locked: `retryRun` and `retryCheck` both use it. Refuses a run that has not finished, an unknown node
+ * (the error names `fromNodeField`) and a session that expired.
+ */
+export async function retryRunFrom(
+  trx: Executor,
+  after: AfterCommit,
+  actor: Actor,
+  run: Run,
+  options: {
+    fromNode: string;
+    fromNodeField: string;
+    reason: string | null;
+    auditData?: Record<string, unknown>;
+  },
+): Promise<Run> {
+  if (!canRetryRun(run.status)) {
+    throw new ConflictError(`Run ${run.id} is ${run.status}; only a finished run can be retried`, run.status);
+  }
+  if (!run.graphSnapshot.nodes.some((node) => node.id === options.fromNode)) {
+    throw new ValidationError("Unknown node", [
+      {
+        path: [options.fromNodeField],
+        message: `node "${options.fromNode}" is not in version ${run.workflowVersion} of the graph`,
+      },
+    ]);
+  }
+  if (run.supersededAt) {
+    throw new ConflictError(`Run ${run.id} was superseded by a reprocess; it is kept as history`, run.status);
+  }
+  const node = getNode(run.graphSnapshot, options.fromNode);
+  if (run.sessionId) {
+    const session = await findSession(trx, run, run.sessionId, { forUpdate: true });
+    if (session?.status === "expired") {
+      throw new ConflictError(`Session ${run.sessionId} has expired; its run cannot be retried`, "expired");
+    }
+    await updateSessionStatus(trx, run.sessionId, {
+      status: "processing",
+      result: null,
+      completedAt: null,
+    });
+    publishSession(after, run.sessionId, "processing");
+  }
+  const reason = options.reason;
+  const appended = await appendRunEvents(trx, run.id, run.lastSeq, [
+    { type: "run.retried", data: { fromNode: node.id, reason } },
+  ]);
+  const change = {
+    status: "running" as const,
+    currentNode: node.id,
+    finalStatus: null,
+    errorMessage: null,
+    pausedAtNode: null,
+    pendingSignal: null,
+    completedAt: null,
+    currentAttempt: 1,
+    lastSeq: appended.lastSeq,
+  };
+  await updateRun(trx, run.id, change);
+  await scheduleRunJob(trx, run.id, "run.step");
+  await audit(trx, run.id, "retry", actor.keyId, reason, { fromNode: node.id, ...options.auditData });
+  after.wake();
+  publishRun(after, appended, run);
+  return { ...run, ...change };
 }

@@ -5,6 +5,7 @@ import {
   findRunsBySessionIds,
   findSession,
   findWorkflow,
+  findWorkflowVersion,
   scheduleRunJob,
   updateRun,
   updateSessionStatus,
@@ -21,6 +22,7 @@ import {
   type Tenant,
   ValidationError,
   type Workflow,
+  type WorkflowGraph,
 } from "@flowgate/domain";
 import { type AfterCommit, inTransaction, recordSessionWebhookEvent, startRun } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
@@ -87,40 +89,67 @@ export async function submitSession(
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
-    if (session.status !== "created" && session.status !== "in_progress") {
-      throw new ConflictError(
-        `Session ${session.id} is ${session.status}; only a created or in-progress session can be submitted`,
-        session.status,
-      );
-    }
-    assertSessionTransition(session.status, "submitted");
-    const workflow = await resolveWorkflow(trx, actor, session.workflowId, "sessionId");
-    const run = await startRun(trx, after, actor, {
-      workflow,
-      session,
-      version: input.version,
-      triggeredBy: actor.keyId,
-    });
-    await audit(trx, run.id, "submit", actor.keyId, null, { sessionId: session.id });
-    const now = new Date();
-    await updateSessionStatus(trx, session.id, {
-      status: "processing",
-      workflowId: workflow.id,
-      submittedAt: now,
-    });
-    await recordSessionWebhookEvent(trx, after, session.id, "session.submitted");
-    publishSession(after, session, "processing");
-    return {
-      session: {
-        ...session,
-        status: "processing",
-        workflowId: workflow.id,
-        submittedAt: now,
-        updatedAt: now,
-      },
-      run,
-    };
+    return submitSessionIn(trx, after, actor, session, { version: input.version, by: actor.keyId });
   });
+}
+
+/**
+ * The one submit path, in the caller's transaction with the session locked: `submitSession`, the capture
+ * page's submit and the sandbox's `complete_capture` use it. Refuses a session that is not created or in
+ * progress (an expired one among them) with a conflict.
+ */
+export async function submitSessionIn(
+  trx: Executor,
+  after: AfterCommit,
+  tenant: Tenant,
+  session: Session,
+  options: { version?: number | null | undefined; by: string },
+): Promise<{ session: Session; run: Run }> {
+  if (session.status !== "created" && session.status !== "in_progress") {
+    throw new ConflictError(
+      `Session ${session.id} is ${session.status}; only a created or in-progress session can be submitted`,
+      session.status,
+    );
+  }
+  assertSessionTransition(session.status, "submitted");
+  const workflow = await resolveWorkflow(trx, tenant, session.workflowId, "sessionId");
+  const run = await startRun(trx, after, tenant, {
+    workflow,
+    session,
+    version: options.version,
+    triggeredBy: options.by,
+  });
+  await audit(trx, run.id, "submit", options.by, null, { sessionId: session.id });
+  const now = new Date();
+  await updateSessionStatus(trx, session.id, {
+    status: "processing",
+    workflowId: workflow.id,
+    submittedAt: now,
+  });
+  await recordSessionWebhookEvent(trx, after, session.id, "session.submitted");
+  publishSession(after, session, "processing");
+  return {
+    session: { ...session, status: "processing", workflowId: workflow.id, submittedAt: now, updatedAt: now },
+    run,
+  };
+}
+
+/**
+ * The graph a session's workflow will run (its own workflow's current version, or the default's), for the
+ * capture page's steps and the sandbox's simulations; `undefined` when there is none yet.
+ */
+export async function graphOfSession(
+  trx: Executor,
+  tenant: Tenant,
+  session: Session,
+): Promise<WorkflowGraph | undefined> {
+  const [run] = await findRunsBySessionIds(trx, [session.id]);
+  if (run) return run.graphSnapshot;
+  const workflow = session.workflowId
+    ? await findWorkflow(trx, tenant, session.workflowId)
+    : await findDefaultWorkflow(trx, tenant);
+  if (!workflow) return undefined;
+  return (await findWorkflowVersion(trx, workflow.id, workflow.currentVersion))?.graph;
 }
 
 /**

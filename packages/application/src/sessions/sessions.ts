@@ -1,13 +1,29 @@
 import {
+  findEntity,
   findOpenSessionByReferenceId,
+  findOpenSessionOfIdentity,
+  findRiskAssessmentsOfRuns,
+  findRunsBySessionIds,
   findSessionsByIds,
   findWorkflow,
+  insertEntity,
   insertSession,
   listSessions as listSessionRows,
   type PageRequest,
+  type SessionFilter,
   scheduleSessionExpiry,
 } from "@flowgate/db";
-import { NotFoundError, newId, type Session, type SessionStatus, ValidationError } from "@flowgate/domain";
+import {
+  ConflictError,
+  type EntityInput,
+  isValidEmail,
+  NotFoundError,
+  newId,
+  parseEntityInput,
+  type Session,
+  type SessionRiskAssessment,
+  ValidationError,
+} from "@flowgate/domain";
 import { inTransaction, recordSessionWebhookEvent } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
@@ -30,14 +46,27 @@ export interface CreateSessionInput {
    * `referenceId`. By default that session is returned instead ("preventing duplicates").
    */
   forceNew?: boolean | null | undefined;
+  /** The person's email, where `resendSessionInvitation` sends one-time links. */
+  inviteeEmail?: string | null | undefined;
+  /** The identity it belongs to: an existing `individual` entity … */
+  identityId?: string | null | undefined;
+  /** … or a new one (first and last name required); give one of the two. */
+  identity?: Omit<EntityInput, "entityType"> | null | undefined;
+  /**
+   * Open another session although the identity has an open one with the same `referenceId` (refused with a
+   * conflict otherwise).
+   */
+  allowDuplicate?: boolean | null | undefined;
 }
 
 /** Default session lifetime: 7 days. */
 export const defaultSessionLifetimeSeconds = 7 * 24 * 3600;
 
 /**
- * Creates a session in status `created` — or, when `referenceId` is given and an open session of the
- * workspace already has it, returns that session (unless `forceNew`). Needs `sessions:write`.
+ * Creates a session in status `created`, optionally for an identity (an existing `individual` entity, or
+ * one created with it). One open session per identity and `referenceId` unless `allowDuplicate` (the
+ * seed's "Preventing duplicates"); without an identity, a `referenceId` that an open session of the
+ * workspace already has returns that session (unless `forceNew`). Needs `sessions:write`.
  */
 export async function createSession(
   app: Application,
@@ -77,14 +106,46 @@ export async function openSession(
       },
     ]);
   }
+  if (input.inviteeEmail && !isValidEmail(input.inviteeEmail)) {
+    throw new ValidationError("Invalid session", [
+      { path: ["inviteeEmail"], message: "is not a valid email address" },
+    ]);
+  }
   const expiresAt = new Date(Date.now() + lifetime * 1000);
+  if (input.identityId && input.identity) {
+    throw new ValidationError("Invalid session", [
+      { path: ["identity"], message: "give identityId or identity, not both" },
+    ]);
+  }
+  const newIdentity = input.identity ? parseIdentity(input.identity) : null;
   return inTransaction(deps, async (trx, after) => {
     if (input.workflowId && !(await findWorkflow(trx, actor, input.workflowId))) {
       throw new NotFoundError("Workflow", input.workflowId);
     }
-    if (input.referenceId && !input.forceNew) {
+    let identityId: string | null = null;
+    if (input.identityId) {
+      // Locked, so that two creates for one identity decide the duplicate rule one after the other.
+      const entity = await findEntity(trx, actor, input.identityId, { forUpdate: true });
+      if (!entity) throw new NotFoundError("Entity", input.identityId);
+      if (entity.entityType !== "individual") {
+        throw new ValidationError("Invalid session", [
+          { path: ["identityId"], message: "an identity is an entity of type individual" },
+        ]);
+      }
+      identityId = entity.id;
+      const open = await findOpenSessionOfIdentity(trx, actor, entity.id, input.referenceId ?? null);
+      if (open && !input.allowDuplicate) {
+        throw new ConflictError(
+          `Identity ${entity.id} already has an open session ${open.id} with this referenceId; pass allowDuplicate to open another`,
+          open.status,
+        );
+      }
+    } else if (input.referenceId && !input.forceNew) {
       const open = await findOpenSessionByReferenceId(trx, actor, input.referenceId);
       if (open) return { session: open, created: false };
+    }
+    if (!identityId && newIdentity) {
+      identityId = (await insertEntity(trx, actor, { id: newId("ent"), fields: newIdentity })).id;
     }
     const session = await insertSession(trx, actor, {
       id: newId("ses"),
@@ -93,6 +154,8 @@ export async function openSession(
       metadata: input.metadata ?? {},
       sandbox: input.sandbox ?? null,
       expiresAt,
+      inviteeEmail: input.inviteeEmail ?? newIdentity?.email ?? null,
+      identityId,
     });
     // The expiry is a durable timer: a job row, so it survives restarts.
     await scheduleSessionExpiry(trx, session.id, expiresAt);
@@ -136,13 +199,48 @@ export async function getSessionsByIds(
  *
  * @param app - The application.
  * @param actor - The caller.
- * @param page - Keyset page and filter.
+ * @param page - Keyset page and filter (status, tag).
  */
 export async function listSessions(
   app: Application,
   actor: Actor,
-  page: PageRequest & { status?: SessionStatus | undefined },
+  page: PageRequest & SessionFilter,
 ): Promise<Session[]> {
   requireScope(actor, "sessions:read");
   return listSessionRows(applicationDeps(app).db, actor, page);
+}
+
+/** Parses an inline identity as an `individual` entity; issues are named under `identity`. */
+function parseIdentity(identity: Omit<EntityInput, "entityType">) {
+  try {
+    return parseEntityInput({ ...identity, entityType: "individual" });
+  } catch (error) {
+    if (error instanceof ValidationError) {
+      throw new ValidationError(
+        error.message,
+        error.issues.map((issue) => ({ ...issue, path: ["identity", ...issue.path] })),
+      );
+    }
+    throw error;
+  }
+}
+
+/**
+ * The risk assessment of each session's current run (stored when the run ended, with its rules
+ * version), aligned with the ids; `undefined` while none exists. Needs `sessions:read`.
+ */
+export async function getRiskAssessmentsOfSessions(
+  app: Application,
+  actor: Actor,
+  sessionIds: readonly string[],
+): Promise<(SessionRiskAssessment | undefined)[]> {
+  requireScope(actor, "sessions:read");
+  const { db } = applicationDeps(app);
+  const runs = await findRunsBySessionIds(db, sessionIds, { tenant: actor });
+  const assessments = await findRiskAssessmentsOfRuns(
+    db,
+    actor,
+    runs.map((run) => run.id),
+  );
+  return alignByKey(sessionIds, assessments, (assessment) => assessment.sessionId);
 }

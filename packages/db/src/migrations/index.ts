@@ -10,6 +10,11 @@ import * as webhooks from "./2026-11-30T06-00_webhooks.ts";
 import * as idempotencyAndApiVersions from "./2026-11-30T07-00_idempotency-and-api-versions.ts";
 import * as runLists from "./2026-11-30T08-00_1-run-lists.ts";
 import * as entityDocuments from "./2026-11-30T08-00_2-entity-documents.ts";
+import * as sessionManagement from "./2026-11-30T09-00_1-session-management.ts";
+import * as sessionChecks from "./2026-11-30T09-00_2-session-checks.ts";
+import * as verificationLinks from "./2026-11-30T09-00_3-verification-links.ts";
+import * as sessionDocuments from "./2026-11-30T09-00_4-session-documents.ts";
+import * as identitiesAndRisk from "./2026-11-30T09-00_5-identities-and-risk.ts";
 import * as runsActiveStatusIndex from "./2026-11-30T11-00_runs-active-status-index.ts";
 import * as analyticsRollups from "./2026-11-30T12-00_analytics-rollups.ts";
 
@@ -29,6 +34,11 @@ const migrations: Record<string, Migration> = {
   "2026-11-30T07-00_idempotency-and-api-versions": idempotencyAndApiVersions,
   "2026-11-30T08-00_1-run-lists": runLists,
   "2026-11-30T08-00_2-entity-documents": entityDocuments,
+  "2026-11-30T09-00_1-session-management": sessionManagement,
+  "2026-11-30T09-00_2-session-checks": sessionChecks,
+  "2026-11-30T09-00_3-verification-links": verificationLinks,
+  "2026-11-30T09-00_4-session-documents": sessionDocuments,
+  "2026-11-30T09-00_5-identities-and-risk": identitiesAndRisk,
   "2026-11-30T11-00_runs-active-status-index": runsActiveStatusIndex,
   "2026-11-30T12-00_analytics-rollups": analyticsRollups,
 };

@@ -127,17 +127,46 @@ export async function findRunById(
   return row ? toRun(row) : undefined;
 }
 
-/** The current runs of sessions (a session has at most one), for DataLoaders; with `tenant`, only its runs. */
+/**
+ * The current runs of sessions (a session has at most one; runs superseded by a reprocess are left out),
+ * for DataLoaders; with `tenant`, only its runs.
+ */
 export async function findRunsBySessionIds(
   db: Executor,
   sessionIds: readonly string[],
   options: { tenant?: Tenant } = {},
 ): Promise<Run[]> {
   if (sessionIds.length === 0) return [];
-  let query = db.selectFrom("runs").selectAll().where("session_id", "in", sessionIds);
+  let query = db
+    .selectFrom("runs")
+    .selectAll()
+    .where("session_id", "in", sessionIds)
+    .where("superseded_at", "is", null);
   if (options.tenant) query = query.where(inTenant(options.tenant));
   const rows = await query.execute();
   return rows.map(toRun);
+}
+
+/** Every run of a session of the tenant, the current one and those kept as history, oldest first. */
+export async function listRunHistoryOfSession(
+  db: Executor,
+  tenant: Tenant,
+  sessionId: string,
+): Promise<Run[]> {
+  const rows = await db
+    .selectFrom("runs")
+    .selectAll()
+    .where("session_id", "=", sessionId)
+    .where(inTenant(tenant))
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
+  return rows.map(toRun);
+}
+
+/** Marks a run as superseded (a reprocess started another): it stays as history. */
+export async function supersedeRun(db: Executor, runId: string, at: Date): Promise<void> {
+  await db.updateTable("runs").set({ superseded_at: at }).where("id", "=", runId).execute();
 }
 
 /** Deletes the runs of a session, with their node runs, events and jobs (cascade). */
@@ -480,6 +509,7 @@ function toRun(row: Selectable<RunsTable>): Run {
     createdAt: row.created_at,
     startedAt: row.started_at,
     completedAt: row.completed_at,
+    supersededAt: row.superseded_at,
   };
 }
 

@@ -1,7 +1,7 @@
-import type { Session, SessionResult, SessionStatus, Tenant } from "@flowgate/domain";
-import { type Selectable, sql } from "kysely";
+import type { Session, SessionAuditEntry, SessionResult, SessionStatus, Tenant } from "@flowgate/domain";
+import { type Selectable, type SqlBool, sql } from "kysely";
 import type { Executor } from "../database.ts";
-import type { SessionsTable } from "../tables/sessions.table.ts";
+import type { SessionAuditTable, SessionsTable } from "../tables/sessions.table.ts";
 import type { PageRequest } from "./pagination.ts";
 import { inTenant } from "./tenant-filter.ts";
 
@@ -16,6 +16,9 @@ export async function insertSession(
     metadata: Record<string, unknown>;
     sandbox: Record<string, unknown> | null;
     expiresAt?: Date | null;
+    tags?: string[];
+    inviteeEmail?: string | null;
+    identityId?: string | null;
   },
 ): Promise<Session> {
   const inserted = await db
@@ -30,6 +33,9 @@ export async function insertSession(
       metadata: JSON.stringify(row.metadata),
       sandbox: row.sandbox ? JSON.stringify(row.sandbox) : null,
       expires_at: row.expiresAt ?? null,
+      tags: row.tags ?? [],
+      invitee_email: row.inviteeEmail ?? null,
+      identity_id: row.identityId ?? null,
     })
     .returningAll()
     .executeTakeFirstOrThrow();
@@ -127,14 +133,25 @@ export async function updateSessionStatus(
     .execute();
 }
 
+/** Filters of {@link listSessions}. */
+export interface SessionFilter {
+  status?: SessionStatus | undefined;
+  /** Only sessions of this identity (entity id). */
+  identityId?: string | undefined;
+  /** Only sessions carrying this tag (served by the GIN index on `tags`). */
+  tag?: string | undefined;
+}
+
 /** A page of the tenant's sessions, newest first. */
 export async function listSessions(
   db: Executor,
   tenant: Tenant,
-  page: PageRequest & { status?: SessionStatus | undefined },
+  page: PageRequest & SessionFilter,
 ): Promise<Session[]> {
   let query = db.selectFrom("sessions").selectAll().where(inTenant(tenant));
   if (page.status) query = query.where("status", "=", page.status);
+  if (page.identityId) query = query.where("identity_id", "=", page.identityId);
+  if (page.tag) query = query.where(sql<SqlBool>`tags @> array[${page.tag}]::text[]`);
   if (page.afterId) query = query.where("id", "<", page.afterId);
   if (page.beforeId) query = query.where("id", ">", page.beforeId);
   const rows = await query
@@ -142,6 +159,121 @@ export async function listSessions(
     .limit(page.limit)
     .execute();
   return rows.map(toSession);
+}
+
+/** The fields of a session that `updateSession` and the tag operations change. */
+export interface SessionDetailsChange {
+  referenceId?: string | null;
+  metadata?: Record<string, unknown>;
+  tags?: string[];
+  expiresAt?: Date | null;
+  inviteeEmail?: string | null;
+  sandbox?: Record<string, unknown> | null;
+}
+
+/** Changes a session's details (reference, metadata, tags, expiry) and returns it. */
+export async function updateSessionDetails(
+  db: Executor,
+  id: string,
+  change: SessionDetailsChange,
+): Promise<Session> {
+  const row = await db
+    .updateTable("sessions")
+    .set({
+      updated_at: new Date(),
+      ...(change.referenceId !== undefined ? { reference_id: change.referenceId } : {}),
+      ...(change.metadata !== undefined ? { metadata: JSON.stringify(change.metadata) } : {}),
+      ...(change.tags !== undefined ? { tags: change.tags } : {}),
+      ...(change.expiresAt !== undefined ? { expires_at: change.expiresAt } : {}),
+      ...(change.inviteeEmail !== undefined ? { invitee_email: change.inviteeEmail } : {}),
+      ...(change.sandbox !== undefined
+        ? { sandbox: change.sandbox ? JSON.stringify(change.sandbox) : null }
+        : {}),
+    })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toSession(row);
+}
+
+/**
+ * Adds a tag to a session unless it is there already, in one statement (concurrent adds keep both).
+ * Returns the session, or `undefined` when it would exceed `maxTags`.
+ */
+export async function addSessionTagRow(
+  db: Executor,
+  id: string,
+  tag: string,
+  maxTags: number,
+): Promise<Session | undefined> {
+  const row = await db
+    .updateTable("sessions")
+    .set({
+      tags: sql<string[]>`case when ${tag} = any(tags) then tags else array_append(tags, ${tag}) end`,
+      updated_at: new Date(),
+    })
+    .where("id", "=", id)
+    .where(sql<SqlBool>`(${tag} = any(tags) or cardinality(tags) < ${maxTags})`)
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toSession(row) : undefined;
+}
+
+/** Removes a tag from a session (nothing happens when it is absent) and returns the session. */
+export async function removeSessionTagRow(db: Executor, id: string, tag: string): Promise<Session> {
+  const row = await db
+    .updateTable("sessions")
+    .set({ tags: sql<string[]>`array_remove(tags, ${tag})`, updated_at: new Date() })
+    .where("id", "=", id)
+    .returningAll()
+    .executeTakeFirstOrThrow();
+  return toSession(row);
+}
+
+/** Appends an entry to a session's audit trail. */
+export async function insertSessionAudit(
+  db: Executor,
+  entry: Omit<SessionAuditEntry, "createdAt">,
+): Promise<void> {
+  await db
+    .insertInto("session_audit")
+    .values({
+      id: entry.id,
+      session_id: entry.sessionId,
+      action: entry.action,
+      actor: entry.actor,
+      reason: entry.reason,
+      data: JSON.stringify(entry.data),
+    })
+    .execute();
+}
+
+/** The audit trails of these sessions, oldest first within each. */
+export async function listSessionAudit(
+  db: Executor,
+  sessionIds: readonly string[],
+): Promise<SessionAuditEntry[]> {
+  if (sessionIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("session_audit")
+    .selectAll()
+    .where("session_id", "in", sessionIds)
+    .orderBy("created_at")
+    .orderBy("id")
+    .execute();
+  return rows.map(toSessionAuditEntry);
+}
+
+function toSessionAuditEntry(row: Selectable<SessionAuditTable>): SessionAuditEntry {
+  return {
+    id: row.id,
+    sessionId: row.session_id,
+    action: row.action,
+    actor: row.actor,
+    reason: row.reason,
+    data: row.data,
+    createdAt: row.created_at,
+  };
 }
 
 /**
@@ -182,5 +314,32 @@ function toSession(row: Selectable<SessionsTable>): Session {
     submittedAt: row.submitted_at,
     completedAt: row.completed_at,
     expiresAt: row.expires_at,
+    tags: row.tags ?? [],
+    inviteeEmail: row.invitee_email,
+    identityId: row.identity_id,
   };
+}
+
+/** Open statuses: a session in one of them still counts against "one open session per identity and reference". */
+const openStatuses = ["created", "in_progress", "submitted", "processing", "awaiting_external"] as const;
+
+/** An open session of the identity with the same reference (null matches null), if any. */
+export async function findOpenSessionOfIdentity(
+  db: Executor,
+  tenant: Tenant,
+  identityId: string,
+  referenceId: string | null,
+): Promise<Session | undefined> {
+  let query = db
+    .selectFrom("sessions")
+    .selectAll()
+    .where(inTenant(tenant))
+    .where("identity_id", "=", identityId)
+    .where("status", "in", openStatuses);
+  query =
+    referenceId === null
+      ? query.where("reference_id", "is", null)
+      : query.where("reference_id", "=", referenceId);
+  const row = await query.orderBy("id", "desc").executeTakeFirst();
+  return row ? toSession(row) : undefined;
 }

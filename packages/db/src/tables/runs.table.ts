@@ -35,6 +35,8 @@ export interface RunsTable {
   created_at: CreatedAt;
   started_at: Timestamp | null;
   completed_at: Timestamp | null;
+  /** Set when the session was reprocessed: the run is kept as history, and the session's current run is another. */
+  superseded_at: Timestamp | null;
 }
 
 /** Row of `node_runs`: one execution of one graph node within a run (`step` orders them). */

@@ -1,3 +1,4 @@
+import type { ColumnType } from "kysely";
 import type { CreatedAt, EnvironmentColumn, JsonObject, JsonObjectDefault, Timestamp } from "./common.ts";
 
 /** Row of `sessions`. */
@@ -16,4 +17,21 @@ export interface SessionsTable {
   submitted_at: Timestamp | null;
   completed_at: Timestamp | null;
   expires_at: Timestamp | null;
+  /** Tags (GIN-indexed for `tags @> array[tag]`). */
+  tags: ColumnType<string[], string[] | undefined, string[]>;
+  /** Where `resendSessionInvitation` sends the person's link. */
+  invitee_email: string | null;
+  /** The identity (an `individual` entity) the session belongs to. */
+  identity_id: string | null;
+}
+
+/** Row of `session_audit`: who changed a session, how, and why. */
+export interface SessionAuditTable {
+  id: string;
+  session_id: string;
+  action: string;
+  actor: string | null;
+  reason: string | null;
+  data: JsonObjectDefault;
+  created_at: CreatedAt;
 }

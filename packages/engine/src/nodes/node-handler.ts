@@ -59,6 +59,8 @@ export interface NodeExecution {
   error: string | null;
   costCents?: number;
   taskId?: string | null;
+  /** A policy provider's reference for this execution, kept on the check's attempt. */
+  providerReference?: string | null;
   next: NodeNext;
 }
 

@@ -27,6 +27,7 @@ export const policyNode: NodeHandler<PolicyNode> = {
       result: check.outcome,
       output: check.output,
       error: check.outcome === "pass" ? null : (check.reason ?? null),
+      providerReference: check.reference ?? null,
       next: routePolicy(node, check.outcome),
     };
   },
