@@ -119,13 +119,22 @@ async function readBounded(
 }
 
 /**
- * Bounds request bodies: a declared `Content-Length` over the limit is refused before reading, and a
- * chunked body is read up to the limit, then handed to Yoga's own parser (JSON, multipart, …).
+ * Largest multipart upload request (GraphQL multipart request spec): one document of up to 10 MiB (the
+ * documents' own limit, which answers a typed `ValidationError` at `file`) plus the form's other parts.
  */
-function bodyLimitPlugin(maxBodyBytes: number): Plugin {
+export const maxUploadRequestBytes = 10 * 1024 * 1024 + 256 * 1024;
+
+/**
+ * Bounds request bodies: a declared `Content-Length` over the limit is refused before reading, and a
+ * chunked body is read up to the limit, then handed to Yoga's own parser (JSON, multipart, …). Multipart
+ * uploads get {@link maxUploadRequestBytes} (or the body limit, when that is higher).
+ */
+function bodyLimitPlugin(bodyLimit: number): Plugin {
   return {
     onRequestParse({ request, requestParser, setRequestParser }) {
       if (!request.body || !requestParser) return;
+      const multipart = request.headers.get("content-type")?.toLowerCase().startsWith("multipart/form-data");
+      const maxBodyBytes = multipart ? Math.max(bodyLimit, maxUploadRequestBytes) : bodyLimit;
       const length = request.headers.get("content-length");
       if (length !== null) {
         // Node's HTTP parser delivers exactly the declared length, so a declared size is the size.
