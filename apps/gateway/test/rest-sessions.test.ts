@@ -14,6 +14,15 @@ import {
 
 // Seed 002's session menu over REST, driven as a client would: fetch against a running gateway.
 
+const CHECK = /* GraphQL */ `
+  query ($id: ID!) {
+    sessionCheck(id: $id) {
+      id sessionId runId nodeId policy status result output error createdAt updatedAt
+      attempts { id checkId number startedAt completedAt outcome error providerReference output }
+    }
+  }
+`;
+
 /** Every session route this file covers, as the OpenAPI document lists it. */
 const sessionRoutes = [
   ["patch", "/api/v1/sessions/{session_id}"],
@@ -434,6 +443,12 @@ describe.each(testBackends())("REST sessions: seed 002's session menu (%s)", (ba
 
     const one = await rest(h, key, "GET", `/api/v1/sessions/${id}/checks/${check.id}`);
     expect(one.body).toEqual(check);
+    // REST (Key-Inflection: camel) and GraphQL give the same check object.
+    const camel = await rest(h, key, "GET", `/api/v1/sessions/${id}/checks/${check.id}`, undefined, {
+      "key-inflection": "camel",
+    });
+    const viaGraphQL = await h.gql(key, CHECK, { id: check.id });
+    expect(camel.body).toEqual(viaGraphQL.data.sessionCheck);
     const attempts = await rest(h, key, "GET", `/api/v1/sessions/${id}/attempts`);
     expect(attempts.body.data).toEqual(check.attempts);
 
