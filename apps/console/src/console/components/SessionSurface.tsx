@@ -26,7 +26,7 @@ export function SessionSurface({ data }: { data: FragmentOf<typeof SessionSurfac
   const session = readFragment(SessionSurfaceFields, data);
   const risk = session.riskAssessment;
   return (
-    <section className="panel" aria-labelledby="surface-title" data-testid="session-surface">
+    <section className="panel session-surface" aria-labelledby="surface-title" data-testid="session-surface">
       <h2 id="surface-title">Checks, risk and links</h2>
       <p className="row small" data-testid="session-tags">
         <span className="muted">Tags:</span>{" "}
