@@ -1,5 +1,5 @@
 import { graphql, type ResultOf } from "@flowgate/client";
-import { type FormEvent, useEffect, useState } from "react";
+import { type FormEvent, useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "wouter";
 import { formatDateTime } from "../../shared/use-request.ts";
 import { client } from "../api.ts";
@@ -94,7 +94,10 @@ export function SessionsPage() {
     });
   }
 
+  // A page that arrives after the filters changed again is dropped (the newest load wins).
+  const generation = useRef(0);
   async function load(after: string | null) {
+    const mine = ++generation.current;
     if (rangeError) {
       setRows([]);
       setHasMore(false);
@@ -110,6 +113,7 @@ export function SessionsPage() {
         createdTo: filters.to ? startOfDay(filters.to, 1).toISOString() : null,
         after,
       });
+      if (mine !== generation.current) return;
       setRows((previous) =>
         after ? [...previous, ...sessions.edges.map((e) => e.node)] : sessions.edges.map((e) => e.node),
       );
@@ -117,9 +121,9 @@ export function SessionsPage() {
       setHasMore(sessions.pageInfo.hasNextPage);
       setError(null);
     } catch (caught) {
-      setError((caught as Error).message);
+      if (mine === generation.current) setError((caught as Error).message);
     } finally {
-      setLoading(false);
+      if (mine === generation.current) setLoading(false);
     }
   }
   useEffect(() => {
@@ -131,7 +135,6 @@ export function SessionsPage() {
     event.preventDefault();
     setFilter("tag", tagDraft.trim());
   }
-  const shown = rows;
   const filtered = Boolean(filters.status || filters.tag || filters.from || filters.to);
 
   return (
@@ -207,8 +210,8 @@ export function SessionsPage() {
             {rangeError}
           </p>
         ) : null}
-        {!loading && shown.length === 0 ? <p className="muted">No sessions match.</p> : null}
-        {shown.length ? (
+        {!loading && rows.length === 0 ? <p className="muted">No sessions match.</p> : null}
+        {rows.length ? (
           <div className="table-wrap">
             <table>
               <thead>
@@ -222,7 +225,7 @@ export function SessionsPage() {
                 </tr>
               </thead>
               <tbody>
-                {shown.map((s) => (
+                {rows.map((s) => (
                   <tr key={s.id} data-session-id={s.id}>
                     <td>
                       <Link href={`/sessions/${s.id}`}>{s.id}</Link>
