@@ -1,7 +1,9 @@
 import { testBackends } from "@flowgate/db/testing";
+import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
   AUTOFILL,
+  AUTOFILL_JOB,
   allowPrivateUrls,
   autofillAndWait,
   createEndpoint,
@@ -130,8 +132,51 @@ describe.each(testBackends())("autofill from entity documents (%s)", (backend) =
       { id: again.id, status: "SUCCEEDED" },
       { id: queued.id, status: "SUCCEEDED" },
     ]);
+    // Another workspace sees neither the job nor the response (null, no error), and cannot start one.
+    const foreign = await h.gql(h.other.keys.sandbox, AUTOFILL_JOB, { id: queued.id });
+    expect(foreign).toMatchObject({ data: { autofillJob: null } });
+    expect(foreign.errors).toBeUndefined();
+    const foreignStart = await h.gql(h.other.keys.sandbox, AUTOFILL, { responseId });
+    expect(foreignStart.data.autofillResponse).toMatchObject({ __typename: "NotFoundError" });
     // One webhook per job.
     await eventually(async () => ofResponse().length === 2);
     expect(ofResponse().map((r) => r.payload.data.autofill_job.id)).toEqual([queued.id, again.id]);
+  });
+
+  it("a queue job of a finished autofill job, run again (a worker retry after the apply committed), applies nothing twice", async () => {
+    const questionnaireId = await createKycQuestionnaire(h, key, "Docs autofill retry");
+    const entityId = (
+      await h.gql(key, `mutation { createEntity(legalName: "Retry Paper Ltd") { ... on Entity { id } } }`)
+    ).data.createEntity.id;
+    const responseId = (
+      await h.gql(key, SEND_WORKFLOW, { entityId, ddq: { questionnaireId, prefill: true } })
+    ).data.sendWorkflow.responseId;
+    const done = await autofillAndWait(h, key, responseId);
+    expect(done).toMatchObject({ status: "SUCCEEDED", attempts: 1, filledCount: 1 });
+    await eventually(async () => receiver.received.some((r) => r.payload.data.autofill_job?.id === done.id));
+
+    // The queue job comes back (as if its worker's delete had been lost): the worker runs it again.
+    await h.database.db
+      .insertInto("jobs")
+      .values({ id: done.id, kind: "response.autofill", payload: JSON.stringify({ responseId }) })
+      .execute();
+    h.engine.wake();
+    await eventually(async () => {
+      const left = await h.database.db.selectFrom("jobs").select("id").where("id", "=", done.id).execute();
+      return left.length === 0;
+    });
+    const after = await pollAutofillJob(h, key, done.id);
+    expect(after).toEqual(done);
+    const response = (await h.gql(key, RESPONSE, { id: responseId })).data.response;
+    expect(
+      response.events.filter((e: { type: string }) => e.type === "response.autofill_completed"),
+    ).toHaveLength(1);
+    const outbox = await h.database.db
+      .selectFrom("webhook_events")
+      .select("id")
+      .where("type", "=", "response.autofill_completed")
+      .where(sql<boolean>`(payload::jsonb)->'data'->'autofill_job'->>'id' = ${done.id}`)
+      .execute();
+    expect(outbox).toHaveLength(1);
   });
 });
