@@ -1,5 +1,10 @@
 import { autofillResponse, maxAutofillWaitMs, waitForAutofillJob } from "@flowgate/application";
-import { type AutofilledAnswer, type AutofillJob, autofillJobStatuses } from "@flowgate/domain";
+import {
+  type AutofilledAnswer,
+  type AutofillJob,
+  autofillJobStatuses,
+  ValidationError,
+} from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { ResponseRef } from "./entity.ts";
 import { recordErrors } from "./errors.ts";
@@ -110,8 +115,13 @@ builder.mutationFields((t) => ({
       }),
     },
     resolve: async (_root, args, context) => {
+      const waitSeconds = args.waitSeconds ?? 0;
+      if (waitSeconds < 0 || waitSeconds > maxAutofillWaitMs / 1000) {
+        throw new ValidationError("Invalid waitSeconds", [
+          { path: ["waitSeconds"], message: `must be between 0 and ${maxAutofillWaitMs / 1000}` },
+        ]);
+      }
       const job = await autofillResponse(context.app, context.actor, { responseId: String(args.responseId) });
-      const waitSeconds = Math.max(0, Math.min(args.waitSeconds ?? 0, maxAutofillWaitMs / 1000));
       if (waitSeconds === 0) return job;
       return waitForAutofillJob(context.app, context.actor, job.id, { timeoutMs: waitSeconds * 1000 });
     },
