@@ -138,6 +138,9 @@ describe.each(testBackends())("autofill from entity documents (%s)", (backend) =
     expect(foreign.errors).toBeUndefined();
     const foreignStart = await h.gql(h.other.keys.sandbox, AUTOFILL, { responseId });
     expect(foreignStart.data.autofillResponse).toMatchObject({ __typename: "NotFoundError" });
+    // A wait outside 0–120 seconds is refused naming the argument, before anything is queued.
+    const badWait = (await h.gql(key, AUTOFILL, { responseId, waitSeconds: 500 })).data.autofillResponse;
+    expect(badWait).toMatchObject({ __typename: "ValidationError", issues: [{ path: ["waitSeconds"] }] });
     // One webhook per job.
     await eventually(async () => ofResponse().length === 2);
     expect(ofResponse().map((r) => r.payload.data.autofill_job.id)).toEqual([queued.id, again.id]);

@@ -15,6 +15,7 @@ export const AUTOFILL = /* GraphQL */ `
       ... on AutofillJob { ${AUTOFILL_JOB_FIELDS} }
       ... on ConflictError { message currentStatus }
       ... on NotFoundError { message }
+      ... on ValidationError { message issues { path message } }
     }
   }
 `;
