@@ -2,7 +2,13 @@ import { testBackends } from "@flowgate/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { AUTOFILL, autofillAndWait, pollAutofillJob } from "./autofill-helpers.ts";
 import { startChatServer } from "./chat-completions-server.ts";
-import { createKycQuestionnaire, RESPONSE, SAVE_RESPONSE, SEND_WORKFLOW } from "./ddq-helpers.ts";
+import {
+  createKycQuestionnaire,
+  RESPONSE,
+  SAVE_RESPONSE,
+  SEND_RESPONSE,
+  SEND_WORKFLOW,
+} from "./ddq-helpers.ts";
 import { makePdf, uploadEntityDocument } from "./documents.ts";
 import { eventually, type Harness, startHarness } from "./harness.ts";
 
@@ -199,5 +205,36 @@ describe.each(testBackends())("autofill through an OpenAI-compatible endpoint (%
       source: null,
     });
     expect(chat.requests.length).toBe(requests + 1);
+  });
+
+  it("fails a job whose response was sent to its recipient while the provider worked, writing nothing", async () => {
+    const responseId = await prefill();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    chat.replies.push({
+      gate,
+      content: JSON.stringify({
+        answers: [
+          { questionId: "founded", value: "2019-03-14", documentId, page: 1, passage: "x", confidence: 1 },
+        ],
+      }),
+    });
+    const requests = chat.requests.length;
+    const job = (await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse;
+    await eventually(async () => chat.requests.length > requests);
+    const sent = await h.gql(key, SEND_RESPONSE, { responseId, email: "recipient@example.com" });
+    expect(sent.data.sendResponse.__typename).toBe("WorkflowResponse");
+    release();
+    const done = await pollAutofillJob(h, key, job.id);
+    expect(done).toMatchObject({
+      status: "FAILED",
+      filled: [],
+      error: expect.stringMatching(/became DRAFT/),
+    });
+    const response = (await h.gql(key, RESPONSE, { id: responseId })).data.response;
+    expect(response.status).toBe("DRAFT");
+    expect(response.answers).toEqual([]);
   });
 });

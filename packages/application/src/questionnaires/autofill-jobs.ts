@@ -182,7 +182,13 @@ export async function waitForAutofillJob(
 
 /** What a job's run concluded, to be applied in one transaction. */
 type Conclusion =
-  | { kind: "proposed"; result: AutofillResult; definition: Awaited<ReturnType<typeof responseDefinition>> }
+  | {
+      kind: "proposed";
+      result: AutofillResult;
+      definition: Awaited<ReturnType<typeof responseDefinition>>;
+      /** The response's status when the provider was asked. */
+      status: DdqResponse["status"];
+    }
   | { kind: "failed"; error: string };
 
 /**
@@ -240,7 +246,7 @@ async function concludeAutofill(deps: ApplicationDeps, job: AutofillJob): Promis
   const documents = await listEntityDocumentTexts(deps.db, tenant, entity.id);
   try {
     const result = await deps.autofill.autofill({ response, definition, entity, history, documents });
-    return { kind: "proposed", result, definition };
+    return { kind: "proposed", result, definition, status: response.status };
   } catch (error) {
     // A provider failure leaves the answers as they are; the job, event and webhook say why.
     return { kind: "failed", error: error instanceof Error ? error.message : String(error) };
@@ -265,7 +271,9 @@ async function applyAutofillOutcome(
     const response = await findResponse(trx, tenant, job.responseId, { forUpdate: true });
     if (!response) return;
     let outcome = conclusion;
-    if (outcome.kind === "proposed" && !canEditAnswers(response.status, "workspace")) {
+    // A response that moved on meanwhile (sent to its recipient, submitted) keeps its answers: annotations
+    // written after a send would reach the recipient, and a submitted response is frozen.
+    if (outcome.kind === "proposed" && response.status !== outcome.status) {
       outcome = {
         kind: "failed",
         error: `Response ${response.id} became ${response.status} while autofill ran; nothing was filled`,
