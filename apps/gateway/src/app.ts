@@ -109,8 +109,6 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
           "FLOWGATE_SECRET_KEY is unset: webhook secrets are encrypted with the public development key; set it in production",
         );
       }
-      await engine.start();
-      closers.unshift(() => engine.stop());
       const { host, port, publicUrl } = settings.http;
       const application = new Application({
         engine,
@@ -131,6 +129,9 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         databaseAvailability: database.availability,
         ...(parts.clock ? { clock: parts.clock } : {}),
       });
+      // Started once the application registered its job handlers (autofill) with the engine's worker.
+      await engine.start();
+      closers.unshift(() => engine.stop());
 
       const demo =
         settings.role !== "worker" && settings.demo.seed

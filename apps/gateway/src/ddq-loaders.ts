@@ -1,15 +1,18 @@
 import {
   type Actor,
   type Application,
+  getAutofillJobsByIds,
   getDocumentsOfEntities,
   getEntitiesByIds,
   getQuestionnairesByIds,
   getQuestionnaireVersions,
   getRecipientSendsByIds,
   getResponsesByIds,
+  listAutofillJobsOfResponsesByIds,
   listEventsOfResponses,
 } from "@flowgate/application";
 import type {
+  AutofillJob,
   DdqResponse,
   Entity,
   EntityDocument,
@@ -31,6 +34,10 @@ export interface DdqLoaders {
   response: DataLoader<string, DdqResponse | undefined>;
   /** A response's events, oldest first, by response id. */
   responseEvents: DataLoader<string, ResponseEvent[]>;
+  /** Autofill jobs by id. */
+  autofillJob: DataLoader<string, AutofillJob | undefined>;
+  /** A response's autofill jobs, newest first, by response id. */
+  responseAutofillJobs: DataLoader<string, AutofillJob[]>;
   /** Recipient sends (GraphQL `WorkflowSession`) by id. */
   recipientSend: DataLoader<string, RecipientSend | undefined>;
 }
@@ -57,6 +64,10 @@ export function createDdqLoaders(app: Application, actor: Actor): DdqLoaders {
     ),
     response: new DataLoader((ids) => getResponsesByIds(app, actor, ids)),
     responseEvents: new DataLoader((responseIds) => listEventsOfResponses(app, actor, responseIds)),
+    autofillJob: new DataLoader((ids) => getAutofillJobsByIds(app, actor, ids)),
+    responseAutofillJobs: new DataLoader((responseIds) =>
+      listAutofillJobsOfResponsesByIds(app, actor, responseIds),
+    ),
     recipientSend: new DataLoader((ids) => getRecipientSendsByIds(app, actor, ids)),
   };
 }

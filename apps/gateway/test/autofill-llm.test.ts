@@ -1,64 +1,16 @@
-import { createServer, type IncomingHttpHeaders, type Server } from "node:http";
-import type { AddressInfo } from "node:net";
 import { testBackends } from "@flowgate/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKycQuestionnaire, RESPONSE, SEND_WORKFLOW } from "./ddq-helpers.ts";
+import { AUTOFILL, autofillAndWait, pollAutofillJob } from "./autofill-helpers.ts";
+import { startChatServer } from "./chat-completions-server.ts";
+import {
+  createKycQuestionnaire,
+  RESPONSE,
+  SAVE_RESPONSE,
+  SEND_RESPONSE,
+  SEND_WORKFLOW,
+} from "./ddq-helpers.ts";
 import { makePdf, uploadEntityDocument } from "./documents.ts";
-import { type Harness, startHarness } from "./harness.ts";
-
-const AUTOFILL = /* GraphQL */ `
-  mutation ($responseId: ID!) {
-    autofillResponse(responseId: $responseId) {
-      __typename
-      ... on AutofillResult {
-        provider deterministic error
-        filled { questionId value source { kind provider deterministic documentId page passage confidence } }
-      }
-    }
-  }
-`;
-
-/**
- * A local server that speaks the OpenAI chat-completions wire format: it answers each POST with the next
- * scripted reply (`content` is the assistant message; `status` an HTTP error instead) and records requests.
- */
-async function startChatServer() {
-  const requests: { headers: IncomingHttpHeaders; body: any }[] = [];
-  const replies: ({ content: string } | { status: number } | { raw: string })[] = [];
-  const server: Server = createServer(async (request, response) => {
-    const chunks: Buffer[] = [];
-    for await (const chunk of request) chunks.push(chunk as Buffer);
-    requests.push({ headers: request.headers, body: JSON.parse(Buffer.concat(chunks).toString("utf8")) });
-    const reply = replies.shift() ?? { status: 500 };
-    if ("status" in reply) {
-      response.writeHead(reply.status, { "content-type": "application/json" });
-      response.end(JSON.stringify({ error: { message: "scripted failure" } }));
-      return;
-    }
-    response.writeHead(200, { "content-type": "application/json" });
-    if ("raw" in reply) {
-      response.end(reply.raw);
-      return;
-    }
-    response.end(
-      JSON.stringify({
-        id: "chatcmpl-test",
-        object: "chat.completion",
-        model: requests.at(-1)!.body.model,
-        choices: [
-          { index: 0, finish_reason: "stop", message: { role: "assistant", content: reply.content } },
-        ],
-      }),
-    );
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/v1/chat/completions`,
-    requests,
-    replies,
-    close: () => new Promise<void>((resolve) => server.close(() => resolve())),
-  };
-}
+import { eventually, type Harness, startHarness } from "./harness.ts";
 
 describe.each(testBackends())("autofill through an OpenAI-compatible endpoint (%s)", (backend) => {
   let h: Harness;
@@ -136,8 +88,9 @@ describe.each(testBackends())("autofill through an OpenAI-compatible endpoint (%
         ],
       }),
     });
-    const result = (await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse;
+    const result = await autofillAndWait(h, key, responseId);
     expect(result).toMatchObject({
+      status: "SUCCEEDED",
       provider: "chat-completions:test-model",
       deterministic: false,
       error: null,
@@ -157,6 +110,10 @@ describe.each(testBackends())("autofill through an OpenAI-compatible endpoint (%
       page: 1,
       passage: "Founded on 14 March 2019.",
       confidence: 0.93,
+      field: null,
+      responseId: null,
+      questionId: null,
+      note: expect.stringContaining("chat-completions:test-model"),
     });
     expect(result.filled[2].source.confidence).toBe(1);
 
@@ -185,19 +142,99 @@ describe.each(testBackends())("autofill through an OpenAI-compatible endpoint (%
     ["a reply without answers", { content: JSON.stringify({ result: [] }) }, /no "answers" list/],
     ["a body that is not JSON", { raw: "<html>gateway error</html>" }, /not JSON/],
     ["an HTTP error", { status: 503 }, /HTTP 503/],
-  ] as const)("leaves the response unchanged on %s, and the event says why", async (_name, reply, reason) => {
+  ] as const)(
+    "fails the job and leaves the response unchanged on %s; the job and the event say why",
+    async (_name, reply, reason) => {
+      const responseId = await prefill();
+      chat.replies.push(reply);
+      const result = await autofillAndWait(h, key, responseId);
+      expect(result).toMatchObject({
+        status: "FAILED",
+        filled: [],
+        filledCount: 0,
+        error: expect.stringMatching(reason),
+      });
+      const response = (await h.gql(key, RESPONSE, { id: responseId })).data.response;
+      expect(response.answers).toEqual([]);
+      const event = response.events.find((e: { type: string }) => e.type === "response.autofill_completed");
+      expect(event.data).toMatchObject({
+        jobId: result.id,
+        status: "failed",
+        error: expect.stringMatching(reason),
+        filled: [],
+      });
+      expect(JSON.stringify(response.events)).not.toContain("sk-test-secret");
+    },
+  );
+
+  it("keeps one job per response: a second request while the provider works returns the running job, and answers given meanwhile are kept", async () => {
     const responseId = await prefill();
-    chat.replies.push(reply);
-    const result = (await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse;
-    expect(result).toMatchObject({
-      __typename: "AutofillResult",
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    chat.replies.push({
+      gate,
+      content: JSON.stringify({
+        answers: [
+          { questionId: "founded", value: "2019-03-14", documentId, page: 1, passage: "x", confidence: 0.9 },
+          { questionId: "employees", value: 80, documentId, page: 2, passage: "y", confidence: 0.8 },
+        ],
+      }),
+    });
+    const requests = chat.requests.length;
+    const first = (await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse;
+    expect(first.__typename).toBe("AutofillJob");
+    // The worker has asked the provider, whose answer is held: the job is RUNNING.
+    await eventually(async () => chat.requests.length > requests);
+    const second = (await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse;
+    expect(second).toMatchObject({ id: first.id, status: "RUNNING" });
+    // Someone answers "founded" while the provider works.
+    await h.gql(key, SAVE_RESPONSE, {
+      responseId,
+      answers: [{ questionId: "founded", value: "2001-01-01" }],
+    });
+    release();
+    const done = await pollAutofillJob(h, key, first.id);
+    expect(done).toMatchObject({ status: "SUCCEEDED", filledCount: 1 });
+    expect(done.filled.map((a: { questionId: string }) => a.questionId)).toEqual(["employees"]);
+    const response = (await h.gql(key, RESPONSE, { id: responseId })).data.response;
+    expect(response.answers.find((a: { questionId: string }) => a.questionId === "founded")).toEqual({
+      questionId: "founded",
+      value: "2001-01-01",
+      source: null,
+    });
+    expect(chat.requests.length).toBe(requests + 1);
+  });
+
+  it("fails a job whose response was sent to its recipient while the provider worked, writing nothing", async () => {
+    const responseId = await prefill();
+    let release = () => {};
+    const gate = new Promise<void>((resolve) => {
+      release = resolve;
+    });
+    chat.replies.push({
+      gate,
+      content: JSON.stringify({
+        answers: [
+          { questionId: "founded", value: "2019-03-14", documentId, page: 1, passage: "x", confidence: 1 },
+        ],
+      }),
+    });
+    const requests = chat.requests.length;
+    const job = (await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse;
+    await eventually(async () => chat.requests.length > requests);
+    const sent = await h.gql(key, SEND_RESPONSE, { responseId, email: "recipient@example.com" });
+    expect(sent.data.sendResponse.__typename).toBe("WorkflowResponse");
+    release();
+    const done = await pollAutofillJob(h, key, job.id);
+    expect(done).toMatchObject({
+      status: "FAILED",
       filled: [],
-      error: expect.stringMatching(reason),
+      error: expect.stringMatching(/became DRAFT/),
     });
     const response = (await h.gql(key, RESPONSE, { id: responseId })).data.response;
+    expect(response.status).toBe("DRAFT");
     expect(response.answers).toEqual([]);
-    const event = response.events.find((e: { type: string }) => e.type === "response.autofill_completed");
-    expect(event.data).toMatchObject({ status: "failed", error: expect.stringMatching(reason), filled: [] });
-    expect(JSON.stringify(response.events)).not.toContain("sk-test-secret");
   });
 });

@@ -2,6 +2,7 @@ import { provisionWorkspace } from "@flowgate/application";
 import { testBackends } from "@flowgate/db/testing";
 import { SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { AUTOFILL, autofillAndWait } from "./autofill-helpers.ts";
 import {
   createKycQuestionnaire,
   kycAnswers,
@@ -20,20 +21,6 @@ const TRANSITION = (field: string) => /* GraphQL */ `
       ... on ValidationError { message issues { path message } }
       ... on ConflictError { message currentStatus }
       ... on NotFoundError { message resource }
-    }
-  }
-`;
-
-const AUTOFILL = /* GraphQL */ `
-  mutation ($responseId: ID!) {
-    autofillResponse(responseId: $responseId) {
-      __typename
-      ... on AutofillResult {
-        provider deterministic
-        filled { questionId value source { kind provider deterministic field responseId questionId note } }
-        response { id status }
-      }
-      ... on ConflictError { message currentStatus }
     }
   }
 `;
@@ -238,8 +225,8 @@ describe.each(testBackends())("responses: answers, review and autofill (%s)", (b
 
     const responseId = await draft({ prefill: true });
     await h.gql(key, SAVE_RESPONSE, { responseId, answers: [{ questionId: "employees", value: 50 }] });
-    const result = (await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse;
-    expect(result).toMatchObject({ __typename: "AutofillResult", provider: "builtin", deterministic: true });
+    const result = await autofillAndWait(h, key, responseId);
+    expect(result).toMatchObject({ status: "SUCCEEDED", provider: "builtin", deterministic: true });
     const filled = result.filled as { questionId: string; value: unknown; source: Record<string, unknown> }[];
     expect(filled.map((a) => [a.questionId, a.value, a.source.kind])).toEqual([
       ["legal_name", "Acme Trading Ltd", "entity"],
@@ -281,7 +268,7 @@ describe.each(testBackends())("responses: answers, review and autofill (%s)", (b
       (a: { questionId: string }) => a.questionId === "legal_name",
     );
     expect(legal).toEqual({ questionId: "legal_name", value: "Acme Trading Limited", source: null });
-    expect((await h.gql(key, AUTOFILL, { responseId })).data.autofillResponse.filled).toEqual([]);
+    expect((await autofillAndWait(h, key, responseId)).filled).toEqual([]);
     const submittedOne = (await h.gql(key, AUTOFILL, { responseId: earlier })).data.autofillResponse;
     expect(submittedOne).toMatchObject({ __typename: "ConflictError", currentStatus: "SUBMITTED" });
   });

@@ -1,6 +1,7 @@
 import { testBackends } from "@flowgate/db/testing";
 import { SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
+import { autofillAndWait } from "./autofill-helpers.ts";
 import {
   CREDIT_BALANCE,
   createKycQuestionnaire,
@@ -314,13 +315,14 @@ describe.each(testBackends())("sendWorkflow and sendResponse (%s)", (backend) =>
     });
     expect(smtp.to("pat@example.com")).toEqual([]);
 
-    // Fill it: autofill annotates, a manual save adds more.
+    // Fill it: autofill annotates (waiting for the job in the mutation, as a former synchronous client
+    // would), a manual save adds more.
     const autofill = await h.gql(
       sandbox,
-      `mutation ($id: ID!) { autofillResponse(responseId: $id) { __typename ... on AutofillResult { filled { questionId } } } }`,
+      `mutation ($id: ID!) { autofillResponse(responseId: $id, waitSeconds: 60) { __typename ... on AutofillJob { status filled { questionId } } } }`,
       { id: responseId },
     );
-    expect(autofill.data.autofillResponse.__typename).toBe("AutofillResult");
+    expect(autofill.data.autofillResponse).toMatchObject({ __typename: "AutofillJob", status: "SUCCEEDED" });
     await h.gql(sandbox, SAVE_RESPONSE, {
       responseId,
       answers: [
@@ -501,9 +503,7 @@ describe.each(testBackends())("sendWorkflow and sendResponse (%s)", (backend) =>
       ddq: { questionnaireId: liveQuestionnaireId, prefill: true },
     });
     const responseId = prefill.data.sendWorkflow.responseId;
-    await h.gql(live, `mutation ($id: ID!) { autofillResponse(responseId: $id) { __typename } }`, {
-      id: responseId,
-    });
+    expect((await autofillAndWait(h, live, responseId)).status).toBe("SUCCEEDED");
     const before = (await h.gql(live, CREDIT_BALANCE)).data.creditBalance.balance;
 
     smtp.failNext(1);

@@ -2,7 +2,7 @@ import { testBackends } from "@flowgate/db/testing";
 import { SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from "vitest";
 import { CREDIT_BALANCE, createKycQuestionnaire, GRANT_CREDITS, TestSmtpServer } from "./ddq-helpers.ts";
-import { type Harness, startHarness } from "./harness.ts";
+import { eventually, type Harness, startHarness } from "./harness.ts";
 import {
   createWorkflowOverRest,
   expectError,
@@ -319,9 +319,36 @@ describe.each(testBackends())("REST conformance with the seeds (%s)", (backend) 
     });
     expect(saved.status, JSON.stringify(saved.body)).toBe(200);
     expect(saved.body).toMatchObject({ id: responseId, status: "PREFILL" });
+    // 2026-12-01: 202 with the queued job at once; poll it with GET /autofill-jobs/{id}/.
     const autofill = await rest(h, key, "POST", `/api/v1/responses/${responseId}/autofill/`);
-    expect(autofill.status, JSON.stringify(autofill.body)).toBe(200);
-    expect(autofill.body.response.id).toBe(responseId);
+    expect(autofill.status, JSON.stringify(autofill.body)).toBe(202);
+    expect(autofill.body).toMatchObject({
+      object: "autofill_job",
+      response_id: responseId,
+      provider: "builtin",
+    });
+    expect(autofill.body.id).toMatch(/^afj_/);
+    const job = await eventually(async () => {
+      const read = await rest(h, key, "GET", `/api/v1/autofill-jobs/${autofill.body.id}/`);
+      expect(read.status, JSON.stringify(read.body)).toBe(200);
+      return read.body.status === "SUCCEEDED" ? read.body : null;
+    });
+    expect(job).toMatchObject({ error: null, attempts: 1, finished_at: expect.any(String) });
+    expect(job.filled_count).toBe(job.filled.length);
+    expectError(await rest(h, key, "GET", "/api/v1/autofill-jobs/afj_missing/"), 404, "NOT_FOUND");
+    // Before 2026-12-01 the request waits for the job and answers the filled answers, as autofill did
+    // when it was synchronous.
+    const synchronous = await rest(h, key, "POST", `/api/v1/responses/${responseId}/autofill/`, undefined, {
+      "verifa-version": "2026-02-01",
+    });
+    expect(synchronous.status, JSON.stringify(synchronous.body)).toBe(200);
+    expect(synchronous.body).toMatchObject({
+      response: { id: responseId },
+      filled: [],
+      provider: { name: "builtin", deterministic: true },
+      error: null,
+      autofill_job_id: expect.stringMatching(/^afj_/),
+    });
 
     const sent = await rest(h, key, "POST", `/api/v1/responses/${responseId}/send/`, {});
     expect(sent.status, JSON.stringify(sent.body)).toBe(200);

@@ -37,7 +37,7 @@ describe.each(testBackends())("Verifa-Version: keys pinned to a dated version (%
     pinned = created.data.createApiKey.key;
     pinnedId = created.data.createApiKey.apiKey.id;
     // A new key is pinned to the version current when it was created.
-    expect(created.data.createApiKey.apiKey.apiVersion).toBe("2026-02-01");
+    expect(created.data.createApiKey.apiKey.apiVersion).toBe("2026-12-01");
   });
   afterAll(async () => {
     await h?.close();
@@ -61,7 +61,7 @@ describe.each(testBackends())("Verifa-Version: keys pinned to a dated version (%
     expect(overridden.body.data).toEqual(old.body);
 
     const current = await rest(h, admin, "GET", "/api/v1/workflows");
-    expect(current.headers.get("verifa-version")).toBe("2026-02-01");
+    expect(current.headers.get("verifa-version")).toBe("2026-12-01");
     expect(current.body.data).toEqual(old.body);
     const currentAsOld = await rest(h, admin, "GET", "/api/v1/workflows", undefined, {
       "verifa-version": "2025-11-01",
@@ -74,7 +74,7 @@ describe.each(testBackends())("Verifa-Version: keys pinned to a dated version (%
       "verifa-version": "2024-01-01",
     });
     expectError(unknown, 400, "UNKNOWN_API_VERSION");
-    expect(unknown.body.error.details.supported_versions).toEqual(["2025-11-01", "2026-02-01"]);
+    expect(unknown.body.error.details.supported_versions).toEqual(["2025-11-01", "2026-02-01", "2026-12-01"]);
     const bad = await h.gql(admin, SET_VERSION, { id: pinnedId, apiVersion: "yesterday" });
     expect(bad.data.setApiKeyVersion.__typename).toBe("ValidationError");
     expect(bad.data.setApiKeyVersion.issues[0].path).toEqual(["apiVersion"]);

@@ -10,6 +10,7 @@ import {
   type UnitOfWorkDeps,
 } from "@flowgate/engine";
 import { ApiKeyCache } from "./api-keys/api-key-cache.ts";
+import { runAutofillJob } from "./questionnaires/autofill-jobs.ts";
 
 /** How to build an {@link Application}. */
 export interface ApplicationOptions {
@@ -80,6 +81,12 @@ export class Application {
       secrets: options.engine.secrets,
       clock: options.clock ?? (() => new Date()),
     };
+    // The engine's workers run the application's background jobs (the worker role builds an application
+    // too, so that its workers have these handlers).
+    const deps = this.#deps;
+    options.engine.registerJobHandler("response.autofill", (job, context) =>
+      runAutofillJob(deps, job, context),
+    );
     const cache = this.#deps.apiKeyCache;
     // Another gateway revoked or rotated a key: forget it here too. Until the subscription is in place
     // (or should the bus lose the message) the cache's time-to-live bounds how long the key still works.

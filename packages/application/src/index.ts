@@ -30,6 +30,15 @@ export {
   requestFingerprint,
 } from "./idempotency/idempotency.ts";
 export {
+  autofillResponse,
+  getAutofillJob,
+  getAutofillJobsByIds,
+  listAutofillJobsOfResponsesByIds,
+  maxAutofillJobAttempts,
+  maxAutofillWaitMs,
+  waitForAutofillJob,
+} from "./questionnaires/autofill-jobs.ts";
+export {
   adjustCredits,
   creditBalance,
   creditLedger,
@@ -77,8 +86,6 @@ export {
   sendToRecipient,
 } from "./questionnaires/recipient-sends.ts";
 export {
-  type AutofillOutcome,
-  autofillResponse,
   getResponsesByIds,
   listEventsOfResponses,
   listResponses,

@@ -203,6 +203,18 @@ const useCases: [string, readonly ApiKeyScope[], UseCaseCall][] = [
     (a, x) => app.transitionResponse(a, x, { responseId: id, action: "approve" }),
   ],
   ["autofillResponse", ["responses:write"], (a, x) => app.autofillResponse(a, x, { responseId: id })],
+  ["getAutofillJob", ["responses:read"], (a, x) => app.getAutofillJob(a, x, id)],
+  ["getAutofillJobsByIds", ["responses:read"], (a, x) => app.getAutofillJobsByIds(a, x, [id])],
+  [
+    "listAutofillJobsOfResponsesByIds",
+    ["responses:read"],
+    (a, x) => app.listAutofillJobsOfResponsesByIds(a, x, [id]),
+  ],
+  [
+    "waitForAutofillJob",
+    ["responses:read", "responses:write"],
+    (a, x) => app.waitForAutofillJob(a, x, id, { timeoutMs: 0 }),
+  ],
   ["getResponsesByIds", ["responses:read"], (a, x) => app.getResponsesByIds(a, x, [id])],
   ["listResponses", ["responses:read"], (a, x) => app.listResponses(a, x, page)],
   ["listEventsOfResponses", ["responses:read"], (a, x) => app.listEventsOfResponses(a, x, [id])],

@@ -1,5 +1,6 @@
 import type { Kysely, Transaction } from "kysely";
 import type { ApiKeysTable } from "./tables/api-keys.table.ts";
+import type { AutofillJobsTable } from "./tables/autofill-jobs.table.ts";
 import type {
   CreditAccountsTable,
   CreditLedgerTable,
@@ -59,6 +60,7 @@ export interface Database {
   workflow_payload_schemas: WorkflowPayloadSchemasTable;
   entities: EntitiesTable;
   entity_documents: EntityDocumentsTable;
+  autofill_jobs: AutofillJobsTable;
   questionnaires: QuestionnairesTable;
   questionnaire_versions: QuestionnaireVersionsTable;
   responses: ResponsesTable;

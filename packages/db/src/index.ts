@@ -21,6 +21,7 @@ export {
   isDatabaseUnavailableError,
 } from "./database-unavailable.ts";
 export * from "./repositories/api-keys.repository.ts";
+export * from "./repositories/autofill-jobs.repository.ts";
 export * from "./repositories/budgets.repository.ts";
 export * from "./repositories/credits.repository.ts";
 export * from "./repositories/email-outbox.repository.ts";

@@ -102,6 +102,21 @@ export const webhookResponseData = z.object({
   submitted_at: nullableTimestamp,
 });
 
+/**
+ * `data` of `response.autofill_completed`: the response, and the autofill job that finished (`succeeded`
+ * with the number of answers filled, or `failed` with the reason; the answers were then left unchanged).
+ */
+export const webhookAutofillCompletedData = webhookResponseData.extend({
+  autofill_job: z.object({
+    id: z.string(),
+    status: z.enum(["succeeded", "failed"]),
+    provider: z.string(),
+    filled_count: z.number().int(),
+    error: z.string().nullable(),
+    attempts: z.number().int(),
+  }),
+});
+
 /** `data` of `credits.low_balance`: the balance after the charge that took it under the threshold. */
 export const webhookCreditBalanceData = z.object({
   object: z.literal("credit_balance"),
@@ -147,7 +162,7 @@ export const webhookDataSchemas = {
   "response.submitted": webhookResponseData,
   "response.approved": webhookResponseData,
   "response.rejected": webhookResponseData,
-  "response.autofill_completed": webhookResponseData,
+  "response.autofill_completed": webhookAutofillCompletedData,
   "workspace_workflow_run.completed": webhookRunData,
   "workspace_workflow_run.failed": webhookRunData,
   "credits.low_balance": webhookCreditBalanceData,

@@ -1,6 +1,7 @@
-import type { Db } from "@flowgate/db";
+import type { Db, JobKind } from "@flowgate/db";
 import { AnalyticsCompactor } from "./analytics-compactor.ts";
 import { type EventBus, InProcessEventBus } from "./event-bus.ts";
+import { type JobHandler, JobHandlers } from "./job-handlers.ts";
 import { defaultPolicyProviders, type PolicyProviders } from "./policy-provider.ts";
 import type { StepDeps } from "./run-step.ts";
 import type { EngineLogger } from "./telemetry/logger.ts";
@@ -62,6 +63,7 @@ export class Engine {
   /** Encrypts and decrypts webhook signing secrets. */
   readonly secrets: SecretBox;
   readonly #deps: StepDeps;
+  readonly #jobHandlers = new JobHandlers();
   readonly #wakeups: JobWakeups | undefined;
   readonly #compactor: AnalyticsCompactor | undefined;
   #stopWakeups: (() => Promise<void>) | undefined;
@@ -82,7 +84,8 @@ export class Engine {
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     };
     this.#wakeups = options.wakeups;
-    this.worker = options.worker === false ? null : new Worker(this.#deps, options.worker ?? {});
+    this.worker =
+      options.worker === false ? null : new Worker(this.#deps, options.worker ?? {}, this.#jobHandlers);
     const compactionMs = options.analyticsCompactionMs ?? 5000;
     if (this.worker && compactionMs > 0) {
       const onError = options.worker === false ? undefined : options.worker?.onError;
@@ -111,6 +114,17 @@ export class Engine {
    */
   get unitOfWork(): UnitOfWorkDeps {
     return { db: this.#deps.db, bus: this.#deps.bus, wake: this.#deps.wake, telemetry: this.telemetry };
+  }
+
+  /**
+   * Registers the handler of a job kind that a layer above the engine owns (`@flowgate/application`
+   * registers `response.autofill`). Register before {@link start}; a job claimed earlier is handed back.
+   *
+   * @param kind - The queue job kind.
+   * @param handler - Runs one claimed job of that kind (see {@link JobHandler}).
+   */
+  registerJobHandler(kind: JobKind, handler: JobHandler): void {
+    this.#jobHandlers.register(kind, handler);
   }
 
   /** Starts the worker, if this engine has one, and listens for wake-ups from other processes. */

@@ -30,6 +30,7 @@ export {
   InProcessEventBus,
   type SessionStatusEvent,
 } from "./event-bus.ts";
+export { type JobHandler, type JobHandlerContext, JobHandlers } from "./job-handlers.ts";
 export * from "./nodes/index.ts";
 export { taskExecutionId } from "./nodes/task.node.ts";
 export * from "./outbound/index.ts";

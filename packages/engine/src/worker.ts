@@ -11,6 +11,7 @@ import {
   returnJob,
 } from "@flowgate/db";
 import { assertNever } from "@flowgate/domain";
+import { JobHandlers } from "./job-handlers.ts";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
 import { expireSession, fireRunTimer } from "./timers.ts";
 
@@ -56,6 +57,7 @@ export interface WorkerOptions {
 export class Worker {
   readonly workerId: string;
   readonly #deps: StepDeps;
+  readonly #handlers: JobHandlers;
   readonly #concurrency: number;
   readonly #pollIntervalMs: number;
   readonly #leaseMs: number;
@@ -75,8 +77,14 @@ export class Worker {
   #stopped: Promise<void> = Promise.resolve();
   #signalStopped: () => void = () => {};
 
-  constructor(deps: StepDeps, options: WorkerOptions = {}) {
+  /**
+   * @param deps - What steps run on.
+   * @param options - Tuning.
+   * @param handlers - Handlers of job kinds registered from outside the engine (e.g. `response.autofill`).
+   */
+  constructor(deps: StepDeps, options: WorkerOptions = {}, handlers: JobHandlers = new JobHandlers()) {
     this.#deps = deps;
+    this.#handlers = handlers;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString("hex")}`;
     this.#concurrency = options.concurrency ?? 4;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -195,6 +203,9 @@ export class Worker {
         case "webhook.deliver":
           // Claimed only by the webhook lane (`WebhookWorker`); the runs lane never takes one.
           return;
+        case "response.autofill":
+          await this.#runRegistered(job);
+          return;
         default:
           assertNever(job.kind);
       }
@@ -226,6 +237,25 @@ export class Worker {
         this.#onError(releaseError, job);
       }
     }
+  }
+
+  /**
+   * Runs a job of a kind registered in {@link JobHandlers}. Until this process has a handler for it (the
+   * application registers its handlers as it starts), the job is handed back for the next poll.
+   */
+  async #runRegistered(job: Job): Promise<void> {
+    const handler = this.#handlers.get(job.kind);
+    if (handler) {
+      await handler(job, { workerId: this.workerId });
+      return;
+    }
+    await releaseJob(
+      this.#deps.db,
+      job.id,
+      this.workerId,
+      new Date(Date.now() + this.#pollIntervalMs),
+      `no handler for ${job.kind} in this process yet`,
+    );
   }
 
   /** One step of a run, its duration observed by outcome (`error` when it throws). */

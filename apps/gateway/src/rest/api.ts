@@ -29,7 +29,7 @@ export type RestContext = Context<RestEnv>;
  * Answers `body` (built in snake_case) with `status`, in the casing the caller asked for. Routes return
  * through this so that `Key-Inflection` applies everywhere.
  */
-export function reply(c: RestContext, status: 200 | 201, body: unknown): TypedJson {
+export function reply(c: RestContext, status: 200 | 201 | 202, body: unknown): TypedJson {
   return c.json(inflectResponse(body, c.get("inflection")) as object, status) as TypedJson;
 }
 

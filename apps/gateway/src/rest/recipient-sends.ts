@@ -1,5 +1,14 @@
-import { autofillResponse, saveResponse, sendResponse, sendToRecipient } from "@flowgate/application";
-import { type DdqResponse, entityTypes } from "@flowgate/domain";
+import {
+  autofillResponse,
+  getAutofillJob,
+  getResponsesByIds,
+  maxAutofillWaitMs,
+  saveResponse,
+  sendResponse,
+  sendToRecipient,
+  waitForAutofillJob,
+} from "@flowgate/application";
+import { type AutofillJob, autofillJobStatuses, type DdqResponse, entityTypes } from "@flowgate/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
   errorPolicy,
@@ -13,6 +22,7 @@ import {
 } from "./api.ts";
 import { kycGenieErrors } from "./errors.ts";
 import { presentWorkflowResponse, snakeRecord } from "./presenters.ts";
+import { autofillAnswersJob } from "./versions.ts";
 
 // KYC Genie's Workflows API (seed 003): send, send a prefill response, save, autofill. Paths end in `/`
 // as the seed writes them. Validation and status problems are 400s, as the seed lists them.
@@ -20,6 +30,46 @@ import { presentWorkflowResponse, snakeRecord } from "./presenters.ts";
 const tags = ["Workflows API (KYC Genie)"];
 const middleware = [errorPolicy(kycGenieErrors)];
 const ResponseParams = z.object({ response_id: idParam("ID of the response (`rsp_*`).", "rsp_abc123") });
+
+const AutofillJobParams = z.object({ job_id: idParam("ID of the autofill job (`afj_*`).", "afj_abc123") });
+
+/** An autofill job (GraphQL `AutofillJob`). */
+const AutofillJobBody = z
+  .object({
+    id: z.string(),
+    object: z.literal("autofill_job"),
+    response_id: z.string(),
+    status: z.enum(autofillJobStatuses),
+    provider: z.string(),
+    deterministic: z.boolean(),
+    filled_count: z.number().int(),
+    filled: z.array(z.object({ question_id: z.string(), value: z.unknown(), source: z.unknown() })),
+    error: z.string().nullable(),
+    attempts: z.number().int(),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    finished_at: z.string().nullable(),
+  })
+  .openapi("AutofillJob");
+
+/** An autofill job as REST answers it. */
+function presentAutofillJob(job: AutofillJob) {
+  return {
+    id: job.id,
+    object: "autofill_job",
+    response_id: job.responseId,
+    status: job.status,
+    provider: job.provider,
+    deterministic: job.deterministic,
+    filled_count: job.filled.length,
+    filled: snakeRecord(job.filled),
+    error: job.error,
+    attempts: job.attempts,
+    created_at: job.createdAt.toISOString(),
+    started_at: job.startedAt?.toISOString() ?? null,
+    finished_at: job.finishedAt?.toISOString() ?? null,
+  };
+}
 
 /** Seed 003's Workflow Response Object. */
 const WorkflowResponse = z
@@ -199,19 +249,52 @@ export function recipientSendRoutes(api: RestApi): void {
       path: "/responses/{response_id}/autofill/",
       tags,
       summary: "Autofill a response from the entity's documents (seed 003; GraphQL `autofillResponse`)",
+      description:
+        "Queues an autofill job and answers 202 with it (version 2026-12-01); poll `GET /autofill-jobs/{job_id}/`. While a job of the response is queued or running, the same job is answered. Before 2026-12-01 the request waits for the job (up to 120 s) and answers 200 `{response, filled, provider, error, autofill_job_id}` as the synchronous autofill did (202 with the job if it is still running then).",
       middleware,
       request: { params: ResponseParams },
-      responses: { 200: jsonResponse("The answers filled", z.unknown()), ...errorResponses(400, 401, 404) },
+      responses: {
+        200: jsonResponse("The answers filled (versions before 2026-12-01)", z.unknown()),
+        202: jsonResponse("The autofill job, queued", AutofillJobBody),
+        ...errorResponses(400, 401, 404),
+      },
     }),
     async (c) => {
-      const outcome = await autofillResponse(c.get("app"), c.get("actor"), {
-        responseId: c.req.valid("param").response_id,
-      });
+      const app = c.get("app");
+      const actor = c.get("actor");
+      const job = await autofillResponse(app, actor, { responseId: c.req.valid("param").response_id });
+      if (autofillAnswersJob(c)) return reply(c, 202, presentAutofillJob(job));
+      const finished = await waitForAutofillJob(app, actor, job.id, { timeoutMs: maxAutofillWaitMs });
+      if (finished.status !== "SUCCEEDED" && finished.status !== "FAILED") {
+        return reply(c, 202, presentAutofillJob(finished));
+      }
+      const [response] = await getResponsesByIds(app, actor, [finished.responseId]);
       return reply(c, 200, {
-        response: presentResponse(outcome.response),
-        filled: snakeRecord(outcome.filled),
-        provider: outcome.provider,
+        response: response ? presentResponse(response) : null,
+        filled: snakeRecord(finished.filled),
+        provider: { name: finished.provider, deterministic: finished.deterministic },
+        error: finished.error,
+        autofill_job_id: finished.id,
       });
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/autofill-jobs/{job_id}/",
+      tags,
+      summary: "An autofill job (GraphQL `autofillJob`)",
+      middleware,
+      request: { params: AutofillJobParams },
+      responses: {
+        200: jsonResponse("The autofill job", AutofillJobBody),
+        ...errorResponses(401, 404),
+      },
+    }),
+    async (c) => {
+      const job = await getAutofillJob(c.get("app"), c.get("actor"), c.req.valid("param").job_id);
+      return reply(c, 200, presentAutofillJob(job));
     },
   );
 }

@@ -13,3 +13,11 @@ export function listBody<T>(
 ): unknown {
   return c.get("apiVersion") < "2026-02-01" ? page.data : page;
 }
+
+/**
+ * Whether `POST /responses/{id}/autofill/` answers at once with the queued job (202; 2026-12-01), rather
+ * than waiting for it and answering the filled answers (200; before, when autofill was synchronous).
+ */
+export function autofillAnswersJob(c: RestContext): boolean {
+  return c.get("apiVersion") >= "2026-12-01";
+}

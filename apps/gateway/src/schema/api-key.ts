@@ -201,7 +201,7 @@ builder.mutationFields((t) => ({
   setApiKeyVersion: t.field({
     type: ApiKeyRef,
     description:
-      "Pins a key of the caller's organization to a dated REST API version (`2025-11-01`, `2026-02-01`); REST requests with it and without `Verifa-Version` are served in that version. Needs the `admin` scope.",
+      "Pins a key of the caller's organization to a dated REST API version (`2025-11-01`, `2026-02-01`, `2026-12-01`); REST requests with it and without `Verifa-Version` are served in that version. Needs the `admin` scope.",
     authScopes: { scope: "admin" },
     errors: { types: recordErrors },
     args: {

@@ -34,6 +34,7 @@ import "./question.ts";
 import "./questionnaire.ts";
 import "./response.ts";
 import "./response-answers.ts";
+import "./autofill-job.ts";
 import "./response-review.ts";
 import "./recipient-send.ts";
 import "./send-to-recipient.ts";

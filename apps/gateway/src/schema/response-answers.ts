@@ -1,18 +1,13 @@
-import { type AutofillOutcome, autofillResponse, saveResponse } from "@flowgate/application";
-import {
-  type AnswerSource,
-  type AutofilledAnswer,
-  allQuestions,
-  answerChangesFromList,
-  type DdqResponse,
-} from "@flowgate/domain";
+import { saveResponse } from "@flowgate/application";
+import { type AnswerSource, allQuestions, answerChangesFromList, type DdqResponse } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
 import { versionKey } from "../ddq-loaders.ts";
 import { ResponseRef } from "./entity.ts";
 import { recordErrors } from "./errors.ts";
 
-const AnswerSourceRef = builder.objectRef<AnswerSource>("AnswerSource").implement({
+/** The GraphQL `AnswerSource` type. */
+export const AnswerSourceRef = builder.objectRef<AnswerSource>("AnswerSource").implement({
   description:
     "Where an autofilled answer came from. Internal to the workspace: cleared when a PREFILL response is sent, and removed when the answer is edited.",
   fields: (t) => ({
@@ -125,44 +120,6 @@ export const AnswerInput = builder.inputType("AnswerInput", {
   }),
 });
 
-const AutofilledAnswerRef = builder.objectRef<AutofilledAnswer>("AutofilledAnswer").implement({
-  description: "An answer autofill filled in, with its source.",
-  fields: (t) => ({
-    questionId: t.exposeString("questionId", { description: "The question." }),
-    value: t.field({ type: "JSON", resolve: (a) => a.value, description: "The answer filled in." }),
-    source: t.field({ type: AnswerSourceRef, resolve: (a) => a.source, description: "Where it came from." }),
-  }),
-});
-
-const AutofillResultRef = builder.objectRef<AutofillOutcome>("AutofillResult").implement({
-  description: "Autofill completed (the response event `response.autofill_completed` records it).",
-  fields: (t) => ({
-    response: t.field({
-      type: ResponseRef,
-      resolve: (r) => r.response,
-      description: "The response, filled.",
-    }),
-    filled: t.field({
-      type: [AutofilledAnswerRef],
-      resolve: (r) => r.filled,
-      description: "The answers filled in (unanswered questions only).",
-    }),
-    provider: t.string({
-      resolve: (r) => r.provider.name,
-      description: "The autofill provider, e.g. `builtin`.",
-    }),
-    deterministic: t.boolean({
-      resolve: (r) => r.provider.deterministic,
-      description: "Whether the provider is deterministic: the built-in one is, and guesses nothing.",
-    }),
-    error: t.exposeString("error", {
-      nullable: true,
-      description:
-        "Why the provider gave no answers (its endpoint failed or its reply was not the JSON asked for); the response was left unchanged and the event records the reason. Null on success.",
-    }),
-  }),
-});
-
 builder.mutationFields((t) => ({
   saveResponse: t.field({
     type: ResponseRef,
@@ -179,15 +136,5 @@ builder.mutationFields((t) => ({
         responseId: String(args.responseId),
         answers: answerChangesFromList(args.answers),
       }),
-  }),
-  autofillResponse: t.field({
-    type: AutofillResultRef,
-    description:
-      "Fills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity record, the text of the entity's documents and the entity's earlier submitted responses; each filled answer carries its source annotation (document, page, passage and confidence for answers read from documents). The built-in provider is deterministic; with FLOWGATE_AUTOFILL_URL an OpenAI-compatible model reads the documents instead.",
-    authScopes: { scope: "responses:write" },
-    errors: { types: recordErrors },
-    args: { responseId: t.arg.id({ required: true, description: "Response id (`rsp_…`)." }) },
-    resolve: (_root, args, context) =>
-      autofillResponse(context.app, context.actor, { responseId: String(args.responseId) }),
   }),
 }));

@@ -1,15 +1,12 @@
 import {
   type Executor,
-  findEntity,
   findQuestionnaireVersion,
   findRecipientSend,
   findResponse,
   findResponsesByIds,
   insertResponseEvent,
-  listEntityDocumentTexts,
   listResponseEvents,
   listResponses as listResponseRows,
-  listSubmittedResponsesOfEntity,
   type PageRequest,
   type ResponseChange,
   updateRecipientSend,
@@ -17,10 +14,7 @@ import {
 } from "@flowgate/db";
 import {
   type AnswerSources,
-  type AutofilledAnswer,
-  type AutofillHistory,
   allStepsCompleted,
-  answerValueProblem,
   applyAnswerChanges,
   applyResponseAction,
   assertSubmittable,
@@ -28,8 +22,6 @@ import {
   canEditAnswers,
   completeStep,
   type DdqResponse,
-  findQuestion,
-  isAnswered,
   NotFoundError,
   newId,
   type QuestionnaireDefinition,
@@ -216,141 +208,6 @@ export async function transitionResponse(
   return inTransaction(deps, async (trx, after) => {
     const response = await lockResponse(trx, actor, input.responseId);
     return transitionIn(trx, after, response, input.action, actor.keyId, note ? { note } : {});
-  });
-}
-
-/** What {@link autofillResponse} did. */
-export interface AutofillOutcome {
-  response: DdqResponse;
-  /** The answers filled, with their annotations. */
-  filled: AutofilledAnswer[];
-  provider: { name: string; deterministic: boolean };
-  /** Why the provider gave no answers (the response was left unchanged), or null. */
-  error: string | null;
-}
-
-/**
- * Autofills the unanswered questions of a PREFILL, DRAFT or CHANGES_REQUESTED response from its entity, the
- * text of the entity's documents and the entity's earlier submitted responses, through the autofill provider (called outside any transaction);
- * each filled answer carries its source annotation. Completion is recorded as the response event
- * `response.autofill_completed`. Answers given meanwhile are never overwritten. Needs `responses:write`.
- *
- * @throws NotFoundError, ConflictError (the status does not allow edits).
- */
-export async function autofillResponse(
-  app: Application,
-  actor: Actor,
-  input: { responseId: string },
-): Promise<AutofillOutcome> {
-  requireScope(actor, "responses:write");
-  const deps = applicationDeps(app);
-  const assertEditable = (response: DdqResponse) => {
-    if (!canEditAnswers(response.status, "workspace")) {
-      throw new ConflictError(
-        `Response ${response.id} is ${response.status}; autofill works only while it is PREFILL, DRAFT or CHANGES_REQUESTED`,
-        response.status,
-      );
-    }
-  };
-  const response = await findResponse(deps.db, actor, input.responseId);
-  if (!response) throw new NotFoundError("Response", input.responseId);
-  assertEditable(response);
-  const entity = await findEntity(deps.db, actor, response.entityId);
-  if (!entity) throw new NotFoundError("Entity", response.entityId);
-  const definition = await responseDefinition(deps.db, response);
-  const history: AutofillHistory[] = [];
-  for (const earlier of await listSubmittedResponsesOfEntity(deps.db, actor, entity.id, response.id)) {
-    history.push({
-      responseId: earlier.id,
-      definition: await responseDefinition(deps.db, earlier),
-      answers: earlier.answers,
-    });
-  }
-  const documents = await listEntityDocumentTexts(deps.db, actor, entity.id);
-  let proposed: Awaited<ReturnType<typeof deps.autofill.autofill>>;
-  try {
-    proposed = await deps.autofill.autofill({ response, definition, entity, history, documents });
-  } catch (error) {
-    // A provider failure leaves the answers as they are; the event says why.
-    const message = error instanceof Error ? error.message : String(error);
-    return inTransaction(deps, async (trx) => {
-      const current = await lockResponse(trx, actor, response.id);
-      await insertResponseEvent(trx, {
-        id: newId("rse"),
-        responseId: current.id,
-        type: "response.autofill_completed",
-        fromStatus: current.status,
-        toStatus: current.status,
-        actor: actor.keyId,
-        data: {
-          provider: deps.autofill.name,
-          deterministic: deps.autofill.deterministic,
-          status: "failed",
-          error: message,
-          filled: [],
-        },
-      });
-      return {
-        response: current,
-        filled: [],
-        provider: { name: deps.autofill.name, deterministic: deps.autofill.deterministic },
-        error: message,
-      };
-    });
-  }
-
-  return inTransaction(deps, async (trx, after) => {
-    const current = await lockResponse(trx, actor, response.id);
-    assertEditable(current);
-    const answers = { ...current.answers };
-    const answerSources: AnswerSources = { ...current.answerSources };
-    const filled: AutofilledAnswer[] = [];
-    for (const answer of proposed.answers) {
-      const question = findQuestion(definition, answer.questionId);
-      if (!question || isAnswered(answers[question.id])) continue;
-      if (answerValueProblem(question, answer.value) !== null) continue;
-      answers[question.id] = answer.value;
-      answerSources[question.id] = answer.source;
-      filled.push(answer);
-    }
-    const updated = await updateResponse(trx, current.id, {
-      answers,
-      answerSources,
-      ...(proposed.analysis !== undefined && proposed.analysis !== null
-        ? { aiAnalysis: proposed.analysis }
-        : {}),
-    });
-    await insertResponseEvent(trx, {
-      id: newId("rse"),
-      responseId: current.id,
-      type: "response.autofill_completed",
-      fromStatus: current.status,
-      toStatus: current.status,
-      actor: actor.keyId,
-      data: {
-        provider: deps.autofill.name,
-        deterministic: deps.autofill.deterministic,
-        status: "completed",
-        filled: filled.map((answer) => ({
-          questionId: answer.questionId,
-          source: answer.source.kind,
-          ...(answer.source.documentId
-            ? {
-                documentId: answer.source.documentId,
-                page: answer.source.page,
-                confidence: answer.source.confidence,
-              }
-            : {}),
-        })),
-      },
-    });
-    await recordResponseWebhookEvent(trx, after, updated, "response.autofill_completed");
-    return {
-      response: updated,
-      filled,
-      provider: { name: deps.autofill.name, deterministic: deps.autofill.deterministic },
-      error: null,
-    };
   });
 }
 

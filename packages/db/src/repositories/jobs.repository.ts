@@ -8,7 +8,7 @@ import type { JobsTable } from "../tables/jobs.table.ts";
  * `session.expire` expires a session that did not complete in time; `webhook.deliver` sends one webhook
  * delivery (claimed only by the webhook lane, see {@link claimJobs}).
  */
-export type JobKind = "run.step" | "run.timeout" | "session.expire" | "webhook.deliver";
+export type JobKind = "run.step" | "run.timeout" | "session.expire" | "webhook.deliver" | "response.autofill";
 
 /**
  * Which jobs a claimer takes: `runs` (every kind but `webhook.deliver`) or `webhooks` (only

@@ -1,5 +1,6 @@
 export * from "./answers.ts";
 export * from "./autofill.ts";
+export * from "./autofill-job.ts";
 export * from "./countries.ts";
 export * from "./credits.ts";
 export * from "./ddq-errors.ts";

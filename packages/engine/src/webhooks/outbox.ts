@@ -183,13 +183,12 @@ const responseEventTypes = new Set([
   "response.submitted",
   "response.approved",
   "response.rejected",
-  "response.autofill_completed",
 ]);
 
 /**
  * Records the webhook event of a response event just written in `trx` (`response.sent`, `.submitted`
- * (also for `response.resubmitted`), `.approved`, `.rejected`, `.autofill_completed`; other response
- * events have none). Pass the response as it is after the change.
+ * (also for `response.resubmitted`), `.approved`, `.rejected`; other response events have none;
+ * `response.autofill_completed` is recorded by the autofill job with its own data). Pass the response as it is after the change.
  */
 export async function recordResponseWebhookEvent(
   trx: Executor,
