@@ -16,6 +16,7 @@ import {
   PgListener,
   PostgresEventBus,
   RedisEventBus,
+  SecretBox,
   SmtpEmailSender,
 } from "@flowgate/engine";
 import type { Logger } from "pino";
@@ -82,14 +83,23 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
       if (!parts.email) closers.unshift(() => email.close?.());
 
       const engine = createEngine(settings, database, bus, listener, logger);
-      await engine.start();
-      closers.unshift(() => engine.stop());
       const { host, port, publicUrl } = settings.http;
+      const secrets = SecretBox.fromSetting(settings.secretKey);
+      if (secrets.ephemeral && settings.role !== "all") {
+        logger.warn(
+          "FLOWGATE_SECRET_KEY is unset: a worker re-issues the magic link of an email queued by another process",
+        );
+      }
+      // Built before the engine starts: it registers the job handlers (emails, reservation sweeper).
       const application = new Application({
         engine,
         email,
         linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
+        secrets,
+        sends: settings.sends,
       });
+      await engine.start();
+      closers.unshift(() => engine.stop());
 
       const demo =
         settings.role !== "worker" && settings.demo.seed
@@ -214,12 +224,18 @@ function createEventBus(
   }
 }
 
-/** SMTP when `SMTP_URL` is set; otherwise the outbox table, with the link logged. */
+/**
+ * SMTP when `SMTP_URL` is set; otherwise the outbox table for the sandbox (link tokens masked), and live
+ * emails refused unless the operator keeps them there too (`FLOWGATE_OUTBOX_LIVE_EMAILS`).
+ */
 function createEmailSender(settings: Settings, database: DatabaseHandle, logger: Logger): EmailSender {
-  const { smtpUrl, smtpFrom } = settings.email;
+  const { smtpUrl, smtpFrom, outboxLiveEmails } = settings.email;
   return smtpUrl
     ? new SmtpEmailSender({ url: smtpUrl, ...(smtpFrom ? { from: smtpFrom } : {}) })
-    : new OutboxEmailSender(database.db, (line) => logger.info(line));
+    : new OutboxEmailSender(database.db, {
+        log: (line) => logger.info(line),
+        keepLive: outboxLiveEmails,
+      });
 }
 
 function createEngine(

@@ -1,3 +1,4 @@
+import { SecretBox } from "@flowgate/engine";
 import { z } from "zod";
 
 /** What this process does: serve GraphQL, execute runs, or both (the default, embedded mode). */
@@ -86,8 +87,41 @@ export const settingsSchema = z.object({
     .describe("base of node retry backoff (attempt n waits base·2ⁿ⁻¹ ± 25 %)"),
   SMTP_URL: url("smtp", "smtps")
     .optional()
-    .describe("SMTP server for workflow emails; unset → kept in the `email_outbox` table, link logged"),
+    .describe(
+      "SMTP server for workflow emails; unset → sandbox emails kept in the `email_outbox` table (link token masked)",
+    ),
   SMTP_FROM: z.string().optional().describe("`From` of workflow emails"),
+  FLOWGATE_OUTBOX_LIVE_EMAILS: z
+    .stringbool({ error: "must be true or false" })
+    .default(false)
+    .describe(
+      "without `SMTP_URL`, keep live emails in the `email_outbox` table too (else a live send fails: sandbox only)",
+    ),
+  FLOWGATE_EMAILS_PER_WORKSPACE_HOUR: wholeNumber(0)
+    .default(1000)
+    .describe("emails a workspace may send per UTC hour (then `EmailHourlyCapError`)"),
+  FLOWGATE_SEND_INLINE: z
+    .stringbool({ error: "must be true or false" })
+    .default(true)
+    .describe(
+      "the request that sends delivers its email job itself (a worker takes over if it dies); `false`: workers do",
+    ),
+  FLOWGATE_SEND_WAIT_MS: wholeNumber(0)
+    .default(30_000)
+    .describe("how long a send waits for a worker to run its email job before answering `queued`"),
+  FLOWGATE_RESERVATION_TTL_MS: wholeNumber(60_000)
+    .default(3_600_000)
+    .describe("how long a send's credit reservation is held before the sweeper releases it"),
+  FLOWGATE_SWEEP_INTERVAL_MS: wholeNumber(10)
+    .default(60_000)
+    .describe("how often workers sweep expired credit reservations"),
+  FLOWGATE_SECRET_KEY: z
+    .string()
+    .refine((value) => SecretBox.decodeKey(value) !== null, "must be 32 bytes as base64 or 64 hex digits")
+    .optional()
+    .describe(
+      "key sealing link tokens of pending emails (same in every process); unset → a random key per process",
+    ),
   FLOWGATE_SEED_DEMO: z
     .stringbool({ error: "must be true or false" })
     .default(true)
@@ -127,7 +161,22 @@ export interface Settings {
   backoff: { minMs: number; maxMs: number };
   eventBus: { kind: EventBusKind; redisUrl: string | undefined };
   worker: { concurrency: number; leaseMs: number; pollIntervalMs: number; retryBaseMs: number };
-  email: { smtpUrl: string | undefined; smtpFrom: string | undefined };
+  email: {
+    smtpUrl: string | undefined;
+    smtpFrom: string | undefined;
+    /** Keep live emails in the outbox table when there is no SMTP server. */
+    outboxLiveEmails: boolean;
+  };
+  /** Durable sends. */
+  sends: {
+    inline: boolean;
+    emailsPerWorkspaceHour: number;
+    waitMs: number;
+    reservationTtlMs: number;
+    sweepIntervalMs: number;
+  };
+  /** The server key sealing secrets kept for a while (unset: random per process). */
+  secretKey: string | undefined;
   demo: { seed: boolean; apiKey: string | undefined };
   logLevel: (typeof logLevels)[number];
 }
@@ -196,7 +245,19 @@ function group(raw: RawSettings): Settings {
       pollIntervalMs: raw.FLOWGATE_POLL_INTERVAL_MS,
       retryBaseMs: raw.FLOWGATE_RETRY_BASE_MS,
     },
-    email: { smtpUrl: raw.SMTP_URL, smtpFrom: raw.SMTP_FROM },
+    email: {
+      smtpUrl: raw.SMTP_URL,
+      smtpFrom: raw.SMTP_FROM,
+      outboxLiveEmails: raw.FLOWGATE_OUTBOX_LIVE_EMAILS,
+    },
+    sends: {
+      inline: raw.FLOWGATE_SEND_INLINE,
+      emailsPerWorkspaceHour: raw.FLOWGATE_EMAILS_PER_WORKSPACE_HOUR,
+      waitMs: raw.FLOWGATE_SEND_WAIT_MS,
+      reservationTtlMs: raw.FLOWGATE_RESERVATION_TTL_MS,
+      sweepIntervalMs: raw.FLOWGATE_SWEEP_INTERVAL_MS,
+    },
+    secretKey: raw.FLOWGATE_SECRET_KEY,
     demo: { seed: raw.FLOWGATE_SEED_DEMO, apiKey: raw.FLOWGATE_SEED_API_KEY },
     logLevel: raw.FLOWGATE_LOG_LEVEL,
   };

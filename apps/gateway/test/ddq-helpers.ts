@@ -13,6 +13,8 @@ export interface ReceivedEmail {
   link: string | null;
   /** The token of that link. */
   token: string | null;
+  /** The Message-ID header. */
+  messageId: string;
 }
 
 /**
@@ -27,6 +29,9 @@ export class TestSmtpServer {
   #rejectWhen: (address: string) => boolean = () => false;
   /** How many deliveries were refused. */
   refused = 0;
+
+  /** Delay before answering each message's data (none by default), to keep deliveries in flight. */
+  delayMs: () => number = () => 0;
 
   private constructor() {
     this.#server = new SMTPServer({
@@ -49,14 +54,20 @@ export class TestSmtpServer {
         stream.on("data", (chunk: Buffer) => chunks.push(chunk));
         stream.on("end", () => {
           const raw = Buffer.concat(chunks).toString("utf8");
-          this.received.push(
-            decodeEmail(
-              raw,
-              session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-              session.envelope.rcptTo.map((r) => r.address),
-            ),
-          );
-          callback();
+          const accept = () => {
+            // Accepted: kept, and "250 OK" goes back to the client (which may be gone by now).
+            this.received.push(
+              decodeEmail(
+                raw,
+                session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+                session.envelope.rcptTo.map((r) => r.address),
+              ),
+            );
+            callback();
+          };
+          const delay = this.delayMs();
+          if (delay > 0) setTimeout(accept, delay);
+          else accept();
         });
       },
     });
@@ -131,7 +142,16 @@ function decodeEmail(raw: string, from: string, to: string[]): ReceivedEmail {
   const html = parts.find((p) => p.type === "text/html")?.body ?? "";
   const link = /https?:\/\/\S+\/recipient\?token=[A-Za-z0-9_%.~-]+/.exec(text)?.[0] ?? null;
   const token = link ? decodeURIComponent(new URL(link).searchParams.get("token") ?? "") : null;
-  return { from, to, subject: headers.subject ?? "", text, html, link, token };
+  return {
+    from,
+    to,
+    subject: headers.subject ?? "",
+    text,
+    html,
+    link,
+    token,
+    messageId: headers["message-id"] ?? "",
+  };
 }
 
 function splitEntity(entity: string): { headers: Record<string, string>; body: string } {
@@ -268,6 +288,7 @@ export const SEND_WORKFLOW = /* GraphQL */ `
       ... on NotFoundError { message resource id }
       ... on ConflictError { message currentStatus }
       ... on InsufficientCreditsError { message required available }
+      ... on EmailHourlyCapError { message cap retryAfterSeconds }
       ... on EmailDeliveryError { message retryable entityId responseId reason }
     }
   }
@@ -282,6 +303,7 @@ export const SEND_RESPONSE = /* GraphQL */ `
       ... on NotFoundError { message resource id }
       ... on ConflictError { message currentStatus }
       ... on InsufficientCreditsError { message required available }
+      ... on EmailHourlyCapError { message cap retryAfterSeconds }
       ... on EmailDeliveryError { message retryable entityId responseId reason }
     }
   }

@@ -3,6 +3,7 @@ import type { TestBackend } from "@flowgate/db/testing";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
 import type { EmailSender, Engine } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
+import type { Logger } from "pino";
 import WebSocket from "ws";
 import { buildApp } from "../src/app.ts";
 import type { GatewayServer } from "../src/server.ts";
@@ -41,27 +42,36 @@ export interface Harness {
 export interface HarnessOptions {
   /** How the engine delivers workflow emails (default: the outbox table). */
   email?: EmailSender;
+  /** Settings (environment variables) to add to or replace in {@link harnessSettingsEnv}. */
+  env?: Record<string, string>;
+  /** Where the app logs (default: nowhere). */
+  logger?: Logger;
 }
 
 /**
  * The settings of a harness: gateway and worker in one process on any free port, quick polling and
  * retries, no demo workspace, no log output.
  */
-export const harnessSettings = parseSettings({
+export const harnessSettingsEnv: Record<string, string> = {
   PORT: "0",
   FLOWGATE_POLL_INTERVAL_MS: "100",
   FLOWGATE_WORKER_CONCURRENCY: "2",
   FLOWGATE_RETRY_BASE_MS: "20",
   FLOWGATE_SEED_DEMO: "false",
   FLOWGATE_LOG_LEVEL: "silent",
-});
+};
+
+/** {@link harnessSettingsEnv}, parsed. */
+export const harnessSettings = parseSettings(harnessSettingsEnv);
 
 /** Starts a harness on `backend`: the app as `main.ts` builds it, on a fresh test database. */
 export async function startHarness(backend: TestBackend, options: HarnessOptions = {}): Promise<Harness> {
   const database = await createTestDatabase(backend);
-  const flowgate = buildApp(harnessSettings, {
+  const settings = options.env ? parseSettings({ ...harnessSettingsEnv, ...options.env }) : harnessSettings;
+  const flowgate = buildApp(settings, {
     database,
     ...(options.email ? { email: options.email } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const { engine, application: app, server } = await flowgate.start();
   if (!server) throw new Error("The harness needs the gateway role");

@@ -33,7 +33,15 @@ describe("settings", () => {
       backoff: { minMs: 100, maxMs: 1000 },
       eventBus: { kind: "memory", redisUrl: undefined },
       worker: { concurrency: 4, leaseMs: 15_000, pollIntervalMs: 1000, retryBaseMs: 1000 },
-      email: { smtpUrl: undefined, smtpFrom: undefined },
+      email: { smtpUrl: undefined, smtpFrom: undefined, outboxLiveEmails: false },
+      sends: {
+        inline: true,
+        emailsPerWorkspaceHour: 1000,
+        waitMs: 30_000,
+        reservationTtlMs: 3_600_000,
+        sweepIntervalMs: 60_000,
+      },
+      secretKey: undefined,
       demo: { seed: true, apiKey: undefined },
       logLevel: "info",
     });

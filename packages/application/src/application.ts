@@ -4,8 +4,33 @@ import {
   type EmailSender,
   type Engine,
   OutboxEmailSender,
+  SecretBox,
   type UnitOfWorkDeps,
 } from "@flowgate/engine";
+import { registerSendJobs } from "./questionnaires/send-jobs.ts";
+
+/** How recipient sends run as durable jobs. */
+export interface SendOptions {
+  /**
+   * Whether the request that sends delivers the email itself first (default true): its job is queued
+   * already claimed by the request for {@link inlineLeaseMs}, so that a worker takes over only if the
+   * request's process dies. With false, sends are left to the workers and the request waits for them.
+   */
+  inline?: boolean;
+  /** How long an inline send holds its job before a worker may take it over, in ms (default 120,000). */
+  inlineLeaseMs?: number;
+  /**
+   * How long `sendWorkflow`/`sendResponse` wait for their email job's outcome before answering `queued`
+   * (the job goes on), in ms (default 30,000).
+   */
+  waitMs?: number;
+  /** Emails a workspace may send per UTC hour, both environments together (default 1,000). */
+  emailsPerWorkspaceHour?: number;
+  /** How long a send's credit reservation is held before the sweeper gives it back, in ms (default 1 h). */
+  reservationTtlMs?: number;
+  /** How often a worker sweeps expired reservations, in ms (default 60,000). */
+  sweepIntervalMs?: number;
+}
 
 /** How to build an {@link Application}. */
 export interface ApplicationOptions {
@@ -17,6 +42,13 @@ export interface ApplicationOptions {
   autofill?: AutofillProvider;
   /** Base URL of magic links: `<linkBaseUrl>/recipient?token=…` (default `http://127.0.0.1:4000`). */
   linkBaseUrl?: string;
+  /**
+   * Seals link tokens while their email is pending (default: a random key for this process, so that a
+   * job another process runs re-issues the link; set `FLOWGATE_SECRET_KEY` for every process instead).
+   */
+  secrets?: SecretBox;
+  /** Durable sends: wait, hourly cap, reservation expiry and sweeping. */
+  sends?: SendOptions;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -25,6 +57,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   autofill: AutofillProvider;
   /** Base URL of recipient links: a link is `<linkBaseUrl>/recipient?token=<token>`. */
   linkBaseUrl: string;
+  secrets: SecretBox;
+  sends: Required<SendOptions>;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -49,7 +83,18 @@ export class Application {
       email: options.email ?? new OutboxEmailSender(unitOfWork.db),
       autofill: options.autofill ?? new BuiltinAutofillProvider(),
       linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
+      secrets: options.secrets ?? SecretBox.fromSetting(undefined),
+      sends: {
+        inline: options.sends?.inline ?? true,
+        inlineLeaseMs: options.sends?.inlineLeaseMs ?? 120_000,
+        waitMs: options.sends?.waitMs ?? 30_000,
+        emailsPerWorkspaceHour: options.sends?.emailsPerWorkspaceHour ?? 1_000,
+        reservationTtlMs: options.sends?.reservationTtlMs ?? 3_600_000,
+        sweepIntervalMs: options.sends?.sweepIntervalMs ?? 60_000,
+      },
     };
+    // The engine's workers (in this process) deliver recipient emails and sweep expired reservations.
+    registerSendJobs(options.engine, this.#deps);
   }
 }
 

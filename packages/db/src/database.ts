@@ -6,6 +6,7 @@ import type {
   CreditReservationsTable,
 } from "./tables/credits.table.ts";
 import type { EmailOutboxTable } from "./tables/email-outbox.table.ts";
+import type { EmailSendsTable, WorkspaceHourlyEmailsTable } from "./tables/email-sends.table.ts";
 import type { EntitiesTable } from "./tables/entities.table.ts";
 import type { JobsTable } from "./tables/jobs.table.ts";
 import type { NodeCostsTable } from "./tables/node-costs.table.ts";
@@ -48,6 +49,8 @@ export interface Database {
   credit_ledger: CreditLedgerTable;
   credit_reservations: CreditReservationsTable;
   email_outbox: EmailOutboxTable;
+  email_sends: EmailSendsTable;
+  workspace_hourly_emails: WorkspaceHourlyEmailsTable;
 }
 
 /** A database handle: the root `Kysely` or a transaction. Repositories take one of these first. */

@@ -20,13 +20,14 @@ export const idPrefixes = [
   "cle",
   "crs",
   "eml",
+  "snd",
 ] as const;
 
 /**
  * Prefix of a record id: `org` organization, `ws` workspace, `key` API key, `wfl` workflow, `wfd` workflow
  * draft, `ses` session, `wfr` workflow run, `nrn` node run, `job` queue job, `evt` run event; `ent` entity,
  * `qnr` questionnaire, `rsp` questionnaire response, `rse` response event, `wfs` recipient send (magic link),
- * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email.
+ * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email, `snd` recipient email job (also its SMTP Message-ID).
  */
 export type IdPrefix = (typeof idPrefixes)[number];
 

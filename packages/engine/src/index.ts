@@ -28,6 +28,7 @@ export * from "./policy-provider.ts";
 export * from "./questionnaires/index.ts";
 export { checkReadiness, type Readiness } from "./readiness.ts";
 export { advanceRun, failRun, retryDelayMs, type StepDeps, type StepOutcome } from "./run-step.ts";
+export { SecretBox } from "./secrets/secret-box.ts";
 export { type StartRunInput, selectRunVersion, startRun } from "./start-run.ts";
 export { type RunTaskOptions, runTask } from "./tasks/index.ts";
 export { type JobWakeups, PgJobWakeups } from "./transport/job-wakeups.ts";
@@ -36,4 +37,4 @@ export { PostgresEventBus, type PostgresEventBusOptions } from "./transport/post
 export { RedisEventBus, type RedisEventBusOptions } from "./transport/redis-event-bus.ts";
 export { retryWhileUnavailable } from "./transport/retry-while-unavailable.ts";
 export { AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
-export { Worker, type WorkerOptions } from "./worker.ts";
+export { type JobHandler, type JobHandlerResult, Worker, type WorkerOptions } from "./worker.ts";

@@ -7,6 +7,8 @@ export interface JobsTable {
   run_id: string | null;
   /** For session jobs (expiry): at most one per session. */
   session_id: string | null;
+  /** A name the job is queued under at most once (`email.send:<snd_…>`, `credits.sweep`). */
+  key: string | null;
   payload: JsonObjectDefault;
   run_at: CreatedAt;
   attempts: Generated<number>;
