@@ -106,10 +106,13 @@ export const settingsSchema = z.object({
     .describe(
       "the request that sends delivers its email job itself (a worker takes over if it dies); `false`: workers do",
     ),
+  FLOWGATE_SEND_INLINE_LEASE_MS: wholeNumber(1000)
+    .default(120_000)
+    .describe("how long an inline send holds its email job before a worker may take it over"),
   FLOWGATE_SEND_WAIT_MS: wholeNumber(0)
     .default(30_000)
     .describe("how long a send waits for a worker to run its email job before answering `queued`"),
-  FLOWGATE_RESERVATION_TTL_MS: wholeNumber(60_000)
+  FLOWGATE_RESERVATION_TTL_MS: wholeNumber(600_000)
     .default(3_600_000)
     .describe("how long a send's credit reservation is held before the sweeper releases it"),
   FLOWGATE_SWEEP_INTERVAL_MS: wholeNumber(10)
@@ -170,6 +173,7 @@ export interface Settings {
   /** Durable sends. */
   sends: {
     inline: boolean;
+    inlineLeaseMs: number;
     emailsPerWorkspaceHour: number;
     waitMs: number;
     reservationTtlMs: number;
@@ -252,6 +256,7 @@ function group(raw: RawSettings): Settings {
     },
     sends: {
       inline: raw.FLOWGATE_SEND_INLINE,
+      inlineLeaseMs: raw.FLOWGATE_SEND_INLINE_LEASE_MS,
       emailsPerWorkspaceHour: raw.FLOWGATE_EMAILS_PER_WORKSPACE_HOUR,
       waitMs: raw.FLOWGATE_SEND_WAIT_MS,
       reservationTtlMs: raw.FLOWGATE_RESERVATION_TTL_MS,

@@ -73,9 +73,15 @@ export class TestSmtpServer {
     });
   }
 
+  /** Connections that broke (a client killed mid-session resets its socket). */
+  connectionErrors = 0;
+
   /** Starts a server on a free port. */
   static async start(): Promise<TestSmtpServer> {
     const smtp = new TestSmtpServer();
+    smtp.#server.on("error", () => {
+      smtp.connectionErrors++;
+    });
     await new Promise<void>((resolve) => smtp.#server.listen(0, "127.0.0.1", resolve));
     smtp.#port = (smtp.#server.server.address() as AddressInfo).port;
     return smtp;

@@ -36,6 +36,7 @@ describe("settings", () => {
       email: { smtpUrl: undefined, smtpFrom: undefined, outboxLiveEmails: false },
       sends: {
         inline: true,
+        inlineLeaseMs: 120_000,
         emailsPerWorkspaceHour: 1000,
         waitMs: 30_000,
         reservationTtlMs: 3_600_000,

@@ -71,8 +71,13 @@ export function emailJobKey(emailSendId: string): string {
 
 /** Claims after which a send whose worker keeps dying is given up (failed, nothing charged). */
 const maxDeliveryAttempts = 10;
-/** A send does not start when its reservation expires within this margin (the sweeper may release it). */
-const sendStartMarginMs = 5 * 60_000;
+/**
+ * A send does not start when its reservation expires within this margin (the sweeper may release it):
+ * 5 minutes, or half the reservation's lifetime when that is shorter.
+ */
+function sendStartMarginMs(deps: ApplicationDeps): number {
+  return Math.min(5 * 60_000, deps.sends.reservationTtlMs / 2);
+}
 
 /** Registers the email and sweeper jobs with the engine's worker (if this process has one). */
 export function registerSendJobs(engine: Engine, deps: ApplicationDeps): void {
@@ -107,7 +112,7 @@ export async function deliverEmail(deps: ApplicationDeps, id: string): Promise<v
   if (row.reservation_key) {
     const reservation = await findReservation(deps.db, tenant, row.reservation_key);
     const expiresAt = reservation?.expires_at?.getTime() ?? Number.POSITIVE_INFINITY;
-    if (reservation?.status !== "held" || expiresAt - Date.now() < sendStartMarginMs) {
+    if (reservation?.status !== "held" || expiresAt - Date.now() < sendStartMarginMs(deps)) {
       await failSend(deps, id, "the send's credit reservation expired before its email went out");
       return;
     }
