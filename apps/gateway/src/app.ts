@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { isIPv4 } from "node:net";
 import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
 import {
   channelName,
@@ -270,8 +271,23 @@ function createEngine(
   });
 }
 
-/** GraphiQL's prefilled key: the demo key when it is known. */
+/**
+ * Whether `host` (the address the gateway listens on) is a loopback address: `localhost`, `127.0.0.0/8`
+ * or `::1`. `0.0.0.0`, `::` and every other address can be reached from other machines.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (bare === "localhost" || bare === "::1" || bare === "0:0:0:0:0:0:0:1") return true;
+  if (isIPv4(bare)) return bare.startsWith("127.");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  return mapped ? mapped[1]!.startsWith("127.") : false;
+}
+
+/**
+ * GraphiQL's prefilled key: the demo key when it is known and the gateway listens on a loopback address
+ * only. A page any other machine can load must not hand out a key.
+ */
 function graphiqlHeaders(demo: ProvisionedWorkspace | null, settings: Settings) {
   const key = demo?.keys.sandbox ?? settings.demo.apiKey;
-  return key ? { headers: { "X-API-Key": key } } : true;
+  return key && isLoopbackHost(settings.http.host) ? { headers: { "X-API-Key": key } } : true;
 }

@@ -5,6 +5,39 @@ export function redactUrls(text: string): string {
   return text.replace(/(\b[a-z][a-z0-9+.-]*:\/\/[^:/@\s]*):[^@\s/]*@/gi, "$1:***@");
 }
 
+/**
+ * Secrets Flowgate issues, as they appear in text: API keys (`fg_live_…`, `fg_sandbox_…`), magic-link
+ * tokens (`fgl_…`) and webhook secrets (`whsec_…`). Their prefix is kept, the rest never reaches a log.
+ */
+const issuedSecret = /(fg_live_|fg_sandbox_|fgl_|whsec_)[A-Za-z0-9_-]+/g;
+
+/** Masks every issued secret in a text (`fgl_AbC…` → `fgl_[redacted]`), e.g. a whole serialized log line. */
+export function redactSecrets(text: string): string {
+  return text.replace(issuedSecret, "$1[redacted]");
+}
+
+/**
+ * Fields pino blanks wherever a logged object carries them (headers that authenticate, and fields named
+ * like secrets), before {@link redactSecrets} masks whatever else slipped into a line as text.
+ */
+export const redactedPaths = [
+  "apiKey",
+  "token",
+  "secret",
+  "password",
+  "*.apiKey",
+  "*.token",
+  "*.secret",
+  "*.password",
+  "*.authorization",
+  '*["x-api-key"]',
+  '*["x-link-token"]',
+  "*.headers.authorization",
+  '*.headers["x-api-key"]',
+  '*.headers["x-link-token"]',
+  "*.connectionParams",
+];
+
 /** What a logged error shows: no attached objects, no URL passwords. */
 export interface SafeError {
   type: string;
@@ -33,7 +66,18 @@ export function safeError(error: unknown, depth = 0): SafeError {
   };
 }
 
-/** The process's logger: JSON lines on stdout, errors serialized by {@link safeError}. */
-export function createLogger(level: string): Logger {
-  return pino({ name: "flowgate", level, serializers: { err: safeError, error: safeError } });
+/**
+ * The process's logger: JSON lines on stdout (or `destination`), errors serialized by {@link safeError},
+ * secret-named fields blanked ({@link redactedPaths}) and every line passed through {@link redactSecrets}
+ * and URL password blanking last, so that no issued secret is written at any level.
+ */
+export function createLogger(level: string, destination?: pino.DestinationStream): Logger {
+  const options: pino.LoggerOptions = {
+    name: "flowgate",
+    level,
+    serializers: { err: safeError, error: safeError },
+    redact: { paths: redactedPaths, censor: "[redacted]" },
+    hooks: { streamWrite: (line) => redactUrls(redactSecrets(line)) },
+  };
+  return destination ? pino(options, destination) : pino(options);
 }
