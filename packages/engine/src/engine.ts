@@ -1,4 +1,4 @@
-import type { Db } from "@flowgate/db";
+import { type Db, enqueueKeyedJob, type HandledJobKind } from "@flowgate/db";
 import { AnalyticsCompactor } from "./analytics-compactor.ts";
 import { type EventBus, InProcessEventBus } from "./event-bus.ts";
 import { defaultPolicyProviders, type PolicyProviders } from "./policy-provider.ts";
@@ -10,7 +10,7 @@ import type { JobWakeups } from "./transport/job-wakeups.ts";
 import type { UnitOfWorkDeps } from "./unit-of-work.ts";
 import { SecretBox } from "./webhooks/secret-box.ts";
 import { WebhookWorker, type WebhookWorkerOptions } from "./webhooks/webhook-worker.ts";
-import { Worker, type WorkerOptions } from "./worker.ts";
+import { type JobHandler, Worker, type WorkerOptions } from "./worker.ts";
 
 /** How to build an {@link Engine}. */
 export interface EngineOptions {
@@ -65,6 +65,7 @@ export class Engine {
   readonly #wakeups: JobWakeups | undefined;
   readonly #compactor: AnalyticsCompactor | undefined;
   #stopWakeups: (() => Promise<void>) | undefined;
+  readonly #recurring: { key: string; kind: HandledJobKind }[] = [];
 
   constructor(options: EngineOptions) {
     this.db = options.db;
@@ -113,9 +114,20 @@ export class Engine {
     return { db: this.#deps.db, bus: this.#deps.bus, wake: this.#deps.wake, telemetry: this.telemetry };
   }
 
+  /**
+   * Executes jobs of `kind` in this engine's worker with `handler` (a process without a worker ignores it:
+   * its jobs wait for one that has). With `recurring`, the job named `recurring.key` is queued when the
+   * worker starts (once per database, whichever worker queues it first); its handler reschedules it.
+   */
+  registerJobHandler(kind: HandledJobKind, handler: JobHandler, recurring?: { key: string }): void {
+    this.worker?.registerHandler(kind, handler);
+    if (recurring) this.#recurring.push({ key: recurring.key, kind });
+  }
+
   /** Starts the worker, if this engine has one, and listens for wake-ups from other processes. */
   async start(): Promise<void> {
     if (!this.worker) return;
+    for (const job of this.#recurring) await enqueueKeyedJob(this.db, job);
     this.worker.start();
     this.#compactor?.start();
     this.webhookWorker?.start();

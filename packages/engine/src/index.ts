@@ -49,4 +49,4 @@ export { RedisEventBus, type RedisEventBusOptions } from "./transport/redis-even
 export { retryWhileUnavailable } from "./transport/retry-while-unavailable.ts";
 export { AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
 export * from "./webhooks/index.ts";
-export { Worker, type WorkerOptions } from "./worker.ts";
+export { type JobHandler, type JobHandlerResult, Worker, type WorkerOptions } from "./worker.ts";

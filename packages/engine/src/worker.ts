@@ -4,15 +4,28 @@ import {
   backoffDelay,
   claimJobs,
   type DatabaseAvailability,
+  deleteJob,
   extendLeases,
+  type HandledJobKind,
   isDatabaseUnavailableError,
   type Job,
   releaseJob,
+  rescheduleJob,
   returnJob,
 } from "@flowgate/db";
 import { assertNever } from "@flowgate/domain";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
 import { expireSession, fireRunTimer } from "./timers.ts";
+
+/** What a {@link JobHandler} decided: the job is done (deleted), or runs again at `runAt` (a recurring job). */
+export type JobHandlerResult = { outcome: "done" } | { outcome: "later"; runAt: Date };
+
+/**
+ * Executes one claimed job of a kind a higher layer registered (`Engine.registerJobHandler`). It must be
+ * idempotent: after a crash the job is claimed again and runs from the start. A throw releases the job
+ * with backoff (database outages hand it back without counting the attempt).
+ */
+export type JobHandler = (job: Job, context: { workerId: string }) => Promise<JobHandlerResult>;
 
 /** Tuning of a worker. */
 export interface WorkerOptions {
@@ -65,6 +78,7 @@ export class Worker {
   readonly #availability: DatabaseAvailability | undefined;
   readonly #backoff: BackoffBounds;
   readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #handlers = new Map<HandledJobKind, JobHandler>();
   #running = false;
   #loop: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
@@ -86,6 +100,11 @@ export class Worker {
     this.#onError = options.onError ?? (() => {});
     this.#availability = options.availability;
     this.#backoff = options.backoff ?? { minMs: 100, maxMs: 1000 };
+  }
+
+  /** Executes jobs of `kind` with `handler` (replacing an earlier one). */
+  registerHandler(kind: HandledJobKind, handler: JobHandler): void {
+    this.#handlers.set(kind, handler);
   }
 
   /** Starts claiming jobs. */
@@ -195,6 +214,15 @@ export class Worker {
         case "webhook.deliver":
           // Claimed only by the webhook lane (`WebhookWorker`); the runs lane never takes one.
           return;
+        case "email.send":
+        case "credits.sweep": {
+          const handler = this.#handlers.get(job.kind);
+          if (!handler) throw new Error(`No handler is registered for ${job.kind} jobs in this process`);
+          const result = await handler(job, { workerId: this.workerId });
+          if (result.outcome === "done") await deleteJob(this.#deps.db, job.id, this.workerId);
+          else await rescheduleJob(this.#deps.db, job.id, this.workerId, result.runAt);
+          return;
+        }
         default:
           assertNever(job.kind);
       }

@@ -41,29 +41,60 @@ describe("workflow email", () => {
 describe.each(testBackends())("outbox email sender (%s)", (backend) => {
   test.override({ backend });
 
-  test("keeps the message in the outbox of its tenant and logs the link", async ({ database: t }) => {
+  test("keeps sandbox messages in the outbox of their tenant with the link token masked, never logging the link", async ({
+    database: t,
+  }) => {
     const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
     const tenant = { workspaceId: ws.workspaceId, environment: "sandbox" as const };
     const lines: string[] = [];
-    const sender = new OutboxEmailSender(t.db, (line) => lines.push(line));
-    await sender.send({
+    const sender = new OutboxEmailSender(t.db, { log: (line) => lines.push(line) });
+    const token = "fgl_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg";
+    const message = {
       to: "a@b.co",
       subject: "Hi",
-      text: "text",
-      html: "<p>html</p>",
+      text: `open http://x/recipient?token=${token} now`,
+      html: `<a href="http://x/recipient?token=${token}">open</a>`,
       tenant,
       workflowSessionId: null,
-      linkUrl: "http://x/recipient?token=fgl_1",
-    });
-    const [stored] = await listOutboxEmails(t.db, tenant, { limit: 10 });
-    expect(stored).toMatchObject({
+      linkUrl: `http://x/recipient?token=${token}`,
+      key: "snd_01abc",
+    };
+    await sender.send(message);
+    // A retried job stores its message once.
+    await sender.send(message);
+    const stored = await listOutboxEmails(t.db, tenant, { limit: 10 });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      id: "eml_01abc",
       to: "a@b.co",
       subject: "Hi",
-      text: "text",
-      html: "<p>html</p>",
-      linkUrl: "http://x/recipient?token=fgl_1",
+      text: "open http://x/recipient?token=fgl_…defg now",
+      html: '<a href="http://x/recipient?token=fgl_…defg">open</a>',
+      linkUrl: "http://x/recipient?token=fgl_…defg",
     });
-    expect(lines).toEqual([`[email outbox ${stored!.id}] to a@b.co: Hi — http://x/recipient?token=fgl_1`]);
+    expect(JSON.stringify(stored)).not.toContain(token);
+    expect(lines).toEqual([
+      "[email outbox eml_01abc] to a@b.co: Hi",
+      "[email outbox eml_01abc] to a@b.co: Hi",
+    ]);
     expect(await listOutboxEmails(t.db, { ...tenant, environment: "live" }, { limit: 10 })).toEqual([]);
+  });
+
+  test("refuses live messages unless the operator keeps them in the outbox", async ({ database: t }) => {
+    const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w2" });
+    const tenant = { workspaceId: ws.workspaceId, environment: "live" as const };
+    const message = {
+      to: "a@b.co",
+      subject: "Hi",
+      text: "t",
+      html: "h",
+      tenant,
+      workflowSessionId: null,
+      linkUrl: null,
+    };
+    await expect(new OutboxEmailSender(t.db, { log: () => {} }).send(message)).rejects.toThrow(/SMTP_URL/);
+    expect(await listOutboxEmails(t.db, tenant, { limit: 10 })).toEqual([]);
+    await new OutboxEmailSender(t.db, { log: () => {}, keepLive: true }).send(message);
+    expect(await listOutboxEmails(t.db, tenant, { limit: 10 })).toHaveLength(1);
   });
 });
