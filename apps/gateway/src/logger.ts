@@ -8,13 +8,16 @@ export function redactUrls(text: string): string {
 
 /**
  * Secrets Flowgate issues, as they appear in text: API keys (`fg_live_…`, `fg_sandbox_…`), magic-link
- * tokens (`fgl_…`) and webhook secrets (`whsec_…`). Their prefix is kept, the rest never reaches a log.
+ * tokens (`fgl_…`), one-time verification link tokens (`fgv_…`, also in `/verify/<token>` paths) and
+ * webhook secrets (`whsec_…`, base64). Their prefix is kept, the rest never reaches a log.
  */
-const issuedSecret = /(fg_live_|fg_sandbox_|fgl_|whsec_)[A-Za-z0-9_-]+/g;
+const issuedSecret = /(fg_live_|fg_sandbox_|fgl_|fgv_)[A-Za-z0-9_-]+|(whsec_)[A-Za-z0-9+/=]+/g;
 
 /** Masks every issued secret in a text (`fgl_AbC…` → `fgl_[redacted]`), e.g. a whole serialized log line. */
 export function redactSecrets(text: string): string {
-  return text.replace(issuedSecret, "$1[redacted]");
+  return text.replace(issuedSecret, (_secret, prefix?: string, webhookPrefix?: string) => {
+    return `${prefix ?? webhookPrefix}[redacted]`;
+  });
 }
 
 /** What a logged error shows: no attached objects, no URL passwords. */

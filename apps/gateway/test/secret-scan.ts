@@ -22,18 +22,18 @@ function mask(secret: string): string {
 
 /**
  * The forms a secret may take in text: itself, URL- and JSON-encoded, and its random part without the
- * prefix (`fg_live_`, `fgl_`, `whsec_`…), so that a secret stored with its prefix cut off is found too.
+ * prefix (`fg_live_`, `fgl_`, `fgv_`, `whsec_`…), so that a secret stored with its prefix cut off is found too.
  */
 function needles(secret: string): string[] {
   const forms = new Set([secret, encodeURIComponent(secret), JSON.stringify(secret).slice(1, -1)]);
-  const body = /^(?:fg_live_|fg_sandbox_|fgl_|whsec_)(.+)$/.exec(secret)?.[1];
+  const body = /^(?:fg_live_|fg_sandbox_|fgl_|fgv_|whsec_)(.+)$/.exec(secret)?.[1];
   if (body && body.length >= 16) forms.add(body);
   return [...forms];
 }
 
 /**
  * Finds every occurrence of every secret in the sources: a list of secrets in, hits out. Extend the list
- * with any new kind of secret (webhook secrets…); the forms searched are in {@link needles}.
+ * with any new kind of secret; the forms searched are in {@link needles}.
  *
  * @param sources - Texts to scan (log lines, rows).
  * @param secrets - Every secret that was issued.

@@ -29,6 +29,7 @@ import {
 } from "./fixtures.ts";
 import { eventually, type Harness, startHarness } from "./harness.ts";
 import { databaseSources, logSources, scanForSecrets } from "./secret-scan.ts";
+import { startReceiver, verifies, type WebhookReceiver } from "./webhook-receiver.ts";
 
 const CREATE_KEY = /* GraphQL */ `
   mutation ($workspaceId: ID!, $environment: Environment!, $name: String!, $scopes: [String!]!) {
@@ -53,6 +54,47 @@ const SAVE = /* GraphQL */ `
   mutation ($answers: [AnswerInput!]!) { saveAnswers(answers: $answers) { __typename } }
 `;
 const SUBMIT = /* GraphQL */ `mutation { submitResponse { __typename ... on Response { status } } }`;
+const SET_WORKSPACE = /* GraphQL */ `
+  mutation ($id: ID!, $settings: WorkspaceSettingsInput!) {
+    updateWorkspace(id: $id, settings: $settings) { __typename }
+  }
+`;
+const CREATE_ENDPOINT = /* GraphQL */ `
+  mutation ($url: String!, $events: [String!]!) {
+    createWebhookEndpoint(url: $url, events: $events) {
+      __typename
+      ... on WebhookEndpointWithSecret { secret endpoint { id } }
+    }
+  }
+`;
+const ROTATE_WEBHOOK_SECRET = /* GraphQL */ `
+  mutation ($endpointId: ID!) {
+    rotateWebhookSecret(endpointId: $endpointId, overlapSeconds: 3600) {
+      __typename
+      ... on WebhookEndpointWithSecret { secret }
+    }
+  }
+`;
+const INVITE = /* GraphQL */ `
+  mutation ($workflowId: ID, $inviteeEmail: String) {
+    createSession(workflowId: $workflowId, inviteeEmail: $inviteeEmail) { __typename ... on Session { id } }
+  }
+`;
+const RESEND_INVITATION = /* GraphQL */ `
+  mutation ($sessionId: ID!) { resendSessionInvitation(sessionId: $sessionId) { __typename } }
+`;
+const CREATE_VERIFICATION_LINK = /* GraphQL */ `
+  mutation ($sessionId: ID!) {
+    createVerificationLink(sessionId: $sessionId) { __typename ... on CreatedVerificationLink { token url } }
+  }
+`;
+
+/** The link token (`fgl_…` magic link, `fgv_…` verification link) of a link URL. */
+function linkTokenOf(url: string): string {
+  const token = /(fgl_|fgv_)[A-Za-z0-9_-]+/.exec(decodeURIComponent(url))?.[0];
+  if (!token) throw new Error(`no link token in ${url}`);
+  return token;
+}
 
 /**
  * Sends to the test's SMTP server when the address is `@smtp.example`, else keeps the message in the
@@ -75,19 +117,23 @@ class RecordingRouter implements EmailSender {
 }
 
 /**
- * A full scenario — keys created and rotated (and a sandbox key refused a live one), runs, sends to SMTP
- * and to the outbox (a live one refused there), failed emails, magic links opened and answered, prefill
- * sends — with every log line captured at `trace`. Then every log line and every column of every table is
- * scanned for every secret that was issued: API keys, and magic-link tokens. There must be none.
+ * A full scenario — keys created and rotated (and a sandbox key refused a live one), runs, a webhook
+ * endpoint created and its secret rotated with deliveries to a receiver, session invitations emailed and a
+ * one-time verification link opened, sends to SMTP and to the outbox (a live one refused there), failed
+ * emails, magic links opened and answered, prefill sends — with every log line captured at `trace`. Then
+ * every log line and every column of every table is scanned for every secret that was issued: API keys,
+ * magic-link and verification-link tokens, and webhook signing secrets. There must be none.
  */
 describe.each(testBackends())("no secret in logs or database (%s)", (backend) => {
   let h: Harness;
   let smtp: TestSmtpServer;
   let router: RecordingRouter;
+  let receiver: WebhookReceiver;
   const lines: string[] = [];
 
   beforeAll(async () => {
     smtp = await TestSmtpServer.start();
+    receiver = await startReceiver();
     const logger = createLogger("trace", { write: (line: string) => void lines.push(line) });
     // The outbox sender is built after the harness's database exists; the router swaps it in.
     router = new RecordingRouter(new SmtpEmailSender({ url: smtp.url }), {
@@ -102,6 +148,7 @@ describe.each(testBackends())("no secret in logs or database (%s)", (backend) =>
   afterAll(async () => {
     await h?.close();
     await smtp?.close();
+    await receiver?.close();
   });
 
   it("finds 0 issued secrets in any log line or any column", async () => {
@@ -165,6 +212,47 @@ describe.each(testBackends())("no secret in logs or database (%s)", (backend) =>
     await eventually(
       async () => (await h.gql(rotated.key, SESSION, { id: session.id })).data.session.status === "completed",
     );
+
+    // Webhooks: an endpoint (its signing secret shown once) and a rotation (both secrets sign during the
+    // overlap), then deliveries of what follows to a real receiver.
+    const allowed = await h.gql(sandbox, SET_WORKSPACE, {
+      id: h.acme.workspaceId,
+      settings: { allowPrivateTaskUrls: true },
+    });
+    expect(allowed.data.updateWorkspace.__typename).toBe("Workspace");
+    const endpoint = (
+      await h.gql(sandbox, CREATE_ENDPOINT, {
+        url: receiver.url,
+        events: ["session.created", "response.sent", "response.submitted"],
+      })
+    ).data.createWebhookEndpoint;
+    expect(endpoint.secret).toMatch(/^whsec_/);
+    const rotatedSecret = (await h.gql(sandbox, ROTATE_WEBHOOK_SECRET, { endpointId: endpoint.endpoint.id }))
+      .data.rotateWebhookSecret.secret;
+    expect(rotatedSecret).toMatch(/^whsec_/);
+    const webhookSecrets = [endpoint.secret, rotatedSecret];
+    secrets.push(...webhookSecrets);
+
+    // Sessions: invitations emailed (over SMTP and into the outbox) and a one-time link made through the
+    // API; the capture page is opened with one.
+    for (const inviteeEmail of ["invitee@smtp.example", "invitee@outbox.example"]) {
+      const invited = (await h.gql(sandbox, INVITE, { workflowId: workflow.id, inviteeEmail })).data
+        .createSession;
+      expect(
+        (await h.gql(sandbox, RESEND_INVITATION, { sessionId: invited.id })).data.resendSessionInvitation
+          .__typename,
+      ).toBe("SessionInvitationPayload");
+    }
+    const captureSession = (await h.gql(sandbox, INVITE, { workflowId: workflow.id })).data.createSession;
+    const verificationLink = (
+      await h.gql(sandbox, CREATE_VERIFICATION_LINK, { sessionId: captureSession.id })
+    ).data.createVerificationLink;
+    expect(verificationLink.token).toMatch(/^fgv_/);
+    secrets.push(verificationLink.token);
+    const capturePage = await fetch(
+      verificationLink.url.replace(/^https?:\/\/[^/]+/, h.server.url.replace(/\/graphql$/, "")),
+    );
+    expect(capturePage.status).toBe(200);
 
     // Sends: sandbox and live over SMTP, sandbox into the outbox, a live one refused by the outbox, a
     // refused SMTP delivery, and a prefill response sent later.
@@ -237,11 +325,20 @@ describe.each(testBackends())("no secret in logs or database (%s)", (backend) =>
     expect((await recipientGql(h, token, SUBMIT)).data.submitResponse.status).toBe("SUBMITTED");
     await recipientGql(h, `${token}x`, LINK);
 
-    // Every token issued, delivered or not.
-    const tokens = router.links.map((link) => new URL(link).searchParams.get("token")!);
-    expect(tokens.length).toBeGreaterThanOrEqual(6);
+    // Every token issued, delivered or not: magic links and emailed verification links.
+    const tokens = router.links.map(linkTokenOf);
+    expect(tokens.filter((t) => t.startsWith("fgl_")).length).toBeGreaterThanOrEqual(6);
+    expect(tokens.filter((t) => t.startsWith("fgv_"))).toHaveLength(2);
     secrets.push(...tokens);
     for (const email of smtp.received) if (email.token) expect(tokens).toContain(email.token);
+    const invitation = smtp.only("invitee@smtp.example");
+    expect(tokens).toContain(linkTokenOf(invitation.text));
+
+    // The webhooks were delivered, signed with the secrets (so the scan below looks where they were used).
+    await eventually(async () => receiver.received.some((w) => w.payload.type === "response.submitted"));
+    for (const request of receiver.received) {
+      expect(webhookSecrets.some((secret) => verifies(secret, request))).toBe(true);
+    }
 
     // Logs at trace level really were written, and the database has the scenario's rows.
     expect(lines.length).toBeGreaterThan(0);
@@ -253,8 +350,11 @@ describe.each(testBackends())("no secret in logs or database (%s)", (backend) =>
     const logHits = scanForSecrets(logSources(lines), secrets);
     const masked = lines.filter((line) => line.includes("[redacted]")).length;
     const dbHits = scanForSecrets(rows, secrets);
+    const apiKeys = secrets.filter((secret) => secret.startsWith("fg_")).length;
+    const linkTokens = secrets.filter((secret) => /^fg[lv]_/.test(secret)).length;
     console.log(
-      `secret scan (${backend}): ${secrets.length} secrets issued (${secrets.length - tokens.length} API keys, ${tokens.length} link tokens); ` +
+      `secret scan (${backend}): ${secrets.length} secrets issued (${apiKeys} API keys, ${linkTokens} link tokens, ` +
+        `${webhookSecrets.length} webhook secrets); ` +
         `${lines.length} log lines at trace (${masked} with a masked value): ${logHits.length} hits; ${rows.length} column values in the database: ${dbHits.length} hits`,
     );
     expect(logHits).toEqual([]);
@@ -272,14 +372,17 @@ describe("the logger", () => {
     const logger = createLogger("trace", { write: (line: string) => void written.push(line) });
     const key = "fg_live_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_abcde";
     const token = "fgl_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210-_zyxwv";
-    const webhook = "whsec_MTIzNDU2Nzg5MDEyMzQ1Njc4OTAxMjM0NTY3ODkwMTI";
+    const webhook = "whsec_MTIzNDU2Nzg5MDEy+/MzQ1Njc4OTAxMjM0NTY3ODkw";
+    const verification = "fgv_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789-_ABCDE";
     logger.trace({ req: { headers: { "x-api-key": key, authorization: `Bearer ${token}` } } }, "request");
     logger.debug({ apiKey: key, nested: { token, secret: webhook } }, "fields");
     logger.info(`link http://x/recipient?token=${token} for ${key}`);
     logger.warn({ err: new Error(`refused ${encodeURIComponent(token)} and ${webhook}`) }, "error");
     logger.error({ url: "smtp://user:hunter2@smtp.example:587" }, "connect");
-    expect(written).toHaveLength(5);
-    expect(scanForSecrets(logSources(written), [key, token, webhook, "hunter2"])).toEqual([]);
+    logger.info({ method: "GET", path: `/verify/${verification}/documents` }, "request");
+    expect(written).toHaveLength(6);
+    expect(scanForSecrets(logSources(written), [key, token, webhook, verification, "hunter2"])).toEqual([]);
+    expect(written.join("")).toContain("/verify/fgv_[redacted]/documents");
     expect(written.join("")).toContain("fgl_[redacted]");
     expect(written.join("")).toContain("[redacted]");
   });

@@ -1,7 +1,7 @@
 import { listOutboxEmails } from "@flowgate/db";
 import { createTestWorkspace, testBackends, withDatabase } from "@flowgate/db/testing";
 import { test as baseTest, describe, expect, it } from "vitest";
-import { OutboxEmailSender, recipientLinkUrl, renderRecipientEmail } from "../src/index.ts";
+import { maskLinkTokens, OutboxEmailSender, recipientLinkUrl, renderRecipientEmail } from "../src/index.ts";
 
 const test = withDatabase(baseTest);
 
@@ -35,6 +35,16 @@ describe("workflow email", () => {
     });
     expect(verification.subject).toBe("Action required: verify your identity");
     expect(verification.text.startsWith("Hello,\n")).toBe(true);
+  });
+});
+
+describe("link token masking", () => {
+  it("masks magic-link and verification-link tokens to their prefix and last four characters", () => {
+    const magic = "fgl_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg";
+    const verification = "fgv_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210-_wxyz";
+    expect(
+      maskLinkTokens(`http://x/recipient?token=${magic} and http://x/verify/${verification}/documents`),
+    ).toBe("http://x/recipient?token=fgl_…defg and http://x/verify/fgv_…wxyz/documents");
   });
 });
 

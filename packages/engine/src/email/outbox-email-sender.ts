@@ -13,15 +13,18 @@ export interface OutboxEmailSenderOptions {
   keepLive?: boolean;
 }
 
-/** A magic-link token (`fgl_…`) as it appears in links: masked to its prefix and last four characters. */
-const linkToken = /fgl_[A-Za-z0-9_-]{8,}/g;
+/**
+ * A link token as it appears in links: a magic-link token (`fgl_…`) or a one-time verification link token
+ * (`fgv_…`), masked to its prefix and last four characters.
+ */
+const linkToken = /(fgl_|fgv_)[A-Za-z0-9_-]{8,}/g;
 
 /**
- * Masks every magic-link token in `text` (`fgl_…` → `fgl_…<last 4>`): the outbox and logs keep which link
- * an email carried without keeping the secret that opens it.
+ * Masks every link token in `text` (`fgl_…` → `fgl_…<last 4>`, `fgv_…` likewise): the outbox and logs keep
+ * which link an email carried without keeping the secret that opens it.
  */
 export function maskLinkTokens(text: string): string {
-  return text.replace(linkToken, (token) => `fgl_…${token.slice(-4)}`);
+  return text.replace(linkToken, (token, prefix: string) => `${prefix}…${token.slice(-4)}`);
 }
 
 /**
