@@ -3,6 +3,7 @@ import { SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { createKycQuestionnaire, SEND_WORKFLOW, TestSmtpServer } from "./ddq-helpers.ts";
 import { type Harness, startHarness } from "./harness.ts";
+import { rest } from "./rest-helpers.ts";
 
 const ENTITIES = /* GraphQL */ `{ entities(first: 100) { edges { node { legalName } } } }`;
 
@@ -51,6 +52,18 @@ describe.each(testBackends())("hourly email cap (%s)", (backend) => {
       (e: { node: { legalName: string } }) => e.node.legalName,
     );
     expect(names).not.toContain("Capped 4");
+    // REST (seed 003's route) answers the same refusal as 429 with Retry-After.
+    const viaRest = await rest(h, key, "POST", "/api/v1/workflows/send/", {
+      entity: { legal_name: "Capped REST" },
+      ddq: { questionnaire_id: questionnaireId },
+      email: `cap-${backend}-rest@supplier.example`,
+    });
+    expect(viaRest.status).toBe(429);
+    expect(viaRest.body.error).toMatchObject({
+      code: "EMAIL_HOURLY_CAP_EXCEEDED",
+      details: { cap: 3, retry_after_seconds: expect.any(Number) },
+    });
+    expect(Number(viaRest.headers.get("retry-after"))).toBe(viaRest.body.error.details.retry_after_seconds);
     // The cap is per workspace, both environments together.
     const live = await h.gql(h.acme.keys.live, SEND_WORKFLOW, {
       entity: { legalName: "Live capped" },
