@@ -6,6 +6,11 @@ import { type Kysely, sql } from "kysely";
  * queued once under a name (`email.send:<snd_…>`, the reservation sweeper), `credit_reservations.expires_at`
  * is when the sweeper gives a reservation back, and `workspace_hourly_emails` counts each workspace's
  * emails per UTC hour for the hourly cap.
+ *
+ * Existing rows: reservations still held (sends of the synchronous code, which a crash could leave held
+ * forever) expire an hour after the migration, so that the sweeper gives them back unless they settle
+ * first; link tokens already in the outbox (`fgl_…`, `fgv_…`) are masked to their last four characters
+ * like the ones written from now on. Its data test: `packages/db/test/migrations/<this name>.test.ts`.
  */
 export async function up(db: Kysely<any>): Promise<void> {
   await db.schema
@@ -13,6 +18,21 @@ export async function up(db: Kysely<any>): Promise<void> {
     .addColumn("key", "text", (c) => c.unique())
     .execute();
   await db.schema.alterTable("credit_reservations").addColumn("expires_at", "timestamptz").execute();
+  await db
+    .updateTable("credit_reservations")
+    .set({ expires_at: sql`now() + interval '1 hour'` })
+    .where("status", "=", "held")
+    .execute();
+  const masked = (column: string) =>
+    sql`regexp_replace(${sql.ref(column)}, '(fgl_|fgv_)[A-Za-z0-9_-]{4,}([A-Za-z0-9_-]{4})', '\\1…\\2', 'g')`;
+  await db
+    .updateTable("email_outbox")
+    .set({
+      text_body: masked("text_body"),
+      html_body: masked("html_body"),
+      link_url: masked("link_url"),
+    })
+    .execute();
   await db.schema
     .createIndex("credit_reservations_held_expiry")
     .on("credit_reservations")
