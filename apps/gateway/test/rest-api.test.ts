@@ -30,6 +30,10 @@ function bodyFor(method: string, path: string, ids: Record<string, string>): unk
   if (path.endsWith("/external-decision")) return { decision: "continue" };
   if (path.endsWith("/rollout") && method === "PUT") return { entries: null };
   if (path.endsWith("/save/")) return { answers: {} };
+  if (/\/tags(\/remove)?$/.test(path)) return { tag: "vip" };
+  if (path.endsWith("/tags/replace")) return { tags: [] };
+  if (path.endsWith("/simulate")) return { action: "expire" };
+  if (method === "PATCH" && path.startsWith("/api/v1/sessions/")) return { metadata: {} };
   if (method === "PATCH") return { name: "renamed" };
   if (path.endsWith("/analytics")) return undefined;
   return method === "GET" ? undefined : {};
@@ -55,6 +59,10 @@ describe.each(testBackends())("REST API: tenancy, GraphQL parity, OpenAPI (%s)",
       ddq: { questionnaire_id: questionnaireId, prefill: true },
     });
     ids.response_id = prefill.body.response_id;
+    const checks = await rest(h, key, "GET", `/api/v1/sessions/${ids.session_id}/checks`);
+    ids.check_id = checks.body.data[0].id;
+    const open = await rest(h, key, "POST", "/api/v1/sessions", { workflow_id: ids.workflow_id });
+    ids.link_id = (await rest(h, key, "POST", `/api/v1/sessions/${open.body.id}/links`)).body.id;
     ids.workspace_id = h.acme.workspaceId;
   });
   afterAll(async () => {

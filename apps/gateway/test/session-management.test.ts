@@ -55,6 +55,14 @@ const BY_TAG = /* GraphQL */ `
     sessions(first: 50, tag: $tag, status: $status) { edges { node { id tags } } }
   }
 `;
+const BY_DATE = /* GraphQL */ `
+  query ($tag: String, $createdFrom: DateTime, $createdTo: DateTime, $first: Int, $after: String) {
+    sessions(first: $first, after: $after, tag: $tag, createdFrom: $createdFrom, createdTo: $createdTo) {
+      edges { node { id createdAt } }
+      pageInfo { hasNextPage endCursor }
+    }
+  }
+`;
 const EXPIRE = /* GraphQL */ `
   mutation ($id: ID!, $reason: String) {
     expireSession(id: $id, reason: $reason) { __typename ... on Session { id status } ${ERRORS} }
@@ -208,6 +216,56 @@ describe.each(testBackends())("session management through GraphQL (%s)", (backen
       "tag.remove",
       "tag.replace",
     ]);
+  });
+
+  it("filters sessions by creation time [createdFrom, createdTo), with a tag and across pages", async () => {
+    /** The next millisecond after now, so that ids made before and after it differ in their time part. */
+    const nextMillisecond = () => {
+      const now = Date.now();
+      while (Date.now() <= now) {
+        // spin until the clock moves (at most 1 ms)
+      }
+      return new Date();
+    };
+    const tag = `range-${backend}`;
+    const early = await create();
+    const middle = nextMillisecond();
+    nextMillisecond();
+    const late1 = await create();
+    const late2 = await create();
+    for (const id of [early, late1, late2]) await h.gql(key, ADD_TAG, { sessionId: id, tag });
+    const ids = async (vars: Record<string, unknown>) =>
+      (await h.gql(key, BY_DATE, { first: 50, tag, ...vars })).data.sessions.edges.map((e: any) => e.node.id);
+
+    expect(await ids({ createdFrom: middle.toISOString() })).toEqual([late2, late1]);
+    expect(await ids({ createdTo: middle.toISOString() })).toEqual([early]);
+    expect(await ids({})).toEqual([late2, late1, early]);
+    const later = new Date(Date.now() + 60_000).toISOString();
+    expect(await ids({ createdFrom: later })).toEqual([]);
+    // Pages keep the range.
+    const first = (await h.gql(key, BY_DATE, { first: 1, tag, createdFrom: middle.toISOString() })).data
+      .sessions;
+    expect(first.edges.map((e: any) => e.node.id)).toEqual([late2]);
+    expect(first.pageInfo.hasNextPage).toBe(true);
+    const second = await ids({
+      first: 5,
+      after: first.pageInfo.endCursor,
+      createdFrom: middle.toISOString(),
+    });
+    expect(second).toEqual([late1]);
+    // Another workspace sees none of them.
+    const foreign = await h.gql(h.other.keys.sandbox, BY_DATE, { first: 50, createdTo: later });
+    expect(foreign.data.sessions.edges.map((e: any) => e.node.id)).not.toContain(early);
+
+    // An empty range is bad input naming createdTo.
+    const empty = await h.gql(key, BY_DATE, { createdFrom: later, createdTo: middle.toISOString() });
+    expect(empty.data).toBeNull();
+    expect(empty.errors?.[0]).toMatchObject({
+      message: "createdTo must be after createdFrom",
+      extensions: { code: "BAD_USER_INPUT", field: "createdTo" },
+    });
+    const notADate = await h.gql(key, BY_DATE, { createdFrom: "yesterday" });
+    expect(notADate.errors?.[0]?.message).toContain("createdFrom");
   });
 
   it("the tag filter has a GIN index that the planner uses", async () => {

@@ -14,6 +14,9 @@ export const webhookEventTypes = [
   "session.completed",
   "session.failed",
   "session.expired",
+  "session.updated",
+  "session.resumed",
+  "session.reprocessed",
   "workflow_run.started",
   "workflow_run.paused",
   "workflow_run.completed",
@@ -32,6 +35,9 @@ export const webhookEventTypes = [
 
 /** A subscribable webhook event type. */
 export type WebhookEventType = (typeof webhookEventTypes)[number];
+
+/** The `session.*` event types (their `data` is the session after the change). */
+export type SessionWebhookEventType = Extract<WebhookEventType, `session.${string}`>;
 
 /** Any event type a delivery can carry: the catalogue plus the test event `ping`. */
 export type WebhookMessageType = WebhookEventType | "ping";
@@ -57,6 +63,7 @@ export const webhookSessionData = z.object({
   workflow_id: z.string().nullable(),
   reference_id: z.string().nullable(),
   metadata: z.record(z.string(), z.unknown()),
+  tags: z.array(z.string()),
   created_at: timestamp,
   submitted_at: nullableTimestamp,
   completed_at: nullableTimestamp,
@@ -128,6 +135,9 @@ export const webhookDataSchemas = {
   "session.completed": webhookSessionData,
   "session.failed": webhookSessionData,
   "session.expired": webhookSessionData,
+  "session.updated": webhookSessionData,
+  "session.resumed": webhookSessionData,
+  "session.reprocessed": webhookSessionData,
   "workflow_run.started": webhookRunData,
   "workflow_run.paused": webhookRunData,
   "workflow_run.completed": webhookRunData,

@@ -43,6 +43,46 @@ describe("webhook catalogue", () => {
     ).toThrow();
   });
 
+  it("has the session management events, whose data is the session with its tags", () => {
+    for (const type of ["session.updated", "session.resumed", "session.reprocessed"] as const) {
+      expect(isWebhookEventType(type)).toBe(true);
+      const data = {
+        object: "session" as const,
+        id: "ses_1",
+        status: "created",
+        result: null,
+        workflow_id: null,
+        reference_id: null,
+        metadata: {},
+        tags: ["vip"],
+        created_at: "2026-11-30T06:00:00.000Z",
+        submitted_at: null,
+        completed_at: null,
+        expires_at: null,
+      };
+      const payload = buildWebhookPayload({
+        id: newId("msg"),
+        type,
+        createdAt: new Date(),
+        workspaceId: "ws_1",
+        environment: "sandbox",
+        data,
+      });
+      expect(payload.data).toEqual(data);
+      const { tags: _tags, ...withoutTags } = data;
+      expect(() =>
+        buildWebhookPayload({
+          id: newId("msg"),
+          type,
+          createdAt: new Date(),
+          workspaceId: "ws_1",
+          environment: "sandbox",
+          data: withoutTags as never,
+        }),
+      ).toThrow();
+    }
+  });
+
   it("matches subscriptions by type or *", () => {
     expect(webhookEventTypes).toContain("response.autofill_completed");
     expect(isWebhookEventType("session.completed")).toBe(true);

@@ -10,6 +10,8 @@ import { ResponsesPage } from "./pages/ResponsesPage.tsx";
 import { SessionPage } from "./pages/SessionPage.tsx";
 import { SessionsPage } from "./pages/SessionsPage.tsx";
 import { SignInPage } from "./pages/SignInPage.tsx";
+import { WebhookEndpointPage } from "./pages/WebhookEndpointPage.tsx";
+import { WebhooksPage } from "./pages/WebhooksPage.tsx";
 import { WorkflowPage } from "./pages/WorkflowPage.tsx";
 import { WorkflowsPage } from "./pages/WorkflowsPage.tsx";
 
@@ -19,6 +21,7 @@ const sections = [
   { href: "/questionnaires", label: "Questionnaires" },
   { href: "/responses", label: "Responses" },
   { href: "/credits", label: "Credits" },
+  { href: "/webhooks", label: "Webhooks" },
   { href: "/keys", label: "Keys & workspaces" },
 ];
 
@@ -88,6 +91,8 @@ export function App() {
           <Route path="/responses" component={ResponsesPage} />
           <Route path="/responses/:id">{(params) => <ResponsePage responseId={params.id} />}</Route>
           <Route path="/credits" component={CreditsPage} />
+          <Route path="/webhooks" component={WebhooksPage} />
+          <Route path="/webhooks/:id">{(params) => <WebhookEndpointPage endpointId={params.id} />}</Route>
           <Route path="/keys" component={KeysPage} />
           <Route>
             <h1>Not found</h1>

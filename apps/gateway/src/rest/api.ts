@@ -51,7 +51,7 @@ const errorDescriptions: Record<number, string> = {
   400: "Invalid request (KYC Genie routes: also a status that does not allow the operation)",
   401: "Missing, unknown, revoked or expired API key",
   402: "Not enough credits; nothing was sent or charged",
-  403: "The API key lacks the scope",
+  403: "The API key lacks the scope (`FORBIDDEN`), or a sandbox-only operation was called with a live key (`SANDBOX_ONLY`)",
   404: "Not found (also a record of another workspace)",
   409: "The record's current status does not allow the operation, or the idempotency key is in flight",
   422: "Invalid request: `fields` names each offending field; or an idempotency key reused with another body",

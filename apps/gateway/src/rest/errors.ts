@@ -4,9 +4,11 @@ import {
   EmailDeliveryError,
   EmailHourlyCapError,
   InsufficientCreditsError,
+  InvitationEmailError,
   LiveKeyFromSandboxError,
   MissingScopeError,
   NotFoundError,
+  SandboxOnlyError,
   ValidationError,
 } from "@flowgate/domain";
 import { z } from "@hono/zod-openapi";
@@ -116,6 +118,24 @@ export function restErrorOf(error: unknown, policy: ErrorPolicy, inflection: Inf
         retry_after_seconds: error.retryAfterSeconds,
       }),
       headers: { "retry-after": String(error.retryAfterSeconds) },
+    };
+  }
+  if (error instanceof SandboxOnlyError) {
+    // Verifa: a simulation with a live key is a 403.
+    return {
+      status: 403,
+      body: errorBody("SANDBOX_ONLY", error.message, [], { operation: error.operation }),
+    };
+  }
+  if (error instanceof InvitationEmailError) {
+    // The link was revoked and nothing else changed: safe to retry (a 5xx is not stored by idempotency).
+    return {
+      status: 500,
+      body: errorBody("EMAIL_DELIVERY_FAILED", error.message, [], {
+        retryable: true,
+        session_id: error.sessionId,
+        reason: error.reason,
+      }),
     };
   }
   if (error instanceof InsufficientCreditsError) {

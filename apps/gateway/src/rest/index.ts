@@ -10,6 +10,9 @@ import { idempotency } from "./idempotency.ts";
 import { inflectResponse, normalizeRequest, requestedInflection } from "./inflection.ts";
 import { recipientSendRoutes } from "./recipient-sends.ts";
 import { referenceCsp, referenceHtml, referenceInit, referencePath, scalarBundle } from "./reference.ts";
+import { sessionCheckRoutes } from "./session-checks.ts";
+import { sessionLinkRoutes } from "./session-links.ts";
+import { sessionManagementRoutes } from "./session-management.ts";
 import { sessionRoutes } from "./sessions.ts";
 import { workflowRoutes } from "./workflows.ts";
 import { workspaceRoutes } from "./workspaces.ts";
@@ -114,6 +117,9 @@ export function createRestApi(options: RestApiOptions): RestApi {
 
   workflowRoutes(api);
   sessionRoutes(api);
+  sessionManagementRoutes(api);
+  sessionLinkRoutes(api);
+  sessionCheckRoutes(api);
   recipientSendRoutes(api);
   workspaceRoutes(api);
 

@@ -31,9 +31,11 @@ import { listBody } from "./versions.ts";
 
 const tags = ["Sessions"];
 const middleware = [errorPolicy(verifaErrors)];
-const SessionParams = z.object({ session_id: idParam("Session ID (`ses_*`).", "ses_abc123") });
+/** The `{session_id}` path parameter. */
+export const SessionParams = z.object({ session_id: idParam("Session ID (`ses_*`).", "ses_abc123") });
 
-const Session = z
+/** The session object (GraphQL `Session`). */
+export const Session = z
   .object({
     id: z.string(),
     status: z.enum(sessionStatuses),
@@ -41,6 +43,13 @@ const Session = z
     workflow_id: z.string().nullable(),
     reference_id: z.string().nullable(),
     metadata: z.record(z.string(), z.unknown()),
+    tags: z.array(z.string()),
+    invitee_email: z.string().nullable(),
+    identity_id: z
+      .string()
+      .nullable()
+      .openapi({ description: "The identity (an entity of type individual) it belongs to." }),
+    is_sandbox: z.boolean(),
     created_at: z.string(),
     updated_at: z.string(),
     submitted_at: z.string().nullable(),
@@ -49,7 +58,8 @@ const Session = z
   })
   .openapi("Session");
 
-const WorkflowRun = z
+/** Seed 001's workflow run object. */
+export const WorkflowRun = z
   .object({
     id: z.string().openapi({ example: "wfr_abc123" }),
     session_id: z.string().nullable(),
@@ -67,6 +77,16 @@ const WorkflowRun = z
   })
   .openapi("WorkflowRun");
 
+const IdentityBody = z
+  .object({
+    first_name: z.string(),
+    last_name: z.string(),
+    email: z.string().optional(),
+    phone: z.string().optional(),
+    jurisdiction: z.string().optional().openapi({ description: "ISO 3166-1 alpha-2 country code." }),
+  })
+  .openapi("IdentityInput");
+
 /** `POST /sessions` body (GraphQL `createSession` arguments). */
 export const CreateSessionBody = z
   .object({
@@ -80,6 +100,19 @@ export const CreateSessionBody = z
     force_new: z.boolean().optional().openapi({
       description:
         "Create a new session even if an open session already has this `reference_id` (by default that session is returned, with 200).",
+    }),
+    invitee_email: z.string().optional().openapi({
+      description: "The person's email, where `POST /sessions/{id}/resend-invitation` sends one-time links.",
+    }),
+    identity_id: z.string().optional().openapi({
+      description: "The identity it belongs to: an entity of type individual (or give `identity`).",
+    }),
+    identity: IdentityBody.optional().openapi({
+      description: "A new identity (an individual entity) the session belongs to.",
+    }),
+    allow_duplicate: z.boolean().optional().openapi({
+      description:
+        "Open it although the identity has an open session with the same `reference_id` (a 409 otherwise).",
     }),
   })
   .openapi("CreateSessionRequest");
@@ -111,7 +144,8 @@ const SessionResult = z
   })
   .openapi("SessionResult");
 
-async function requireSession(c: RestContext, id: string) {
+/** The session of the path, or `NotFoundError` (also for another workspace's session). */
+export async function requireSession(c: RestContext, id: string) {
   const session = await getSession(c.get("app"), c.get("actor"), id);
   if (!session) throw new NotFoundError("Session", id);
   return session;
@@ -126,7 +160,13 @@ export function sessionRoutes(api: RestApi): void {
       tags,
       summary: "List sessions (GraphQL `sessions`)",
       middleware,
-      request: { query: PageQuery.extend({ status: z.enum(sessionStatuses).optional() }) },
+      request: {
+        query: PageQuery.extend({
+          status: z.enum(sessionStatuses).optional(),
+          tag: z.string().optional().openapi({ description: "Only sessions carrying this tag." }),
+          identity_id: z.string().optional().openapi({ description: "Only sessions of this identity." }),
+        }),
+      },
       responses: {
         200: jsonResponse("A page of sessions, newest first", z.unknown()),
         ...errorResponses(401, 422),
@@ -140,6 +180,8 @@ export function sessionRoutes(api: RestApi): void {
           listSessions(c.get("app"), c.get("actor"), {
             ...pageOf({ ...query, limit }),
             status: query.status,
+            tag: query.tag,
+            identityId: query.identity_id,
           }),
         presentSession,
       );
@@ -170,6 +212,18 @@ export function sessionRoutes(api: RestApi): void {
         expiresInSeconds: body.expires_in_seconds ?? null,
         sandbox: body.sandbox ?? null,
         forceNew: body.force_new ?? null,
+        inviteeEmail: body.invitee_email ?? null,
+        identityId: body.identity_id ?? null,
+        identity: body.identity
+          ? {
+              firstName: body.identity.first_name,
+              lastName: body.identity.last_name,
+              email: body.identity.email ?? null,
+              phone: body.identity.phone ?? null,
+              jurisdiction: body.identity.jurisdiction ?? null,
+            }
+          : null,
+        allowDuplicate: body.allow_duplicate ?? null,
       });
       return reply(c, created ? 201 : 200, presentSession(session));
     },

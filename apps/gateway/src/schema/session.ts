@@ -7,6 +7,7 @@ import {
   submitSession,
 } from "@flowgate/application";
 import { externalDecisions, type Run, type Session, sessionStatuses } from "@flowgate/domain";
+import { GraphQLError } from "graphql";
 import { builder } from "../builder.ts";
 import { notFoundAsGraphQLError, recordErrors } from "./errors.ts";
 import { keysetConnection } from "./pagination.ts";
@@ -160,15 +161,33 @@ builder.queryFields((t) => ({
     args: {
       status: t.arg({ type: SessionStatus, required: false, description: "Only sessions with this status." }),
       tag: t.arg.string({ required: false, description: "Only sessions carrying this tag." }),
+      createdFrom: t.arg({
+        type: "DateTime",
+        required: false,
+        description: "Only sessions created at or after this instant.",
+      }),
+      createdTo: t.arg({
+        type: "DateTime",
+        required: false,
+        description: "Only sessions created before this instant (it must be after `createdFrom`).",
+      }),
     },
-    resolve: (_root, args, context) =>
-      keysetConnection(args, (page) =>
+    resolve: (_root, args, context) => {
+      if (args.createdFrom && args.createdTo && args.createdFrom.getTime() >= args.createdTo.getTime()) {
+        throw new GraphQLError("createdTo must be after createdFrom", {
+          extensions: { code: "BAD_USER_INPUT", field: "createdTo" },
+        });
+      }
+      return keysetConnection(args, (page) =>
         listSessions(context.app, context.actor, {
           ...page,
           status: args.status ?? undefined,
           tag: args.tag ?? undefined,
+          createdFrom: args.createdFrom ?? undefined,
+          createdTo: args.createdTo ?? undefined,
         }),
-      ),
+      );
+    },
   }),
 }));
 

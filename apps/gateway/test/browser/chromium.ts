@@ -82,13 +82,21 @@ export async function overflowsHorizontally(page: Page): Promise<string | false>
     .catch(() => false);
   if (fits) return false;
   return page.evaluate(() => {
+    // The widest element that no scrolling or clipping ancestor contains: the one that widens the page.
+    const clipped = (el: Element) => {
+      for (let parent = el.parentElement; parent; parent = parent.parentElement) {
+        if (parent === document.body || parent === document.documentElement) return false;
+        if (getComputedStyle(parent).overflowX !== "visible") return true;
+      }
+      return false;
+    };
     let widest = "";
     let right = 0;
     for (const el of Array.from(document.querySelectorAll("body *"))) {
       const box = el.getBoundingClientRect();
-      if (box.right > right) {
+      if (box.right > right && !clipped(el)) {
         right = box.right;
-        widest = `${el.tagName.toLowerCase()}.${el.className} (right edge ${Math.round(box.right)} px)`;
+        widest = `${el.tagName.toLowerCase()}.${el.className} "${(el.textContent ?? "").slice(0, 40)}" (right edge ${Math.round(box.right)} px)`;
       }
     }
     return `page is ${document.documentElement.scrollWidth} px wide in a ${window.innerWidth} px window; widest: ${widest}`;

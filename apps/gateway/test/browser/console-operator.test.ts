@@ -208,6 +208,26 @@ describe.each(testBackends())("operations console in Chromium (%s)", (backend) =
     await expectDomToMatchEvents(page, allEvents);
     await page.locator('[data-testid="session-status"]', { hasText: "completed" }).waitFor();
     await page.locator('[data-testid="audit-trail"]').getByText("decision").first().waitFor();
+    // The session's checks (one per policy node, with its attempts) and its risk assessment.
+    const surface = (
+      await harness.gql(
+        key,
+        `query ($id: ID!) { session(id: $id) { checks { nodeId status attempts { number } } riskAssessment { score level } } }`,
+        { id: sessionId },
+      )
+    ).data.session;
+    for (const check of surface.checks) {
+      const shownCheck = page.locator(`[data-check-node="${check.nodeId}"]`);
+      await shownCheck.getByText(check.status, { exact: true }).waitFor();
+      await shownCheck.locator(":scope > summary").click();
+      expect(await shownCheck.locator("[data-attempt]").count()).toBe(check.attempts.length);
+    }
+    expect(surface.checks.map((c: { nodeId: string }) => c.nodeId)).toEqual(["document", "aml"]);
+    expect(surface.riskAssessment).toMatchObject({ score: expect.any(Number) });
+    await page
+      .getByTestId("risk-assessment")
+      .getByText(`score ${surface.riskAssessment.score}`, { exact: false })
+      .waitFor();
     await screenshot(page, `session-completed-${backend}`);
 
     // At phone width the page reflows instead of scrolling sideways.

@@ -30,7 +30,7 @@ import {
   tagIssues,
   ValidationError,
 } from "@flowgate/domain";
-import { inTransaction, markSessionExpired, startRun } from "@flowgate/engine";
+import { inTransaction, markSessionExpired, recordSessionWebhookEvent, startRun } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -55,7 +55,8 @@ export interface UpdateSessionInput {
 /**
  * Updates a session's reference, metadata, tags or expiry (the seed's PATCH). An expired session is not
  * updated (resume it); the expiry changes only while the session is open for capture, and its durable timer
- * moves with it. Writes an `update` entry on the session's audit trail. Needs `sessions:write`.
+ * moves with it. Writes an `update` entry on the session's audit trail and records the `session.updated`
+ * webhook event in the same transaction. Needs `sessions:write`.
  */
 export async function updateSession(
   app: Application,
@@ -100,7 +101,7 @@ export async function updateSession(
       { path: ["id"], message: "give at least one of referenceId, metadata, tags, expiresAt" },
     ]);
   }
-  return inTransaction(applicationDeps(app), async (trx) => {
+  return inTransaction(applicationDeps(app), async (trx, after) => {
     const session = await lockSession(trx, actor, input.id);
     if (session.status === "expired") {
       throw new ConflictError(`Session ${session.id} has expired; resume it before updating it`, "expired");
@@ -117,11 +118,15 @@ export async function updateSession(
       fields: Object.keys(change),
       ...(change.expiresAt ? { expiresAt: change.expiresAt.toISOString() } : {}),
     });
+    await recordSessionWebhookEvent(trx, after, updated, "session.updated");
     return updated;
   });
 }
 
-/** Adds a tag to a session (no change when it is there already). Needs `sessions:write`. */
+/**
+ * Adds a tag to a session (no change, and no event, when it is there already); records `session.updated`.
+ * Needs `sessions:write`.
+ */
 export async function addSessionTag(
   app: Application,
   actor: Actor,
@@ -130,7 +135,7 @@ export async function addSessionTag(
   requireScope(actor, "sessions:write");
   const issues = tagIssues(input.tag, ["tag"]);
   if (issues.length > 0) throw new ValidationError("Invalid tag", issues);
-  return inTransaction(applicationDeps(app), async (trx) => {
+  return inTransaction(applicationDeps(app), async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
     const updated = await addSessionTagRow(trx, session.id, input.tag, maxSessionTags);
     if (!updated) {
@@ -140,29 +145,37 @@ export async function addSessionTag(
     }
     if (!session.tags.includes(input.tag)) {
       await sessionAudit(trx, session.id, "tag.add", actor.keyId, null, { tag: input.tag });
+      await recordSessionWebhookEvent(trx, after, updated, "session.updated");
     }
     return updated;
   });
 }
 
-/** Removes a tag from a session (no change when it is absent). Needs `sessions:write`. */
+/**
+ * Removes a tag from a session (no change, and no event, when it is absent); records `session.updated`.
+ * Needs `sessions:write`.
+ */
 export async function removeSessionTag(
   app: Application,
   actor: Actor,
   input: { sessionId: string; tag: string },
 ): Promise<Session> {
   requireScope(actor, "sessions:write");
-  return inTransaction(applicationDeps(app), async (trx) => {
+  return inTransaction(applicationDeps(app), async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
     const updated = await removeSessionTagRow(trx, session.id, input.tag);
     if (session.tags.includes(input.tag)) {
       await sessionAudit(trx, session.id, "tag.remove", actor.keyId, null, { tag: input.tag });
+      await recordSessionWebhookEvent(trx, after, updated, "session.updated");
     }
     return updated;
   });
 }
 
-/** Replaces all tags of a session (an empty list clears them). Needs `sessions:write`. */
+/**
+ * Replaces all tags of a session (an empty list clears them); records `session.updated` when the tags
+ * changed. Needs `sessions:write`.
+ */
 export async function replaceSessionTags(
   app: Application,
   actor: Actor,
@@ -170,13 +183,16 @@ export async function replaceSessionTags(
 ): Promise<Session> {
   requireScope(actor, "sessions:write");
   const tags = normalizeSessionTags(input.tags);
-  return inTransaction(applicationDeps(app), async (trx) => {
+  return inTransaction(applicationDeps(app), async (trx, after) => {
     const session = await lockSession(trx, actor, input.sessionId);
     const updated = await updateSessionDetails(trx, session.id, { tags });
     await sessionAudit(trx, session.id, "tag.replace", actor.keyId, null, {
       before: session.tags,
       after: tags,
     });
+    if (!sameTags(session.tags, tags)) {
+      await recordSessionWebhookEvent(trx, after, updated, "session.updated");
+    }
     return updated;
   });
 }
@@ -213,7 +229,7 @@ export async function expireSession(
  * Re-opens a session that expired or was abandoned in capture and has not been decided (the seed's
  * "Resume a session"): an expired session goes back to `created`, and it gets a new expiry (default 7
  * days) with its durable timer; its earlier one-time links are revoked and a fresh one is issued (returned
- * once, with its token). Refused with a conflict for a session that was submitted, is being
+ * once, with its token); records `session.resumed`. Refused with a conflict for a session that was submitted, is being
  * processed or was decided. Needs `sessions:write`.
  */
 export async function resumeSession(
@@ -263,6 +279,7 @@ export async function resumeSession(
       expiresAt: expiresAt.toISOString(),
       verificationLinkId: link.link.id,
     });
+    await recordSessionWebhookEvent(trx, after, resumed, "session.resumed");
     return { session: resumed, verificationLink: link };
   });
 }
@@ -271,7 +288,8 @@ export async function resumeSession(
  * Runs a decided session's workflow again from the start (the seed's "Reprocess a session"): the session
  * must be `completed` or `failed`; its current run is kept as history (`supersededAt`, with a `reprocess`
  * entry on its audit trail and on the session's), and a new run of the same workflow starts on the version
- * the workflow assigns now. The session becomes `processing`. Needs `workflows:trigger`.
+ * the workflow assigns now. The session becomes `processing`; `session.reprocessed` is recorded with the
+ * change. Needs `workflows:trigger`.
  */
 export async function reprocessSession(
   app: Application,
@@ -322,6 +340,7 @@ export async function reprocessSession(
     });
     publishSessionStatus(after, { id: session.id, result: null }, "processing");
     const updated = (await findSession(trx, actor, session.id)) as Session;
+    await recordSessionWebhookEvent(trx, after, updated, "session.reprocessed");
     return { session: updated, run, previousRunId: previous?.id ?? null };
   });
 }
@@ -352,4 +371,9 @@ export async function listSessionRunHistory(
 ): Promise<Run[]> {
   requireScope(actor, "sessions:read");
   return listRunHistoryOfSession(applicationDeps(app).db, actor, sessionId);
+}
+
+/** Whether two tag lists hold the same tags in the same order. */
+function sameTags(a: readonly string[], b: readonly string[]): boolean {
+  return a.length === b.length && a.every((tag, index) => tag === b[index]);
 }

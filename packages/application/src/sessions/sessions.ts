@@ -199,7 +199,8 @@ export async function getSessionsByIds(
  *
  * @param app - The application.
  * @param actor - The caller.
- * @param page - Keyset page and filter (status, tag).
+ * @param page - Keyset page and filter (status, tag, identity, creation-time range `[createdFrom, createdTo)`).
+ * @throws ValidationError when `createdFrom` is not before `createdTo` (named `createdTo`).
  */
 export async function listSessions(
   app: Application,
@@ -207,6 +208,11 @@ export async function listSessions(
   page: PageRequest & SessionFilter,
 ): Promise<Session[]> {
   requireScope(actor, "sessions:read");
+  if (page.createdFrom && page.createdTo && page.createdFrom.getTime() >= page.createdTo.getTime()) {
+    throw new ValidationError("Invalid session filter", [
+      { path: ["createdTo"], message: "must be after `createdFrom`" },
+    ]);
+  }
   return listSessionRows(applicationDeps(app).db, actor, page);
 }
 

@@ -1,4 +1,11 @@
-import type { Session, SessionAuditEntry, SessionResult, SessionStatus, Tenant } from "@flowgate/domain";
+import {
+  idLowerBound,
+  type Session,
+  type SessionAuditEntry,
+  type SessionResult,
+  type SessionStatus,
+  type Tenant,
+} from "@flowgate/domain";
 import { type Selectable, type SqlBool, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { SessionAuditTable, SessionsTable } from "../tables/sessions.table.ts";
@@ -140,9 +147,16 @@ export interface SessionFilter {
   identityId?: string | undefined;
   /** Only sessions carrying this tag (served by the GIN index on `tags`). */
   tag?: string | undefined;
+  /** Created at or after this instant (an id bound: session ids are time-ordered). */
+  createdFrom?: Date | undefined;
+  /** Created before this instant (an id bound). */
+  createdTo?: Date | undefined;
 }
 
-/** A page of the tenant's sessions, newest first. */
+/**
+ * A page of the tenant's sessions, newest first (keyset on the time-ordered id, `sessions_workspace_page`);
+ * `createdFrom`/`createdTo` become id bounds, so a date range costs the same as any page.
+ */
 export async function listSessions(
   db: Executor,
   tenant: Tenant,
@@ -152,6 +166,8 @@ export async function listSessions(
   if (page.status) query = query.where("status", "=", page.status);
   if (page.identityId) query = query.where("identity_id", "=", page.identityId);
   if (page.tag) query = query.where(sql<SqlBool>`tags @> array[${page.tag}]::text[]`);
+  if (page.createdFrom) query = query.where("id", ">=", idLowerBound("ses", page.createdFrom));
+  if (page.createdTo) query = query.where("id", "<", idLowerBound("ses", page.createdTo));
   if (page.afterId) query = query.where("id", "<", page.afterId);
   if (page.beforeId) query = query.where("id", ">", page.beforeId);
   const rows = await query

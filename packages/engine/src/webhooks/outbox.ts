@@ -13,6 +13,7 @@ import {
   type Run,
   type RunEvent,
   type Session,
+  type SessionWebhookEventType,
   type Tenant,
   type WebhookEventData,
   type WebhookMessageType,
@@ -70,6 +71,7 @@ export function sessionWebhookData(session: Session): WebhookEventData<"session.
     workflow_id: session.workflowId,
     reference_id: session.referenceId,
     metadata: session.metadata,
+    tags: [...session.tags],
     created_at: session.createdAt.toISOString(),
     submitted_at: session.submittedAt?.toISOString() ?? null,
     completed_at: session.completedAt?.toISOString() ?? null,
@@ -113,30 +115,31 @@ export function responseWebhookData(response: DdqResponse): WebhookEventData<"re
   };
 }
 
-const sessionEventOfStatus = {
+const sessionEventOfStatus: Partial<Record<Session["status"], SessionWebhookEventType>> = {
   created: "session.created",
   submitted: "session.submitted",
   awaiting_external: "session.awaiting_external",
   completed: "session.completed",
   failed: "session.failed",
   expired: "session.expired",
-} as const;
+};
 
 /**
  * Records the `session.<status>` event of a session whose status just changed in `trx` (nothing for
  * statuses outside the catalogue: `in_progress`, `processing`). Call it after the status update. `type`
  * names the event when the status alone does not (a submitted session goes straight on to `processing`:
- * `session.submitted`).
+ * `session.submitted`; a change that is not a status of its own: `session.updated`, `session.resumed`,
+ * `session.reprocessed`).
  */
 export async function recordSessionWebhookEvent(
   trx: Executor,
   after: AfterCommit | null,
   sessionOrId: Session | string,
-  type?: (typeof sessionEventOfStatus)[keyof typeof sessionEventOfStatus],
+  type?: SessionWebhookEventType,
 ): Promise<void> {
   const session = typeof sessionOrId === "string" ? await findSessionById(trx, sessionOrId) : sessionOrId;
   if (!session) return;
-  type ??= sessionEventOfStatus[session.status as keyof typeof sessionEventOfStatus];
+  type ??= sessionEventOfStatus[session.status];
   if (!type) return;
   await recordWebhookEvent(trx, after, session, type, sessionWebhookData(session), { sessionId: session.id });
 }

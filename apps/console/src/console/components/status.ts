@@ -7,6 +7,7 @@ export function statusBadge(status: string): "ok" | "bad" | "warn" | "run" | "" 
     case "REVIEWED":
     case "active":
     case "pass":
+    case "passed":
     case "success":
       return "ok";
     case "failed":
@@ -17,6 +18,7 @@ export function statusBadge(status: string): "ok" | "bad" | "warn" | "run" | "" 
     case "cancelled":
     case "fail":
     case "error":
+    case "errored":
       return "bad";
     case "awaiting_external":
     case "paused":
@@ -26,6 +28,7 @@ export function statusBadge(status: string): "ok" | "bad" | "warn" | "run" | "" 
       return "warn";
     case "processing":
     case "running":
+    case "retrying":
     case "in_progress":
     case "SUBMITTED":
     case "RESUBMITTED":

@@ -1,5 +1,6 @@
 import { graphql } from "@flowgate/client";
 import { type FormEvent, useEffect, useState } from "react";
+import { Link } from "wouter";
 import { formatDateTime, useRequest } from "../../shared/use-request.ts";
 import { client, keyEnvironment, problem, storedApiKey } from "../api.ts";
 import { statusBadge } from "../components/status.ts";
@@ -73,6 +74,8 @@ const scopes = [
   "credits:read",
   "entities:read",
   "entities:write",
+  "webhooks:read",
+  "webhooks:write",
   "admin",
 ];
 
@@ -319,10 +322,9 @@ function WorkspaceKeys({ workspaceId }: { workspaceId: string }) {
           <button type="submit">Create key</button>
         </p>
       </form>
-      <section className="panel" aria-labelledby="webhooks-title">
-        <h2 id="webhooks-title">Webhook endpoints</h2>
-        <p className="muted">Webhook endpoints and deliveries appear here once the API has webhooks.</p>
-      </section>
+      <p className="muted">
+        Webhook endpoints and their deliveries are on the <Link href="/webhooks">Webhooks</Link> page.
+      </p>
     </>
   );
 }

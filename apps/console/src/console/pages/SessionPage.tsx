@@ -4,6 +4,7 @@ import { Link } from "wouter";
 import { formatDateTime, pretty, useRequest } from "../../shared/use-request.ts";
 import { client, problem } from "../api.ts";
 import { RunGraph } from "../components/RunGraph.tsx";
+import { SessionSurface, SessionSurfaceFields } from "../components/SessionSurface.tsx";
 import { statusBadge } from "../components/status.ts";
 import { asGraph } from "../graph-model.ts";
 import { applyRunEvent, emptyRunView, type RunView } from "../run-state.ts";
@@ -27,10 +28,11 @@ const SessionDetail = graphql(
       id status result referenceId metadata createdAt updatedAt expiresAt submittedAt completedAt
       workflow { id name graph currentVersion }
       workflowRun { id events { runId seq type data createdAt } ...RunFields }
+      ...SessionSurfaceFields
     }
   }
 `,
-  [RunFields],
+  [RunFields, SessionSurfaceFields],
 );
 
 /** What changes while a run goes on, without its events (those arrive over runProgress). */
@@ -40,10 +42,11 @@ const SessionLive = graphql(
     session(id: $id) {
       id status result submittedAt completedAt
       workflowRun { id ...RunFields }
+      ...SessionSurfaceFields
     }
   }
 `,
-  [RunFields],
+  [RunFields, SessionSurfaceFields],
 );
 
 const SubmitSession = graphql(`
@@ -483,6 +486,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
               </p>
             </section>
           ) : null}
+          <SessionSurface data={fresh && live ? live : session} />
           <section className="panel" aria-labelledby="session-facts">
             <h2 id="session-facts">Session</h2>
             <dl className="facts">

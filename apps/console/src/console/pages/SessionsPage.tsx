@@ -1,16 +1,29 @@
 import { graphql, type ResultOf } from "@flowgate/client";
-import { useEffect, useState } from "react";
-import { Link } from "wouter";
+import { type FormEvent, useEffect, useRef, useState } from "react";
+import { Link, useSearchParams } from "wouter";
 import { formatDateTime } from "../../shared/use-request.ts";
 import { client } from "../api.ts";
 import { statusBadge } from "../components/status.ts";
 
 const Sessions = graphql(`
-  query Sessions($status: SessionStatus, $after: String) {
-    sessions(status: $status, first: 50, after: $after) {
+  query Sessions(
+    $status: SessionStatus
+    $tag: String
+    $createdFrom: DateTime
+    $createdTo: DateTime
+    $after: String
+  ) {
+    sessions(
+      status: $status
+      tag: $tag
+      createdFrom: $createdFrom
+      createdTo: $createdTo
+      first: 50
+      after: $after
+    ) {
       edges {
         node {
-          id status result referenceId metadata createdAt updatedAt
+          id status result referenceId tags createdAt updatedAt
           workflow { id name }
           workflowRun { id status currentNode pausedAtNode }
         }
@@ -31,33 +44,76 @@ const statuses = [
   "failed",
   "expired",
 ] as const;
+type StatusFilter = "" | (typeof statuses)[number];
 
-/** Tags of a session: `metadata.tags` (list or comma-separated string) and its reference id. */
-function tagsOf(session: SessionRow): string[] {
-  const raw = session.metadata.tags;
-  const tags = Array.isArray(raw) ? raw.map(String) : typeof raw === "string" ? raw.split(",") : [];
-  return tags.map((t) => t.trim()).filter(Boolean);
+const datePattern = /^\d{4}-\d{2}-\d{2}$/;
+
+/** Local midnight at the start of a `YYYY-MM-DD` day, plus `days`. */
+function startOfDay(day: string, days = 0): Date {
+  const [y, m, d] = day.split("-").map(Number);
+  return new Date(y ?? 1970, (m ?? 1) - 1, (d ?? 1) + days);
+}
+
+/** The filters as the URL holds them (`?status=&tag=&from=YYYY-MM-DD&to=YYYY-MM-DD`). */
+function filtersOf(params: URLSearchParams) {
+  const status = params.get("status") ?? "";
+  const from = params.get("from") ?? "";
+  const to = params.get("to") ?? "";
+  return {
+    status: (statuses as readonly string[]).includes(status) ? (status as StatusFilter) : "",
+    tag: (params.get("tag") ?? "").trim(),
+    from: datePattern.test(from) ? from : "",
+    to: datePattern.test(to) ? to : "",
+  };
 }
 
 /**
- * Sessions, newest first. Status filters on the server; the API has no tag or date filter yet, so those
- * filter the pages loaded so far (load more to search further back).
+ * Sessions, newest first. Every filter (status, tag, creation date) is applied by the server
+ * (`sessions(status, tag, createdFrom, createdTo)`) and kept in the URL, so a filtered list can be
+ * reloaded, bookmarked and shared. Dates are whole days in the browser's time zone, both ends included.
  */
 export function SessionsPage() {
-  const [status, setStatus] = useState<"" | (typeof statuses)[number]>("");
-  const [tag, setTag] = useState("");
-  const [from, setFrom] = useState("");
-  const [to, setTo] = useState("");
+  const [params, setParams] = useSearchParams();
+  const filters = filtersOf(params);
+  const [tagDraft, setTagDraft] = useState(filters.tag);
   const [rows, setRows] = useState<SessionRow[]>([]);
   const [cursor, setCursor] = useState<string | null>(null);
   const [hasMore, setHasMore] = useState(false);
   const [error, setError] = useState<string | null>(null);
   const [loading, setLoading] = useState(true);
+  const rangeError =
+    filters.from && filters.to && filters.to < filters.from ? "“To” is before “from”." : null;
 
+  /** Writes one filter into the URL (a new history entry), dropping empty ones. */
+  function setFilter(name: "status" | "tag" | "from" | "to", value: string) {
+    setParams((previous) => {
+      const next = new URLSearchParams(previous);
+      if (value) next.set(name, value);
+      else next.delete(name);
+      return next;
+    });
+  }
+
+  // A page that arrives after the filters changed again is dropped (the newest load wins).
+  const generation = useRef(0);
   async function load(after: string | null) {
+    const mine = ++generation.current;
+    if (rangeError) {
+      setRows([]);
+      setHasMore(false);
+      setLoading(false);
+      return;
+    }
     setLoading(true);
     try {
-      const { sessions } = await client.request(Sessions, { status: status || null, after });
+      const { sessions } = await client.request(Sessions, {
+        status: filters.status || null,
+        tag: filters.tag || null,
+        createdFrom: filters.from ? startOfDay(filters.from).toISOString() : null,
+        createdTo: filters.to ? startOfDay(filters.to, 1).toISOString() : null,
+        after,
+      });
+      if (mine !== generation.current) return;
       setRows((previous) =>
         after ? [...previous, ...sessions.edges.map((e) => e.node)] : sessions.edges.map((e) => e.node),
       );
@@ -65,64 +121,97 @@ export function SessionsPage() {
       setHasMore(sessions.pageInfo.hasNextPage);
       setError(null);
     } catch (caught) {
-      setError((caught as Error).message);
+      if (mine === generation.current) setError((caught as Error).message);
     } finally {
-      setLoading(false);
+      if (mine === generation.current) setLoading(false);
     }
   }
   useEffect(() => {
+    setTagDraft(filters.tag);
     void load(null);
-  }, [status]);
+  }, [filters.status, filters.tag, filters.from, filters.to]);
 
-  const needle = tag.trim().toLowerCase();
-  const fromTime = from ? new Date(`${from}T00:00:00`).getTime() : null;
-  const toTime = to ? new Date(`${to}T23:59:59.999`).getTime() : null;
-  const shown = rows.filter((row) => {
-    const created = new Date(row.createdAt).getTime();
-    if (fromTime !== null && created < fromTime) return false;
-    if (toTime !== null && created > toTime) return false;
-    if (!needle) return true;
-    return [...tagsOf(row), row.referenceId ?? ""].some((t) => t.toLowerCase().includes(needle));
-  });
+  function applyTag(event: FormEvent) {
+    event.preventDefault();
+    setFilter("tag", tagDraft.trim());
+  }
+  const filtered = Boolean(filters.status || filters.tag || filters.from || filters.to);
 
   return (
     <>
       <div className="page-head">
         <h1>Sessions</h1>
       </div>
-      <search className="panel filters" aria-label="Filter sessions">
-        <label>
-          Status
-          <br />
-          <select value={status} onChange={(e) => setStatus(e.target.value as typeof status)}>
-            <option value="">all</option>
-            {statuses.map((s) => (
-              <option key={s} value={s}>
-                {s}
-              </option>
-            ))}
-          </select>
-        </label>
-        <label>
-          Tag or reference
-          <br />
-          <input value={tag} onChange={(e) => setTag(e.target.value)} placeholder="e.g. vip" />
-        </label>
-        <label>
-          Created from
-          <br />
-          <input type="date" value={from} onChange={(e) => setFrom(e.target.value)} />
-        </label>
-        <label>
-          to
-          <br />
-          <input type="date" value={to} onChange={(e) => setTo(e.target.value)} />
-        </label>
+      <search className="panel" aria-label="Filter sessions">
+        <form onSubmit={applyTag} className="filters">
+          <label>
+            Status
+            <br />
+            <select
+              name="status"
+              value={filters.status}
+              onChange={(e) => setFilter("status", e.target.value)}
+            >
+              <option value="">all</option>
+              {statuses.map((s) => (
+                <option key={s} value={s}>
+                  {s}
+                </option>
+              ))}
+            </select>
+          </label>
+          <label>
+            Tag
+            <br />
+            <input
+              name="tag"
+              value={tagDraft}
+              onChange={(e) => setTagDraft(e.target.value)}
+              onBlur={() => {
+                if (tagDraft.trim() !== filters.tag) setFilter("tag", tagDraft.trim());
+              }}
+              placeholder="e.g. vip"
+            />
+          </label>
+          <label>
+            Created from
+            <br />
+            <input
+              name="from"
+              type="date"
+              value={filters.from}
+              onChange={(e) => setFilter("from", e.target.value)}
+            />
+          </label>
+          <label>
+            to
+            <br />
+            <input
+              name="to"
+              type="date"
+              value={filters.to}
+              onChange={(e) => setFilter("to", e.target.value)}
+            />
+          </label>
+          <div className="filter-actions">
+            <button type="submit">Apply</button>
+            {filtered ? (
+              <Link href="/sessions" className="button secondary">
+                Clear
+              </Link>
+            ) : null}
+          </div>
+        </form>
       </search>
       <section className="panel" aria-label="Session list" aria-busy={loading}>
         {error ? <p className="error">{error}</p> : null}
-        {!loading && shown.length === 0 ? <p className="muted">No sessions match.</p> : null}
-        {shown.length ? (
+        {rangeError ? (
+          <p className="error" role="alert">
+            {rangeError}
+          </p>
+        ) : null}
+        {!loading && rows.length === 0 ? <p className="muted">No sessions match.</p> : null}
+        {rows.length ? (
           <div className="table-wrap">
             <table>
               <thead>
@@ -136,7 +225,7 @@ export function SessionsPage() {
                 </tr>
               </thead>
               <tbody>
-                {shown.map((s) => (
+                {rows.map((s) => (
                   <tr key={s.id} data-session-id={s.id}>
                     <td>
                       <Link href={`/sessions/${s.id}`}>{s.id}</Link>
@@ -164,7 +253,7 @@ export function SessionsPage() {
                       )}
                     </td>
                     <td>
-                      {tagsOf(s).map((t) => (
+                      {s.tags.map((t) => (
                         <span key={t} className="badge">
                           {t}
                         </span>
