@@ -1,7 +1,7 @@
 import { testBackends } from "@flowgate/db/testing";
 import { SmtpEmailSender } from "@flowgate/engine";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type App, buildApp } from "../src/app.ts";
+import { describe, expect, onTestFinished } from "vitest";
+import { buildApp } from "../src/app.ts";
 import { parseSettings } from "../src/settings.ts";
 import {
   CREDIT_BALANCE,
@@ -9,11 +9,17 @@ import {
   GRANT_CREDITS,
   RESPONSE,
   SEND_WORKFLOW,
-  TestSmtpServer,
 } from "./ddq-helpers.ts";
-import { eventually, type Harness, harnessEnv, startHarness } from "./harness.ts";
+import { eventually, harnessEnv } from "./harness.ts";
+import { smtpHarnessTest } from "./harness-test.ts";
 
 const SESSION = /* GraphQL */ `query ($id: ID!) { workflowSession(id: $id) { id emailSentAt } }`;
+
+// A gateway without a worker that leaves emails to workers: sends wait 1.5 s for their job, then answer
+// `queued`.
+const test = smtpHarnessTest({
+  env: { FLOWGATE_ROLE: "gateway", FLOWGATE_SEND_INLINE: "false", FLOWGATE_SEND_WAIT_MS: "1500" },
+});
 
 /**
  * Sends as durable jobs, seen through the API: a gateway without a worker answers `queued` after its wait
@@ -21,41 +27,26 @@ const SESSION = /* GraphQL */ `query ($id: ID!) { workflowSession(id: $id) { id 
  * by the sweeper when the job is gone), and nothing is charged for them.
  */
 describe.each(testBackends())("durable sends (%s)", (backend) => {
-  let h: Harness;
-  let smtp: TestSmtpServer;
-  let worker: App | undefined;
-  let live: string;
-  let questionnaireId: string;
+  test.override({ backend });
 
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    // A gateway without a worker that leaves emails to workers: sends wait 1.5 s for their job, then
-    // answer `queued`.
-    h = await startHarness(backend, {
-      email: new SmtpEmailSender({ url: smtp.url }),
-      env: { FLOWGATE_ROLE: "gateway", FLOWGATE_SEND_INLINE: "false", FLOWGATE_SEND_WAIT_MS: "1500" },
-    });
-    live = h.acme.keys.live;
-    questionnaireId = await createKycQuestionnaire(h, live);
+  test("answers queued while no worker runs; a worker started later sends with a Message-ID of its job, charges once, and sweeps expired reservations", async ({
+    harness: h,
+    smtp,
+  }) => {
+    const live = h.acme.keys.live;
+    const questionnaireId = await createKycQuestionnaire(h, live);
     const granted = await h.gql(live, GRANT_CREDITS, { amount: 10 });
     expect(granted.data.grantCredits.kind).toBe("grant");
-  });
-  afterAll(async () => {
-    await worker?.stop();
-    await h.close();
-    await smtp.close();
-  });
 
-  async function send(n: string) {
-    const sent = await h.gql(live, SEND_WORKFLOW, {
-      entity: { legalName: `Supplier ${n}` },
-      ddq: { questionnaireId },
-      email: `durable-${backend}-${n}@supplier.example`,
-    });
-    return sent.data.sendWorkflow;
-  }
+    async function send(n: string) {
+      const sent = await h.gql(live, SEND_WORKFLOW, {
+        entity: { legalName: `Supplier ${n}` },
+        ddq: { questionnaireId },
+        email: `durable-${backend}-${n}@supplier.example`,
+      });
+      return sent.data.sendWorkflow;
+    }
 
-  it("answers queued while no worker runs; a worker started later sends with a Message-ID of its job, charges once, and sweeps expired reservations", async () => {
     const a = await send("a");
     const b = await send("b");
     const c = await send("c");
@@ -87,10 +78,11 @@ describe.each(testBackends())("durable sends (%s)", (backend) => {
       .executeTakeFirstOrThrow();
     await db.deleteFrom("jobs").where("key", "=", `email.send:${bSend.id}`).execute();
 
-    worker = buildApp(
+    const worker = buildApp(
       parseSettings({ ...harnessEnv, FLOWGATE_ROLE: "worker", FLOWGATE_SWEEP_INTERVAL_MS: "100" }),
       { database: h.database, email: new SmtpEmailSender({ url: smtp.url }) },
     );
+    onTestFinished(() => worker.stop());
     await worker.start();
 
     const sentAt = await eventually(

@@ -1,30 +1,21 @@
 import { testBackends } from "@flowgate/db/testing";
-import { SmtpEmailSender } from "@flowgate/engine";
-import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { createKycQuestionnaire, SEND_WORKFLOW, TestSmtpServer } from "./ddq-helpers.ts";
-import { type Harness, startHarness } from "./harness.ts";
+import { describe, expect } from "vitest";
+import { createKycQuestionnaire, SEND_WORKFLOW } from "./ddq-helpers.ts";
+import { smtpHarnessTest } from "./harness-test.ts";
 import { rest } from "./rest-helpers.ts";
 
 const ENTITIES = /* GraphQL */ `{ entities(first: 100) { edges { node { legalName } } } }`;
 
+const test = smtpHarnessTest({ env: { FLOWGATE_EMAILS_PER_WORKSPACE_HOUR: "3" } });
+
 /** The per-workspace hourly cap on outbound emails (FLOWGATE_EMAILS_PER_WORKSPACE_HOUR=3 here). */
 describe.each(testBackends())("hourly email cap (%s)", (backend) => {
-  let h: Harness;
-  let smtp: TestSmtpServer;
+  test.override({ backend });
 
-  beforeAll(async () => {
-    smtp = await TestSmtpServer.start();
-    h = await startHarness(backend, {
-      email: new SmtpEmailSender({ url: smtp.url }),
-      env: { FLOWGATE_EMAILS_PER_WORKSPACE_HOUR: "3" },
-    });
-  });
-  afterAll(async () => {
-    await h.close();
-    await smtp.close();
-  });
-
-  it("refuses the email after the cap with a typed error naming it, creating nothing; a refused email gives its slot back", async () => {
+  test("refuses the email after the cap with a typed error naming it, creating nothing; a refused email gives its slot back", async ({
+    harness: h,
+    smtp,
+  }) => {
     const key = h.acme.keys.sandbox;
     const questionnaireId = await createKycQuestionnaire(h, key);
     const send = (n: string) =>
@@ -73,7 +64,10 @@ describe.each(testBackends())("hourly email cap (%s)", (backend) => {
     expect(live.data.sendWorkflow.__typename).toBe("EmailHourlyCapError");
   });
 
-  it("counts concurrent sends atomically: 12 at once against a cap of 3 send exactly 3", async () => {
+  test("counts concurrent sends atomically: 12 at once against a cap of 3 send exactly 3", async ({
+    harness: h,
+    smtp,
+  }) => {
     const key = h.other.keys.sandbox;
     const questionnaireId = await createKycQuestionnaire(h, key);
     const results = await Promise.all(
