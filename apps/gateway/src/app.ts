@@ -1,4 +1,5 @@
 import { mkdirSync } from "node:fs";
+import { isIPv4 } from "node:net";
 import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
 import {
   ChatCompletionsAutofillProvider,
@@ -106,10 +107,11 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
       const engine = createEngine(settings, database, bus, listener, logger, engineMetrics);
       if (engine.secrets.isDevelopmentKey) {
         logger.warn(
-          "FLOWGATE_SECRET_KEY is unset: webhook secrets are encrypted with the public development key; set it in production",
+          "FLOWGATE_SECRET_KEY is unset: webhook secrets and pending link tokens are encrypted with the public development key; set it in production",
         );
       }
       const { host, port, publicUrl } = settings.http;
+      // Built before the engine starts: it registers the job handlers (emails, reservation sweeper).
       const application = new Application({
         engine,
         email,
@@ -128,6 +130,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         apiKeyCacheMs: settings.http.apiKeyCacheMs,
         databaseAvailability: database.availability,
         ...(parts.clock ? { clock: parts.clock } : {}),
+        sends: settings.sends,
       });
       // Started once the application registered its job handlers (autofill) with the engine's worker.
       await engine.start();
@@ -292,10 +295,13 @@ function createRateLimit(
 
 /** SMTP when `SMTP_URL` is set; otherwise the outbox table, with the link logged. */
 function createEmailSender(settings: Settings, database: DatabaseHandle, logger: Logger): EmailSender {
-  const { smtpUrl, smtpFrom } = settings.email;
+  const { smtpUrl, smtpFrom, outboxLiveEmails } = settings.email;
   return smtpUrl
     ? new SmtpEmailSender({ url: smtpUrl, ...(smtpFrom ? { from: smtpFrom } : {}) })
-    : new OutboxEmailSender(database.db, (line) => logger.info(line));
+    : new OutboxEmailSender(database.db, {
+        log: (line) => logger.info(line),
+        keepLive: outboxLiveEmails,
+      });
 }
 
 function createEngine(
@@ -354,7 +360,23 @@ function graphqlPlugins(
 }
 
 /** GraphiQL's prefilled key: the demo key when it is known. */
+/**
+ * Whether `host` (the address the gateway listens on) is a loopback address: `localhost`, `127.0.0.0/8`
+ * or `::1`. `0.0.0.0`, `::` and every other address can be reached from other machines.
+ */
+export function isLoopbackHost(host: string): boolean {
+  const bare = host.replace(/^\[|\]$/g, "").toLowerCase();
+  if (bare === "localhost" || bare === "::1" || bare === "0:0:0:0:0:0:0:1") return true;
+  if (isIPv4(bare)) return bare.startsWith("127.");
+  const mapped = /^::ffff:(\d+\.\d+\.\d+\.\d+)$/.exec(bare);
+  return mapped ? mapped[1]!.startsWith("127.") : false;
+}
+
+/**
+ * GraphiQL's prefilled key: the demo key when it is known and the gateway listens on a loopback address
+ * only. A page any other machine can load must not hand out a key.
+ */
 function graphiqlHeaders(demo: ProvisionedWorkspace | null, settings: Settings) {
   const key = demo?.keys.sandbox ?? settings.demo.apiKey;
-  return key ? { headers: { "X-API-Key": key } } : true;
+  return key && isLoopbackHost(settings.http.host) ? { headers: { "X-API-Key": key } } : true;
 }

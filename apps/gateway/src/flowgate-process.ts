@@ -2,6 +2,8 @@
  * The Flowgate process (gateway, worker or both, by `FLOWGATE_ROLE`): reads the settings, builds the app,
  * starts it, prints where it listens, and drains on SIGINT/SIGTERM. `main.ts` loads it.
  */
+import { mkdirSync, writeFileSync } from "node:fs";
+import { dirname, join, resolve } from "node:path";
 import { connectionFailureReason } from "@flowgate/engine";
 import { buildApp } from "./app.ts";
 import { createLogger } from "./logger.ts";
@@ -59,9 +61,17 @@ if (server) {
 }
 if (demo) {
   console.log(`  Demo workspace ${demo.workspaceId} seeded.`);
-  console.log(`  Sandbox API key (all scopes; shown once): ${demo.keys.sandbox}\n`);
+  // A key is shown on a terminal only: where stdout is collected as a log, it goes to a private file.
+  if (process.stdout.isTTY) {
+    console.log(`  Sandbox API key (all scopes; shown once): ${demo.keys.sandbox}\n`);
+  } else {
+    const file = join(dirname(resolve(settings.database.dataDir)), "demo-api-key");
+    mkdirSync(dirname(file), { recursive: true });
+    writeFileSync(file, `${demo.keys.sandbox}\n`, { mode: 0o600 });
+    console.log(`  Sandbox API key (all scopes) written to ${file} (readable by this user only).\n`);
+  }
 } else if (server && settings.demo.apiKey) {
-  console.log(`  Sandbox API key (FLOWGATE_SEED_API_KEY): ${settings.demo.apiKey}\n`);
+  console.log("  Sandbox API key: the value of FLOWGATE_SEED_API_KEY\n");
 }
 
 let stopping = false;

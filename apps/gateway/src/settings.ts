@@ -101,7 +101,7 @@ export const settingsSchema = z.object({
     .refine(isSecretKey, "must be 32 bytes, base64 or 64 hex digits (e.g. `openssl rand -base64 32`)")
     .optional()
     .describe(
-      "key (32 bytes, base64) that encrypts webhook signing secrets at rest (AES-256-GCM); unset → a public development key, with a warning (never in production)",
+      "key (32 bytes, base64) that encrypts webhook signing secrets and pending emails' link tokens at rest (AES-256-GCM), the same in every process; unset → a public development key, with a warning (never in production)",
     ),
   FLOWGATE_WEBHOOK_TIMEOUT_MS: wholeNumber(100, 60_000)
     .default(10_000)
@@ -120,7 +120,9 @@ export const settingsSchema = z.object({
     .describe("webhook deliveries a worker process sends at once (4 at most per endpoint)"),
   SMTP_URL: url("smtp", "smtps")
     .optional()
-    .describe("SMTP server for workflow emails; unset → kept in the `email_outbox` table, link logged"),
+    .describe(
+      "SMTP server for workflow emails; unset → sandbox emails kept in the `email_outbox` table (link token masked)",
+    ),
   SMTP_FROM: z.string().optional().describe("`From` of workflow emails"),
   FLOWGATE_AUTOFILL_URL: url("http", "https")
     .optional()
@@ -144,6 +146,33 @@ export const settingsSchema = z.object({
     .describe(
       "whether `FLOWGATE_AUTOFILL_URL` may be a private or loopback address (a model in your network)",
     ),
+  FLOWGATE_OUTBOX_LIVE_EMAILS: z
+    .stringbool({ error: "must be true or false" })
+    .default(false)
+    .describe(
+      "without `SMTP_URL`, keep live emails in the `email_outbox` table too (else a live send fails: sandbox only)",
+    ),
+  FLOWGATE_EMAILS_PER_WORKSPACE_HOUR: wholeNumber(0)
+    .default(1000)
+    .describe("emails a workspace may send per UTC hour (then `EmailHourlyCapError`)"),
+  FLOWGATE_SEND_INLINE: z
+    .stringbool({ error: "must be true or false" })
+    .default(true)
+    .describe(
+      "the request that sends delivers its email job itself (a worker takes over if it dies); `false`: workers do",
+    ),
+  FLOWGATE_SEND_INLINE_LEASE_MS: wholeNumber(1000)
+    .default(120_000)
+    .describe("how long an inline send holds its email job before a worker may take it over"),
+  FLOWGATE_SEND_WAIT_MS: wholeNumber(0)
+    .default(30_000)
+    .describe("how long a send waits for a worker to run its email job before answering `queued`"),
+  FLOWGATE_RESERVATION_TTL_MS: wholeNumber(600_000)
+    .default(3_600_000)
+    .describe("how long a send's credit reservation is held before the sweeper releases it"),
+  FLOWGATE_SWEEP_INTERVAL_MS: wholeNumber(10)
+    .default(60_000)
+    .describe("how often workers sweep expired credit reservations"),
   FLOWGATE_SEED_DEMO: z
     .stringbool({ error: "must be true or false" })
     .default(true)
@@ -259,7 +288,21 @@ export interface Settings {
     disableAfterFailures: number;
     concurrency: number;
   };
-  email: { smtpUrl: string | undefined; smtpFrom: string | undefined };
+  email: {
+    smtpUrl: string | undefined;
+    smtpFrom: string | undefined;
+    /** Keep live emails in the outbox table when there is no SMTP server. */
+    outboxLiveEmails: boolean;
+  };
+  /** Durable sends. */
+  sends: {
+    inline: boolean;
+    inlineLeaseMs: number;
+    emailsPerWorkspaceHour: number;
+    waitMs: number;
+    reservationTtlMs: number;
+    sweepIntervalMs: number;
+  };
   /** The LLM autofill provider; `url` unset → the built-in deterministic provider. */
   autofill: {
     url: string | undefined;
@@ -372,7 +415,19 @@ function group(raw: RawSettings): Settings {
       disableAfterFailures: raw.FLOWGATE_WEBHOOK_DISABLE_AFTER,
       concurrency: raw.FLOWGATE_WEBHOOK_CONCURRENCY,
     },
-    email: { smtpUrl: raw.SMTP_URL, smtpFrom: raw.SMTP_FROM },
+    email: {
+      smtpUrl: raw.SMTP_URL,
+      smtpFrom: raw.SMTP_FROM,
+      outboxLiveEmails: raw.FLOWGATE_OUTBOX_LIVE_EMAILS,
+    },
+    sends: {
+      inline: raw.FLOWGATE_SEND_INLINE,
+      inlineLeaseMs: raw.FLOWGATE_SEND_INLINE_LEASE_MS,
+      emailsPerWorkspaceHour: raw.FLOWGATE_EMAILS_PER_WORKSPACE_HOUR,
+      waitMs: raw.FLOWGATE_SEND_WAIT_MS,
+      reservationTtlMs: raw.FLOWGATE_RESERVATION_TTL_MS,
+      sweepIntervalMs: raw.FLOWGATE_SWEEP_INTERVAL_MS,
+    },
     autofill: {
       url: raw.FLOWGATE_AUTOFILL_URL,
       model: raw.FLOWGATE_AUTOFILL_MODEL,

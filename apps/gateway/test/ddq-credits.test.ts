@@ -191,6 +191,8 @@ describe.each(testBackends())("credits (%s)", (backend) => {
     expect((await h.gql(ws.keys.sandbox, CREDIT_BALANCE)).data.creditBalance.balance).toBe(0);
   });
 
+  // 200 sends, each a reservation, an email job and a settlement: PGlite runs them one transaction at a
+  // time, which can take longer than the default 30 s on a loaded machine.
   it("200 parallel sends against 50 credits with a fifth of the emails failing: charges = emails sent, never below zero", async () => {
     const ws = await provisionWorkspace(h.app, { organizationName: "Burst", workspaceName: "Burst" });
     const key = ws.keys.live;
@@ -258,7 +260,7 @@ describe.each(testBackends())("credits (%s)", (backend) => {
       },
     );
     expect(responses.data.entity.responses.edges.length).toBe(sent.length);
-  });
+  }, 120_000);
 
   it("tells credits held by a send in flight (retryable) from a balance too low (not retryable)", async () => {
     const ws = await provisionWorkspace(h.app, { organizationName: "Held", workspaceName: "Held" });

@@ -13,6 +13,8 @@ export interface ReceivedEmail {
   link: string | null;
   /** The token of that link. */
   token: string | null;
+  /** The Message-ID header. */
+  messageId: string;
 }
 
 /**
@@ -32,6 +34,9 @@ export class TestSmtpServer {
   readonly #held: { address: string; answer: (error?: Error) => void }[] = [];
   /** How many deliveries were refused. */
   refused = 0;
+
+  /** Delay before answering each message's data (none by default), to keep deliveries in flight. */
+  delayMs: () => number = () => 0;
 
   private constructor() {
     this.#server = new SMTPServer({
@@ -63,22 +68,34 @@ export class TestSmtpServer {
             this.waiting--;
           }
           const raw = Buffer.concat(chunks).toString("utf8");
-          this.received.push(
-            decodeEmail(
-              raw,
-              session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
-              session.envelope.rcptTo.map((r) => r.address),
-            ),
-          );
-          callback();
+          const accept = () => {
+            // Accepted: kept, and "250 OK" goes back to the client (which may be gone by now).
+            this.received.push(
+              decodeEmail(
+                raw,
+                session.envelope.mailFrom ? session.envelope.mailFrom.address : "",
+                session.envelope.rcptTo.map((r) => r.address),
+              ),
+            );
+            callback();
+          };
+          const delay = this.delayMs();
+          if (delay > 0) setTimeout(accept, delay);
+          else accept();
         });
       },
     });
   }
 
+  /** Connections that broke (a client killed mid-session resets its socket). */
+  connectionErrors = 0;
+
   /** Starts a server on a free port. */
   static async start(): Promise<TestSmtpServer> {
     const smtp = new TestSmtpServer();
+    smtp.#server.on("error", () => {
+      smtp.connectionErrors++;
+    });
     await new Promise<void>((resolve) => smtp.#server.listen(0, "127.0.0.1", resolve));
     smtp.#port = (smtp.#server.server.address() as AddressInfo).port;
     return smtp;
@@ -183,7 +200,16 @@ function decodeEmail(raw: string, from: string, to: string[]): ReceivedEmail {
   const html = parts.find((p) => p.type === "text/html")?.body ?? "";
   const link = /https?:\/\/\S+\/recipient\?token=[A-Za-z0-9_%.~-]+/.exec(text)?.[0] ?? null;
   const token = link ? decodeURIComponent(new URL(link).searchParams.get("token") ?? "") : null;
-  return { from, to, subject: headers.subject ?? "", text, html, link, token };
+  return {
+    from,
+    to,
+    subject: headers.subject ?? "",
+    text,
+    html,
+    link,
+    token,
+    messageId: headers["message-id"] ?? "",
+  };
 }
 
 function splitEntity(entity: string): { headers: Record<string, string>; body: string } {
@@ -320,6 +346,7 @@ export const SEND_WORKFLOW = /* GraphQL */ `
       ... on NotFoundError { message resource id }
       ... on ConflictError { message currentStatus }
       ... on InsufficientCreditsError { message required available balance reservedCredits shortfall retryable }
+      ... on EmailHourlyCapError { message cap retryAfterSeconds }
       ... on EmailDeliveryError { message retryable entityId responseId reason }
     }
   }
@@ -334,6 +361,7 @@ export const SEND_RESPONSE = /* GraphQL */ `
       ... on NotFoundError { message resource id }
       ... on ConflictError { message currentStatus }
       ... on InsufficientCreditsError { message required available balance reservedCredits shortfall retryable }
+      ... on EmailHourlyCapError { message cap retryAfterSeconds }
       ... on EmailDeliveryError { message retryable entityId responseId reason }
     }
   }

@@ -1,5 +1,7 @@
 import { BackendPool, type TestBackend } from "@flowgate/db/testing";
+import { SmtpEmailSender } from "@flowgate/engine";
 import { test as baseTest, type TestAPI } from "vitest";
+import { TestSmtpServer } from "./ddq-helpers.ts";
 import { type Harness, type HarnessOptions, startHarness } from "./harness.ts";
 
 /** The fixtures of {@link harnessTest}. */
@@ -45,3 +47,43 @@ export function harnessTest(options: HarnessOptions = {}): TestAPI<HarnessFixtur
 
 /** {@link harnessTest} with the default harness. */
 export const test = harnessTest();
+
+/** The fixtures of {@link smtpHarnessTest}: a harness whose emails go to a real SMTP server. */
+export interface SmtpHarnessFixtures extends HarnessFixtures {
+  /** The file's SMTP server (the `smtp-server` package on 127.0.0.1), shared by its harnesses. */
+  smtp: TestSmtpServer;
+}
+
+/**
+ * {@link harnessTest} whose harnesses send email over SMTP to the file's {@link TestSmtpServer} (the
+ * `smtp` fixture), as a deployment with `SMTP_URL` does: live sends need a real transport.
+ *
+ * @param options - How to start the harnesses (settings, logger); the email sender is the SMTP one.
+ */
+export function smtpHarnessTest(options: Omit<HarnessOptions, "email"> = {}): TestAPI<SmtpHarnessFixtures> {
+  return baseTest.extend<SmtpHarnessFixtures>({
+    backend: "pglite",
+    smtp: [
+      // biome-ignore lint/correctness/noEmptyPattern: vitest reads a fixture's dependencies from its first parameter.
+      async ({}, use) => {
+        const smtp = await TestSmtpServer.start();
+        await use(smtp);
+        await smtp.close();
+      },
+      { scope: "file" },
+    ],
+    harnesses: [
+      async ({ smtp }, use) => {
+        const pool = new BackendPool((backend) =>
+          startHarness(backend, { ...options, email: new SmtpEmailSender({ url: smtp.url }) }),
+        );
+        await use(pool);
+        await pool.close();
+      },
+      { scope: "file" },
+    ],
+    harness: async ({ backend, harnesses }, use) => {
+      await use(await harnesses.get(backend));
+    },
+  });
+}

@@ -41,7 +41,15 @@ describe("settings", () => {
         disableAfterFailures: 50,
         concurrency: 16,
       },
-      email: { smtpUrl: undefined, smtpFrom: undefined },
+      email: { smtpUrl: undefined, smtpFrom: undefined, outboxLiveEmails: false },
+      sends: {
+        inline: true,
+        inlineLeaseMs: 120_000,
+        emailsPerWorkspaceHour: 1000,
+        waitMs: 30_000,
+        reservationTtlMs: 3_600_000,
+        sweepIntervalMs: 60_000,
+      },
       autofill: {
         url: undefined,
         model: undefined,

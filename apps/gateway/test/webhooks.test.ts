@@ -1,9 +1,15 @@
 import { type Actor, type Application, createSession } from "@flowgate/application";
 import { findSession, updateSessionStatus } from "@flowgate/db";
 import { testBackends } from "@flowgate/db/testing";
-import { inTransaction, recordSessionWebhookEvent } from "@flowgate/engine";
+import { inTransaction, recordSessionWebhookEvent, SmtpEmailSender } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { CREDIT_BALANCE, createKycQuestionnaire, GRANT_CREDITS, SEND_WORKFLOW } from "./ddq-helpers.ts";
+import {
+  CREDIT_BALANCE,
+  createKycQuestionnaire,
+  GRANT_CREDITS,
+  SEND_WORKFLOW,
+  TestSmtpServer,
+} from "./ddq-helpers.ts";
 import {
   CREATE_SESSION,
   CREATE_WORKFLOW,
@@ -96,10 +102,13 @@ const webhookEnv = {
 describe.each(testBackends())("webhooks (%s)", (backend) => {
   let h: Harness;
   let key: string;
+  let smtp: TestSmtpServer;
   const receivers: WebhookReceiver[] = [];
 
   beforeAll(async () => {
-    h = await startHarness(backend, { env: webhookEnv });
+    // Live emails need a real transport (the outbox keeps sandbox emails only).
+    smtp = await TestSmtpServer.start();
+    h = await startHarness(backend, { env: webhookEnv, email: new SmtpEmailSender({ url: smtp.url }) });
     key = h.acme.keys.sandbox;
     // Receivers listen on 127.0.0.1: the workspaces allow private addresses, as in development.
     for (const ws of [h.acme, h.other]) {
@@ -112,6 +121,7 @@ describe.each(testBackends())("webhooks (%s)", (backend) => {
   });
   afterAll(async () => {
     await h?.close();
+    await smtp?.close();
     await Promise.all(receivers.map((r) => r.close()));
   });
 
@@ -339,6 +349,9 @@ describe.each(testBackends())("webhooks (%s)", (backend) => {
     expect(sent.data.sendWorkflow).toMatchObject({ __typename: "WorkflowResponse", creditsCharged: 1 });
     const responseId = sent.data.sendWorkflow.responseId;
     await eventually(async () => r.received.length === 2);
+    // One event each: the send settled once, in the transaction that charged it.
+    expect(r.received.map((w) => w.payload.type).sort()).toEqual(["credits.low_balance", "response.sent"]);
+    expect(smtp.to("recipient@webhook.example")).toHaveLength(1);
     const byType = Object.fromEntries(r.received.map((w) => [w.payload.type, w]));
     expect(byType["response.sent"]?.payload.data).toMatchObject({
       object: "response",

@@ -40,6 +40,7 @@ const CREATE_KEY = /* GraphQL */ `
       ... on CreatedApiKey { key apiKey { ${KEY_FIELDS} } }
       ... on ValidationError { issues { path message } }
       ... on NotFoundError { resource missingId: id }
+      ... on LiveKeyFromSandboxError { code operation message }
     }
   }
 `;
@@ -51,6 +52,7 @@ const ROTATE_KEY = /* GraphQL */ `
       ... on CreatedApiKey { key apiKey { ${KEY_FIELDS} } }
       ... on ConflictError { message currentStatus }
       ... on NotFoundError { resource missingId: id }
+      ... on LiveKeyFromSandboxError { code operation message }
     }
   }
 `;
@@ -168,7 +170,8 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
   test("creates keys shown once, scoped to their workspace and environment", async ({ harness: h }) => {
     const admin = h.acme.keys.sandbox;
     const workspace = (await h.gql(admin, CREATE_WORKSPACE, { name: "Keys" })).data.createWorkspace;
-    const created = await h.gql(admin, CREATE_KEY, {
+    // Only a live key may create a live key.
+    const created = await h.gql(h.acme.keys.live, CREATE_KEY, {
       workspaceId: workspace.id,
       environment: "live",
       name: "CI",
@@ -279,6 +282,44 @@ describe.each(testBackends())("workspaces and API keys (%s)", (backend) => {
       missingId: otherKeyId,
     });
     expect((await h.gql(h.other.keys.sandbox, WHO_AM_I)).status).toBe(200);
+  });
+
+  test("never lets a sandbox key create or rotate a live key", async ({ harness: h }) => {
+    const sandbox = h.acme.keys.sandbox;
+    const refused = await h.gql(sandbox, CREATE_KEY, {
+      workspaceId: h.acme.workspaceId,
+      environment: "live",
+      name: "Escalation",
+      scopes: ["admin"],
+    });
+    expect(refused.data.createApiKey).toEqual({
+      __typename: "LiveKeyFromSandboxError",
+      code: "LIVE_KEY_FROM_SANDBOX",
+      operation: "create",
+      message: expect.stringContaining("A sandbox key cannot create a live key"),
+    });
+    const liveKeys = await h.gql(h.acme.keys.live, API_KEYS, {
+      workspaceId: h.acme.workspaceId,
+      environment: "live",
+    });
+    expect(liveKeys.data.apiKeys.edges.map((e: any) => e.node.name)).not.toContain("Escalation");
+    const liveKeyId = liveKeys.data.apiKeys.edges[0].node.id;
+    const rotation = await h.gql(sandbox, ROTATE_KEY, { id: liveKeyId });
+    expect(rotation.data.rotateApiKey).toMatchObject({
+      __typename: "LiveKeyFromSandboxError",
+      operation: "rotate",
+    });
+    // The live key still works, and a live key may rotate it.
+    expect((await h.gql(h.acme.keys.live, WHO_AM_I)).status).toBe(200);
+    const made = await h.gql(h.acme.keys.live, CREATE_KEY, {
+      workspaceId: h.acme.workspaceId,
+      environment: "live",
+      name: "Live made",
+      scopes: ["workflows:read"],
+    });
+    expect(made.data.createApiKey.key).toMatch(/^fg_live_/);
+    const rotated = await h.gql(h.acme.keys.live, ROTATE_KEY, { id: made.data.createApiKey.apiKey.id });
+    expect(rotated.data.rotateApiKey.key).toMatch(/^fg_live_/);
   });
 
   test("rotates a key: the new value works, the old one stops at once or after the grace period", async ({

@@ -11,6 +11,30 @@ import {
 } from "@flowgate/engine";
 import { ApiKeyCache } from "./api-keys/api-key-cache.ts";
 import { runAutofillJob } from "./questionnaires/autofill-jobs.ts";
+import { registerSendJobs } from "./questionnaires/send-jobs.ts";
+
+/** How recipient sends run as durable jobs. */
+export interface SendOptions {
+  /**
+   * Whether the request that sends delivers the email itself first (default true): its job is queued
+   * already claimed by the request for {@link inlineLeaseMs}, so that a worker takes over only if the
+   * request's process dies. With false, sends are left to the workers and the request waits for them.
+   */
+  inline?: boolean;
+  /** How long an inline send holds its job before a worker may take it over, in ms (default 120,000). */
+  inlineLeaseMs?: number;
+  /**
+   * How long `sendWorkflow`/`sendResponse` wait for their email job's outcome before answering `queued`
+   * (the job goes on), in ms (default 30,000).
+   */
+  waitMs?: number;
+  /** Emails a workspace may send per UTC hour, both environments together (default 1,000). */
+  emailsPerWorkspaceHour?: number;
+  /** How long a send's credit reservation is held before the sweeper gives it back, in ms (default 1 h). */
+  reservationTtlMs?: number;
+  /** How often a worker sweeps expired reservations, in ms (default 60,000). */
+  sweepIntervalMs?: number;
+}
 
 /** How to build an {@link Application}. */
 export interface ApplicationOptions {
@@ -36,6 +60,8 @@ export interface ApplicationOptions {
   databaseAvailability?: DatabaseAvailability;
   /** The current time for time-keyed records such as idempotency keys (default: the system clock); tests move it. */
   clock?: () => Date;
+  /** Durable sends: wait, hourly cap, reservation expiry and sweeping. */
+  sends?: SendOptions;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -48,10 +74,15 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   apiKeyCache: ApiKeyCache;
   /** Whether the database serves, when the process tracks it. */
   databaseAvailability: DatabaseAvailability | undefined;
-  /** Encrypts webhook signing secrets at rest (the engine's key, `FLOWGATE_SECRET_KEY`). */
+  /**
+   * Encrypts secrets at rest that must be read back (the engine's key, `FLOWGATE_SECRET_KEY`): webhook
+   * signing secrets, and link tokens while their email is pending.
+   */
   secrets: SecretBox;
   /** The current time (see {@link ApplicationOptions.clock}). */
   clock: () => Date;
+  /** Durable sends: wait, hourly cap, reservation expiry and sweeping. */
+  sends: Required<SendOptions>;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -80,6 +111,14 @@ export class Application {
       databaseAvailability: options.databaseAvailability,
       secrets: options.engine.secrets,
       clock: options.clock ?? (() => new Date()),
+      sends: {
+        inline: options.sends?.inline ?? true,
+        inlineLeaseMs: options.sends?.inlineLeaseMs ?? 120_000,
+        waitMs: options.sends?.waitMs ?? 30_000,
+        emailsPerWorkspaceHour: options.sends?.emailsPerWorkspaceHour ?? 1_000,
+        reservationTtlMs: options.sends?.reservationTtlMs ?? 3_600_000,
+        sweepIntervalMs: options.sends?.sweepIntervalMs ?? 60_000,
+      },
     };
     // The engine's workers run the application's background jobs (the worker role builds an application
     // too, so that its workers have these handlers).
@@ -95,6 +134,8 @@ export class Application {
         if (message.channel === apiKeyChannel) cache.evict(message.event.keyId);
       })
       .catch(() => cache.clear());
+    // The engine's workers (in this process) deliver recipient emails and sweep expired reservations.
+    registerSendJobs(options.engine, this.#deps);
   }
 }
 

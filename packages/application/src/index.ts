@@ -18,7 +18,7 @@ export {
 export { type Authentication, authenticateApiKey, type KeyRefusal } from "./api-keys/authentication.ts";
 export { type ProvisionedWorkspace, provisionWorkspace, seedDemoWorkspace } from "./api-keys/provisioning.ts";
 export { getViewer, type Viewer } from "./api-keys/viewer.ts";
-export { Application, type ApplicationOptions } from "./application.ts";
+export { Application, type ApplicationOptions, type SendOptions } from "./application.ts";
 export * from "./exports-from-lower-layers.ts";
 export * from "./exports-from-lower-layers.ts";
 export {

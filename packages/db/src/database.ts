@@ -7,6 +7,7 @@ import type {
   CreditReservationsTable,
 } from "./tables/credits.table.ts";
 import type { EmailOutboxTable } from "./tables/email-outbox.table.ts";
+import type { EmailSendsTable, WorkspaceHourlyEmailsTable } from "./tables/email-sends.table.ts";
 import type { EntitiesTable } from "./tables/entities.table.ts";
 import type { EntityDocumentsTable } from "./tables/entity-documents.table.ts";
 import type { IdempotencyKeysTable } from "./tables/idempotency-keys.table.ts";
@@ -76,6 +77,8 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   rate_limit_buckets: RateLimitBucketsTable;
   idempotency_keys: IdempotencyKeysTable;
+  email_sends: EmailSendsTable;
+  workspace_hourly_emails: WorkspaceHourlyEmailsTable;
 }
 
 /** A database handle: the root `Kysely` or a transaction. Repositories take one of these first. */

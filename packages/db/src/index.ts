@@ -25,6 +25,7 @@ export * from "./repositories/autofill-jobs.repository.ts";
 export * from "./repositories/budgets.repository.ts";
 export * from "./repositories/credits.repository.ts";
 export * from "./repositories/email-outbox.repository.ts";
+export * from "./repositories/email-sends.repository.ts";
 export * from "./repositories/entities.repository.ts";
 export * from "./repositories/entity-documents.repository.ts";
 export * from "./repositories/idempotency-keys.repository.ts";

@@ -173,3 +173,27 @@ export function isMissingScopeError(value: unknown): value is MissingScopeError 
 export function isInvalidTransitionError(value: unknown): value is InvalidTransitionError {
   return value instanceof InvalidTransitionError;
 }
+
+/**
+ * A sandbox key tried to create or rotate a live key. Keys of the sandbox (the one the demo prints and
+ * GraphiQL may embed) can never lead to live access; use a live key with the `admin` scope.
+ */
+export class LiveKeyFromSandboxError extends FlowgateError {
+  /** Always `"LIVE_KEY_FROM_SANDBOX"`. */
+  readonly code = "LIVE_KEY_FROM_SANDBOX";
+  /** What was refused. */
+  readonly operation: "create" | "rotate";
+
+  /** @param operation - What was refused. */
+  constructor(operation: "create" | "rotate") {
+    super(
+      `A sandbox key cannot ${operation} a live key; use a live key with the admin scope. Nothing was changed.`,
+    );
+    this.operation = operation;
+  }
+}
+
+/** Whether `value` is a {@link LiveKeyFromSandboxError}. */
+export function isLiveKeyFromSandboxError(value: unknown): value is LiveKeyFromSandboxError {
+  return value instanceof LiveKeyFromSandboxError;
+}

@@ -1,7 +1,6 @@
-import type { Db, JobKind } from "@flowgate/db";
+import { type Db, enqueueKeyedJob, type HandledJobKind } from "@flowgate/db";
 import { AnalyticsCompactor } from "./analytics-compactor.ts";
 import { type EventBus, InProcessEventBus } from "./event-bus.ts";
-import { type JobHandler, JobHandlers } from "./job-handlers.ts";
 import { defaultPolicyProviders, type PolicyProviders } from "./policy-provider.ts";
 import type { StepDeps } from "./run-step.ts";
 import type { EngineLogger } from "./telemetry/logger.ts";
@@ -11,7 +10,7 @@ import type { JobWakeups } from "./transport/job-wakeups.ts";
 import type { UnitOfWorkDeps } from "./unit-of-work.ts";
 import { SecretBox } from "./webhooks/secret-box.ts";
 import { WebhookWorker, type WebhookWorkerOptions } from "./webhooks/webhook-worker.ts";
-import { Worker, type WorkerOptions } from "./worker.ts";
+import { type JobHandler, Worker, type WorkerOptions } from "./worker.ts";
 
 /** How to build an {@link Engine}. */
 export interface EngineOptions {
@@ -63,10 +62,10 @@ export class Engine {
   /** Encrypts and decrypts webhook signing secrets. */
   readonly secrets: SecretBox;
   readonly #deps: StepDeps;
-  readonly #jobHandlers = new JobHandlers();
   readonly #wakeups: JobWakeups | undefined;
   readonly #compactor: AnalyticsCompactor | undefined;
   #stopWakeups: (() => Promise<void>) | undefined;
+  readonly #recurring: { key: string; kind: HandledJobKind }[] = [];
 
   constructor(options: EngineOptions) {
     this.db = options.db;
@@ -84,8 +83,7 @@ export class Engine {
       ...(options.retryBaseMs !== undefined ? { retryBaseMs: options.retryBaseMs } : {}),
     };
     this.#wakeups = options.wakeups;
-    this.worker =
-      options.worker === false ? null : new Worker(this.#deps, options.worker ?? {}, this.#jobHandlers);
+    this.worker = options.worker === false ? null : new Worker(this.#deps, options.worker ?? {});
     const compactionMs = options.analyticsCompactionMs ?? 5000;
     if (this.worker && compactionMs > 0) {
       const onError = options.worker === false ? undefined : options.worker?.onError;
@@ -117,19 +115,19 @@ export class Engine {
   }
 
   /**
-   * Registers the handler of a job kind that a layer above the engine owns (`@flowgate/application`
-   * registers `response.autofill`). Register before {@link start}; a job claimed earlier is handed back.
-   *
-   * @param kind - The queue job kind.
-   * @param handler - Runs one claimed job of that kind (see {@link JobHandler}).
+   * Executes jobs of `kind` in this engine's worker with `handler` (a process without a worker ignores it:
+   * its jobs wait for one that has). With `recurring`, the job named `recurring.key` is queued when the
+   * worker starts (once per database, whichever worker queues it first); its handler reschedules it.
    */
-  registerJobHandler(kind: JobKind, handler: JobHandler): void {
-    this.#jobHandlers.register(kind, handler);
+  registerJobHandler(kind: HandledJobKind, handler: JobHandler, recurring?: { key: string }): void {
+    this.worker?.registerHandler(kind, handler);
+    if (recurring) this.#recurring.push({ key: recurring.key, kind });
   }
 
   /** Starts the worker, if this engine has one, and listens for wake-ups from other processes. */
   async start(): Promise<void> {
     if (!this.worker) return;
+    for (const job of this.#recurring) await enqueueKeyedJob(this.db, job);
     this.worker.start();
     this.#compactor?.start();
     this.webhookWorker?.start();

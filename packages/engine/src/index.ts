@@ -30,7 +30,6 @@ export {
   InProcessEventBus,
   type SessionStatusEvent,
 } from "./event-bus.ts";
-export { type JobHandler, type JobHandlerContext, JobHandlers } from "./job-handlers.ts";
 export * from "./nodes/index.ts";
 export { taskExecutionId } from "./nodes/task.node.ts";
 export * from "./outbound/index.ts";
@@ -50,4 +49,10 @@ export { RedisEventBus, type RedisEventBusOptions } from "./transport/redis-even
 export { retryWhileUnavailable } from "./transport/retry-while-unavailable.ts";
 export { AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
 export * from "./webhooks/index.ts";
-export { Worker, type WorkerOptions } from "./worker.ts";
+export {
+  type JobHandler,
+  type JobHandlerContext,
+  type JobHandlerResult,
+  Worker,
+  type WorkerOptions,
+} from "./worker.ts";

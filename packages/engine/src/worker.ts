@@ -4,16 +4,34 @@ import {
   backoffDelay,
   claimJobs,
   type DatabaseAvailability,
+  deleteJob,
   extendLeases,
+  type HandledJobKind,
   isDatabaseUnavailableError,
   type Job,
   releaseJob,
+  rescheduleJob,
   returnJob,
 } from "@flowgate/db";
 import { assertNever } from "@flowgate/domain";
-import { JobHandlers } from "./job-handlers.ts";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
 import { expireSession, fireRunTimer } from "./timers.ts";
+
+/** What a {@link JobHandler} decided: the job is done (deleted), or runs again at `runAt` (a recurring job). */
+export type JobHandlerResult = { outcome: "done" } | { outcome: "later"; runAt: Date };
+
+/**
+ * Executes one claimed job of a kind a higher layer registered (`Engine.registerJobHandler`). It must be
+ * idempotent: after a crash the job is claimed again and runs from the start. A throw releases the job
+ * with backoff (database outages hand it back without counting the attempt).
+ */
+export type JobHandler = (job: Job, context: JobHandlerContext) => Promise<JobHandlerResult>;
+
+/** What a {@link JobHandler} is told about the worker that runs it. */
+export interface JobHandlerContext {
+  /** The worker holding the job's lease (its `locked_by`). */
+  workerId: string;
+}
 
 /** Tuning of a worker. */
 export interface WorkerOptions {
@@ -57,7 +75,6 @@ export interface WorkerOptions {
 export class Worker {
   readonly workerId: string;
   readonly #deps: StepDeps;
-  readonly #handlers: JobHandlers;
   readonly #concurrency: number;
   readonly #pollIntervalMs: number;
   readonly #leaseMs: number;
@@ -67,6 +84,7 @@ export class Worker {
   readonly #availability: DatabaseAvailability | undefined;
   readonly #backoff: BackoffBounds;
   readonly #inFlight = new Map<string, Promise<void>>();
+  readonly #handlers = new Map<HandledJobKind, JobHandler>();
   #running = false;
   #loop: Promise<void> | undefined;
   #wakeUp: (() => void) | undefined;
@@ -77,14 +95,8 @@ export class Worker {
   #stopped: Promise<void> = Promise.resolve();
   #signalStopped: () => void = () => {};
 
-  /**
-   * @param deps - What steps run on.
-   * @param options - Tuning.
-   * @param handlers - Handlers of job kinds registered from outside the engine (e.g. `response.autofill`).
-   */
-  constructor(deps: StepDeps, options: WorkerOptions = {}, handlers: JobHandlers = new JobHandlers()) {
+  constructor(deps: StepDeps, options: WorkerOptions = {}) {
     this.#deps = deps;
-    this.#handlers = handlers;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString("hex")}`;
     this.#concurrency = options.concurrency ?? 4;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
@@ -94,6 +106,11 @@ export class Worker {
     this.#onError = options.onError ?? (() => {});
     this.#availability = options.availability;
     this.#backoff = options.backoff ?? { minMs: 100, maxMs: 1000 };
+  }
+
+  /** Executes jobs of `kind` with `handler` (replacing an earlier one). */
+  registerHandler(kind: HandledJobKind, handler: JobHandler): void {
+    this.#handlers.set(kind, handler);
   }
 
   /** Starts claiming jobs. */
@@ -203,9 +220,26 @@ export class Worker {
         case "webhook.deliver":
           // Claimed only by the webhook lane (`WebhookWorker`); the runs lane never takes one.
           return;
-        case "response.autofill":
-          await this.#runRegistered(job);
+        case "email.send":
+        case "credits.sweep":
+        case "response.autofill": {
+          const handler = this.#handlers.get(job.kind);
+          if (!handler) {
+            // The application registers its handlers as it starts: hand the job back for the next poll.
+            await releaseJob(
+              this.#deps.db,
+              job.id,
+              this.workerId,
+              new Date(Date.now() + this.#pollIntervalMs),
+              `no handler for ${job.kind} in this process yet`,
+            );
+            return;
+          }
+          const result = await handler(job, { workerId: this.workerId });
+          if (result.outcome === "done") await deleteJob(this.#deps.db, job.id, this.workerId);
+          else await rescheduleJob(this.#deps.db, job.id, this.workerId, result.runAt);
           return;
+        }
         default:
           assertNever(job.kind);
       }
@@ -237,25 +271,6 @@ export class Worker {
         this.#onError(releaseError, job);
       }
     }
-  }
-
-  /**
-   * Runs a job of a kind registered in {@link JobHandlers}. Until this process has a handler for it (the
-   * application registers its handlers as it starts), the job is handed back for the next poll.
-   */
-  async #runRegistered(job: Job): Promise<void> {
-    const handler = this.#handlers.get(job.kind);
-    if (handler) {
-      await handler(job, { workerId: this.workerId });
-      return;
-    }
-    await releaseJob(
-      this.#deps.db,
-      job.id,
-      this.workerId,
-      new Date(Date.now() + this.#pollIntervalMs),
-      `no handler for ${job.kind} in this process yet`,
-    );
   }
 
   /** One step of a run, its duration observed by outcome (`error` when it throws). */

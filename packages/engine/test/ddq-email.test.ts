@@ -1,7 +1,7 @@
 import { listOutboxEmails } from "@flowgate/db";
 import { createTestWorkspace, testBackends, withDatabase } from "@flowgate/db/testing";
 import { test as baseTest, describe, expect, it } from "vitest";
-import { OutboxEmailSender, recipientLinkUrl, renderRecipientEmail } from "../src/index.ts";
+import { maskLinkTokens, OutboxEmailSender, recipientLinkUrl, renderRecipientEmail } from "../src/index.ts";
 
 const test = withDatabase(baseTest);
 
@@ -38,32 +38,73 @@ describe("workflow email", () => {
   });
 });
 
+describe("link token masking", () => {
+  it("masks magic-link and verification-link tokens to their prefix and last four characters", () => {
+    const magic = "fgl_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg";
+    const verification = "fgv_ZyXwVuTsRqPoNmLkJiHgFeDcBa9876543210-_wxyz";
+    expect(
+      maskLinkTokens(`http://x/recipient?token=${magic} and http://x/verify/${verification}/documents`),
+    ).toBe("http://x/recipient?token=fgl_…defg and http://x/verify/fgv_…wxyz/documents");
+  });
+});
+
 describe.each(testBackends())("outbox email sender (%s)", (backend) => {
   test.override({ backend });
 
-  test("keeps the message in the outbox of its tenant and logs the link", async ({ database: t }) => {
+  test("keeps sandbox messages in the outbox of their tenant with the link token masked, never logging the link", async ({
+    database: t,
+  }) => {
     const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w" });
     const tenant = { workspaceId: ws.workspaceId, environment: "sandbox" as const };
     const lines: string[] = [];
-    const sender = new OutboxEmailSender(t.db, (line) => lines.push(line));
-    await sender.send({
+    const sender = new OutboxEmailSender(t.db, { log: (line) => lines.push(line) });
+    const token = "fgl_AbCdEfGhIjKlMnOpQrStUvWxYz0123456789abcdefg";
+    const message = {
       to: "a@b.co",
       subject: "Hi",
-      text: "text",
-      html: "<p>html</p>",
+      text: `open http://x/recipient?token=${token} now`,
+      html: `<a href="http://x/recipient?token=${token}">open</a>`,
       tenant,
       workflowSessionId: null,
-      linkUrl: "http://x/recipient?token=fgl_1",
-    });
-    const [stored] = await listOutboxEmails(t.db, tenant, { limit: 10 });
-    expect(stored).toMatchObject({
+      linkUrl: `http://x/recipient?token=${token}`,
+      key: "snd_01abc",
+    };
+    await sender.send(message);
+    // A retried job stores its message once.
+    await sender.send(message);
+    const stored = await listOutboxEmails(t.db, tenant, { limit: 10 });
+    expect(stored).toHaveLength(1);
+    expect(stored[0]).toMatchObject({
+      id: "eml_01abc",
       to: "a@b.co",
       subject: "Hi",
-      text: "text",
-      html: "<p>html</p>",
-      linkUrl: "http://x/recipient?token=fgl_1",
+      text: "open http://x/recipient?token=fgl_…defg now",
+      html: '<a href="http://x/recipient?token=fgl_…defg">open</a>',
+      linkUrl: "http://x/recipient?token=fgl_…defg",
     });
-    expect(lines).toEqual([`[email outbox ${stored!.id}] to a@b.co: Hi — http://x/recipient?token=fgl_1`]);
+    expect(JSON.stringify(stored)).not.toContain(token);
+    expect(lines).toEqual([
+      "[email outbox eml_01abc] to a@b.co: Hi",
+      "[email outbox eml_01abc] to a@b.co: Hi",
+    ]);
     expect(await listOutboxEmails(t.db, { ...tenant, environment: "live" }, { limit: 10 })).toEqual([]);
+  });
+
+  test("refuses live messages unless the operator keeps them in the outbox", async ({ database: t }) => {
+    const ws = await createTestWorkspace(t.db, { organizationName: "o", workspaceName: "w2" });
+    const tenant = { workspaceId: ws.workspaceId, environment: "live" as const };
+    const message = {
+      to: "a@b.co",
+      subject: "Hi",
+      text: "t",
+      html: "h",
+      tenant,
+      workflowSessionId: null,
+      linkUrl: null,
+    };
+    await expect(new OutboxEmailSender(t.db, { log: () => {} }).send(message)).rejects.toThrow(/SMTP_URL/);
+    expect(await listOutboxEmails(t.db, tenant, { limit: 10 })).toEqual([]);
+    await new OutboxEmailSender(t.db, { log: () => {}, keepLive: true }).send(message);
+    expect(await listOutboxEmails(t.db, tenant, { limit: 10 })).toHaveLength(1);
   });
 });

@@ -55,6 +55,7 @@ const errorDescriptions: Record<number, string> = {
   404: "Not found (also a record of another workspace)",
   409: "The record's current status does not allow the operation, or the idempotency key is in flight",
   422: "Invalid request: `fields` names each offending field; or an idempotency key reused with another body",
+  429: "Too many requests (rate limit), or the workspace reached its hourly email cap (`EMAIL_HOURLY_CAP_EXCEEDED`: nothing was sent or charged; retry after `Retry-After` seconds)",
   500: "Unexpected error, or the email could not be dispatched (nothing charged; retry)",
 };
 

@@ -2,8 +2,10 @@ import { findDatabaseUnavailableError } from "@flowgate/application";
 import {
   ConflictError,
   EmailDeliveryError,
+  EmailHourlyCapError,
   InsufficientCreditsError,
   InvitationEmailError,
+  LiveKeyFromSandboxError,
   MissingScopeError,
   NotFoundError,
   SandboxOnlyError,
@@ -52,10 +54,11 @@ export const verifaErrors: ErrorPolicy = { validation: 422, conflict: 409 };
 /** KYC Genie's statuses (seed 003): every validation or status problem is a 400. */
 export const kycGenieErrors: ErrorPolicy = { validation: 400, conflict: 400 };
 
-/** An error answer: its HTTP status and body. */
+/** An error answer: its HTTP status, body, and headers to add (`Retry-After`). */
 export interface RestErrorAnswer {
-  status: 400 | 401 | 402 | 403 | 404 | 409 | 422 | 500 | 503;
+  status: 400 | 401 | 402 | 403 | 404 | 409 | 422 | 429 | 500 | 503;
   body: RestErrorBody;
+  headers?: Record<string, string>;
 }
 
 /** Builds an error body. */
@@ -99,6 +102,22 @@ export function restErrorOf(error: unknown, policy: ErrorPolicy, inflection: Inf
     return {
       status: 403,
       body: errorBody("FORBIDDEN", error.message, [], { required_scopes: [...error.required] }),
+    };
+  }
+  if (error instanceof LiveKeyFromSandboxError) {
+    return {
+      status: 403,
+      body: errorBody(error.code, error.message, [], { operation: error.operation }),
+    };
+  }
+  if (error instanceof EmailHourlyCapError) {
+    return {
+      status: 429,
+      body: errorBody(error.code, error.message, [], {
+        cap: error.cap,
+        retry_after_seconds: error.retryAfterSeconds,
+      }),
+      headers: { "retry-after": String(error.retryAfterSeconds) },
     };
   }
   if (error instanceof SandboxOnlyError) {

@@ -28,8 +28,13 @@ export interface RestApiOptions {
   logger?: Logger;
 }
 
-function errorJson(c: RestContext, status: number, body: unknown): Response {
-  return c.json(inflectResponse(body, c.get("inflection") ?? "snake") as object, status as 400);
+function errorJson(
+  c: RestContext,
+  status: number,
+  body: unknown,
+  headers?: Record<string, string>,
+): Response {
+  return c.json(inflectResponse(body, c.get("inflection") ?? "snake") as object, status as 400, headers);
 }
 
 /** Paths served without an API key: the OpenAPI document and the reference page. */
@@ -152,7 +157,7 @@ export function createRestApi(options: RestApiOptions): RestApi {
     if (answer.status === 500 && answer.body.error.code === "INTERNAL") {
       options.logger?.error({ err: error, method: c.req.method, path: c.req.path }, "REST request failed");
     }
-    return errorJson(c, answer.status, answer.body);
+    return errorJson(c, answer.status, answer.body, answer.headers);
   });
   return api;
 }

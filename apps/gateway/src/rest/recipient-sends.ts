@@ -75,7 +75,10 @@ function presentAutofillJob(job: AutofillJob) {
 const WorkflowResponse = z
   .object({
     workflow_session_id: z.string().nullable(),
-    status: z.enum(["sent", "prefill_ready"]),
+    status: z.enum(["sent", "prefill_ready", "queued"]).openapi({
+      description:
+        "`sent` (email dispatched, credit charged), `prefill_ready`, or `queued`: the durable email job did not finish within the wait (`FLOWGATE_SEND_WAIT_MS`); it goes on and charges when the email is sent",
+    }),
     email_sent: z.boolean(),
     entity_id: z.string(),
     entity_name: z.string(),
@@ -164,7 +167,7 @@ export function recipientSendRoutes(api: RestApi): void {
       request: { body: jsonBody(SendBody) },
       responses: {
         201: jsonResponse("A Workflow Response Object", WorkflowResponse),
-        ...errorResponses(400, 401, 402, 404, 500),
+        ...errorResponses(400, 401, 402, 404, 429, 500),
       },
     }),
     async (c) => {
@@ -210,7 +213,7 @@ export function recipientSendRoutes(api: RestApi): void {
       request: { params: ResponseParams, body: optionalJsonBody(SendResponseBody) },
       responses: {
         200: jsonResponse("A Workflow Response Object", WorkflowResponse),
-        ...errorResponses(400, 401, 402, 404, 500),
+        ...errorResponses(400, 401, 402, 404, 429, 500),
       },
     }),
     async (c) => {

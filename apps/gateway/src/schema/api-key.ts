@@ -6,11 +6,11 @@ import {
   rotateApiKey,
   setApiKeyVersion,
 } from "@flowgate/application";
-import { type ApiKey, NotFoundError } from "@flowgate/domain";
+import { type ApiKey, LiveKeyFromSandboxError, NotFoundError } from "@flowgate/domain";
 
 import { builder } from "../builder.ts";
 import type { GraphQLContext } from "../context.ts";
-import { recordErrors } from "./errors.ts";
+import { ErrorInterface, recordErrors } from "./errors.ts";
 import { type ConnectionArgs, keysetConnection } from "./pagination.ts";
 import { EnvironmentEnum, WorkspaceRef } from "./workspace.ts";
 
@@ -167,13 +167,27 @@ builder.queryFields((t) => ({
   }),
 }));
 
+builder.objectType(LiveKeyFromSandboxError, {
+  name: "LiveKeyFromSandboxError",
+  description:
+    "A sandbox key asked to create or rotate a live key, which only a live key with the `admin` scope may do. Nothing was changed.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof LiveKeyFromSandboxError,
+  fields: (t) => ({
+    operation: t.exposeString("operation", { description: "What was refused: `create` or `rotate`." }),
+  }),
+});
+
+/** The expected failures of creating or rotating a key. */
+const keyIssueErrors = [...recordErrors, LiveKeyFromSandboxError];
+
 builder.mutationFields((t) => ({
   createApiKey: t.field({
     type: CreatedApiKeyRef,
     description:
-      "Creates an API key for a workspace of the caller's organization. The value is in the answer only; store it. Needs the `admin` scope.",
+      "Creates an API key for a workspace of the caller's organization. The value is in the answer only; store it. Needs the `admin` scope; a live key needs a live caller (LiveKeyFromSandboxError).",
     authScopes: { scope: "admin" },
-    errors: { types: recordErrors },
+    errors: { types: keyIssueErrors },
     args: {
       workspaceId: t.arg.id({ required: true, description: "Workspace id (`ws_…`)." }),
       environment: t.arg({
@@ -223,9 +237,9 @@ builder.mutationFields((t) => ({
   rotateApiKey: t.field({
     type: CreatedApiKeyRef,
     description:
-      "Replaces a key with a new one (same workspace, environment, name and scopes) and revokes the old one, at once or after `graceSeconds`. The new value is in the answer only. Needs the `admin` scope.",
+      "Replaces a key with a new one (same workspace, environment, name and scopes) and revokes the old one, at once or after `graceSeconds`. The new value is in the answer only. Needs the `admin` scope; a live key needs a live caller (LiveKeyFromSandboxError).",
     authScopes: { scope: "admin" },
-    errors: { types: recordErrors },
+    errors: { types: keyIssueErrors },
     args: {
       id: t.arg.id({ required: true, description: "API key id (`key_…`)." }),
       expiresAt: t.arg({

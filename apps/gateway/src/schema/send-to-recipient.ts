@@ -1,5 +1,10 @@
 import { type RecipientSendResult, sendResponse, sendToRecipient } from "@flowgate/application";
-import { EmailDeliveryError, entityTypes, InsufficientCreditsError } from "@flowgate/domain";
+import {
+  EmailDeliveryError,
+  EmailHourlyCapError,
+  entityTypes,
+  InsufficientCreditsError,
+} from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { EntityRef, EntityTypeEnum, ResponseRef } from "./entity.ts";
 import { ErrorInterface, recordErrors } from "./errors.ts";
@@ -7,8 +12,8 @@ import { WorkflowSessionRef, WorkflowStepEnum } from "./recipient-send.ts";
 
 const WorkflowSendStatusEnum = builder.enumType("WorkflowSendStatus", {
   description:
-    "`sent`: the email was dispatched and credits charged; `prefill_ready`: a PREFILL response was created, send it later with sendResponse.",
-  values: ["sent", "prefill_ready"] as const,
+    "`sent`: the email was dispatched and credits charged; `prefill_ready`: a PREFILL response was created, send it later with sendResponse; `queued`: the email job did not finish within the server's wait (FLOWGATE_SEND_WAIT_MS) and goes on durably: the credit is charged when the email is sent (see `workflowSession.emailSentAt`), or released if it fails.",
+  values: ["sent", "prefill_ready", "queued"] as const,
 });
 
 builder.objectType(EmailDeliveryError, {
@@ -28,6 +33,20 @@ builder.objectType(EmailDeliveryError, {
         "The response reverted to PREFILL (sendResponse); null when it was deleted (sendWorkflow).",
     }),
     reason: t.exposeString("reason", { description: "What the mail transport reported." }),
+  }),
+});
+
+builder.objectType(EmailHourlyCapError, {
+  name: "EmailHourlyCapError",
+  description:
+    "The workspace has sent as many emails this UTC hour as its cap allows (FLOWGATE_EMAILS_PER_WORKSPACE_HOUR). Nothing was created, sent or charged.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof EmailHourlyCapError,
+  fields: (t) => ({
+    cap: t.exposeInt("cap", { description: "Emails a workspace may send per UTC hour." }),
+    retryAfterSeconds: t.exposeInt("retryAfterSeconds", {
+      description: "Seconds until the next hour, when the count starts again.",
+    }),
   }),
 });
 
@@ -158,7 +177,7 @@ const SendVerificationInput = builder.inputType("SendVerificationInput", {
   }),
 });
 
-const sendErrors = [...recordErrors, InsufficientCreditsError, EmailDeliveryError];
+const sendErrors = [...recordErrors, InsufficientCreditsError, EmailHourlyCapError, EmailDeliveryError];
 
 builder.mutationFields((t) => ({
   sendWorkflow: t.field({

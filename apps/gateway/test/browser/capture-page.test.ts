@@ -1,7 +1,9 @@
 import { testBackends } from "@flowgate/db/testing";
+import { SmtpEmailSender } from "@flowgate/engine";
 import type { Browser, Page } from "playwright-core";
 import { afterAll, beforeAll, describe, expect, it, vi } from "vitest";
 import { tinyPng, verifyLinkIn } from "../capture-helpers.ts";
+import { TestSmtpServer } from "../ddq-helpers.ts";
 import { CREATE_WORKFLOW } from "../fixtures.ts";
 import { eventually, type Harness, startHarness } from "../harness.ts";
 import {
@@ -44,9 +46,12 @@ describe.each(testBackends())("capture page in Chromium (%s)", (backend) => {
   let key: string;
   let workflowId: string;
 
+  let smtp: TestSmtpServer;
+
   beforeAll(async () => {
-    // The default email path: the outbox table.
-    h = await startHarness(backend);
+    // The invitation goes to a real SMTP server: the outbox table keeps its link token masked.
+    smtp = await TestSmtpServer.start();
+    h = await startHarness(backend, { email: new SmtpEmailSender({ url: smtp.url }) });
     origin = new URL(h.server.url).origin;
     key = h.acme.keys.sandbox;
     workflowId = (await h.gql(key, CREATE_WORKFLOW, { name: "capture", graph })).data.createWorkflow.id;
@@ -58,20 +63,17 @@ describe.each(testBackends())("capture page in Chromium (%s)", (backend) => {
   afterAll(async () => {
     await browser?.close();
     await h?.close();
+    await smtp?.close();
   });
 
-  /** Invites a person and returns the link from the outbox email, opened on this gateway. */
+  /** Invites a person and returns the link from the email they received, opened on this gateway. */
   async function invite(email: string): Promise<{ sessionId: string; url: string }> {
     const sessionId = (await h.gql(key, CREATE, { workflowId, inviteeEmail: email })).data.createSession.id;
     expect((await h.gql(key, RESEND, { sessionId })).data.resendSessionInvitation.__typename).toBe(
       "SessionInvitationPayload",
     );
-    const message = await h.database.db
-      .selectFrom("email_outbox")
-      .selectAll()
-      .where("to_address", "=", email)
-      .executeTakeFirstOrThrow();
-    const emailed = new URL(verifyLinkIn(message.text_body)!);
+    const message = smtp.only(email);
+    const emailed = new URL(verifyLinkIn(message.text)!);
     return { sessionId, url: `${origin}${emailed.pathname}` };
   }
 

@@ -20,6 +20,7 @@ import {
   isApiKeyScope,
   isApiVersion,
   isEnvironment,
+  LiveKeyFromSandboxError,
   NotFoundError,
   newId,
   ValidationError,
@@ -52,7 +53,10 @@ export interface CreateApiKeyInput {
 
 /**
  * Creates an API key for a workspace of the caller's organization, in one environment, with scopes and
- * an optional expiry. The key's value is returned once; only its hash is stored. Needs `admin`.
+ * an optional expiry. The key's value is returned once; only its hash is stored. Needs `admin`; a live key
+ * needs a live caller.
+ *
+ * @throws LiveKeyFromSandboxError when a sandbox key asks for a live key.
  */
 export async function createApiKey(
   app: Application,
@@ -77,6 +81,8 @@ export async function createApiKey(
   });
   issues.push(...expiryIssues(input.expiresAt));
   if (issues.length > 0) throw new ValidationError("Invalid API key", issues);
+  if (input.environment === "live" && actor.environment !== "live")
+    throw new LiveKeyFromSandboxError("create");
 
   return inTransaction(deps, async (trx) => {
     const workspace = await requireWorkspaceOfOrganization(trx, actor, input.workspaceId);
@@ -118,7 +124,9 @@ export interface RotateApiKeyInput {
 /**
  * Replaces a key with a new one of the same workspace, environment, name and scopes; the old key is
  * revoked now or after `graceSeconds`. The new value is returned once. A revoked or expired key cannot be
- * rotated (conflict). Needs `admin`.
+ * rotated (conflict). Needs `admin`; a live key needs a live caller.
+ *
+ * @throws LiveKeyFromSandboxError when a sandbox key asks to rotate a live key.
  */
 export async function rotateApiKey(
   app: Application,
@@ -140,6 +148,8 @@ export async function rotateApiKey(
   const rotated = await inTransaction(deps, async (trx, after) => {
     const now = new Date();
     const old = await requireKey(trx, actor, input.id, { forUpdate: true });
+    if (old.environment === "live" && actor.environment !== "live")
+      throw new LiveKeyFromSandboxError("rotate");
     after.publish(keyChanged(old.id));
     if (old.revokedAt && old.revokedAt <= now) {
       throw new ConflictError(`API key ${old.id} is revoked; create a new key instead`, "revoked");

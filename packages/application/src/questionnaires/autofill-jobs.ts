@@ -37,6 +37,7 @@ import {
   type AutofillResult,
   inTransaction,
   type JobHandlerContext,
+  type JobHandlerResult,
   recordWebhookEvent,
   responseWebhookData,
 } from "@flowgate/engine";
@@ -207,15 +208,17 @@ export async function runAutofillJob(
   deps: ApplicationDeps,
   job: Job,
   _context: JobHandlerContext,
-): Promise<void> {
+): Promise<JobHandlerResult> {
   const started = await startAutofillJob(deps.db, job.id);
   if (!started || !isAutofillJobActive(started.status)) {
     // Its response was deleted (cascade), or a previous attempt finished it: nothing left to do.
     await deps.db.deleteFrom("jobs").where("id", "=", job.id).where("kind", "=", autofillJobKind).execute();
-    return;
+    return { outcome: "done" };
   }
   const conclusion = await concludeAutofill(deps, started);
   await applyAutofillOutcome(deps, started, conclusion);
+  // The apply transaction deleted the queue job already; the worker's delete finds nothing.
+  return { outcome: "done" };
 }
 
 /** Gathers the inputs and calls the provider (outside any transaction). */

@@ -41,14 +41,20 @@ const maxNoteLength = 500;
 /**
  * Holds `amount` credits for an operation in flight, inside the caller's transaction: locks the tenant's
  * account, checks that the balance minus what is already held covers it, and records a reservation under
- * `idempotencyKey`. Settle it with {@link settleReservation} or give it back with {@link releaseReservation}.
+ * `idempotencyKey`. Settle it with {@link settleReservation} or give it back with {@link releaseReservation};
+ * with `expiresAt`, the reservation sweeper gives it back (or settles it, when its email went out) after then.
  *
  * @throws InsufficientCreditsError when the credits are not available.
  */
 export async function reserveCredits(
   trx: Executor,
   tenant: Tenant,
-  reservation: { amount: number; idempotencyKey: string; referenceId: string | null },
+  reservation: {
+    amount: number;
+    idempotencyKey: string;
+    referenceId: string | null;
+    expiresAt?: Date | null;
+  },
 ): Promise<void> {
   const account = await lockCreditAccount(trx, tenant);
   if (!canReserve(account, reservation.amount)) {

@@ -1,24 +1,26 @@
+import { randomBytes } from "node:crypto";
 import {
-  deleteRecipientSend,
-  deleteResponse,
-  deleteVerificationSession,
+  claimHourlyEmail,
+  deleteKeyedJob,
+  type EmailSendRow,
   type Executor,
+  enqueueKeyedJob,
   findEntity,
   findQuestionnaire,
   findQuestionnaireVersion,
   findRecipientSendsByIds,
   findRun,
   findWorkspace,
+  insertEmailSend,
   insertEntity,
   insertRecipientSend,
   insertResponse,
   insertResponseEvent,
   insertSession,
-  updateRecipientSend,
+  releaseKeyedJob,
   updateResponse,
 } from "@flowgate/db";
 import {
-  type AnswerSources,
   applyResponseAction,
   assertVerificationEntity,
   ConflictError,
@@ -27,6 +29,7 @@ import {
   defaultLinkExpiryHours,
   defaultResponseName,
   EmailDeliveryError,
+  EmailHourlyCapError,
   type Entity,
   entityDisplayName,
   generateLinkToken,
@@ -49,26 +52,31 @@ import {
   type VerificationChecks,
 } from "@flowgate/domain";
 import {
+  type AfterCommit,
   inTransaction,
-  recipientLinkUrl,
-  recordResponseWebhookEvent,
   recordSessionWebhookEvent,
-  renderRecipientEmail,
   signalQuestionnaireRun,
 } from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, type ApplicationDeps, applicationDeps } from "../application.ts";
 import { alignByKey } from "../batch.ts";
-import { releaseReservation, reserveCredits, settleReservation } from "./credits.ts";
+import { reserveCredits } from "./credits.ts";
 import { lockResponse } from "./responses.ts";
+import { awaitEmailSend, deliverEmail, emailJobKey, sealLinkToken } from "./send-jobs.ts";
+
+/** Holds the jobs of emails this process delivers inline (see `SendOptions.inline`). */
+const inlineHolder = `inline-${randomBytes(6).toString("hex")}`;
 
 /** The answer of `sendWorkflow` and `sendResponse`: seed 003's Workflow Response object. */
 export interface RecipientSendResult {
   /** The recipient send created; null on the prefill path. */
   workflowSessionId: string | null;
-  /** `sent` (email dispatched, credits charged) or `prefill_ready` (send later with sendResponse). */
-  status: "sent" | "prefill_ready";
+  /**
+   * `sent` (email dispatched, credits charged), `prefill_ready` (send later with sendResponse), or `queued`
+   * (the email job did not finish within the wait; it goes on, and charges when the email is sent).
+   */
+  status: "sent" | "prefill_ready" | "queued";
   /** Whether the recipient email was dispatched in this request. */
   emailSent: boolean;
   entityId: string;
@@ -91,8 +99,8 @@ interface PreparedSend {
   questionnaire: Questionnaire | null;
   verificationSession: Session | null;
   link: RecipientSend;
-  token: string;
-  charged: boolean;
+  /** The `email_sends` row (`snd_…`) of its durable email job. */
+  emailSendId: string;
 }
 
 async function linkExpiryDefault(trx: Executor, tenant: Tenant): Promise<number> {
@@ -117,19 +125,37 @@ async function createVerificationSession(
   return session;
 }
 
-/** Issues the magic link of a send (the token is returned once; only its hash is stored) and reserves its credit. */
+/**
+ * Issues the magic link of a send and queues its email as a durable job, inside the send's transaction:
+ * counts the email against the workspace's hourly cap, creates the link (only the token's hash is stored),
+ * reserves its credit (live only, expiring for the sweeper), and records the `email_sends` row with the
+ * token sealed under the server key, plus its `email.send` job. See `send-jobs.ts` for what the job does.
+ *
+ * @throws EmailHourlyCapError when the workspace reached its hourly cap, InsufficientCreditsError.
+ */
 async function issueLink(
   trx: Executor,
+  after: AfterCommit,
+  deps: ApplicationDeps,
   actor: Actor,
   input: {
+    kind: "send_workflow" | "send_response";
     entity: Entity;
     response: DdqResponse | null;
     verificationSession: Session | null;
     email: string;
     steps: RecipientStep[];
     expiryHours: number;
+    revert: Record<string, unknown>;
   },
-): Promise<{ link: RecipientSend; token: string; charged: boolean }> {
+): Promise<{ link: RecipientSend; emailSendId: string }> {
+  const now = new Date();
+  const cap = deps.sends.emailsPerWorkspaceHour;
+  const counted = await claimHourlyEmail(trx, { workspaceId: actor.workspaceId, at: now, cap });
+  if (!counted.ok) {
+    const nextHour = (Math.floor(now.getTime() / 3_600_000) + 1) * 3_600_000;
+    throw new EmailHourlyCapError(cap, Math.ceil((nextHour - now.getTime()) / 1000));
+  }
   const token = generateLinkToken();
   const link = await insertRecipientSend(trx, actor, {
     id: newId("wfs"),
@@ -139,102 +165,85 @@ async function issueLink(
     email: input.email,
     tokenHash: hashLinkToken(token),
     steps: initialSteps(input.steps),
-    expiresAt: new Date(Date.now() + input.expiryHours * 3_600_000),
+    expiresAt: new Date(now.getTime() + input.expiryHours * 3_600_000),
     createdBy: actor.keyId,
   });
-  const charged = sendsAreCharged(actor.environment);
-  if (charged) {
+  const reservationKey = sendsAreCharged(actor.environment) ? sendIdempotencyKey(link.id) : null;
+  if (reservationKey) {
     await reserveCredits(trx, actor, {
       amount: creditPrices.send_ddq,
-      idempotencyKey: sendIdempotencyKey(link.id),
+      idempotencyKey: reservationKey,
       referenceId: link.id,
+      expiresAt: new Date(now.getTime() + deps.sends.reservationTtlMs),
     });
   }
-  return { link, token, charged };
-}
-
-/** Emails the link; returns the transport's error message when it fails. */
-async function dispatch(deps: ApplicationDeps, actor: Actor, prepared: PreparedSend): Promise<string | null> {
-  const linkUrl = recipientLinkUrl(deps.linkBaseUrl, prepared.token);
-  const content = renderRecipientEmail({
-    entityName: entityDisplayName(prepared.entity),
-    steps: prepared.link.steps.map((step) => step.kind),
-    questionnaireName: prepared.questionnaire?.name ?? null,
-    linkUrl,
-    expiresAt: prepared.link.expiresAt,
+  const emailSendId = newId("snd");
+  await insertEmailSend(trx, actor, {
+    id: emailSendId,
+    kind: input.kind,
+    workflowSessionId: link.id,
+    entityId: input.entity.id,
+    responseId: input.response?.id ?? null,
+    verificationSessionId: input.verificationSession?.id ?? null,
+    messageId: emailSendId,
+    sealedToken: sealLinkToken(deps.secrets, token),
+    reservationKey,
+    revert: input.revert,
+    actor: actor.keyId,
   });
-  try {
-    await deps.email.send({
-      ...content,
-      to: prepared.link.email,
-      tenant: { workspaceId: actor.workspaceId, environment: actor.environment },
-      workflowSessionId: prepared.link.id,
-      linkUrl,
-    });
-    return null;
-  } catch (error) {
-    return error instanceof Error ? error.message : String(error);
-  }
+  const { inline, inlineLeaseMs } = deps.sends;
+  await enqueueKeyedJob(trx, {
+    key: emailJobKey(emailSendId),
+    kind: "email.send",
+    payload: { emailSendId },
+    ...(inline ? { heldBy: { holder: inlineHolder, leaseMs: inlineLeaseMs } } : {}),
+  });
+  if (!inline) after.wake();
+  return { link, emailSendId };
 }
 
-/**
- * Records a dispatched send: charges its reserved credit (exactly once: the charge carries the send's
- * idempotency key, so a retried settlement finds it) and marks the link and response sent. Retried a few
- * times, since the email has already gone out.
- */
-async function recordSent(
-  deps: ApplicationDeps,
-  actor: Actor,
-  prepared: PreparedSend,
-  from: DdqResponse["status"] | null,
-) {
-  for (let attempt = 1; ; attempt++) {
-    try {
-      return await inTransaction(deps, async (trx, after) => {
-        const now = new Date();
-        const charge = prepared.charged
-          ? await settleReservation(trx, actor, sendIdempotencyKey(prepared.link.id), {
-              action: "send_ddq",
-              note: prepared.response ? `Sent ${prepared.response.name}` : "Sent a verification request",
-              actor: actor.keyId,
-            })
-          : undefined;
-        await updateRecipientSend(trx, prepared.link.id, { emailSentAt: now });
-        if (prepared.response) {
-          const sent = await updateResponse(trx, prepared.response.id, { sentAt: now });
-          await insertResponseEvent(trx, {
-            id: newId("rse"),
-            responseId: prepared.response.id,
-            type: "response.sent",
-            fromStatus: from,
-            toStatus: "DRAFT",
-            actor: actor.keyId,
-            data: { workflowSessionId: prepared.link.id, email: prepared.link.email },
-          });
-          await recordResponseWebhookEvent(trx, after, sent, "response.sent");
-        }
-        return charge ? -charge.amount : 0;
-      });
-    } catch (error) {
-      if (attempt >= 3) throw error;
-      await new Promise((resolve) => setTimeout(resolve, 50 * attempt));
-    }
-  }
-}
-
-function sentResult(prepared: PreparedSend, creditsCharged: number): RecipientSendResult {
+function sentResult(prepared: PreparedSend, creditsCharged: number | null): RecipientSendResult {
   return {
     workflowSessionId: prepared.link.id,
-    status: "sent",
-    emailSent: true,
+    status: creditsCharged === null ? "queued" : "sent",
+    emailSent: creditsCharged !== null,
     entityId: prepared.entity.id,
     entityName: entityDisplayName(prepared.entity),
     responseId: prepared.response?.id ?? null,
     verificationSessionId: prepared.verificationSession?.id ?? null,
     steps: prepared.link.steps.map((step) => step.kind),
     expiresAt: prepared.link.expiresAt,
-    creditsCharged,
+    creditsCharged: creditsCharged ?? 0,
   };
+}
+
+/**
+ * Delivers a send's email inline (its job is held by this process; a worker takes it over only if this
+ * process dies), or waits for a worker to (`waitMs`), and answers as seed 003's synchronous send does:
+ * the result once the email is sent and charged; an {@link EmailDeliveryError} (built by `failure`) once
+ * it failed and its records were undone; `queued` when it is still pending (the job goes on).
+ */
+async function finishSend(
+  deps: ApplicationDeps,
+  prepared: PreparedSend,
+  failure: (row: EmailSendRow) => EmailDeliveryError,
+): Promise<RecipientSendResult> {
+  if (deps.sends.inline) {
+    const key = emailJobKey(prepared.emailSendId);
+    try {
+      await deliverEmail(deps, prepared.emailSendId);
+      await deleteKeyedJob(deps.db, key, inlineHolder);
+    } catch (error) {
+      // Hand the job to the workers at once; if even that fails, its lease runs out and one claims it.
+      const reason = error instanceof Error ? error.message : String(error);
+      await releaseKeyedJob(deps.db, key, inlineHolder, reason).catch(() => {});
+      deps.wake();
+    }
+  }
+  const row = await awaitEmailSend(deps, prepared.emailSendId, deps.sends.waitMs);
+  if (row === null) return sentResult(prepared, null);
+  if (row.status === "failed") throw failure(row);
+  return sentResult(prepared, row.credits_charged);
 }
 
 /** Checks that a run can wait for a response of the questionnaire (it has a questionnaire node for it). */
@@ -333,20 +342,22 @@ export async function sendToRecipient(
     const verificationSession = plan.verification
       ? await createVerificationSession(trx, actor, entity, plan.verification)
       : null;
-    const { link, token, charged } = await issueLink(trx, actor, {
+    const { link, emailSendId } = await issueLink(trx, after, deps, actor, {
+      kind: "send_workflow",
       entity,
       response,
       verificationSession,
       email: plan.email!,
       steps: plan.steps,
       expiryHours: plan.expiryHours,
+      revert: {},
     });
     if (response) response = await updateResponse(trx, response.id, { workflowSessionId: link.id });
     // A run waiting for this response gets (or moves) its link-expiry timer.
     if (response?.runId) await signalQuestionnaireRun(trx, after, response.runId);
     return {
       kind: "send" as const,
-      prepared: { entity, response, questionnaire, verificationSession, link, token, charged },
+      prepared: { entity, response, questionnaire, verificationSession, link, emailSendId },
     };
   });
 
@@ -366,22 +377,15 @@ export async function sendToRecipient(
   }
 
   const send = prepared.prepared;
-  const failure = await dispatch(deps, actor, send);
-  if (failure !== null) {
-    await inTransaction(deps, async (trx) => {
-      if (send.response) await deleteResponse(trx, send.response.id);
-      await deleteRecipientSend(trx, send.link.id);
-      if (send.verificationSession) await deleteVerificationSession(trx, send.verificationSession.id);
-      if (send.charged) await releaseReservation(trx, actor, sendIdempotencyKey(send.link.id));
-    });
-    throw new EmailDeliveryError(
+  return finishSend(deps, send, (row) => {
+    const failure = row.failure ?? "unknown";
+    return new EmailDeliveryError(
       `Email dispatch failed: ${failure}. ${
         send.response ? "The questionnaire response was deleted and no" : "No"
       } credits were charged; the entity ${send.entity.id} was kept. You may retry the request (pass entityId to reuse the entity).`,
       { entityId: send.entity.id, responseId: null, reason: failure },
     );
-  }
-  return sentResult(send, await recordSent(deps, actor, send, "DRAFT"));
+  });
 }
 
 /**
@@ -403,7 +407,7 @@ export async function sendResponse(
   requireScope(actor, "responses:write");
   const deps = applicationDeps(app);
   const expiryDefault = await linkExpiryDefault(deps.db, actor);
-  const { send, previous } = await inTransaction(deps, async (trx, after) => {
+  const send = await inTransaction(deps, async (trx, after) => {
     const response = await lockResponse(trx, actor, input.responseId);
     if (response.status !== "PREFILL") {
       throw new ConflictError(
@@ -418,13 +422,16 @@ export async function sendResponse(
     const checks = response.pendingVerification;
     const verificationSession = checks ? await createVerificationSession(trx, actor, entity, checks) : null;
     const steps: RecipientStep[] = checks ? ["ddq", "verification"] : ["ddq"];
-    const { link, token, charged } = await issueLink(trx, actor, {
+    const { link, emailSendId } = await issueLink(trx, after, deps, actor, {
+      kind: "send_response",
       entity,
       response,
       verificationSession,
       email: plan.email,
       steps,
       expiryHours: plan.expiryHours,
+      // What a failed email puts back on the response.
+      revert: { answerSources: response.answerSources, aiAnalysis: response.aiAnalysis },
     });
     const sent = await updateResponse(trx, response.id, {
       status: applyResponseAction(response.status, "send"),
@@ -434,42 +441,17 @@ export async function sendResponse(
     });
     // A run waiting for this response gets (or moves) its link-expiry timer.
     if (sent.runId) await signalQuestionnaireRun(trx, after, sent.runId);
-    return {
-      send: { entity, response: sent, questionnaire, verificationSession, link, token, charged },
-      previous: { answerSources: response.answerSources, aiAnalysis: response.aiAnalysis },
-    };
+    return { entity, response: sent, questionnaire, verificationSession, link, emailSendId };
   });
 
   const responseId = input.responseId;
-  const failure = await dispatch(deps, actor, send);
-  if (failure !== null) {
-    await inTransaction(deps, async (trx) => {
-      const response = await lockResponse(trx, actor, responseId);
-      await updateResponse(trx, response.id, {
-        status: applyResponseAction(response.status, "revert_send"),
-        workflowSessionId: null,
-        answerSources: previous.answerSources as AnswerSources,
-        aiAnalysis: previous.aiAnalysis,
-      });
-      await deleteRecipientSend(trx, send.link.id);
-      if (send.verificationSession) await deleteVerificationSession(trx, send.verificationSession.id);
-      if (send.charged) await releaseReservation(trx, actor, sendIdempotencyKey(send.link.id));
-      await insertResponseEvent(trx, {
-        id: newId("rse"),
-        responseId: response.id,
-        type: "response.send_failed",
-        fromStatus: "PREFILL",
-        toStatus: "PREFILL",
-        actor: actor.keyId,
-        data: { reason: failure, email: send.link.email },
-      });
-    });
-    throw new EmailDeliveryError(
+  return finishSend(deps, send, (row) => {
+    const failure = row.failure ?? "unknown";
+    return new EmailDeliveryError(
       `Email dispatch failed: ${failure}. The response ${responseId} was reverted to PREFILL and no credits were charged. You may retry.`,
       { entityId: send.entity.id, responseId, reason: failure },
     );
-  }
-  return sentResult(send, await recordSent(deps, actor, send, "PREFILL"));
+  });
 }
 
 /**

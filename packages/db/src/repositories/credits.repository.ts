@@ -169,7 +169,14 @@ export type CreditReservation = Selectable<CreditReservationsTable>;
 export async function insertReservation(
   db: Executor,
   tenant: Tenant,
-  row: { id: string; amount: number; idempotencyKey: string; referenceId: string | null },
+  row: {
+    id: string;
+    amount: number;
+    idempotencyKey: string;
+    referenceId: string | null;
+    /** When the sweeper gives it back if still held (default: never). */
+    expiresAt?: Date | null;
+  },
 ): Promise<void> {
   await db
     .insertInto("credit_reservations")
@@ -181,8 +188,35 @@ export async function insertReservation(
       idempotency_key: row.idempotencyKey,
       status: "held",
       reference_id: row.referenceId,
+      expires_at: row.expiresAt ?? null,
     })
     .execute();
+}
+
+/** A held reservation whose time is up, with its tenant (for the sweeper). */
+export interface ExpiredReservation {
+  tenant: Tenant;
+  idempotencyKey: string;
+}
+
+/** Up to `limit` held reservations of any tenant that expired before `now`, oldest first. */
+export async function listExpiredReservations(
+  db: Executor,
+  now: Date,
+  limit: number,
+): Promise<ExpiredReservation[]> {
+  const rows = await db
+    .selectFrom("credit_reservations")
+    .select(["workspace_id", "environment", "idempotency_key"])
+    .where("status", "=", "held")
+    .where("expires_at", "<", now)
+    .orderBy("expires_at")
+    .limit(limit)
+    .execute();
+  return rows.map((row) => ({
+    tenant: { workspaceId: row.workspace_id, environment: row.environment },
+    idempotencyKey: row.idempotency_key,
+  }));
 }
 
 /**

@@ -5,7 +5,7 @@ import type { EmailOutboxTable } from "../tables/email-outbox.table.ts";
 import type { PageRequest } from "./pagination.ts";
 import { inTenant } from "./tenant-filter.ts";
 
-/** Stores a message in the outbox. */
+/** Stores a message in the outbox; a message whose id is stored already is kept as it was (a retried send). */
 export async function insertOutboxEmail(
   db: Executor,
   tenant: Tenant,
@@ -24,9 +24,16 @@ export async function insertOutboxEmail(
       html_body: row.html,
       link_url: row.linkUrl,
     })
+    .onConflict((oc) => oc.column("id").doNothing())
     .returningAll()
+    .executeTakeFirst();
+  if (inserted) return toOutboxEmail(inserted);
+  const existing = await db
+    .selectFrom("email_outbox")
+    .selectAll()
+    .where("id", "=", row.id)
     .executeTakeFirstOrThrow();
-  return toOutboxEmail(inserted);
+  return toOutboxEmail(existing);
 }
 
 /** A page of the tenant's outbox, newest first. */

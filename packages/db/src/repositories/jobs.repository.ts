@@ -6,9 +6,11 @@ import type { JobsTable } from "../tables/jobs.table.ts";
 /**
  * Kinds of engine work: `run.step` advances a run; `run.timeout` fires a gate's timeout;
  * `session.expire` expires a session that did not complete in time; `webhook.deliver` sends one webhook
- * delivery (claimed only by the webhook lane, see {@link claimJobs}).
+ * delivery (claimed only by the webhook lane, see {@link claimJobs}). Kinds the application handles
+ * (registered with the engine, run in the `runs` lane): `email.send` delivers a recipient email,
+ * `credits.sweep` releases expired credit reservations, `response.autofill` runs an autofill job.
  */
-export type JobKind = "run.step" | "run.timeout" | "session.expire" | "webhook.deliver" | "response.autofill";
+export type JobKind = "run.step" | "run.timeout" | "session.expire" | "webhook.deliver" | HandledJobKind;
 
 /**
  * Which jobs a claimer takes: `runs` (every kind but `webhook.deliver`) or `webhooks` (only
@@ -17,6 +19,9 @@ export type JobKind = "run.step" | "run.timeout" | "session.expire" | "webhook.d
  */
 export type JobLane = "runs" | "webhooks";
 
+/** Job kinds whose handler is registered with the engine by a higher layer. */
+export type HandledJobKind = "email.send" | "credits.sweep" | "response.autofill";
+
 /** A job as claimed by a worker. */
 export interface Job {
   id: string;
@@ -24,6 +29,8 @@ export interface Job {
   runId: string | null;
   sessionId: string | null;
   webhookDeliveryId: string | null;
+  /** The name it was queued under, if any (see {@link enqueueKeyedJob}). */
+  key: string | null;
   payload: Record<string, unknown>;
   runAt: Date;
   attempts: number;
@@ -72,6 +79,62 @@ export async function scheduleSessionExpiry(db: Executor, sessionId: string, run
         .column("session_id")
         .doUpdateSet({ run_at: runAt, locked_by: null, locked_until: null, attempts: 0 }),
     )
+    .execute();
+}
+
+/**
+ * Queues a job under `key` unless one with that key is queued already (then nothing changes), e.g. the
+ * delivery of one email, so that retried enqueues queue it once. With `heldBy`, the job is queued already
+ * claimed by that holder for `leaseMs` (the request that queued it runs it first; if its process dies, the
+ * lease runs out and a worker claims it).
+ */
+export async function enqueueKeyedJob(
+  db: Executor,
+  job: {
+    key: string;
+    kind: JobKind;
+    payload?: Record<string, unknown>;
+    runAt?: Date;
+    heldBy?: { holder: string; leaseMs: number };
+  },
+): Promise<void> {
+  await db
+    .insertInto("jobs")
+    .values({
+      id: newId("job"),
+      key: job.key,
+      kind: job.kind,
+      payload: JSON.stringify(job.payload ?? {}),
+      run_at: job.runAt ?? new Date(),
+      ...(job.heldBy
+        ? {
+            locked_by: job.heldBy.holder,
+            locked_until: sql<Date>`now() + ${`${job.heldBy.leaseMs} milliseconds`}::interval`,
+            attempts: 1,
+          }
+        : {}),
+    })
+    .onConflict((oc) => oc.column("key").doNothing())
+    .execute();
+}
+
+/** Deletes the job queued under `key` if `holder` still holds it (its work is done). */
+export async function deleteKeyedJob(db: Executor, key: string, holder: string): Promise<void> {
+  await db.deleteFrom("jobs").where("key", "=", key).where("locked_by", "=", holder).execute();
+}
+
+/** Hands the job queued under `key` held by `holder` to the workers, due now. */
+export async function releaseKeyedJob(
+  db: Executor,
+  key: string,
+  holder: string,
+  lastError: string,
+): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({ locked_by: null, locked_until: null, run_at: new Date(), last_error: lastError })
+    .where("key", "=", key)
+    .where("locked_by", "=", holder)
     .execute();
 }
 
@@ -163,6 +226,21 @@ export async function releaseJob(
     .execute();
 }
 
+/** Releases a job held by `workerId` to run again at `runAt` as a fresh job (attempts back to 0): a recurring job's next round. */
+export async function rescheduleJob(
+  db: Executor,
+  jobId: string,
+  workerId: string,
+  runAt: Date,
+): Promise<void> {
+  await db
+    .updateTable("jobs")
+    .set({ locked_by: null, locked_until: null, run_at: runAt, attempts: 0, last_error: null })
+    .where("id", "=", jobId)
+    .where("locked_by", "=", workerId)
+    .execute();
+}
+
 /**
  * Hands back a job held by `workerId` whose attempt was cut short by a database outage: still due at its
  * time (so it keeps its place in the queue), and the claim does not count as an attempt (an outage is not
@@ -219,6 +297,7 @@ function toJob(row: Selectable<JobsTable>): Job {
     runId: row.run_id,
     sessionId: row.session_id,
     webhookDeliveryId: row.webhook_delivery_id,
+    key: row.key,
     payload: row.payload,
     runAt: row.run_at,
     attempts: row.attempts,

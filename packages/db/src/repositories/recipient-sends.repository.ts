@@ -93,6 +93,8 @@ export interface RecipientSendChange {
   revokedAt?: Date | null;
   emailSentAt?: Date | null;
   completedAt?: Date | null;
+  /** A re-issued link's token hash (its email could not be sent with the first token). */
+  tokenHash?: string;
 }
 
 /** Applies a change to a recipient send and returns it. */
@@ -106,6 +108,7 @@ export async function updateRecipientSend(
   if (change.revokedAt !== undefined) set.revoked_at = change.revokedAt;
   if (change.emailSentAt !== undefined) set.email_sent_at = change.emailSentAt;
   if (change.completedAt !== undefined) set.completed_at = change.completedAt;
+  if (change.tokenHash !== undefined) set.token_hash = change.tokenHash;
   const row = await db
     .updateTable("workflow_sessions")
     .set(set)

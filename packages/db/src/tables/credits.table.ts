@@ -40,4 +40,6 @@ export interface CreditReservationsTable {
   ledger_entry_id: string | null;
   created_at: CreatedAt;
   resolved_at: Timestamp | null;
+  /** When the sweeper gives the reservation back if it is still held (null: never). */
+  expires_at: Timestamp | null;
 }

@@ -9,6 +9,8 @@ export interface JobsTable {
   session_id: string | null;
   /** For webhook jobs: the delivery it sends (at most one job per delivery). */
   webhook_delivery_id: string | null;
+  /** A name the job is queued under at most once (`email.send:<snd_…>`, `credits.sweep`). */
+  key: string | null;
   payload: JsonObjectDefault;
   run_at: CreatedAt;
   attempts: Generated<number>;

@@ -84,6 +84,36 @@ export class EmailDeliveryError extends FlowgateError {
   }
 }
 
+/**
+ * The workspace has sent as many emails this hour (UTC) as its hourly cap allows; nothing was created,
+ * sent or charged. Retry after `retryAfterSeconds`.
+ */
+export class EmailHourlyCapError extends FlowgateError {
+  /** Always `"EMAIL_HOURLY_CAP_EXCEEDED"`. */
+  readonly code = "EMAIL_HOURLY_CAP_EXCEEDED";
+  /** Emails a workspace may send per UTC hour (`FLOWGATE_EMAILS_PER_WORKSPACE_HOUR`). */
+  readonly cap: number;
+  /** Seconds until the next hour starts and the count begins again. */
+  readonly retryAfterSeconds: number;
+
+  /**
+   * @param cap - The hourly cap.
+   * @param retryAfterSeconds - Seconds until the count starts again.
+   */
+  constructor(cap: number, retryAfterSeconds: number) {
+    super(
+      `Hourly email cap reached: this workspace may send ${cap} email${cap === 1 ? "" : "s"} per hour (FLOWGATE_EMAILS_PER_WORKSPACE_HOUR). Nothing was sent and nothing was charged; retry in ${retryAfterSeconds} s.`,
+    );
+    this.cap = cap;
+    this.retryAfterSeconds = retryAfterSeconds;
+  }
+}
+
+/** Whether `value` is an {@link EmailHourlyCapError}. */
+export function isEmailHourlyCapError(value: unknown): value is EmailHourlyCapError {
+  return value instanceof EmailHourlyCapError;
+}
+
 /** Whether `value` is an {@link InsufficientCreditsError}. */
 export function isInsufficientCreditsError(value: unknown): value is InsufficientCreditsError {
   return value instanceof InsufficientCreditsError;

@@ -10,8 +10,19 @@ export interface EmailMessage {
   tenant: Tenant;
   /** The recipient send whose magic link it carries, if any. */
   workflowSessionId: string | null;
-  /** The magic link it carries, if any (logged by the outbox sender). */
+  /** The magic link it carries, if any (a secret: never logged; masked in the outbox). */
   linkUrl: string | null;
+  /**
+   * The durable job's key (`snd_…`), if it is sent by one: senders derive the Message-ID from it
+   * (`<snd_…@host>`), so that a retry after a crash sends the same message, and the outbox stores it once.
+   */
+  key?: string | null;
+}
+
+/** The Message-ID of a message sent under a job key: `<key@domain>`, the domain taken from `from`. */
+export function messageIdFor(key: string, from: string): string {
+  const domain = /@([A-Za-z0-9.-]+)>?\s*$/.exec(from)?.[1] ?? "flowgate.local";
+  return `<${key}@${domain}>`;
 }
 
 /** Delivers email. `send` resolves once the message is accepted and rejects when it cannot be delivered. */

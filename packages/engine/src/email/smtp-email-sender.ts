@@ -1,5 +1,5 @@
 import { createTransport } from "nodemailer";
-import type { EmailMessage, EmailSender } from "./email-sender.ts";
+import { type EmailMessage, type EmailSender, messageIdFor } from "./email-sender.ts";
 
 /** Settings of {@link SmtpEmailSender}. */
 export interface SmtpEmailSenderOptions {
@@ -36,6 +36,7 @@ export class SmtpEmailSender implements EmailSender {
       subject: message.subject,
       text: message.text,
       html: message.html,
+      ...(message.key ? { messageId: messageIdFor(message.key, this.#from) } : {}),
     });
   }
 
