@@ -30,6 +30,22 @@ export {
   requestFingerprint,
 } from "./idempotency/idempotency.ts";
 export {
+  createInboundTrigger,
+  getInboundTriggersByIds,
+  getInboundTriggersOfWorkflows,
+  InboundAuthenticationError,
+  type InboundTriggerOutcome,
+  type InboundTriggerRequest,
+  type InboundTriggerWithSecret,
+  inboundTriggerUrl,
+  listInboundTriggers,
+  maxInboundMessageIdLength,
+  maxInboundTriggersPerWorkflow,
+  receiveInboundTrigger,
+  revokeInboundTrigger,
+  rotateInboundTriggerSecret,
+} from "./inbound-triggers/inbound-triggers.ts";
+export {
   adjustCredits,
   creditBalance,
   creditLedger,
@@ -97,6 +113,19 @@ export {
   listRunEvents,
   listRuns,
 } from "./runs/runs.ts";
+export {
+  type CreateScheduleInput,
+  createSchedule,
+  deleteSchedule,
+  getSchedulesByIds,
+  getSchedulesOfWorkflows,
+  listSchedules,
+  maxSchedulesPerWorkflow,
+  pauseSchedule,
+  resumeSchedule,
+  type UpdateScheduleInput,
+  updateSchedule,
+} from "./schedules/schedules.ts";
 export {
   type CaptureStep,
   type CaptureView,
