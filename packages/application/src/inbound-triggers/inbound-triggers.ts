@@ -302,6 +302,8 @@ function authenticate(
       if (error instanceof WebhookVerificationError) {
         throw new InboundAuthenticationError(`Bad Standard Webhooks signature: ${error.message}`);
       }
+      // The signature held and the library could not parse the body as JSON: the payload check says so.
+      if (error instanceof SyntaxError) return;
       throw error;
     }
     return;
