@@ -264,3 +264,39 @@ describe.each(testBackends())("inbound triggers (%s)", (backend) => {
     expect(unknown.status).toBe(404);
   });
 });
+
+describe.each(testBackends())("inbound trigger rate limits (%s)", (backend) => {
+  let h: Harness;
+
+  beforeAll(async () => {
+    h = await startHarness(backend, {
+      env: {
+        FLOWGATE_RATE_LIMIT_PER_SECOND: "0.01",
+        FLOWGATE_RATE_LIMIT_BURST: "3",
+        FLOWGATE_RATE_LIMIT_ANONYMOUS_PER_SECOND: "0.01",
+        FLOWGATE_RATE_LIMIT_ANONYMOUS_BURST: "2",
+      },
+    });
+  });
+
+  afterAll(async () => {
+    await h?.close();
+  });
+
+  it("gives each URL a key's bucket, and charges refused guesses to the client address", async () => {
+    const key = h.acme.keys.sandbox;
+    const workflowId = (await h.gql(key, CREATE_WORKFLOW, { name: "Limited", graph: echoGraph })).data
+      .createWorkflow.id;
+    const created = (await h.gql(key, CREATE_TRIGGER, { workflowId, auth: "BEARER" })).data
+      .createInboundTrigger;
+    const url = new URL(new URL(created.url).pathname, h.server.url).toString();
+    const auth = { authorization: `Bearer ${created.secret}` };
+    const statuses: number[] = [];
+    for (let i = 0; i < 4; i++) statuses.push((await post(url, "{}", auth)).status);
+    expect(statuses).toEqual([202, 202, 202, 429]);
+    const guesses: number[] = [];
+    for (let i = 0; i < 3; i++)
+      guesses.push((await post(url.replace(/hk_.*/, `hk_guess${i}`), "{}", auth)).status);
+    expect(guesses).toEqual([404, 404, 429]);
+  });
+});
