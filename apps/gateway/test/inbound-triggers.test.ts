@@ -34,7 +34,7 @@ const REVOKE = /* GraphQL */ `
 `;
 
 const RUN = /* GraphQL */ `
-  query ($id: ID!) { run(id: $id) { id status triggeredBy triggerSource triggerPayload } }
+  query ($id: ID!) { run(id: $id) { id status triggeredBy triggerSource triggerPayload inboundTrigger { id auth } schedule { id } } }
 `;
 
 const RUNS_BY = /* GraphQL */ `
@@ -143,6 +143,8 @@ describe.each(testBackends())("inbound triggers (%s)", (backend) => {
       triggeredBy: signature.id,
       triggerSource: "inbound_hook",
       triggerPayload: { order: { id: "ord-1", total: 12 } },
+      inboundTrigger: { id: signature.id, auth: "SIGNATURE" },
+      schedule: null,
     });
     // A retry of the same message (signed again, as senders do) answers the same run.
     const retry = await post(signature.url, body, signed(signature.secret, "msg_a1", body));

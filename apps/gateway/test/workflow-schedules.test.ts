@@ -42,7 +42,7 @@ const SCHEDULE = /* GraphQL */ `
 const RUNS_BY = /* GraphQL */ `
   query ($triggeredBy: String!) {
     runs(filter: { triggeredBy: $triggeredBy }, first: 100) {
-      edges { node { id triggeredBy triggerSource triggerPayload } }
+      edges { node { id triggeredBy triggerSource triggerPayload schedule { id } inboundTrigger { id } } }
     }
   }
 `;
@@ -189,6 +189,8 @@ describe.each(testBackends())("workflow schedules (%s)", (backend) => {
       triggeredBy: berlin.id,
       triggerSource: "schedule",
       triggerPayload: { report: "daily" },
+      schedule: { id: berlin.id },
+      inboundTrigger: null,
     });
     const fiveRuns = await runsOf(everyFive.id);
     // 08:00, 08:05, …, 08:30.

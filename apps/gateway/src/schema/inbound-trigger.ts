@@ -9,6 +9,7 @@ import {
 import type { InboundTrigger } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
+import { RunRef } from "./run.ts";
 import { WorkflowRef } from "./workflow.ts";
 import { EnvironmentEnum } from "./workspace.ts";
 
@@ -109,6 +110,20 @@ const InboundTriggerWithSecretRef = builder
       }),
     }),
   });
+
+builder.objectFields(RunRef, (t) => ({
+  inboundTrigger: t.field({
+    type: InboundTriggerRef,
+    nullable: true,
+    description:
+      "The inbound trigger that started it (`triggerSource: inbound_hook`), also once revoked; null for other runs. Needs `workflows:read`.",
+    authScopes: { scope: "workflows:read" },
+    resolve: async (run, _args, context) =>
+      run.triggeredBy?.startsWith("hok_")
+        ? ((await context.loaders.inboundTrigger.load(run.triggeredBy)) ?? null)
+        : null,
+  }),
+}));
 
 const triggerIdArg = { description: "Inbound trigger id (`hok_…`)." };
 

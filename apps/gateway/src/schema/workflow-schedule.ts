@@ -117,6 +117,20 @@ builder.objectFields(WorkflowRef, (t) => ({
   }),
 }));
 
+builder.objectFields(RunRef, (t) => ({
+  schedule: t.field({
+    type: ScheduleRef,
+    nullable: true,
+    description:
+      "The schedule that started it (`triggerSource: schedule`), while the schedule exists; null for other runs. Needs `workflows:read`.",
+    authScopes: { scope: "workflows:read" },
+    resolve: async (run, _args, context) =>
+      run.triggeredBy?.startsWith("sch_")
+        ? ((await context.loaders.schedule.load(run.triggeredBy)) ?? null)
+        : null,
+  }),
+}));
+
 const scheduleIdArg = { description: "Schedule id (`sch_…`)." };
 
 builder.queryFields((t) => ({
