@@ -1,5 +1,5 @@
 import type { ScheduleCatchUp, ScheduleStatus, Tenant, WorkflowSchedule } from "@flowgate/domain";
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { WorkflowSchedulesTable } from "../tables/schedules-and-inbound-triggers.table.ts";
 import { inTenant } from "./tenant-filter.ts";
@@ -131,29 +131,38 @@ export async function countWorkflowSchedules(db: Executor, workflowId: string): 
   return Number(row.count);
 }
 
+/** Schedules claimed by {@link claimDueWorkflowSchedules}, with the time they were judged due at. */
+export interface ClaimedSchedules {
+  schedules: WorkflowSchedule[];
+  /** `now`, or the database's clock when none was given. */
+  now: Date;
+}
+
 /**
- * Claims up to `limit` active schedules due at `now` with `FOR UPDATE SKIP LOCKED`, in the caller's
- * transaction (leaving out `skipIds`): another worker's pass skips them, and they stay locked until the caller has fired them and
+ * Claims up to `limit` active schedules due at `now` (default: the database's clock, so that workers'
+ * clocks need not agree) with `FOR UPDATE SKIP LOCKED`, in the caller's transaction, leaving out
+ * `skipIds`: another worker's pass skips them, and they stay locked until the caller has fired them and
  * moved their next fire time on (in the same transaction).
  */
 export async function claimDueWorkflowSchedules(
   trx: Executor,
-  now: Date,
+  now: Date | null,
   limit: number,
   skipIds: readonly string[] = [],
-): Promise<WorkflowSchedule[]> {
+): Promise<ClaimedSchedules> {
+  const at = now ?? (await sql<{ now: Date }>`select now() as now`.execute(trx)).rows[0]?.now ?? new Date();
   const rows = await trx
     .selectFrom("workflow_schedules")
     .selectAll()
     .where("status", "=", "active")
-    .where("next_fire_at", "<=", now)
+    .where("next_fire_at", "<=", at)
     .$if(skipIds.length > 0, (q) => q.where("id", "not in", skipIds))
     .orderBy("next_fire_at")
     .limit(limit)
     .forUpdate()
     .skipLocked()
     .execute();
-  return rows.map(toSchedule);
+  return { schedules: rows.map(toSchedule), now: new Date(at) };
 }
 
 /**

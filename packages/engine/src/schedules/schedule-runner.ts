@@ -29,7 +29,7 @@ export interface ScheduleRunnerOptions {
   misfireGraceMs?: number;
   /** Schedules fired per pass at most before the pass yields (default 100). */
   batchSize?: number;
-  /** The current time (default: the system clock); tests move it. */
+  /** The current time (default: the database's clock, which every worker shares); tests move it. */
   clock?: () => Date;
   /** Called with a failure other than the database being unavailable (which only waits for the next pass). */
   onError?: (error: unknown) => void;
@@ -61,7 +61,7 @@ export class ScheduleRunner {
   readonly #pollIntervalMs: number;
   readonly #graceMs: number;
   readonly #batchSize: number;
-  readonly #clock: () => Date;
+  readonly #clock: (() => Date) | null;
   readonly #onError: (error: unknown) => void;
   #timer: NodeJS.Timeout | undefined;
   #pass: Promise<unknown> | undefined;
@@ -72,7 +72,7 @@ export class ScheduleRunner {
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#graceMs = options.misfireGraceMs ?? 60_000;
     this.#batchSize = options.batchSize ?? 100;
-    this.#clock = options.clock ?? (() => new Date());
+    this.#clock = options.clock ?? null;
     this.#onError = options.onError ?? (() => {});
   }
 
@@ -92,18 +92,20 @@ export class ScheduleRunner {
 
   /**
    * One pass: fires every schedule due at the clock's time (up to the batch size), each in its own
-   * transaction, and returns what each fire did.
+   * transaction, and returns what each fire did. A schedule whose fire fails unexpectedly (reported to
+   * `onError`) is left for the next pass.
    */
   async fireDue(): Promise<ScheduleFireResult[]> {
     const results: ScheduleFireResult[] = [];
     const failed: string[] = [];
-    while (results.length + failed.length < this.#batchSize) {
-      const now = this.#clock();
+    for (let attempt = 0; attempt < this.#batchSize; attempt++) {
       let result: ScheduleFireResult | null;
       try {
         result = await inTransaction(this.#deps, async (trx, after) => {
-          const [schedule] = await claimDueWorkflowSchedules(trx, now, 1, failed);
+          const claimed = await claimDueWorkflowSchedules(trx, this.#clock?.() ?? null, 1, failed);
+          const [schedule] = claimed.schedules;
           if (!schedule) return null;
+          const now = claimed.now;
           try {
             return await fireSchedule(trx, after, schedule, now, this.#graceMs);
           } catch (error) {
