@@ -119,6 +119,14 @@ describe.each(testBackends())("inbound triggers (%s)", (backend) => {
       { id: signature.id, auth: "SIGNATURE", status: "active", url: expect.stringMatching(/\/hooks\/hk_/) },
     ]);
     expect(local(listed.data.workflow.inboundTriggers[0].url)).toBe(signature.url);
+    const node = await h.gql(
+      key,
+      `query ($id: ID!) { node(id: $id) { __typename ... on InboundTrigger { auth } } }`,
+      {
+        id: signature.id,
+      },
+    );
+    expect(node.data.node).toEqual({ __typename: "InboundTrigger", auth: "SIGNATURE" });
     const [row] = await h.database.db
       .selectFrom("inbound_triggers")
       .selectAll()

@@ -325,6 +325,14 @@ describe.each(testBackends())("workflow schedules (%s)", (backend) => {
     );
     expect(listed.data.workflow.schedules.map((s: any) => s.id)).toContain(created.id);
     expect(listed.data.schedules.map((s: any) => s.id)).toContain(created.id);
+    const node = await h.gql(
+      key,
+      `query ($id: ID!) { node(id: $id) { __typename ... on Schedule { cron } } }`,
+      {
+        id: created.id,
+      },
+    );
+    expect(node.data.node).toEqual({ __typename: "Schedule", cron: "0 8 * * *" });
     const otherKey = h.other.keys.sandbox;
     expect((await h.gql(otherKey, SCHEDULE, { id: created.id })).data.schedule).toBeNull();
     expect((await h.gql(otherKey, `{ schedules { id } }`)).data.schedules).toEqual([]);
