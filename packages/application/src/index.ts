@@ -33,7 +33,6 @@ export {
   createInboundTrigger,
   getInboundTriggersByIds,
   getInboundTriggersOfWorkflows,
-  InboundAuthenticationError,
   type InboundTriggerOutcome,
   type InboundTriggerRequest,
   type InboundTriggerWithSecret,

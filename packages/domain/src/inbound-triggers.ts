@@ -1,4 +1,5 @@
 import { createHash, randomBytes } from "node:crypto";
+import { FlowgateError } from "./errors.ts";
 
 /**
  * How an inbound trigger authenticates its POSTs: `signature` (a Standard Webhooks signature made with the
@@ -47,4 +48,13 @@ export function generateInboundBearerToken(): string {
  */
 export function hashInboundBearerToken(token: string): string {
   return createHash("sha256").update(token, "utf8").digest("hex");
+}
+
+/**
+ * A POST to an inbound trigger URL was refused for its credentials: no or a bad Standard Webhooks signature
+ * (or a timestamp more than five minutes off), or no or a wrong bearer token. Adapters answer 401.
+ */
+export class InboundAuthenticationError extends FlowgateError {
+  /** Always `"UNAUTHENTICATED"`. */
+  readonly code = "UNAUTHENTICATED";
 }

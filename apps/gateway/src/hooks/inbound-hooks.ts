@@ -1,10 +1,5 @@
-import {
-  type Application,
-  findDatabaseUnavailableError,
-  InboundAuthenticationError,
-  receiveInboundTrigger,
-} from "@flowgate/application";
-import { ConflictError, NotFoundError, ValidationError } from "@flowgate/domain";
+import { type Application, findDatabaseUnavailableError, receiveInboundTrigger } from "@flowgate/application";
+import { ConflictError, InboundAuthenticationError, NotFoundError, ValidationError } from "@flowgate/domain";
 import type { HttpBindings } from "@hono/node-server";
 import { type Context, Hono } from "hono";
 import { bodyLimit } from "hono/body-limit";

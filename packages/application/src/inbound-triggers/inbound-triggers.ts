@@ -19,11 +19,11 @@ import {
 } from "@flowgate/db";
 import {
   ConflictError,
-  FlowgateError,
   generateInboundBearerToken,
   generateInboundTriggerToken,
   generateWebhookSecret,
   hashInboundBearerToken,
+  InboundAuthenticationError,
   type InboundTrigger,
   type InboundTriggerAuth,
   NotFoundError,
@@ -57,15 +57,6 @@ export interface InboundTriggerWithSecret {
    * it is never shown again (the secret is stored encrypted, the token only as its SHA-256).
    */
   secret: string;
-}
-
-/**
- * A POST to an inbound trigger URL was refused for its credentials: no or a bad Standard Webhooks signature
- * (or a timestamp more than five minutes off), or no or a wrong bearer token. Adapters answer 401.
- */
-export class InboundAuthenticationError extends FlowgateError {
-  /** Always `"UNAUTHENTICATED"`. */
-  readonly code = "UNAUTHENTICATED";
 }
 
 /**
