@@ -48,8 +48,8 @@ const alreadySentHeader = [...RESPONSE_ALREADY_SENT.headers.keys()][0] ?? "x-hon
  * The gateway's HTTP router: `/health` (liveness, always 200) and `/ready` (readiness: 200 when the
  * database answers and migrations are done, else 503), Yoga at `/graphql` and the recipients' Yoga at
  * `/recipient/graphql` (both through their fetch handlers, so SSE streams as before), the REST API under
- * `/api/v1`, the inbound trigger URLs under `/hooks`, and the pages for every other GET. graphql-ws is attached to the same Node server by
- * `server.ts` (upgrades never reach the router).
+ * `/api/v1`, the inbound trigger URLs under `/hooks`, and the pages for every other GET. graphql-ws is
+ * attached to the same Node server by `server.ts` (upgrades never reach the router).
  */
 export function createRouter(parts: RouterParts): GatewayRouter {
   const router: GatewayRouter = new Hono<{ Bindings: HttpBindings }>();
