@@ -44,7 +44,7 @@ export interface AppParts {
   logger?: Logger;
   /** Where spans go when `settings.tracing.enabled` (default: the globally registered provider). */
   tracerProvider?: TracerProvider;
-  /** The application's clock (default: the system's); tests move it to expire idempotency keys. */
+  /** The application's and the schedules' clock (default: the system's); tests move it. */
   clock?: () => Date;
 }
 
@@ -104,7 +104,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
             logger.debug({ err: error, metric }, "metric not collected"),
           )
         : undefined;
-      const engine = createEngine(settings, database, bus, listener, logger, engineMetrics);
+      const engine = createEngine(settings, database, bus, listener, logger, engineMetrics, parts.clock);
       if (engine.secrets.isDevelopmentKey) {
         logger.warn(
           "FLOWGATE_SECRET_KEY is unset: webhook secrets and pending link tokens are encrypted with the public development key; set it in production",
@@ -311,8 +311,11 @@ function createEngine(
   listener: PgListener | undefined,
   logger: Logger,
   metrics: EngineMetrics | undefined,
+  clock: (() => Date) | undefined,
 ): Engine {
   return new Engine({
+    // Schedules fire by the same clock as the application's (tests move it).
+    ...(clock ? { schedules: { clock } } : {}),
     db: database.db,
     bus,
     logger,

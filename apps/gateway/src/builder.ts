@@ -22,6 +22,8 @@ const typenameByPrefix: Record<string, string> = {
   wfs: "WorkflowSession",
   whe: "WebhookEndpoint",
   whd: "WebhookDelivery",
+  sch: "Schedule",
+  hok: "InboundTrigger",
 };
 
 /**

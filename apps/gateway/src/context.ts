@@ -1,6 +1,7 @@
 import type { Actor, Application } from "@flowgate/application";
 import type {
   ApiKey,
+  InboundTrigger,
   NodeRun,
   PayloadSchema,
   RecipientSend,
@@ -16,6 +17,7 @@ import type {
   WebhookEndpoint,
   Workflow,
   WorkflowDraft,
+  WorkflowSchedule,
   WorkflowVersion,
   Workspace,
 } from "@flowgate/domain";
@@ -61,6 +63,10 @@ export interface Loaders {
   webhookDelivery: DataLoader<string, WebhookDelivery | undefined>;
   /** The attempts of a delivery (oldest first), by delivery id (only after the delivery was loaded). */
   webhookAttempts: DataLoader<string, WebhookAttempt[]>;
+  schedule: DataLoader<string, WorkflowSchedule | undefined>;
+  schedulesOfWorkflow: DataLoader<string, WorkflowSchedule[]>;
+  inboundTrigger: DataLoader<string, InboundTrigger | undefined>;
+  inboundTriggersOfWorkflow: DataLoader<string, InboundTrigger[]>;
 }
 
 /** What authorized a request on the recipient endpoint: a magic-link token and the recipient send it opens. */

@@ -2,10 +2,14 @@ import {
   type Actor,
   type Application,
   getApiKeysByIds,
+  getInboundTriggersByIds,
+  getInboundTriggersOfWorkflows,
   getOpenDraftsOfWorkflows,
   getRiskAssessmentsOfSessions,
   getRunsByIds,
   getRunsOfSessions,
+  getSchedulesByIds,
+  getSchedulesOfWorkflows,
   getSessionAuditTrails,
   getSessionsByIds,
   getTriggerPayloadSchemas,
@@ -55,5 +59,11 @@ export function createLoaders(app: Application, actor: Actor): Loaders {
     webhookEndpoint: new DataLoader((ids) => getWebhookEndpointsByIds(app, actor, ids)),
     webhookDelivery: new DataLoader((ids) => getWebhookDeliveriesByIds(app, actor, ids)),
     webhookAttempts: new DataLoader((ids) => getWebhookAttempts(app, actor, ids)),
+    schedule: new DataLoader((ids) => getSchedulesByIds(app, actor, ids)),
+    schedulesOfWorkflow: new DataLoader((workflowIds) => getSchedulesOfWorkflows(app, actor, workflowIds)),
+    inboundTrigger: new DataLoader((ids) => getInboundTriggersByIds(app, actor, ids)),
+    inboundTriggersOfWorkflow: new DataLoader((workflowIds) =>
+      getInboundTriggersOfWorkflows(app, actor, workflowIds),
+    ),
   };
 }

@@ -22,6 +22,8 @@ export interface RouterParts {
   app: Application;
   /** The REST API (its routes carry their `/api/v1` base path). */
   rest: Hono<any>;
+  /** The inbound trigger URLs, `POST /hooks/:token` (authenticated by each trigger's own credential). */
+  hooks?: Hono<any>;
 }
 
 /** The gateway's Hono app; Node bindings give the pages handler the raw request and response. */
@@ -46,8 +48,8 @@ const alreadySentHeader = [...RESPONSE_ALREADY_SENT.headers.keys()][0] ?? "x-hon
  * The gateway's HTTP router: `/health` (liveness, always 200) and `/ready` (readiness: 200 when the
  * database answers and migrations are done, else 503), Yoga at `/graphql` and the recipients' Yoga at
  * `/recipient/graphql` (both through their fetch handlers, so SSE streams as before), the REST API under
- * `/api/v1`, and the pages for every other GET. graphql-ws is attached to the same Node server by
- * `server.ts` (upgrades never reach the router).
+ * `/api/v1`, the inbound trigger URLs under `/hooks`, and the pages for every other GET. graphql-ws is
+ * attached to the same Node server by `server.ts` (upgrades never reach the router).
  */
 export function createRouter(parts: RouterParts): GatewayRouter {
   const router: GatewayRouter = new Hono<{ Bindings: HttpBindings }>();
@@ -68,6 +70,7 @@ export function createRouter(parts: RouterParts): GatewayRouter {
   });
 
   router.all(recipientEndpoint, (c) => parts.recipientYoga.fetch(c.req.raw, {}));
+  if (parts.hooks) router.route("/", parts.hooks);
   router.route("/", parts.rest);
   router.all(parts.yoga.graphqlEndpoint, (c) => {
     // GraphiQL's page needs the pages' CSP header; the pages handler sets it and leaves the rest to Yoga.

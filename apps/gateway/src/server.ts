@@ -10,6 +10,7 @@ import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
 import { databaseUnavailableCloseCode, databaseUnavailableGraphQLError } from "./database-unavailable.ts";
+import { createInboundHookRoutes } from "./hooks/inbound-hooks.ts";
 import { serveMetrics } from "./observability/metrics.ts";
 import {
   type RequestLog,
@@ -132,6 +133,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     pages,
     readiness,
     rest: createRestApi({ app: options.app, ...(options.logger ? { logger: options.logger } : {}) }),
+    hooks: createInboundHookRoutes(options.app, options.rateLimit),
   });
   // The adapter would replace the process's global Request/Response with its own lighter classes; Yoga
   // then pays for converting between them on every request (a 200-request burst of sends took a third

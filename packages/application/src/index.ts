@@ -30,6 +30,21 @@ export {
   requestFingerprint,
 } from "./idempotency/idempotency.ts";
 export {
+  createInboundTrigger,
+  getInboundTriggersByIds,
+  getInboundTriggersOfWorkflows,
+  type InboundTriggerOutcome,
+  type InboundTriggerRequest,
+  type InboundTriggerWithSecret,
+  inboundTriggerUrl,
+  listInboundTriggers,
+  maxInboundMessageIdLength,
+  maxInboundTriggersPerWorkflow,
+  receiveInboundTrigger,
+  revokeInboundTrigger,
+  rotateInboundTriggerSecret,
+} from "./inbound-triggers/inbound-triggers.ts";
+export {
   autofillResponse,
   getAutofillJob,
   getAutofillJobsByIds,
@@ -104,6 +119,19 @@ export {
   listRunEvents,
   listRuns,
 } from "./runs/runs.ts";
+export {
+  type CreateScheduleInput,
+  createSchedule,
+  deleteSchedule,
+  getSchedulesByIds,
+  getSchedulesOfWorkflows,
+  listSchedules,
+  maxSchedulesPerWorkflow,
+  pauseSchedule,
+  resumeSchedule,
+  type UpdateScheduleInput,
+  updateSchedule,
+} from "./schedules/schedules.ts";
 export {
   type CaptureStep,
   type CaptureView,

@@ -254,6 +254,32 @@ const useCases: [string, readonly ApiKeyScope[], UseCaseCall][] = [
   ["getWebhookDelivery", ["webhooks:read"], (a, x) => app.getWebhookDelivery(a, x, id)],
   ["getWebhookDeliveriesByIds", ["webhooks:read"], (a, x) => app.getWebhookDeliveriesByIds(a, x, [id])],
   ["getWebhookAttempts", ["webhooks:read"], (a, x) => app.getWebhookAttempts(a, x, [id])],
+  [
+    "createSchedule",
+    ["workflows:write"],
+    (a, x) => app.createSchedule(a, x, { workflowId: id, cron: "0 9 * * *" }),
+  ],
+  ["updateSchedule", ["workflows:write"], (a, x) => app.updateSchedule(a, x, { id })],
+  ["pauseSchedule", ["workflows:write"], (a, x) => app.pauseSchedule(a, x, { id })],
+  ["resumeSchedule", ["workflows:write"], (a, x) => app.resumeSchedule(a, x, { id })],
+  ["deleteSchedule", ["workflows:write"], (a, x) => app.deleteSchedule(a, x, { id })],
+  ["listSchedules", ["workflows:read"], (a, x) => app.listSchedules(a, x, {})],
+  ["getSchedulesByIds", ["workflows:read"], (a, x) => app.getSchedulesByIds(a, x, [id])],
+  ["getSchedulesOfWorkflows", ["workflows:read"], (a, x) => app.getSchedulesOfWorkflows(a, x, [id])],
+  [
+    "createInboundTrigger",
+    ["workflows:write"],
+    (a, x) => app.createInboundTrigger(a, x, { workflowId: id, auth: "bearer" }),
+  ],
+  ["rotateInboundTriggerSecret", ["workflows:write"], (a, x) => app.rotateInboundTriggerSecret(a, x, { id })],
+  ["revokeInboundTrigger", ["workflows:write"], (a, x) => app.revokeInboundTrigger(a, x, { id })],
+  ["listInboundTriggers", ["workflows:read"], (a, x) => app.listInboundTriggers(a, x, {})],
+  ["getInboundTriggersByIds", ["workflows:read"], (a, x) => app.getInboundTriggersByIds(a, x, [id])],
+  [
+    "getInboundTriggersOfWorkflows",
+    ["workflows:read"],
+    (a, x) => app.getInboundTriggersOfWorkflows(a, x, [id]),
+  ],
 ];
 
 /** The scopes no use case gets for free: every scope but `admin`, which grants them all. */

@@ -20,6 +20,12 @@ import type { RecipientSendsTable } from "./tables/recipient-sends.table.ts";
 import type { ResponseEventsTable, ResponsesTable } from "./tables/responses.table.ts";
 import type { SessionRiskAssessmentsTable } from "./tables/risk-assessments.table.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "./tables/runs.table.ts";
+import type {
+  InboundTriggerMessagesTable,
+  InboundTriggersTable,
+  ScheduleFiresTable,
+  WorkflowSchedulesTable,
+} from "./tables/schedules-and-inbound-triggers.table.ts";
 import type { SessionCheckAttemptsTable, SessionChecksTable } from "./tables/session-checks.table.ts";
 import type { SessionDocumentsTable } from "./tables/session-documents.table.ts";
 import type { SessionAuditTable, SessionsTable } from "./tables/sessions.table.ts";
@@ -79,6 +85,10 @@ export interface Database {
   idempotency_keys: IdempotencyKeysTable;
   email_sends: EmailSendsTable;
   workspace_hourly_emails: WorkspaceHourlyEmailsTable;
+  workflow_schedules: WorkflowSchedulesTable;
+  schedule_fires: ScheduleFiresTable;
+  inbound_triggers: InboundTriggersTable;
+  inbound_trigger_messages: InboundTriggerMessagesTable;
 }
 
 /** A database handle: the root `Kysely` or a transaction. Repositories take one of these first. */

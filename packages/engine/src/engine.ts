@@ -3,6 +3,7 @@ import { AnalyticsCompactor } from "./analytics-compactor.ts";
 import { type EventBus, InProcessEventBus } from "./event-bus.ts";
 import { defaultPolicyProviders, type PolicyProviders } from "./policy-provider.ts";
 import type { StepDeps } from "./run-step.ts";
+import { ScheduleRunner, type ScheduleRunnerOptions } from "./schedules/schedule-runner.ts";
 import type { EngineLogger } from "./telemetry/logger.ts";
 import type { EngineMetrics } from "./telemetry/metrics.ts";
 import { EngineTelemetry } from "./telemetry/telemetry.ts";
@@ -44,6 +45,11 @@ export interface EngineOptions {
    * in a gateway-only process, `worker: false`).
    */
   webhooks?: Omit<WebhookWorkerOptions, "secrets"> | false;
+  /**
+   * The workflow schedules' tuning (clock, poll interval, misfire grace), or `false` for none. Schedules
+   * fire wherever the run worker runs (not in a gateway-only process, `worker: false`).
+   */
+  schedules?: ScheduleRunnerOptions | false;
 }
 
 /**
@@ -61,6 +67,8 @@ export class Engine {
   readonly webhookWorker: WebhookWorker | null;
   /** Encrypts and decrypts webhook signing secrets. */
   readonly secrets: SecretBox;
+  /** Fires due workflow schedules (null where there is no worker). */
+  readonly scheduleRunner: ScheduleRunner | null;
   readonly #deps: StepDeps;
   readonly #wakeups: JobWakeups | undefined;
   readonly #compactor: AnalyticsCompactor | undefined;
@@ -93,6 +101,14 @@ export class Engine {
       });
     }
     this.secrets = new SecretBox(options.secretKey);
+    this.scheduleRunner =
+      options.worker === false || options.schedules === false
+        ? null
+        : new ScheduleRunner(this.#deps, {
+            pollIntervalMs: options.worker?.pollIntervalMs,
+            onError: options.worker?.onError,
+            ...options.schedules,
+          });
     this.webhookWorker =
       options.worker === false || options.webhooks === false
         ? null
@@ -131,6 +147,7 @@ export class Engine {
     this.worker.start();
     this.#compactor?.start();
     this.webhookWorker?.start();
+    this.scheduleRunner?.start();
     if (this.#wakeups && !this.#stopWakeups) {
       this.#stopWakeups = await this.#wakeups.onWake(() => this.wake());
     }
@@ -141,7 +158,7 @@ export class Engine {
     await this.#stopWakeups?.();
     this.#stopWakeups = undefined;
     await this.#compactor?.stop();
-    await Promise.all([this.worker?.stop(), this.webhookWorker?.stop()]);
+    await Promise.all([this.worker?.stop(), this.webhookWorker?.stop(), this.scheduleRunner?.stop()]);
   }
 
   /** Tells local workers that work was queued. */

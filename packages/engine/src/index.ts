@@ -38,6 +38,11 @@ export * from "./questionnaires/index.ts";
 export * from "./rate-limit/index.ts";
 export { checkReadiness, type Readiness } from "./readiness.ts";
 export { advanceRun, failRun, retryDelayMs, type StepDeps, type StepOutcome } from "./run-step.ts";
+export {
+  type ScheduleFireResult,
+  ScheduleRunner,
+  type ScheduleRunnerOptions,
+} from "./schedules/schedule-runner.ts";
 export { type StartRunInput, selectRunVersion, startRun } from "./start-run.ts";
 export { type RunTaskOptions, runTask } from "./tasks/index.ts";
 export * from "./telemetry/index.ts";

@@ -46,6 +46,9 @@ import "./api-key.ts";
 import "./webhook-endpoint.ts";
 import "./webhook-attempt.ts";
 import "./webhook-delivery.ts";
+// Schedules and inbound triggers of workspace workflows.
+import "./workflow-schedule.ts";
+import "./inbound-trigger.ts";
 // The recipient endpoint's own views and roots (sub-graph `Recipient`; built in recipient/schema.ts).
 import "./recipient.ts";
 
