@@ -8,6 +8,7 @@ export * from "./graph/policy-catalog.ts";
 export * from "./graph/routing.ts";
 export * from "./graph/validate-graph.ts";
 export * from "./ids.ts";
+export * from "./personal-data.ts";
 export * from "./records.ts";
 export * from "./rollout.ts";
 export * from "./run-events.ts";

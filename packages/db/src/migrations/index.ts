@@ -5,6 +5,7 @@ import * as workflowLifecycle from "./2026-11-22T02-00_workflow-lifecycle.ts";
 import * as questionnairesAndCredits from "./2026-11-22T03-00_questionnaires-and-credits.ts";
 import * as workspaceWorkflows from "./2026-11-22T04-00_workspace-workflows.ts";
 import * as nodeStartsAndMonthlySpend from "./2026-11-30T03-00_node-starts-and-monthly-spend.ts";
+import * as dataProtection from "./2026-11-30T10-00_data-protection.ts";
 
 /**
  * Every migration, by its dated name. Migrations are frozen in time: add a new file, never edit one.
@@ -17,6 +18,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-22T03-00_questionnaires-and-credits": questionnairesAndCredits,
   "2026-11-22T04-00_workspace-workflows": workspaceWorkflows,
   "2026-11-30T03-00_node-starts-and-monthly-spend": nodeStartsAndMonthlySpend,
+  "2026-11-30T10-00_data-protection": dataProtection,
 };
 
 /** Kysely migration provider over the statically imported migrations. */

@@ -16,4 +16,9 @@ export interface SessionsTable {
   submitted_at: Timestamp | null;
   completed_at: Timestamp | null;
   expires_at: Timestamp | null;
+  /** When a redaction removed its personal data (and of its runs, checks, links, emails). */
+  redacted_at: Timestamp | null;
+  /** The key that redacted it, or `retention`. */
+  redacted_by: string | null;
+  redaction_reason: string | null;
 }
