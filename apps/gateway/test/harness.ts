@@ -3,6 +3,7 @@ import type { TestBackend } from "@flowgate/db/testing";
 import { createTestDatabase, type TestDatabase } from "@flowgate/db/testing";
 import type { EmailSender, Engine } from "@flowgate/engine";
 import { type Client, createClient } from "graphql-ws";
+import type { Logger } from "pino";
 import WebSocket from "ws";
 import { buildApp } from "../src/app.ts";
 import type { GatewayServer } from "../src/server.ts";
@@ -41,6 +42,8 @@ export interface Harness {
 export interface HarnessOptions {
   /** How the engine delivers workflow emails (default: the outbox table). */
   email?: EmailSender;
+  /** Where the app logs (default: silent), e.g. a pino logger writing into an array to scan. */
+  logger?: Logger;
 }
 
 /**
@@ -62,6 +65,7 @@ export async function startHarness(backend: TestBackend, options: HarnessOptions
   const flowgate = buildApp(harnessSettings, {
     database,
     ...(options.email ? { email: options.email } : {}),
+    ...(options.logger ? { logger: options.logger } : {}),
   });
   const { engine, application: app, server } = await flowgate.start();
   if (!server) throw new Error("The harness needs the gateway role");

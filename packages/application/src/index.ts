@@ -18,6 +18,14 @@ export { type Authentication, authenticateApiKey, type KeyRefusal } from "./api-
 export { type ProvisionedWorkspace, provisionWorkspace, seedDemoWorkspace } from "./api-keys/provisioning.ts";
 export { getViewer, type Viewer } from "./api-keys/viewer.ts";
 export { Application, type ApplicationOptions } from "./application.ts";
+export {
+  getLegalHoldsOfSessions,
+  type LegalHold,
+  placeLegalHold,
+  type RedactSessionResult,
+  redactSession,
+  releaseLegalHold,
+} from "./data-protection/redaction.ts";
 export * from "./exports-from-lower-layers.ts";
 export {
   adjustCredits,

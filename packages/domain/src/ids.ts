@@ -20,13 +20,17 @@ export const idPrefixes = [
   "cle",
   "crs",
   "eml",
+  "hld",
+  "dsx",
+  "blk",
 ] as const;
 
 /**
  * Prefix of a record id: `org` organization, `ws` workspace, `key` API key, `wfl` workflow, `wfd` workflow
  * draft, `ses` session, `wfr` workflow run, `nrn` node run, `job` queue job, `evt` run event; `ent` entity,
  * `qnr` questionnaire, `rsp` questionnaire response, `rse` response event, `wfs` recipient send (magic link),
- * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email.
+ * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email; `hld` legal hold, `dsx` DSAR
+ * export, `blk` bulk operation.
  */
 export type IdPrefix = (typeof idPrefixes)[number];
 

@@ -93,6 +93,16 @@ export interface Session extends Tenant {
   completedAt: Date | null;
   /** When the session expires if it has not completed by then. */
   expiresAt: Date | null;
+  /** Set once a redaction removed the session's personal data; the audit skeleton stays. */
+  redaction: SessionRedaction | null;
+}
+
+/** When, by whom and why a session's personal data was removed. */
+export interface SessionRedaction {
+  at: Date;
+  /** The API key that redacted it, or `retention` for the retention job. */
+  by: string;
+  reason: string;
 }
 
 /**
@@ -189,7 +199,7 @@ export function runDurationMs(run: Pick<Run, "startedAt" | "completedAt">): numb
 export interface RunAuditEntry {
   id: string;
   runId: string;
-  action: "trigger" | "submit" | "decision" | "cancel" | "retry" | "timeout" | "expire";
+  action: "trigger" | "submit" | "decision" | "cancel" | "retry" | "timeout" | "expire" | "redact";
   actor: string | null;
   reason: string | null;
   data: Record<string, unknown>;

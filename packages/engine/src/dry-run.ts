@@ -170,6 +170,7 @@ export async function dryRunGraph(target: DryRunTarget, input: DryRunInput): Pro
     submittedAt: now,
     completedAt: null,
     expiresAt: null,
+    redaction: null,
   };
   const run: Run = {
     id: newId("wfr"),

@@ -1,4 +1,8 @@
 export {
+  redactSessionData,
+  type SessionRedactionOutcome,
+} from "./data-protection/redact-session.ts";
+export {
   connectionFailureReason,
   createDatabase,
   type DatabaseAvailability,

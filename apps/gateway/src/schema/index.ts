@@ -21,6 +21,8 @@ import "./session.ts";
 import "./run.ts";
 import "./node-run.ts";
 import "./run-event.ts";
+// Data protection: redaction, legal holds, access log, exports, reports, bulk jobs, retention.
+import "./data-protection.ts";
 // Questionnaires (seed 003): entities, questionnaires, responses, recipient sends, credits.
 import "./entity.ts";
 import "./question.ts";

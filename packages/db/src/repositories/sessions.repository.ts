@@ -151,5 +151,9 @@ function toSession(row: Selectable<SessionsTable>): Session {
     submittedAt: row.submitted_at,
     completedAt: row.completed_at,
     expiresAt: row.expires_at,
+    redaction:
+      row.redacted_at && row.redacted_by
+        ? { at: row.redacted_at, by: row.redacted_by, reason: row.redaction_reason ?? "" }
+        : null,
   };
 }
