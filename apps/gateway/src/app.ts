@@ -1,5 +1,10 @@
 import { mkdirSync } from "node:fs";
-import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
+import {
+  Application,
+  flushAccessLog,
+  type ProvisionedWorkspace,
+  seedDemoWorkspace,
+} from "@flowgate/application";
 import {
   channelName,
   checkReadiness,
@@ -90,6 +95,9 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         email,
         linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
       });
+      // Runs after the server closed (closers run newest first) and before the engine stops: the access log's
+      // last buffered reads are written.
+      closers.unshift(() => flushAccessLog(application));
 
       const demo =
         settings.role !== "worker" && settings.demo.seed

@@ -1,6 +1,7 @@
 import type { Application } from "@flowgate/application";
 import { createYoga, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
+import { AccessRecorder, instrumentPersonalFields, useAccessLog } from "./access-log.ts";
 import { presentedKey, requireActor } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
 import { yogaLogger } from "./database-unavailable.ts";
@@ -22,7 +23,7 @@ export interface GatewayYogaOptions {
 /** Builds the context of an authenticated caller. */
 export async function createContext(app: Application, key: string | null): Promise<GraphQLContext> {
   const actor = await requireActor(app, key);
-  return { app, actor, loaders: createLoaders(app, actor) };
+  return { app, actor, loaders: createLoaders(app, actor), access: new AccessRecorder() };
 }
 
 /**
@@ -35,7 +36,9 @@ export function createGatewayYoga(
 ): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const graphiql = options.graphiql ?? true;
   return createYoga<Record<string, unknown>, GraphQLContext>({
-    schema,
+    // Reads of personal fields are noted per request and written to the access log after the response.
+    schema: instrumentPersonalFields(schema),
+    plugins: [useAccessLog()],
     graphqlEndpoint: "/graphql",
     landingPage: false,
     // A missing scope is "Not authorized"; a database outage is DATABASE_UNAVAILABLE with HTTP 503; other

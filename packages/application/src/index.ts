@@ -19,6 +19,14 @@ export { type ProvisionedWorkspace, provisionWorkspace, seedDemoWorkspace } from
 export { getViewer, type Viewer } from "./api-keys/viewer.ts";
 export { Application, type ApplicationOptions } from "./application.ts";
 export {
+  type AccessedRecord,
+  type AccessLogRow,
+  exportAccessLog,
+  flushAccessLog,
+  getAccessLogOfSessions,
+  recordPersonalDataAccess,
+} from "./data-protection/access-log.ts";
+export {
   getLegalHoldsOfSessions,
   type LegalHold,
   placeLegalHold,

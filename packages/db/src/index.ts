@@ -20,6 +20,7 @@ export {
   findDatabaseUnavailableError,
   isDatabaseUnavailableError,
 } from "./database-unavailable.ts";
+export * from "./repositories/access-log.repository.ts";
 export * from "./repositories/api-keys.repository.ts";
 export * from "./repositories/budgets.repository.ts";
 export * from "./repositories/credits.repository.ts";

@@ -1,4 +1,7 @@
 import {
+  type AccessLogRow,
+  exportAccessLog,
+  getAccessLogOfSessions,
   getLegalHoldsOfSessions,
   type LegalHold,
   placeLegalHold,
@@ -6,7 +9,7 @@ import {
   redactSession,
   releaseLegalHold,
 } from "@flowgate/application";
-import { LegalHoldError, type SessionRedaction } from "@flowgate/domain";
+import { LegalHoldError, type SessionRedaction, ValidationError } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
 import { SessionRef } from "./session.ts";
@@ -43,7 +46,71 @@ const LegalHoldRef = builder.objectRef<LegalHold>("LegalHold").implement({
   }),
 });
 
+const AccessLogEntryRef = builder.objectRef<AccessLogRow>("AccessLogEntry").implement({
+  description:
+    "One read of personal data through the API: who (the API key), what (the record and its personal fields, never their values) and when. Append-only.",
+  fields: (t) => ({
+    id: t.exposeID("id", { description: "Increasing id; the cursor of the audit export." }),
+    keyId: t.exposeID("keyId", { description: "The API key that read (`key_…`)." }),
+    recordType: t.exposeString("recordType", {
+      description: "The kind of record read, e.g. `Session`, `Run`.",
+    }),
+    recordId: t.exposeID("recordId", { description: "The record read." }),
+    sessionId: t.exposeID("sessionId", { nullable: true, description: "The session it belongs to, if any." }),
+    fields: t.exposeStringList("fields", {
+      description: "The personal fields read, as `table.column` of the personal-data definition.",
+    }),
+    channel: t.exposeString("channel", { description: "How: `graphql`, `export` or `report`." }),
+    at: t.field({ type: "DateTime", description: "When.", resolve: (entry) => entry.createdAt }),
+  }),
+});
+
+const AccessLogPageRef = builder
+  .objectRef<{ entries: AccessLogRow[]; nextCursor: string | null }>("AccessLogPage")
+  .implement({
+    description: "A page of the access log's audit export, oldest first.",
+    fields: (t) => ({
+      entries: t.field({ type: [AccessLogEntryRef], resolve: (p) => p.entries, description: "The entries." }),
+      nextCursor: t.exposeString("nextCursor", {
+        nullable: true,
+        description: "Pass as `after` for the next page; null on the last page.",
+      }),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  accessLog: t.field({
+    type: AccessLogPageRef,
+    description:
+      "Audit export of the access log: every read of personal data in the caller's workspace and environment, oldest first. Needs `admin`.",
+    authScopes: { scope: "admin" },
+    errors: { types: [ValidationError] },
+    args: {
+      since: t.arg({ type: "DateTime", required: false, description: "From this time (inclusive)." }),
+      until: t.arg({ type: "DateTime", required: false, description: "Until this time (exclusive)." }),
+      after: t.arg.string({ required: false, description: "The `nextCursor` of the previous page." }),
+      first: t.arg.int({ required: false, description: "Entries per page, 1–5000 (default 1000)." }),
+    },
+    resolve: (_root, args, context) =>
+      exportAccessLog(context.app, context.actor, {
+        since: args.since ?? null,
+        until: args.until ?? null,
+        after: args.after ?? null,
+        first: args.first ?? null,
+      }),
+  }),
+}));
+
 builder.objectFields(SessionRef, (t) => ({
+  accessLog: t.field({
+    type: [AccessLogEntryRef],
+    description:
+      "Who read this session's personal data (and its runs' and links'), newest first (the last 100 reads). Reads are written shortly after each response.",
+    args: { last: t.arg.int({ required: false, description: "How many entries, 1–1000 (default 100)." }) },
+    resolve: async (session, args, context) =>
+      (await getAccessLogOfSessions(context.app, context.actor, [session.id], clamp(args.last ?? 100)))[0] ??
+      [],
+  }),
   redacted: t.boolean({
     description: "Whether a redaction removed the session's personal data (its audit skeleton stays).",
     resolve: (session) => session.redaction !== null,
@@ -114,3 +181,7 @@ builder.mutationFields((t) => ({
       }),
   }),
 }));
+
+function clamp(value: number): number {
+  return Math.min(1000, Math.max(1, Math.trunc(value)));
+}
