@@ -94,6 +94,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         engine,
         email,
         linkBaseUrl: publicUrl ?? `http://${host}:${port}`,
+        ...(settings.signingSecret ? { signingSecret: settings.signingSecret } : {}),
       });
       // Runs after the server closed (closers run newest first) and before the engine stops: the access log's
       // last buffered reads are written.

@@ -7,6 +7,7 @@ import { useServer } from "graphql-ws/use/ws";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
 import { databaseUnavailableCloseCode, databaseUnavailableGraphQLError } from "./database-unavailable.ts";
+import { serveDownloads } from "./downloads.ts";
 import { createPages } from "./pages/index.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
@@ -98,6 +99,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   const pages = createPages({ graphqlEndpoint: yoga.graphqlEndpoint, consoleDir: options.consoleDir });
   const server = createServer((req, res) => {
     if (serveProbes(req, res, readiness)) return;
+    if (serveDownloads(req, res, options.app)) return;
     if (req.url?.split("?", 1)[0] === recipientEndpoint) return recipientYoga(req, res);
     if (pages.handle(req, res)) return;
     return yoga(req, res);

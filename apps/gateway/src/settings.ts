@@ -88,6 +88,13 @@ export const settingsSchema = z.object({
     .optional()
     .describe("SMTP server for workflow emails; unset → kept in the `email_outbox` table, link logged"),
   SMTP_FROM: z.string().optional().describe("`From` of workflow emails"),
+  FLOWGATE_SIGNING_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .optional()
+    .describe(
+      "HMAC secret of download URLs (DSAR exports, PDF reports); unset → random per process (URLs then work only on the process that made them)",
+    ),
   FLOWGATE_SEED_DEMO: z
     .stringbool({ error: "must be true or false" })
     .default(true)
@@ -128,6 +135,8 @@ export interface Settings {
   eventBus: { kind: EventBusKind; redisUrl: string | undefined };
   worker: { concurrency: number; leaseMs: number; pollIntervalMs: number; retryBaseMs: number };
   email: { smtpUrl: string | undefined; smtpFrom: string | undefined };
+  /** HMAC secret of signed download URLs; random per process when unset. */
+  signingSecret: string | undefined;
   demo: { seed: boolean; apiKey: string | undefined };
   logLevel: (typeof logLevels)[number];
 }
@@ -197,6 +206,7 @@ function group(raw: RawSettings): Settings {
       retryBaseMs: raw.FLOWGATE_RETRY_BASE_MS,
     },
     email: { smtpUrl: raw.SMTP_URL, smtpFrom: raw.SMTP_FROM },
+    signingSecret: raw.FLOWGATE_SIGNING_SECRET,
     demo: { seed: raw.FLOWGATE_SEED_DEMO, apiKey: raw.FLOWGATE_SEED_API_KEY },
     logLevel: raw.FLOWGATE_LOG_LEVEL,
   };

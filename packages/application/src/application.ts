@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import {
   type AutofillProvider,
   BuiltinAutofillProvider,
@@ -17,6 +18,8 @@ export interface ApplicationOptions {
   autofill?: AutofillProvider;
   /** Base URL of magic links: `<linkBaseUrl>/recipient?token=…` (default `http://127.0.0.1:4000`). */
   linkBaseUrl?: string;
+  /** HMAC secret of signed download URLs (exports, reports); random per process when absent. */
+  signingSecret?: string;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -25,6 +28,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   autofill: AutofillProvider;
   /** Base URL of recipient links: a link is `<linkBaseUrl>/recipient?token=<token>`. */
   linkBaseUrl: string;
+  /** HMAC secret of signed download URLs. */
+  signingSecret: string;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -49,6 +54,7 @@ export class Application {
       email: options.email ?? new OutboxEmailSender(unitOfWork.db),
       autofill: options.autofill ?? new BuiltinAutofillProvider(),
       linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
+      signingSecret: options.signingSecret ?? randomBytes(32).toString("base64url"),
     };
   }
 }

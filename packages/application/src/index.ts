@@ -27,6 +27,14 @@ export {
   recordPersonalDataAccess,
 } from "./data-protection/access-log.ts";
 export {
+  type DataExportLink,
+  type DownloadRefusal,
+  dataExportPath,
+  downloadDataExport,
+  exportIdentityData,
+  exportSessionData,
+} from "./data-protection/data-export.ts";
+export {
   getLegalHoldsOfSessions,
   type LegalHold,
   placeLegalHold,

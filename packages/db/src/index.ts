@@ -24,6 +24,7 @@ export * from "./repositories/access-log.repository.ts";
 export * from "./repositories/api-keys.repository.ts";
 export * from "./repositories/budgets.repository.ts";
 export * from "./repositories/credits.repository.ts";
+export * from "./repositories/data-exports.repository.ts";
 export * from "./repositories/email-outbox.repository.ts";
 export * from "./repositories/entities.repository.ts";
 export * from "./repositories/jobs.repository.ts";

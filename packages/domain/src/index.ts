@@ -14,5 +14,6 @@ export * from "./rollout.ts";
 export * from "./run-events.ts";
 export * from "./run-status.ts";
 export * from "./session-status.ts";
+export * from "./signed-urls.ts";
 export * from "./tasks/index.ts";
 export * from "./workspaces.ts";

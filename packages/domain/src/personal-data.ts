@@ -24,8 +24,11 @@ export type Redaction =
 
 /** The class of one column. */
 export type ColumnClass =
-  /** Personal data: exported in a DSAR bundle, logged when read, removed by a redaction. */
-  | { class: "personal"; redact: Redaction; note?: string }
+  /**
+   * Personal data: exported in a DSAR bundle, logged when read, removed by a redaction. `file` marks a
+   * `bytea` column holding an uploaded document: exports write it as a file named by `nameColumn`.
+   */
+  | { class: "personal"; redact: Redaction; note?: string; file?: { nameColumn: string } }
   /** Kept after a redaction: the audit skeleton (ids, statuses, timestamps, decisions, actors, hashes) or
    * configuration that is not about a person. */
   | { class: "audit"; note?: string };
@@ -578,11 +581,13 @@ export type QualifiedColumn = `${string}.${string}`;
  * @param table - SQL table name.
  * @throws Error when the table is not in {@link personalDataPolicy} (every table must be).
  */
-export function personalColumns(table: string): { column: string; redact: Redaction }[] {
+export function personalColumns(
+  table: string,
+): { column: string; redact: Redaction; file?: { nameColumn: string } | undefined }[] {
   const policy = personalDataPolicy[table];
   if (!policy) throw new Error(`Table ${table} has no data-protection policy in personalDataPolicy`);
   return Object.entries(policy.columns).flatMap(([column, cls]) =>
-    cls.class === "personal" ? [{ column, redact: cls.redact }] : [],
+    cls.class === "personal" ? [{ column, redact: cls.redact, file: cls.file }] : [],
   );
 }
 

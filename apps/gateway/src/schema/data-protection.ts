@@ -1,6 +1,9 @@
 import {
   type AccessLogRow,
+  type DataExportLink,
   exportAccessLog,
+  exportIdentityData,
+  exportSessionData,
   getAccessLogOfSessions,
   getLegalHoldsOfSessions,
   type LegalHold,
@@ -184,4 +187,61 @@ builder.mutationFields((t) => ({
 
 function clamp(value: number): number {
   return Math.min(1000, Math.max(1, Math.trunc(value)));
+}
+
+const DataExportRef = builder.objectRef<DataExportLink>("DataExport").implement({
+  description:
+    "A DSAR export (GDPR Art. 15): a ZIP of everything held about the subject — records as JSON, documents as files, the access log — at a signed URL that needs no API key and expires after 15 minutes. The request and each download are logged.",
+  fields: (t) => ({
+    id: t.id({ description: "Export id (`dsx_…`).", resolve: (e) => e.export.id }),
+    subjectType: t.string({ description: "`session` or `identity`.", resolve: (e) => e.export.subjectType }),
+    subjectId: t.id({ description: "The session or entity exported.", resolve: (e) => e.export.subjectId }),
+    url: t.string({
+      description: "The signed download URL of the ZIP, on the gateway that answered.",
+      resolve: (e, _args, context) => downloadUrl(e, context),
+    }),
+    expiresAt: t.field({
+      type: "DateTime",
+      description: "When the URL stops working.",
+      resolve: (e) => e.export.expiresAt,
+    }),
+    createdAt: t.field({
+      type: "DateTime",
+      description: "When it was requested.",
+      resolve: (e) => e.export.createdAt,
+    }),
+  }),
+});
+
+builder.mutationFields((t) => ({
+  exportSessionData: t.field({
+    type: DataExportRef,
+    description:
+      "Exports everything held about a session (GDPR Art. 15 DSAR) as a ZIP at a signed, short-lived URL.",
+    authScopes: { scope: "sessions:read" },
+    errors: { types: recordErrors },
+    args: { sessionId: t.arg.id({ required: true, description: "Session id (`ses_…`)." }) },
+    resolve: (_root, args, context) =>
+      exportSessionData(context.app, context.actor, { sessionId: String(args.sessionId) }),
+  }),
+  exportIdentityData: t.field({
+    type: DataExportRef,
+    description:
+      "Exports everything held about an identity — an entity of type individual — and the verification sessions sent to it, as a ZIP at a signed, short-lived URL.",
+    authScopes: { scope: "entities:read" },
+    errors: { types: recordErrors },
+    args: { identityId: t.arg.id({ required: true, description: "Entity id (`ent_…`) of an individual." }) },
+    resolve: (_root, args, context) =>
+      exportIdentityData(context.app, context.actor, { identityId: String(args.identityId) }),
+  }),
+}));
+
+/**
+ * A signed path as an absolute URL: on the origin the client called (HTTP), or on the configured public URL
+ * (WebSocket operations, whose request is synthetic).
+ */
+function downloadUrl(link: { path: string; url: string }, context: object): string {
+  const request = (context as { request?: Request }).request;
+  const origin = request ? new URL(request.url).origin : null;
+  return origin && origin !== "http://gateway.local" ? `${origin}${link.path}` : link.url;
 }

@@ -67,6 +67,8 @@ export async function listAccessLogRows(
   tenant: Tenant,
   filter: {
     sessionId?: string | null;
+    /** Entries of any of these sessions or records (DSAR exports). */
+    subjects?: { sessionIds: readonly string[]; recordIds: readonly string[] } | undefined;
     since?: Date | null;
     until?: Date | null;
     afterId?: string | null;
@@ -76,6 +78,16 @@ export async function listAccessLogRows(
 ): Promise<AccessLogRow[]> {
   let query = db.selectFrom("access_log").selectAll().where(inTenant(tenant));
   if (filter.sessionId) query = query.where("session_id", "=", filter.sessionId);
+  const subjects = filter.subjects;
+  if (subjects) {
+    if (subjects.sessionIds.length === 0 && subjects.recordIds.length === 0) return [];
+    query = query.where((eb) =>
+      eb.or([
+        ...(subjects.sessionIds.length ? [eb("session_id", "in", subjects.sessionIds)] : []),
+        ...(subjects.recordIds.length ? [eb("record_id", "in", subjects.recordIds)] : []),
+      ]),
+    );
+  }
   if (filter.since) query = query.where("created_at", ">=", filter.since);
   if (filter.until) query = query.where("created_at", "<", filter.until);
   const order = filter.order ?? "desc";
