@@ -42,6 +42,7 @@ export {
   redactSession,
   releaseLegalHold,
 } from "./data-protection/redaction.ts";
+export { downloadReportPdf, getReportPdfUrl, reportPath } from "./data-protection/report.ts";
 export * from "./exports-from-lower-layers.ts";
 export {
   adjustCredits,

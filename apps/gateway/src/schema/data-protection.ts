@@ -6,6 +6,7 @@ import {
   exportSessionData,
   getAccessLogOfSessions,
   getLegalHoldsOfSessions,
+  getReportPdfUrl,
   type LegalHold,
   placeLegalHold,
   type RedactSessionResult,
@@ -105,6 +106,15 @@ builder.queryFields((t) => ({
 }));
 
 builder.objectFields(SessionRef, (t) => ({
+  reportPdfUrl: t.string({
+    description:
+      "A signed URL (valid 15 minutes, no API key needed) of the PDF verification report: the session, identity, each check with its result and attempts, the risk assessment, the decision trail and the workflow version with its graph. A redacted session's report shows the redaction. Each download is access-logged.",
+    resolve: async (session, _args, context) => {
+      const link = await getReportPdfUrl(context.app, context.actor, session.id);
+      if (!link) throw new Error(`Session ${session.id} vanished`);
+      return downloadUrl(link, context);
+    },
+  }),
   accessLog: t.field({
     type: [AccessLogEntryRef],
     description:
