@@ -27,6 +27,15 @@ export {
   recordPersonalDataAccess,
 } from "./data-protection/access-log.ts";
 export {
+  type BulkOperation,
+  type BulkOperationFailure,
+  type BulkSessionFilter,
+  bulkRedactSessions,
+  getBulkOperation,
+  getBulkOperationFailures,
+  maxBulkSessionIds,
+} from "./data-protection/bulk-redaction.ts";
+export {
   type DataExportLink,
   type DownloadRefusal,
   dataExportPath,

@@ -23,6 +23,7 @@ export {
 export * from "./repositories/access-log.repository.ts";
 export * from "./repositories/api-keys.repository.ts";
 export * from "./repositories/budgets.repository.ts";
+export * from "./repositories/bulk-operations.repository.ts";
 export * from "./repositories/credits.repository.ts";
 export * from "./repositories/data-exports.repository.ts";
 export * from "./repositories/email-outbox.repository.ts";

@@ -1,3 +1,4 @@
+export { processBulkRedaction } from "./data-protection/bulk-redaction.ts";
 export {
   redactSessionData,
   type SessionRedactionOutcome,

@@ -11,6 +11,7 @@ import {
   returnJob,
 } from "@flowgate/db";
 import { assertNever } from "@flowgate/domain";
+import { processBulkRedaction } from "./data-protection/bulk-redaction.ts";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
 import { expireSession, fireRunTimer } from "./timers.ts";
 
@@ -184,6 +185,9 @@ export class Worker {
       switch (job.kind) {
         case "session.expire":
           await expireSession(this.#deps, job, this.workerId);
+          return;
+        case "bulk.redact":
+          await processBulkRedaction(this.#deps, job, this.workerId, () => this.#running);
           return;
         case "run.timeout":
           if (!(await fireRunTimer(this.#deps, job, this.workerId))) return;

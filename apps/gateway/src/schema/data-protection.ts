@@ -1,10 +1,14 @@
 import {
   type AccessLogRow,
+  type BulkOperation,
+  bulkRedactSessions,
   type DataExportLink,
   exportAccessLog,
   exportIdentityData,
   exportSessionData,
   getAccessLogOfSessions,
+  getBulkOperation,
+  getBulkOperationFailures,
   getLegalHoldsOfSessions,
   getReportPdfUrl,
   type LegalHold,
@@ -16,7 +20,7 @@ import {
 import { LegalHoldError, type SessionRedaction, ValidationError } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
-import { SessionRef } from "./session.ts";
+import { SessionRef, SessionStatusEnum } from "./session.ts";
 
 const SessionRedactionRef = builder.objectRef<SessionRedaction>("SessionRedaction").implement({
   description: "When, by whom and why a session's personal data was removed.",
@@ -255,3 +259,111 @@ function downloadUrl(link: { path: string; url: string }, context: object): stri
   const origin = request ? new URL(request.url).origin : null;
   return origin && origin !== "http://gateway.local" ? `${origin}${link.path}` : link.url;
 }
+
+const BulkOperationFailureRef = builder
+  .objectRef<{ sessionId: string; status: "skipped" | "failed"; error: string | null }>(
+    "BulkOperationFailure",
+  )
+  .implement({
+    description: "A session a bulk operation skipped (legal hold, already redacted) or failed, with why.",
+    fields: (t) => ({
+      sessionId: t.exposeID("sessionId", { description: "The session." }),
+      status: t.exposeString("status", { description: "`skipped` or `failed`." }),
+      error: t.exposeString("error", {
+        nullable: true,
+        description: "Why, e.g. the legal hold that kept it.",
+      }),
+    }),
+  });
+
+const BulkOperationRef = builder.objectRef<BulkOperation>("BulkOperation").implement({
+  description:
+    "A durable bulk job (bulk redaction): poll it for progress. It survives worker crashes without redacting a session twice or skipping one.",
+  fields: (t) => ({
+    id: t.exposeID("id", { description: "Operation id (`blk_…`)." }),
+    kind: t.exposeString("kind", { description: "What it does: `redact_sessions`." }),
+    status: t.exposeString("status", { description: "`pending`, `running`, `completed` or `failed`." }),
+    reason: t.exposeString("reason", { description: "Why (recorded on every redacted session)." }),
+    total: t.exposeInt("total", { description: "Sessions it covers." }),
+    processed: t.exposeInt("processed", {
+      description: "Sessions done so far (succeeded + skipped + failed).",
+    }),
+    succeeded: t.exposeInt("succeeded", { description: "Sessions redacted." }),
+    skipped: t.exposeInt("skipped", {
+      description: "Sessions left alone: under legal hold or already redacted.",
+    }),
+    failed: t.exposeInt("failed", { description: "Sessions that could not be redacted (e.g. not found)." }),
+    failures: t.field({
+      type: [BulkOperationFailureRef],
+      description: "The skipped and failed sessions with why (the first 100).",
+      resolve: (operation, _args, context) =>
+        getBulkOperationFailures(context.app, context.actor, operation.id),
+    }),
+    createdBy: t.exposeString("createdBy", { description: "The key that started it." }),
+    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was started." }),
+    startedAt: t.expose("startedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When a worker began.",
+    }),
+    completedAt: t.expose("completedAt", {
+      type: "DateTime",
+      nullable: true,
+      description: "When it finished.",
+    }),
+  }),
+});
+
+const BulkSessionFilterInput = builder.inputType("BulkSessionFilter", {
+  description:
+    "Which sessions a bulk redaction takes (every condition applies; redacted sessions are left out).",
+  fields: (t) => ({
+    statuses: t.field({ type: [SessionStatusEnum], required: false, description: "Only these statuses." }),
+    createdBefore: t.field({ type: "DateTime", required: false, description: "Created before this time." }),
+    completedBefore: t.field({
+      type: "DateTime",
+      required: false,
+      description: "Completed before this time.",
+    }),
+  }),
+});
+
+builder.queryFields((t) => ({
+  bulkOperation: t.field({
+    type: BulkOperationRef,
+    nullable: true,
+    description:
+      "A bulk operation of the caller's workspace and environment, with its progress; null if none.",
+    authScopes: { scope: "sessions:read" },
+    args: { id: t.arg.id({ required: true, description: "Operation id (`blk_…`)." }) },
+    resolve: async (_root, args, context) =>
+      (await getBulkOperation(context.app, context.actor, String(args.id))) ?? null,
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  bulkRedactSessions: t.field({
+    type: BulkOperationRef,
+    description:
+      "Starts a durable bulk redaction of the given sessions, or of every session the filter matches; answers at once with the operation to poll. Sessions under legal hold are skipped (see `failures`).",
+    authScopes: { scope: "sessions:write" },
+    errors: { types: recordErrors },
+    args: {
+      sessionIds: t.arg.idList({ required: false, description: "The sessions (at most 100,000)." }),
+      filter: t.arg({ type: BulkSessionFilterInput, required: false, description: "Or: which sessions." }),
+      reason: t.arg.string({ required: true, description: "Why the data is removed (kept for audit)." }),
+    },
+    resolve: (_root, args, context) =>
+      bulkRedactSessions(context.app, context.actor, {
+        sessionIds: args.sessionIds ? args.sessionIds.map(String) : null,
+        filter: args.filter
+          ? {
+              statuses: args.filter.statuses ?? undefined,
+              createdBefore: args.filter.createdBefore ?? undefined,
+              completedBefore: args.filter.completedBefore ?? undefined,
+            }
+          : null,
+        reason: args.reason,
+      }),
+  }),
+}));

@@ -5,9 +5,10 @@ import type { JobsTable } from "../tables/jobs.table.ts";
 
 /**
  * Kinds of engine work: `run.step` advances a run; `run.timeout` fires a gate's timeout;
- * `session.expire` expires a session that did not complete in time.
+ * `session.expire` expires a session that did not complete in time; `bulk.redact` works through a bulk
+ * redaction.
  */
-export type JobKind = "run.step" | "run.timeout" | "session.expire";
+export type JobKind = "run.step" | "run.timeout" | "session.expire" | "bulk.redact";
 
 /** A job as claimed by a worker. */
 export interface Job {

@@ -125,6 +125,31 @@ export async function markSessionRedacted(
     .execute();
 }
 
+/** Marks many sessions redacted at once (bulk jobs), with the same who and why. */
+export async function markSessionsRedacted(
+  db: Executor,
+  sessionIds: readonly string[],
+  redaction: { at: Date; by: string; reason: string },
+): Promise<void> {
+  if (sessionIds.length === 0) return;
+  await db
+    .updateTable("sessions")
+    .set({
+      redacted_at: redaction.at,
+      redacted_by: redaction.by,
+      redaction_reason: redaction.reason,
+      updated_at: redaction.at,
+    })
+    .where("id", "in", sessionIds)
+    .execute();
+}
+
+/** Deletes the sessions' own timers (bulk jobs). */
+export async function deleteJobsOfSessions(db: Executor, sessionIds: readonly string[]): Promise<void> {
+  if (sessionIds.length === 0) return;
+  await db.deleteFrom("jobs").where("session_id", "in", sessionIds).execute();
+}
+
 /** Deletes a session's own timers (its expiry job); run jobs belong to the runs. */
 export async function deleteSessionJobs(db: Executor, sessionId: string): Promise<void> {
   await db.deleteFrom("jobs").where("session_id", "=", sessionId).execute();

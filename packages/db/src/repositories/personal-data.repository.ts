@@ -20,19 +20,19 @@ function subjectCondition(
   table: string,
   alias: string,
   subject: DataSubject,
-  subjectId: string,
+  subjectIds: readonly string[],
   depth = 0,
 ): RawBuilder<SqlBool> {
   const links: readonly SubjectLink[] = personalDataPolicy[table]?.[subject] ?? [];
   if (links.length === 0) throw new Error(`Table ${table} holds no ${subject} data`);
   if (depth > 8) throw new Error(`Subject links of ${table} are too deep`);
   const conditions = links.map((link) => {
-    if (link === "self") return sql<SqlBool>`${sql.ref(`${alias}.id`)} = ${subjectId}`;
+    if (link === "self") return sql<SqlBool>`${sql.ref(`${alias}.id`)} in (${sql.join(subjectIds)})`;
     const parentAlias = `p${depth + 1}`;
     return sql<SqlBool>`${sql.ref(`${alias}.${link.column}`)} in (
       select ${sql.ref(`${parentAlias}.${link.parentColumn ?? "id"}`)}
       from ${sql.table(link.parent)} as ${sql.raw(parentAlias)}
-      where ${subjectCondition(link.parent, parentAlias, subject, subjectId, depth + 1)})`;
+      where ${subjectCondition(link.parent, parentAlias, subject, subjectIds, depth + 1)})`;
   });
   return sql<SqlBool>`(${sql.join(conditions, sql` or `)})`;
 }
@@ -63,7 +63,7 @@ function redactedValue(column: string, redaction: Redaction): RawBuilder<unknown
 /**
  * Removes a subject's personal data from every table that holds some, as the personal-data definition
  * says: personal columns are nulled, overwritten or scrubbed (rows kept as the audit skeleton), or rows
- * are deleted for `deleteRow` tables. Idempotent. Call it in the transaction that marks the subject
+ * are deleted for `deleteRow` tables, for one subject or many at once (bulk jobs). Idempotent. Call it in the transaction that marks the subject
  * redacted; the caller has checked tenancy and holds.
  *
  * @returns How many rows of each table were rewritten or deleted.
@@ -71,14 +71,16 @@ function redactedValue(column: string, redaction: Redaction): RawBuilder<unknown
 export async function redactSubjectRows(
   db: Executor,
   subject: DataSubject,
-  subjectId: string,
+  subjectIds: string | readonly string[],
 ): Promise<Record<string, number>> {
+  const ids = typeof subjectIds === "string" ? [subjectIds] : subjectIds;
   const counts: Record<string, number> = {};
+  if (ids.length === 0) return counts;
   // Children first, so deleting rows never breaks the links of tables still to do.
   for (const table of subjectTables(subject).reverse()) {
     const policy = personalDataPolicy[table];
     if (!policy) continue;
-    const where = subjectCondition(table, "t", subject, subjectId);
+    const where = subjectCondition(table, "t", subject, ids);
     if (policy.redaction === "deleteRow") {
       const result = await sql`delete from ${sql.table(table)} as t where ${where}`.execute(db);
       counts[table] = Number(result.numAffectedRows ?? 0);
@@ -109,7 +111,7 @@ export async function selectSubjectRows(
   const rows: Record<string, Record<string, unknown>[]> = {};
   for (const table of subjectTables(subject)) {
     const result = await sql<Record<string, unknown>>`select * from ${sql.table(table)} as t
-      where ${subjectCondition(table, "t", subject, subjectId)}`.execute(db);
+      where ${subjectCondition(table, "t", subject, [subjectId])}`.execute(db);
     rows[table] = result.rows;
   }
   return rows;

@@ -52,19 +52,17 @@ export async function findSession(
   return row ? toSession(row) : undefined;
 }
 
-/** Finds sessions of the tenant by id, in any order (for DataLoaders). */
+/** Finds sessions of the tenant by id, in any order (for DataLoaders); with `forUpdate`, locked in id order. */
 export async function findSessionsByIds(
   db: Executor,
   tenant: Tenant,
   ids: readonly string[],
+  options: { forUpdate?: boolean } = {},
 ): Promise<Session[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom("sessions")
-    .selectAll()
-    .where("id", "in", ids)
-    .where(inTenant(tenant))
-    .execute();
+  let query = db.selectFrom("sessions").selectAll().where("id", "in", ids).where(inTenant(tenant));
+  if (options.forUpdate) query = query.orderBy("id").forUpdate();
+  const rows = await query.execute();
   return rows.map(toSession);
 }
 
