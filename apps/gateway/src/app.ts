@@ -3,6 +3,7 @@ import {
   Application,
   flushAccessLog,
   type ProvisionedWorkspace,
+  scheduleRetention,
   seedDemoWorkspace,
 } from "@flowgate/application";
 import {
@@ -99,6 +100,8 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
       // Runs after the server closed (closers run newest first) and before the engine stops: the access log's
       // last buffered reads are written.
       closers.unshift(() => flushAccessLog(application));
+      // The daily retention job is a job row: created once, it reschedules itself.
+      if (settings.role !== "gateway") await scheduleRetention(application);
 
       const demo =
         settings.role !== "worker" && settings.demo.seed

@@ -52,6 +52,15 @@ export {
   releaseLegalHold,
 } from "./data-protection/redaction.ts";
 export { downloadReportPdf, getReportPdfUrl, reportPath } from "./data-protection/report.ts";
+export {
+  getRetentionPolicy,
+  type RetentionOutcome,
+  type RetentionPolicy,
+  retentionPreview,
+  runRetention,
+  scheduleRetention,
+  setRetentionPolicy,
+} from "./data-protection/retention.ts";
 export * from "./exports-from-lower-layers.ts";
 export {
   adjustCredits,

@@ -36,6 +36,7 @@ export * from "./repositories/personal-data.repository.ts";
 export * from "./repositories/questionnaires.repository.ts";
 export * from "./repositories/recipient-sends.repository.ts";
 export * from "./repositories/responses.repository.ts";
+export * from "./repositories/retention.repository.ts";
 export * from "./repositories/runs.repository.ts";
 export * from "./repositories/sessions.repository.ts";
 export * from "./repositories/workflow-analytics.repository.ts";

@@ -4,6 +4,12 @@ export {
   type SessionRedactionOutcome,
 } from "./data-protection/redact-session.ts";
 export {
+  applyRetention,
+  ensureRetentionJob,
+  type RetentionOutcome,
+  retentionJobId,
+} from "./data-protection/retention.ts";
+export {
   connectionFailureReason,
   createDatabase,
   type DatabaseAvailability,

@@ -12,6 +12,7 @@ import {
 } from "@flowgate/db";
 import { assertNever } from "@flowgate/domain";
 import { processBulkRedaction } from "./data-protection/bulk-redaction.ts";
+import { runRetentionJob } from "./data-protection/retention.ts";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
 import { expireSession, fireRunTimer } from "./timers.ts";
 
@@ -188,6 +189,9 @@ export class Worker {
           return;
         case "bulk.redact":
           await processBulkRedaction(this.#deps, job, this.workerId, () => this.#running);
+          return;
+        case "retention.daily":
+          await runRetentionJob(this.#deps, job, this.workerId);
           return;
         case "run.timeout":
           if (!(await fireRunTimer(this.#deps, job, this.workerId))) return;

@@ -11,11 +11,15 @@ import {
   getBulkOperationFailures,
   getLegalHoldsOfSessions,
   getReportPdfUrl,
+  getRetentionPolicy,
   type LegalHold,
   placeLegalHold,
   type RedactSessionResult,
+  type RetentionPolicy,
   redactSession,
   releaseLegalHold,
+  retentionPreview,
+  setRetentionPolicy,
 } from "@flowgate/application";
 import { LegalHoldError, type SessionRedaction, ValidationError } from "@flowgate/domain";
 import { builder } from "../builder.ts";
@@ -364,6 +368,72 @@ builder.mutationFields((t) => ({
             }
           : null,
         reason: args.reason,
+      }),
+  }),
+}));
+
+const RetentionPolicyRef = builder.objectRef<RetentionPolicy>("RetentionPolicy").implement({
+  description: "How long the workspace and environment keeps session data; applied by a durable daily job.",
+  fields: (t) => ({
+    redactAfterDays: t.exposeInt("redactAfterDays", {
+      nullable: true,
+      description: "Sessions are redacted this many days after a final status (completed, failed, expired).",
+    }),
+    deleteAbandonedAfterDays: t.exposeInt("deleteAbandonedAfterDays", {
+      nullable: true,
+      description: "Sessions never submitted are deleted this many days after creation.",
+    }),
+    updatedBy: t.exposeString("updatedBy", { nullable: true, description: "The key that set it." }),
+    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it was set." }),
+  }),
+});
+
+const RetentionPreviewRef = builder
+  .objectRef<{ at: Date; redact: number; delete: number }>("RetentionPreview")
+  .implement({
+    description: "What the next retention pass would do (sessions under legal hold are not counted).",
+    fields: (t) => ({
+      at: t.expose("at", { type: "DateTime", description: "The time the preview is for." }),
+      redact: t.exposeInt("redact", { description: "Sessions it would redact." }),
+      delete: t.exposeInt("delete", { description: "Abandoned sessions it would delete." }),
+    }),
+  });
+
+builder.queryFields((t) => ({
+  retentionPolicy: t.field({
+    type: RetentionPolicyRef,
+    nullable: true,
+    description: "The retention policy of the caller's workspace and environment; null when none is set.",
+    authScopes: { scope: "sessions:read" },
+    resolve: async (_root, _args, context) => (await getRetentionPolicy(context.app, context.actor)) ?? null,
+  }),
+  retentionPreview: t.field({
+    type: RetentionPreviewRef,
+    description: "How many sessions the next retention pass would redact and delete.",
+    authScopes: { scope: "sessions:read" },
+    args: { at: t.arg({ type: "DateTime", required: false, description: "As of this time (default now)." }) },
+    resolve: (_root, args, context) => retentionPreview(context.app, context.actor, { at: args.at ?? null }),
+  }),
+}));
+
+builder.mutationFields((t) => ({
+  setRetentionPolicy: t.field({
+    type: RetentionPolicyRef,
+    description:
+      "Sets the retention policy of the caller's workspace and environment (null turns a rule off). Needs `admin`.",
+    authScopes: { scope: "admin" },
+    errors: { types: [ValidationError] },
+    args: {
+      redactAfterDays: t.arg.int({ required: false, description: "Days after a final status (1–36500)." }),
+      deleteAbandonedAfterDays: t.arg.int({
+        required: false,
+        description: "Days after creation for sessions never submitted (1–36500).",
+      }),
+    },
+    resolve: (_root, args, context) =>
+      setRetentionPolicy(context.app, context.actor, {
+        redactAfterDays: args.redactAfterDays ?? null,
+        deleteAbandonedAfterDays: args.deleteAbandonedAfterDays ?? null,
       }),
   }),
 }));

@@ -6,9 +6,9 @@ import type { JobsTable } from "../tables/jobs.table.ts";
 /**
  * Kinds of engine work: `run.step` advances a run; `run.timeout` fires a gate's timeout;
  * `session.expire` expires a session that did not complete in time; `bulk.redact` works through a bulk
- * redaction.
+ * redaction; `retention.daily` applies the retention policies once a day.
  */
-export type JobKind = "run.step" | "run.timeout" | "session.expire" | "bulk.redact";
+export type JobKind = "run.step" | "run.timeout" | "session.expire" | "bulk.redact" | "retention.daily";
 
 /** A job as claimed by a worker. */
 export interface Job {

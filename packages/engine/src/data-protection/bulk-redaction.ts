@@ -120,7 +120,7 @@ async function redactOneByOne(
  * transaction: the same changes as {@link redactSessionData} per session. Sessions with a run that has not
  * ended go through {@link redactSessionData} one by one (it cancels the run first).
  */
-async function redactChunk(
+export async function redactChunk(
   trx: Executor,
   after: AfterCommit,
   tenant: Tenant,
