@@ -1,5 +1,11 @@
 import { mkdirSync } from "node:fs";
-import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
+import {
+  Application,
+  flushAccessLog,
+  type ProvisionedWorkspace,
+  scheduleRetention,
+  seedDemoWorkspace,
+} from "@flowgate/application";
 import {
   ChatCompletionsAutofillProvider,
   channelName,
@@ -130,7 +136,13 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         apiKeyCacheMs: settings.http.apiKeyCacheMs,
         databaseAvailability: database.availability,
         ...(parts.clock ? { clock: parts.clock } : {}),
+        ...(settings.signingSecret ? { signingSecret: settings.signingSecret } : {}),
       });
+      // Runs after the server closed (closers run newest first) and before the engine stops: the access log's
+      // last buffered reads are written.
+      closers.unshift(() => flushAccessLog(application));
+      // The daily retention job is a job row: created once, it reschedules itself.
+      if (settings.role !== "gateway") await scheduleRetention(application);
 
       const demo =
         settings.role !== "worker" && settings.demo.seed

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { DatabaseAvailability } from "@flowgate/db";
 import {
   type AutofillProvider,
@@ -35,6 +36,8 @@ export interface ApplicationOptions {
   databaseAvailability?: DatabaseAvailability;
   /** The current time for time-keyed records such as idempotency keys (default: the system clock); tests move it. */
   clock?: () => Date;
+  /** HMAC secret of signed download URLs (exports, reports); random per process when absent. */
+  signingSecret?: string;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -51,6 +54,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   secrets: SecretBox;
   /** The current time (see {@link ApplicationOptions.clock}). */
   clock: () => Date;
+  /** HMAC secret of signed download URLs. */
+  signingSecret: string;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -79,6 +84,7 @@ export class Application {
       databaseAvailability: options.databaseAvailability,
       secrets: options.engine.secrets,
       clock: options.clock ?? (() => new Date()),
+      signingSecret: options.signingSecret ?? randomBytes(32).toString("base64url"),
     };
     const cache = this.#deps.apiKeyCache;
     // Another gateway revoked or rotated a key: forget it here too. Until the subscription is in place

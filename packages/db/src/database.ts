@@ -5,6 +5,14 @@ import type {
   CreditLedgerTable,
   CreditReservationsTable,
 } from "./tables/credits.table.ts";
+import type {
+  AccessLogTable,
+  BulkOperationItemsTable,
+  BulkOperationsTable,
+  DataExportsTable,
+  LegalHoldsTable,
+  RetentionPoliciesTable,
+} from "./tables/data-protection.table.ts";
 import type { EmailOutboxTable } from "./tables/email-outbox.table.ts";
 import type { EntitiesTable } from "./tables/entities.table.ts";
 import type { EntityDocumentsTable } from "./tables/entity-documents.table.ts";
@@ -74,6 +82,12 @@ export interface Database {
   webhook_attempts: WebhookAttemptsTable;
   rate_limit_buckets: RateLimitBucketsTable;
   idempotency_keys: IdempotencyKeysTable;
+  legal_holds: LegalHoldsTable;
+  access_log: AccessLogTable;
+  data_exports: DataExportsTable;
+  bulk_operations: BulkOperationsTable;
+  bulk_operation_items: BulkOperationItemsTable;
+  retention_policies: RetentionPoliciesTable;
 }
 
 /** A database handle: the root `Kysely` or a transaction. Repositories take one of these first. */

@@ -20,20 +20,26 @@ export {
   findDatabaseUnavailableError,
   isDatabaseUnavailableError,
 } from "./database-unavailable.ts";
+export * from "./repositories/access-log.repository.ts";
 export * from "./repositories/api-keys.repository.ts";
 export * from "./repositories/budgets.repository.ts";
+export * from "./repositories/bulk-operations.repository.ts";
 export * from "./repositories/credits.repository.ts";
+export * from "./repositories/data-exports.repository.ts";
 export * from "./repositories/email-outbox.repository.ts";
 export * from "./repositories/entities.repository.ts";
 export * from "./repositories/entity-documents.repository.ts";
 export * from "./repositories/idempotency-keys.repository.ts";
 export * from "./repositories/jobs.repository.ts";
+export * from "./repositories/legal-holds.repository.ts";
 export * from "./repositories/node-costs.repository.ts";
 export type { PageRequest } from "./repositories/pagination.ts";
+export * from "./repositories/personal-data.repository.ts";
 export * from "./repositories/questionnaires.repository.ts";
 export * from "./repositories/rate-limits.repository.ts";
 export * from "./repositories/recipient-sends.repository.ts";
 export * from "./repositories/responses.repository.ts";
+export * from "./repositories/retention.repository.ts";
 export * from "./repositories/runs.repository.ts";
 export * from "./repositories/session-checks.repository.ts";
 export * from "./repositories/session-documents.repository.ts";

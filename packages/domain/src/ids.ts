@@ -31,6 +31,9 @@ export const idPrefixes = [
   "att",
   "vlk",
   "rsk",
+  "hld",
+  "dsx",
+  "blk",
 ] as const;
 
 /**
@@ -40,7 +43,8 @@ export const idPrefixes = [
  * `cle` credit ledger entry, `crs` credit reservation, `eml` outbox email; `whe` webhook endpoint, `msg` webhook
  * event (its `webhook-id`), `whd` webhook delivery (one event to one endpoint); `doc` entity document, `afj`
  * autofill job, `sch` workflow schedule, `hok` inbound workflow trigger; `chk` session check, `att` check
- * attempt, `vlk` one-time verification link, `rsk` risk assessment (`doc` also names a session's documents).
+ * attempt, `vlk` one-time verification link, `rsk` risk assessment (`doc` also names a session's documents);
+ * `hld` legal hold, `dsx` DSAR export, `blk` bulk operation.
  */
 export type IdPrefix = (typeof idPrefixes)[number];
 

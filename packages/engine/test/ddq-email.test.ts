@@ -63,7 +63,7 @@ describe.each(testBackends())("outbox email sender (%s)", (backend) => {
       html: "<p>html</p>",
       linkUrl: "http://x/recipient?token=fgl_1",
     });
-    expect(lines).toEqual([`[email outbox ${stored!.id}] to a@b.co: Hi — http://x/recipient?token=fgl_1`]);
+    expect(lines).toEqual([`[email outbox ${stored!.id}] http://x/recipient?token=fgl_1`]);
     expect(await listOutboxEmails(t.db, { ...tenant, environment: "live" }, { limit: 10 })).toEqual([]);
   });
 });

@@ -17,6 +17,7 @@ import * as sessionDocuments from "./2026-11-30T09-00_4-session-documents.ts";
 import * as identitiesAndRisk from "./2026-11-30T09-00_5-identities-and-risk.ts";
 import * as runsActiveStatusIndex from "./2026-11-30T11-00_runs-active-status-index.ts";
 import * as analyticsRollups from "./2026-11-30T12-00_analytics-rollups.ts";
+import * as dataProtection from "./2026-11-30T16-10_data-protection.ts";
 
 /**
  * Every migration, by its dated name. Migrations are frozen in time: add a new file, never edit one.
@@ -41,6 +42,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-30T09-00_5-identities-and-risk": identitiesAndRisk,
   "2026-11-30T11-00_runs-active-status-index": runsActiveStatusIndex,
   "2026-11-30T12-00_analytics-rollups": analyticsRollups,
+  "2026-11-30T16-10_data-protection": dataProtection,
 };
 
 /** Kysely migration provider over the statically imported migrations. */

@@ -89,19 +89,17 @@ export async function findOpenSessionByReferenceId(
   return row ? toSession(row) : undefined;
 }
 
-/** Finds sessions of the tenant by id, in any order (for DataLoaders). */
+/** Finds sessions of the tenant by id, in any order (for DataLoaders); with `forUpdate`, locked in id order. */
 export async function findSessionsByIds(
   db: Executor,
   tenant: Tenant,
   ids: readonly string[],
+  options: { forUpdate?: boolean } = {},
 ): Promise<Session[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom("sessions")
-    .selectAll()
-    .where("id", "in", ids)
-    .where(inTenant(tenant))
-    .execute();
+  let query = db.selectFrom("sessions").selectAll().where("id", "in", ids).where(inTenant(tenant));
+  if (options.forUpdate) query = query.orderBy("id").forUpdate();
+  const rows = await query.execute();
   return rows.map(toSession);
 }
 
@@ -317,6 +315,10 @@ function toSession(row: Selectable<SessionsTable>): Session {
     tags: row.tags ?? [],
     inviteeEmail: row.invitee_email,
     identityId: row.identity_id,
+    redaction:
+      row.redacted_at && row.redacted_by
+        ? { at: row.redacted_at, by: row.redacted_by, reason: row.redaction_reason ?? "" }
+        : null,
   };
 }
 

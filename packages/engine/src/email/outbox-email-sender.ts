@@ -30,8 +30,8 @@ export class OutboxEmailSender implements EmailSender {
       html: message.html,
       linkUrl: message.linkUrl,
     });
-    this.#log(
-      `[email outbox ${stored.id}] to ${message.to}: ${message.subject}${message.linkUrl ? ` — ${message.linkUrl}` : ""}`,
-    );
+    // The address and subject are personal data (they stay in the table, which a redaction reaches); the
+    // log line carries only the message id and its link.
+    this.#log(`[email outbox ${stored.id}]${message.linkUrl ? ` ${message.linkUrl}` : ""}`);
   }
 }
