@@ -25,6 +25,7 @@ export const personalValues = {
   alias: "P. Vantablack-Ozu",
   analystNote: "called Philippa on +44 7700 900461",
   linkEmail: "philippa.link@example.net",
+  documentName: "Vantablack-passport.png",
 } as const;
 
 /** Distinctive fragments of {@link personalValues} that a scan looks for. */
@@ -116,11 +117,55 @@ const CREATE_FULL_SESSION = /* GraphQL */ `
   }
 `;
 
+const CREATE_LINK = /* GraphQL */ `
+  mutation ($sessionId: ID!) {
+    createVerificationLink(sessionId: $sessionId) {
+      __typename
+      ... on CreatedVerificationLink { token }
+      ... on Error { message }
+    }
+  }
+`;
+
+/** A 1×1 PNG. */
+export const tinyPng = Buffer.from(
+  "iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAYAAAAfFcSJAAAADUlEQVR42mP8z8BQDwAEhQGAhKmMIQAAAABJRU5ErkJggg==",
+  "base64",
+);
+
+/**
+ * Uploads a document into a session as the person would: a one-time link, then a POST to its capture
+ * page (step `document` of the example graph). Returns the upload's answer.
+ */
+export async function uploadSessionDocument(
+  h: Harness,
+  key: string,
+  sessionId: string,
+  file: { name: string; content: Buffer },
+): Promise<{ id: string }> {
+  const link = await h.gql(key, CREATE_LINK, { sessionId });
+  const token = link.data?.createVerificationLink?.token as string | undefined;
+  if (!token) throw new Error(JSON.stringify(link));
+  const origin = new URL(h.server.url).origin;
+  const response = await fetch(
+    `${origin}/verify/${encodeURIComponent(token)}/documents?step=document&name=${encodeURIComponent(file.name)}`,
+    { method: "POST", body: new Uint8Array(file.content) },
+  );
+  if (response.status !== 201) throw new Error(`upload: ${response.status} ${await response.text()}`);
+  return (await response.json()) as { id: string };
+}
+
 /**
  * Creates a session full of personal data and runs it to completion through the example graph: metadata
- * and reference id, document and AML check outputs (sandbox), an external decision with metadata.
+ * and reference id, document and AML check outputs (sandbox), an external decision with metadata; with
+ * `document`, the person first uploads a passport scan named after them through a capture link.
  */
-export async function seedCompletedSession(h: Harness, key: string, workflowId: string): Promise<string> {
+export async function seedCompletedSession(
+  h: Harness,
+  key: string,
+  workflowId: string,
+  options: { document?: boolean } = {},
+): Promise<string> {
   const created = await h.gql(key, CREATE_FULL_SESSION, {
     workflowId,
     referenceId: personalValues.referenceId,
@@ -134,6 +179,9 @@ export async function seedCompletedSession(h: Harness, key: string, workflowId: 
     },
   });
   const sessionId = created.data.createSession.id as string;
+  if (options.document) {
+    await uploadSessionDocument(h, key, sessionId, { name: personalValues.documentName, content: tinyPng });
+  }
   const submitted = await h.gql(
     key,
     `mutation ($sessionId: ID!) { submitSession(sessionId: $sessionId) { __typename ... on Error { message } } }`,

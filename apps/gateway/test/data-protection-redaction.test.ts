@@ -15,7 +15,23 @@ import {
 } from "./data-protection-helpers.ts";
 import { SEND_WORKFLOW } from "./ddq-helpers.ts";
 import { TRIGGER } from "./fixtures.ts";
-import { type Harness, startHarness } from "./harness.ts";
+import { eventually, type Harness, startHarness } from "./harness.ts";
+import { startReceiver, type WebhookReceiver } from "./webhook-receiver.ts";
+
+const SET_WORKSPACE = /* GraphQL */ `
+  mutation ($id: ID!, $settings: WorkspaceSettingsInput!) {
+    updateWorkspace(id: $id, settings: $settings) { __typename ... on Error { message } }
+  }
+`;
+const CREATE_ENDPOINT = /* GraphQL */ `
+  mutation ($url: String!) {
+    createWebhookEndpoint(url: $url, events: ["*"]) {
+      __typename
+      ... on WebhookEndpointWithSecret { endpoint { id } }
+      ... on Error { message }
+    }
+  }
+`;
 
 /** The audit skeleton of a session: what a redaction must keep, row for row. */
 async function skeleton(h: Harness, sessionId: string) {
@@ -59,20 +75,50 @@ describe.each(testBackends())("redactSession and legal holds (%s)", (backend) =>
   let key: string;
   let workflowId: string;
   let keyId: string;
+  let receiver: WebhookReceiver;
   const captured = capturingLogger();
 
   beforeAll(async () => {
-    h = await startHarness(backend, { logger: captured.logger });
+    h = await startHarness(backend, {
+      logger: captured.logger,
+      env: { FLOWGATE_WEBHOOK_RETRY_BASE_MS: "50", FLOWGATE_WEBHOOK_TIMEOUT_MS: "2000" },
+    });
     key = h.acme.keys.sandbox;
     workflowId = await createExampleWorkflow(h, key);
+    // A webhook receiver on 127.0.0.1 that echoes the start of each body in its answer: the delivery bodies
+    // (outbox) and the stored answers (attempts) both copy the session's personal data.
+    receiver = await startReceiver((request) => ({ status: 200, body: request.body.slice(0, 1500) }));
+    const set = await h.gql(key, SET_WORKSPACE, {
+      id: h.acme.workspaceId,
+      settings: { allowPrivateTaskUrls: true },
+    });
+    expect(set.data.updateWorkspace.__typename).toBe("Workspace");
+    const endpoint = await h.gql(key, CREATE_ENDPOINT, { url: receiver.url });
+    expect(endpoint.data.createWebhookEndpoint.__typename).toBe("WebhookEndpointWithSecret");
     const row = await sql<{ id: string }>`select id from api_keys
       where workspace_id = ${h.acme.workspaceId} and environment = 'sandbox'`.execute(h.database.db);
     keyId = row.rows[0]!.id;
   });
-  afterAll(() => h.close());
+  afterAll(async () => {
+    await h.close();
+    await receiver.close();
+  });
 
   it("removes every personal value from every table and log line, and keeps the audit skeleton", async () => {
-    const sessionId = await seedCompletedSession(h, key, workflowId);
+    const sessionId = await seedCompletedSession(h, key, workflowId, { document: true });
+    // Its `session.completed` delivery went out: body in the outbox, the echo in the attempt.
+    await eventually(
+      async () =>
+        receiver.received.some(
+          (r) => r.payload.type === "session.completed" && r.payload.data.id === sessionId,
+        ),
+      20_000,
+    );
+    await eventually(async () => {
+      const rows = await sql<{ n: number }>`select count(*)::int as n from webhook_deliveries
+        where session_id = ${sessionId} and status = 'pending'`.execute(h.database.db);
+      return rows.rows[0]?.n === 0;
+    }, 20_000);
     // A second session, created by a recipient send: its link and email carry the recipient's address.
     const sent = await h.gql(key, SEND_WORKFLOW, {
       entity: { entityType: "individual", firstName: "Ident", lastName: "Subject" },
@@ -84,7 +130,19 @@ describe.each(testBackends())("redactSession and legal holds (%s)", (backend) =>
 
     const before = scanFor(scannedFragments, await dumpAllRows(h));
     // The scan finds the data where it was put (sessions, runs, node runs, events, audit, links, emails).
-    for (const table of ["sessions", "runs", "node_runs", "run_audit", "workflow_sessions", "email_outbox"]) {
+    for (const table of [
+      "sessions",
+      "runs",
+      "node_runs",
+      "run_audit",
+      "workflow_sessions",
+      "email_outbox",
+      "session_checks",
+      "session_check_attempts",
+      "session_documents",
+      "webhook_events",
+      "webhook_attempts",
+    ]) {
       expect(before.where.some((w) => w.endsWith(` in ${table}`))).toBe(true);
     }
     const kept = await skeleton(h, sessionId);
@@ -116,6 +174,34 @@ describe.each(testBackends())("redactSession and legal holds (%s)", (backend) =>
     expect(after.where).toEqual([]);
     expect(after.hits).toBe(0);
     expect(captured.lines.length).toBeGreaterThan(0);
+
+    // The uploaded document is gone with its row; the links are revoked; `session.redacted` went out
+    // without personal data.
+    const documents = await sql<{ n: number }>`select count(*)::int as n from session_documents
+      where session_id = ${sessionId}`.execute(h.database.db);
+    expect(documents.rows[0]?.n).toBe(0);
+    const activeLinks = await sql<{ n: number }>`select count(*)::int as n from verification_links
+      where session_id = ${sessionId} and revoked_at is null`.execute(h.database.db);
+    expect(activeLinks.rows[0]?.n).toBe(0);
+    await eventually(
+      async () =>
+        receiver.received.some(
+          (r) => r.payload.type === "session.redacted" && r.payload.data.id === sessionId,
+        ),
+      20_000,
+    );
+    const redactedEvent = receiver.received.find(
+      (r) => r.payload.type === "session.redacted" && r.payload.data.id === sessionId,
+    );
+    expect(redactedEvent?.payload.data).toMatchObject({
+      object: "session",
+      id: sessionId,
+      status: "completed",
+      result: "approved",
+      redacted_by: keyId,
+    });
+    expect(scanFor(scannedFragments, [{ table: "hook", text: redactedEvent?.body ?? "" }]).hits).toBe(0);
+    expect(scanFor(scannedFragments, await dumpAllRows(h), captured.lines).hits).toBe(0);
 
     expect(await skeleton(h, sessionId)).toEqual(kept);
     expect(await skeleton(h, linkedSessionId)).toEqual(keptLinked);

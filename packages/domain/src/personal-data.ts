@@ -20,7 +20,19 @@ export type Redaction =
    * Keep only the named top-level keys of a JSON object whose values are scalars (ids, statuses, outcomes)
    * and add `"redacted": true`; anything else (nested objects, other keys, non-objects) is removed.
    */
-  | { kind: "scrubJson"; keep: readonly string[] };
+  | { kind: "scrubJson"; keep: readonly string[] }
+  /**
+   * Like `scrubJson`, for a `text` column holding a JSON object (a webhook body, a stored HTTP response):
+   * keeps the named top-level scalar keys, and in each object named in `within`, that object's named scalar
+   * keys; adds `"redacted": true`. Text that is not a JSON object becomes `{"redacted":true}`; `null` stays.
+   */
+  | {
+      kind: "scrubJsonText";
+      keep: readonly string[];
+      within?: Readonly<Record<string, readonly string[]>>;
+    }
+  /** Set to an empty array (for `not null` SQL array columns such as `text[]`). */
+  | { kind: "emptyArray" };
 
 /** The class of one column. */
 export type ColumnClass =
@@ -37,7 +49,15 @@ export type ColumnClass =
  * How the rows of a table belong to a subject: `"self"` for the subject's own table, or `column` holding the
  * id (`parentColumn`, default `id`) of a row of `parent` that belongs to the subject.
  */
-export type SubjectLink = "self" | { column: string; parent: string; parentColumn?: string };
+export type SubjectLink =
+  | "self"
+  | { column: string; parent: string; parentColumn?: string }
+  /**
+   * Rows whose text column `mentions` contains the subject's id (for stored copies of API responses that
+   * have no column linking them, e.g. `idempotency_keys.response_body`). Ids are random, so a mention is
+   * the subject's.
+   */
+  | { mentions: string };
 
 /** The data-protection policy of one table. */
 export interface TablePolicy {
@@ -80,6 +100,123 @@ const scrub = (keep: readonly string[], note?: string): ColumnClass => ({
   redact: { kind: "scrubJson", keep },
   ...(note ? { note } : {}),
 });
+const scrubText = (
+  keep: readonly string[],
+  within: Readonly<Record<string, readonly string[]>>,
+  note?: string,
+): ColumnClass => ({
+  class: "personal",
+  redact: { kind: "scrubJsonText", keep, within },
+  ...(note ? { note } : {}),
+});
+const file = (nameColumn: string, note?: string): ColumnClass => ({
+  class: "personal",
+  redact: { kind: "null" },
+  file: { nameColumn },
+  ...(note ? { note } : {}),
+});
+
+const emptyArrayJson = (note?: string): ColumnClass => ({
+  class: "personal",
+  redact: { kind: "json", value: [] },
+  ...(note ? { note } : {}),
+});
+
+/** The envelope keys of a webhook body kept when it is redacted (ids, type, time, tenant). */
+const webhookEnvelopeKeys = ["id", "type", "version", "timestamp", "workspace_id", "environment"] as const;
+
+/** The keys of a webhook body's `data` kept when it is redacted: ids, statuses, decisions, times. */
+export const webhookAuditDataKeys = [
+  "object",
+  "id",
+  "session_id",
+  "workflow_id",
+  "workflow_version",
+  "status",
+  "result",
+  "final_status",
+  "paused_at_node",
+  "total_cost_cents",
+  "created_at",
+  "started_at",
+  "submitted_at",
+  "completed_at",
+  "expires_at",
+  "redacted_at",
+  "redacted_by",
+] as const;
+
+/**
+ * The analytics rollups: counts and durations per workflow, version, day and node — no session, no subject.
+ */
+function analyticsRollups(): Record<string, TablePolicy> {
+  const all = (columns: string[]) => Object.fromEntries(columns.map((column) => [column, audit()]));
+  const description =
+    "An analytics rollup: counts or durations per workflow, version and period; no subject.";
+  return {
+    analytics_run_counts: {
+      description,
+      columns: all(["workflow_id", "day", "workflow_version", "status", "final_status", "runs"]),
+    },
+    analytics_run_deltas: {
+      description,
+      columns: all([
+        "id",
+        "workflow_id",
+        "workflow_version",
+        "day",
+        "status",
+        "final_status",
+        "bucket",
+        "runs",
+      ]),
+    },
+    analytics_run_durations: {
+      description,
+      columns: all(["workflow_id", "level", "period_start", "workflow_version", "bucket", "runs"]),
+    },
+    analytics_node_counts: {
+      description,
+      columns: all([
+        "workflow_id",
+        "day",
+        "workflow_version",
+        "node_id",
+        "node_type",
+        "result",
+        "executions",
+        "completed",
+      ]),
+    },
+    analytics_node_deltas: {
+      description,
+      columns: all([
+        "id",
+        "workflow_id",
+        "workflow_version",
+        "day",
+        "node_id",
+        "node_type",
+        "result",
+        "bucket",
+        "executions",
+      ]),
+    },
+    analytics_node_durations: {
+      description,
+      columns: all([
+        "workflow_id",
+        "level",
+        "period_start",
+        "workflow_version",
+        "node_id",
+        "node_type",
+        "bucket",
+        "executions",
+      ]),
+    },
+  };
+}
 
 /** The text that replaces personal text in `not null` columns. */
 export const redactedText = "[redacted]";
@@ -143,6 +280,7 @@ export const personalDataPolicy: Readonly<Record<string, TablePolicy>> = {
       revoked_at: audit(),
       last_used_at: audit(),
       created_at: audit(),
+      api_version: audit("the REST API version the key is pinned to"),
     },
   },
   workflows: {
@@ -222,6 +360,9 @@ export const personalDataPolicy: Readonly<Record<string, TablePolicy>> = {
       redacted_at: audit(),
       redacted_by: audit(),
       redaction_reason: audit("why the data was removed"),
+      tags: { class: "personal", redact: { kind: "emptyArray" }, note: "free-form labels the customer set" },
+      invitee_email: nullIt("where invitations go"),
+      identity_id: audit("the identity (entity) the session belongs to; the entity is its own subject"),
     },
   },
   runs: {
@@ -252,6 +393,7 @@ export const personalDataPolicy: Readonly<Record<string, TablePolicy>> = {
       created_at: audit(),
       started_at: audit(),
       completed_at: audit(),
+      superseded_at: audit(),
     },
   },
   node_runs: {
@@ -274,6 +416,7 @@ export const personalDataPolicy: Readonly<Record<string, TablePolicy>> = {
       error: nullIt("may quote check output"),
       started_at: audit(),
       completed_at: audit(),
+      created_at: audit(),
     },
   },
   run_events: {
@@ -305,12 +448,14 @@ export const personalDataPolicy: Readonly<Record<string, TablePolicy>> = {
     session: [
       { column: "session_id", parent: "sessions" },
       { column: "run_id", parent: "runs" },
+      { column: "webhook_delivery_id", parent: "webhook_deliveries" },
     ],
     columns: {
       id: audit(),
       kind: audit(),
       run_id: audit(),
       session_id: audit(),
+      webhook_delivery_id: audit(),
       payload: scrub(["sessionId", "runId", "nodeId"]),
       run_at: audit(),
       attempts: audit(),
@@ -485,6 +630,232 @@ export const personalDataPolicy: Readonly<Record<string, TablePolicy>> = {
       resolved_at: audit(),
     },
   },
+  session_audit: {
+    description: "Who changed a session (update, tags, expiry, resume, reprocess, links, uploads), and why.",
+    session: [{ column: "session_id", parent: "sessions" }],
+    columns: {
+      id: audit(),
+      session_id: audit(),
+      action: audit(),
+      actor: audit("who did it"),
+      reason: audit("why"),
+      data: scrub(
+        [
+          "status",
+          "fromStatus",
+          "toStatus",
+          "runId",
+          "linkId",
+          "documentId",
+          "checkId",
+          "explicit",
+          "action",
+        ],
+        "may copy metadata, tags, addresses and file names",
+      ),
+      created_at: audit(),
+    },
+  },
+  session_checks: {
+    description: "A verification check of a session's run (one per policy node).",
+    session: [{ column: "session_id", parent: "sessions" }],
+    columns: {
+      id: audit(),
+      ...tenantColumns,
+      session_id: audit(),
+      run_id: audit(),
+      node_id: audit(),
+      policy: audit(),
+      status: audit(),
+      result: audit("the check's result"),
+      output: scrub(["outcome", "result", "status", "score"], "check output: document and person data"),
+      error: nullIt("may quote check output"),
+      created_at: audit(),
+      updated_at: audit(),
+    },
+  },
+  session_check_attempts: {
+    description: "One execution of a check.",
+    session: [{ column: "check_id", parent: "session_checks" }],
+    columns: {
+      id: audit(),
+      check_id: audit(),
+      number: audit(),
+      started_seq: audit(),
+      started_at: audit(),
+      completed_at: audit(),
+      outcome: audit(),
+      error: nullIt("may quote the provider's answer"),
+      provider_reference: audit("the provider's id of the check, to trace it there"),
+      output: scrub(
+        ["outcome", "result", "status", "score"],
+        "the attempt's output: document and person data",
+      ),
+    },
+  },
+  verification_links: {
+    description: "A one-time link to a session's capture page (the token's hash only).",
+    session: [{ column: "session_id", parent: "sessions" }],
+    columns: {
+      id: audit(),
+      ...tenantColumns,
+      session_id: audit(),
+      token_hash: audit("hash"),
+      max_uses: audit(),
+      uses: audit(),
+      expires_at: audit(),
+      revoked_at: audit("a redaction revokes the session's links"),
+      last_used_at: audit(),
+      sent_to: nullIt("the address the link was emailed to"),
+      created_by: audit(),
+      created_at: audit(),
+    },
+  },
+  session_documents: {
+    description: "A file the person uploaded on the capture page (passport, selfie, proof of address).",
+    session: [{ column: "session_id", parent: "sessions" }],
+    redaction: "deleteRow",
+    columns: {
+      id: audit(),
+      ...tenantColumns,
+      session_id: audit(),
+      step: audit(),
+      kind: audit(),
+      file_name: nullIt("the person's file name"),
+      content_type: audit(),
+      size_bytes: audit(),
+      sha256: audit("hash"),
+      content: file("file_name", "the uploaded document"),
+      uploaded_via: audit(),
+      created_at: audit(),
+    },
+  },
+  session_risk_assessments: {
+    description: "A session run's risk score, level and the signals (rule codes) behind it.",
+    session: [{ column: "session_id", parent: "sessions" }],
+    columns: {
+      id: audit(),
+      ...tenantColumns,
+      session_id: audit(),
+      run_id: audit(),
+      rules_version: audit(),
+      score: audit("part of the decision"),
+      level: audit("part of the decision"),
+      signals: audit("rule codes, weights and check ids: why the score, no check output"),
+      created_at: audit(),
+    },
+  },
+  entity_documents: {
+    description: "A document uploaded for an entity (autofill), with its text extracted page by page.",
+    identity: [{ column: "entity_id", parent: "entities" }],
+    redaction: "deleteRow",
+    columns: {
+      id: audit(),
+      ...tenantColumns,
+      entity_id: audit(),
+      filename: nullIt("the uploaded file's name"),
+      content_type: audit(),
+      size_bytes: audit(),
+      sha256: audit("hash"),
+      page_count: audit(),
+      content: file("filename", "the uploaded document"),
+      text_pages: emptyArrayJson("the document's text"),
+      uploaded_by: audit(),
+      created_at: audit(),
+    },
+  },
+  webhook_endpoints: {
+    description: "A customer's webhook receiver (configuration, its secrets encrypted).",
+    columns: {
+      id: audit(),
+      ...tenantColumns,
+      url: audit("configuration"),
+      description: audit(),
+      events: audit(),
+      status: audit(),
+      disabled_reason: audit(),
+      disabled_at: audit(),
+      consecutive_failures: audit(),
+      secret_encrypted: audit("encrypted secret, no subject data"),
+      previous_secret_encrypted: audit("encrypted secret, no subject data"),
+      previous_secret_expires_at: audit(),
+      created_at: audit(),
+      updated_at: audit(),
+    },
+  },
+  webhook_events: {
+    description: "The webhook outbox: one event and the JSON body every delivery of it sends.",
+    session: [{ column: "session_id", parent: "sessions" }],
+    columns: {
+      id: audit(),
+      ...tenantColumns,
+      type: audit(),
+      session_id: audit(),
+      payload: scrubText(
+        webhookEnvelopeKeys,
+        { data: webhookAuditDataKeys },
+        "the delivery body copies the session",
+      ),
+      created_at: audit(),
+    },
+  },
+  webhook_deliveries: {
+    description: "One event sent to one endpoint, with its status (the body is its event's payload).",
+    session: [{ column: "session_id", parent: "sessions" }],
+    columns: {
+      id: audit(),
+      ...tenantColumns,
+      endpoint_id: audit(),
+      event_id: audit(),
+      event_type: audit(),
+      session_id: audit(),
+      status: audit(),
+      attempt_count: audit(),
+      next_attempt_at: audit(),
+      last_status_code: audit(),
+      delivered_at: audit(),
+      created_at: audit(),
+      updated_at: audit(),
+    },
+  },
+  webhook_attempts: {
+    description: "One HTTP attempt of a delivery and the receiver's answer.",
+    session: [{ column: "delivery_id", parent: "webhook_deliveries" }],
+    columns: {
+      delivery_id: audit(),
+      attempt: audit(),
+      started_at: audit(),
+      duration_ms: audit(),
+      status_code: audit(),
+      response_body: nullIt("the receiver's answer may echo the body"),
+      error: nullIt("may quote the receiver's answer"),
+      next_attempt_at: audit(),
+    },
+  },
+  idempotency_keys: {
+    description: "An Idempotency-Key of the last 24 h and the response replayed for it.",
+    session: [{ mentions: "response_body" }],
+    columns: {
+      ...tenantColumns,
+      key: audit("the client's key"),
+      request_hash: audit("hash"),
+      state: audit(),
+      response_status: audit(),
+      response_body: scrubText([], {}, "a stored response (a session, its metadata) replayed to retries"),
+      created_at: audit(),
+      expires_at: audit(),
+    },
+  },
+  rate_limit_buckets: {
+    description: "Token buckets of the rate limits, per API key or client address.",
+    columns: {
+      bucket: audit("a key id or client address; not linked to a data subject, kept minutes"),
+      tokens: audit(),
+      allowed: audit(),
+      updated_at: audit(),
+    },
+  },
+  ...analyticsRollups(),
   legal_holds: {
     description: "A legal hold on a session: it may not be redacted or deleted while active.",
     session: [{ column: "session_id", parent: "sessions" }],
@@ -604,7 +975,7 @@ export function subjectTables(subject: "session" | "identity"): string[] {
     if (order.includes(table)) return;
     if (path.includes(table)) throw new Error(`Subject links form a cycle: ${[...path, table].join(" → ")}`);
     for (const link of personalDataPolicy[table]?.[subject] ?? []) {
-      if (link !== "self" && link.parent !== table) visit(link.parent, [...path, table]);
+      if (link !== "self" && "parent" in link && link.parent !== table) visit(link.parent, [...path, table]);
     }
     order.push(table);
   };
@@ -635,6 +1006,11 @@ export function checkPersonalDataPolicy(columns: readonly QualifiedColumn[]): st
     for (const subject of ["session", "identity"] as const) {
       for (const link of policy[subject] ?? []) {
         if (link === "self") continue;
+        if ("mentions" in link) {
+          if (!policy.columns[link.mentions])
+            problems.push(`${table}: mention column ${link.mentions} is not a column`);
+          continue;
+        }
         if (!policy.columns[link.column])
           problems.push(`${table}: link column ${link.column} is not a column`);
         if (!personalDataPolicy[link.parent]?.[subject]) {

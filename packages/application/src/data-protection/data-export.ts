@@ -3,6 +3,7 @@ import {
   type Db,
   findEntity,
   findSession,
+  findSessionIdsOfIdentity,
   insertDataExport,
   listAccessLogRows,
   recordDataExportDownload,
@@ -79,8 +80,9 @@ export async function exportSessionData(
 
 /**
  * Prepares a DSAR export of everything held about an identity — a DDQ entity of type individual: the
- * entity, its responses and their events, its recipient sends and emails, and every verification session
- * sent to it (with the session's own records, files and access log). Needs `entities:read`.
+ * entity, its responses and their events, its uploaded documents (as files), its recipient sends and emails,
+ * and every verification session sent to it or created for it (with the session's own records, files and
+ * access log). Needs `entities:read`.
  *
  * @throws NotFoundError when the entity is not the caller's.
  * @throws ValidationError when the entity is a company (a company is not a data subject).
@@ -195,12 +197,15 @@ async function buildBundle(
     if (!(await findEntity(db, tenant, record.subjectId))) return undefined;
     const identityRows = await selectSubjectRows(db, "identity", record.subjectId);
     records.identity = extractFiles(identityRows, "identity/", files);
+    // The identity's sessions: those sent to it (recipient sends) and those created for it (`identity`).
+    const ownSessions = await findSessionIdsOfIdentity(db, tenant, record.subjectId);
     sessionIds = [
-      ...new Set(
-        (identityRows.workflow_sessions ?? [])
+      ...new Set([
+        ...(identityRows.workflow_sessions ?? [])
           .map((row) => row.verification_session_id)
           .filter((id): id is string => typeof id === "string"),
-      ),
+        ...ownSessions,
+      ]),
     ];
     accessed.push({
       recordType: "Entity",

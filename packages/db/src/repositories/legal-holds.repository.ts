@@ -154,3 +154,18 @@ export async function deleteJobsOfSessions(db: Executor, sessionIds: readonly st
 export async function deleteSessionJobs(db: Executor, sessionId: string): Promise<void> {
   await db.deleteFrom("jobs").where("session_id", "=", sessionId).execute();
 }
+
+/** Revokes every link of the sessions that is not revoked yet (a redaction closes the capture page). */
+export async function revokeLinksOfSessions(
+  db: Executor,
+  sessionIds: readonly string[],
+  at: Date,
+): Promise<void> {
+  if (sessionIds.length === 0) return;
+  await db
+    .updateTable("verification_links")
+    .set({ revoked_at: at })
+    .where("session_id", "in", sessionIds)
+    .where("revoked_at", "is", null)
+    .execute();
+}

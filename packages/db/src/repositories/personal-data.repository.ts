@@ -28,6 +28,11 @@ function subjectCondition(
   if (depth > 8) throw new Error(`Subject links of ${table} are too deep`);
   const conditions = links.map((link) => {
     if (link === "self") return sql<SqlBool>`${sql.ref(`${alias}.id`)} in (${sql.join(subjectIds)})`;
+    if ("mentions" in link) {
+      // Ids are [a-z0-9_] only: no LIKE wildcard to escape.
+      const patterns = subjectIds.map((id) => `%${id}%`);
+      return sql<SqlBool>`${sql.ref(`${alias}.${link.mentions}`)} like any (array[${sql.join(patterns)}]::text[])`;
+    }
     const parentAlias = `p${depth + 1}`;
     return sql<SqlBool>`${sql.ref(`${alias}.${link.column}`)} in (
       select ${sql.ref(`${parentAlias}.${link.parentColumn ?? "id"}`)}
@@ -35,6 +40,18 @@ function subjectCondition(
       where ${subjectCondition(link.parent, parentAlias, subject, subjectIds, depth + 1)})`;
   });
   return sql<SqlBool>`(${sql.join(conditions, sql` or `)})`;
+}
+
+/**
+ * The JSON object `value` with only its `keep` keys whose values are scalars, plus `"redacted": true`
+ * (`value` is known to be an object).
+ */
+function scrubbedObject(value: RawBuilder<unknown>, keep: readonly string[]): RawBuilder<unknown> {
+  const keys = keep.length > 0 ? sql.join(keep.map((key) => sql`${key}`)) : sql`null`;
+  return sql`(coalesce(
+    (select jsonb_object_agg(kv.key, kv.value) from jsonb_each(${value}) as kv
+      where kv.key in (${keys}) and jsonb_typeof(kv.value) in ('string', 'number', 'boolean', 'null')),
+    '{}'::jsonb) || '{"redacted": true}'::jsonb)`;
 }
 
 /** The SQL expression a personal column becomes when redacted. */
@@ -47,6 +64,23 @@ function redactedValue(column: string, redaction: Redaction): RawBuilder<unknown
       return sql`${redaction.value}`;
     case "json":
       return sql`${JSON.stringify(redaction.value)}::jsonb`;
+    case "emptyArray":
+      return sql`'{}'`;
+    case "scrubJsonText": {
+      const parsed = sql`(${ref})::jsonb`;
+      const nested = Object.entries(redaction.within ?? {}).map(
+        ([key, keys]) => sql`case when jsonb_typeof(${parsed} -> ${key}) = 'object'
+          then jsonb_build_object(${key}::text, ${scrubbedObject(sql`${parsed} -> ${key}`, keys)})
+          else '{}'::jsonb end`,
+      );
+      return sql`case
+        when ${ref} is null then null
+        when left(ltrim(${ref}), 1) <> '{' then '{"redacted":true}'
+        else (${scrubbedObject(parsed, redaction.keep)}${sql.join(
+          nested.map((part) => sql` || ${part}`),
+          sql``,
+        )})::text end`;
+    }
     case "scrubJson": {
       const keep = redaction.keep.length > 0 ? sql.join(redaction.keep.map((key) => sql`${key}`)) : sql`null`;
       return sql`case

@@ -345,3 +345,19 @@ export async function findOpenSessionOfIdentity(
   const row = await query.orderBy("id", "desc").executeTakeFirst();
   return row ? toSession(row) : undefined;
 }
+
+/** The ids of every session of the identity (an `individual` entity) in the tenant, oldest first. */
+export async function findSessionIdsOfIdentity(
+  db: Executor,
+  tenant: Tenant,
+  identityId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom("sessions")
+    .select("id")
+    .where(inTenant(tenant))
+    .where("identity_id", "=", identityId)
+    .orderBy("id")
+    .execute();
+  return rows.map((row) => row.id);
+}

@@ -18,7 +18,7 @@ import {
 } from "@flowgate/db";
 import { canCancelRun, isLegalHoldError, LegalHoldError, newId, type Tenant } from "@flowgate/domain";
 import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "../unit-of-work.ts";
-import { redactSessionData } from "./redact-session.ts";
+import { afterSessionsRedacted, redactSessionData } from "./redact-session.ts";
 
 /** Sessions redacted per transaction. */
 const chunkSize = 100;
@@ -170,10 +170,16 @@ export async function redactChunk(
       data: { sessionId: run.sessionId },
     });
   }
+  const at = new Date();
   await deleteJobsOfSessions(trx, batch);
   await redactSubjectRows(trx, "session", batch);
-  await markSessionsRedacted(trx, batch, { at: new Date(), ...redaction });
-  // Webhooks: emit `session.redacted` for each session of `batch` here, as `redactSessionData` does.
+  await markSessionsRedacted(trx, batch, { at, ...redaction });
+  await afterSessionsRedacted(
+    trx,
+    after,
+    batch.flatMap((id) => sessions.get(id) ?? []),
+    { at, by: redaction.by },
+  );
   return outcomes;
 }
 

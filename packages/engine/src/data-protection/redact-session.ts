@@ -5,14 +5,64 @@ import {
   type Executor,
   findActiveLegalHold,
   findRunsBySessionIds,
+  hasEnabledWebhookEndpoint,
   insertRunAudit,
   markSessionRedacted,
   redactSubjectRows,
+  revokeLinksOfSessions,
   updateRun,
   updateSessionStatus,
 } from "@flowgate/db";
 import { canCancelRun, type Session as DomainSession, LegalHoldError, newId } from "@flowgate/domain";
 import type { AfterCommit } from "../unit-of-work.ts";
+import { recordRunWebhookEvents, recordWebhookEvent } from "../webhooks/outbox.ts";
+
+/**
+ * What follows the removal of sessions' personal data, in the same transaction: their verification links
+ * are revoked (the capture page closes) and each session records a `session.redacted` webhook event —
+ * after the scrub, so its body (ids, status, when and by whom; no personal data) stays whole.
+ *
+ * @param sessions - The sessions as they are now, each with its redaction.
+ */
+export async function afterSessionsRedacted(
+  trx: Executor,
+  after: AfterCommit | null,
+  sessions: readonly Pick<
+    DomainSession,
+    "id" | "workspaceId" | "environment" | "status" | "result" | "workflowId" | "createdAt" | "completedAt"
+  >[],
+  redaction: { at: Date; by: string },
+): Promise<void> {
+  if (sessions.length === 0) return;
+  await revokeLinksOfSessions(
+    trx,
+    sessions.map((session) => session.id),
+    redaction.at,
+  );
+  const [first] = sessions;
+  // Most workspaces have no endpoint: then no event is stored (as for every other event type).
+  if (!first || !(await hasEnabledWebhookEndpoint(trx, first))) return;
+  for (const session of sessions) {
+    await recordWebhookEvent(
+      trx,
+      after,
+      session,
+      "session.redacted",
+      {
+        object: "session",
+        id: session.id,
+        status: session.status,
+        result: session.result,
+        workflow_id: session.workflowId,
+        created_at: session.createdAt.toISOString(),
+        completed_at: session.completedAt?.toISOString() ?? null,
+        redacted_at: redaction.at.toISOString(),
+        redacted_by: redaction.by,
+      },
+      { sessionId: session.id },
+    );
+  }
+}
 
 /** What {@link redactSessionData} did. */
 export interface SessionRedactionOutcome {
@@ -60,6 +110,7 @@ export async function redactSessionData(
         lastSeq: appended.lastSeq,
       });
       await deleteRunJob(trx, run.id);
+      await recordRunWebhookEvents(trx, after, run, appended.events);
       after.publish(...appended.events.map((event) => ({ channel: `run:${run.id}` as const, event })));
       status = "failed";
     }
@@ -72,26 +123,33 @@ export async function redactSessionData(
       data: { sessionId: session.id },
     });
   }
+  const result = status !== session.status ? null : session.result;
+  const completedAt = status !== session.status ? at : session.completedAt;
   if (status !== session.status) {
-    await updateSessionStatus(trx, session.id, { status, result: null, completedAt: at });
+    await updateSessionStatus(trx, session.id, { status, result, completedAt });
   }
   await deleteSessionJobs(trx, session.id);
   const rows = await redactSubjectRows(trx, "session", session.id);
   await markSessionRedacted(trx, session.id, { at, by: redaction.by, reason: redaction.reason });
-  // Webhooks: emit `session.redacted` here, in this transaction (outbox), once the webhooks branch lands —
-  // e.g. `await enqueueWebhookEvent(trx, session, "session.redacted", { sessionId, redactedAt, redactedBy })`.
-  // Its payload must carry ids and audit fields only (the delivery bodies are personal data themselves).
+  await afterSessionsRedacted(trx, after, [{ ...session, status, result, completedAt }], {
+    at,
+    by: redaction.by,
+  });
   after.publish({
     channel: `session:${session.id}`,
-    event: { sessionId: session.id, status, result: null, at: at.toISOString() },
+    event: { sessionId: session.id, status, result, at: at.toISOString() },
   });
   return {
     session: {
       ...session,
       status,
+      result,
+      completedAt,
       referenceId: null,
       metadata: {},
       sandbox: null,
+      tags: [],
+      inviteeEmail: null,
       updatedAt: at,
       redaction: { at, by: redaction.by, reason: redaction.reason },
     },
