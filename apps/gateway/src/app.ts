@@ -6,6 +6,7 @@ import {
   scheduleRetention,
   seedDemoWorkspace,
 } from "@flowgate/application";
+import { deriveUrlSigningSecret } from "@flowgate/domain";
 import {
   ChatCompletionsAutofillProvider,
   channelName,
@@ -24,6 +25,7 @@ import {
   PgJobWakeups,
   PgListener,
   PostgresEventBus,
+  parseKey,
   RedisEventBus,
   RedisRateLimiter,
   SmtpEmailSender,
@@ -136,7 +138,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         apiKeyCacheMs: settings.http.apiKeyCacheMs,
         databaseAvailability: database.availability,
         ...(parts.clock ? { clock: parts.clock } : {}),
-        ...(settings.signingSecret ? { signingSecret: settings.signingSecret } : {}),
+        ...urlSigning(settings),
       });
       // Runs after the server closed (closers run newest first) and before the engine stops: the access log's
       // last buffered reads are written.
@@ -307,6 +309,17 @@ function createEmailSender(settings: Settings, database: DatabaseHandle, logger:
   return smtpUrl
     ? new SmtpEmailSender({ url: smtpUrl, ...(smtpFrom ? { from: smtpFrom } : {}) })
     : new OutboxEmailSender(database.db, (line) => logger.info(line));
+}
+
+/**
+ * The secret that signs download URLs: `FLOWGATE_SIGNING_SECRET`, else derived from `FLOWGATE_SECRET_KEY`
+ * (HKDF with a label of its own), so that an operator configures one secret; with neither, the application
+ * picks a random one per process.
+ */
+function urlSigning(settings: Settings): { signingSecret?: string } {
+  if (settings.signingSecret) return { signingSecret: settings.signingSecret };
+  if (settings.secretKey) return { signingSecret: deriveUrlSigningSecret(parseKey(settings.secretKey)) };
+  return {};
 }
 
 function createEngine(

@@ -149,7 +149,7 @@ export const settingsSchema = z.object({
     .min(32, "must be at least 32 characters")
     .optional()
     .describe(
-      "HMAC secret of download URLs (DSAR exports, PDF reports); unset → random per process (URLs then work only on the process that made them)",
+      "HMAC secret of download URLs (DSAR exports, PDF reports); unset → derived from `FLOWGATE_SECRET_KEY` (HKDF-SHA256), and with both unset random per process (URLs then work only on the process that made them)",
     ),
   FLOWGATE_SEED_DEMO: z
     .stringbool({ error: "must be true or false" })
@@ -275,7 +275,7 @@ export interface Settings {
     timeoutMs: number;
     allowPrivate: boolean;
   };
-  /** HMAC secret of signed download URLs; random per process when unset. */
+  /** HMAC secret of signed download URLs; see {@link urlSigningSecret} when unset. */
   signingSecret: string | undefined;
   demo: { seed: boolean; apiKey: string | undefined };
   /** Token-bucket rate limits per API key and per client address; `null` when turned off. */

@@ -1,6 +1,5 @@
 import { randomBytes } from "node:crypto";
 import { testBackends } from "@flowgate/db/testing";
-import { personalDataPolicy, type TablePolicy } from "@flowgate/domain";
 import { strFromU8, unzipSync } from "fflate";
 import { sql } from "kysely";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -28,25 +27,6 @@ const EXPORT_IDENTITY = /* GraphQL */ `
   }
 `;
 
-/**
- * Uploaded documents arrive with the sessions branch (its documents table). Until then this suite declares a
- * table of that shape and classifies it in the one definition exactly as that table will be — the export then
- * finds it through the definition, like any table another branch adds.
- */
-const documentsTable = "test_session_documents";
-const documentsPolicy: TablePolicy = {
-  description: "An uploaded document of a session (test stand-in for the sessions branch's table).",
-  session: [{ column: "session_id", parent: "sessions" }],
-  columns: {
-    id: { class: "audit" },
-    session_id: { class: "audit" },
-    file_name: { class: "personal", redact: { kind: "text", value: "[redacted]" } },
-    content_type: { class: "audit" },
-    content: { class: "personal", redact: { kind: "null" }, file: { nameColumn: "file_name" } },
-    created_at: { class: "audit" },
-  },
-};
-
 describe.each(testBackends())("DSAR export (%s)", (backend) => {
   let h: Harness;
   let key: string;
@@ -56,16 +36,8 @@ describe.each(testBackends())("DSAR export (%s)", (backend) => {
     h = await startHarness(backend);
     key = h.acme.keys.sandbox;
     workflowId = await createExampleWorkflow(h, key);
-    await sql`create table ${sql.table(documentsTable)} (
-      id text primary key, session_id text not null references sessions (id),
-      file_name text not null, content_type text not null, content bytea,
-      created_at timestamptz not null default now())`.execute(h.database.db);
-    (personalDataPolicy as Record<string, TablePolicy>)[documentsTable] = documentsPolicy;
   });
-  afterAll(async () => {
-    delete (personalDataPolicy as Record<string, TablePolicy>)[documentsTable];
-    await h.close();
-  });
+  afterAll(() => h.close());
 
   async function download(url: string) {
     const response = await fetch(url);
@@ -73,16 +45,16 @@ describe.each(testBackends())("DSAR export (%s)", (backend) => {
   }
 
   it("bundles every record, the documents as files and the access log, at a signed URL; each export is logged", async () => {
-    const sessionId = await seedCompletedSession(h, key, workflowId);
+    // Ten documents the person uploads through capture links (PDFs of 150 kB, each with a marker).
     const documents = Array.from({ length: 10 }, (_, i) => ({
-      id: `doc_${i}`,
-      name: `passport-page-${i}.jpg`,
-      content: Buffer.concat([Buffer.from(`DOC-MARKER-${i}-PX4471902 `), randomBytes(150_000)]),
+      name: `passport-page-${i}.pdf`,
+      content: Buffer.concat([Buffer.from(`%PDF-1.4\nDOC-MARKER-${i}-PX4471902 `), randomBytes(150_000)]),
     }));
-    for (const doc of documents) {
-      await sql`insert into ${sql.table(documentsTable)} (id, session_id, file_name, content_type, content)
-        values (${doc.id}, ${sessionId}, ${doc.name}, 'image/jpeg', ${doc.content})`.execute(h.database.db);
-    }
+    const sessionId = await seedCompletedSession(h, key, workflowId, { documents });
+    const uploaded = await sql<{ id: string; file_name: string }>`select id, file_name from session_documents
+      where session_id = ${sessionId} order by created_at, id`.execute(h.database.db);
+    expect(uploaded.rows).toHaveLength(10);
+    const idOf = new Map(uploaded.rows.map((row) => [row.file_name, row.id]));
     // A read through the API, so the access log has something to show.
     await h.gql(key, `query ($id: ID!) { session(id: $id) { metadata } }`, { id: sessionId });
     await eventually(async () => {
@@ -126,12 +98,16 @@ describe.each(testBackends())("DSAR export (%s)", (backend) => {
     expect(held.run_audit.map((a: { action: string }) => a.action)).toEqual(["submit", "decision"]);
     expect(held.run_events.length).toBeGreaterThan(5);
     for (const doc of documents) {
-      const path = `sessions/${sessionId}/files/${documentsTable}/${doc.id}/${doc.name}`;
+      const id = idOf.get(doc.name);
+      const path = `sessions/${sessionId}/files/session_documents/${id}/${doc.name}`;
       expect(Buffer.from(zip[path]!).equals(doc.content)).toBe(true);
-      expect(held[documentsTable]).toContainEqual(
-        expect.objectContaining({ id: doc.id, content: { file: path, bytes: doc.content.byteLength } }),
+      expect(held.session_documents).toContainEqual(
+        expect.objectContaining({ id, content: { file: path, bytes: doc.content.byteLength } }),
       );
     }
+    // The checks and their attempts, with their outputs.
+    expect(JSON.stringify(held.session_checks)).toContain(personalValues.documentNumber);
+    expect(JSON.stringify(held.session_check_attempts)).toContain(personalValues.documentNumber);
     const accessLog = JSON.parse(strFromU8(zip["access-log.json"]!));
     expect(accessLog[0]).toMatchObject({
       recordType: "Session",
@@ -144,7 +120,13 @@ describe.each(testBackends())("DSAR export (%s)", (backend) => {
       subject: { type: "session", id: sessionId },
     });
     expect(manifest.files).toHaveLength(10);
-    expect(manifest.tables.sessions.personalColumns).toEqual(["reference_id", "metadata", "sandbox"]);
+    expect(manifest.tables.sessions.personalColumns).toEqual([
+      "reference_id",
+      "metadata",
+      "sandbox",
+      "tags",
+      "invitee_email",
+    ]);
 
     // Logged: the export's download count, and an access-log entry of channel `export`.
     const logged = await sql<{

@@ -158,13 +158,14 @@ export async function uploadSessionDocument(
 /**
  * Creates a session full of personal data and runs it to completion through the example graph: metadata
  * and reference id, document and AML check outputs (sandbox), an external decision with metadata; with
- * `document`, the person first uploads a passport scan named after them through a capture link.
+ * `document`, the person first uploads a passport scan named after them through a capture link (and each
+ * of `documents`, each through a link of its own).
  */
 export async function seedCompletedSession(
   h: Harness,
   key: string,
   workflowId: string,
-  options: { document?: boolean } = {},
+  options: { document?: boolean; documents?: readonly { name: string; content: Buffer }[] } = {},
 ): Promise<string> {
   const created = await h.gql(key, CREATE_FULL_SESSION, {
     workflowId,
@@ -182,6 +183,7 @@ export async function seedCompletedSession(
   if (options.document) {
     await uploadSessionDocument(h, key, sessionId, { name: personalValues.documentName, content: tinyPng });
   }
+  for (const file of options.documents ?? []) await uploadSessionDocument(h, key, sessionId, file);
   const submitted = await h.gql(
     key,
     `mutation ($sessionId: ID!) { submitSession(sessionId: $sessionId) { __typename ... on Error { message } } }`,

@@ -52,7 +52,12 @@ export {
   redactSession,
   releaseLegalHold,
 } from "./data-protection/redaction.ts";
-export { downloadReportPdf, getReportPdfUrl, reportPath } from "./data-protection/report.ts";
+export {
+  downloadReportPdf,
+  getReportPdfUrl,
+  renderSessionReportPdf,
+  reportPath,
+} from "./data-protection/report.ts";
 export {
   getRetentionPolicy,
   type RetentionOutcome,

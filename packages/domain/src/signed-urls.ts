@@ -1,4 +1,21 @@
-import { createHmac, timingSafeEqual } from "node:crypto";
+import { createHmac, hkdfSync, timingSafeEqual } from "node:crypto";
+
+/** The HKDF `info` label that separates the URL-signing key from other uses of the secret key. */
+export const urlSigningKeyLabel = "flowgate/signed-download-urls/v1";
+
+/**
+ * The URL-signing secret derived from the deployment's secret key (`FLOWGATE_SECRET_KEY`, 32 bytes) with
+ * HKDF-SHA256 and the label {@link urlSigningKeyLabel}: one configured secret serves both webhook
+ * encryption and signed downloads, and neither key reveals the other.
+ *
+ * @param secretKey - The 32-byte secret key.
+ * @returns 32 bytes as base64url.
+ */
+export function deriveUrlSigningSecret(secretKey: Uint8Array): string {
+  return Buffer.from(hkdfSync("sha256", secretKey, new Uint8Array(0), urlSigningKeyLabel, 32)).toString(
+    "base64url",
+  );
+}
 
 /** How long a download URL (DSAR export, PDF report) stays valid by default: 15 minutes. */
 export const defaultDownloadLifetimeSeconds = 15 * 60;

@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { signPath, verifySignedPath } from "../src/signed-urls.ts";
+import { deriveUrlSigningSecret, signPath, verifySignedPath } from "../src/signed-urls.ts";
 
 const secret = "a-test-secret-of-at-least-32-characters!";
 
@@ -40,5 +40,25 @@ describe("signed download paths", () => {
     expect(verifySignedPath(secret, path, { ...query, expires: "1e9" }, now)).toMatchObject({
       reason: "invalid",
     });
+  });
+});
+
+describe("deriveUrlSigningSecret", () => {
+  it("derives a stable 32-byte secret per key, unlike the key and unlike another key's", () => {
+    const key = new Uint8Array(32).fill(7);
+    const derived = deriveUrlSigningSecret(key);
+    expect(Buffer.from(derived, "base64url")).toHaveLength(32);
+    expect(deriveUrlSigningSecret(key)).toBe(derived);
+    expect(derived).not.toBe(Buffer.from(key).toString("base64url"));
+    expect(deriveUrlSigningSecret(new Uint8Array(32).fill(8))).not.toBe(derived);
+    // A URL signed with the derived secret verifies with it only.
+    const expiresAt = new Date(Date.now() + 60_000);
+    const signed = signPath(derived, "/downloads/exports/dsx_1", expiresAt);
+    const query = new URL(signed, "http://x").searchParams;
+    const parts = { expires: query.get("expires"), signature: query.get("signature") };
+    expect(verifySignedPath(derived, "/downloads/exports/dsx_1", parts).ok).toBe(true);
+    expect(
+      verifySignedPath(deriveUrlSigningSecret(new Uint8Array(32)), "/downloads/exports/dsx_1", parts).ok,
+    ).toBe(false);
   });
 });

@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { presentedKey, refusalMessages } from "../auth.ts";
 import type { RestApi, RestContext, RestEnv } from "./api.ts";
+import { dataProtectionRoutes } from "./data-protection.ts";
 import { errorBody, restErrorOf, verifaErrors, zodFields } from "./errors.ts";
 import { idempotency } from "./idempotency.ts";
 import { inflectResponse, normalizeRequest, requestedInflection } from "./inflection.ts";
@@ -111,6 +112,7 @@ export function createRestApi(options: RestApiOptions): RestApi {
   sessionRoutes(api);
   recipientSendRoutes(api);
   workspaceRoutes(api);
+  dataProtectionRoutes(api);
 
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -57,17 +57,47 @@ export async function downloadReportPdf(
   if (!key || key.revokedAt || (key.expiresAt && key.expiresAt < new Date()))
     return { ok: false, reason: "invalid" };
   const tenant: Tenant = { workspaceId: key.workspaceId, environment: key.environment };
-  const session = await findSession(deps.db, tenant, input.sessionId);
-  if (!session) return { ok: false, reason: "not_found" };
+  const pdf = await buildReport(app, { ...tenant, keyId: key.id, scopes: [] }, input.sessionId, "report");
+  return pdf ? { ok: true, pdf } : { ok: false, reason: "not_found" };
+}
+
+/**
+ * The session's PDF verification report, rendered now for an authenticated caller (REST
+ * `GET /api/v1/sessions/:id/report.pdf`); the read is access-logged (channel `rest`). Needs
+ * `sessions:read`.
+ *
+ * @returns The PDF, or undefined when the session is not the caller's.
+ */
+export async function renderSessionReportPdf(
+  app: Application,
+  actor: Actor,
+  sessionId: string,
+): Promise<Buffer | undefined> {
+  requireScope(actor, "sessions:read");
+  return buildReport(app, actor, sessionId, "rest");
+}
+
+/** Renders a session's report as `actor` and logs the read; undefined when the session is not its tenant's. */
+async function buildReport(
+  app: Application,
+  actor: Actor,
+  sessionId: string,
+  channel: string,
+): Promise<Buffer | undefined> {
+  const deps = applicationDeps(app);
+  const tenant: Tenant = { workspaceId: actor.workspaceId, environment: actor.environment };
+  const session = await findSession(deps.db, tenant, sessionId);
+  if (!session) return undefined;
   const rows = await selectSubjectRows(deps.db, "session", session.id);
   const link = rows.workflow_sessions?.[0];
-  const entity = link ? await findEntity(deps.db, tenant, String(link.entity_id)) : undefined;
+  const entityId = session.identityId ?? (link ? String(link.entity_id) : undefined);
+  const entity = entityId ? await findEntity(deps.db, tenant, entityId) : undefined;
   const run = rows.runs?.[0];
   const workflow = run ? await findWorkflow(deps.db, tenant, String(run.workflow_id)) : undefined;
   const pdf = await renderReport({ session, rows, entity, workflow, generatedAt: new Date() });
   recordPersonalDataAccess(
     app,
-    { ...tenant, keyId: key.id, scopes: [] },
+    { ...tenant, keyId: actor.keyId, scopes: [] },
     [
       {
         recordType: "Session",
@@ -81,9 +111,9 @@ export async function downloadReportPdf(
         ],
       },
     ],
-    "report",
+    channel,
   );
-  return { ok: true, pdf };
+  return pdf;
 }
 
 type Rows = Record<string, Record<string, unknown>[]>;
