@@ -167,7 +167,8 @@ export function dataProtectionRoutes(api: RestApi): void {
         id: link.export.id,
         subject_type: link.export.subjectType,
         subject_id: link.export.subjectId,
-        url: link.url,
+        // On the origin the client called (as GraphQL answers it), so the link works behind any address.
+        url: `${new URL(c.req.url).origin}${link.path}`,
         expires_at: link.export.expiresAt.toISOString(),
         created_at: link.export.createdAt.toISOString(),
       });
