@@ -1,4 +1,4 @@
-import { exportSessionData, redactSession, renderSessionReportPdf } from "@flowgate/application";
+import { exportSessionData, getSession, redactSession, renderSessionReportPdf } from "@flowgate/application";
 import { NotFoundError, ValidationError } from "@flowgate/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
@@ -90,15 +90,17 @@ export function dataProtectionRoutes(api: RestApi): void {
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const reason = body.reason ?? c.req.valid("query").reason;
+      const sessionId = c.req.valid("param").session_id;
+      // Another workspace's session is not found, whatever else is wrong with the request.
+      if (!(await getSession(c.get("app"), c.get("actor"), sessionId))) {
+        throw new NotFoundError("Session", sessionId);
+      }
       if (reason === undefined) {
         throw new ValidationError("A reason is required", [
           { path: ["reason"], message: "give the reason in the body or as ?reason=" },
         ]);
       }
-      const { session, changed } = await redactSession(c.get("app"), c.get("actor"), {
-        sessionId: c.req.valid("param").session_id,
-        reason,
-      });
+      const { session, changed } = await redactSession(c.get("app"), c.get("actor"), { sessionId, reason });
       return reply(c, 200, {
         ...presentSession(session),
         redacted: true,
