@@ -12,7 +12,7 @@ import {
   RELEASE,
   seedCompletedSession,
 } from "./data-protection-helpers.ts";
-import { type Harness, startHarness } from "./harness.ts";
+import { eventually, type Harness, startHarness } from "./harness.ts";
 import { expectError, rest } from "./rest-helpers.ts";
 
 /** The PDF's text, extracted with poppler's pdftotext. */
@@ -166,6 +166,25 @@ describe.each(testBackends())("REST data protection (%s)", (backend) => {
       });
       expect(answer.data[mutation.name].message).toMatch(/redacted/);
     }
+  });
+
+  it("access-logs REST reads of sessions: one, a page, a workflow run (channel rest)", async () => {
+    const sessionId = await seedCompletedSession(h, key, workflowId);
+    expect((await rest(h, key, "GET", `/api/v1/sessions/${sessionId}`)).status).toBe(200);
+    expect((await rest(h, key, "GET", `/api/v1/sessions/${sessionId}/workflow-run`)).status).toBe(200);
+    expect((await rest(h, key, "GET", "/api/v1/sessions?limit=100")).status).toBe(200);
+    await eventually(async () => {
+      const rows = await h.database.db
+        .selectFrom("access_log")
+        .select(["record_type", "fields"])
+        .where("session_id", "=", sessionId)
+        .where("channel", "=", "rest")
+        .execute();
+      const types = rows.map((row) => row.record_type).sort();
+      return types.join(",") === "Run,Session,Session";
+    });
+    // Another workspace's read is refused and logs nothing.
+    expect((await rest(h, h.other.keys.sandbox, "GET", `/api/v1/sessions/${sessionId}`)).status).toBe(404);
   });
 
   it("documents the routes in the OpenAPI document", async () => {

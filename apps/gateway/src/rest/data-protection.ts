@@ -1,4 +1,11 @@
-import { exportSessionData, getSession, redactSession, renderSessionReportPdf } from "@flowgate/application";
+import {
+  type AccessedRecord,
+  exportSessionData,
+  getSession,
+  recordPersonalDataAccess,
+  redactSession,
+  renderSessionReportPdf,
+} from "@flowgate/application";
 import { NotFoundError, ValidationError } from "@flowgate/domain";
 import { createRoute, z } from "@hono/zod-openapi";
 import {
@@ -65,6 +72,44 @@ const DataExport = z
     created_at: z.string(),
   })
   .openapi("DataExport");
+
+/** The personal columns each REST session read answers (as `table.column` of the personal-data definition). */
+const sessionFields = ["sessions.reference_id", "sessions.metadata"] as const;
+const runFields = ["runs.decision_metadata", "runs.error_message", "node_runs.output_data"] as const;
+
+/**
+ * The access log of REST reads: after a successful `GET` of sessions (one, a page, a workflow run), notes
+ * who read which session's personal fields, one entry per request and record, written off the request
+ * path like GraphQL's. Register it before the routes it observes.
+ */
+export function restAccessLog(api: RestApi): void {
+  api.use("/sessions/*", async (c, next) => {
+    await next();
+    if (c.req.method !== "GET" || c.res.status !== 200) return;
+    const rest = c.req.path.slice(c.req.path.indexOf("/sessions") + "/sessions".length);
+    const [, sessionId, part] = rest.split("/");
+    let records: AccessedRecord[] = [];
+    if (sessionId && part === undefined) {
+      records = [{ recordType: "Session", recordId: sessionId, sessionId, fields: sessionFields }];
+    } else if (sessionId && part === "workflow-run") {
+      const body = (await c.res.clone().json()) as { id?: string };
+      if (body.id) records = [{ recordType: "Run", recordId: body.id, sessionId, fields: runFields }];
+    }
+    recordPersonalDataAccess(c.get("app"), c.get("actor"), records, "rest");
+  });
+  api.use("/sessions", async (c, next) => {
+    await next();
+    if (c.req.method !== "GET" || c.res.status !== 200) return;
+    const body = (await c.res.clone().json()) as { data?: { id?: string }[] } | { id?: string }[];
+    const items = Array.isArray(body) ? body : (body.data ?? []);
+    const records = items.flatMap((item) =>
+      item.id
+        ? [{ recordType: "Session", recordId: item.id, sessionId: item.id, fields: sessionFields }]
+        : [],
+    );
+    recordPersonalDataAccess(c.get("app"), c.get("actor"), records, "rest");
+  });
+}
 
 /** Adds the data-protection routes of sessions. */
 export function dataProtectionRoutes(api: RestApi): void {
