@@ -1,6 +1,13 @@
 import { mkdirSync } from "node:fs";
 import { isIPv4 } from "node:net";
-import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
+import {
+  Application,
+  flushAccessLog,
+  type ProvisionedWorkspace,
+  scheduleRetention,
+  seedDemoWorkspace,
+} from "@flowgate/application";
+import { deriveUrlSigningSecret } from "@flowgate/domain";
 import {
   ChatCompletionsAutofillProvider,
   channelName,
@@ -19,6 +26,7 @@ import {
   PgJobWakeups,
   PgListener,
   PostgresEventBus,
+  parseKey,
   RedisEventBus,
   RedisRateLimiter,
   SmtpEmailSender,
@@ -131,8 +139,14 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
         databaseAvailability: database.availability,
         ...(parts.clock ? { clock: parts.clock } : {}),
         sends: settings.sends,
+        ...urlSigning(settings),
       });
-      // Started once the application registered its job handlers (autofill) with the engine's worker.
+      // Runs after the server closed (closers run newest first) and before the engine stops: the access log's
+      // last buffered reads are written.
+      closers.unshift(() => flushAccessLog(application));
+      // The daily retention job is a job row: created once, it reschedules itself.
+      if (settings.role !== "gateway") await scheduleRetention(application);
+      // Started once the application registered its job handlers (autofill, sends) with the engine's worker.
       await engine.start();
       closers.unshift(() => engine.stop());
 
@@ -302,6 +316,17 @@ function createEmailSender(settings: Settings, database: DatabaseHandle, logger:
         log: (line) => logger.info(line),
         keepLive: outboxLiveEmails,
       });
+}
+
+/**
+ * The secret that signs download URLs: `FLOWGATE_SIGNING_SECRET`, else derived from `FLOWGATE_SECRET_KEY`
+ * (HKDF with a label of its own), so that an operator configures one secret; with neither, the application
+ * picks a random one per process.
+ */
+function urlSigning(settings: Settings): { signingSecret?: string } {
+  if (settings.signingSecret) return { signingSecret: settings.signingSecret };
+  if (settings.secretKey) return { signingSecret: deriveUrlSigningSecret(parseKey(settings.secretKey)) };
+  return {};
 }
 
 function createEngine(

@@ -22,6 +22,7 @@ import type {
   Workspace,
 } from "@flowgate/domain";
 import type DataLoader from "dataloader";
+import type { AccessRecorder } from "./access-log.ts";
 import type { DdqLoaders } from "./ddq-loaders.ts";
 
 /** Per-request batch loaders over the application's batch reads (tenant and scopes checked there). */
@@ -87,6 +88,8 @@ export interface GraphQLContext {
    */
   actor: Actor;
   loaders: Loaders;
+  /** On the API endpoint: collects the request's reads of personal data for the access log. */
+  access?: AccessRecorder;
   /** Only on the recipient endpoint: the link that authorized the request. */
   recipient?: RecipientAccess;
 }

@@ -10,6 +10,7 @@ import type { Registry } from "prom-client";
 import { WebSocketServer } from "ws";
 import { presentedKey } from "./auth.ts";
 import { databaseUnavailableCloseCode, databaseUnavailableGraphQLError } from "./database-unavailable.ts";
+import { serveDownloads } from "./downloads.ts";
 import { createInboundHookRoutes } from "./hooks/inbound-hooks.ts";
 import { serveMetrics } from "./observability/metrics.ts";
 import {
@@ -144,6 +145,8 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     withRequestLog(options.logger, [yoga.graphqlEndpoint, recipientEndpoint], (req, res) => {
       if (metrics && serveMetrics(req, res, metrics.registry, metrics.token)) return;
       if (capture.handle(req, res)) return;
+      // Signed downloads (DSAR export ZIPs, PDF reports), authorized by the URL's signature alone.
+      if (serveDownloads(req, res, options.app)) return;
       void route(req, res);
     }),
   );

@@ -173,6 +173,13 @@ export const settingsSchema = z.object({
   FLOWGATE_SWEEP_INTERVAL_MS: wholeNumber(10)
     .default(60_000)
     .describe("how often workers sweep expired credit reservations"),
+  FLOWGATE_SIGNING_SECRET: z
+    .string()
+    .min(32, "must be at least 32 characters")
+    .optional()
+    .describe(
+      "HMAC secret of download URLs (DSAR exports, PDF reports); unset → derived from `FLOWGATE_SECRET_KEY` (HKDF-SHA256), and with both unset random per process (URLs then work only on the process that made them)",
+    ),
   FLOWGATE_SEED_DEMO: z
     .stringbool({ error: "must be true or false" })
     .default(true)
@@ -311,6 +318,8 @@ export interface Settings {
     timeoutMs: number;
     allowPrivate: boolean;
   };
+  /** HMAC secret of signed download URLs; see {@link urlSigningSecret} when unset. */
+  signingSecret: string | undefined;
   demo: { seed: boolean; apiKey: string | undefined };
   /** Token-bucket rate limits per API key and per client address; `null` when turned off. */
   rateLimits: RateLimitSettings | null;
@@ -435,6 +444,7 @@ function group(raw: RawSettings): Settings {
       timeoutMs: raw.FLOWGATE_AUTOFILL_TIMEOUT_MS,
       allowPrivate: raw.FLOWGATE_AUTOFILL_ALLOW_PRIVATE,
     },
+    signingSecret: raw.FLOWGATE_SIGNING_SECRET,
     demo: { seed: raw.FLOWGATE_SEED_DEMO, apiKey: raw.FLOWGATE_SEED_API_KEY },
     rateLimits:
       raw.FLOWGATE_RATE_LIMIT_PER_SECOND === 0

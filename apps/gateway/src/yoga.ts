@@ -3,6 +3,7 @@ import type { Application } from "@flowgate/application";
 import { GraphQLError } from "graphql";
 import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
+import { AccessRecorder, instrumentPersonalFields, useAccessLog } from "./access-log.ts";
 import { presentedKey, requireActor } from "./auth.ts";
 import type { GraphQLContext } from "./context.ts";
 import { yogaLogger } from "./database-unavailable.ts";
@@ -63,7 +64,7 @@ export async function createContext(
     }
     throw error;
   }
-  return { app, actor, loaders: createLoaders(app, actor) };
+  return { app, actor, loaders: createLoaders(app, actor), access: new AccessRecorder() };
 }
 
 /**
@@ -76,7 +77,8 @@ export function createGatewayYoga(
 ): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const graphiql = options.graphiql ?? true;
   return createYoga<Record<string, unknown>, GraphQLContext>({
-    schema,
+    // Reads of personal fields are noted per request and written to the access log after the response.
+    schema: instrumentPersonalFields(schema),
     graphqlEndpoint: "/graphql",
     landingPage: false,
     // Depth, aliases, tokens, directives, cost and body size are bounded before any resolver runs.
@@ -85,6 +87,7 @@ export function createGatewayYoga(
       ...(options.rateLimit ? [rateLimitPlugin(options.rateLimit, apiSubject)] : []),
       ...queryLimitPlugins(options.queryLimits),
       useRequestLog(),
+      useAccessLog(),
       ...(options.plugins ?? []),
     ],
     // A missing scope is "Not authorized"; a database outage is DATABASE_UNAVAILABLE with HTTP 503; other

@@ -1,3 +1,4 @@
+import { randomBytes } from "node:crypto";
 import type { DatabaseAvailability } from "@flowgate/db";
 import {
   type AutofillProvider,
@@ -62,6 +63,8 @@ export interface ApplicationOptions {
   clock?: () => Date;
   /** Durable sends: wait, hourly cap, reservation expiry and sweeping. */
   sends?: SendOptions;
+  /** HMAC secret of signed download URLs (exports, reports); random per process when absent. */
+  signingSecret?: string;
 }
 
 /** What the use cases run on: the engine's unit of work, and the providers the sending use cases need. */
@@ -83,6 +86,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   clock: () => Date;
   /** Durable sends: wait, hourly cap, reservation expiry and sweeping. */
   sends: Required<SendOptions>;
+  /** HMAC secret of signed download URLs. */
+  signingSecret: string;
 }
 
 let depsOf: (app: Application) => ApplicationDeps;
@@ -119,6 +124,7 @@ export class Application {
         reservationTtlMs: options.sends?.reservationTtlMs ?? 3_600_000,
         sweepIntervalMs: options.sends?.sweepIntervalMs ?? 60_000,
       },
+      signingSecret: options.signingSecret ?? randomBytes(32).toString("base64url"),
     };
     // The engine's workers run the application's background jobs (the worker role builds an application
     // too, so that its workers have these handlers).

@@ -19,6 +19,54 @@ export { type Authentication, authenticateApiKey, type KeyRefusal } from "./api-
 export { type ProvisionedWorkspace, provisionWorkspace, seedDemoWorkspace } from "./api-keys/provisioning.ts";
 export { getViewer, type Viewer } from "./api-keys/viewer.ts";
 export { Application, type ApplicationOptions, type SendOptions } from "./application.ts";
+export {
+  type AccessedRecord,
+  type AccessLogRow,
+  exportAccessLog,
+  flushAccessLog,
+  getAccessLogOfSessions,
+  recordPersonalDataAccess,
+} from "./data-protection/access-log.ts";
+export {
+  type BulkOperation,
+  type BulkOperationFailure,
+  type BulkSessionFilter,
+  bulkRedactSessions,
+  getBulkOperation,
+  getBulkOperationFailures,
+  maxBulkSessionIds,
+} from "./data-protection/bulk-redaction.ts";
+export {
+  type DataExportLink,
+  type DownloadRefusal,
+  dataExportPath,
+  downloadDataExport,
+  exportIdentityData,
+  exportSessionData,
+} from "./data-protection/data-export.ts";
+export {
+  getLegalHoldsOfSessions,
+  type LegalHold,
+  placeLegalHold,
+  type RedactSessionResult,
+  redactSession,
+  releaseLegalHold,
+} from "./data-protection/redaction.ts";
+export {
+  downloadReportPdf,
+  getReportPdfUrl,
+  renderSessionReportPdf,
+  reportPath,
+} from "./data-protection/report.ts";
+export {
+  getRetentionPolicy,
+  type RetentionOutcome,
+  type RetentionPolicy,
+  retentionPreview,
+  runRetention,
+  scheduleRetention,
+  setRetentionPolicy,
+} from "./data-protection/retention.ts";
 export * from "./exports-from-lower-layers.ts";
 export * from "./exports-from-lower-layers.ts";
 export {

@@ -6,6 +6,14 @@ import type {
   CreditLedgerTable,
   CreditReservationsTable,
 } from "./tables/credits.table.ts";
+import type {
+  AccessLogTable,
+  BulkOperationItemsTable,
+  BulkOperationsTable,
+  DataExportsTable,
+  LegalHoldsTable,
+  RetentionPoliciesTable,
+} from "./tables/data-protection.table.ts";
 import type { EmailOutboxTable } from "./tables/email-outbox.table.ts";
 import type { EmailSendsTable, WorkspaceHourlyEmailsTable } from "./tables/email-sends.table.ts";
 import type { EntitiesTable } from "./tables/entities.table.ts";
@@ -89,6 +97,12 @@ export interface Database {
   schedule_fires: ScheduleFiresTable;
   inbound_triggers: InboundTriggersTable;
   inbound_trigger_messages: InboundTriggerMessagesTable;
+  legal_holds: LegalHoldsTable;
+  access_log: AccessLogTable;
+  data_exports: DataExportsTable;
+  bulk_operations: BulkOperationsTable;
+  bulk_operation_items: BulkOperationItemsTable;
+  retention_policies: RetentionPoliciesTable;
 }
 
 /** A database handle: the root `Kysely` or a transaction. Repositories take one of these first. */

@@ -56,6 +56,49 @@ export class ConflictError extends FlowgateError {
   }
 }
 
+/**
+ * The session's personal data was removed by a redaction: it can no longer be resumed, submitted, decided
+ * or triggered (its audit skeleton stays readable).
+ */
+export class SessionRedactedError extends ConflictError {
+  /** The redacted session. */
+  readonly sessionId: string;
+  /** When it was redacted. */
+  readonly redactedAt: Date;
+
+  /**
+   * @param sessionId - The session.
+   * @param redactedAt - When its data was removed.
+   */
+  constructor(sessionId: string, redactedAt: Date) {
+    super(`Session ${sessionId} was redacted at ${redactedAt.toISOString()}; its data is gone`, "redacted");
+    this.sessionId = sessionId;
+    this.redactedAt = redactedAt;
+  }
+}
+
+/** A legal hold keeps the session's data: it may not be redacted or deleted until the hold is released. */
+export class LegalHoldError extends ConflictError {
+  /** The held session. */
+  readonly sessionId: string;
+  /** The active hold (`hold_…`). */
+  readonly holdId: string;
+  /** Why the data must be kept. */
+  readonly holdReason: string;
+
+  /**
+   * @param sessionId - The session.
+   * @param holdId - The active hold.
+   * @param holdReason - The hold's reason.
+   */
+  constructor(sessionId: string, holdId: string, holdReason: string) {
+    super(`Session ${sessionId} is under legal hold ${holdId} (${holdReason}); release the hold first`);
+    this.sessionId = sessionId;
+    this.holdId = holdId;
+    this.holdReason = holdReason;
+  }
+}
+
 /** One problem found while validating input. */
 export interface ValidationIssue {
   /** Path of the offending value from the input root, every segment a string, e.g. `["graph", "nodes", "2"]`. */
@@ -167,6 +210,16 @@ export function isValidationError(value: unknown): value is ValidationError {
 /** Whether `value` is a {@link MissingScopeError}. */
 export function isMissingScopeError(value: unknown): value is MissingScopeError {
   return value instanceof MissingScopeError;
+}
+
+/** Whether `value` is a {@link SessionRedactedError}. */
+export function isSessionRedactedError(value: unknown): value is SessionRedactedError {
+  return value instanceof SessionRedactedError;
+}
+
+/** Whether `value` is a {@link LegalHoldError}. */
+export function isLegalHoldError(value: unknown): value is LegalHoldError {
+  return value instanceof LegalHoldError;
 }
 
 /** Whether `value` is an {@link InvalidTransitionError}. */

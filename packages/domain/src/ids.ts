@@ -32,6 +32,9 @@ export const idPrefixes = [
   "vlk",
   "rsk",
   "snd",
+  "hld",
+  "dsx",
+  "blk",
 ] as const;
 
 /**
@@ -42,7 +45,7 @@ export const idPrefixes = [
  * event (its `webhook-id`), `whd` webhook delivery (one event to one endpoint); `doc` entity document, `afj`
  * autofill job, `sch` workflow schedule, `hok` inbound workflow trigger; `chk` session check, `att` check
  * attempt, `vlk` one-time verification link, `rsk` risk assessment (`doc` also names a session's documents);
- * `snd` recipient email job (also its SMTP Message-ID).
+ * `snd` recipient email job (also its SMTP Message-ID), `hld` legal hold, `dsx` DSAR export, `blk` bulk operation.
  */
 export type IdPrefix = (typeof idPrefixes)[number];
 

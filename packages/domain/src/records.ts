@@ -101,6 +101,16 @@ export interface Session extends Tenant {
   inviteeEmail?: string | null;
   /** The identity (a DDQ entity of type `individual`) the session belongs to. */
   identityId?: string | null;
+  /** Set once a redaction removed the session's personal data; the audit skeleton stays. */
+  redaction: SessionRedaction | null;
+}
+
+/** When, by whom and why a session's personal data was removed. */
+export interface SessionRedaction {
+  at: Date;
+  /** The API key that redacted it, or `retention` for the retention job. */
+  by: string;
+  reason: string;
 }
 
 /** One entry of a session's audit trail: who changed the session, how, and why. */
@@ -214,7 +224,16 @@ export function runDurationMs(run: Pick<Run, "startedAt" | "completedAt">): numb
 export interface RunAuditEntry {
   id: string;
   runId: string;
-  action: "trigger" | "submit" | "decision" | "cancel" | "retry" | "timeout" | "expire" | "reprocess";
+  action:
+    | "trigger"
+    | "submit"
+    | "decision"
+    | "cancel"
+    | "retry"
+    | "timeout"
+    | "expire"
+    | "reprocess"
+    | "redact";
   actor: string | null;
   reason: string | null;
   data: Record<string, unknown>;

@@ -1,4 +1,5 @@
-import { InvalidTransitionError } from "./errors.ts";
+import { InvalidTransitionError, SessionRedactedError } from "./errors.ts";
+import type { Session } from "./records.ts";
 
 /** Every status of a verification session. */
 export const sessionStatuses = [
@@ -96,4 +97,15 @@ export function sessionResultForOutcome(outcome: string): SessionResult {
  */
 export function isSessionStatus(value: unknown): value is SessionStatus {
   return typeof value === "string" && (sessionStatuses as readonly string[]).includes(value);
+}
+
+/**
+ * Throws when the session's personal data was redacted: a redacted session cannot be resumed, submitted,
+ * decided, retried or triggered again.
+ *
+ * @param session - The session about to change.
+ * @throws SessionRedactedError (a conflict with current status `redacted`).
+ */
+export function assertSessionNotRedacted(session: Pick<Session, "id" | "redaction">): void {
+  if (session.redaction) throw new SessionRedactedError(session.id, session.redaction.at);
 }

@@ -17,6 +17,7 @@ export const webhookEventTypes = [
   "session.updated",
   "session.resumed",
   "session.reprocessed",
+  "session.redacted",
   "workflow_run.started",
   "workflow_run.paused",
   "workflow_run.completed",
@@ -68,6 +69,22 @@ export const webhookSessionData = z.object({
   submitted_at: nullableTimestamp,
   completed_at: nullableTimestamp,
   expires_at: nullableTimestamp,
+});
+
+/**
+ * `data` of `session.redacted`: the session's audit skeleton after its personal data was removed (no
+ * reference id or metadata), with when and by whom (an API key id, or `retention`).
+ */
+export const webhookSessionRedactedData = z.object({
+  object: z.literal("session"),
+  id: z.string(),
+  status: z.string(),
+  result: z.string().nullable(),
+  workflow_id: z.string().nullable(),
+  created_at: timestamp,
+  completed_at: nullableTimestamp,
+  redacted_at: timestamp,
+  redacted_by: z.string(),
 });
 
 /** `data` of `workflow_run.*` and `workspace_workflow_run.*` events: the run after the change. */
@@ -153,6 +170,7 @@ export const webhookDataSchemas = {
   "session.updated": webhookSessionData,
   "session.resumed": webhookSessionData,
   "session.reprocessed": webhookSessionData,
+  "session.redacted": webhookSessionRedactedData,
   "workflow_run.started": webhookRunData,
   "workflow_run.paused": webhookRunData,
   "workflow_run.completed": webhookRunData,

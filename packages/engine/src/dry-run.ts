@@ -171,6 +171,7 @@ export async function dryRunGraph(target: DryRunTarget, input: DryRunInput): Pro
     completedAt: null,
     expiresAt: null,
     tags: [],
+    redaction: null,
   };
   const run: Run = {
     id: newId("wfr"),

@@ -1,4 +1,15 @@
 export { AnalyticsCompactor, type AnalyticsCompactorOptions } from "./analytics-compactor.ts";
+export { processBulkRedaction } from "./data-protection/bulk-redaction.ts";
+export {
+  redactSessionData,
+  type SessionRedactionOutcome,
+} from "./data-protection/redact-session.ts";
+export {
+  applyRetention,
+  ensureRetentionJob,
+  type RetentionOutcome,
+  retentionJobId,
+} from "./data-protection/retention.ts";
 export {
   connectionFailureReason,
   createDatabase,

@@ -14,6 +14,8 @@ import {
   returnJob,
 } from "@flowgate/db";
 import { assertNever } from "@flowgate/domain";
+import { processBulkRedaction } from "./data-protection/bulk-redaction.ts";
+import { runRetentionJob } from "./data-protection/retention.ts";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
 import { expireSession, fireRunTimer } from "./timers.ts";
 
@@ -211,6 +213,12 @@ export class Worker {
       switch (job.kind) {
         case "session.expire":
           await expireSession(this.#deps, job, this.workerId);
+          return;
+        case "bulk.redact":
+          await processBulkRedaction(this.#deps, job, this.workerId, () => this.#running);
+          return;
+        case "retention.daily":
+          await runRetentionJob(this.#deps, job, this.workerId);
           return;
         case "run.timeout":
           if (!(await fireRunTimer(this.#deps, job, this.workerId))) return;

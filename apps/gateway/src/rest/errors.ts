@@ -5,6 +5,7 @@ import {
   EmailHourlyCapError,
   InsufficientCreditsError,
   InvitationEmailError,
+  LegalHoldError,
   LiveKeyFromSandboxError,
   MissingScopeError,
   NotFoundError,
@@ -90,6 +91,17 @@ export function restErrorOf(error: unknown, policy: ErrorPolicy, inflection: Inf
         error.message,
         error.issues.map((issue) => ({ field: fieldPath(issue.path, inflection), message: issue.message })),
       ),
+    };
+  }
+  if (error instanceof LegalHoldError) {
+    // Data protection: the hold that keeps the data is named, so that the caller can find and release it.
+    return {
+      status: policy.conflict,
+      body: errorBody("CONFLICT", error.message, [], {
+        current_status: error.currentStatus,
+        hold_id: error.holdId,
+        hold_reason: error.holdReason,
+      }),
     };
   }
   if (error instanceof ConflictError) {

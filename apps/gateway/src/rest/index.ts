@@ -5,6 +5,7 @@ import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { presentedKey, refusalMessages } from "../auth.ts";
 import type { RestApi, RestContext, RestEnv } from "./api.ts";
+import { dataProtectionRoutes, restAccessLog } from "./data-protection.ts";
 import { errorBody, restErrorOf, verifaErrors, zodFields } from "./errors.ts";
 import { idempotency } from "./idempotency.ts";
 import { inflectResponse, normalizeRequest, requestedInflection } from "./inflection.ts";
@@ -115,6 +116,8 @@ export function createRestApi(options: RestApiOptions): RestApi {
     await next();
   });
 
+  // Data protection: REST reads of sessions are access-logged (registered before the routes it observes).
+  restAccessLog(api);
   workflowRoutes(api);
   sessionRoutes(api);
   sessionManagementRoutes(api);
@@ -122,6 +125,7 @@ export function createRestApi(options: RestApiOptions): RestApi {
   sessionCheckRoutes(api);
   recipientSendRoutes(api);
   workspaceRoutes(api);
+  dataProtectionRoutes(api);
 
   api.doc31("/openapi.json", {
     openapi: "3.1.0",

@@ -1,6 +1,7 @@
 import {
   ConflictError,
   type FlowgateError,
+  LegalHoldError,
   NotFoundError,
   ValidationError,
   type ValidationIssue,
@@ -34,12 +35,25 @@ builder.objectType(ConflictError, {
   subGraphs: ["Api", "Recipient"],
   description: "The record is in a state that does not allow the operation.",
   interfaces: [ErrorInterface],
-  isTypeOf: (value) => value instanceof ConflictError,
+  // A legal hold is a conflict with a type of its own (naming the hold).
+  isTypeOf: (value) => value instanceof ConflictError && !(value instanceof LegalHoldError),
   fields: (t) => ({
     currentStatus: t.exposeString("currentStatus", {
       nullable: true,
       description: "The record's current status, when the conflict is about status.",
     }),
+  }),
+});
+
+builder.objectType(LegalHoldError, {
+  name: "LegalHoldError",
+  description: "A legal hold keeps the session's data: it cannot be redacted until the hold is released.",
+  interfaces: [ErrorInterface],
+  isTypeOf: (value) => value instanceof LegalHoldError,
+  fields: (t) => ({
+    sessionId: t.exposeID("sessionId", { description: "The held session." }),
+    holdId: t.exposeID("holdId", { description: "The active hold (`hld_…`)." }),
+    holdReason: t.exposeString("holdReason", { description: "Why the data must be kept." }),
   }),
 });
 

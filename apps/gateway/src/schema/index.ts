@@ -27,6 +27,8 @@ import "./run.ts";
 import "./node-run.ts";
 import "./run-list.ts";
 import "./run-event.ts";
+// Data protection: redaction, legal holds, access log, exports, reports, bulk jobs, retention.
+import "./data-protection.ts";
 // Questionnaires (seed 003): entities, questionnaires, responses, recipient sends, credits.
 import "./entity.ts";
 import "./entity-document.ts";

@@ -25,7 +25,8 @@ const IdentityInput = builder.inputType("IdentityInput", {
   }),
 });
 
-const SessionStatus = builder.enumType("SessionStatus", {
+/** The GraphQL `SessionStatus` enum. */
+export const SessionStatusEnum = builder.enumType("SessionStatus", {
   description: "Where a verification session is in its life.",
   values: sessionStatuses,
 });
@@ -52,7 +53,7 @@ builder.node(SessionRef, {
   loadMany: async (ids, context) =>
     (await context.loaders.session.loadMany(ids)).map((s) => (s instanceof Error ? null : (s ?? null))),
   fields: (t) => ({
-    status: t.field({ type: SessionStatus, resolve: (s) => s.status, description: "Current status." }),
+    status: t.field({ type: SessionStatusEnum, resolve: (s) => s.status, description: "Current status." }),
     result: t.field({
       type: SessionResult,
       nullable: true,
@@ -159,7 +160,11 @@ builder.queryFields((t) => ({
     description: "The sessions of the caller's workspace and environment, newest first.",
     authScopes: { scope: "sessions:read" },
     args: {
-      status: t.arg({ type: SessionStatus, required: false, description: "Only sessions with this status." }),
+      status: t.arg({
+        type: SessionStatusEnum,
+        required: false,
+        description: "Only sessions with this status.",
+      }),
       tag: t.arg.string({ required: false, description: "Only sessions carrying this tag." }),
       createdFrom: t.arg({
         type: "DateTime",

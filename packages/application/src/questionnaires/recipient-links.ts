@@ -266,7 +266,7 @@ export async function recipientCompleteVerification(app: Application, token: str
     const now = new Date();
     if (link.verificationSessionId) {
       const session = await findSession(trx, link, link.verificationSessionId, { forUpdate: true });
-      if (session?.status === "created") {
+      if (session?.status === "created" && !session.redaction) {
         await updateSessionStatus(trx, session.id, { status: "in_progress" });
         publishSessionStatus(after, session.id, "in_progress");
       }

@@ -11,6 +11,7 @@ import {
   updateSessionStatus,
 } from "@flowgate/db";
 import {
+  assertSessionNotRedacted,
   ConflictError,
   canCancelRun,
   canRetryRun,
@@ -163,6 +164,7 @@ export async function retryRunFrom(
   const node = getNode(run.graphSnapshot, options.fromNode);
   if (run.sessionId) {
     const session = await findSession(trx, run, run.sessionId, { forUpdate: true });
+    if (session) assertSessionNotRedacted(session);
     if (session?.status === "expired") {
       throw new ConflictError(`Session ${run.sessionId} has expired; its run cannot be retried`, "expired");
     }

@@ -36,7 +36,7 @@ import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { groupByKey } from "../batch.ts";
 import { audit } from "../runs/run-control.ts";
-import { lockSession, publishSessionStatus, sessionAudit } from "./session-records.ts";
+import { lockSession, lockUnredactedSession, publishSessionStatus, sessionAudit } from "./session-records.ts";
 import { defaultSessionLifetimeSeconds } from "./sessions.ts";
 import { type IssuedVerificationLink, issueVerificationLink } from "./verification-links.ts";
 
@@ -102,7 +102,7 @@ export async function updateSession(
     ]);
   }
   return inTransaction(applicationDeps(app), async (trx, after) => {
-    const session = await lockSession(trx, actor, input.id);
+    const session = await lockUnredactedSession(trx, actor, input.id);
     if (session.status === "expired") {
       throw new ConflictError(`Session ${session.id} has expired; resume it before updating it`, "expired");
     }
@@ -136,7 +136,7 @@ export async function addSessionTag(
   const issues = tagIssues(input.tag, ["tag"]);
   if (issues.length > 0) throw new ValidationError("Invalid tag", issues);
   return inTransaction(applicationDeps(app), async (trx, after) => {
-    const session = await lockSession(trx, actor, input.sessionId);
+    const session = await lockUnredactedSession(trx, actor, input.sessionId);
     const updated = await addSessionTagRow(trx, session.id, input.tag, maxSessionTags);
     if (!updated) {
       throw new ValidationError("Too many tags", [
@@ -162,7 +162,7 @@ export async function removeSessionTag(
 ): Promise<Session> {
   requireScope(actor, "sessions:write");
   return inTransaction(applicationDeps(app), async (trx, after) => {
-    const session = await lockSession(trx, actor, input.sessionId);
+    const session = await lockUnredactedSession(trx, actor, input.sessionId);
     const updated = await removeSessionTagRow(trx, session.id, input.tag);
     if (session.tags.includes(input.tag)) {
       await sessionAudit(trx, session.id, "tag.remove", actor.keyId, null, { tag: input.tag });
@@ -184,7 +184,7 @@ export async function replaceSessionTags(
   requireScope(actor, "sessions:write");
   const tags = normalizeSessionTags(input.tags);
   return inTransaction(applicationDeps(app), async (trx, after) => {
-    const session = await lockSession(trx, actor, input.sessionId);
+    const session = await lockUnredactedSession(trx, actor, input.sessionId);
     const updated = await updateSessionDetails(trx, session.id, { tags });
     await sessionAudit(trx, session.id, "tag.replace", actor.keyId, null, {
       before: session.tags,
@@ -247,7 +247,7 @@ export async function resumeSession(
   }
   assertSessionExpiry(expiresAt, new Date(), "expiresInSeconds");
   return inTransaction(applicationDeps(app), async (trx, after) => {
-    const session = await lockSession(trx, actor, input.id);
+    const session = await lockUnredactedSession(trx, actor, input.id);
     if (!canResumeSession(session.status, session.result)) {
       throw new ConflictError(
         `Session ${session.id} is ${session.status}; only an expired or abandoned session that has not been decided can be resumed`,
@@ -302,7 +302,7 @@ export async function reprocessSession(
     throw new ValidationError("Invalid reason", [{ path: ["reason"], message: "at most 1000 characters" }]);
   }
   return inTransaction(applicationDeps(app), async (trx, after) => {
-    const session = await lockSession(trx, actor, input.id);
+    const session = await lockUnredactedSession(trx, actor, input.id);
     if (!canReprocessSession(session.status)) {
       throw new ConflictError(
         `Session ${session.id} is ${session.status}; only a completed or failed session can be reprocessed`,

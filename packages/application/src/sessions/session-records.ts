@@ -1,11 +1,26 @@
 import { type Executor, findSession, insertSessionAudit } from "@flowgate/db";
-import { NotFoundError, newId, type Session, type Tenant } from "@flowgate/domain";
+import { assertSessionNotRedacted, NotFoundError, newId, type Session, type Tenant } from "@flowgate/domain";
 import type { AfterCommit } from "@flowgate/engine";
 
 /** Locks a session of the tenant for the transaction, or throws `NotFoundError`. */
 export async function lockSession(trx: Executor, tenant: Tenant, sessionId: string): Promise<Session> {
   const session = await findSession(trx, tenant, sessionId, { forUpdate: true });
   if (!session) throw new NotFoundError("Session", sessionId);
+  return session;
+}
+
+/**
+ * Locks a session of the tenant for a change that would write to it again (update, tags, resume,
+ * reprocess, links, invitations, simulations): `NotFoundError`, or `SessionRedactedError` (a conflict)
+ * once a redaction removed its personal data.
+ */
+export async function lockUnredactedSession(
+  trx: Executor,
+  tenant: Tenant,
+  sessionId: string,
+): Promise<Session> {
+  const session = await lockSession(trx, tenant, sessionId);
+  assertSessionNotRedacted(session);
   return session;
 }
 

@@ -11,6 +11,7 @@ import {
   updateSessionStatus,
 } from "@flowgate/db";
 import {
+  assertSessionNotRedacted,
   assertSessionTransition,
   ConflictError,
   canAcceptExternalDecision,
@@ -66,6 +67,8 @@ async function resolveWorkflow(
 async function lockSession(trx: Executor, tenant: Tenant, sessionId: string): Promise<Session> {
   const session = await findSession(trx, tenant, sessionId, { forUpdate: true });
   if (!session) throw new NotFoundError("Session", sessionId);
+  // Nothing runs on a session whose data was removed (submit, trigger, external decision).
+  assertSessionNotRedacted(session);
   return session;
 }
 

@@ -23,7 +23,7 @@ import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { retryRunFrom } from "../runs/run-control.ts";
-import { lockSession, sessionAudit } from "./session-records.ts";
+import { lockUnredactedSession, sessionAudit } from "./session-records.ts";
 import { graphOfSession, submitSessionIn } from "./session-runs.ts";
 
 /** What a simulation did. */
@@ -118,7 +118,7 @@ export async function simulateSessionAction(
   if (actor.environment !== "sandbox") throw new SandboxOnlyError("simulateSessionAction");
   const simulation = parseSessionSimulation(input.action, input.node);
   return inTransaction(applicationDeps(app), async (trx, after) => {
-    const session = await lockSession(trx, actor, input.sessionId);
+    const session = await lockUnredactedSession(trx, actor, input.sessionId);
     return applySimulationIn(trx, after, actor, session, simulation);
   });
 }

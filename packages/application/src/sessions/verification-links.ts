@@ -29,7 +29,7 @@ import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { groupByKey } from "../batch.ts";
-import { lockSession, sessionAudit } from "./session-records.ts";
+import { lockUnredactedSession, sessionAudit } from "./session-records.ts";
 
 /** A link as it is created: the token and URL are returned this once and never stored. */
 export interface IssuedVerificationLink {
@@ -107,7 +107,7 @@ export async function createVerificationLink(
   assertVerificationLinkOptions(options);
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx) => {
-    const session = await lockSession(trx, actor, input.sessionId);
+    const session = await lockUnredactedSession(trx, actor, input.sessionId);
     assertCapturable(session);
     const issued = await issueVerificationLink(trx, actor, session, options, deps.linkBaseUrl);
     await sessionAudit(trx, session.id, "link.create", actor.keyId, null, {
@@ -170,7 +170,7 @@ export async function resendSessionInvitation(
   }
   const deps = applicationDeps(app);
   const prepared = await inTransaction(deps, async (trx) => {
-    let session = await lockSession(trx, actor, input.sessionId);
+    let session = await lockUnredactedSession(trx, actor, input.sessionId);
     assertCapturable(session);
     const to = input.email ?? session.inviteeEmail ?? null;
     if (!to) {
@@ -246,6 +246,8 @@ export async function requireVerificationLink(
   if (!session) throw new VerificationLinkRefusedError("invalid");
   // A link lasts no longer than its session: an expired session's links are expired too (until resumed).
   if (session.status === "expired") throw new VerificationLinkRefusedError("expired");
+  // A redaction revokes the session's links; a link read in the redaction's own moment is refused too.
+  if (session.redaction) throw new VerificationLinkRefusedError("revoked");
   return { link, session };
 }
 

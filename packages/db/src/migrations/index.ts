@@ -18,6 +18,7 @@ import * as identitiesAndRisk from "./2026-11-30T09-00_5-identities-and-risk.ts"
 import * as runsActiveStatusIndex from "./2026-11-30T11-00_runs-active-status-index.ts";
 import * as analyticsRollups from "./2026-11-30T12-00_analytics-rollups.ts";
 import * as durableSends from "./2026-11-30T16-00_durable-sends.ts";
+import * as dataProtection from "./2026-11-30T16-10_data-protection.ts";
 import * as schedulesAndInboundTriggers from "./2026-11-30T16-20_schedules-and-inbound-triggers.ts";
 import * as autofillJobs from "./2026-11-30T16-30_autofill-jobs.ts";
 
@@ -45,6 +46,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-30T11-00_runs-active-status-index": runsActiveStatusIndex,
   "2026-11-30T12-00_analytics-rollups": analyticsRollups,
   "2026-11-30T16-00_durable-sends": durableSends,
+  "2026-11-30T16-10_data-protection": dataProtection,
   "2026-11-30T16-20_schedules-and-inbound-triggers": schedulesAndInboundTriggers,
   "2026-11-30T16-30_autofill-jobs": autofillJobs,
 };

@@ -6,11 +6,19 @@ import type { JobsTable } from "../tables/jobs.table.ts";
 /**
  * Kinds of engine work: `run.step` advances a run; `run.timeout` fires a gate's timeout;
  * `session.expire` expires a session that did not complete in time; `webhook.deliver` sends one webhook
- * delivery (claimed only by the webhook lane, see {@link claimJobs}). Kinds the application handles
+ * delivery (claimed only by the webhook lane, see {@link claimJobs}); `bulk.redact` works through a bulk
+ * redaction; `retention.daily` applies the retention policies once a day. Kinds the application handles
  * (registered with the engine, run in the `runs` lane): `email.send` delivers a recipient email,
  * `credits.sweep` releases expired credit reservations, `response.autofill` runs an autofill job.
  */
-export type JobKind = "run.step" | "run.timeout" | "session.expire" | "webhook.deliver" | HandledJobKind;
+export type JobKind =
+  | "run.step"
+  | "run.timeout"
+  | "session.expire"
+  | "webhook.deliver"
+  | "bulk.redact"
+  | "retention.daily"
+  | HandledJobKind;
 
 /**
  * Which jobs a claimer takes: `runs` (every kind but `webhook.deliver`) or `webhooks` (only

@@ -96,19 +96,17 @@ export async function findOpenSessionByReferenceId(
   return row ? toSession(row) : undefined;
 }
 
-/** Finds sessions of the tenant by id, in any order (for DataLoaders). */
+/** Finds sessions of the tenant by id, in any order (for DataLoaders); with `forUpdate`, locked in id order. */
 export async function findSessionsByIds(
   db: Executor,
   tenant: Tenant,
   ids: readonly string[],
+  options: { forUpdate?: boolean } = {},
 ): Promise<Session[]> {
   if (ids.length === 0) return [];
-  const rows = await db
-    .selectFrom("sessions")
-    .selectAll()
-    .where("id", "in", ids)
-    .where(inTenant(tenant))
-    .execute();
+  let query = db.selectFrom("sessions").selectAll().where("id", "in", ids).where(inTenant(tenant));
+  if (options.forUpdate) query = query.orderBy("id").forUpdate();
+  const rows = await query.execute();
   return rows.map(toSession);
 }
 
@@ -333,6 +331,10 @@ function toSession(row: Selectable<SessionsTable>): Session {
     tags: row.tags ?? [],
     inviteeEmail: row.invitee_email,
     identityId: row.identity_id,
+    redaction:
+      row.redacted_at && row.redacted_by
+        ? { at: row.redacted_at, by: row.redacted_by, reason: row.redaction_reason ?? "" }
+        : null,
   };
 }
 
@@ -358,4 +360,20 @@ export async function findOpenSessionOfIdentity(
       : query.where("reference_id", "=", referenceId);
   const row = await query.orderBy("id", "desc").executeTakeFirst();
   return row ? toSession(row) : undefined;
+}
+
+/** The ids of every session of the identity (an `individual` entity) in the tenant, oldest first. */
+export async function findSessionIdsOfIdentity(
+  db: Executor,
+  tenant: Tenant,
+  identityId: string,
+): Promise<string[]> {
+  const rows = await db
+    .selectFrom("sessions")
+    .select("id")
+    .where(inTenant(tenant))
+    .where("identity_id", "=", identityId)
+    .orderBy("id")
+    .execute();
+  return rows.map((row) => row.id);
 }

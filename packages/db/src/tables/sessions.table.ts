@@ -23,6 +23,11 @@ export interface SessionsTable {
   invitee_email: string | null;
   /** The identity (an `individual` entity) the session belongs to. */
   identity_id: string | null;
+  /** When a redaction removed its personal data (and of its runs, checks, links, emails). */
+  redacted_at: Timestamp | null;
+  /** The key that redacted it, or `retention`. */
+  redacted_by: string | null;
+  redaction_reason: string | null;
 }
 
 /** Row of `session_audit`: who changed a session, how, and why. */

@@ -64,6 +64,8 @@ export class OutboxEmailSender implements EmailSender {
       html: maskLinkTokens(message.html),
       linkUrl: message.linkUrl === null ? null : maskLinkTokens(message.linkUrl),
     });
-    this.#log(`[email outbox ${stored.id}] to ${message.to}: ${message.subject}`);
+    // The address and subject are personal data (they stay in the table, which a redaction reaches) and the
+    // link's token is a secret: the log line carries only the message id and the masked link.
+    this.#log(`[email outbox ${stored.id}]${message.linkUrl ? ` ${maskLinkTokens(message.linkUrl)}` : ""}`);
   }
 }

@@ -1,0 +1,224 @@
+import {
+  type AccessedRecord,
+  exportSessionData,
+  getSession,
+  recordPersonalDataAccess,
+  redactSession,
+  renderSessionReportPdf,
+} from "@flowgate/application";
+import { NotFoundError, ValidationError } from "@flowgate/domain";
+import { createRoute, z } from "@hono/zod-openapi";
+import {
+  errorPolicy,
+  errorResponses,
+  idParam,
+  jsonResponse,
+  optionalJsonBody,
+  type RestApi,
+  reply,
+} from "./api.ts";
+import { verifaErrors } from "./errors.ts";
+import { presentSession } from "./presenters.ts";
+
+// Data protection (issue 13): redact a session, its PDF verification report, its DSAR export. REST twins
+// of GraphQL `redactSession`, `Session.reportPdfUrl` and `exportSessionData`; see docs/data-protection.md.
+// Kept apart from sessions.ts so that other session routes can be added there without touching these.
+
+const tags = ["Data protection"];
+const middleware = [errorPolicy(verifaErrors)];
+const SessionParams = z.object({ session_id: idParam("Session ID (`ses_*`).", "ses_abc123") });
+
+const RedactBody = z
+  .object({
+    reason: z.string().optional().openapi({
+      description: "Why the data is removed (required here or as `?reason=`), kept on the audit trail.",
+      example: "GDPR Art. 17 request 2026-118",
+    }),
+  })
+  .openapi("RedactSessionRequest");
+
+const RedactedSession = z
+  .object({
+    id: z.string(),
+    status: z.string(),
+    result: z.string().nullable(),
+    workflow_id: z.string().nullable(),
+    reference_id: z.null().openapi({ description: "Always null once redacted." }),
+    metadata: z.record(z.string(), z.unknown()).openapi({ description: "Always `{}` once redacted." }),
+    created_at: z.string(),
+    updated_at: z.string(),
+    submitted_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+    expires_at: z.string().nullable(),
+    redacted: z.literal(true),
+    redaction: z.object({
+      at: z.string(),
+      by: z.string().openapi({ description: "The API key id that redacted it, or `retention`." }),
+      reason: z.string(),
+    }),
+    changed: z
+      .boolean()
+      .openapi({ description: "False when it had been redacted already (nothing changed)." }),
+  })
+  .openapi("RedactedSession");
+
+const DataExport = z
+  .object({
+    id: z.string().openapi({ example: "dsx_abc123" }),
+    subject_type: z.literal("session"),
+    subject_id: z.string(),
+    url: z.string().openapi({ description: "Signed download URL of the ZIP (no API key needed)." }),
+    expires_at: z.string().openapi({ description: "When the URL stops working (15 minutes)." }),
+    created_at: z.string(),
+  })
+  .openapi("DataExport");
+
+/** The personal columns each REST session read answers (as `table.column` of the personal-data definition). */
+const sessionFields = ["sessions.reference_id", "sessions.metadata"] as const;
+const runFields = ["runs.decision_metadata", "runs.error_message", "node_runs.output_data"] as const;
+
+/**
+ * The access log of REST reads: after a successful `GET` of sessions (one, a page, a workflow run), notes
+ * who read which session's personal fields, one entry per request and record, written off the request
+ * path like GraphQL's. Register it before the routes it observes.
+ */
+export function restAccessLog(api: RestApi): void {
+  api.use("/sessions/*", async (c, next) => {
+    await next();
+    if (c.req.method !== "GET" || c.res.status !== 200) return;
+    const rest = c.req.path.slice(c.req.path.indexOf("/sessions") + "/sessions".length);
+    const [, sessionId, part] = rest.split("/");
+    let records: AccessedRecord[] = [];
+    if (sessionId && part === undefined) {
+      records = [{ recordType: "Session", recordId: sessionId, sessionId, fields: sessionFields }];
+    } else if (sessionId && part === "workflow-run") {
+      const body = (await c.res.clone().json()) as { id?: string };
+      if (body.id) records = [{ recordType: "Run", recordId: body.id, sessionId, fields: runFields }];
+    }
+    recordPersonalDataAccess(c.get("app"), c.get("actor"), records, "rest");
+  });
+  api.use("/sessions", async (c, next) => {
+    await next();
+    if (c.req.method !== "GET" || c.res.status !== 200) return;
+    const body = (await c.res.clone().json()) as { data?: { id?: string }[] } | { id?: string }[];
+    const items = Array.isArray(body) ? body : (body.data ?? []);
+    const records = items.flatMap((item) =>
+      item.id
+        ? [{ recordType: "Session", recordId: item.id, sessionId: item.id, fields: sessionFields }]
+        : [],
+    );
+    recordPersonalDataAccess(c.get("app"), c.get("actor"), records, "rest");
+  });
+}
+
+/** Adds the data-protection routes of sessions. */
+export function dataProtectionRoutes(api: RestApi): void {
+  api.openapi(
+    createRoute({
+      method: "delete",
+      path: "/sessions/{session_id}",
+      tags,
+      summary: "Redact a session's personal data (GraphQL `redactSession`)",
+      description:
+        "Removes every personal field of the session, its runs, checks and attempts, events, documents, links and webhook bodies; keeps the audit skeleton and marks the session redacted. Idempotent. A session under legal hold answers 409 naming the hold (`details.hold_id`).",
+      middleware,
+      request: {
+        params: SessionParams,
+        query: z.object({ reason: z.string().optional().openapi({ description: "Or in the body." }) }),
+        body: optionalJsonBody(RedactBody),
+      },
+      responses: {
+        200: jsonResponse("The session, redacted", RedactedSession),
+        ...errorResponses(401, 403, 404, 409, 422),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json") ?? {};
+      const reason = body.reason ?? c.req.valid("query").reason;
+      const sessionId = c.req.valid("param").session_id;
+      // Another workspace's session is not found, whatever else is wrong with the request.
+      if (!(await getSession(c.get("app"), c.get("actor"), sessionId))) {
+        throw new NotFoundError("Session", sessionId);
+      }
+      if (reason === undefined) {
+        throw new ValidationError("A reason is required", [
+          { path: ["reason"], message: "give the reason in the body or as ?reason=" },
+        ]);
+      }
+      const { session, changed } = await redactSession(c.get("app"), c.get("actor"), { sessionId, reason });
+      return reply(c, 200, {
+        ...presentSession(session),
+        redacted: true,
+        redaction: session.redaction
+          ? {
+              at: session.redaction.at.toISOString(),
+              by: session.redaction.by,
+              reason: session.redaction.reason,
+            }
+          : null,
+        changed,
+      });
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/sessions/{session_id}/report.pdf",
+      tags,
+      summary: "PDF verification report (GraphQL `Session.reportPdfUrl`)",
+      description:
+        "The session, identity, checks with results and attempts, risk, decision trail and workflow version, rendered now. A redacted session's report shows the redaction. The read is access-logged.",
+      middleware,
+      request: { params: SessionParams },
+      responses: {
+        200: {
+          description: "The report",
+          content: { "application/pdf": { schema: z.string().openapi({ format: "binary" }) } },
+        },
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const sessionId = c.req.valid("param").session_id;
+      const pdf = await renderSessionReportPdf(c.get("app"), c.get("actor"), sessionId);
+      if (!pdf) throw new NotFoundError("Session", sessionId);
+      return c.body(new Uint8Array(pdf), 200, {
+        "content-type": "application/pdf",
+        "content-disposition": `inline; filename="verification-report-${sessionId}.pdf"`,
+        "cache-control": "no-store",
+      }) as never;
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/sessions/{session_id}/export",
+      tags,
+      summary: "Export a session's data, GDPR Art. 15 (GraphQL `exportSessionData`)",
+      description:
+        "Prepares a ZIP of every record held about the session (JSON), its documents as files and its access log, and answers a signed URL valid for 15 minutes. The request and each download are logged.",
+      middleware,
+      request: { params: SessionParams },
+      responses: {
+        201: jsonResponse("The export and its download URL", DataExport),
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const link = await exportSessionData(c.get("app"), c.get("actor"), {
+        sessionId: c.req.valid("param").session_id,
+      });
+      return reply(c, 201, {
+        id: link.export.id,
+        subject_type: link.export.subjectType,
+        subject_id: link.export.subjectId,
+        // On the origin the client called (as GraphQL answers it), so the link works behind any address.
+        url: `${new URL(c.req.url).origin}${link.path}`,
+        expires_at: link.export.expiresAt.toISOString(),
+        created_at: link.export.createdAt.toISOString(),
+      });
+    },
+  );
+}
