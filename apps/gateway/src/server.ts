@@ -132,6 +132,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     pages,
     readiness,
     rest: createRestApi({ app: options.app, ...(options.logger ? { logger: options.logger } : {}) }),
+    queryLimits: options.queryLimits,
   });
   // The adapter would replace the process's global Request/Response with its own lighter classes; Yoga
   // then pays for converting between them on every request (a 200-request burst of sends took a third
@@ -187,6 +188,18 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
           request,
           params,
         });
+        // The document is parsed and validated before the context (a database read) is built, so a
+        // refused document costs no query. The size and token limits stop the parser with a coded error
+        // (see query-limits.ts).
+        let document: DocumentNode;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
         let contextValue: unknown;
         try {
           contextValue = await contextFactory();
@@ -195,15 +208,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
           if (!unavailable) throw error;
           return [databaseUnavailableGraphQLError(unavailable)];
         }
-        let document: DocumentNode;
-        try {
-          // The token limit stops the parser with a coded error (see query-limits.ts).
-          document = parse(params.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const args = {
+        return {
           schema,
           operationName: params.operationName,
           document,
@@ -211,9 +216,6 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
           contextValue,
           rootValue: { execute, subscribe },
         };
-        const errors = validate(args.schema, args.document);
-        if (errors.length > 0) return errors;
-        return args;
       },
     },
     wsServer,
