@@ -2,6 +2,7 @@ import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
 import { GraphQLError, parse, type Source, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { jsonBodyScanner } from "./json-body-scanner.ts";
+import { requestContext } from "./observability/request-context.ts";
 
 /**
  * The bounds every GraphQL document and request body must keep to (settings `FLOWGATE_MAX_*`). They are
@@ -45,14 +46,26 @@ export const queryLimitCodes = {
   maxCost: "QUERY_TOO_COSTLY",
 } as const;
 
+/**
+ * Notes on the request being served that a limit refused it (logged, and the client is held back: see
+ * refused-client-queue.ts). Returns `error`.
+ */
+function refusal(error: GraphQLError): GraphQLError {
+  const log = requestContext.getStore();
+  if (log) log.refusedBy = String(error.extensions.code);
+  return error;
+}
+
 /** A limit of the document, enforced while parsing or validating. */
 type ArmorLimit = Exclude<keyof typeof queryLimitCodes, "maxBodyBytes" | "maxQueryBytes">;
 
 /** The refusal of a document that exceeds `limit`: HTTP 400 with its code and the bound. */
 function limitError(limit: ArmorLimit, limits: QueryLimits, armorError: GraphQLError): GraphQLError {
-  return new GraphQLError(armorError.message.replace(/^Syntax Error: /, ""), {
-    extensions: { code: queryLimitCodes[limit], limit: limits[limit], http: { status: 400 } },
-  });
+  return refusal(
+    new GraphQLError(armorError.message.replace(/^Syntax Error: /, ""), {
+      extensions: { code: queryLimitCodes[limit], limit: limits[limit], http: { status: 400 } },
+    }),
+  );
 }
 
 /**
@@ -69,13 +82,15 @@ function rejectWith(limit: ArmorLimit, limits: QueryLimits) {
 
 /** The 413 answer to a document over `maxQueryBytes`; `unread` when the rest of the body was not read. */
 export function queryTooLargeError(maxQueryBytes: number, unread = false): GraphQLError {
-  return new GraphQLError(`The GraphQL document is larger than the limit of ${maxQueryBytes} bytes.`, {
-    extensions: {
-      code: queryLimitCodes.maxQueryBytes,
-      limit: maxQueryBytes,
-      http: { status: 413, ...(unread ? { headers: { connection: "close" } } : {}) },
-    },
-  });
+  return refusal(
+    new GraphQLError(`The GraphQL document is larger than the limit of ${maxQueryBytes} bytes.`, {
+      extensions: {
+        code: queryLimitCodes.maxQueryBytes,
+        limit: maxQueryBytes,
+        http: { status: 413, ...(unread ? { headers: { connection: "close" } } : {}) },
+      },
+    }),
+  );
 }
 
 /** Whether `text` is longer than `maxBytes` in UTF-8 (without encoding it when its length decides). */
@@ -101,13 +116,15 @@ function parseLimitPlugin(limits: QueryLimits): Plugin {
       return parse(source, { ...options, maxTokens: limits.maxTokens });
     } catch (error) {
       if (error instanceof GraphQLError && tokenLimitMessage.test(error.message)) {
-        throw new GraphQLError(`Token limit of ${limits.maxTokens} exceeded.`, {
-          extensions: {
-            code: queryLimitCodes.maxTokens,
-            limit: limits.maxTokens,
-            http: { status: 400 },
-          },
-        });
+        throw refusal(
+          new GraphQLError(`Token limit of ${limits.maxTokens} exceeded.`, {
+            extensions: {
+              code: queryLimitCodes.maxTokens,
+              limit: limits.maxTokens,
+              http: { status: 400 },
+            },
+          }),
+        );
       }
       throw error;
     }
@@ -141,13 +158,15 @@ function armorPlugin(limits: QueryLimits): Plugin {
 
 /** The 413 answer to a body over `maxBodyBytes`. */
 export function requestTooLargeError(maxBodyBytes: number): GraphQLError {
-  return new GraphQLError(`The request body is larger than the limit of ${maxBodyBytes} bytes.`, {
-    extensions: {
-      code: queryLimitCodes.maxBodyBytes,
-      limit: maxBodyBytes,
-      http: { status: 413, headers: { connection: "close" } },
-    },
-  });
+  return refusal(
+    new GraphQLError(`The request body is larger than the limit of ${maxBodyBytes} bytes.`, {
+      extensions: {
+        code: queryLimitCodes.maxBodyBytes,
+        limit: maxBodyBytes,
+        http: { status: 413, headers: { connection: "close" } },
+      },
+    }),
+  );
 }
 
 /** A refusal of the body as JSON, as Yoga's own JSON parser words it. */

@@ -21,6 +21,7 @@ import { createCaptureRoutes } from "./pages/capture/capture-routes.ts";
 import { createPages } from "./pages/index.ts";
 import { chargeRequest, clientAddress, rateLimitedError } from "./rate-limit.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
+import { RefusedClientQueue } from "./refused-client-queue.ts";
 import { createRestApi } from "./rest/index.ts";
 import { createRouter, nodeFetch } from "./router.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
@@ -75,6 +76,7 @@ export interface GatewayServerOptions extends GatewayYogaOptions {
 function withRequestLog(
   logger: Logger | undefined,
   graphqlPaths: readonly string[],
+  queue: RefusedClientQueue,
   handle: (req: IncomingMessage, res: ServerResponse) => void,
 ) {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -82,10 +84,13 @@ function withRequestLog(
     res.setHeader(requestIdHeader, log.requestId);
     const started = process.hrtime.bigint();
     const path = req.url?.split("?", 1)[0] ?? "/";
+    const client = RefusedClientQueue.clientOf(req);
     let logged = false;
     const done = () => {
-      if (logged || !logger) return;
+      if (logged) return;
       logged = true;
+      if (log.refusedBy) queue.refused(client);
+      if (!logger) return;
       const line = {
         requestId: log.requestId,
         method: req.method,
@@ -96,6 +101,7 @@ function withRequestLog(
         ...(log.operationType ? { operationType: log.operationType } : {}),
         ...(log.keyId ? { keyId: log.keyId } : {}),
         ...(log.graphqlErrors ? { graphqlErrors: log.graphqlErrors } : {}),
+        ...(log.refusedBy ? { refusedBy: log.refusedBy } : {}),
         ...(res.writableFinished ? {} : { aborted: true }),
       };
       if (graphqlPaths.includes(path)) logger.info(line, "request");
@@ -103,7 +109,7 @@ function withRequestLog(
     };
     res.once("finish", done);
     res.once("close", done);
-    requestContext.run(log, () => handle(req, res));
+    queue.admit(client, res, () => requestContext.run(log, () => handle(req, res)));
   };
 }
 
@@ -139,8 +145,10 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
   // longer), so the globals stay native.
   const route = getRequestListener(nodeFetch(router) as never, { overrideGlobalObjects: false });
   const metrics = options.metrics;
+  // Clients whose documents the query limits refuse are served one request at a time, after the others.
+  const refusedClients = new RefusedClientQueue();
   const server = createServer(
-    withRequestLog(options.logger, [yoga.graphqlEndpoint, recipientEndpoint], (req, res) => {
+    withRequestLog(options.logger, [yoga.graphqlEndpoint, recipientEndpoint], refusedClients, (req, res) => {
       if (metrics && serveMetrics(req, res, metrics.registry, metrics.token)) return;
       if (capture.handle(req, res)) return;
       void route(req, res);

@@ -1,0 +1,155 @@
+import { createHash } from "node:crypto";
+import type { IncomingMessage, ServerResponse } from "node:http";
+import { presentedKey } from "./auth.ts";
+
+/** Options of {@link RefusedClientQueue}. */
+export interface RefusedClientQueueOptions {
+  /** How long a client stays held back after its last refused document (default 10 s). */
+  holdMs?: number;
+  /** Longest a held-back request waits for the other clients' requests to finish (default 250 ms). */
+  maxWaitMs?: number;
+  /** Requests a held-back client may have waiting; more are answered 429 at once (default 32). */
+  maxWaiting?: number;
+  /** The clock (default `Date.now`). */
+  now?: () => number;
+}
+
+/** One client's state while it is held back. */
+interface Held {
+  until: number;
+  inFlight: boolean;
+  waiting: { since: number; start: () => void; res: ServerResponse }[];
+  timer: NodeJS.Timeout | null;
+}
+
+/**
+ * Keeps a client whose GraphQL documents were refused by the query limits from taking the gateway from
+ * everyone else. A refused document costs little (see query-limits.ts), but a client sending them in a
+ * loop, several at once, still keeps Node's one thread busy, and every other client's request would wait
+ * behind its work. So, for `holdMs` after its last refused document, the client (its API key, or its
+ * address when it sent none) is served one request at a time, and each of its requests starts only once no
+ * other client's request is in flight, or after `maxWaitMs`: other clients' requests go first. Beyond
+ * `maxWaiting` queued requests it is answered 429 `RATE_LIMITED` before anything is read. A client that
+ * never sends a refused document is never held back.
+ *
+ * Keyed by the presented credential, so a client that presents a new made-up key with every request is
+ * not held back by this (those requests are refused by the limits before any key is checked).
+ */
+export class RefusedClientQueue {
+  readonly #holdMs: number;
+  readonly #maxWaitMs: number;
+  readonly #maxWaiting: number;
+  readonly #now: () => number;
+  readonly #held = new Map<string, Held>();
+  /** Requests in flight of clients that are not held back. */
+  #othersInFlight = 0;
+
+  constructor(options: RefusedClientQueueOptions = {}) {
+    this.#holdMs = options.holdMs ?? 10_000;
+    this.#maxWaitMs = options.maxWaitMs ?? 250;
+    this.#maxWaiting = options.maxWaiting ?? 32;
+    this.#now = options.now ?? Date.now;
+  }
+
+  /** Who a request is from: a digest of its API key or link token, else its client address. */
+  static clientOf(req: IncomingMessage): string {
+    const key = presentedKey((name) => {
+      const value = req.headers[name];
+      return Array.isArray(value) ? value[0] : value;
+    });
+    if (key) return `key:${createHash("sha256").update(key).digest("base64url").slice(0, 22)}`;
+    return `address:${req.socket.remoteAddress ?? "unknown"}`;
+  }
+
+  /** Serves the request with `start` now, or once its client's turn has come (see the class). */
+  admit(client: string, res: ServerResponse, start: () => void): void {
+    const held = this.#held.get(client);
+    if (held && held.until <= this.#now() && !held.inFlight && held.waiting.length === 0) {
+      this.#held.delete(client);
+    } else if (held) {
+      if (held.waiting.length >= this.#maxWaiting) {
+        tooManyWaiting(res, Math.ceil((held.until - this.#now()) / 1000));
+        return;
+      }
+      held.waiting.push({ since: this.#now(), start, res });
+      this.#pump(client, held);
+      return;
+    }
+    this.#othersInFlight++;
+    let done = false;
+    const finished = () => {
+      if (done) return;
+      done = true;
+      this.#othersInFlight--;
+      if (this.#othersInFlight === 0) for (const [name, entry] of this.#held) this.#pump(name, entry);
+    };
+    res.once("close", finished);
+    res.once("finish", finished);
+    start();
+  }
+
+  /** Notes that `client` sent a document the query limits refused: it is held back from now on. */
+  refused(client: string): void {
+    const until = this.#now() + this.#holdMs;
+    const held = this.#held.get(client);
+    if (held) held.until = until;
+    else this.#held.set(client, { until, inFlight: false, waiting: [], timer: null });
+  }
+
+  /** Starts the client's next waiting request if its turn has come, else waits for it. */
+  #pump(client: string, held: Held): void {
+    if (held.inFlight) return;
+    const next = held.waiting[0];
+    if (!next) {
+      if (held.until <= this.#now()) this.#held.delete(client);
+      return;
+    }
+    const waited = this.#now() - next.since;
+    if (this.#othersInFlight > 0 && waited < this.#maxWaitMs) {
+      held.timer ??= setTimeout(() => {
+        held.timer = null;
+        this.#pump(client, held);
+      }, this.#maxWaitMs - waited);
+      return;
+    }
+    if (held.timer) clearTimeout(held.timer);
+    held.timer = null;
+    held.waiting.shift();
+    if (next.res.destroyed) {
+      this.#pump(client, held);
+      return;
+    }
+    held.inFlight = true;
+    let done = false;
+    const finished = () => {
+      if (done) return;
+      done = true;
+      held.inFlight = false;
+      // The next one goes after the events already queued (other clients' I/O) have run.
+      setImmediate(() => this.#pump(client, held));
+    };
+    next.res.once("close", finished);
+    next.res.once("finish", finished);
+    next.start();
+  }
+}
+
+/** The 429 of a held-back client with too many requests waiting (nothing of the request is read). */
+function tooManyWaiting(res: ServerResponse, retryAfterSeconds: number): void {
+  const retryAfter = String(Math.max(1, retryAfterSeconds));
+  res.writeHead(429, {
+    "content-type": "application/json; charset=utf-8",
+    "retry-after": retryAfter,
+    connection: "close",
+  });
+  res.end(
+    JSON.stringify({
+      errors: [
+        {
+          message: `Too many requests waiting: this client's documents were refused by the query limits, so it is served one request at a time; retry in ${retryAfter} s.`,
+          extensions: { code: "RATE_LIMITED", retryAfterSeconds: Number(retryAfter) },
+        },
+      ],
+    }),
+  );
+}
