@@ -8,6 +8,8 @@ export interface RefusedClientQueueOptions {
   holdMs?: number;
   /** Longest a held-back request waits for the other clients' requests to finish (default 250 ms). */
   maxWaitMs?: number;
+  /** Requests a second a held-back client is served at most (default 20). */
+  perSecond?: number;
   /** Requests a held-back client may have waiting; more are answered 429 at once (default 32). */
   maxWaiting?: number;
   /** The clock (default `Date.now`). */
@@ -18,6 +20,8 @@ export interface RefusedClientQueueOptions {
 interface Held {
   until: number;
   inFlight: boolean;
+  /** When its last request started. */
+  lastStart: number;
   waiting: { since: number; start: () => void; res: ServerResponse }[];
   timer: NodeJS.Timeout | null;
 }
@@ -27,8 +31,9 @@ interface Held {
  * everyone else. A refused document costs little (see query-limits.ts), but a client sending them in a
  * loop, several at once, still keeps Node's one thread busy, and every other client's request would wait
  * behind its work. So, for `holdMs` after its last refused document, the client (its API key, or its
- * address when it sent none) is served one request at a time, and each of its requests starts only once no
- * other client's request is in flight, or after `maxWaitMs`: other clients' requests go first. Beyond
+ * address when it sent none) is served one request at a time; while other clients are being served
+ * (or were in the last `1 / perSecond` s), each of its requests waits `maxWaitMs` and it gets at most
+ * `perSecond` a second: other clients' requests go first. Alone, it is served at once. Beyond
  * `maxWaiting` queued requests it is answered 429 `RATE_LIMITED` before anything is read. A client that
  * never sends a refused document is never held back.
  *
@@ -39,15 +44,19 @@ export class RefusedClientQueue {
   readonly #holdMs: number;
   readonly #maxWaitMs: number;
   readonly #maxWaiting: number;
+  readonly #intervalMs: number;
   readonly #now: () => number;
   readonly #held = new Map<string, Held>();
   /** Requests in flight of clients that are not held back. */
   #othersInFlight = 0;
+  /** When a request of a client that is not held back last started or finished. */
+  #othersLastActive = 0;
 
   constructor(options: RefusedClientQueueOptions = {}) {
     this.#holdMs = options.holdMs ?? 10_000;
     this.#maxWaitMs = options.maxWaitMs ?? 250;
     this.#maxWaiting = options.maxWaiting ?? 32;
+    this.#intervalMs = 1000 / (options.perSecond ?? 20);
     this.#now = options.now ?? Date.now;
   }
 
@@ -76,11 +85,13 @@ export class RefusedClientQueue {
       return;
     }
     this.#othersInFlight++;
+    this.#othersLastActive = this.#now();
     let done = false;
     const finished = () => {
       if (done) return;
       done = true;
       this.#othersInFlight--;
+      this.#othersLastActive = this.#now();
       if (this.#othersInFlight === 0) for (const [name, entry] of this.#held) this.#pump(name, entry);
     };
     res.once("close", finished);
@@ -93,7 +104,7 @@ export class RefusedClientQueue {
     const until = this.#now() + this.#holdMs;
     const held = this.#held.get(client);
     if (held) held.until = until;
-    else this.#held.set(client, { until, inFlight: false, waiting: [], timer: null });
+    else this.#held.set(client, { until, inFlight: false, lastStart: 0, waiting: [], timer: null });
   }
 
   /** Starts the client's next waiting request if its turn has come, else waits for it. */
@@ -104,12 +115,22 @@ export class RefusedClientQueue {
       if (held.until <= this.#now()) this.#held.delete(client);
       return;
     }
-    const waited = this.#now() - next.since;
-    if (this.#othersInFlight > 0 && waited < this.#maxWaitMs) {
-      held.timer ??= setTimeout(() => {
-        held.timer = null;
-        this.#pump(client, held);
-      }, this.#maxWaitMs - waited);
+    const now = this.#now();
+    // Nobody else is being served, nor was in the last interval: no one to go first.
+    const quietFor = this.#othersInFlight > 0 ? -1 : now - this.#othersLastActive;
+    const quiet = quietFor >= this.#intervalMs;
+    // Others are being served: one request per interval, after the longest wait.
+    const turn = Math.max(held.lastStart + this.#intervalMs, next.since + this.#maxWaitMs) - now;
+    if (!quiet && turn > 0) {
+      const untilQuiet = quietFor >= 0 ? this.#intervalMs - quietFor : Number.POSITIVE_INFINITY;
+      if (held.timer) clearTimeout(held.timer);
+      held.timer = setTimeout(
+        () => {
+          held.timer = null;
+          this.#pump(client, held);
+        },
+        Math.min(turn, untilQuiet),
+      );
       return;
     }
     if (held.timer) clearTimeout(held.timer);
@@ -120,6 +141,7 @@ export class RefusedClientQueue {
       return;
     }
     held.inFlight = true;
+    held.lastStart = now;
     let done = false;
     const finished = () => {
       if (done) return;
