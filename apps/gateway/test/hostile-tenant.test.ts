@@ -6,7 +6,7 @@ import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { Application, type ProvisionedWorkspace, provisionWorkspace } from "@flowgate/application";
 import { createDatabase, migrateToLatest } from "@flowgate/db";
-import { createTestDatabase, type TestDatabase, testBackends } from "@flowgate/db/testing";
+import { createTestDatabase, testBackends } from "@flowgate/db/testing";
 import { Engine } from "@flowgate/engine";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FlowgateProcess, startFlowgateProcess } from "./processes.ts";
