@@ -2,6 +2,9 @@ import { createHash } from "node:crypto";
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { presentedKey } from "./auth.ts";
 
+/** Most clients held back at once (more refused clients are not held: memory stays bounded). */
+const maxHeldClients = 10_000;
+
 /** Options of {@link RefusedClientQueue}. */
 export interface RefusedClientQueueOptions {
   /** How long a client stays held back after its last refused document (default 10 s). */
@@ -47,6 +50,8 @@ export class RefusedClientQueue {
   readonly #intervalMs: number;
   readonly #now: () => number;
   readonly #held = new Map<string, Held>();
+  /** Held-back clients with requests waiting. */
+  readonly #waitingClients = new Set<string>();
   /** Requests in flight of clients that are not held back. */
   #othersInFlight = 0;
   /** When a request of a client that is not held back last started or finished. */
@@ -70,8 +75,11 @@ export class RefusedClientQueue {
     return `address:${req.socket.remoteAddress ?? "unknown"}`;
   }
 
-  /** Serves the request with `start` now, or once its client's turn has come (see the class). */
-  admit(client: string, res: ServerResponse, start: () => void): void {
+  /**
+   * Serves the request with `start` now, or once its client's turn has come (see the class).
+   * `longLived` requests (an SSE stream) do not make held-back clients wait while they are open.
+   */
+  admit(client: string, res: ServerResponse, start: () => void, longLived = false): void {
     const held = this.#held.get(client);
     if (held && held.until <= this.#now() && !held.inFlight && held.waiting.length === 0) {
       this.#held.delete(client);
@@ -81,18 +89,27 @@ export class RefusedClientQueue {
         return;
       }
       held.waiting.push({ since: this.#now(), start, res });
+      this.#waitingClients.add(client);
       this.#pump(client, held);
       return;
     }
-    this.#othersInFlight++;
     this.#othersLastActive = this.#now();
+    if (longLived) {
+      start();
+      return;
+    }
+    this.#othersInFlight++;
     let done = false;
     const finished = () => {
       if (done) return;
       done = true;
       this.#othersInFlight--;
       this.#othersLastActive = this.#now();
-      if (this.#othersInFlight === 0) for (const [name, entry] of this.#held) this.#pump(name, entry);
+      if (this.#othersInFlight > 0) return;
+      for (const name of this.#waitingClients) {
+        const entry = this.#held.get(name);
+        if (entry) this.#pump(name, entry);
+      }
     };
     res.once("close", finished);
     res.once("finish", finished);
@@ -101,10 +118,19 @@ export class RefusedClientQueue {
 
   /** Notes that `client` sent a document the query limits refused: it is held back from now on. */
   refused(client: string): void {
-    const until = this.#now() + this.#holdMs;
+    const now = this.#now();
+    const until = now + this.#holdMs;
     const held = this.#held.get(client);
-    if (held) held.until = until;
-    else this.#held.set(client, { until, inFlight: false, lastStart: 0, waiting: [], timer: null });
+    if (held) {
+      held.until = until;
+      return;
+    }
+    if (this.#held.size >= maxHeldClients) {
+      for (const [name, entry] of this.#held)
+        if (entry.until <= now && !entry.inFlight && entry.waiting.length === 0) this.#held.delete(name);
+      if (this.#held.size >= maxHeldClients) return;
+    }
+    this.#held.set(client, { until, inFlight: false, lastStart: 0, waiting: [], timer: null });
   }
 
   /** Starts the client's next waiting request if its turn has come, else waits for it. */
@@ -112,6 +138,7 @@ export class RefusedClientQueue {
     if (held.inFlight) return;
     const next = held.waiting[0];
     if (!next) {
+      this.#waitingClients.delete(client);
       if (held.until <= this.#now()) this.#held.delete(client);
       return;
     }

@@ -70,8 +70,9 @@ export interface GatewayServerOptions extends GatewayYogaOptions {
  * Serves `handle` inside the request's log context: the request id (the caller's `X-Request-Id` or a new
  * one) is echoed in the response and tags every line logged meanwhile, and one line is logged when the
  * response ends — method, path (never the query: recipient links carry their token there), status,
- * duration, and for GraphQL the operation, its type, the key's id and the error count. GraphQL requests
- * log at `info`; probes, metrics and pages at `debug`.
+ * duration, and for GraphQL the operation, its type, the key's id, the error count and the query limit
+ * that refused it. GraphQL requests log at `info`; probes, metrics and pages at `debug`. GraphQL requests
+ * go through `queue` (a client whose documents were refused is held back, see refused-client-queue.ts).
  */
 function withRequestLog(
   logger: Logger | undefined,
@@ -84,12 +85,13 @@ function withRequestLog(
     res.setHeader(requestIdHeader, log.requestId);
     const started = process.hrtime.bigint();
     const path = req.url?.split("?", 1)[0] ?? "/";
-    const client = RefusedClientQueue.clientOf(req);
+    // Only GraphQL requests can be refused by the query limits, and only they are held back.
+    const client = graphqlPaths.includes(path) ? RefusedClientQueue.clientOf(req) : null;
     let logged = false;
     const done = () => {
       if (logged) return;
       logged = true;
-      if (log.refusedBy) queue.refused(client);
+      if (log.refusedBy && client) queue.refused(client);
       if (!logger) return;
       const line = {
         requestId: log.requestId,
@@ -109,7 +111,9 @@ function withRequestLog(
     };
     res.once("finish", done);
     res.once("close", done);
-    queue.admit(client, res, () => requestContext.run(log, () => handle(req, res)));
+    const serve = () => requestContext.run(log, () => handle(req, res));
+    if (client === null) serve();
+    else queue.admit(client, res, serve, req.headers.accept?.includes("text/event-stream") ?? false);
   };
 }
 
