@@ -9,7 +9,7 @@ const maxHeldClients = 10_000;
 export interface RefusedClientQueueOptions {
   /** How long a client stays held back after its last refused document (default 10 s). */
   holdMs?: number;
-  /** Longest a held-back request waits for the other clients' requests to finish (default 250 ms). */
+  /** Longest a held-back request waits for the other clients' requests to finish (default 1 s). */
   maxWaitMs?: number;
   /** Requests a second a held-back client is served at most (default 20). */
   perSecond?: number;
@@ -59,7 +59,7 @@ export class RefusedClientQueue {
 
   constructor(options: RefusedClientQueueOptions = {}) {
     this.#holdMs = options.holdMs ?? 10_000;
-    this.#maxWaitMs = options.maxWaitMs ?? 250;
+    this.#maxWaitMs = options.maxWaitMs ?? 1000;
     this.#maxWaiting = options.maxWaiting ?? 32;
     this.#intervalMs = 1000 / (options.perSecond ?? 20);
     this.#now = options.now ?? Date.now;

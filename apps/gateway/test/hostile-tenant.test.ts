@@ -141,7 +141,8 @@ describe.each(testBackends())("a hostile tenant (%s)", (backend) => {
     // Interleaved rounds, so that whatever else the machine runs weighs on both sides alike.
     const baseline: number[] = [];
     const attack: number[] = [];
-    for (let round = 0; round < 8; round++) {
+    const rounds = 10;
+    for (let round = 0; round < rounds; round++) {
       baseline.push(...(await sample(100)));
       attacker.send("attack");
       await new Promise((resolve) => setTimeout(resolve, 100)); // the four loops are under way
@@ -162,11 +163,11 @@ describe.each(testBackends())("a hostile tenant (%s)", (backend) => {
         `p99 ${ms(quantile(latencies, 0.99))} ms (while queued behind the other tenant).`,
     );
 
-    // Every hostile document was refused with a limit's code; the attack was a real one.
+    // Every hostile document was refused with a limit's code, and each round had the four loops' worth.
     const outcomes = Object.keys(codes);
     expect(outcomes.length).toBeGreaterThan(0);
     for (const outcome of outcomes) expect(refusalCodes).toContain(outcome.split(" ")[1]);
-    expect(latencies.length).toBeGreaterThanOrEqual(100);
+    expect(latencies.length).toBeGreaterThanOrEqual(4 * rounds);
     // The issue's bound: the other key's p99 stays within 2× of its baseline (a floor of 5 ms, below
     // which a p99 is timer noise).
     expect(attackP99).toBeLessThanOrEqual(2 * Math.max(baselineP99, 5));
