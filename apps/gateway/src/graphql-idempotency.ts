@@ -5,25 +5,36 @@ import {
   finishIdempotentRequest,
   requestFingerprint,
 } from "@flowgate/application";
-import { getOperationAST, parse } from "graphql";
+import { GraphQLError, getOperationAST, parse } from "graphql";
 import { presentedKey } from "./auth.ts";
+import { type QueryLimits, readBounded } from "./query-limits.ts";
 
-function graphqlError(status: number, code: string, message: string): Response {
-  return new Response(JSON.stringify({ errors: [{ message, extensions: { code } }] }), {
+function graphqlError(
+  status: number,
+  code: string,
+  message: string,
+  extra: { extensions?: Record<string, unknown>; headers?: Record<string, string> } = {},
+): Response {
+  return new Response(JSON.stringify({ errors: [{ message, extensions: { code, ...extra.extensions } }] }), {
     status,
-    headers: { "content-type": "application/json; charset=utf-8" },
+    headers: { "content-type": "application/json; charset=utf-8", ...extra.headers },
   });
 }
 
-/** The operation type of a GraphQL request body, or null when it cannot be told (Yoga will answer). */
-function operationType(body: unknown): string | null {
+/**
+ * The operation type of a GraphQL request body, or null when it cannot be told (Yoga will answer, and
+ * refuse a document over the limits: this parse is bounded by the same size and token limits).
+ */
+function operationType(body: unknown, limits: QueryLimits): string | null {
   if (!body || typeof body !== "object") return null;
   const { query, operationName } = body as { query?: unknown; operationName?: unknown };
-  if (typeof query !== "string") return null;
+  if (typeof query !== "string" || query.length > limits.maxQueryBytes) return null;
   try {
     return (
-      getOperationAST(parse(query), typeof operationName === "string" ? operationName : undefined)
-        ?.operation ?? null
+      getOperationAST(
+        parse(query, { maxTokens: limits.maxTokens }),
+        typeof operationName === "string" ? operationName : undefined,
+      )?.operation ?? null
     );
   } catch {
     return null;
@@ -39,15 +50,33 @@ function operationType(body: unknown): string | null {
  * @param app - The application.
  * @param request - The incoming request.
  * @param execute - Runs a request through Yoga.
+ * @param limits - The query limits: the body is read within them (Yoga refuses what is over them).
  */
 export async function idempotentGraphQL(
   app: Application,
   request: Request,
   execute: (request: Request) => Promise<Response>,
+  limits: QueryLimits,
 ): Promise<Response> {
   const key = request.headers.get("idempotency-key");
   if (key === null || request.method !== "POST") return execute(request);
-  const text = await request.text();
+  // A declared length over the limit, or a body that is not JSON: Yoga answers it as without the key.
+  const declared = request.headers.get("content-length");
+  const json = request.headers.get("content-type")?.toLowerCase().includes("json") ?? false;
+  if (!request.body || !json || (declared !== null && Number(declared) > limits.maxBodyBytes))
+    return execute(request);
+  let text: string;
+  try {
+    const bytes = await readBounded(request.body, limits.maxBodyBytes, limits.maxQueryBytes);
+    text = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength).toString("utf8");
+  } catch (error) {
+    if (!(error instanceof GraphQLError)) throw error;
+    const { code, http, ...extensions } = error.extensions as {
+      code: string;
+      http: { status: number; headers?: Record<string, string> };
+    };
+    return graphqlError(http.status, code, error.message, { extensions, headers: http.headers ?? {} });
+  }
   const replayable = new Request(request.url, { method: "POST", headers: request.headers, body: text });
   let parsed: unknown;
   try {
@@ -55,7 +84,7 @@ export async function idempotentGraphQL(
   } catch {
     return execute(replayable);
   }
-  if (operationType(parsed) !== "mutation") return execute(replayable);
+  if (operationType(parsed, limits) !== "mutation") return execute(replayable);
   const auth = await authenticateApiKey(
     app,
     presentedKey((name) => request.headers.get(name)),

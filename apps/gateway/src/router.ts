@@ -6,6 +6,7 @@ import type { YogaServerInstance } from "graphql-yoga";
 import { Hono } from "hono";
 import { idempotentGraphQL } from "./graphql-idempotency.ts";
 import type { Pages } from "./pages/index.ts";
+import type { QueryLimits } from "./query-limits.ts";
 import { recipientEndpoint } from "./recipient/yoga.ts";
 
 /** What {@link createRouter} routes to. */
@@ -24,6 +25,8 @@ export interface RouterParts {
   rest: Hono<any>;
   /** The inbound trigger URLs, `POST /hooks/:token` (authenticated by each trigger's own credential). */
   hooks?: Hono<any>;
+  /** The query limits (the GraphQL idempotency check reads bodies within them). */
+  queryLimits: QueryLimits;
 }
 
 /** The gateway's Hono app; Node bindings give the pages handler the raw request and response. */
@@ -76,8 +79,11 @@ export function createRouter(parts: RouterParts): GatewayRouter {
     // GraphiQL's page needs the pages' CSP header; the pages handler sets it and leaves the rest to Yoga.
     parts.pages.handle(c.env.incoming, c.env.outgoing);
     // Mutations with an Idempotency-Key are claimed, replayed or refused before Yoga runs them.
-    return idempotentGraphQL(parts.app, c.req.raw, (request) =>
-      Promise.resolve(parts.yoga.fetch(request, {})),
+    return idempotentGraphQL(
+      parts.app,
+      c.req.raw,
+      (request) => Promise.resolve(parts.yoga.fetch(request, {})),
+      parts.queryLimits,
     );
   });
   router.all("*", (c) => {

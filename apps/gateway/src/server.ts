@@ -23,6 +23,7 @@ import { createCaptureRoutes } from "./pages/capture/capture-routes.ts";
 import { createPages } from "./pages/index.ts";
 import { chargeRequest, clientAddress, rateLimitedError } from "./rate-limit.ts";
 import { createRecipientYoga, recipientEndpoint } from "./recipient/yoga.ts";
+import { RefusedClientQueue } from "./refused-client-queue.ts";
 import { createRestApi } from "./rest/index.ts";
 import { createRouter, nodeFetch } from "./router.ts";
 import { createGatewayYoga, type GatewayYogaOptions } from "./yoga.ts";
@@ -71,12 +72,14 @@ export interface GatewayServerOptions extends GatewayYogaOptions {
  * Serves `handle` inside the request's log context: the request id (the caller's `X-Request-Id` or a new
  * one) is echoed in the response and tags every line logged meanwhile, and one line is logged when the
  * response ends — method, path (never the query: recipient links carry their token there), status,
- * duration, and for GraphQL the operation, its type, the key's id and the error count. GraphQL requests
- * log at `info`; probes, metrics and pages at `debug`.
+ * duration, and for GraphQL the operation, its type, the key's id, the error count and the query limit
+ * that refused it. GraphQL requests log at `info`; probes, metrics and pages at `debug`. GraphQL requests
+ * go through `queue` (a client whose documents were refused is held back, see refused-client-queue.ts).
  */
 function withRequestLog(
   logger: Logger | undefined,
   graphqlPaths: readonly string[],
+  queue: RefusedClientQueue,
   handle: (req: IncomingMessage, res: ServerResponse) => void,
 ) {
   return (req: IncomingMessage, res: ServerResponse) => {
@@ -84,10 +87,14 @@ function withRequestLog(
     res.setHeader(requestIdHeader, log.requestId);
     const started = process.hrtime.bigint();
     const path = req.url?.split("?", 1)[0] ?? "/";
+    // Only GraphQL requests can be refused by the query limits, and only they are held back.
+    const client = graphqlPaths.includes(path) ? RefusedClientQueue.clientOf(req) : null;
     let logged = false;
     const done = () => {
-      if (logged || !logger) return;
+      if (logged) return;
       logged = true;
+      if (log.refusedBy && client) queue.refused(client);
+      if (!logger) return;
       const line = {
         requestId: log.requestId,
         method: req.method,
@@ -98,6 +105,7 @@ function withRequestLog(
         ...(log.operationType ? { operationType: log.operationType } : {}),
         ...(log.keyId ? { keyId: log.keyId } : {}),
         ...(log.graphqlErrors ? { graphqlErrors: log.graphqlErrors } : {}),
+        ...(log.refusedBy ? { refusedBy: log.refusedBy } : {}),
         ...(res.writableFinished ? {} : { aborted: true }),
       };
       if (graphqlPaths.includes(path)) logger.info(line, "request");
@@ -105,7 +113,9 @@ function withRequestLog(
     };
     res.once("finish", done);
     res.once("close", done);
-    requestContext.run(log, () => handle(req, res));
+    const serve = () => requestContext.run(log, () => handle(req, res));
+    if (client === null) serve();
+    else queue.admit(client, res, serve, req.headers.accept?.includes("text/event-stream") ?? false);
   };
 }
 
@@ -135,14 +145,17 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     readiness,
     rest: createRestApi({ app: options.app, ...(options.logger ? { logger: options.logger } : {}) }),
     hooks: createInboundHookRoutes(options.app, options.rateLimit),
+    queryLimits: options.queryLimits,
   });
   // The adapter would replace the process's global Request/Response with its own lighter classes; Yoga
   // then pays for converting between them on every request (a 200-request burst of sends took a third
   // longer), so the globals stay native.
   const route = getRequestListener(nodeFetch(router) as never, { overrideGlobalObjects: false });
   const metrics = options.metrics;
+  // Clients whose documents the query limits refuse are served one request at a time, after the others.
+  const refusedClients = new RefusedClientQueue();
   const server = createServer(
-    withRequestLog(options.logger, [yoga.graphqlEndpoint, recipientEndpoint], (req, res) => {
+    withRequestLog(options.logger, [yoga.graphqlEndpoint, recipientEndpoint], refusedClients, (req, res) => {
       if (metrics && serveMetrics(req, res, metrics.registry, metrics.token)) return;
       if (capture.handle(req, res)) return;
       // Signed downloads (DSAR export ZIPs, PDF reports), authorized by the URL's signature alone.
@@ -192,6 +205,18 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
           request,
           params,
         });
+        // The document is parsed and validated before the context (a database read) is built, so a
+        // refused document costs no query. The size and token limits stop the parser with a coded error
+        // (see query-limits.ts).
+        let document: DocumentNode;
+        try {
+          document = parse(params.query);
+        } catch (error) {
+          if (error instanceof GraphQLError) return [error];
+          throw error;
+        }
+        const errors = validate(schema, document);
+        if (errors.length > 0) return errors;
         let contextValue: unknown;
         try {
           contextValue = await contextFactory();
@@ -200,15 +225,7 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
           if (!unavailable) throw error;
           return [databaseUnavailableGraphQLError(unavailable)];
         }
-        let document: DocumentNode;
-        try {
-          // The token limit stops the parser with a coded error (see query-limits.ts).
-          document = parse(params.query);
-        } catch (error) {
-          if (error instanceof GraphQLError) return [error];
-          throw error;
-        }
-        const args = {
+        return {
           schema,
           operationName: params.operationName,
           document,
@@ -216,9 +233,6 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
           contextValue,
           rootValue: { execute, subscribe },
         };
-        const errors = validate(args.schema, args.document);
-        if (errors.length > 0) return errors;
-        return args;
       },
     },
     wsServer,

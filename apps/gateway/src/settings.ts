@@ -198,6 +198,11 @@ export const settingsSchema = z.object({
   FLOWGATE_MAX_BODY_BYTES: wholeNumber(1024)
     .default(524_288)
     .describe("largest GraphQL request body or graphql-ws message, in bytes (HTTP 413 beyond it)"),
+  FLOWGATE_MAX_QUERY_BYTES: wholeNumber(256)
+    .default(65_536)
+    .describe(
+      "largest GraphQL document (the `query`), in bytes (`QUERY_TOO_LARGE`, HTTP 413); a JSON body is refused as soon as its document passes it",
+    ),
   FLOWGATE_MAX_QUERY_DEPTH: wholeNumber(1)
     .default(12)
     .describe("deepest selection nesting of a GraphQL operation (`QUERY_TOO_DEEP`)"),
@@ -463,6 +468,7 @@ function group(raw: RawSettings): Settings {
           },
     queryLimits: {
       maxBodyBytes: raw.FLOWGATE_MAX_BODY_BYTES,
+      maxQueryBytes: raw.FLOWGATE_MAX_QUERY_BYTES,
       maxDepth: raw.FLOWGATE_MAX_QUERY_DEPTH,
       maxAliases: raw.FLOWGATE_MAX_ALIASES,
       maxTokens: raw.FLOWGATE_MAX_TOKENS,

@@ -92,6 +92,8 @@ export function createGatewayYoga(
     ],
     // A missing scope is "Not authorized"; a database outage is DATABASE_UNAVAILABLE with HTTP 503; other
     // errors stay masked.
+    // The body limits are queryLimitPlugins' (Yoga's own would wrap every body in one more stream).
+    maxRequestBodySize: false,
     maskedErrors: { maskError: maskUnexpectedErrors },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
     // GraphiQL's code is served by the gateway itself (no CDN), see pages/graphiql.ts.

@@ -43,14 +43,24 @@ const aliasesQuery = `query Aliases { ${Array.from({ length: 40 }, (_, i) => `v$
 /** A one-megabyte document: a single huge string literal (few tokens, so only the body limit stops it). */
 const megabyteQuery = `query Huge { workflow(id: "${"x".repeat(1_000_000)}") { id } }`;
 
+/** A valid, cheap query behind a 500 KB comment: no other limit sees a comment, only the size limit does. */
+const commentedQuery = `# ${"x".repeat(500_000)}\nquery Commented { viewer { environment } }`;
+
 /** The hostile documents, the code each must be refused with, and its HTTP status. */
 const hostile = [
   {
-    name: "5,000 aliases of workflows(first: 100)",
-    query: aliasBomb(5000),
+    name: "1,000 aliases of workflows(first: 100)",
+    query: aliasBomb(1000),
     code: "TOO_MANY_TOKENS",
     status: 400,
   },
+  {
+    name: "5,000 aliases of workflows(first: 100)",
+    query: aliasBomb(5000),
+    code: "QUERY_TOO_LARGE",
+    status: 413,
+  },
+  { name: "a 500 KB comment", query: commentedQuery, code: "QUERY_TOO_LARGE", status: 413 },
   { name: "40 aliases", query: aliasesQuery, code: "TOO_MANY_ALIASES", status: 400 },
   { name: "nesting 20 levels deep", query: deepQuery(20), code: "QUERY_TOO_DEEP", status: 400 },
   { name: "60 directives", query: directivesQuery, code: "TOO_MANY_DIRECTIVES", status: 400 },
@@ -122,6 +132,7 @@ describe.each(testBackends())("query limits (%s)", (backend) => {
   it("ships defaults a real API would: each limit is on and bounded", () => {
     expect(limits).toMatchObject({
       maxBodyBytes: 524_288,
+      maxQueryBytes: 65_536,
       maxDepth: 12,
       maxAliases: 30,
       maxTokens: 2000,
@@ -176,8 +187,8 @@ describe.each(testBackends())("query limits (%s)", (backend) => {
     expect(page.errors).toBeUndefined();
   });
 
-  it("bounds a chunked body without Content-Length too", async () => {
-    const body = JSON.stringify({ query: megabyteQuery });
+  /** POSTs `body` in 64 KiB chunks, without `Content-Length`. */
+  function postChunked(url: string, body: string): Promise<Response> {
     const stream = new ReadableStream<Uint8Array>({
       start(controller) {
         const bytes = new TextEncoder().encode(body);
@@ -186,15 +197,71 @@ describe.each(testBackends())("query limits (%s)", (backend) => {
         controller.close();
       },
     });
-    const response = await fetch(h.server.url, {
+    return fetch(url, {
       method: "POST",
       headers: { "content-type": "application/json", "x-api-key": key },
       body: stream,
       duplex: "half",
     } as RequestInit);
+  }
+
+  it("bounds a chunked body without Content-Length too", async () => {
+    // Large variables: only the body limit applies to them.
+    const response = await postChunked(
+      h.server.url,
+      JSON.stringify({ query: "query ($x: String) { __typename }", variables: { x: "x".repeat(1_000_000) } }),
+    );
     expect(response.status).toBe(413);
     const answer = (await response.json()) as Answer;
     expect(answer.errors?.[0]?.extensions?.code).toBe("REQUEST_TOO_LARGE");
+  });
+
+  it("refuses a document over the size limit as soon as it has arrived, whatever the order of the members", async () => {
+    for (const body of [
+      JSON.stringify({ query: megabyteQuery }),
+      JSON.stringify({ variables: { a: [{ b: "}]" }] }, operationName: "Huge", query: megabyteQuery }),
+      // Escapes count as the character they stand for.
+      `{"query": "query Escaped { __typename }${"\\n".repeat(70_000)}"}`,
+    ]) {
+      const response = await postChunked(h.server.url, body);
+      expect(response.status).toBe(413);
+      const answer = (await response.json()) as Answer;
+      expect(answer.errors?.[0]?.extensions).toMatchObject({ code: "QUERY_TOO_LARGE", limit: 65_536 });
+    }
+    // Just under the limit in bytes: every other limit still applies (here, none is exceeded).
+    const padded = `query Padded { viewer { environment } } ${" ".repeat(65_536 - 60)}`;
+    expect(Buffer.byteLength(padded)).toBeLessThan(65_536);
+    const fine = await post(h.server.url, { "x-api-key": key }, padded);
+    expect(fine.status).toBe(200);
+    expect(fine.errors).toBeUndefined();
+    // Multibyte characters are counted in UTF-8 bytes: 30,000 "é" are 60,000 bytes, 35,000 are 70,000.
+    const accented = (n: number) => `query Accented { viewer { environment } } # ${"é".repeat(n)}`;
+    expect((await post(h.server.url, { "x-api-key": key }, accented(30_000))).status).toBe(200);
+    const over = await post(h.server.url, { "x-api-key": key }, accented(35_000));
+    expect(over.status).toBe(413);
+    expect(over.errors?.[0]?.extensions?.code).toBe("QUERY_TOO_LARGE");
+  });
+
+  it("bounds the body and the document of a mutation sent with an Idempotency-Key the same way", async () => {
+    const bomb = await post(h.server.url, { "x-api-key": key, "idempotency-key": "bomb-1" }, aliasBomb(1000));
+    expect(bomb.status).toBe(400);
+    expect(bomb.errors?.[0]?.extensions?.code).toBe("TOO_MANY_TOKENS");
+    const huge = await post(h.server.url, { "x-api-key": key, "idempotency-key": "bomb-2" }, commentedQuery);
+    expect(huge.status).toBe(413);
+    expect(huge.errors?.[0]?.extensions?.code).toBe("QUERY_TOO_LARGE");
+    const response = await fetch(h.server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", "x-api-key": key, "idempotency-key": "bomb-3" },
+      body: new ReadableStream<Uint8Array>({
+        start(controller) {
+          controller.enqueue(new TextEncoder().encode(JSON.stringify({ query: megabyteQuery })));
+          controller.close();
+        },
+      }),
+      duplex: "half",
+    } as RequestInit);
+    expect(response.status).toBe(413);
+    expect(((await response.json()) as Answer).errors?.[0]?.extensions?.code).toBe("QUERY_TOO_LARGE");
   });
 
   it("hides field suggestions, which would leak the schema", async () => {
@@ -247,7 +314,7 @@ describe.each(testBackends())("query limits (%s)", (backend) => {
 
   it("applies them to SSE operations", async () => {
     const subscription = `subscription Bomb { ${Array.from(
-      { length: 3000 },
+      { length: 1000 },
       (_, i) => `a${i}: sessionStatus(sessionId: "ses_x") { __typename }`,
     ).join(" ")} }`;
     const response = await fetch(h.server.url, {
@@ -257,6 +324,15 @@ describe.each(testBackends())("query limits (%s)", (backend) => {
     });
     const text = await response.text();
     expect(text).toContain("TOO_MANY_TOKENS");
+    const large = await fetch(h.server.url, {
+      method: "POST",
+      headers: { "content-type": "application/json", accept: "text/event-stream", "x-api-key": key },
+      body: JSON.stringify({
+        query: `subscription Large { sessionStatus(sessionId: "ses_x") { __typename } } ${commentedQuery}`,
+      }),
+    });
+    expect(large.status).toBe(413);
+    expect(await large.text()).toContain("QUERY_TOO_LARGE");
   });
 
   it("applies them to /recipient/graphql, before any token is checked", async () => {

@@ -66,6 +66,7 @@ describe("settings", () => {
       },
       queryLimits: {
         maxBodyBytes: 524_288,
+        maxQueryBytes: 65_536,
         maxDepth: 12,
         maxAliases: 30,
         maxTokens: 2000,
@@ -114,6 +115,7 @@ describe("settings", () => {
     expect(
       parseSettings({
         FLOWGATE_MAX_BODY_BYTES: "2048",
+        FLOWGATE_MAX_QUERY_BYTES: "1000",
         FLOWGATE_MAX_QUERY_DEPTH: "5",
         FLOWGATE_MAX_ALIASES: "0",
         FLOWGATE_MAX_TOKENS: "300",
@@ -122,6 +124,7 @@ describe("settings", () => {
       }).queryLimits,
     ).toEqual({
       maxBodyBytes: 2048,
+      maxQueryBytes: 1000,
       maxDepth: 5,
       maxAliases: 0,
       maxTokens: 300,

@@ -17,6 +17,8 @@ export interface RequestLog {
   keyId?: string;
   /** How many errors the GraphQL result carried. */
   graphqlErrors?: number;
+  /** The code of the query limit that refused the request (`QUERY_TOO_LARGE`, …), if one did. */
+  refusedBy?: string;
 }
 
 /** The request each async continuation belongs to. */

@@ -54,6 +54,8 @@ export function createRecipientYoga(options: {
       useRequestLog(),
       ...(options.plugins ?? []),
     ],
+    // The body limits are queryLimitPlugins' (Yoga's own would wrap every body in one more stream).
+    maxRequestBodySize: false,
     maskedErrors: { maskError: maskUnexpectedErrors },
     ...(options.logger ? { logging: yogaLogger(options.logger) } : {}),
     context: async ({ request }): Promise<GraphQLContext> => {
