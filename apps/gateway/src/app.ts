@@ -1,5 +1,5 @@
-import { mkdirSync } from "node:fs";
 import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
+import type { PGlite } from "@flowgate/db/embedded-database";
 import {
   ChatCompletionsAutofillProvider,
   channelName,
@@ -28,7 +28,6 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createLogger } from "./logger.ts";
 import { createMetricsRegistry, graphqlMetricsPlugin } from "./observability/metrics.ts";
-import { tracingPlugin } from "./observability/tracing.ts";
 import type { GatewayRateLimit } from "./rate-limit.ts";
 import { type GatewayServer, startGatewayServer } from "./server.ts";
 import type { Settings } from "./settings.ts";
@@ -37,6 +36,11 @@ import type { Settings } from "./settings.ts";
 export interface AppParts {
   /** A connected database (then `settings.database` is not used to open one, and it is not closed). */
   database?: DatabaseHandle;
+  /**
+   * The embedded database in `settings.database.dataDir`, already opening (`openEmbeddedDatabase`): the
+   * process starts it before loading its other modules. Used unless `database` is given; closed on stop.
+   */
+  pglite?: PGlite;
   /** How recipient emails go out (not closed by `stop`). */
   email?: EmailSender;
   /** Where the app logs (default: pino at `settings.logLevel`). */
@@ -64,7 +68,7 @@ export interface StartedApp {
 
 /** A Flowgate process: built from settings, started, stopped. */
 export interface App {
-  /** Connects, migrates, starts the engine and (unless the role is `worker`) the HTTP server. */
+  /** Connects, migrates, starts (unless the role is `worker`) the HTTP server, then the engine's worker. */
   start(): Promise<StartedApp>;
   /** Stops in order — HTTP, engine (drains the steps in flight), bus, email, LISTEN, database. */
   stop(): Promise<void>;
@@ -83,7 +87,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
 
   return {
     async start() {
-      const database = parts.database ?? openDatabase(settings, logger);
+      const database = parts.database ?? openDatabase(settings, logger, parts.pglite);
       if (!parts.database) closers.unshift(() => database.close());
       watchAvailability(database, logger);
       let migrated = false;
@@ -109,7 +113,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
           "FLOWGATE_SECRET_KEY is unset: webhook secrets are encrypted with the public development key; set it in production",
         );
       }
-      await engine.start();
+      // Stopped after the HTTP server closes (closers run last-registered first); started once it listens.
       closers.unshift(() => engine.stop());
       const { host, port, publicUrl } = settings.http;
       const application = new Application({
@@ -147,7 +151,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
               port: settings.http.port,
               host: settings.http.host,
               logger,
-              plugins: graphqlPlugins(settings, metrics, parts.tracerProvider),
+              plugins: await graphqlPlugins(settings, metrics, parts.tracerProvider),
               ...(metrics ? { metrics: { registry: metrics, token: settings.metrics.token } } : {}),
               queryLimits: settings.queryLimits,
               rateLimit,
@@ -155,6 +159,9 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
               readiness: () => checkReadiness(database, migrated, settings.database.connectTimeoutMs),
             });
       if (server) closers.unshift(() => server.close());
+      // The worker starts after the gateway listens, so that its first claims do not delay the first
+      // requests (one connection serves both on the embedded database).
+      await engine.start();
       return { database, engine, application, server, demo, logger, metrics };
     },
 
@@ -174,14 +181,13 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
 }
 
 /** Opens the configured database: PostgreSQL with `DATABASE_URL`, else PGlite in its data directory. */
-function openDatabase(settings: Settings, logger: Logger): DatabaseHandle {
+function openDatabase(settings: Settings, logger: Logger, pglite: PGlite | undefined): DatabaseHandle {
   const { url, dataDir, schema, poolSize, connectTimeoutMs } = settings.database;
-  // PGlite creates its data directory but not the directories above it.
-  if (!url) mkdirSync(dataDir, { recursive: true });
   return createDatabase({
     url,
     schema,
     dataDir: url ? undefined : dataDir,
+    pglite: url ? undefined : pglite,
     poolSize,
     connectTimeoutMs,
     retry: settings.backoff,
@@ -340,16 +346,19 @@ function createEngine(
   });
 }
 
-/** The plugins both GraphQL endpoints add: metrics and tracing, as the settings ask. */
-function graphqlPlugins(
+/**
+ * The plugins both GraphQL endpoints add: metrics and tracing, as the settings ask. OpenTelemetry's
+ * modules load only when tracing is on (about a hundred modules a start would otherwise load for nothing).
+ */
+async function graphqlPlugins(
   settings: Settings,
   metrics: Registry | null,
   tracerProvider: TracerProvider | undefined,
-): Plugin[] {
-  return [
-    ...(metrics ? [graphqlMetricsPlugin(metrics)] : []),
-    ...(settings.tracing.enabled ? [tracingPlugin(tracerProvider)] : []),
-  ];
+): Promise<Plugin[]> {
+  const tracing = settings.tracing.enabled
+    ? [(await import("./observability/tracing.ts")).tracingPlugin(tracerProvider)]
+    : [];
+  return [...(metrics ? [graphqlMetricsPlugin(metrics)] : []), ...tracing];
 }
 
 /** GraphiQL's prefilled key: the demo key when it is known. */

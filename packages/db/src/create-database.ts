@@ -1,4 +1,4 @@
-import { PGlite } from "@electric-sql/pglite";
+import type { PGlite } from "@electric-sql/pglite";
 import {
   type Dialect,
   Kysely,
@@ -13,6 +13,7 @@ import type { BackoffBounds } from "./backoff.ts";
 import type { Database, Db } from "./database.ts";
 import { DatabaseAvailability } from "./database-availability.ts";
 import { asDatabaseUnavailable, DatabaseUnavailableError } from "./database-unavailable.ts";
+import { openEmbeddedDatabase } from "./embedded-database.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import { ResilientDriver } from "./resilient-driver.ts";
 import { SerializedDriver } from "./serialized-driver.ts";
@@ -21,8 +22,13 @@ import { SerializedDriver } from "./serialized-driver.ts";
 export interface DatabaseOptions {
   /** PostgreSQL connection string; when absent an embedded PGlite database is used. */
   url?: string | undefined;
-  /** PGlite data directory; in memory when absent. Ignored with `url`. */
+  /** PGlite data directory (created when missing); in memory when absent. Ignored with `url`. */
   dataDir?: string | undefined;
+  /**
+   * An embedded database already opening (from `openEmbeddedDatabase`), used instead of opening
+   * `dataDir`; closed with the handle. Ignored with `url`.
+   */
+  pglite?: PGlite | undefined;
   /** Schema to use (PostgreSQL only): becomes the connection's `search_path`. */
   schema?: string | undefined;
   /** Pool size for PostgreSQL (default 10). */
@@ -105,7 +111,7 @@ export function createDialect(
     pool.on("connect", (client) => client.on("error", survive));
     return { dialect: new ResilientPostgresDialect({ pool }, availability), kind: "postgres" };
   }
-  const pglite = new PGlite(options.dataDir);
+  const pglite = options.pglite ?? openEmbeddedDatabase(options.dataDir);
   return { dialect: new SerializedPGliteDialect({ pglite }), kind: "pglite" };
 }
 
