@@ -1,5 +1,5 @@
 import { Application, type ProvisionedWorkspace, seedDemoWorkspace } from "@flowgate/application";
-import type { PGlite } from "@flowgate/db/embedded-database";
+import type { EmbeddedDatabaseThread } from "@flowgate/db/embedded-database-thread";
 import {
   ChatCompletionsAutofillProvider,
   channelName,
@@ -37,10 +37,10 @@ export interface AppParts {
   /** A connected database (then `settings.database` is not used to open one, and it is not closed). */
   database?: DatabaseHandle;
   /**
-   * The embedded database in `settings.database.dataDir`, already opening (`openEmbeddedDatabase`): the
-   * process starts it before loading its other modules. Used unless `database` is given; closed on stop.
+   * The embedded database in `settings.database.dataDir`, already opening on its thread: the process
+   * starts it before loading its other modules. Used unless `database` is given; closed on stop.
    */
-  pglite?: PGlite;
+  pglite?: EmbeddedDatabaseThread;
   /** How recipient emails go out (not closed by `stop`). */
   email?: EmailSender;
   /** Where the app logs (default: pino at `settings.logLevel`). */
@@ -181,7 +181,11 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
 }
 
 /** Opens the configured database: PostgreSQL with `DATABASE_URL`, else PGlite in its data directory. */
-function openDatabase(settings: Settings, logger: Logger, pglite: PGlite | undefined): DatabaseHandle {
+function openDatabase(
+  settings: Settings,
+  logger: Logger,
+  pglite: EmbeddedDatabaseThread | undefined,
+): DatabaseHandle {
   const { url, dataDir, schema, poolSize, connectTimeoutMs } = settings.database;
   return createDatabase({
     url,

@@ -2,9 +2,10 @@
  * The Flowgate process (gateway, worker or both, by `FLOWGATE_ROLE`): reads the settings, builds the app,
  * starts it, prints where it listens, and drains on SIGINT/SIGTERM. `main.ts` loads it.
  *
- * Only the settings are imported up front. On the embedded database the process starts opening PGlite
- * (compiling its WebAssembly, reading its files, starting PostgreSQL) before it loads the rest of
- * Flowgate, which takes about as long, so that the two overlap: that is most of a cold start.
+ * Only the settings are imported up front. On the embedded database the process then starts PGlite on a
+ * thread of its own (compiling its WebAssembly, reading its files, starting PostgreSQL) before it loads
+ * the rest of Flowgate, which takes about as long, so that the two run side by side: together they are
+ * most of a cold start.
  */
 import { parseSettings, type Settings, SettingsError } from "./settings.ts";
 
@@ -19,7 +20,9 @@ try {
 
 const pglite = settings.database.url
   ? undefined
-  : (await import("@flowgate/db/embedded-database")).openEmbeddedDatabase(settings.database.dataDir);
+  : new (await import("@flowgate/db/embedded-database-thread")).EmbeddedDatabaseThread(
+      settings.database.dataDir,
+    );
 const [{ buildApp }, { createLogger }, { connectionFailureReason }] = await Promise.all([
   import("./app.ts"),
   import("./logger.ts"),

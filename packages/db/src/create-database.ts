@@ -1,8 +1,8 @@
-import type { PGlite } from "@electric-sql/pglite";
 import {
   type Dialect,
   Kysely,
   PGliteDialect,
+  type PGlite as PGliteLike,
   PostgresDialect,
   type PostgresDialectConfig,
   sql,
@@ -13,7 +13,6 @@ import type { BackoffBounds } from "./backoff.ts";
 import type { Database, Db } from "./database.ts";
 import { DatabaseAvailability } from "./database-availability.ts";
 import { asDatabaseUnavailable, DatabaseUnavailableError } from "./database-unavailable.ts";
-import { openEmbeddedDatabase } from "./embedded-database.ts";
 import { migrationProvider } from "./migrations/index.ts";
 import { ResilientDriver } from "./resilient-driver.ts";
 import { SerializedDriver } from "./serialized-driver.ts";
@@ -25,10 +24,10 @@ export interface DatabaseOptions {
   /** PGlite data directory (created when missing); in memory when absent. Ignored with `url`. */
   dataDir?: string | undefined;
   /**
-   * An embedded database already opening (from `openEmbeddedDatabase`), used instead of opening
-   * `dataDir`; closed with the handle. Ignored with `url`.
+   * An embedded database already opening (an `EmbeddedDatabaseThread`, or a PGlite instance), used
+   * instead of opening `dataDir`; closed with the handle. Ignored with `url`.
    */
-  pglite?: PGlite | undefined;
+  pglite?: PGliteLike | undefined;
   /** Schema to use (PostgreSQL only): becomes the connection's `search_path`. */
   schema?: string | undefined;
   /** Pool size for PostgreSQL (default 10). */
@@ -111,7 +110,10 @@ export function createDialect(
     pool.on("connect", (client) => client.on("error", survive));
     return { dialect: new ResilientPostgresDialect({ pool }, availability), kind: "postgres" };
   }
-  const pglite = options.pglite ?? openEmbeddedDatabase(options.dataDir);
+  // PGlite itself loads when the first query needs it (`openEmbeddedDatabase`), not with this module.
+  const pglite =
+    options.pglite ??
+    (async () => (await import("./embedded-database.ts")).openEmbeddedDatabase(options.dataDir));
   return { dialect: new SerializedPGliteDialect({ pglite }), kind: "pglite" };
 }
 

@@ -11,10 +11,9 @@ export const embeddedSharedBuffers = "16MB";
 
 /**
  * Starts opening Flowgate's embedded PostgreSQL (PGlite) in `dataDir` (created with its parents when
- * missing), or in memory without one. Returns at once: the instance is usable after `waitReady` and
- * queues queries until then, so a process can start it first and load the rest of its modules meanwhile
- * (`apps/gateway/src/flowgate-process.ts` does). This module imports PGlite and nothing else, for that
- * reason. `createDatabase` uses it too, so both open the same way.
+ * missing), or in memory without one, on this thread. Returns at once: the instance is usable after
+ * `waitReady` and queues queries until then. `createDatabase` opens PGlite with it, and so does the thread
+ * of an `EmbeddedDatabaseThread`, so both open the same way.
  */
 export function openEmbeddedDatabase(dataDir?: string): PGlite {
   // PGlite creates its data directory but not the directories above it.
@@ -28,5 +27,3 @@ export function openEmbeddedDatabase(dataDir?: string): PGlite {
   pglite.waitReady.catch(() => {});
   return pglite;
 }
-
-export type { PGlite };
