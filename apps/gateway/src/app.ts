@@ -1,4 +1,3 @@
-import { mkdirSync } from "node:fs";
 import { isIPv4 } from "node:net";
 import {
   Application,
@@ -7,6 +6,7 @@ import {
   scheduleRetention,
   seedDemoWorkspace,
 } from "@flowgate/application";
+import type { EmbeddedDatabaseThread } from "@flowgate/db/embedded-database-thread";
 import { deriveUrlSigningSecret } from "@flowgate/domain";
 import {
   ChatCompletionsAutofillProvider,
@@ -37,7 +37,6 @@ import type { Logger } from "pino";
 import type { Registry } from "prom-client";
 import { createLogger } from "./logger.ts";
 import { createMetricsRegistry, graphqlMetricsPlugin } from "./observability/metrics.ts";
-import { tracingPlugin } from "./observability/tracing.ts";
 import type { GatewayRateLimit } from "./rate-limit.ts";
 import { type GatewayServer, startGatewayServer } from "./server.ts";
 import type { Settings } from "./settings.ts";
@@ -46,6 +45,11 @@ import type { Settings } from "./settings.ts";
 export interface AppParts {
   /** A connected database (then `settings.database` is not used to open one, and it is not closed). */
   database?: DatabaseHandle;
+  /**
+   * The embedded database in `settings.database.dataDir`, already opening on its thread: the process
+   * starts it before loading its other modules. Used unless `database` is given; closed on stop.
+   */
+  pglite?: EmbeddedDatabaseThread;
   /** How recipient emails go out (not closed by `stop`). */
   email?: EmailSender;
   /** Where the app logs (default: pino at `settings.logLevel`). */
@@ -73,7 +77,7 @@ export interface StartedApp {
 
 /** A Flowgate process: built from settings, started, stopped. */
 export interface App {
-  /** Connects, migrates, starts the engine and (unless the role is `worker`) the HTTP server. */
+  /** Connects, migrates, starts (unless the role is `worker`) the HTTP server, then the engine's worker. */
   start(): Promise<StartedApp>;
   /** Stops in order — HTTP, engine (drains the steps in flight), bus, email, LISTEN, database. */
   stop(): Promise<void>;
@@ -92,7 +96,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
 
   return {
     async start() {
-      const database = parts.database ?? openDatabase(settings, logger);
+      const database = parts.database ?? openDatabase(settings, logger, parts.pglite);
       if (!parts.database) closers.unshift(() => database.close());
       watchAvailability(database, logger);
       let migrated = false;
@@ -118,6 +122,8 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
           "FLOWGATE_SECRET_KEY is unset: webhook secrets and pending link tokens are encrypted with the public development key; set it in production",
         );
       }
+      // Stopped after the HTTP server closes (closers run last-registered first); started once it listens.
+      closers.unshift(() => engine.stop());
       const { host, port, publicUrl } = settings.http;
       // Built before the engine starts: it registers the job handlers (emails, reservation sweeper).
       const application = new Application({
@@ -146,9 +152,6 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
       closers.unshift(() => flushAccessLog(application));
       // The daily retention job is a job row: created once, it reschedules itself.
       if (settings.role !== "gateway") await scheduleRetention(application);
-      // Started once the application registered its job handlers (autofill, sends) with the engine's worker.
-      await engine.start();
-      closers.unshift(() => engine.stop());
 
       const demo =
         settings.role !== "worker" && settings.demo.seed
@@ -165,7 +168,7 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
               port: settings.http.port,
               host: settings.http.host,
               logger,
-              plugins: graphqlPlugins(settings, metrics, parts.tracerProvider),
+              plugins: await graphqlPlugins(settings, metrics, parts.tracerProvider),
               ...(metrics ? { metrics: { registry: metrics, token: settings.metrics.token } } : {}),
               queryLimits: settings.queryLimits,
               rateLimit,
@@ -173,6 +176,10 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
               readiness: () => checkReadiness(database, migrated, settings.database.connectTimeoutMs),
             });
       if (server) closers.unshift(() => server.close());
+      // The worker starts after the gateway listens, so that its first claims do not delay the first
+      // requests (one connection serves both on the embedded database), and after the application
+      // registered its job handlers (autofill, sends) with it.
+      await engine.start();
       return { database, engine, application, server, demo, logger, metrics };
     },
 
@@ -192,14 +199,17 @@ export function buildApp(settings: Settings, parts: AppParts = {}): App {
 }
 
 /** Opens the configured database: PostgreSQL with `DATABASE_URL`, else PGlite in its data directory. */
-function openDatabase(settings: Settings, logger: Logger): DatabaseHandle {
+function openDatabase(
+  settings: Settings,
+  logger: Logger,
+  pglite: EmbeddedDatabaseThread | undefined,
+): DatabaseHandle {
   const { url, dataDir, schema, poolSize, connectTimeoutMs } = settings.database;
-  // PGlite creates its data directory but not the directories above it.
-  if (!url) mkdirSync(dataDir, { recursive: true });
   return createDatabase({
     url,
     schema,
     dataDir: url ? undefined : dataDir,
+    pglite: url ? undefined : pglite,
     poolSize,
     connectTimeoutMs,
     retry: settings.backoff,
@@ -375,16 +385,19 @@ function createEngine(
   });
 }
 
-/** The plugins both GraphQL endpoints add: metrics and tracing, as the settings ask. */
-function graphqlPlugins(
+/**
+ * The plugins both GraphQL endpoints add: metrics and tracing, as the settings ask. OpenTelemetry's
+ * modules load only when tracing is on (about a hundred modules a start would otherwise load for nothing).
+ */
+async function graphqlPlugins(
   settings: Settings,
   metrics: Registry | null,
   tracerProvider: TracerProvider | undefined,
-): Plugin[] {
-  return [
-    ...(metrics ? [graphqlMetricsPlugin(metrics)] : []),
-    ...(settings.tracing.enabled ? [tracingPlugin(tracerProvider)] : []),
-  ];
+): Promise<Plugin[]> {
+  const tracing = settings.tracing.enabled
+    ? [(await import("./observability/tracing.ts")).tracingPlugin(tracerProvider)]
+    : [];
+  return [...(metrics ? [graphqlMetricsPlugin(metrics)] : []), ...tracing];
 }
 
 /** GraphiQL's prefilled key: the demo key when it is known. */

@@ -1,8 +1,8 @@
-import { PGlite } from "@electric-sql/pglite";
 import {
   type Dialect,
   Kysely,
   PGliteDialect,
+  type PGlite as PGliteLike,
   PostgresDialect,
   type PostgresDialectConfig,
   sql,
@@ -21,8 +21,13 @@ import { SerializedDriver } from "./serialized-driver.ts";
 export interface DatabaseOptions {
   /** PostgreSQL connection string; when absent an embedded PGlite database is used. */
   url?: string | undefined;
-  /** PGlite data directory; in memory when absent. Ignored with `url`. */
+  /** PGlite data directory (created when missing); in memory when absent. Ignored with `url`. */
   dataDir?: string | undefined;
+  /**
+   * An embedded database already opening (an `EmbeddedDatabaseThread`, or a PGlite instance), used
+   * instead of opening `dataDir`; closed with the handle. Ignored with `url`.
+   */
+  pglite?: PGliteLike | undefined;
   /** Schema to use (PostgreSQL only): becomes the connection's `search_path`. */
   schema?: string | undefined;
   /** Pool size for PostgreSQL (default 10). */
@@ -105,7 +110,10 @@ export function createDialect(
     pool.on("connect", (client) => client.on("error", survive));
     return { dialect: new ResilientPostgresDialect({ pool }, availability), kind: "postgres" };
   }
-  const pglite = new PGlite(options.dataDir);
+  // PGlite itself loads when the first query needs it (`openEmbeddedDatabase`), not with this module.
+  const pglite =
+    options.pglite ??
+    (async () => (await import("./embedded-database.ts")).openEmbeddedDatabase(options.dataDir));
   return { dialect: new SerializedPGliteDialect({ pglite }), kind: "pglite" };
 }
 

@@ -82,10 +82,18 @@ function buildRecipientSchema(): GraphQLSchema {
   return schema;
 }
 
-/** The recipient schema served at `/recipient/graphql`. */
-export const recipientSchema = buildRecipientSchema();
+let built: GraphQLSchema | undefined;
+
+/**
+ * The recipient schema served at `/recipient/graphql`, built on first use: building it builds the whole
+ * builder's schema once more, which a process need not pay for before it answers its first API request.
+ */
+export function recipientSchema(): GraphQLSchema {
+  built ??= buildRecipientSchema();
+  return built;
+}
 
 /** The recipient schema in SDL, sorted, as checked in at `apps/gateway/recipient-schema.graphql`. */
 export function printRecipientSchemaSdl(): string {
-  return `${printSchema(lexicographicSortSchema(recipientSchema))}\n`;
+  return `${printSchema(lexicographicSortSchema(recipientSchema()))}\n`;
 }

@@ -37,7 +37,8 @@ export function createRecipientYoga(options: {
 }): YogaServerInstance<Record<string, unknown>, GraphQLContext> {
   const { app } = options;
   return createYoga<Record<string, unknown>, GraphQLContext>({
-    schema: recipientSchema,
+    // Built at the first recipient request, not when the server starts.
+    schema: () => recipientSchema(),
     graphqlEndpoint: recipientEndpoint,
     landingPage: false,
     graphiql: false,

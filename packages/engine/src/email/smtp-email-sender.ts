@@ -1,4 +1,5 @@
-import { createTransport } from "nodemailer";
+import type { Transporter } from "nodemailer";
+import { nodemailer } from "../on-demand-modules.ts";
 import { type EmailMessage, type EmailSender, messageIdFor } from "./email-sender.ts";
 
 /** Settings of {@link SmtpEmailSender}. */
@@ -14,13 +15,13 @@ export interface SmtpEmailSenderOptions {
 /** Sends email over SMTP with nodemailer; a refused recipient or an unreachable server rejects `send`. */
 export class SmtpEmailSender implements EmailSender {
   readonly name = "smtp";
-  readonly #transport: ReturnType<typeof createTransport>;
+  readonly #transport: Transporter;
   readonly #from: string;
 
   /** @param options - The server URL and sender address. */
   constructor(options: SmtpEmailSenderOptions) {
     const timeout = options.connectionTimeoutMs ?? 10_000;
-    this.#transport = createTransport({
+    this.#transport = nodemailer().createTransport({
       url: options.url,
       connectionTimeout: timeout,
       greetingTimeout: timeout,

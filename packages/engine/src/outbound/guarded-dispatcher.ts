@@ -1,7 +1,8 @@
 import { lookup as dnsLookup } from "node:dns/promises";
 import type { LookupFunction } from "node:net";
 import { isIP } from "node:net";
-import { Agent, buildConnector, type Dispatcher } from "undici";
+import type { Dispatcher } from "undici";
+import { undici } from "../on-demand-modules.ts";
 import { type AddressClass, classifyIpAddress, isAllowedAddress, isLocalHostname } from "./address-policy.ts";
 
 /** Resolves a host name to its addresses (`node:dns` by default; tests substitute their own). */
@@ -126,6 +127,7 @@ export interface GuardedDispatcherOptions extends DestinationPolicy {
  */
 export function createGuardedDispatcher(options: GuardedDispatcherOptions): Dispatcher {
   const connectTimeoutMs = options.connectTimeoutMs ?? 10_000;
+  const { Agent, buildConnector } = undici();
   const connect = buildConnector({ lookup: guardedLookup(options), timeout: connectTimeoutMs });
   return new Agent({
     connect(connectOptions, callback) {

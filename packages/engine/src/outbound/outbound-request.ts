@@ -1,4 +1,5 @@
-import { type Dispatcher, request } from "undici";
+import type { Dispatcher } from "undici";
+import { undici } from "../on-demand-modules.ts";
 import {
   createGuardedDispatcher,
   DestinationRefusedError,
@@ -105,7 +106,7 @@ export async function outboundRequest(call: OutboundRequest): Promise<OutboundRe
   const signal = AbortSignal.timeout(call.timeoutMs);
   const { dispatcher, owned } = dispatcherFor(call);
   try {
-    const response = await request(url, {
+    const response = await undici().request(url, {
       method: call.method ?? "GET",
       ...(call.headers ? { headers: call.headers } : {}),
       ...(call.body !== undefined ? { body: call.body } : {}),

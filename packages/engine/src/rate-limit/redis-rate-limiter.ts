@@ -1,4 +1,5 @@
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
+import { ioredis } from "../on-demand-modules.ts";
 import {
   decisionFrom,
   type RateLimitDecision,
@@ -60,7 +61,7 @@ export class RedisRateLimiter implements RateLimiter {
 
   constructor(url: string, options: RedisRateLimiterOptions = {}) {
     // Commands wait for the connection, but never long: a take fails after `commandTimeoutMs`.
-    const redis = new Redis(url, {
+    const redis = new (ioredis().Redis)(url, {
       maxRetriesPerRequest: 1,
       commandTimeout: options.commandTimeoutMs ?? 250,
     });

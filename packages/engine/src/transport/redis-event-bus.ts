@@ -1,6 +1,7 @@
 import { type BackoffBounds, backoffDelay, type Db } from "@flowgate/db";
-import { Redis } from "ioredis";
+import type { Redis } from "ioredis";
 import type { BusMessage, EventBus } from "../event-bus.ts";
+import { ioredis } from "../on-demand-modules.ts";
 import { LocalDispatch } from "./local-dispatch.ts";
 import { reannounce } from "./reannounce.ts";
 import { retryWhileUnavailable } from "./retry-while-unavailable.ts";
@@ -43,6 +44,7 @@ export class RedisEventBus implements EventBus {
   constructor(url: string, channel: string, options: RedisEventBusOptions = {}) {
     const backoff = options.backoff ?? { minMs: 100, maxMs: 1000 };
     const retryStrategy = (times: number) => backoffDelay(times - 1, backoff);
+    const { Redis } = ioredis();
     // Publishes fail at once while disconnected (no offline queue): the outbox keeps them instead.
     this.#publisher = new Redis(url, { enableOfflineQueue: false, maxRetriesPerRequest: 1, retryStrategy });
     this.#subscriber = new Redis(url, { retryStrategy });
