@@ -6,7 +6,6 @@ import {
   scheduleRetention,
   seedDemoWorkspace,
 } from "@flowgate/application";
-import type { EmbeddedDatabaseThread } from "@flowgate/db/embedded-database-thread";
 import { deriveUrlSigningSecret } from "@flowgate/domain";
 import {
   ChatCompletionsAutofillProvider,
@@ -31,6 +30,7 @@ import {
   RedisRateLimiter,
   SmtpEmailSender,
 } from "@flowgate/engine";
+import type { EmbeddedDatabaseThread } from "@flowgate/engine/embedded-database-thread";
 import type { TracerProvider } from "@opentelemetry/api";
 import type { Plugin } from "graphql-yoga";
 import type { Logger } from "pino";

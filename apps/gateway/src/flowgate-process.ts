@@ -22,7 +22,7 @@ try {
 
 const pglite = settings.database.url
   ? undefined
-  : new (await import("@flowgate/db/embedded-database-thread")).EmbeddedDatabaseThread(
+  : new (await import("@flowgate/engine/embedded-database-thread")).EmbeddedDatabaseThread(
       settings.database.dataDir,
     );
 const [{ buildApp }, { createLogger }, { connectionFailureReason }] = await Promise.all([
