@@ -193,5 +193,48 @@ describe.each(testBackends())("REST data protection (%s)", (backend) => {
     expect(Object.keys(doc.body.paths["/api/v1/sessions/{session_id}"])).toContain("delete");
     expect(doc.body.paths["/api/v1/sessions/{session_id}/report.pdf"].get.tags).toEqual(["Data protection"]);
     expect(doc.body.paths["/api/v1/sessions/{session_id}/export"].post.responses["201"]).toBeDefined();
+    expect(doc.body.paths["/api/v1/sessions/bulk-redact"].post.responses["202"]).toBeDefined();
+    expect(doc.body.paths["/api/v1/bulk-operations/{operation_id}"].get.tags).toEqual(["Data protection"]);
+  });
+
+  it("bulk redacts by ids: 202 with the operation, polled to completed, a held session skipped naming the hold", async () => {
+    const free = await seedCompletedSession(h, key, workflowId);
+    const held = await seedCompletedSession(h, key, workflowId);
+    await h.gql(key, HOLD, { sessionId: held, reason: "litigation hold: case 9" });
+
+    expectError(
+      await rest(h, key, "POST", "/api/v1/sessions/bulk-redact", { session_ids: [free] }),
+      422,
+      "VALIDATION",
+      ["reason"],
+    );
+    expectError(
+      await rest(h, key, "POST", "/api/v1/sessions/bulk-redact", { reason: "erasure" }),
+      422,
+      "VALIDATION",
+    );
+
+    const started = await rest(h, key, "POST", "/api/v1/sessions/bulk-redact", {
+      session_ids: [free, held],
+      reason: "GDPR Art. 17 batch",
+    });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ kind: "redact_sessions", total: 2, reason: "GDPR Art. 17 batch" });
+    expect(started.body.id).toMatch(/^blk_/);
+    const done = await eventually(async () => {
+      const answer = await rest(h, key, "GET", `/api/v1/bulk-operations/${started.body.id}`);
+      return answer.body.status === "completed" ? answer : undefined;
+    }, 30_000);
+    expect(done.body).toMatchObject({ total: 2, processed: 2, succeeded: 1, skipped: 1, failed: 0 });
+    expect(done.body.failures).toEqual([
+      { session_id: held, status: "skipped", error: expect.stringContaining("litigation hold: case 9") },
+    ]);
+    const redacted = await rest(h, key, "GET", `/api/v1/sessions/${free}`);
+    expect(redacted.body.reference_id).toBeNull();
+    const kept = await rest(h, key, "GET", `/api/v1/sessions/${held}`);
+    expect(kept.body.reference_id).toBe(personalValues.referenceId);
+
+    const foreign = await rest(h, h.other.keys.sandbox, "GET", `/api/v1/bulk-operations/${started.body.id}`);
+    expectError(foreign, 404, "NOT_FOUND");
   });
 });

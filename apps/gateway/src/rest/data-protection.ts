@@ -1,6 +1,10 @@
 import {
   type AccessedRecord,
+  type BulkOperation,
+  bulkRedactSessions,
   exportSessionData,
+  getBulkOperation,
+  getBulkOperationFailures,
   getSession,
   recordPersonalDataAccess,
   redactSession,
@@ -72,6 +76,75 @@ const DataExport = z
     created_at: z.string(),
   })
   .openapi("DataExport");
+
+const BulkRedactBody = z
+  .object({
+    session_ids: z
+      .array(z.string())
+      .optional()
+      .openapi({
+        description: "The sessions to redact (up to 100,000); or give `filter`.",
+        example: ["ses_abc123"],
+      }),
+    filter: z
+      .object({
+        statuses: z
+          .array(z.string())
+          .optional()
+          .openapi({ example: ["completed", "expired"] }),
+        created_before: z.string().datetime({ offset: true }).optional(),
+        completed_before: z.string().datetime({ offset: true }).optional(),
+      })
+      .optional()
+      .openapi({ description: "Every not-yet-redacted session matching all given conditions." }),
+    reason: z.string().openapi({ description: "Why, kept on each session's audit trail." }),
+  })
+  .openapi("BulkRedactRequest");
+
+const BulkOperationBody = z
+  .object({
+    id: z.string().openapi({ example: "blk_abc123" }),
+    kind: z.string(),
+    status: z.enum(["pending", "running", "completed", "failed"]),
+    reason: z.string(),
+    total: z.number(),
+    processed: z.number(),
+    succeeded: z.number(),
+    skipped: z.number().openapi({ description: "Sessions under legal hold (see `failures`)." }),
+    failed: z.number(),
+    failures: z.array(
+      z.object({
+        session_id: z.string(),
+        status: z.enum(["skipped", "failed"]),
+        error: z.string().nullable(),
+      }),
+    ),
+    created_at: z.string(),
+    started_at: z.string().nullable(),
+    completed_at: z.string().nullable(),
+  })
+  .openapi("BulkOperation");
+
+function presentBulkOperation(
+  operation: BulkOperation,
+  failures: { sessionId: string; status: "skipped" | "failed"; error: string | null }[],
+) {
+  return {
+    id: operation.id,
+    kind: operation.kind,
+    status: operation.status,
+    reason: operation.reason,
+    total: operation.total,
+    processed: operation.processed,
+    succeeded: operation.succeeded,
+    skipped: operation.skipped,
+    failed: operation.failed,
+    failures: failures.map((f) => ({ session_id: f.sessionId, status: f.status, error: f.error })),
+    created_at: operation.createdAt.toISOString(),
+    started_at: operation.startedAt?.toISOString() ?? null,
+    completed_at: operation.completedAt?.toISOString() ?? null,
+  };
+}
 
 /** The personal columns each REST session read answers (as `table.column` of the personal-data definition). */
 const sessionFields = ["sessions.reference_id", "sessions.metadata"] as const;
@@ -219,6 +292,64 @@ export function dataProtectionRoutes(api: RestApi): void {
         expires_at: link.export.expiresAt.toISOString(),
         created_at: link.export.createdAt.toISOString(),
       });
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "post",
+      path: "/sessions/bulk-redact",
+      tags,
+      summary: "Bulk redact sessions (GraphQL `bulkRedactSessions`)",
+      description:
+        "Starts a durable bulk redaction of the listed sessions or of every session the filter matches and answers 202 with the operation at once; follow it with `GET /bulk-operations/{operation_id}`. Sessions under legal hold are skipped, naming the hold; a worker crash redacts nothing twice and skips nothing.",
+      middleware,
+      request: { body: { content: { "application/json": { schema: BulkRedactBody } }, required: true } },
+      responses: {
+        202: jsonResponse("The operation, started", BulkOperationBody),
+        ...errorResponses(401, 403, 422),
+      },
+    }),
+    async (c) => {
+      const body = c.req.valid("json");
+      const filter = body.filter
+        ? {
+            ...(body.filter.statuses ? { statuses: body.filter.statuses as never } : {}),
+            ...(body.filter.created_before ? { createdBefore: new Date(body.filter.created_before) } : {}),
+            ...(body.filter.completed_before
+              ? { completedBefore: new Date(body.filter.completed_before) }
+              : {}),
+          }
+        : null;
+      const operation = await bulkRedactSessions(c.get("app"), c.get("actor"), {
+        sessionIds: body.session_ids ?? null,
+        filter,
+        reason: body.reason,
+      });
+      return reply(c, 202, presentBulkOperation(operation, []));
+    },
+  );
+
+  api.openapi(
+    createRoute({
+      method: "get",
+      path: "/bulk-operations/{operation_id}",
+      tags,
+      summary: "A bulk operation's progress (GraphQL `bulkOperation`)",
+      description: "Counts so far and the first 100 skipped or failed sessions with why.",
+      middleware,
+      request: { params: z.object({ operation_id: idParam("Bulk operation ID (`blk_*`).", "blk_abc123") }) },
+      responses: {
+        200: jsonResponse("The operation", BulkOperationBody),
+        ...errorResponses(401, 403, 404),
+      },
+    }),
+    async (c) => {
+      const id = c.req.valid("param").operation_id;
+      const operation = await getBulkOperation(c.get("app"), c.get("actor"), id);
+      if (!operation) throw new NotFoundError("BulkOperation", id);
+      const failures = await getBulkOperationFailures(c.get("app"), c.get("actor"), id);
+      return reply(c, 200, presentBulkOperation(operation, failures));
     },
   );
 }
