@@ -72,7 +72,8 @@ export function createRouter(parts: RouterParts): GatewayRouter {
     }
   });
 
-  router.all(recipientEndpoint, (c) => parts.recipientYoga.fetch(c.req.raw, {}));
+  // The Node request is the server context: rate limits charge requests without a key to its address.
+  router.all(recipientEndpoint, (c) => parts.recipientYoga.fetch(c.req.raw, { req: c.env.incoming }));
   if (parts.hooks) router.route("/", parts.hooks);
   router.route("/", parts.rest);
   router.all(parts.yoga.graphqlEndpoint, (c) => {
@@ -82,7 +83,7 @@ export function createRouter(parts: RouterParts): GatewayRouter {
     return idempotentGraphQL(
       parts.app,
       c.req.raw,
-      (request) => Promise.resolve(parts.yoga.fetch(request, {})),
+      (request) => Promise.resolve(parts.yoga.fetch(request, { req: c.env.incoming })),
       parts.queryLimits,
     );
   });

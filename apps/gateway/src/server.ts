@@ -143,7 +143,11 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
     recipientYoga,
     pages,
     readiness,
-    rest: createRestApi({ app: options.app, ...(options.logger ? { logger: options.logger } : {}) }),
+    rest: createRestApi({
+      app: options.app,
+      ...(options.logger ? { logger: options.logger } : {}),
+      rateLimit: options.rateLimit ?? null,
+    }),
     hooks: createInboundHookRoutes(options.app, options.rateLimit),
     queryLimits: options.queryLimits,
   });

@@ -126,7 +126,36 @@ describe.each(cases)("rate limits ($store buckets, $backend)", ({ backend, store
       expect(refused.status, `${path} ${JSON.stringify(headers)}`).toBe(429);
       expect(refused.body.errors?.[0]?.extensions?.code).toBe("RATE_LIMITED");
     }
+    // The REST API shares the address's bucket: a request without a key, or with a guessed one, is refused.
+    const guesses: Record<string, string>[] = [
+      {},
+      { "x-api-key": `fg_live_${randomBytes(16).toString("hex")}` },
+    ];
+    for (const headers of guesses) {
+      const response = await fetch(`${origin}/api/v1/sessions`, { headers });
+      expect(response.status).toBe(429);
+      expect(response.headers.get("ratelimit-policy")).toBe('"address";q=3;w=30');
+      expect(((await response.json()) as { error: { code: string } }).error.code).toBe("RATE_LIMITED");
+    }
     // A valid key is charged to the key, not the address.
     expect((await post("/graphql", { "x-api-key": h.other.keys.live })).status).toBe(200);
+  });
+
+  it("limits the REST API per key like GraphQL: RateLimit headers, then 429 RATE_LIMITED with Retry-After", async () => {
+    const key = h.acme.keys.live;
+    const answers: Response[] = [];
+    for (let i = 0; i < 6; i++)
+      answers.push(await fetch(`${origin}/api/v1/sessions`, { headers: { "x-api-key": key } }));
+    expect(answers.slice(0, 5).map((a) => a.status)).toEqual([200, 200, 200, 200, 200]);
+    expect(answers[0]?.headers.get("ratelimit-policy")).toBe('"api-key";q=5;w=50');
+    expect(answers[4]?.headers.get("ratelimit")).toMatch(/^"api-key";r=0;t=\d+$/);
+    const refused = answers[5]!;
+    expect(refused.status).toBe(429);
+    expect(Number(refused.headers.get("retry-after"))).toBeGreaterThanOrEqual(1);
+    expect(await refused.json()).toMatchObject({
+      error: { code: "RATE_LIMITED", details: { policy: "api-key" } },
+    });
+    // GraphQL draws on the same bucket.
+    expect((await post("/graphql", { "x-api-key": key })).status).toBe(429);
   });
 });

@@ -1,9 +1,18 @@
+import type { IncomingMessage } from "node:http";
 import { type Application, authenticateApiKey } from "@flowgate/application";
 import { apiVersions, currentApiVersion, isApiVersion } from "@flowgate/domain";
 import { OpenAPIHono } from "@hono/zod-openapi";
 import { HTTPException } from "hono/http-exception";
 import type { Logger } from "pino";
 import { presentedKey, refusalMessages } from "../auth.ts";
+import {
+  chargeRequest,
+  clientAddress,
+  type GatewayRateLimit,
+  type RateLimitOutcome,
+  rateLimitedError,
+  rateLimitHeaders,
+} from "../rate-limit.ts";
 import type { RestApi, RestContext, RestEnv } from "./api.ts";
 import { dataProtectionRoutes, restAccessLog } from "./data-protection.ts";
 import { errorBody, restErrorOf, verifaErrors, zodFields } from "./errors.ts";
@@ -27,6 +36,27 @@ export interface RestApiOptions {
   app: Application;
   /** Where unexpected errors are logged (never with request bodies). */
   logger?: Logger;
+  /** The same per-key and per-address limits as GraphQL (none when null or left out). */
+  rateLimit?: GatewayRateLimit | null;
+}
+
+/** The client address of a REST request (the Node request Hono's adapter passes as `env.incoming`). */
+function restClientAddress(c: RestContext): string {
+  return clientAddress((c.env as { incoming?: IncomingMessage } | undefined)?.incoming);
+}
+
+/** The 429 answer of a refused request, with `Retry-After` and the draft's `RateLimit` headers. */
+function rateLimitedResponse(c: RestContext, outcome: RateLimitOutcome): Response {
+  const { http } = rateLimitedError(outcome).extensions as { http: { headers: Record<string, string> } };
+  return errorJson(
+    c,
+    429,
+    errorBody("RATE_LIMITED", rateLimitedError(outcome).message, [], {
+      policy: outcome.policy.name,
+      retry_after_seconds: outcome.decision.retryAfterSeconds,
+    }),
+    http.headers,
+  );
 }
 
 function errorJson(
@@ -72,6 +102,24 @@ export function createRestApi(options: RestApiOptions): RestApi {
     await next();
   });
 
+  // Rate limits, before anything else runs: charged to the presented key, or to the address without one.
+  const rateLimit = options.rateLimit ?? null;
+  if (rateLimit) {
+    api.use("*", async (c, next) => {
+      if (isPublic(c.req.path)) return next();
+      const outcome = await chargeRequest(rateLimit, {
+        key: presentedKey((name) => c.req.header(name)),
+        address: restClientAddress(c),
+      });
+      if (outcome && !outcome.decision.allowed) return rateLimitedResponse(c, outcome);
+      await next();
+      // A refusal of the address (a guessed key) already carries its own policy's headers.
+      if (outcome && !c.res.headers.has("ratelimit-policy")) {
+        for (const [name, value] of Object.entries(rateLimitHeaders(outcome))) c.res.headers.set(name, value);
+      }
+    });
+  }
+
   api.use("*", async (c, next) => {
     if (isPublic(c.req.path)) return next();
     const outcome = await authenticateApiKey(
@@ -79,6 +127,11 @@ export function createRestApi(options: RestApiOptions): RestApi {
       presentedKey((name) => c.req.header(name)),
     );
     if (!outcome.ok) {
+      // A refused key is charged to its address as well: guessing keys is limited like calling without one.
+      if (rateLimit) {
+        const refusal = await chargeRequest(rateLimit, { key: null, address: restClientAddress(c) });
+        if (refusal && !refusal.decision.allowed) return rateLimitedResponse(c, refusal);
+      }
       c.header("www-authenticate", 'Bearer realm="flowgate"');
       return errorJson(c, 401, errorBody("UNAUTHENTICATED", refusalMessages[outcome.reason]));
     }
