@@ -9,7 +9,11 @@ const require = createRequire(import.meta.url);
  * so turbo caches them (`test:unit`). Every other suite is `test:integration` and always runs: a new
  * suite is uncached until it is listed here.
  */
-const unitSuites = ["test/schema-file.test.ts", "test/ddq-recipient-schema-file.test.ts"];
+const unitSuites = [
+  "test/schema-file.test.ts",
+  "test/ddq-recipient-schema-file.test.ts",
+  "test/rest-presenters.test.ts",
+];
 
 export default defineConfig(
   flowgateVitestConfig({

@@ -14,6 +14,13 @@ const opaque = new Set([
   "trigger_payload",
   "input_data",
   "output_data",
+  // Keyed by the questionnaire's own question ids (`companyName` stays `companyName`).
+  "answers",
+  "payload",
+  "payload_schema",
+  "output",
+  "input",
+  "decision_metadata",
 ]);
 
 /** ISO 8601 or null. */
