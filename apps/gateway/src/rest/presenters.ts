@@ -105,7 +105,7 @@ export function presentTaskRun(run: Run, nodeRuns: readonly NodeRun[]) {
       workflow_run_id: nodeRun.runId,
       workflow_node_id: nodeRun.workflowNodeId,
       status: nodeRun.status,
-      created_at: iso(nodeRun.startedAt),
+      created_at: iso(nodeRun.createdAt),
       task_id: nodeRun.taskId,
       input_data: nodeRun.inputData,
       output_data: nodeRun.outputData,
