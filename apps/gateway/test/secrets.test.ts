@@ -4,6 +4,7 @@ import { join } from "node:path";
 import { testBackends } from "@flowgate/db/testing";
 import { type EmailMessage, type EmailSender, OutboxEmailSender, SmtpEmailSender } from "@flowgate/engine";
 import type { Kysely } from "kysely";
+import { Webhook } from "standardwebhooks";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { buildApp } from "../src/app.ts";
 import { createLogger } from "../src/logger.ts";
@@ -116,13 +117,32 @@ class RecordingRouter implements EmailSender {
   }
 }
 
+/** A workspace workflow of one echo task, for the inbound triggers. */
+const echoGraph = {
+  entry: "start",
+  nodes: [
+    { id: "start", type: "start", next: "echo" },
+    { id: "echo", type: "task", handler: { type: "echo" }, routes: { success: "done" } },
+    { id: "done", type: "terminal", outcome: "approved" },
+  ],
+};
+
+const CREATE_INBOUND_TRIGGER = /* GraphQL */ `
+  mutation ($workflowId: ID!, $auth: InboundTriggerAuth!) {
+    createInboundTrigger(workflowId: $workflowId, auth: $auth) {
+      ... on InboundTriggerWithSecret { url secret }
+    }
+  }
+`;
+
 /**
  * A full scenario — keys created and rotated (and a sandbox key refused a live one), runs, a webhook
  * endpoint created and its secret rotated with deliveries to a receiver, session invitations emailed and a
  * one-time verification link opened, sends to SMTP and to the outbox (a live one refused there), failed
  * emails, magic links opened and answered, prefill sends — with every log line captured at `trace`. Then
  * every log line and every column of every table is scanned for every secret that was issued: API keys,
- * magic-link and verification-link tokens, and webhook signing secrets. There must be none.
+ * magic-link and verification-link tokens, webhook signing secrets and inbound trigger secrets (signing
+ * secret and bearer token). There must be none.
  */
 describe.each(testBackends())("no secret in logs or database (%s)", (backend) => {
   let h: Harness;
@@ -232,6 +252,37 @@ describe.each(testBackends())("no secret in logs or database (%s)", (backend) =>
     expect(rotatedSecret).toMatch(/^whsec_/);
     const webhookSecrets = [endpoint.secret, rotatedSecret];
     secrets.push(...webhookSecrets);
+
+    // Inbound triggers: a signing secret and a bearer token, each issued and used once.
+    const taskWorkflow = (await h.gql(sandbox, CREATE_WORKFLOW, { name: "Inbound", graph: echoGraph })).data
+      .createWorkflow;
+    const inboundSecrets: string[] = [];
+    for (const auth of ["SIGNATURE", "BEARER"] as const) {
+      const trigger = (await h.gql(sandbox, CREATE_INBOUND_TRIGGER, { workflowId: taskWorkflow.id, auth }))
+        .data.createInboundTrigger;
+      expect(trigger.secret).toMatch(auth === "SIGNATURE" ? /^whsec_/ : /^fgh_/);
+      secrets.push(trigger.secret);
+      inboundSecrets.push(trigger.secret);
+      const body = JSON.stringify({ order: "o-1" });
+      const at = new Date();
+      const headers: Record<string, string> =
+        auth === "SIGNATURE"
+          ? {
+              "webhook-id": "msg_secrets_1",
+              "webhook-timestamp": String(Math.floor(at.getTime() / 1000)),
+              "webhook-signature": new Webhook(trigger.secret).sign("msg_secrets_1", at, body),
+            }
+          : { authorization: `Bearer ${trigger.secret}` };
+      const hook = await fetch(
+        trigger.url.replace(/^https?:\/\/[^/]+/, h.server.url.replace(/\/graphql$/, "")),
+        {
+          method: "POST",
+          headers: { "content-type": "application/json", ...headers },
+          body,
+        },
+      );
+      expect(hook.status, auth).toBe(202);
+    }
 
     // Sessions: invitations emailed (over SMTP and into the outbox) and a one-time link made through the
     // API; the capture page is opened with one.
@@ -354,7 +405,7 @@ describe.each(testBackends())("no secret in logs or database (%s)", (backend) =>
     const linkTokens = secrets.filter((secret) => /^fg[lv]_/.test(secret)).length;
     console.log(
       `secret scan (${backend}): ${secrets.length} secrets issued (${apiKeys} API keys, ${linkTokens} link tokens, ` +
-        `${webhookSecrets.length} webhook secrets); ` +
+        `${webhookSecrets.length} webhook secrets, ${inboundSecrets.length} inbound trigger secrets); ` +
         `${lines.length} log lines at trace (${masked} with a masked value): ${logHits.length} hits; ${rows.length} column values in the database: ${dbHits.length} hits`,
     );
     expect(logHits).toEqual([]);
