@@ -47,11 +47,12 @@ function restClientAddress(c: RestContext): string {
 
 /** The 429 answer of a refused request, with `Retry-After` and the draft's `RateLimit` headers. */
 function rateLimitedResponse(c: RestContext, outcome: RateLimitOutcome): Response {
-  const { http } = rateLimitedError(outcome).extensions as { http: { headers: Record<string, string> } };
+  const error = rateLimitedError(outcome);
+  const { http } = error.extensions as { http: { headers: Record<string, string> } };
   return errorJson(
     c,
     429,
-    errorBody("RATE_LIMITED", rateLimitedError(outcome).message, [], {
+    errorBody("RATE_LIMITED", error.message, [], {
       policy: outcome.policy.name,
       retry_after_seconds: outcome.decision.retryAfterSeconds,
     }),

@@ -8,8 +8,11 @@
 /** The casing a request asked for. */
 export type Inflection = "snake" | "camel";
 
-/** Keys whose values are the caller's own data: never re-cased. */
-const opaqueKeys = new Set([
+/**
+ * Keys whose values are the caller's own data (metadata, graphs, payloads, answers keyed by question ids,
+ * check output): never re-cased, in requests or in answers. The REST presenters keep them too.
+ */
+export const callerDataKeys: readonly string[] = [
   "metadata",
   "graph",
   "graph_snapshot",
@@ -18,14 +21,17 @@ const opaqueKeys = new Set([
   "output_data",
   "output",
   "answers",
-  "sandbox",
   "payload",
   "payload_schema",
   "input",
   "decision_metadata",
-  "changes",
-  "checks",
-]);
+];
+
+/**
+ * Keys never re-cased by `Key-Inflection`: the caller's data, and request members whose values are
+ * written as the seeds spell them (sandbox outcomes, change sets, check configurations).
+ */
+const opaqueKeys = new Set([...callerDataKeys, "sandbox", "changes", "checks"]);
 
 /** Keys whose values are maps keyed by ids: their keys stay, their entries are re-cased. */
 const idMapKeys = new Set(["node_results"]);

@@ -2,26 +2,12 @@ import type { RecipientSendResult } from "@flowgate/application";
 import type { NodeRun, Run, Session, Workflow, WorkflowVersion } from "@flowgate/domain";
 import { runDurationMs } from "@flowgate/domain";
 import { nodeResults } from "../schema/node-run.ts";
-import { snakeCase } from "./inflection.ts";
+import { callerDataKeys, snakeCase } from "./inflection.ts";
 
 // Response bodies in snake_case, built from the same domain objects GraphQL resolves. Seed routes have
 // explicit presenters with exactly the seeds' keys; the other records go through `snakeRecord`.
 
-const opaque = new Set([
-  "metadata",
-  "graph",
-  "graph_snapshot",
-  "trigger_payload",
-  "input_data",
-  "output_data",
-  // Keyed by the questionnaire's own question ids (`companyName` stays `companyName`).
-  "answers",
-  "payload",
-  "payload_schema",
-  "output",
-  "input",
-  "decision_metadata",
-]);
+const opaque = new Set(callerDataKeys);
 
 /** ISO 8601 or null. */
 function iso(date: Date | null | undefined): string | null {

@@ -211,8 +211,8 @@ export async function runAutofillJob(
 ): Promise<JobHandlerResult> {
   const started = await startAutofillJob(deps.db, job.id);
   if (!started || !isAutofillJobActive(started.status)) {
-    // Its response was deleted (cascade), or a previous attempt finished it: nothing left to do.
-    await deps.db.deleteFrom("jobs").where("id", "=", job.id).where("kind", "=", autofillJobKind).execute();
+    // Its response was deleted (cascade), or a previous attempt finished it: nothing left to do (the
+    // worker deletes the queue job).
     return { outcome: "done" };
   }
   const conclusion = await concludeAutofill(deps, started);
