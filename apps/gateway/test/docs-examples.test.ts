@@ -1,9 +1,18 @@
 import { execFile } from "node:child_process";
-import { readdirSync, readFileSync } from "node:fs";
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
 import { fileURLToPath } from "node:url";
 import { buildSchema, type GraphQLSchema, parse, validate } from "graphql";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
+import { createKycQuestionnaire } from "./ddq-helpers.ts";
 import { type Harness, startHarness } from "./harness.ts";
+import {
+  createWorkflowOverRest,
+  payloadGraph,
+  quickGraph,
+  sessionReaches,
+  submittedSession,
+} from "./rest-helpers.ts";
 
 const root = fileURLToPath(new URL("../../../", import.meta.url));
 const pages = [
@@ -83,5 +92,70 @@ describe("the README's walk-through, run as written", () => {
     expect(
       last.data.session.workflowRun.nodeRuns.map((n: { workflowNodeId: string }) => n.workflowNodeId),
     ).toEqual(["start", "document", "aml", "risk", "gate", "approved"]);
+  });
+});
+
+describe("the README's REST requests, run as written", () => {
+  let h: Harness;
+  let curlHome: string;
+  beforeAll(async () => {
+    h = await startHarness("pglite");
+    // curl reads its defaults from $CURL_HOME/.curlrc: print each status after its body, quietly.
+    curlHome = mkdtempSync(`${tmpdir()}/flowgate-curlrc-`);
+    writeFileSync(`${curlHome}/.curlrc`, '-sS\n-w "\\nstatus=%{http_code}\\n"\n');
+  });
+  afterAll(async () => {
+    rmSync(curlHome, { recursive: true, force: true });
+    await h?.close();
+  });
+
+  it("answers one request per seed product with the seed's status", async () => {
+    const key = h.acme.keys.sandbox;
+    const kyc = await createWorkflowOverRest(h, key, quickGraph, "README KYC");
+    const session = await submittedSession(h, key, kyc);
+    await sessionReaches(h, key, session, "completed");
+    const questionnaire = await createKycQuestionnaire(h, key);
+    const task = await createWorkflowOverRest(h, key, payloadGraph, "README task");
+
+    const readme = readFileSync(`${root}README.md`, "utf8");
+    const from = readme.indexOf("## The seeds' REST APIs");
+    const section = readme.slice(from, readme.indexOf("\n## ", from + 5));
+    const [script] = blocks(section, "sh");
+    expect(script).toBeDefined();
+    // What a reader fills in: where Flowgate listens, the key and the ids (the workflow ids in order).
+    const workflows = [kyc, task];
+    const ours = (script ?? "")
+      .replaceAll("http://127.0.0.1:4000", new URL(h.server.url).origin)
+      .replaceAll("fg_sandbox_…", key)
+      .replaceAll("ses_…", session)
+      .replaceAll("qnr_…", questionnaire)
+      .replaceAll("ws_…", h.acme.workspaceId)
+      .replace(/wfl_…/g, () => workflows.shift() ?? "wfl_missing");
+    const stdout = await new Promise<string>((resolve, reject) => {
+      execFile(
+        "bash",
+        ["-eo", "pipefail", "-c", ours],
+        { cwd: root, timeout: 60_000, env: { ...process.env, CURL_HOME: curlHome } },
+        (error, out, err) => (error ? reject(new Error(`${error.message}\n${out}\n${err}`)) : resolve(out)),
+      );
+    });
+    const answers = stdout
+      .trim()
+      .split(/\nstatus=(\d+)\n?/)
+      .reduce<{ body: string; status: number }[]>((all, part, i, parts) => {
+        if (i % 2 === 0 && parts[i + 1]) all.push({ body: part, status: Number(parts[i + 1]) });
+        return all;
+      }, []);
+    expect(
+      answers.map((a) => a.status),
+      stdout,
+    ).toEqual([200, 201, 200]);
+    expect(JSON.parse(answers[0]?.body ?? "")).toEqual({
+      session_id: session,
+      workflow_id: kyc,
+      status: "processing",
+    });
+    expect(JSON.parse(answers[1]?.body ?? "")).toMatchObject({ status: "sent", entity_name: "Acme Corp" });
+    expect(JSON.parse(answers[2]?.body ?? "")).toMatchObject({ workflow_id: task, trigger_payload: {} });
   });
 });
