@@ -1,8 +1,9 @@
 import type { Actor, Application } from "@flowgate/application";
-import { type OpenAPIHono, z } from "@hono/zod-openapi";
+import { createRoute, type OpenAPIHono, type RouteConfig, type RouteHandler, z } from "@hono/zod-openapi";
 import type { Context, MiddlewareHandler, TypedResponse } from "hono";
 import { type ErrorPolicy, RestErrorBody } from "./errors.ts";
 import { type Inflection, inflectResponse } from "./inflection.ts";
+import { listBody } from "./versions.ts";
 
 /** What the REST middleware puts on every request's context. */
 export interface RestVariables {
@@ -44,6 +45,22 @@ export function errorPolicy(policy: ErrorPolicy): MiddlewareHandler<RestEnv> {
   return async (c, next) => {
     c.set("errorPolicy", policy);
     await next();
+  };
+}
+
+/** A route of a {@link restRoutes} family: what `createRoute` takes, less the family's tags and middleware. */
+export type RestRouteConfig = Omit<RouteConfig, "tags" | "middleware">;
+
+/**
+ * The route adder of one route family (a resource file's routes): every route it adds carries the
+ * family's OpenAPI `tags` and answers errors by the family's {@link ErrorPolicy}. The tags are placed
+ * right after `method` and `path`, where the routes wrote them, so the OpenAPI document keeps its order.
+ */
+export function restRoutes(api: RestApi, tags: string[], policy: ErrorPolicy) {
+  const middleware = [errorPolicy(policy)];
+  return <R extends RestRouteConfig>(route: R, handler: RouteHandler<R, RestEnv>): void => {
+    const { method, path, ...rest } = route;
+    api.openapi(createRoute({ method, path, tags, ...rest, middleware }), handler as never);
   };
 }
 
@@ -92,6 +109,9 @@ export function idParam(description: string, example: string) {
   return z.string().min(1).openapi({ description, example });
 }
 
+/** The `{session_id}` path parameter. */
+export const SessionParams = z.object({ session_id: idParam("Session ID (`ses_*`).", "ses_abc123") });
+
 /** `?limit=&starting_after=`: a page of a list, newest first. */
 export const PageQuery = z.object({
   limit: z.coerce.number().int().min(1).max(100).default(20).openapi({ description: "At most 100." }),
@@ -101,26 +121,27 @@ export const PageQuery = z.object({
     .openapi({ description: "The last id of the previous page (cursor)." }),
 });
 
-/** The page request of a {@link PageQuery}. */
-export function pageOf(query: z.infer<typeof PageQuery>): { limit: number; afterId: string | null } {
-  return { limit: query.limit, afterId: query.starting_after ?? null };
-}
-
 /**
- * A list answer: `{ data, has_more, next_cursor }` (fetches one more than asked to know whether more
- * exist). Version-dependent: see `versions.ts`.
+ * Answers a page of a list, newest first: fetches one more than `query.limit` to know whether more exist,
+ * presents the page and wraps it as the request's version does (`{ data, has_more, next_cursor }` or the
+ * bare array: see `versions.ts`).
  */
-export async function listPage<T extends { id: string }, Out>(
-  limit: number,
-  fetch: (limit: number) => Promise<T[]>,
-  present: (item: T) => Out,
-): Promise<{ data: Out[]; has_more: boolean; next_cursor: string | null }> {
-  const rows = await fetch(limit + 1);
-  const page = rows.slice(0, limit);
-  const hasMore = rows.length > limit;
-  return {
-    data: page.map(present),
-    has_more: hasMore,
-    next_cursor: hasMore ? (page.at(-1)?.id ?? null) : null,
-  };
+export async function replyPage<T extends { id: string }>(
+  c: RestContext,
+  query: z.infer<typeof PageQuery>,
+  fetch: (page: { limit: number; afterId: string | null }) => Promise<T[]>,
+  present: (item: T) => unknown,
+): Promise<TypedJson> {
+  const rows = await fetch({ limit: query.limit + 1, afterId: query.starting_after ?? null });
+  const page = rows.slice(0, query.limit);
+  const hasMore = rows.length > query.limit;
+  return reply(
+    c,
+    200,
+    listBody(c, {
+      data: page.map(present),
+      has_more: hasMore,
+      next_cursor: hasMore ? (page.at(-1)?.id ?? null) : null,
+    }),
+  );
 }

@@ -11,15 +11,16 @@ import {
   renderSessionReportPdf,
 } from "@flowgate/application";
 import { NotFoundError, ValidationError } from "@flowgate/domain";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
-  errorPolicy,
   errorResponses,
   idParam,
   jsonResponse,
   optionalJsonBody,
   type RestApi,
   reply,
+  restRoutes,
+  SessionParams,
 } from "./api.ts";
 import { verifaErrors } from "./errors.ts";
 import { presentSession } from "./presenters.ts";
@@ -27,10 +28,6 @@ import { presentSession } from "./presenters.ts";
 // Data protection (issue 13): redact a session, its PDF verification report, its DSAR export. REST twins
 // of GraphQL `redactSession`, `Session.reportPdfUrl` and `exportSessionData`; see docs/data-protection.md.
 // Kept apart from sessions.ts so that other session routes can be added there without touching these.
-
-const tags = ["Data protection"];
-const middleware = [errorPolicy(verifaErrors)];
-const SessionParams = z.object({ session_id: idParam("Session ID (`ses_*`).", "ses_abc123") });
 
 const RedactBody = z
   .object({
@@ -186,15 +183,14 @@ export function restAccessLog(api: RestApi): void {
 
 /** Adds the data-protection routes of sessions. */
 export function dataProtectionRoutes(api: RestApi): void {
-  api.openapi(
-    createRoute({
+  const route = restRoutes(api, ["Data protection"], verifaErrors);
+  route(
+    {
       method: "delete",
       path: "/sessions/{session_id}",
-      tags,
       summary: "Redact a session's personal data (GraphQL `redactSession`)",
       description:
         "Removes every personal field of the session, its runs, checks and attempts, events, documents, links and webhook bodies; keeps the audit skeleton and marks the session redacted. Idempotent. A session under legal hold answers 409 naming the hold (`details.hold_id`).",
-      middleware,
       request: {
         params: SessionParams,
         query: z.object({ reason: z.string().optional().openapi({ description: "Or in the body." }) }),
@@ -204,7 +200,7 @@ export function dataProtectionRoutes(api: RestApi): void {
         200: jsonResponse("The session, redacted", RedactedSession),
         ...errorResponses(401, 403, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const reason = body.reason ?? c.req.valid("query").reason;
@@ -234,15 +230,13 @@ export function dataProtectionRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}/report.pdf",
-      tags,
       summary: "PDF verification report (GraphQL `Session.reportPdfUrl`)",
       description:
         "The session, identity, checks with results and attempts, risk, decision trail and workflow version, rendered now. A redacted session's report shows the redaction. The read is access-logged.",
-      middleware,
       request: { params: SessionParams },
       responses: {
         200: {
@@ -251,7 +245,7 @@ export function dataProtectionRoutes(api: RestApi): void {
         },
         ...errorResponses(401, 403, 404),
       },
-    }),
+    },
     async (c) => {
       const sessionId = c.req.valid("param").session_id;
       const pdf = await renderSessionReportPdf(c.get("app"), c.get("actor"), sessionId);
@@ -264,21 +258,19 @@ export function dataProtectionRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/export",
-      tags,
       summary: "Export a session's data, GDPR Art. 15 (GraphQL `exportSessionData`)",
       description:
         "Prepares a ZIP of every record held about the session (JSON), its documents as files and its access log, and answers a signed URL valid for 15 minutes. The request and each download are logged.",
-      middleware,
       request: { params: SessionParams },
       responses: {
         201: jsonResponse("The export and its download URL", DataExport),
         ...errorResponses(401, 403, 404),
       },
-    }),
+    },
     async (c) => {
       const link = await exportSessionData(c.get("app"), c.get("actor"), {
         sessionId: c.req.valid("param").session_id,
@@ -295,21 +287,19 @@ export function dataProtectionRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/bulk-redact",
-      tags,
       summary: "Bulk redact sessions (GraphQL `bulkRedactSessions`)",
       description:
         "Starts a durable bulk redaction of the listed sessions or of every session the filter matches and answers 202 with the operation at once; follow it with `GET /bulk-operations/{operation_id}`. Sessions under legal hold are skipped, naming the hold; a worker crash redacts nothing twice and skips nothing.",
-      middleware,
       request: { body: { content: { "application/json": { schema: BulkRedactBody } }, required: true } },
       responses: {
         202: jsonResponse("The operation, started", BulkOperationBody),
         ...errorResponses(401, 403, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json");
       const filter = body.filter
@@ -330,20 +320,18 @@ export function dataProtectionRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/bulk-operations/{operation_id}",
-      tags,
       summary: "A bulk operation's progress (GraphQL `bulkOperation`)",
       description: "Counts so far and the first 100 skipped or failed sessions with why.",
-      middleware,
       request: { params: z.object({ operation_id: idParam("Bulk operation ID (`blk_*`).", "blk_abc123") }) },
       responses: {
         200: jsonResponse("The operation", BulkOperationBody),
         ...errorResponses(401, 403, 404),
       },
-    }),
+    },
     async (c) => {
       const id = c.req.valid("param").operation_id;
       const operation = await getBulkOperation(c.get("app"), c.get("actor"), id);

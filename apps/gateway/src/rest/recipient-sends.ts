@@ -9,9 +9,8 @@ import {
   waitForAutofillJob,
 } from "@flowgate/application";
 import { type AutofillJob, autofillJobStatuses, type DdqResponse, entityTypes } from "@flowgate/domain";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
-  errorPolicy,
   errorResponses,
   idParam,
   jsonBody,
@@ -19,6 +18,7 @@ import {
   optionalJsonBody,
   type RestApi,
   reply,
+  restRoutes,
 } from "./api.ts";
 import { kycGenieErrors } from "./errors.ts";
 import { presentWorkflowResponse, snakeRecord } from "./presenters.ts";
@@ -27,8 +27,6 @@ import { autofillAnswersJob } from "./versions.ts";
 // KYC Genie's Workflows API (seed 003): send, send a prefill response, save, autofill. Paths end in `/`
 // as the seed writes them. Validation and status problems are 400s, as the seed lists them.
 
-const tags = ["Workflows API (KYC Genie)"];
-const middleware = [errorPolicy(kycGenieErrors)];
 const ResponseParams = z.object({ response_id: idParam("ID of the response (`rsp_*`).", "rsp_abc123") });
 
 const AutofillJobParams = z.object({ job_id: idParam("ID of the autofill job (`afj_*`).", "afj_abc123") });
@@ -157,19 +155,18 @@ export function presentResponse(response: DdqResponse) {
 
 /** Adds the KYC Genie routes. */
 export function recipientSendRoutes(api: RestApi): void {
-  api.openapi(
-    createRoute({
+  const route = restRoutes(api, ["Workflows API (KYC Genie)"], kycGenieErrors);
+  route(
+    {
       method: "post",
       path: "/workflows/send/",
-      tags,
       summary: "Send Workflow (seed 003; GraphQL `sendWorkflow`)",
-      middleware,
       request: { body: jsonBody(SendBody) },
       responses: {
         201: jsonResponse("A Workflow Response Object", WorkflowResponse),
         ...errorResponses(400, 401, 402, 404, 429, 500),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json");
       const e = body.entity;
@@ -203,19 +200,17 @@ export function recipientSendRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/responses/{response_id}/send/",
-      tags,
       summary: "Send a Prefill Response (seed 003; GraphQL `sendResponse`)",
-      middleware,
       request: { params: ResponseParams, body: optionalJsonBody(SendResponseBody) },
       responses: {
         200: jsonResponse("A Workflow Response Object", WorkflowResponse),
         ...errorResponses(400, 401, 402, 404, 429, 500),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const result = await sendResponse(c.get("app"), c.get("actor"), {
@@ -227,16 +222,14 @@ export function recipientSendRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "put",
       path: "/responses/{response_id}/save/",
-      tags,
       summary: "Save answers of a response (seed 003; GraphQL `saveResponse`)",
-      middleware,
       request: { params: ResponseParams, body: jsonBody(SaveBody) },
       responses: { 200: jsonResponse("The response", z.unknown()), ...errorResponses(400, 401, 404) },
-    }),
+    },
     async (c) => {
       const response = await saveResponse(c.get("app"), c.get("actor"), {
         responseId: c.req.valid("param").response_id,
@@ -246,22 +239,20 @@ export function recipientSendRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/responses/{response_id}/autofill/",
-      tags,
       summary: "Autofill a response from the entity's documents (seed 003; GraphQL `autofillResponse`)",
       description:
         "Queues an autofill job and answers 202 with it (version 2026-12-01); poll `GET /autofill-jobs/{job_id}/`. While a job of the response is queued or running, the same job is answered. Before 2026-12-01 the request waits for the job (up to 120 s) and answers 200 `{response, filled, provider, error, autofill_job_id}` as the synchronous autofill did (202 with the job if it is still running then).",
-      middleware,
       request: { params: ResponseParams },
       responses: {
         200: jsonResponse("The answers filled (versions before 2026-12-01)", z.unknown()),
         202: jsonResponse("The autofill job, queued", AutofillJobBody),
         ...errorResponses(400, 401, 404),
       },
-    }),
+    },
     async (c) => {
       const app = c.get("app");
       const actor = c.get("actor");
@@ -282,19 +273,17 @@ export function recipientSendRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/autofill-jobs/{job_id}/",
-      tags,
       summary: "An autofill job (GraphQL `autofillJob`)",
-      middleware,
       request: { params: AutofillJobParams },
       responses: {
         200: jsonResponse("The autofill job", AutofillJobBody),
         ...errorResponses(401, 404),
       },
-    }),
+    },
     async (c) => {
       const job = await getAutofillJob(c.get("app"), c.get("actor"), c.req.valid("param").job_id);
       return reply(c, 200, presentAutofillJob(job));

@@ -8,19 +8,19 @@ import {
   retryCheck,
 } from "@flowgate/application";
 import { NotFoundError, riskLevels, type SessionCheck } from "@flowgate/domain";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
-  errorPolicy,
   errorResponses,
   idParam,
   jsonResponse,
-  listPage,
   optionalJsonBody,
   PageQuery,
-  pageOf,
   type RestApi,
   type RestContext,
   reply,
+  replyPage,
+  restRoutes,
+  SessionParams,
 } from "./api.ts";
 import { verifaErrors } from "./errors.ts";
 import { presentWorkflowRun } from "./presenters.ts";
@@ -30,14 +30,11 @@ import {
   presentRiskAssessment,
   presentWebhookDelivery,
 } from "./session-presenters.ts";
-import { requireSession, SessionParams, WorkflowRun } from "./sessions.ts";
+import { requireSession, WorkflowRun } from "./sessions.ts";
 import { listBody } from "./versions.ts";
 
 // Verifa's verification checks, attempts, risk assessment and webhook deliveries of a session (seed
 // 002's menu) over the application's use cases; GraphQL twins in docs/rest.md.
-
-const tags = ["Sessions"];
-const middleware = [errorPolicy(verifaErrors)];
 
 const CheckAttempt = z
   .object({
@@ -124,17 +121,16 @@ async function checksWithAttempts(c: RestContext, sessionId: string) {
 
 /** Adds the check, attempt, risk and webhook delivery routes of sessions. */
 export function sessionCheckRoutes(api: RestApi): void {
-  api.openapi(
-    createRoute({
+  const route = restRoutes(api, ["Sessions"], verifaErrors);
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}/checks",
-      tags,
       summary: "List verification checks (GraphQL `session { checks }`)",
       description: "The checks of the session's current run, in the order they started, with their attempts.",
-      middleware,
       request: { params: SessionParams },
       responses: { 200: jsonResponse("The session's checks", z.unknown()), ...errorResponses(401, 403, 404) },
-    }),
+    },
     async (c) => {
       const checks = await checksWithAttempts(c, c.req.valid("param").session_id);
       return reply(
@@ -149,16 +145,14 @@ export function sessionCheckRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}/checks/{check_id}",
-      tags,
       summary: "Get a verification check (GraphQL `sessionCheck`)",
-      middleware,
       request: { params: CheckParams },
       responses: { 200: jsonResponse("The check", Check), ...errorResponses(401, 403, 404) },
-    }),
+    },
     async (c) => {
       const { session_id, check_id } = c.req.valid("param");
       const check = await requireCheck(c, session_id, check_id);
@@ -167,21 +161,19 @@ export function sessionCheckRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/checks/{check_id}/retry",
-      tags,
       summary: "Retry a failed verification check (GraphQL `retryCheck`)",
       description:
         "Re-runs a failed or errored check and continues its run from it (the same path as `retryRun(fromNode)`); the run must have finished (409 otherwise). Needs `workflows:trigger`.",
-      middleware,
       request: { params: CheckParams, body: optionalJsonBody(RetryCheckBody) },
       responses: {
         200: jsonResponse("The check runs again; its run continues from it", RetriedCheck),
         ...errorResponses(401, 403, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const { session_id, check_id } = c.req.valid("param");
       const body = c.req.valid("json") ?? {};
@@ -197,20 +189,18 @@ export function sessionCheckRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}/attempts",
-      tags,
       summary: "List verification attempts (GraphQL `session { verificationAttempts }`)",
       description: "Every attempt of every check of the session's current run, check by check.",
-      middleware,
       request: { params: SessionParams },
       responses: {
         200: jsonResponse("The session's attempts", z.unknown()),
         ...errorResponses(401, 403, 404),
       },
-    }),
+    },
     async (c) => {
       const checks = await checksWithAttempts(c, c.req.valid("param").session_id);
       return reply(
@@ -225,21 +215,19 @@ export function sessionCheckRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}/risk-assessment",
-      tags,
       summary: "Get session risk assessment (GraphQL `session { riskAssessment }`)",
       description:
         "The risk of the session's current run (score 0–100, level, signals), stored when the run ended with the version of the rules; 404 before.",
-      middleware,
       request: { params: SessionParams },
       responses: {
         200: jsonResponse("The risk assessment", RiskAssessment),
         ...errorResponses(401, 403, 404),
       },
-    }),
+    },
     async (c) => {
       const { session_id } = c.req.valid("param");
       await requireSession(c, session_id);
@@ -249,36 +237,28 @@ export function sessionCheckRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}/webhook-deliveries",
-      tags,
       summary: "List webhook deliveries for a session (GraphQL `session { webhookDeliveries }`)",
       description: "Deliveries of events about the session, newest first. Needs `webhooks:read`.",
-      middleware,
       request: { params: SessionParams, query: PageQuery },
       responses: {
         200: jsonResponse("A page of deliveries, newest first", z.unknown()),
         ...errorResponses(401, 403, 404, 422),
       },
-    }),
+    },
     async (c) => {
       const { session_id } = c.req.valid("param");
       const query = c.req.valid("query");
       await requireSession(c, session_id);
-      const page = await listPage(
-        query.limit,
-        (limit) =>
-          listWebhookDeliveriesOf(
-            c.get("app"),
-            c.get("actor"),
-            { sessionId: session_id },
-            pageOf({ ...query, limit }),
-          ),
+      return replyPage(
+        c,
+        query,
+        (page) => listWebhookDeliveriesOf(c.get("app"), c.get("actor"), { sessionId: session_id }, page),
         presentWebhookDelivery,
       );
-      return reply(c, 200, listBody(c, page));
     },
   );
 }

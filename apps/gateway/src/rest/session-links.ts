@@ -5,9 +5,8 @@ import {
   revokeVerificationLink,
 } from "@flowgate/application";
 import { NotFoundError, verificationLinkStatuses } from "@flowgate/domain";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
-  errorPolicy,
   errorResponses,
   idParam,
   jsonResponse,
@@ -15,18 +14,17 @@ import {
   type RestApi,
   type RestContext,
   reply,
+  restRoutes,
+  SessionParams,
 } from "./api.ts";
 import { verifaErrors } from "./errors.ts";
 import { presentSession } from "./presenters.ts";
 import { presentIssuedVerificationLink, presentVerificationLink } from "./session-presenters.ts";
-import { requireSession, Session, SessionParams } from "./sessions.ts";
+import { requireSession, Session } from "./sessions.ts";
 import { listBody } from "./versions.ts";
 
 // Verifa's one-time link and invitation endpoints (seed 002's menu) over the application's use cases;
 // GraphQL twins in docs/rest.md.
-
-const tags = ["Sessions"];
-const middleware = [errorPolicy(verifaErrors)];
 
 /** A one-time verification link (GraphQL `VerificationLink`); its token is never returned again. */
 export const VerificationLink = z
@@ -97,21 +95,20 @@ async function linksOf(c: RestContext, sessionId: string) {
 
 /** Adds the one-time link and invitation routes. */
 export function sessionLinkRoutes(api: RestApi): void {
-  api.openapi(
-    createRoute({
+  const route = restRoutes(api, ["Sessions"], verifaErrors);
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/links",
-      tags,
       summary: "Generate a one-time verification link (GraphQL `createVerificationLink`)",
       description:
         "For a session that is created or in progress (409 otherwise). The `token` and `capture_url` are returned this once; only the token's hash is stored.",
-      middleware,
       request: { params: SessionParams, body: optionalJsonBody(CreateLinkBody) },
       responses: {
         201: jsonResponse("One-time link created", IssuedVerificationLink),
         ...errorResponses(401, 403, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const issued = await createVerificationLink(c.get("app"), c.get("actor"), {
@@ -123,20 +120,18 @@ export function sessionLinkRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}/links",
-      tags,
       summary: "List one-time links for a session (GraphQL `session { verificationLinks }`)",
       description: "Newest first, each with its status: `active`, `used`, `expired` or `revoked`.",
-      middleware,
       request: { params: SessionParams },
       responses: {
         200: jsonResponse("The session's links", z.unknown()),
         ...errorResponses(401, 403, 404),
       },
-    }),
+    },
     async (c) => {
       const links = await linksOf(c, c.req.valid("param").session_id);
       const now = new Date();
@@ -152,20 +147,18 @@ export function sessionLinkRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/links/{link_id}/revoke",
-      tags,
       summary: "Revoke a one-time link (GraphQL `revokeVerificationLink`)",
       description: "It stops working at once; revoking it again changes nothing.",
-      middleware,
       request: { params: LinkParams },
       responses: {
         200: jsonResponse("The link, revoked", VerificationLink),
         ...errorResponses(401, 403, 404),
       },
-    }),
+    },
     async (c) => {
       const { session_id, link_id } = c.req.valid("param");
       // A link is addressed under its own session: another session's link is not found here.
@@ -177,21 +170,19 @@ export function sessionLinkRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/resend-invitation",
-      tags,
       summary: "Resend the invitation email (GraphQL `resendSessionInvitation`)",
       description:
         "Emails the person a fresh one-time link (outbox or SMTP). `email` becomes the session's invitee email; without it the stored one is used (422 on `email` when there is none). When the mail cannot be delivered: 500 `EMAIL_DELIVERY_FAILED`, the link is revoked, retry.",
-      middleware,
       request: { params: SessionParams, body: optionalJsonBody(ResendInvitationBody) },
       responses: {
         200: jsonResponse("A fresh link was emailed", InvitationSent),
         ...errorResponses(401, 403, 404, 409, 422, 500),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const sent = await resendSessionInvitation(c.get("app"), c.get("actor"), {

@@ -12,27 +12,25 @@ import {
   updateSession,
 } from "@flowgate/application";
 import type { Run } from "@flowgate/domain";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
-  errorPolicy,
   errorResponses,
   jsonBody,
   jsonResponse,
   optionalJsonBody,
   type RestApi,
   reply,
+  restRoutes,
+  SessionParams,
 } from "./api.ts";
 import { verifaErrors } from "./errors.ts";
 import { presentSession, presentWorkflowRun } from "./presenters.ts";
 import { IssuedVerificationLink } from "./session-links.ts";
 import { presentIssuedVerificationLink } from "./session-presenters.ts";
-import { Session, SessionParams, WorkflowRun } from "./sessions.ts";
+import { Session, WorkflowRun } from "./sessions.ts";
 
 // Verifa's session management endpoints (seed 002's menu: update, tags, expire, resume, reprocess,
 // simulate) over the application's use cases; GraphQL twins in docs/rest.md.
-
-const tags = ["Sessions"];
-const middleware = [errorPolicy(verifaErrors)];
 
 const UpdateSessionBody = z
   .object({
@@ -124,21 +122,20 @@ async function presentRun(app: Application, actor: Actor, run: Run) {
 
 /** Adds the session management routes. */
 export function sessionManagementRoutes(api: RestApi): void {
-  api.openapi(
-    createRoute({
+  const route = restRoutes(api, ["Sessions"], verifaErrors);
+  route(
+    {
       method: "patch",
       path: "/sessions/{session_id}",
-      tags,
       summary: "Update a session (GraphQL `updateSession`)",
       description:
         "Changes the fields given: `reference_id`, `metadata`, `tags`, `expires_at`. An expired session must be resumed first (409); the expiry changes only while the session is open. Records `session.updated`.",
-      middleware,
       request: { params: SessionParams, body: jsonBody(UpdateSessionBody) },
       responses: {
         200: jsonResponse("The session, updated", Session),
         ...errorResponses(401, 403, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json");
       const session = await updateSession(c.get("app"), c.get("actor"), {
@@ -152,66 +149,54 @@ export function sessionManagementRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
-      method: "post",
-      path: "/sessions/{session_id}/tags",
-      tags,
-      summary: "Add a tag to a session (GraphQL `addSessionTag`)",
-      description: "No change when the session has the tag already.",
-      middleware,
-      request: { params: SessionParams, body: jsonBody(TagBody) },
-      responses: {
-        200: jsonResponse("Updated session with tags", Session),
-        ...errorResponses(401, 403, 404, 422),
+  for (const [path, summary, description, change] of [
+    [
+      "/sessions/{session_id}/tags",
+      "Add a tag to a session (GraphQL `addSessionTag`)",
+      "No change when the session has the tag already.",
+      addSessionTag,
+    ],
+    [
+      "/sessions/{session_id}/tags/remove",
+      "Remove a tag from a session (GraphQL `removeSessionTag`)",
+      "No change when the session does not have the tag.",
+      removeSessionTag,
+    ],
+  ] as const) {
+    route(
+      {
+        method: "post",
+        path,
+        summary,
+        description,
+        request: { params: SessionParams, body: jsonBody(TagBody) },
+        responses: {
+          200: jsonResponse("Updated session with tags", Session),
+          ...errorResponses(401, 403, 404, 422),
+        },
       },
-    }),
-    async (c) => {
-      const session = await addSessionTag(c.get("app"), c.get("actor"), {
-        sessionId: c.req.valid("param").session_id,
-        tag: c.req.valid("json").tag,
-      });
-      return reply(c, 200, presentSession(session));
-    },
-  );
-
-  api.openapi(
-    createRoute({
-      method: "post",
-      path: "/sessions/{session_id}/tags/remove",
-      tags,
-      summary: "Remove a tag from a session (GraphQL `removeSessionTag`)",
-      description: "No change when the session does not have the tag.",
-      middleware,
-      request: { params: SessionParams, body: jsonBody(TagBody) },
-      responses: {
-        200: jsonResponse("Updated session with tags", Session),
-        ...errorResponses(401, 403, 404, 422),
+      async (c) => {
+        const session = await change(c.get("app"), c.get("actor"), {
+          sessionId: c.req.valid("param").session_id,
+          tag: c.req.valid("json").tag,
+        });
+        return reply(c, 200, presentSession(session));
       },
-    }),
-    async (c) => {
-      const session = await removeSessionTag(c.get("app"), c.get("actor"), {
-        sessionId: c.req.valid("param").session_id,
-        tag: c.req.valid("json").tag,
-      });
-      return reply(c, 200, presentSession(session));
-    },
-  );
+    );
+  }
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/tags/replace",
-      tags,
       summary: "Replace all tags on a session (GraphQL `replaceSessionTags`)",
       description: "Duplicates are removed; at most 50 tags.",
-      middleware,
       request: { params: SessionParams, body: jsonBody(TagsBody) },
       responses: {
         200: jsonResponse("Updated session with tags", Session),
         ...errorResponses(401, 403, 404, 422),
       },
-    }),
+    },
     async (c) => {
       const session = await replaceSessionTags(c.get("app"), c.get("actor"), {
         sessionId: c.req.valid("param").session_id,
@@ -221,21 +206,19 @@ export function sessionManagementRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/expire",
-      tags,
       summary: "Expire a session (GraphQL `expireSession`)",
       description:
         "Expires an open session now (created, in_progress, submitted or awaiting_external); a run waiting at a gate is cancelled. Written on the audit trail; records `session.expired`.",
-      middleware,
       request: { params: SessionParams, body: optionalJsonBody(ReasonBody) },
       responses: {
         200: jsonResponse("The session, expired", Session),
         ...errorResponses(401, 403, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const session = await expireSession(c.get("app"), c.get("actor"), {
@@ -246,21 +229,19 @@ export function sessionManagementRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/resume",
-      tags,
       summary: "Resume a session (GraphQL `resumeSession`)",
       description:
         "Re-opens a session that expired or was abandoned in capture and was never decided, with a new expiry and a fresh one-time link; a 409 otherwise. Records `session.resumed`.",
-      middleware,
       request: { params: SessionParams, body: optionalJsonBody(ResumeBody) },
       responses: {
         200: jsonResponse("The session, open again, with a fresh link", ResumedSession),
         ...errorResponses(401, 403, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const resumed = await resumeSession(c.get("app"), c.get("actor"), {
@@ -274,21 +255,19 @@ export function sessionManagementRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/reprocess",
-      tags,
       summary: "Reprocess a session (GraphQL `reprocessSession`)",
       description:
         "Runs a completed or failed session's workflow again from the start; the earlier run is kept as history. Records `session.reprocessed`. Needs `workflows:trigger`.",
-      middleware,
       request: { params: SessionParams, body: optionalJsonBody(ReasonBody) },
       responses: {
         200: jsonResponse("The session, processing again, and its new run", ReprocessedSession),
         ...errorResponses(401, 403, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const app = c.get("app");
@@ -305,21 +284,19 @@ export function sessionManagementRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/simulate",
-      tags,
       summary: "Simulate a session action, sandbox only (GraphQL `simulateSessionAction`)",
       description:
         "`complete_capture` submits the session; `pass_check(<node>)`, `fail_check(<node>)`, `error_check(<node>)` set a check's simulated outcome (re-running a finished run from that check); `expire` expires it. Webhooks fire as in the real flow. A live key gets 403 `SANDBOX_ONLY`.",
-      middleware,
       request: { params: SessionParams, body: jsonBody(SimulateBody) },
       responses: {
         200: jsonResponse("Simulation applied", SimulatedSession),
         ...errorResponses(401, 403, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json");
       const result = await simulateSessionAction(c.get("app"), c.get("actor"), {

@@ -8,31 +8,24 @@ import {
   submitSession,
 } from "@flowgate/application";
 import { externalDecisions, NotFoundError, sessionStatuses } from "@flowgate/domain";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
-  errorPolicy,
   errorResponses,
-  idParam,
   jsonBody,
   jsonResponse,
-  listPage,
   optionalJsonBody,
   PageQuery,
-  pageOf,
   type RestApi,
   type RestContext,
   reply,
+  replyPage,
+  restRoutes,
+  SessionParams,
 } from "./api.ts";
 import { verifaErrors } from "./errors.ts";
 import { presentSession, presentWorkflowRun } from "./presenters.ts";
-import { listBody } from "./versions.ts";
 
 // Verifa's session endpoints (seeds 001 and 002 and the session menu); GraphQL twins in docs/rest.md.
-
-const tags = ["Sessions"];
-const middleware = [errorPolicy(verifaErrors)];
-/** The `{session_id}` path parameter. */
-export const SessionParams = z.object({ session_id: idParam("Session ID (`ses_*`).", "ses_abc123") });
 
 /** The session object (GraphQL `Session`). */
 export const Session = z
@@ -153,13 +146,12 @@ export async function requireSession(c: RestContext, id: string) {
 
 /** Adds the session routes. */
 export function sessionRoutes(api: RestApi): void {
-  api.openapi(
-    createRoute({
+  const route = restRoutes(api, ["Sessions"], verifaErrors);
+  route(
+    {
       method: "get",
       path: "/sessions",
-      tags,
       summary: "List sessions (GraphQL `sessions`)",
-      middleware,
       request: {
         query: PageQuery.extend({
           status: z.enum(sessionStatuses).optional(),
@@ -171,38 +163,36 @@ export function sessionRoutes(api: RestApi): void {
         200: jsonResponse("A page of sessions, newest first", z.unknown()),
         ...errorResponses(401, 422),
       },
-    }),
+    },
     async (c) => {
       const query = c.req.valid("query");
-      const page = await listPage(
-        query.limit,
-        (limit) =>
+      return replyPage(
+        c,
+        query,
+        (page) =>
           listSessions(c.get("app"), c.get("actor"), {
-            ...pageOf({ ...query, limit }),
+            ...page,
             status: query.status,
             tag: query.tag,
             identityId: query.identity_id,
           }),
         presentSession,
       );
-      return reply(c, 200, listBody(c, page));
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions",
-      tags,
       summary: "Create a verification session (GraphQL `createSession`)",
-      middleware,
       request: { body: jsonBody(CreateSessionBody) },
       responses: {
         201: jsonResponse("The session, created", Session),
         200: jsonResponse("The open session that already has this `reference_id`", Session),
         ...errorResponses(401, 404, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json");
       const { session, created } = await openSession(c.get("app"), c.get("actor"), {
@@ -229,29 +219,25 @@ export function sessionRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}",
-      tags,
       summary: "Get a session (GraphQL `session`)",
-      middleware,
       request: { params: SessionParams },
       responses: { 200: jsonResponse("The session", Session), ...errorResponses(401, 404) },
-    }),
+    },
     async (c) => reply(c, 200, presentSession(await requireSession(c, c.req.valid("param").session_id))),
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}/result",
-      tags,
       summary: "Get session result (GraphQL `session { status result completedAt }`)",
-      middleware,
       request: { params: SessionParams },
       responses: { 200: jsonResponse("The session's result", SessionResult), ...errorResponses(401, 404) },
-    }),
+    },
     async (c) => {
       const session = await requireSession(c, c.req.valid("param").session_id);
       return reply(c, 200, {
@@ -263,13 +249,11 @@ export function sessionRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/submit",
-      tags,
       summary: "Submit a session for verification (GraphQL `submitSession`)",
-      middleware,
       request: {
         params: SessionParams,
         body: optionalJsonBody(SubmitBody),
@@ -278,7 +262,7 @@ export function sessionRoutes(api: RestApi): void {
         200: jsonResponse("The session, now processing", Session),
         ...errorResponses(401, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const { session } = await submitSession(c.get("app"), c.get("actor"), {
@@ -289,16 +273,14 @@ export function sessionRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/sessions/{session_id}/workflow-run",
-      tags,
       summary: "Get session workflow run (seed 001; GraphQL `session { workflowRun }`)",
-      middleware,
       request: { params: SessionParams },
       responses: { 200: jsonResponse("Workflow run details", WorkflowRun), ...errorResponses(401, 404) },
-    }),
+    },
     async (c) => {
       const { session_id } = c.req.valid("param");
       const app = c.get("app");
@@ -311,19 +293,17 @@ export function sessionRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/sessions/{session_id}/external-decision",
-      tags,
       summary: "Submit external gate decision (seed 002; GraphQL `submitExternalDecision`)",
-      middleware,
       request: { params: SessionParams, body: jsonBody(ExternalDecisionBody) },
       responses: {
         200: jsonResponse("Decision accepted. The workflow will resume shortly.", ExternalDecisionAccepted),
         ...errorResponses(401, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json");
       const accepted = await submitExternalDecision(c.get("app"), c.get("actor"), {

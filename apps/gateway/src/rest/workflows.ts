@@ -20,20 +20,19 @@ import {
   workflowAnalytics,
 } from "@flowgate/application";
 import { externalDecisions, NotFoundError } from "@flowgate/domain";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
-  errorPolicy,
   errorResponses,
   idParam,
   jsonBody,
   jsonResponse,
-  listPage,
   optionalJsonBody,
   PageQuery,
-  pageOf,
   type RestApi,
   type RestContext,
   reply,
+  replyPage,
+  restRoutes,
 } from "./api.ts";
 import { verifaErrors } from "./errors.ts";
 import { presentWorkflow, presentWorkflowVersion, snakeRecord } from "./presenters.ts";
@@ -41,8 +40,6 @@ import { listBody } from "./versions.ts";
 
 // Verifa's workflow endpoints (seed 000 and the workflow menu); GraphQL twins in docs/rest.md.
 
-const tags = ["Workflows"];
-const middleware = [errorPolicy(verifaErrors)];
 const WorkflowParams = z.object({ workflow_id: idParam("Workflow ID (`wfl_*`).", "wfl_abc123") });
 const DraftParams = WorkflowParams.extend({ draft_id: idParam("Draft ID (`wfd_*`).", "wfd_abc123") });
 const Json = z.record(z.string(), z.unknown());
@@ -158,48 +155,41 @@ const ok = (description: string, schema: z.ZodType = z.unknown()) => jsonRespons
 
 /** Adds the workflow routes. */
 export function workflowRoutes(api: RestApi): void {
-  api.openapi(
-    createRoute({
+  const route = restRoutes(api, ["Workflows"], verifaErrors);
+  route(
+    {
       method: "get",
       path: "/workflows",
-      tags,
       summary: "List workflows (GraphQL `workflows`)",
-      middleware,
       request: {
         query: PageQuery.extend({
           status: z.enum(["active", "inactive"]).optional(),
         }),
       },
       responses: { 200: ok("A page of workflows, newest first"), ...errorResponses(401, 422) },
-    }),
+    },
     async (c) => {
       const query = c.req.valid("query");
-      const page = await listPage(
-        query.limit,
-        (limit) =>
-          listWorkflows(c.get("app"), c.get("actor"), {
-            ...pageOf({ ...query, limit }),
-            status: query.status,
-          }),
+      return replyPage(
+        c,
+        query,
+        (page) => listWorkflows(c.get("app"), c.get("actor"), { ...page, status: query.status }),
         presentWorkflow,
       );
-      return reply(c, 200, listBody(c, page));
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/workflows",
-      tags,
       summary: "Create a workflow (GraphQL `createWorkflow`)",
-      middleware,
       request: { body: jsonBody(CreateWorkflowBody) },
       responses: {
         201: ok("The workflow, its graph published as version 1", Workflow),
         ...errorResponses(401, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json");
       const workflow = await createWorkflow(c.get("app"), c.get("actor"), {
@@ -214,41 +204,35 @@ export function workflowRoutes(api: RestApi): void {
   );
 
   // Before `/workflows/{workflow_id}`, which would otherwise take "policies" for an id.
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/workflows/policies",
-      tags,
       summary: "List available verification policies (GraphQL `verificationPolicies`)",
-      middleware,
       responses: { 200: ok("The policies a policy node can run"), ...errorResponses(401) },
-    }),
+    },
     (c) => reply(c, 200, { data: snakeRecord(listVerificationPolicies(c.get("actor"))) }),
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/workflows/{workflow_id}",
-      tags,
       summary: "Get a workflow (GraphQL `workflow`)",
-      middleware,
       request: { params: WorkflowParams },
       responses: { 200: ok("The workflow", Workflow), ...errorResponses(401, 404) },
-    }),
+    },
     async (c) => reply(c, 200, presentWorkflow(await requireWorkflow(c, c.req.valid("param").workflow_id))),
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "patch",
       path: "/workflows/{workflow_id}",
-      tags,
       summary: "Update a workflow (GraphQL `updateWorkflow`)",
-      middleware,
       request: { params: WorkflowParams, body: jsonBody(UpdateWorkflowBody) },
       responses: { 200: ok("The workflow", Workflow), ...errorResponses(401, 404, 422) },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json");
       const workflow = await updateWorkflow(c.get("app"), c.get("actor"), {
@@ -261,21 +245,19 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/workflows/{workflow_id}/trigger",
-      tags,
       summary: "Trigger a workflow (seed 000; GraphQL `triggerWorkflow`)",
       description:
         "Trigger a workflow run on an existing session in `completed` or `failed` status: the previous run is deleted and the session is set to `processing`. Required scope: `workflows:trigger`.",
-      middleware,
       request: { params: WorkflowParams, body: jsonBody(TriggerBody) },
       responses: {
         200: ok("Workflow trigger accepted. The session is now processing.", TriggerAccepted),
         ...errorResponses(401, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const accepted = await triggerWorkflow(c.get("app"), c.get("actor"), {
         workflowId: c.req.valid("param").workflow_id,
@@ -289,16 +271,14 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/workflows/{workflow_id}/versions",
-      tags,
       summary: "List workflow versions (GraphQL `workflow { versions }`)",
-      middleware,
       request: { params: WorkflowParams },
       responses: { 200: ok("Every version, newest first"), ...errorResponses(401, 404) },
-    }),
+    },
     async (c) => {
       const workflow = await requireWorkflow(c, c.req.valid("param").workflow_id);
       const [versions] = await listVersionsOfWorkflows(c.get("app"), c.get("actor"), [workflow.id]);
@@ -307,19 +287,17 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/workflows/{workflow_id}/analytics",
-      tags,
       summary: "Get workflow analytics (GraphQL `workflow { analytics }`)",
-      middleware,
       request: { params: WorkflowParams, query: AnalyticsQuery },
       responses: {
         200: ok("Runs in the window by status, durations and pass rates"),
         ...errorResponses(401, 404, 422),
       },
-    }),
+    },
     async (c) => {
       const query = c.req.valid("query");
       const analytics = await workflowAnalytics(c.get("app"), c.get("actor"), {
@@ -336,16 +314,14 @@ export function workflowRoutes(api: RestApi): void {
     ["default", "Set a workflow as default (GraphQL `setDefaultWorkflow`)", setDefaultWorkflow],
     ["deactivate", "Deactivate a workflow (GraphQL `deactivateWorkflow`)", deactivateWorkflow],
   ] as const) {
-    api.openapi(
-      createRoute({
+    route(
+      {
         method: "post",
         path: `/workflows/{workflow_id}/${action}`,
-        tags,
         summary,
-        middleware,
         request: { params: WorkflowParams },
         responses: { 200: ok("The workflow", Workflow), ...errorResponses(401, 404, 409) },
-      }),
+      },
       async (c) =>
         reply(
           c,
@@ -357,13 +333,11 @@ export function workflowRoutes(api: RestApi): void {
     );
   }
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/workflows/{workflow_id}/clone",
-      tags,
       summary: "Clone a workflow (GraphQL `cloneWorkflow`)",
-      middleware,
       request: {
         params: WorkflowParams,
         body: optionalJsonBody(
@@ -371,7 +345,7 @@ export function workflowRoutes(api: RestApi): void {
         ),
       },
       responses: { 201: ok("The copy", Workflow), ...errorResponses(401, 404, 422) },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const workflow = await cloneWorkflow(c.get("app"), c.get("actor"), {
@@ -382,19 +356,17 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/workflows/{workflow_id}/dry-run",
-      tags,
       summary: "Dry-run a workflow (GraphQL `dryRunWorkflow`)",
-      middleware,
       request: { params: WorkflowParams, body: optionalJsonBody(DryRunBody) },
       responses: {
         200: ok("Path, node results, final status and cost; nothing written"),
         ...errorResponses(401, 404, 422),
       },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const result = await dryRunWorkflow(c.get("app"), c.get("actor"), {
@@ -406,16 +378,14 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/workflows/{workflow_id}/rollout",
-      tags,
       summary: "Get workflow rollout map (GraphQL `workflow { rollout }`)",
-      middleware,
       request: { params: WorkflowParams },
       responses: { 200: ok("The rollout map"), ...errorResponses(401, 404) },
-    }),
+    },
     async (c) => {
       const workflow = await requireWorkflow(c, c.req.valid("param").workflow_id);
       return reply(c, 200, {
@@ -426,16 +396,14 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "put",
       path: "/workflows/{workflow_id}/rollout",
-      tags,
       summary: "Update workflow rollout map (GraphQL `updateWorkflowRollout`)",
-      middleware,
       request: { params: WorkflowParams, body: jsonBody(RolloutBody) },
       responses: { 200: ok("The rollout map"), ...errorResponses(401, 404, 422) },
-    }),
+    },
     async (c) => {
       const workflow = await updateWorkflowRollout(c.get("app"), c.get("actor"), {
         workflowId: c.req.valid("param").workflow_id,
@@ -449,39 +417,30 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/workflows/{workflow_id}/drafts",
-      tags,
       summary: "List workflow drafts (GraphQL `workflowDrafts`)",
-      middleware,
       request: { params: WorkflowParams, query: PageQuery },
       responses: { 200: ok("A page of drafts, newest first"), ...errorResponses(401, 404) },
-    }),
+    },
     async (c) => {
       const workflow = await requireWorkflow(c, c.req.valid("param").workflow_id);
-      const query = c.req.valid("query");
-      const page = await listPage(
-        query.limit,
-        (limit) =>
-          listWorkflowDrafts(c.get("app"), c.get("actor"), {
-            ...pageOf({ ...query, limit }),
-            workflowId: workflow.id,
-          }),
+      return replyPage(
+        c,
+        c.req.valid("query"),
+        (page) => listWorkflowDrafts(c.get("app"), c.get("actor"), { ...page, workflowId: workflow.id }),
         snakeRecord,
       );
-      return reply(c, 200, listBody(c, page));
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/workflows/{workflow_id}/drafts",
-      tags,
       summary: "Open a draft (GraphQL `createWorkflowDraft`)",
-      middleware,
       request: {
         params: WorkflowParams,
         body: optionalJsonBody(
@@ -489,7 +448,7 @@ export function workflowRoutes(api: RestApi): void {
         ),
       },
       responses: { 201: ok("The open draft"), ...errorResponses(401, 404, 409) },
-    }),
+    },
     async (c) => {
       const body = c.req.valid("json") ?? {};
       const draft = await createWorkflowDraft(c.get("app"), c.get("actor"), {
@@ -500,32 +459,28 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/workflows/{workflow_id}/drafts/{draft_id}",
-      tags,
       summary: "Get a workflow draft (GraphQL `workflowDraft`)",
-      middleware,
       request: { params: DraftParams },
       responses: { 200: ok("The draft"), ...errorResponses(401, 404) },
-    }),
+    },
     async (c) => {
       const { workflow_id, draft_id } = c.req.valid("param");
       return reply(c, 200, snakeRecord(await requireDraft(c, workflow_id, draft_id)));
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "get",
       path: "/workflows/{workflow_id}/drafts/{draft_id}/diff",
-      tags,
       summary: "Diff a draft against the current workflow (GraphQL `workflowDraft { diff }`)",
-      middleware,
       request: { params: DraftParams },
       responses: { 200: ok("Added, removed and changed nodes"), ...errorResponses(401, 404) },
-    }),
+    },
     async (c) => {
       const { workflow_id, draft_id } = c.req.valid("param");
       await requireDraft(c, workflow_id, draft_id);
@@ -538,19 +493,17 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/workflows/{workflow_id}/drafts/{draft_id}/dry-run",
-      tags,
       summary: "Dry-run a workflow draft (GraphQL `dryRunWorkflowDraft`)",
-      middleware,
       request: { params: DraftParams, body: optionalJsonBody(DryRunBody) },
       responses: {
         200: ok("Path, node results, final status and cost; nothing written"),
         ...errorResponses(401, 404, 422),
       },
-    }),
+    },
     async (c) => {
       const { workflow_id, draft_id } = c.req.valid("param");
       await requireDraft(c, workflow_id, draft_id);
@@ -562,13 +515,11 @@ export function workflowRoutes(api: RestApi): void {
     },
   );
 
-  api.openapi(
-    createRoute({
+  route(
+    {
       method: "post",
       path: "/workflows/{workflow_id}/drafts/{draft_id}/publish",
-      tags,
       summary: "Publish a workflow draft (GraphQL `publishWorkflowDraft`)",
-      middleware,
       request: {
         params: DraftParams,
         body: optionalJsonBody(
@@ -576,7 +527,7 @@ export function workflowRoutes(api: RestApi): void {
         ),
       },
       responses: { 200: ok("The workflow and its new version"), ...errorResponses(401, 404, 409, 422) },
-    }),
+    },
     async (c) => {
       const { workflow_id, draft_id } = c.req.valid("param");
       await requireDraft(c, workflow_id, draft_id);

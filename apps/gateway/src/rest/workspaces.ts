@@ -1,21 +1,18 @@
 import { listNodeRunsOfRuns, triggerTaskWorkflow } from "@flowgate/application";
-import { createRoute, z } from "@hono/zod-openapi";
+import { z } from "@hono/zod-openapi";
 import {
-  errorPolicy,
   errorResponses,
   idParam,
   jsonResponse,
   optionalJsonBody,
   type RestApi,
   reply,
+  restRoutes,
 } from "./api.ts";
 import { verifaErrors } from "./errors.ts";
 import { presentTaskRun } from "./presenters.ts";
 
 // AITasker's workspace workflows (seed 004).
-
-const tags = ["Workspace workflows (AITasker)"];
-const middleware = [errorPolicy(verifaErrors)];
 
 const NodeRun = z
   .object({
@@ -50,13 +47,12 @@ const WorkspaceRun = z
 
 /** Adds the workspace workflow routes. */
 export function workspaceRoutes(api: RestApi): void {
-  api.openapi(
-    createRoute({
+  const route = restRoutes(api, ["Workspace workflows (AITasker)"], verifaErrors);
+  route(
+    {
       method: "post",
       path: "/workspaces/{workspace_id}/workflows/{workflow_id}/trigger",
-      tags,
       summary: "Trigger Workspace Workflow (seed 004; GraphQL `triggerWorkspaceWorkflow`)",
-      middleware,
       request: {
         params: z.object({
           workspace_id: idParam("The caller's workspace (`ws_*`).", "ws_abc123"),
@@ -72,7 +68,7 @@ export function workspaceRoutes(api: RestApi): void {
         200: jsonResponse("Successful Response", WorkspaceRun),
         ...errorResponses(401, 404, 409, 422),
       },
-    }),
+    },
     async (c) => {
       const { workspace_id, workflow_id } = c.req.valid("param");
       const app = c.get("app");
