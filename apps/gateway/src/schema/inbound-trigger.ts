@@ -9,9 +9,12 @@ import {
 import type { InboundTrigger } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
-import { RunRef } from "./run.ts";
 import { WorkflowRef } from "./workflow.ts";
-import { EnvironmentEnum } from "./workspace.ts";
+import {
+  authorshipFields,
+  runTriggerSourceField,
+  triggeredWorkflowFields,
+} from "./workflow-trigger-source.ts";
 
 const InboundTriggerAuth = builder.enumType("InboundTriggerAuth", {
   description: "How the POSTs to an inbound trigger URL authenticate.",
@@ -50,19 +53,7 @@ builder.node(InboundTriggerRef, {
       s instanceof Error ? null : (s ?? null),
     ),
   fields: (t) => ({
-    workflowId: t.exposeID("workflowId", { description: "The workflow it triggers." }),
-    workflow: t.field({
-      type: WorkflowRef,
-      nullable: true,
-      description: "The workflow it triggers.",
-      resolve: async (trigger, _args, context) =>
-        (await context.loaders.workflow.load(trigger.workflowId)) ?? null,
-    }),
-    environment: t.field({
-      type: EnvironmentEnum,
-      description: "The environment its runs start in (the workflow's).",
-      resolve: (trigger) => trigger.environment,
-    }),
+    ...triggeredWorkflowFields(t),
     url: t.string({
       description: "Where senders POST (`<public URL>/hooks/<token>`); the URL alone authenticates nothing.",
       resolve: (trigger, _args, context) => inboundTriggerUrl(context.app, trigger),
@@ -87,9 +78,7 @@ builder.node(InboundTriggerRef, {
       nullable: true,
       description: "When it was revoked.",
     }),
-    createdBy: t.exposeString("createdBy", { nullable: true, description: "The API key that created it." }),
-    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
-    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),
+    ...authorshipFields(t),
   }),
 });
 
@@ -111,19 +100,14 @@ const InboundTriggerWithSecretRef = builder
     }),
   });
 
-builder.objectFields(RunRef, (t) => ({
-  inboundTrigger: t.field({
-    type: InboundTriggerRef,
-    nullable: true,
-    description:
-      "The inbound trigger that started it (`triggerSource: inbound_hook`), also once revoked; null for other runs. Needs `workflows:read`.",
-    authScopes: { scope: "workflows:read" },
-    resolve: async (run, _args, context) =>
-      run.triggeredBy?.startsWith("hok_")
-        ? ((await context.loaders.inboundTrigger.load(run.triggeredBy)) ?? null)
-        : null,
-  }),
-}));
+runTriggerSourceField({
+  name: "inboundTrigger",
+  type: InboundTriggerRef,
+  idPrefix: "hok_",
+  description:
+    "The inbound trigger that started it (`triggerSource: inbound_hook`), also once revoked; null for other runs. Needs `workflows:read`.",
+  load: (context, id) => context.loaders.inboundTrigger.load(id),
+});
 
 const triggerIdArg = { description: "Inbound trigger id (`hok_…`)." };
 

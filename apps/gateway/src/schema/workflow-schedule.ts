@@ -11,7 +11,11 @@ import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
 import { RunRef } from "./run.ts";
 import { WorkflowRef } from "./workflow.ts";
-import { EnvironmentEnum } from "./workspace.ts";
+import {
+  authorshipFields,
+  runTriggerSourceField,
+  triggeredWorkflowFields,
+} from "./workflow-trigger-source.ts";
 
 const ScheduleCatchUp = builder.enumType("ScheduleCatchUp", {
   description:
@@ -49,19 +53,7 @@ builder.node(ScheduleRef, {
   loadMany: async (ids, context) =>
     (await context.loaders.schedule.loadMany(ids)).map((s) => (s instanceof Error ? null : (s ?? null))),
   fields: (t) => ({
-    workflowId: t.exposeID("workflowId", { description: "The workflow it triggers." }),
-    workflow: t.field({
-      type: WorkflowRef,
-      nullable: true,
-      description: "The workflow it triggers.",
-      resolve: async (schedule, _args, context) =>
-        (await context.loaders.workflow.load(schedule.workflowId)) ?? null,
-    }),
-    environment: t.field({
-      type: EnvironmentEnum,
-      description: "The environment its runs start in (the workflow's).",
-      resolve: (schedule) => schedule.environment,
-    }),
+    ...triggeredWorkflowFields(t),
     cron: t.exposeString("cron", {
       description: "Five-field cron expression: minute hour day-of-month month day-of-week.",
     }),
@@ -102,9 +94,7 @@ builder.node(ScheduleRef, {
       description:
         "Why its latest fire started no run (the workflow was inactive, or the payload no longer fits the workflow's payload schema); null after a run started.",
     }),
-    createdBy: t.exposeString("createdBy", { nullable: true, description: "The API key that created it." }),
-    createdAt: t.expose("createdAt", { type: "DateTime", description: "When it was created." }),
-    updatedAt: t.expose("updatedAt", { type: "DateTime", description: "When it last changed." }),
+    ...authorshipFields(t),
   }),
 });
 
@@ -117,19 +107,14 @@ builder.objectFields(WorkflowRef, (t) => ({
   }),
 }));
 
-builder.objectFields(RunRef, (t) => ({
-  schedule: t.field({
-    type: ScheduleRef,
-    nullable: true,
-    description:
-      "The schedule that started it (`triggerSource: schedule`), while the schedule exists; null for other runs. Needs `workflows:read`.",
-    authScopes: { scope: "workflows:read" },
-    resolve: async (run, _args, context) =>
-      run.triggeredBy?.startsWith("sch_")
-        ? ((await context.loaders.schedule.load(run.triggeredBy)) ?? null)
-        : null,
-  }),
-}));
+runTriggerSourceField({
+  name: "schedule",
+  type: ScheduleRef,
+  idPrefix: "sch_",
+  description:
+    "The schedule that started it (`triggerSource: schedule`), while the schedule exists; null for other runs. Needs `workflows:read`.",
+  load: (context, id) => context.loaders.schedule.load(id),
+});
 
 const scheduleIdArg = { description: "Schedule id (`sch_…`)." };
 
