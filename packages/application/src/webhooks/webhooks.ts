@@ -138,9 +138,7 @@ export async function disableWebhookEndpoint(
   actor: Actor,
   input: { id: string },
 ): Promise<WebhookEndpoint> {
-  requireScope(actor, "webhooks:write");
-  return inTransaction(applicationDeps(app), async (trx) => {
-    const endpoint = await requireEndpoint(trx, actor, input.id, true);
+  return changeEndpoint(app, actor, input.id, async (trx, endpoint) => {
     if (endpoint.status === "disabled") return endpoint;
     return updateEndpointRow(trx, endpoint.id, {
       status: "disabled",
@@ -159,16 +157,14 @@ export async function enableWebhookEndpoint(
   actor: Actor,
   input: { id: string },
 ): Promise<WebhookEndpoint> {
-  requireScope(actor, "webhooks:write");
-  return inTransaction(applicationDeps(app), async (trx) => {
-    const endpoint = await requireEndpoint(trx, actor, input.id, true);
-    return updateEndpointRow(trx, endpoint.id, {
+  return changeEndpoint(app, actor, input.id, (trx, endpoint) =>
+    updateEndpointRow(trx, endpoint.id, {
       status: "enabled",
       disabledReason: null,
       disabledAt: null,
       consecutiveFailures: 0,
-    });
-  });
+    }),
+  );
 }
 
 /** Deletes an endpoint with its deliveries and their attempts. Needs `webhooks:write`. */
@@ -177,9 +173,7 @@ export async function deleteWebhookEndpoint(
   actor: Actor,
   input: { id: string },
 ): Promise<WebhookEndpoint> {
-  requireScope(actor, "webhooks:write");
-  return inTransaction(applicationDeps(app), async (trx) => {
-    const endpoint = await requireEndpoint(trx, actor, input.id, true);
+  return changeEndpoint(app, actor, input.id, async (trx, endpoint) => {
     await deleteEndpointRow(trx, endpoint.id);
     return endpoint;
   });
@@ -226,8 +220,7 @@ export async function getWebhookEndpoint(
   actor: Actor,
   id: string,
 ): Promise<WebhookEndpoint | undefined> {
-  requireScope(actor, "webhooks:read");
-  return findWebhookEndpoint(applicationDeps(app).db, actor, id);
+  return findWebhookEndpoint(webhooksReadDb(app, actor), actor, id);
 }
 
 /** Endpoints by id, aligned with `ids` (`undefined` where not the caller's). Needs `webhooks:read`. */
@@ -236,8 +229,7 @@ export async function getWebhookEndpointsByIds(
   actor: Actor,
   ids: readonly string[],
 ): Promise<(WebhookEndpoint | undefined)[]> {
-  requireScope(actor, "webhooks:read");
-  const rows = await findWebhookEndpointsByIds(applicationDeps(app).db, actor, ids);
+  const rows = await findWebhookEndpointsByIds(webhooksReadDb(app, actor), actor, ids);
   return alignByKey(ids, rows, (row) => row.id);
 }
 
@@ -247,8 +239,7 @@ export async function listWebhookEndpoints(
   actor: Actor,
   page: PageRequest,
 ): Promise<WebhookEndpoint[]> {
-  requireScope(actor, "webhooks:read");
-  return listEndpointRows(applicationDeps(app).db, actor, page);
+  return listEndpointRows(webhooksReadDb(app, actor), actor, page);
 }
 
 /**
@@ -261,8 +252,7 @@ export async function listWebhookDeliveriesOf(
   filter: { endpointId: string } | { sessionId: string },
   page: PageRequest,
 ): Promise<WebhookDelivery[]> {
-  requireScope(actor, "webhooks:read");
-  return listWebhookDeliveries(applicationDeps(app).db, actor, filter, page);
+  return listWebhookDeliveries(webhooksReadDb(app, actor), actor, filter, page);
 }
 
 /** A delivery of the caller's, or `undefined`. Needs `webhooks:read`. */
@@ -271,8 +261,7 @@ export async function getWebhookDelivery(
   actor: Actor,
   id: string,
 ): Promise<WebhookDelivery | undefined> {
-  requireScope(actor, "webhooks:read");
-  return findWebhookDelivery(applicationDeps(app).db, actor, id);
+  return findWebhookDelivery(webhooksReadDb(app, actor), actor, id);
 }
 
 /** Deliveries by id, aligned with `ids` (`undefined` where not the caller's). Needs `webhooks:read`. */
@@ -281,8 +270,7 @@ export async function getWebhookDeliveriesByIds(
   actor: Actor,
   ids: readonly string[],
 ): Promise<(WebhookDelivery | undefined)[]> {
-  requireScope(actor, "webhooks:read");
-  const rows = await findWebhookDeliveriesByIds(applicationDeps(app).db, actor, ids);
+  const rows = await findWebhookDeliveriesByIds(webhooksReadDb(app, actor), actor, ids);
   return alignByKey(ids, rows, (row) => row.id);
 }
 
@@ -295,8 +283,7 @@ export async function getWebhookAttempts(
   actor: Actor,
   deliveryIds: readonly string[],
 ): Promise<WebhookAttempt[][]> {
-  requireScope(actor, "webhooks:read");
-  const rows = await listWebhookAttempts(applicationDeps(app).db, deliveryIds);
+  const rows = await listWebhookAttempts(webhooksReadDb(app, actor), deliveryIds);
   return groupByKey(deliveryIds, rows, (row) => row.deliveryId);
 }
 
@@ -324,6 +311,30 @@ export async function redeliverWebhook(
     if (!created) throw new Error(`Delivery ${id} vanished`);
     return created;
   });
+}
+
+/** The database webhooks are read from, once the caller is found to have `webhooks:read`. */
+function webhooksReadDb(app: Application, actor: Actor): Executor {
+  requireScope(actor, "webhooks:read");
+  return applicationDeps(app).db;
+}
+
+/**
+ * Runs `change` in a transaction on an endpoint of the caller's, locked for the change. Needs
+ * `webhooks:write`.
+ *
+ * @throws NotFoundError for an endpoint that is not the caller's.
+ */
+async function changeEndpoint<T>(
+  app: Application,
+  actor: Actor,
+  id: string,
+  change: (trx: Executor, endpoint: WebhookEndpoint) => Promise<T>,
+): Promise<T> {
+  requireScope(actor, "webhooks:write");
+  return inTransaction(applicationDeps(app), async (trx) =>
+    change(trx, await requireEndpoint(trx, actor, id, true)),
+  );
 }
 
 /**
