@@ -3,6 +3,7 @@ import { useState } from "react";
 import { formatDateTime, useRequest } from "../../shared/use-request.ts";
 import { client } from "../api.ts";
 import { LedgerChart } from "../components/LedgerChart.tsx";
+import { Table } from "../components/Table.tsx";
 
 const Credits = graphql(`
   query Credits($kind: CreditEntryKind) {
@@ -66,32 +67,18 @@ export function CreditsPage() {
         </div>
         {entries.length === 0 ? <p className="muted">No entries.</p> : null}
         {entries.length ? (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Kind</th>
-                  <th>Amount</th>
-                  <th>Balance after</th>
-                  <th>Note</th>
-                  <th>Reference</th>
-                </tr>
-              </thead>
-              <tbody>
-                {entries.map((e) => (
-                  <tr key={e.id}>
-                    <td>{formatDateTime(e.createdAt)}</td>
-                    <td>{e.kind}</td>
-                    <td>{e.amount > 0 ? `+${e.amount}` : e.amount}</td>
-                    <td>{e.balanceAfter}</td>
-                    <td>{e.note ?? e.action ?? "—"}</td>
-                    <td className="small">{e.referenceId ?? "—"}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={["When", "Kind", "Amount", "Balance after", "Note", "Reference"]}>
+            {entries.map((e) => (
+              <tr key={e.id}>
+                <td>{formatDateTime(e.createdAt)}</td>
+                <td>{e.kind}</td>
+                <td>{e.amount > 0 ? `+${e.amount}` : e.amount}</td>
+                <td>{e.balanceAfter}</td>
+                <td>{e.note ?? e.action ?? "—"}</td>
+                <td className="small">{e.referenceId ?? "—"}</td>
+              </tr>
+            ))}
+          </Table>
         ) : null}
       </section>
     </>

@@ -3,7 +3,7 @@ import { type FormEvent, useEffect, useState } from "react";
 import { Link } from "wouter";
 import { formatDateTime, useRequest } from "../../shared/use-request.ts";
 import { client, keyEnvironment, problem, storedApiKey } from "../api.ts";
-import { statusBadge } from "../components/status.ts";
+import { StatusBadge } from "../components/StatusBadge.tsx";
 
 const Workspaces = graphql(`
   query Workspaces {
@@ -255,7 +255,7 @@ function WorkspaceKeys({ workspaceId }: { workspaceId: string }) {
                   <td>{k.environment}</td>
                   <td className="small">{k.scopes.join(", ")}</td>
                   <td>
-                    <span className={`badge ${statusBadge(k.status)}`}>{k.status}</span>
+                    <StatusBadge status={k.status} />
                     {k.expiresAt ? (
                       <div className="muted small">expires {formatDateTime(k.expiresAt)}</div>
                     ) : null}

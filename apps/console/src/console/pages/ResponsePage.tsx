@@ -4,6 +4,7 @@ import { Link } from "wouter";
 import { formatDateTime, useRequest } from "../../shared/use-request.ts";
 import { client, problem } from "../api.ts";
 import { statusBadge } from "../components/status.ts";
+import { Table } from "../components/Table.tsx";
 
 const ResponseDetail = graphql(`
   query ResponseDetail($id: ID!) {
@@ -149,66 +150,55 @@ export function ResponsePage({ responseId }: { responseId: string }) {
         {response.sections.map((section) => (
           <div key={section.id}>
             <h3>{section.title}</h3>
-            <div className="table-wrap">
-              <table>
-                <thead>
-                  <tr>
-                    <th>Question</th>
-                    <th>Answer</th>
-                    <th>Source</th>
-                  </tr>
-                </thead>
-                <tbody>
-                  {section.questions.map((q) => {
-                    const answer = answers.get(q.id);
-                    const optionLabel = (value: unknown) =>
-                      q.options.find((o) => o.value === value)?.label ?? String(value);
-                    const shown =
-                      answer === undefined
-                        ? "—"
-                        : Array.isArray(answer.value)
-                          ? answer.value.map(optionLabel).join(", ")
-                          : typeof answer.value === "boolean"
-                            ? answer.value
-                              ? "Yes"
-                              : "No"
-                            : q.options.length
-                              ? optionLabel(answer.value)
-                              : String(answer.value);
-                    return (
-                      <tr key={q.id} data-question-id={q.id}>
-                        <td>
-                          {q.label} {q.required ? <span className="muted small">(required)</span> : null}
-                        </td>
-                        <td>{shown}</td>
-                        <td className="small">
-                          {answer?.source ? (
+            <Table columns={["Question", "Answer", "Source"]}>
+              {section.questions.map((q) => {
+                const answer = answers.get(q.id);
+                const optionLabel = (value: unknown) =>
+                  q.options.find((o) => o.value === value)?.label ?? String(value);
+                const shown =
+                  answer === undefined
+                    ? "—"
+                    : Array.isArray(answer.value)
+                      ? answer.value.map(optionLabel).join(", ")
+                      : typeof answer.value === "boolean"
+                        ? answer.value
+                          ? "Yes"
+                          : "No"
+                        : q.options.length
+                          ? optionLabel(answer.value)
+                          : String(answer.value);
+                return (
+                  <tr key={q.id} data-question-id={q.id}>
+                    <td>
+                      {q.label} {q.required ? <span className="muted small">(required)</span> : null}
+                    </td>
+                    <td>{shown}</td>
+                    <td className="small">
+                      {answer?.source ? (
+                        <>
+                          <span className="badge">{answer.source.kind}</span> {answer.source.provider}
+                          {answer.source.deterministic ? " (deterministic)" : ""}
+                          {answer.source.field ? ` · field ${answer.source.field}` : ""}
+                          {answer.source.responseId ? (
                             <>
-                              <span className="badge">{answer.source.kind}</span> {answer.source.provider}
-                              {answer.source.deterministic ? " (deterministic)" : ""}
-                              {answer.source.field ? ` · field ${answer.source.field}` : ""}
-                              {answer.source.responseId ? (
-                                <>
-                                  {" · from "}
-                                  <Link href={`/responses/${answer.source.responseId}`}>
-                                    {answer.source.responseId}
-                                  </Link>
-                                </>
-                              ) : null}
-                              <div className="muted">{answer.source.note}</div>
+                              {" · from "}
+                              <Link href={`/responses/${answer.source.responseId}`}>
+                                {answer.source.responseId}
+                              </Link>
                             </>
-                          ) : answer ? (
-                            "entered"
-                          ) : (
-                            ""
-                          )}
-                        </td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+                          ) : null}
+                          <div className="muted">{answer.source.note}</div>
+                        </>
+                      ) : answer ? (
+                        "entered"
+                      ) : (
+                        ""
+                      )}
+                    </td>
+                  </tr>
+                );
+              })}
+            </Table>
           </div>
         ))}
       </section>

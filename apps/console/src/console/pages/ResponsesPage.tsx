@@ -3,7 +3,8 @@ import { useState } from "react";
 import { Link, useSearch } from "wouter";
 import { formatDateTime, useRequest } from "../../shared/use-request.ts";
 import { client } from "../api.ts";
-import { statusBadge } from "../components/status.ts";
+import { StatusBadge } from "../components/StatusBadge.tsx";
+import { Table } from "../components/Table.tsx";
 
 const Responses = graphql(`
   query Responses($status: ResponseStatus, $questionnaireId: ID) {
@@ -66,35 +67,22 @@ export function ResponsesPage() {
         {list.error ? <p className="error">{list.error.message}</p> : null}
         {list.data && rows.length === 0 ? <p className="muted">No responses match.</p> : null}
         {rows.length ? (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>Response</th>
-                  <th>Status</th>
-                  <th>Entity</th>
-                  <th>Questionnaire</th>
-                  <th>Submitted</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((r) => (
-                  <tr key={r.id} data-response-id={r.id}>
-                    <td>
-                      <Link href={`/responses/${r.id}`}>{r.name}</Link>
-                      <div className="muted small">{r.id}</div>
-                    </td>
-                    <td>
-                      <span className={`badge ${statusBadge(r.status)}`}>{r.status}</span>
-                    </td>
-                    <td>{r.entity?.displayName ?? "—"}</td>
-                    <td>{r.questionnaire?.name ?? "—"}</td>
-                    <td>{formatDateTime(r.submittedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={["Response", "Status", "Entity", "Questionnaire", "Submitted"]}>
+            {rows.map((r) => (
+              <tr key={r.id} data-response-id={r.id}>
+                <td>
+                  <Link href={`/responses/${r.id}`}>{r.name}</Link>
+                  <div className="muted small">{r.id}</div>
+                </td>
+                <td>
+                  <StatusBadge status={r.status} />
+                </td>
+                <td>{r.entity?.displayName ?? "—"}</td>
+                <td>{r.questionnaire?.name ?? "—"}</td>
+                <td>{formatDateTime(r.submittedAt)}</td>
+              </tr>
+            ))}
+          </Table>
         ) : null}
       </section>
     </>

@@ -5,7 +5,9 @@ import { formatDateTime, pretty, useRequest } from "../../shared/use-request.ts"
 import { client, problem } from "../api.ts";
 import { RunGraph } from "../components/RunGraph.tsx";
 import { SessionSurface, SessionSurfaceFields } from "../components/SessionSurface.tsx";
+import { StatusBadge } from "../components/StatusBadge.tsx";
 import { statusBadge } from "../components/status.ts";
+import { Table } from "../components/Table.tsx";
 import { asGraph } from "../graph-model.ts";
 import { applyRunEvent, emptyRunView, type RunView } from "../run-state.ts";
 
@@ -244,9 +246,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
             <span className={`badge ${statusBadge(session.status)}`} data-testid="session-status">
               {session.status}
             </span>{" "}
-            {session.result ? (
-              <span className={`badge ${statusBadge(session.result)}`}>{session.result}</span>
-            ) : null}
+            {session.result ? <StatusBadge status={session.result} /> : null}
           </h1>
         </div>
         <div className="row">
@@ -313,9 +313,7 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
                   <span className={`badge ${statusBadge(view.status)}`} data-testid="run-status">
                     {view.status}
                   </span>{" "}
-                  {view.finalStatus ? (
-                    <span className={`badge ${statusBadge(view.finalStatus)}`}>{view.finalStatus}</span>
-                  ) : null}
+                  {view.finalStatus ? <StatusBadge status={view.finalStatus} /> : null}
                 </>
               ) : (
                 "Not run yet"
@@ -346,40 +344,28 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
             </p>
           )}
           {graph && run ? (
-            <div className="table-wrap">
-              <table aria-label="Nodes of the run">
-                <thead>
-                  <tr>
-                    <th>Node</th>
-                    <th>State</th>
-                    <th>Result</th>
-                    <th>Attempts</th>
+            <Table columns={["Node", "State", "Result", "Attempts"]} aria-label="Nodes of the run">
+              {graph.nodes.map((node) => {
+                const state = view.nodes[node.id];
+                return (
+                  <tr key={node.id} data-node-row={node.id}>
+                    <td>
+                      <button
+                        type="button"
+                        className="secondary"
+                        aria-pressed={selected === node.id}
+                        onClick={() => setSelected(node.id)}
+                      >
+                        {node.id}
+                      </button>
+                    </td>
+                    <td>{state?.state ?? "idle"}</td>
+                    <td>{state?.result ?? "—"}</td>
+                    <td>{state?.attempts ?? 0}</td>
                   </tr>
-                </thead>
-                <tbody>
-                  {graph.nodes.map((node) => {
-                    const state = view.nodes[node.id];
-                    return (
-                      <tr key={node.id} data-node-row={node.id}>
-                        <td>
-                          <button
-                            type="button"
-                            className="secondary"
-                            aria-pressed={selected === node.id}
-                            onClick={() => setSelected(node.id)}
-                          >
-                            {node.id}
-                          </button>
-                        </td>
-                        <td>{state?.state ?? "idle"}</td>
-                        <td>{state?.result ?? "—"}</td>
-                        <td>{state?.attempts ?? 0}</td>
-                      </tr>
-                    );
-                  })}
-                </tbody>
-              </table>
-            </div>
+                );
+              })}
+            </Table>
           ) : null}
         </section>
         <div>
@@ -531,32 +517,19 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
       {run ? (
         <section className="panel" aria-labelledby="audit-title">
           <h2 id="audit-title">Audit trail</h2>
-          <div className="table-wrap">
-            <table data-testid="audit-trail">
-              <thead>
-                <tr>
-                  <th>When</th>
-                  <th>Action</th>
-                  <th>Who</th>
-                  <th>Why</th>
-                  <th>Data</th>
-                </tr>
-              </thead>
-              <tbody>
-                {run.auditTrail.map((entry, index) => (
-                  <tr key={`${entry.createdAt}-${index}`}>
-                    <td>{formatDateTime(entry.createdAt)}</td>
-                    <td>{entry.action}</td>
-                    <td>{entry.actor ?? "engine"}</td>
-                    <td>{entry.reason ?? "—"}</td>
-                    <td>
-                      <code>{JSON.stringify(entry.data)}</code>
-                    </td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={["When", "Action", "Who", "Why", "Data"]} data-testid="audit-trail">
+            {run.auditTrail.map((entry, index) => (
+              <tr key={`${entry.createdAt}-${index}`}>
+                <td>{formatDateTime(entry.createdAt)}</td>
+                <td>{entry.action}</td>
+                <td>{entry.actor ?? "engine"}</td>
+                <td>{entry.reason ?? "—"}</td>
+                <td>
+                  <code>{JSON.stringify(entry.data)}</code>
+                </td>
+              </tr>
+            ))}
+          </Table>
         </section>
       ) : null}
     </>

@@ -3,7 +3,8 @@ import { type FormEvent, useEffect, useRef, useState } from "react";
 import { Link, useSearchParams } from "wouter";
 import { formatDateTime } from "../../shared/use-request.ts";
 import { client } from "../api.ts";
-import { statusBadge } from "../components/status.ts";
+import { StatusBadge } from "../components/StatusBadge.tsx";
+import { Table } from "../components/Table.tsx";
 
 const Sessions = graphql(`
   query Sessions(
@@ -212,59 +213,44 @@ export function SessionsPage() {
         ) : null}
         {!loading && rows.length === 0 ? <p className="muted">No sessions match.</p> : null}
         {rows.length ? (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>Session</th>
-                  <th>Status</th>
-                  <th>Workflow</th>
-                  <th>Run</th>
-                  <th>Tags</th>
-                  <th>Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((s) => (
-                  <tr key={s.id} data-session-id={s.id}>
-                    <td>
-                      <Link href={`/sessions/${s.id}`}>{s.id}</Link>
-                      {s.referenceId ? <div className="muted small">{s.referenceId}</div> : null}
-                    </td>
-                    <td>
-                      <span className={`badge ${statusBadge(s.status)}`}>{s.status}</span>{" "}
-                      {s.result ? <span className={`badge ${statusBadge(s.result)}`}>{s.result}</span> : null}
-                    </td>
-                    <td>
-                      {s.workflow ? (
-                        <Link href={`/workflows/${s.workflow.id}`}>{s.workflow.name}</Link>
-                      ) : (
-                        "default"
-                      )}
-                    </td>
-                    <td>
-                      {s.workflowRun ? (
-                        <>
-                          {s.workflowRun.status}
-                          {s.workflowRun.pausedAtNode ? ` at ${s.workflowRun.pausedAtNode}` : ""}
-                        </>
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                    <td>
-                      {s.tags.map((t) => (
-                        <span key={t} className="badge">
-                          {t}
-                        </span>
-                      ))}
-                    </td>
-                    <td>{formatDateTime(s.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={["Session", "Status", "Workflow", "Run", "Tags", "Created"]}>
+            {rows.map((s) => (
+              <tr key={s.id} data-session-id={s.id}>
+                <td>
+                  <Link href={`/sessions/${s.id}`}>{s.id}</Link>
+                  {s.referenceId ? <div className="muted small">{s.referenceId}</div> : null}
+                </td>
+                <td>
+                  <StatusBadge status={s.status} /> {s.result ? <StatusBadge status={s.result} /> : null}
+                </td>
+                <td>
+                  {s.workflow ? (
+                    <Link href={`/workflows/${s.workflow.id}`}>{s.workflow.name}</Link>
+                  ) : (
+                    "default"
+                  )}
+                </td>
+                <td>
+                  {s.workflowRun ? (
+                    <>
+                      {s.workflowRun.status}
+                      {s.workflowRun.pausedAtNode ? ` at ${s.workflowRun.pausedAtNode}` : ""}
+                    </>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td>
+                  {s.tags.map((t) => (
+                    <span key={t} className="badge">
+                      {t}
+                    </span>
+                  ))}
+                </td>
+                <td>{formatDateTime(s.createdAt)}</td>
+              </tr>
+            ))}
+          </Table>
         ) : null}
         {hasMore ? (
           <p>

@@ -5,6 +5,7 @@ import { formatDateTime, pretty, useRequest } from "../../shared/use-request.ts"
 import { client } from "../api.ts";
 import { SecretOnce } from "../components/SecretOnce.tsx";
 import { statusBadge } from "../components/status.ts";
+import { Table } from "../components/Table.tsx";
 import { describeProblem, EndpointFields, endpointBadge, parseEvents } from "./WebhooksPage.tsx";
 
 const DeliveryFields = graphql(`
@@ -451,30 +452,17 @@ function Delivery({
           </>
         ) : null}
       </dl>
-      <div className="table-wrap">
-        <table aria-label={`Attempts of ${delivery.id}`}>
-          <thead>
-            <tr>
-              <th>#</th>
-              <th>Sent</th>
-              <th>HTTP</th>
-              <th>Took</th>
-              <th>Error</th>
-            </tr>
-          </thead>
-          <tbody>
-            {delivery.attempts.map((attempt) => (
-              <tr key={attempt.attempt} data-attempt={attempt.attempt}>
-                <td>{attempt.attempt}</td>
-                <td className="small">{formatDateTime(attempt.startedAt)}</td>
-                <td>{attempt.statusCode ?? "—"}</td>
-                <td>{attempt.durationMs} ms</td>
-                <td className="small wrap-anywhere">{attempt.error ?? "—"}</td>
-              </tr>
-            ))}
-          </tbody>
-        </table>
-      </div>
+      <Table columns={["#", "Sent", "HTTP", "Took", "Error"]} aria-label={`Attempts of ${delivery.id}`}>
+        {delivery.attempts.map((attempt) => (
+          <tr key={attempt.attempt} data-attempt={attempt.attempt}>
+            <td>{attempt.attempt}</td>
+            <td className="small">{formatDateTime(attempt.startedAt)}</td>
+            <td>{attempt.statusCode ?? "—"}</td>
+            <td>{attempt.durationMs} ms</td>
+            <td className="small wrap-anywhere">{attempt.error ?? "—"}</td>
+          </tr>
+        ))}
+      </Table>
       <details>
         <summary className="small">Payload</summary>
         <pre>{pretty(delivery.payload)}</pre>

@@ -5,6 +5,7 @@ import { formatDateTime, useRequest } from "../../shared/use-request.ts";
 import { client, problem } from "../api.ts";
 import { SecretOnce } from "../components/SecretOnce.tsx";
 import { statusBadge } from "../components/status.ts";
+import { Table } from "../components/Table.tsx";
 
 /** The fields of an endpoint every webhook screen shows. */
 export const EndpointFields = graphql(`
@@ -119,40 +120,25 @@ export function WebhooksPage() {
         ) : null}
         {endpoints.data && rows.length === 0 ? <p className="muted">No endpoint yet.</p> : null}
         {rows.length ? (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>URL</th>
-                  <th>Events</th>
-                  <th>Status</th>
-                  <th>Failures in a row</th>
-                  <th>Created</th>
-                </tr>
-              </thead>
-              <tbody>
-                {rows.map((endpoint) => (
-                  <tr key={endpoint.id} data-endpoint-id={endpoint.id}>
-                    <td className="wrap-anywhere">
-                      <Link href={`/webhooks/${endpoint.id}`}>{endpoint.url}</Link>
-                      {endpoint.description ? (
-                        <div className="muted small">{endpoint.description}</div>
-                      ) : null}
-                    </td>
-                    <td className="small">{endpoint.events.join(", ")}</td>
-                    <td>
-                      <span className={`badge ${endpointBadge(endpoint.status)}`}>{endpoint.status}</span>
-                      {endpoint.disabledReason ? (
-                        <div className="muted small">{endpoint.disabledReason}</div>
-                      ) : null}
-                    </td>
-                    <td>{endpoint.consecutiveFailures}</td>
-                    <td className="small">{formatDateTime(endpoint.createdAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={["URL", "Events", "Status", "Failures in a row", "Created"]}>
+            {rows.map((endpoint) => (
+              <tr key={endpoint.id} data-endpoint-id={endpoint.id}>
+                <td className="wrap-anywhere">
+                  <Link href={`/webhooks/${endpoint.id}`}>{endpoint.url}</Link>
+                  {endpoint.description ? <div className="muted small">{endpoint.description}</div> : null}
+                </td>
+                <td className="small">{endpoint.events.join(", ")}</td>
+                <td>
+                  <span className={`badge ${endpointBadge(endpoint.status)}`}>{endpoint.status}</span>
+                  {endpoint.disabledReason ? (
+                    <div className="muted small">{endpoint.disabledReason}</div>
+                  ) : null}
+                </td>
+                <td>{endpoint.consecutiveFailures}</td>
+                <td className="small">{formatDateTime(endpoint.createdAt)}</td>
+              </tr>
+            ))}
+          </Table>
         ) : null}
       </section>
       <form className="panel" onSubmit={create} aria-labelledby="new-endpoint-title">

@@ -3,6 +3,7 @@ import { type FormEvent, useState } from "react";
 import { Link, useLocation } from "wouter";
 import { formatDateTime, pretty, useRequest } from "../../shared/use-request.ts";
 import { client, problem } from "../api.ts";
+import { Table } from "../components/Table.tsx";
 import { exampleGraph } from "../example-graph.ts";
 
 const Workflows = graphql(`
@@ -91,44 +92,31 @@ export function WorkflowsPage() {
           <p className="muted">No workflows yet: create one below.</p>
         ) : null}
         {workflows.length ? (
-          <div className="table-wrap">
-            <table>
-              <thead>
-                <tr>
-                  <th>Name</th>
-                  <th>Status</th>
-                  <th>Version</th>
-                  <th>Draft</th>
-                  <th>Updated</th>
-                </tr>
-              </thead>
-              <tbody>
-                {workflows.map((w) => (
-                  <tr key={w.id} data-workflow-id={w.id}>
-                    <td>
-                      <Link href={`/workflows/${w.id}`}>{w.name}</Link>{" "}
-                      {w.isDefault ? <span className="badge run">default</span> : null}
-                      <div className="muted small">{w.id}</div>
-                    </td>
-                    <td>
-                      <span className={`badge ${w.status === "active" ? "ok" : ""}`}>{w.status}</span>
-                    </td>
-                    <td>v{w.currentVersion}</td>
-                    <td>
-                      {w.draft ? (
-                        <span className={`badge ${w.draft.valid ? "ok" : "bad"}`}>
-                          {w.draft.valid ? "valid" : "invalid"}
-                        </span>
-                      ) : (
-                        "—"
-                      )}
-                    </td>
-                    <td>{formatDateTime(w.updatedAt)}</td>
-                  </tr>
-                ))}
-              </tbody>
-            </table>
-          </div>
+          <Table columns={["Name", "Status", "Version", "Draft", "Updated"]}>
+            {workflows.map((w) => (
+              <tr key={w.id} data-workflow-id={w.id}>
+                <td>
+                  <Link href={`/workflows/${w.id}`}>{w.name}</Link>{" "}
+                  {w.isDefault ? <span className="badge run">default</span> : null}
+                  <div className="muted small">{w.id}</div>
+                </td>
+                <td>
+                  <span className={`badge ${w.status === "active" ? "ok" : ""}`}>{w.status}</span>
+                </td>
+                <td>v{w.currentVersion}</td>
+                <td>
+                  {w.draft ? (
+                    <span className={`badge ${w.draft.valid ? "ok" : "bad"}`}>
+                      {w.draft.valid ? "valid" : "invalid"}
+                    </span>
+                  ) : (
+                    "—"
+                  )}
+                </td>
+                <td>{formatDateTime(w.updatedAt)}</td>
+              </tr>
+            ))}
+          </Table>
         ) : null}
       </section>
       <form className="panel" onSubmit={create} aria-labelledby="create-workflow">
