@@ -47,8 +47,8 @@ export interface UnitOfWorkDeps {
 }
 
 /**
- * Runs `fn` in one transaction; when it commits, reports its run events to the telemetry, publishes the
- * collected messages and wakes the workers. Nothing is published or reported for a transaction that rolls
+ * Runs `fn` in one transaction; when it commits, reports its run events to the telemetry, wakes the
+ * workers and publishes the collected messages. Nothing is published or reported for a transaction that rolls
  * back.
  */
 export async function inTransaction<T>(
@@ -61,7 +61,9 @@ export async function inTransaction<T>(
     for (const run of after.createdRuns) deps.telemetry.runCreated(run);
     deps.telemetry.committed(after.runEvents);
   }
-  if (after.messages.length > 0) await deps.bus.publish(after.messages);
+  // Workers first: a wake-up is one NOTIFY that the claim waits for, while the bus publish is a round
+  // trip of its own that nothing on the worker's path needs to wait for.
   if (after.wakeWorkers) deps.wake();
+  if (after.messages.length > 0) await deps.bus.publish(after.messages);
   return result;
 }
