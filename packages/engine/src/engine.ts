@@ -84,6 +84,9 @@ export class Engine {
       bus: this.bus,
       providers: options.providers ?? defaultPolicyProviders(),
       telemetry: this.telemetry,
+      // The worker, webhook and schedule lanes go on as soon as a step commits (see `awaitPublish`);
+      // `unitOfWork` (commands) leaves it out and waits.
+      awaitPublish: false,
       wake: () => {
         this.wake();
         this.#wakeups?.notify();

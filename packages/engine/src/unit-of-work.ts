@@ -44,11 +44,18 @@ export interface UnitOfWorkDeps {
   wake: () => void;
   /** Told what each transaction committed (log lines and metrics); none: nothing is reported. */
   telemetry?: EngineTelemetry;
+  /**
+   * Whether a unit of work returns only once its messages are published (default true). A command's caller
+   * may act on the answer at once (an API key revoked on every gateway, the event of a change it made), so
+   * commands wait. The engine's own lanes do not: the bus sends in order whoever waits, and a run's next
+   * step needs nothing from the NOTIFY of the last one, so waiting for it would only delay the run.
+   */
+  awaitPublish?: boolean;
 }
 
 /**
- * Runs `fn` in one transaction; when it commits, reports its run events to the telemetry, publishes the
- * collected messages and wakes the workers. Nothing is published or reported for a transaction that rolls
+ * Runs `fn` in one transaction; when it commits, reports its run events to the telemetry, wakes the
+ * workers and publishes the collected messages. Nothing is published or reported for a transaction that rolls
  * back.
  */
 export async function inTransaction<T>(
@@ -61,7 +68,18 @@ export async function inTransaction<T>(
     for (const run of after.createdRuns) deps.telemetry.runCreated(run);
     deps.telemetry.committed(after.runEvents);
   }
-  if (after.messages.length > 0) await deps.bus.publish(after.messages);
+  // Workers first: a wake-up is one NOTIFY that the claim waits for, while the bus publish is a round
+  // trip of its own that nothing on the worker's path needs to wait for.
   if (after.wakeWorkers) deps.wake();
+  if (after.messages.length > 0) {
+    const published = deps.bus.publish(after.messages);
+    if (deps.awaitPublish ?? true) await published;
+    else
+      published.catch((error: unknown) =>
+        // A bus refuses a message only for a reason other than an outage (outages are retried): its
+        // subscribers read the event from the store with the next one.
+        deps.telemetry?.logger.error({ err: error }, "publishing committed events failed"),
+      );
+  }
   return result;
 }

@@ -90,4 +90,27 @@ describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL NOTIFY event bus", () => 
     expect(bySeq[0]!.type).toBe("run.started");
     await Promise.all([publisher.close(), subscriber.close()]);
   });
+
+  it("keeps the order of publishes nobody waits for, and sends what is queued before it closes", async () => {
+    const publisher = bus();
+    const subscriber = bus();
+    const channel = `run:${newId("wfr")}` as const;
+    const count = 60;
+    const received: number[] = [];
+    const done = new Promise<void>((resolve) => {
+      void subscriber.subscribe(channel, (message: BusMessage) => {
+        received.push((message.event as RunEvent).seq);
+        if (received.length === count) resolve();
+      });
+    });
+    await subscriber.subscribe(channel, () => {});
+    const event = (seq: number) =>
+      ({ runId: "r", seq, type: "node.started", data: {}, createdAt: new Date() }) satisfies RunEvent;
+    // One publish per step, as the worker does, none awaited: they queue behind the send in flight.
+    for (let seq = 1; seq <= count; seq++) void publisher.publish([{ channel, event: event(seq) }]);
+    await publisher.close();
+    await done;
+    expect(received).toEqual(Array.from({ length: count }, (_, i) => i + 1));
+    await subscriber.close();
+  });
 });

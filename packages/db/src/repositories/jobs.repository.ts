@@ -152,9 +152,23 @@ export async function deleteSessionJob(db: Executor, sessionId: string): Promise
 }
 
 /**
+ * `set_config('synchronous_commit', 'off', true)`, for a statement that only records a lease: evaluated in
+ * it (joined as a one-row CTE), it makes the statement's own transaction commit without waiting for its WAL
+ * to reach the disk, about one disk flush sooner. A database crash can forget such a commit (never tear
+ * it), which for a lease means the job is claimable again, as after a worker crash. The next synchronous
+ * commit of the connection flushes it anyway.
+ */
+function asynchronousCommit() {
+  return sql<string>`set_config('synchronous_commit', 'off', true)`;
+}
+
+/**
  * Claims up to `limit` due jobs of a lane (default `runs`) for `workerId` with `FOR UPDATE SKIP LOCKED`,
  * leasing them for `leaseMs`. A job whose lease expired (its worker died) is due again. In the `webhooks`
  * lane, `skipEndpoints` leaves out the deliveries of endpoints the claimer already has enough of in flight.
+ *
+ * The claim commits asynchronously (see {@link asynchronousCommit}): it is on the path of every run from its
+ * trigger to its first step, and a lease lost in a database crash is only a job due again.
  */
 export async function claimJobs(
   db: Executor,
@@ -166,13 +180,15 @@ export async function claimJobs(
   const lane = options.lane ?? "runs";
   const skip = options.skipEndpoints ?? [];
   const rows = await db
+    .with("lease_only", (qb) => qb.selectNoFrom(asynchronousCommit().as("set")))
     .updateTable("jobs")
+    .from("lease_only")
     .set((eb) => ({
       locked_by: workerId,
       locked_until: sql<Date>`now() + ${`${leaseMs} milliseconds`}::interval`,
       attempts: eb("attempts", "+", 1),
     }))
-    .where("id", "in", (eb) =>
+    .where("jobs.id", "in", (eb) =>
       eb
         .selectFrom("jobs")
         .select("id")
@@ -187,7 +203,7 @@ export async function claimJobs(
         .forUpdate()
         .skipLocked(),
     )
-    .returningAll()
+    .returningAll("jobs")
     .returning(
       sql<number>`greatest(0, extract(epoch from (now() - run_at)) * 1000)::float8`.as("claim_lag_ms"),
     )

@@ -77,7 +77,7 @@ export class PostgresEventBus implements EventBus {
   async close(): Promise<void> {
     this.#closed = true;
     this.#stopReconnects();
-    this.#publisher.close();
+    await this.#publisher.close();
     const stop = await this.#stop?.catch(() => undefined);
     await stop?.();
     this.#local.clear();

@@ -86,7 +86,7 @@ export class RedisEventBus implements EventBus {
 
   async close(): Promise<void> {
     this.#closed = true;
-    this.#outbox.close();
+    await this.#outbox.close();
     this.#local.clear();
     this.#subscriber.disconnect();
     this.#publisher.disconnect();
