@@ -3,11 +3,12 @@
  * `build-process-bundle.ts` (`pnpm --filter @flowgate/gateway bundle`, run by `tooling/flowgate start`).
  * Loading ~1,500 modules one by one (resolving, reading, linking each) was most of a cold start's main-thread
  * time; the bundle is a handful of files. `main.ts` runs it only while it is fresh — every source file it was
- * built from unchanged (size and modification time) and the same Node and lockfile — and otherwise runs the
- * sources, so an edited checkout never runs stale code.
+ * built from unchanged (same size and modification time, or else same content) and the same Node and
+ * lockfile — and otherwise runs the sources, so an edited checkout never runs stale code.
  *
- * This module imports nothing but `node:fs` and `node:path`: `main.ts` loads it before anything else.
+ * This module imports only Node built-ins: `main.ts` loads it before anything else.
  */
+import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
 import { dirname, join } from "node:path";
 
@@ -23,17 +24,41 @@ export const bundleManifest = join(bundleDir, "manifest.json");
 /** What a bundle was built from: the Node version and each input file's size and modification time. */
 export interface BundleManifest {
   node: string;
-  /** `[absolute path, size in bytes, mtime in ms]` of every workspace source in the bundle, and the lockfile. */
-  inputs: [string, number, number][];
+  /**
+   * `[absolute path, size in bytes, mtime in ms, SHA-256 of the content]` of every workspace source in the
+   * bundle, and of the lockfile.
+   */
+  inputs: FileStamp[];
 }
 
-/** The file's `[path, size, mtime]`, or undefined when it is missing. */
-export function fileStamp(path: string): [string, number, number] | undefined {
+/** A file as the bundle saw it: path, size, modification time (ms) and content hash. */
+export type FileStamp = [path: string, size: number, mtimeMs: number, sha256: string];
+
+/** The file's stamp, or undefined when it is missing. */
+export function fileStamp(path: string): FileStamp | undefined {
   try {
     const stats = statSync(path);
-    return [path, stats.size, Math.trunc(stats.mtimeMs)];
+    return [path, stats.size, Math.trunc(stats.mtimeMs), contentHash(path)];
   } catch {
     return undefined;
+  }
+}
+
+function contentHash(path: string): string {
+  return createHash("sha256").update(readFileSync(path)).digest("hex");
+}
+
+/**
+ * Whether the file is as stamped: same size and modification time, or (a checkout touches files without
+ * changing them) same content.
+ */
+function unchanged([path, size, mtimeMs, sha256]: FileStamp): boolean {
+  try {
+    const stats = statSync(path);
+    if (stats.size !== size) return false;
+    return Math.trunc(stats.mtimeMs) === mtimeMs || contentHash(path) === sha256;
+  } catch {
+    return false;
   }
 }
 
@@ -50,9 +75,5 @@ export function freshBundle(env: NodeJS.ProcessEnv = process.env): string | unde
     return undefined;
   }
   if (manifest.node !== process.version || manifest.inputs.length === 0) return undefined;
-  for (const [path, size, mtime] of manifest.inputs) {
-    const stamp = fileStamp(path);
-    if (!stamp || stamp[1] !== size || stamp[2] !== mtime) return undefined;
-  }
-  return bundleEntry;
+  return manifest.inputs.every(unchanged) ? bundleEntry : undefined;
 }
