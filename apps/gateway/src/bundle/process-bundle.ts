@@ -65,12 +65,17 @@ function unchanged([path, size, mtimeMs, sha256]: FileStamp): boolean {
 /**
  * The bundle's entry when a bundle exists and every input it was built from is unchanged, else undefined.
  * `FLOWGATE_BUNDLE=off` always answers undefined (run the sources).
+ *
+ * @param manifestFile - The manifest to check (tests give their own).
  */
-export function freshBundle(env: NodeJS.ProcessEnv = process.env): string | undefined {
+export function freshBundle(
+  env: NodeJS.ProcessEnv = process.env,
+  manifestFile: string = bundleManifest,
+): string | undefined {
   if (env.FLOWGATE_BUNDLE === "off") return undefined;
   let manifest: BundleManifest;
   try {
-    manifest = JSON.parse(readFileSync(bundleManifest, "utf8")) as BundleManifest;
+    manifest = JSON.parse(readFileSync(manifestFile, "utf8")) as BundleManifest;
   } catch {
     return undefined;
   }
