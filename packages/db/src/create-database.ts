@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import {
   type Dialect,
   Kysely,
@@ -8,7 +9,6 @@ import {
   sql,
 } from "kysely";
 import { Migrator } from "kysely/migration";
-import { createRequire } from "node:module";
 import type pg from "pg";
 import type { BackoffBounds } from "./backoff.ts";
 import type { Database, Db } from "./database.ts";
