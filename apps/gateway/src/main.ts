@@ -1,4 +1,5 @@
 import { enableCompileCache } from "node:module";
+import { pathToFileURL } from "node:url";
 import { freshBundle } from "./bundle/process-bundle.ts";
 
 // Node keeps the compiled code of every module it loads in a cache directory (the OS's temporary
@@ -7,4 +8,5 @@ import { freshBundle } from "./bundle/process-bundle.ts";
 enableCompileCache();
 // The process bundle (`pnpm --filter @flowgate/gateway bundle`; `tooling/flowgate start` builds it) when it
 // was built from the sources as they are now: a few files instead of ~1,500 modules to resolve and load.
-await import(freshBundle() ?? "./flowgate-process.ts");
+const bundle = freshBundle();
+await (bundle ? import(pathToFileURL(bundle).href) : import("./flowgate-process.ts"));

@@ -10,10 +10,11 @@
  */
 import { createHash } from "node:crypto";
 import { readFileSync, statSync } from "node:fs";
-import { dirname, join } from "node:path";
+import { join } from "node:path";
+import { fileURLToPath } from "node:url";
 
 /** Where the bundle is written (ignored by git): `apps/gateway/.bundle/`. */
-export const bundleDir = join(dirname(dirname(dirname(new URL(import.meta.url).pathname))), ".bundle");
+export const bundleDir = fileURLToPath(new URL("../../.bundle", import.meta.url));
 
 /** The bundle's entry module (an ES module importing its chunks). */
 export const bundleEntry = join(bundleDir, "flowgate-process.mjs");
