@@ -13,6 +13,7 @@ const unitSuites = [
   "test/schema-file.test.ts",
   "test/ddq-recipient-schema-file.test.ts",
   "test/rest-presenters.test.ts",
+  "test/process-bundle.test.ts",
 ];
 
 export default defineConfig(

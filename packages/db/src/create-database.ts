@@ -1,3 +1,4 @@
+import { createRequire } from "node:module";
 import {
   type Dialect,
   Kysely,
@@ -8,7 +9,7 @@ import {
   sql,
 } from "kysely";
 import { Migrator } from "kysely/migration";
-import pg from "pg";
+import type pg from "pg";
 import type { BackoffBounds } from "./backoff.ts";
 import type { Database, Db } from "./database.ts";
 import { DatabaseAvailability } from "./database-availability.ts";
@@ -59,6 +60,14 @@ export interface DatabaseHandle {
   close(): Promise<void>;
 }
 
+/**
+ * `pg` (CommonJS, about 30 modules), loaded when a PostgreSQL connection is first made: a process on the
+ * embedded database never needs it, and its cold start does not load it.
+ */
+export function loadPg(): typeof pg {
+  return createRequire(import.meta.url)("pg") as typeof pg;
+}
+
 class SerializedPGliteDialect extends PGliteDialect {
   override createDriver() {
     return new SerializedDriver(super.createDriver());
@@ -92,13 +101,14 @@ export function createDialect(
     const config = connectionConfig(options);
     // The connect timeout goes to each connection, not to the pool, where it would also bound the wait
     // for a free connection and turn a busy pool into failed requests.
-    class TimedClient extends pg.Client {
+    const { Client, Pool } = loadPg();
+    class TimedClient extends Client {
       constructor() {
         super(config);
       }
     }
     const { connectionTimeoutMillis: _perConnection, ...poolConfig } = config;
-    const pool = new pg.Pool({ ...poolConfig, max: options.poolSize ?? 10, Client: TimedClient });
+    const pool = new Pool({ ...poolConfig, max: options.poolSize ?? 10, Client: TimedClient });
     const survive = (error: unknown) => {
       const unavailable =
         asDatabaseUnavailable(error) ?? new DatabaseUnavailableError("connection_lost", error);
@@ -132,7 +142,7 @@ function connectionConfig(options: DatabaseOptions): pg.ClientConfig {
  * serve. Used to find out that the database is back without going through the (refusing) pool.
  */
 async function probeConnection(options: DatabaseOptions): Promise<void> {
-  const client = new pg.Client(connectionConfig(options));
+  const client = new (loadPg().Client)(connectionConfig(options));
   client.on("error", () => {});
   try {
     await client.connect();

@@ -4,6 +4,7 @@ export {
   createDialect,
   type DatabaseHandle,
   type DatabaseOptions,
+  loadPg,
   migrateToLatest,
 } from "./create-database.ts";
 export type { Database, Db, Executor } from "./database.ts";

@@ -20,7 +20,7 @@ import {
   ValidationError,
   verifySignedPath,
 } from "@flowgate/domain";
-import { strToU8, type Zippable, zipSync } from "fflate";
+import type { Zippable } from "fflate";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -185,6 +185,8 @@ async function buildBundle(
   tenant: Tenant,
   record: DataExportRecord,
 ): Promise<{ zip: Uint8Array; accessed: AccessedRecord[] } | undefined> {
+  // fflate loads with the first export, not with the process (see renderReport in report.ts).
+  const { strToU8, zipSync } = await import("fflate");
   const files: Zippable = {};
   const json = (value: unknown) => strToU8(`${JSON.stringify(value, null, 2)}\n`);
   const accessed: AccessedRecord[] = [];

@@ -8,7 +8,6 @@ import {
   verifySignedPath,
   type Workflow,
 } from "@flowgate/domain";
-import PDFDocument from "pdfkit";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -129,8 +128,12 @@ interface ReportInput {
 const when = (value: unknown) => (value instanceof Date ? value.toISOString() : value ? String(value) : "—");
 const json = (value: unknown) => (value === null || value === undefined ? "—" : JSON.stringify(value));
 
-/** Renders the report with pdfkit (built-in Helvetica, A4). */
-function renderReport(input: ReportInput): Promise<Buffer> {
+/**
+ * Renders the report with pdfkit (built-in Helvetica, A4). pdfkit and its font machinery (fontkit, brotli,
+ * about 1.7 MB of JavaScript) load at the first report, not with the process: a cold start does not need them.
+ */
+async function renderReport(input: ReportInput): Promise<Buffer> {
+  const { default: PDFDocument } = await import("pdfkit");
   const { session, rows, entity, workflow } = input;
   const doc = new PDFDocument({
     size: "A4",

@@ -22,7 +22,6 @@ import {
   VerificationLinkRefusedError,
 } from "@flowgate/domain";
 import { inTransaction } from "@flowgate/engine";
-import { fileTypeFromBuffer } from "file-type";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { publishSessionStatus, sessionAudit } from "./session-records.ts";
@@ -154,6 +153,8 @@ export async function uploadCaptureDocument(
   if (input.bytes.byteLength > maxCaptureUploadBytes) {
     throw new ValidationError("File too large", [{ path: ["file"], message: "at most 10 MB" }]);
   }
+  // file-type (about 35 modules) loads with the first upload, not with the process.
+  const { fileTypeFromBuffer } = await import("file-type");
   const sniffed = await fileTypeFromBuffer(input.bytes);
   if (!sniffed || !captureContentTypes.includes(sniffed.mime)) {
     throw new ValidationError("Unsupported file", [

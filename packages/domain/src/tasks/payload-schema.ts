@@ -1,4 +1,5 @@
-import { Ajv2020, type ErrorObject, type ValidateFunction } from "ajv/dist/2020.js";
+import { createRequire } from "node:module";
+import type { Ajv2020, ErrorObject, ValidateFunction } from "ajv/dist/2020.js";
 import {
   keywordRule,
   payloadSchemaDialect,
@@ -42,13 +43,21 @@ export const maxPayloadSchemaDepth = 32;
 const maxCompiledSchemas = 256;
 
 /**
+ * Ajv (CommonJS, about 85 modules), loaded at the first schema compiled rather than with the process: a
+ * cold start that never validates a payload does not load it.
+ */
+function loadAjv(): typeof Ajv2020 {
+  return (createRequire(import.meta.url)("ajv/dist/2020.js") as { Ajv2020: typeof Ajv2020 }).Ajv2020;
+}
+
+/**
  * Checks user schemas against the dialect; strict, so a mistake in the dialect itself fails on first use
  * (the unit suite uses it). Built on first use, not at import: compiling Ajv's meta-schemas costs a
  * process start about 200 ms that most processes (a worker, a gateway answering reads) never need.
  */
 let dialectValidator: ValidateFunction | undefined;
 function dialectCheck(): ValidateFunction {
-  dialectValidator ??= new Ajv2020({ allErrors: true, strict: true, allowUnionTypes: true }).compile(
+  dialectValidator ??= new (loadAjv())({ allErrors: true, strict: true, allowUnionTypes: true }).compile(
     payloadSchemaDialect,
   );
   return dialectValidator;
@@ -63,7 +72,7 @@ function dialectCheck(): ValidateFunction {
  */
 let payloadAjvInstance: Ajv2020 | undefined;
 function payloadAjv(): Ajv2020 {
-  payloadAjvInstance ??= new Ajv2020({
+  payloadAjvInstance ??= new (loadAjv())({
     allErrors: true,
     verbose: true,
     strict: false,

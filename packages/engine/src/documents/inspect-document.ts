@@ -5,8 +5,6 @@ import {
   maxEntityDocumentBytes,
   ValidationError,
 } from "@flowgate/domain";
-import { fileTypeFromBuffer } from "file-type";
-import { extractText, getDocumentProxy } from "unpdf";
 
 /** What {@link inspectDocument} learnt from a file's bytes. */
 export interface InspectedDocument {
@@ -34,6 +32,8 @@ export async function inspectDocument(bytes: Uint8Array): Promise<InspectedDocum
   if (bytes.byteLength > maxEntityDocumentBytes) {
     throw refuse(`must be at most ${maxEntityDocumentBytes} bytes (10 MiB; is ${bytes.byteLength})`);
   }
+  // file-type (about 35 modules) and unpdf load with the first document, not with the process.
+  const { fileTypeFromBuffer } = await import("file-type");
   const sniffed = await fileTypeFromBuffer(bytes);
   const contentType = sniffed ? sniffed.mime : plainText(bytes) ? "text/plain" : null;
   if (!isAllowed(contentType)) {
@@ -79,6 +79,7 @@ async function extractPages(
       return [];
     case "application/pdf": {
       try {
+        const { extractText, getDocumentProxy } = await import("unpdf");
         // pdf.js takes ownership of the buffer it is given: hand it a copy.
         const pdf = await getDocumentProxy(new Uint8Array(bytes));
         try {

@@ -4,8 +4,9 @@ import {
   backoffDelay,
   type DatabaseAvailability,
   DatabaseUnavailableError,
+  loadPg,
 } from "@flowgate/db";
-import pg from "pg";
+import type pg from "pg";
 
 /** Options of {@link PgListener}. */
 export interface PgListenerOptions {
@@ -73,7 +74,7 @@ export class PgListener {
     if (first && !this.#reconnecting) {
       try {
         const client = await this.#connect();
-        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        await client.query(`LISTEN ${loadPg().escapeIdentifier(channel)}`);
       } catch (error) {
         // A connection lost under this LISTEN is being re-established (with this channel); otherwise
         // nothing was set up, so the caller learns it failed.
@@ -88,7 +89,7 @@ export class PgListener {
       handlers.delete(handler);
       if (handlers.size === 0 && this.#handlers.get(channel) === handlers) {
         this.#handlers.delete(channel);
-        await this.#client?.query(`UNLISTEN ${pg.escapeIdentifier(channel)}`).catch(() => {});
+        await this.#client?.query(`UNLISTEN ${loadPg().escapeIdentifier(channel)}`).catch(() => {});
       }
     };
   }
@@ -119,7 +120,7 @@ export class PgListener {
 
   /** Opens a connection and LISTENs on every channel that has handlers. */
   async #open(): Promise<pg.Client> {
-    const client = new pg.Client({
+    const client = new (loadPg().Client)({
       connectionString: this.#url,
       connectionTimeoutMillis: this.#options.connectTimeoutMs ?? 2000,
       keepAlive: true,
@@ -135,7 +136,7 @@ export class PgListener {
     try {
       await client.connect();
       for (const channel of this.#handlers.keys())
-        await client.query(`LISTEN ${pg.escapeIdentifier(channel)}`);
+        await client.query(`LISTEN ${loadPg().escapeIdentifier(channel)}`);
     } catch (error) {
       await client.end().catch(() => {});
       throw asDatabaseUnavailable(error) ?? error;
