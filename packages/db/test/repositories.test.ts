@@ -5,6 +5,7 @@ import {
   claimJobs,
   deleteJob,
   findRun,
+  findRunEventsAfter,
   findSession,
   insertOrganization,
   insertRun,
@@ -101,6 +102,29 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     await appendRunEvents(t.db, run.id, 2, [{ type: "node.completed", data: {} }]);
     expect((await listRunEvents(t.db, run.id, 0)).map((e) => e.seq)).toEqual([1, 2, 3]);
     expect((await listRunEvents(t.db, run.id, 1, 2)).map((e) => e.type)).toEqual(["node.started"]);
+  });
+
+  test("reads a run of the tenant with its events after a seq in one query; another tenant's run is undefined", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant, otherTenant } = acme;
+    const run = await newRun(t, acme);
+    expect(await findRunEventsAfter(t.db, tenant, run.id, 0)).toEqual({ events: [] });
+    await appendRunEvents(t.db, run.id, 0, [
+      { type: "run.started", data: {} },
+      { type: "node.started", data: { nodeId: "start" } },
+      { type: "node.completed", data: { nodeId: "start" } },
+    ]);
+    const after1 = await findRunEventsAfter(t.db, tenant, run.id, 1);
+    expect(after1?.events.map((e) => [e.seq, e.type])).toEqual([
+      [2, "node.started"],
+      [3, "node.completed"],
+    ]);
+    expect(after1?.events[0]).toEqual((await listRunEvents(t.db, run.id, 1, 2))[0]);
+    expect(await findRunEventsAfter(t.db, tenant, run.id, 3)).toEqual({ events: [] });
+    expect(await findRunEventsAfter(t.db, otherTenant, run.id, 0)).toBeUndefined();
+    expect(await findRunEventsAfter(t.db, tenant, newId("wfr"), 0)).toBeUndefined();
   });
 
   test("claims each due job once, re-offers a job whose lease expired, and keeps one job per run", async ({

@@ -1,6 +1,6 @@
-import { type Db, findRun, listRunEvents } from "@flowgate/db";
+import { type Db, findRunEventsAfter, listRunEvents } from "@flowgate/db";
 import { isFinalRunEventType, NotFoundError, type RunEvent } from "@flowgate/domain";
-import { type BusMessage, type EventBus, retryWhileUnavailable } from "@flowgate/engine";
+import { type BusMessage, retryWhileUnavailable } from "@flowgate/engine";
 import { requireAnyScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -23,34 +23,64 @@ export async function followRunProgress(
 ): Promise<AsyncGenerator<RunEvent>> {
   requireAnyScope(actor, ["sessions:read", "workflows:read"]);
   const { db, bus } = applicationDeps(app);
-  const run = await findRun(db, actor, input.runId);
-  if (!run) throw new NotFoundError("Run", input.runId);
-  return runProgress(db, bus, run.id, input.afterSeq);
-}
-
-/**
- * Streams a run's events with seq > `afterSeq`: subscribes to the bus first (buffering), then replays the
- * store, then forwards live events. Every event is delivered once and in order: live events already
- * replayed are dropped, and a gap in the live stream (a lost or reordered message) is filled from the
- * store. Ends after the run's final event. Store reads wait out a database outage (the stream goes on
- * once the database is back) instead of failing the subscription.
- */
-async function* runProgress(
-  db: Db,
-  bus: EventBus,
-  runId: string,
-  afterSeq: number,
-): AsyncGenerator<RunEvent> {
+  const runId = input.runId;
+  const afterSeq = Math.max(0, input.afterSeq);
+  // The bus first (buffering), then one query for both the tenancy check and the replay: every event
+  // committed after the query's snapshot is in the buffer, so the join is gapless. Another tenant's events
+  // buffered meanwhile are dropped with the buffer.
   const live = new AsyncQueue<RunEvent>();
   const unsubscribe = await bus.subscribe(`run:${runId}`, (message: BusMessage) => {
     if (message.channel === `run:${runId}`) live.push(message.event as RunEvent);
   });
+  let released = false;
+  const release = () => {
+    if (released) return;
+    released = true;
+    unsubscribe();
+    live.close();
+  };
+  let found: Awaited<ReturnType<typeof findRunEventsAfter>>;
+  try {
+    found = await findRunEventsAfter(db, actor, runId, afterSeq);
+  } catch (error) {
+    release();
+    throw error;
+  }
+  if (!found) {
+    release();
+    throw new NotFoundError("Run", runId);
+  }
+  const stream = runProgress(db, runId, afterSeq, found.events, live, release);
+  // A generator returned before its first `next` never runs its `finally`: release the bus here too.
+  const returnStream = stream.return.bind(stream);
+  stream.return = (value) => {
+    release();
+    return returnStream(value);
+  };
+  return stream;
+}
+
+/**
+ * Streams a run's events with seq > `afterSeq`: the replayed ones (`stored`, read after the bus
+ * subscription that fills `live`), then live ones. Every event is delivered once and in order: live events
+ * already replayed are dropped, and a gap in the live stream (a lost or reordered message) is filled from
+ * the store. Ends after the run's final event, then `release`s the bus. Store reads wait out a database
+ * outage (the stream goes on once the database is back) instead of failing the subscription.
+ */
+async function* runProgress(
+  db: Db,
+  runId: string,
+  afterSeq: number,
+  stored: readonly RunEvent[],
+  live: AsyncQueue<RunEvent>,
+  release: () => void,
+): AsyncGenerator<RunEvent> {
   const read = async (after: number, upTo?: number) =>
     (await retryWhileUnavailable(() => listRunEvents(db, runId, after, upTo), { stopped: () => false })) ??
     [];
   try {
-    let last = Math.max(0, afterSeq);
-    for (const event of await read(last)) {
+    let last = afterSeq;
+    for (const event of stored) {
       yield event;
       last = event.seq;
       if (isFinalRunEventType(event.type)) return;
@@ -68,7 +98,6 @@ async function* runProgress(
       }
     }
   } finally {
-    unsubscribe();
-    live.close();
+    release();
   }
 }

@@ -425,6 +425,53 @@ export async function listRunEvents(
 }
 
 /**
+ * A run of the tenant and its events with seq > `afterSeq`, in one round trip (a subscription's set-up:
+ * the tenancy check and the replay together). `undefined` when the run is not the tenant's; `events` is
+ * empty when nothing was stored after `afterSeq`.
+ */
+export async function findRunEventsAfter(
+  db: Executor,
+  tenant: Tenant,
+  runId: string,
+  afterSeq: number,
+): Promise<{ events: RunEvent[] } | undefined> {
+  // The run left-joined to its later events: no row means no such run here, one row with a null seq
+  // means a run with nothing to replay.
+  const rows = await db
+    .selectFrom("runs")
+    .leftJoin("run_events", (join) =>
+      join.onRef("run_events.run_id", "=", "runs.id").on("run_events.seq", ">", afterSeq),
+    )
+    .select([
+      "runs.id as run_id",
+      "run_events.seq",
+      "run_events.type",
+      "run_events.data",
+      "run_events.created_at",
+    ])
+    .where("runs.id", "=", runId)
+    .where("runs.workspace_id", "=", tenant.workspaceId)
+    .where("runs.environment", "=", tenant.environment)
+    .orderBy("run_events.seq")
+    .execute();
+  if (rows.length === 0) return undefined;
+  const events: RunEvent[] = [];
+  for (const row of rows) {
+    if (row.seq === null || row.type === null || row.data === null || row.created_at === null) continue;
+    events.push(
+      toRunEvent({
+        run_id: row.run_id,
+        seq: row.seq,
+        type: row.type,
+        data: row.data,
+        created_at: row.created_at,
+      }),
+    );
+  }
+  return { events };
+}
+
+/**
  * The newest event of each of these runs (runs without events are left out). Engine-internal, without a
  * tenant: event buses use it to re-announce where live runs stand after their connection came back.
  */
