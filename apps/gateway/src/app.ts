@@ -9,11 +9,11 @@ import {
 import { deriveUrlSigningSecret } from "@flowgate/domain";
 import {
   ChatCompletionsAutofillProvider,
+  CoalescingRateLimiter,
   channelName,
   checkReadiness,
   createDatabase,
   type DatabaseHandle,
-  CoalescingRateLimiter,
   DatabaseRateLimiter,
   type EmailSender,
   Engine,

@@ -160,7 +160,10 @@ describe.each(stores)("token-bucket rate limiter ($name)", (store) => {
   });
 
   it("coalesced: two gateways' coalescing limiters taking at once never hand out more than the burst", async () => {
-    const [one, two] = [new CoalescingRateLimiter(await store.open()), new CoalescingRateLimiter(await store.open())];
+    const [one, two] = [
+      new CoalescingRateLimiter(await store.open()),
+      new CoalescingRateLimiter(await store.open()),
+    ];
     const policy: RateLimitPolicy = { name: "test", ratePerSecond: 0.001, burst: 20 };
     const b = bucket();
     const decisions = await Promise.all(

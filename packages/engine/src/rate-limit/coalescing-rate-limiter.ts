@@ -1,4 +1,9 @@
-import { decisionFrom, type RateLimitDecision, type RateLimiter, type RateLimitPolicy } from "./rate-limiter.ts";
+import {
+  decisionFrom,
+  type RateLimitDecision,
+  type RateLimiter,
+  type RateLimitPolicy,
+} from "./rate-limiter.ts";
 
 /** A take waiting for the bucket's take in flight to come back. */
 interface Waiter {
