@@ -73,9 +73,8 @@ export class CoalescingRateLimiter implements RateLimiter {
       if (decision.allowed) {
         // As if taken in arrival order: the first saw the most tokens left.
         const left = decision.remaining;
-        batch.forEach((waiter, i) =>
-          waiter.resolve(decisionFrom(true, left + (batch.length - 1 - i), policy)),
-        );
+        for (const [i, waiter] of batch.entries())
+          waiter.resolve(decisionFrom(true, left + (batch.length - 1 - i), policy));
         return;
       }
     }
