@@ -9,6 +9,7 @@ import {
 import { deriveUrlSigningSecret } from "@flowgate/domain";
 import {
   ChatCompletionsAutofillProvider,
+  CoalescingRateLimiter,
   channelName,
   checkReadiness,
   createDatabase,
@@ -302,13 +303,15 @@ function createRateLimit(
   if (!limits) return null;
   const onError = (error: unknown) =>
     logger.warn({ err: error }, "rate limiter unavailable; request not limited");
-  const limiter =
+  const store =
     limits.store === "redis"
       ? new RedisRateLimiter(settings.eventBus.redisUrl ?? "", {
           prefix: limits.redisPrefix ?? `flowgate:ratelimit:${database.schema ?? "public"}:`,
           onError: (error) => logger.debug({ err: error }, "rate limiter connection error"),
         })
       : new DatabaseRateLimiter(database.db, { onError });
+  // Concurrent requests of one key share a round trip (and do not queue on the bucket's row lock).
+  const limiter = new CoalescingRateLimiter(store);
   return {
     limiter,
     perKey: { name: "api-key", ...limits.perKey },

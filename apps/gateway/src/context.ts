@@ -44,6 +44,8 @@ export interface Loaders {
   /** A check's attempts, by number. */
   checkAttempts: DataLoader<string, SessionCheckAttempt[]>;
   nodeRuns: DataLoader<string, NodeRun[]>;
+  /** Runs with their node runs in one read; primes `run` and `nodeRuns`. */
+  runWithNodeRuns: DataLoader<string, { run: Run; nodeRuns: NodeRun[] } | undefined>;
   /** Drafts by id. */
   workflowDraft: DataLoader<string, WorkflowDraft | undefined>;
   /** The open draft of a workflow, by workflow id. */

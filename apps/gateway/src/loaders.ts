@@ -8,6 +8,7 @@ import {
   getRiskAssessmentsOfSessions,
   getRunsByIds,
   getRunsOfSessions,
+  getRunsWithNodeRunsByIds,
   getSchedulesByIds,
   getSchedulesOfWorkflows,
   getSessionAuditTrails,
@@ -35,7 +36,7 @@ import { createDdqLoaders } from "./ddq-loaders.ts";
  * one read; each read checks the actor's scopes and keeps to its tenant.
  */
 export function createLoaders(app: Application, actor: Actor): Loaders {
-  return {
+  const loaders: Loaders = {
     workflow: new DataLoader((ids) => getWorkflowsByIds(app, actor, ids)),
     session: new DataLoader((ids) => getSessionsByIds(app, actor, ids)),
     run: new DataLoader((ids) => getRunsByIds(app, actor, ids)),
@@ -49,6 +50,15 @@ export function createLoaders(app: Application, actor: Actor): Loaders {
     riskAssessment: new DataLoader((sessionIds) => getRiskAssessmentsOfSessions(app, actor, sessionIds)),
     checkAttempts: new DataLoader((checkIds) => listAttemptsOfSessionChecks(app, actor, checkIds)),
     nodeRuns: new DataLoader((runIds) => listNodeRunsOfRuns(app, actor, runIds)),
+    runWithNodeRuns: new DataLoader(async (ids) => {
+      const found = await getRunsWithNodeRunsByIds(app, actor, ids);
+      ids.forEach((id, i) => {
+        const one = found[i];
+        loaders.run.prime(id, one?.run);
+        if (one) loaders.nodeRuns.prime(id, one.nodeRuns);
+      });
+      return found;
+    }),
     workflowDraft: new DataLoader((ids) => getWorkflowDraftsByIds(app, actor, ids)),
     openWorkflowDraft: new DataLoader((workflowIds) => getOpenDraftsOfWorkflows(app, actor, workflowIds)),
     workflowVersions: new DataLoader((workflowIds) => listVersionsOfWorkflows(app, actor, workflowIds)),
@@ -66,4 +76,5 @@ export function createLoaders(app: Application, actor: Actor): Loaders {
       getInboundTriggersOfWorkflows(app, actor, workflowIds),
     ),
   };
+  return loaders;
 }

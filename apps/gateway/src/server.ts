@@ -186,6 +186,17 @@ export async function startGatewayServer(options: GatewayServerOptions): Promise
       if (capture.handle(req, res)) return;
       // Signed downloads (DSAR export ZIPs, PDF reports), authorized by the URL's signature alone.
       if (serveDownloads(req, res, options.app)) return;
+      // A GraphQL POST without an Idempotency-Key is Yoga's alone (the router would hand it straight on):
+      // Yoga's own Node handler builds a lighter request than the router's native one (a tenth of a
+      // read's CPU), with the same server context.
+      if (
+        req.method === "POST" &&
+        req.headers["idempotency-key"] === undefined &&
+        req.url?.split("?", 1)[0] === yoga.graphqlEndpoint
+      ) {
+        void yoga.requestListener(req, res);
+        return;
+      }
       void route(req, res);
     }),
   );

@@ -162,6 +162,7 @@ export {
   getRun,
   getRunsByIds,
   getRunsOfSessions,
+  getRunsWithNodeRunsByIds,
   listNodeRunsOfRuns,
   listRunAuditTrail,
   listRunEvents,

@@ -116,6 +116,11 @@ const useCases: [string, readonly ApiKeyScope[], UseCaseCall][] = [
   ["getRunsByIds", ["sessions:read", "workflows:read"], (a, x) => app.getRunsByIds(a, x, [id])],
   ["getRunsOfSessions", ["sessions:read", "workflows:read"], (a, x) => app.getRunsOfSessions(a, x, [id])],
   ["listNodeRunsOfRuns", ["sessions:read", "workflows:read"], (a, x) => app.listNodeRunsOfRuns(a, x, [id])],
+  [
+    "getRunsWithNodeRunsByIds",
+    ["sessions:read", "workflows:read"],
+    (a, x) => app.getRunsWithNodeRunsByIds(a, x, [id]),
+  ],
   ["listRuns", ["sessions:read", "workflows:read"], (a, x) => app.listRuns(a, x, page)],
   [
     "uploadEntityDocument",

@@ -13,6 +13,7 @@ import {
   getResponsesByIds,
   getRunsByIds,
   getRunsOfSessions,
+  getRunsWithNodeRunsByIds,
   getSessionsByIds,
   getViewer,
   getWorkflowsByIds,
@@ -91,6 +92,14 @@ describe.each(testBackends())("tenancy of the application's reads (%s)", (backen
       "document",
       "approved",
     ]);
+    // The one-read twin answers exactly what the two reads do.
+    expect(await getRunsWithNodeRunsByIds(t.app, acme, [run.id, "wfr_missing"])).toEqual([
+      {
+        run: (await getRunsByIds(t.app, acme, [run.id]))[0],
+        nodeRuns: (await listNodeRunsOfRuns(t.app, acme, [run.id]))[0],
+      },
+      undefined,
+    ]);
     expect((await listRunEvents(t.app, acme, { runId: run.id, afterSeq: 0 })).at(-1)?.type).toBe(
       "run.completed",
     );
@@ -113,6 +122,7 @@ describe.each(testBackends())("tenancy of the application's reads (%s)", (backen
       expect(await listVersionsOfWorkflows(t.app, stranger, [workflowId])).toEqual([[]]);
       expect(await getSessionsByIds(t.app, stranger, [sessionId])).toEqual([undefined]);
       expect(await getRunsByIds(t.app, stranger, [run.id])).toEqual([undefined]);
+      expect(await getRunsWithNodeRunsByIds(t.app, stranger, [run.id])).toEqual([undefined]);
       expect(await getRunsOfSessions(t.app, stranger, [sessionId])).toEqual([undefined]);
       expect(await listNodeRunsOfRuns(t.app, stranger, [run.id])).toEqual([[]]);
       expect(await getQuestionnaireVersions(t.app, stranger, [{ questionnaireId, version: 1 }])).toEqual([

@@ -2,6 +2,7 @@ import { randomBytes } from "node:crypto";
 import { createTestDatabase, type TestDatabase, testBackends } from "@flowgate/db/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import {
+  CoalescingRateLimiter,
   DatabaseRateLimiter,
   type RateLimiter,
   type RateLimitPolicy,
@@ -117,6 +118,58 @@ describe.each(stores)("token-bucket rate limiter ($name)", (store) => {
     );
     expect(decisions.filter((d) => d.allowed)).toHaveLength(20);
     expect(await store.count()).toBeGreaterThan(0);
+  });
+
+  it("takes several tokens at once, all or none", async () => {
+    const limiter = await store.open();
+    const policy: RateLimitPolicy = { name: "test", ratePerSecond: 0.001, burst: 5 };
+    const b = bucket();
+    expect(await limiter.take(b, policy, 3)).toMatchObject({ allowed: true, remaining: 2 });
+    expect(await limiter.take(b, policy, 3)).toMatchObject({ allowed: false, remaining: 2 });
+    expect(await limiter.take(b, policy)).toMatchObject({ allowed: true, remaining: 1 });
+  });
+
+  it("coalesced: concurrent takes of a bucket share round trips and get the decisions they would alone", async () => {
+    const inner = await store.open();
+    // Counts the takes that reach the store (the store is real).
+    let roundTrips = 0;
+    const counted: RateLimiter = {
+      take: (b, policy, count) => {
+        roundTrips++;
+        return inner.take(b, policy, count);
+      },
+      close: () => Promise.resolve(),
+    };
+    const limiter = new CoalescingRateLimiter(counted);
+    const roomy: RateLimitPolicy = { name: "test", ratePerSecond: 0.001, burst: 100 };
+    const b = bucket();
+    const decisions = await Promise.all(Array.from({ length: 50 }, () => limiter.take(b, roomy)));
+    expect(decisions.every((d) => d.allowed)).toBe(true);
+    // In arrival order, as if taken one by one.
+    expect(decisions.map((d) => d.remaining)).toEqual(Array.from({ length: 50 }, (_, i) => 99 - i));
+    // The first take alone, then the 49 that queued behind it in one.
+    expect(roundTrips).toBe(2);
+
+    // Near the limit: exactly the bucket's tokens are handed out, to the first comers.
+    const tight: RateLimitPolicy = { name: "test", ratePerSecond: 0.001, burst: 20 };
+    const c = bucket();
+    const near = await Promise.all(Array.from({ length: 30 }, () => limiter.take(c, tight)));
+    expect(near.map((d) => d.allowed)).toEqual([...Array(20).fill(true), ...Array(10).fill(false)]);
+    expect(near.slice(0, 20).map((d) => d.remaining)).toEqual(Array.from({ length: 20 }, (_, i) => 19 - i));
+    expect(near[29]).toMatchObject({ allowed: false, retryAfterSeconds: 1000 });
+  });
+
+  it("coalesced: two gateways' coalescing limiters taking at once never hand out more than the burst", async () => {
+    const [one, two] = [
+      new CoalescingRateLimiter(await store.open()),
+      new CoalescingRateLimiter(await store.open()),
+    ];
+    const policy: RateLimitPolicy = { name: "test", ratePerSecond: 0.001, burst: 20 };
+    const b = bucket();
+    const decisions = await Promise.all(
+      Array.from({ length: 60 }, (_, i) => (i % 2 ? one : two).take(b, policy)),
+    );
+    expect(decisions.filter((d) => d.allowed)).toHaveLength(20);
   });
 });
 

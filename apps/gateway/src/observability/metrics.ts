@@ -39,6 +39,11 @@ export function graphqlMetricsPlugin(registry: Registry): Plugin {
       graphql_envelop_phase_subscribe: true,
       graphql_envelop_error_result: true,
       graphql_yoga_http_duration: true,
+      // Off (the plugin's defaults turn them on): the deprecated-field counter walks every operation's
+      // document with a TypeInfo on each request (Yoga's parse cache does not spare it), and the schema
+      // never changes while a gateway runs.
+      graphql_envelop_deprecated_field: false,
+      graphql_envelop_schema_change: false,
     },
   });
 }

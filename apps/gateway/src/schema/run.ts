@@ -2,6 +2,7 @@ import { cancelRun, retryRun, triggerWorkflow } from "@flowgate/application";
 import { type Run, runDurationMs, runStatuses } from "@flowgate/domain";
 import { builder } from "../builder.ts";
 import { recordErrors } from "./errors.ts";
+import { selectsSubField } from "./selection.ts";
 import { SessionRef } from "./session.ts";
 import { WorkflowRef } from "./workflow.ts";
 
@@ -137,7 +138,12 @@ builder.queryFields((t) => ({
     description: "A run of the caller's workspace and environment, or null.",
     authScopes: { anyScope: ["sessions:read", "workflows:read"] },
     args: { id: t.arg.id({ required: true, description: "Run id (`wfr_…`)." }) },
-    resolve: async (_root, { id }, context) => (await context.loaders.run.load(String(id))) ?? null,
+    resolve: async (_root, { id }, context, info) => {
+      // A run shown with its nodes is read with them in one round trip (the loaders are primed with both).
+      if (selectsSubField(info, ["nodeRuns", "nodeResults"]))
+        return (await context.loaders.runWithNodeRuns.load(String(id)))?.run ?? null;
+      return (await context.loaders.run.load(String(id))) ?? null;
+    },
   }),
 }));
 

@@ -2,6 +2,7 @@ import {
   findRun,
   findRunsByIds,
   findRunsBySessionIds,
+  findRunsWithNodeRunsByIds,
   listNodeRunsOfRuns as listNodeRunRows,
   listRunAudit,
   listRunEvents as listRunEventRows,
@@ -54,6 +55,24 @@ export async function getRunsByIds(
   requireAnyScope(actor, runReadScopes);
   const { db } = applicationDeps(app);
   return alignByKey(ids, await findRunsByIds(db, actor, ids), (run) => run.id);
+}
+
+/**
+ * Runs by id with their node runs (in step order), read in one round trip; `undefined` for those that are
+ * not the caller's. Needs `sessions:read` or `workflows:read` (as the run and its node runs each do).
+ *
+ * @param app - The application.
+ * @param actor - The caller.
+ * @param ids - Run ids.
+ */
+export async function getRunsWithNodeRunsByIds(
+  app: Application,
+  actor: Actor,
+  ids: readonly string[],
+): Promise<({ run: Run; nodeRuns: NodeRun[] } | undefined)[]> {
+  requireAnyScope(actor, runReadScopes);
+  const { db } = applicationDeps(app);
+  return alignByKey(ids, await findRunsWithNodeRunsByIds(db, actor, ids), (found) => found.run.id);
 }
 
 /**

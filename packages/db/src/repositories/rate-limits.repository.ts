@@ -7,16 +7,18 @@ export interface TokenBucketShape {
   burst: number;
 }
 
-/** What {@link takeRateLimitToken} found: whether a token was taken, and how many are left. */
+/** What {@link takeRateLimitToken} found: whether the tokens were taken, and how many are left. */
 export interface TokenTake {
+  /** Whether all `count` tokens were taken (none is taken otherwise). */
   allowed: boolean;
   /** Tokens left after the take (fractional: the bucket refills continuously). */
   tokens: number;
 }
 
 /**
- * Takes one token from `bucket`, in one statement: an upsert that refills the bucket for the time since its
- * last take (capped at `burst`), takes a token if there is a whole one, and returns what it decided. A new
+ * Takes `count` tokens (default one) from `bucket`, in one statement: an upsert that refills the bucket for
+ * the time since its last take (capped at `burst`), takes the tokens if it holds `count` whole ones (else
+ * none), and returns what it decided. A new
  * bucket starts full. Concurrent takes of one bucket queue on its row, so no token is taken twice, whichever
  * gateway asks. The database's clock is the only clock, so gateways' clocks need not agree.
  *
@@ -25,11 +27,13 @@ export interface TokenTake {
  * @param db - The database (not a long transaction).
  * @param bucket - Who is limited; never a secret (hash keys first).
  * @param shape - Refill rate and capacity.
+ * @param count - Tokens to take at once, all or none (several requests' takes in one round trip).
  */
 export async function takeRateLimitToken(
   db: Executor,
   bucket: string,
   shape: TokenBucketShape,
+  count = 1,
 ): Promise<TokenTake> {
   const { ratePerSecond, burst } = shape;
   // Tokens now, before this take: the stored tokens plus the refill since the last take, at most `burst`.
@@ -38,14 +42,14 @@ export async function takeRateLimitToken(
     .insertInto("rate_limit_buckets")
     .values({
       bucket,
-      tokens: sql<number>`${burst}::float8 - 1`,
-      allowed: sql<boolean>`${burst} >= 1`,
+      tokens: sql<number>`case when ${burst}::float8 >= ${count}::float8 then ${burst}::float8 - ${count}::float8 else ${burst}::float8 end`,
+      allowed: sql<boolean>`${burst}::float8 >= ${count}::float8`,
       updated_at: sql`now()`,
     })
     .onConflict((conflict) =>
       conflict.column("bucket").doUpdateSet({
-        tokens: sql<number>`case when ${refilled} >= 1 then ${refilled} - 1 else ${refilled} end`,
-        allowed: sql<boolean>`${refilled} >= 1`,
+        tokens: sql<number>`case when ${refilled} >= ${count}::float8 then ${refilled} - ${count}::float8 else ${refilled} end`,
+        allowed: sql<boolean>`${refilled} >= ${count}::float8`,
         updated_at: sql`now()`,
       }),
     )

@@ -75,6 +75,50 @@ export async function findRunsByIds(db: Executor, tenant: Tenant, ids: readonly 
   return rows.map(toRun);
 }
 
+/**
+ * Finds runs of the tenant by id with their node runs (in step order), in one round trip: the node runs
+ * come as one JSON array per run. For a read that shows a run with its nodes (`run(id) { nodeRuns }`),
+ * where two queries would cost twice the database's and the gateway's work per request.
+ */
+export async function findRunsWithNodeRunsByIds(
+  db: Executor,
+  tenant: Tenant,
+  ids: readonly string[],
+): Promise<{ run: Run; nodeRuns: NodeRun[] }[]> {
+  if (ids.length === 0) return [];
+  const rows = await db
+    .selectFrom("runs")
+    .selectAll("runs")
+    .select(
+      sql<
+        NodeRunJson[]
+      >`coalesce((select json_agg(n order by n.step) from node_runs n where n.run_id = runs.id), '[]'::json)`.as(
+        "node_runs",
+      ),
+    )
+    .where("id", "in", ids)
+    .where(inTenant(tenant))
+    .execute();
+  return rows.map(({ node_runs, ...row }) => ({
+    run: toRun(row),
+    nodeRuns: node_runs.map((n) =>
+      toNodeRun({
+        ...n,
+        created_at: new Date(n.created_at),
+        started_at: new Date(n.started_at),
+        completed_at: n.completed_at === null ? null : new Date(n.completed_at),
+      }),
+    ),
+  }));
+}
+
+/** A node run as `json_agg` gives it: timestamps are ISO strings. */
+type NodeRunJson = Omit<Selectable<NodeRunsTable>, "created_at" | "started_at" | "completed_at"> & {
+  created_at: string;
+  started_at: string;
+  completed_at: string | null;
+};
+
 /** Which runs {@link listRuns} returns; every field narrows the list. */
 export interface RunListFilter {
   workflowId?: string | undefined;

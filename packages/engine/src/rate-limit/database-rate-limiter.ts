@@ -39,8 +39,8 @@ export class DatabaseRateLimiter implements RateLimiter {
     this.#sweep.unref();
   }
 
-  async take(bucket: string, policy: RateLimitPolicy): Promise<RateLimitDecision> {
-    const { allowed, tokens } = await takeRateLimitToken(this.#db, bucket, policy);
+  async take(bucket: string, policy: RateLimitPolicy, count = 1): Promise<RateLimitDecision> {
+    const { allowed, tokens } = await takeRateLimitToken(this.#db, bucket, policy, count);
     return decisionFrom(allowed, tokens, policy);
   }
 

@@ -1,3 +1,4 @@
+export { CoalescingRateLimiter } from "./coalescing-rate-limiter.ts";
 export { DatabaseRateLimiter, type DatabaseRateLimiterOptions } from "./database-rate-limiter.ts";
 export {
   decisionFrom,

@@ -28,11 +28,13 @@ export interface RateLimitDecision {
  */
 export interface RateLimiter {
   /**
-   * Takes a token from `bucket` under `policy`.
+   * Takes `count` tokens (default one) from `bucket` under `policy`: all of them, or none when the bucket
+   * holds fewer (the decision is then a refusal).
    *
    * @param bucket - Who is limited, e.g. `key:<hash>` or `address:<ip>`; never a secret.
+   * @param count - Tokens to take at once (several requests charged in one round trip).
    */
-  take(bucket: string, policy: RateLimitPolicy): Promise<RateLimitDecision>;
+  take(bucket: string, policy: RateLimitPolicy, count?: number): Promise<RateLimitDecision>;
   /** Releases connections and timers. */
   close(): Promise<void>;
 }

@@ -9,12 +9,13 @@ import {
 
 /**
  * The token bucket in one Lua script (atomic in Redis): refill for the time since the last take using
- * Redis's own clock, take a token if there is a whole one, store, and expire the hash once it would be full
+ * Redis's own clock, take `count` tokens if there are as many whole ones (else none), store, and expire the hash once it would be full
  * anyway. Returns `{allowed (0|1), tokens × 1000}` (Lua numbers become integers on the way back).
  */
 const takeScript = `
 local rate = tonumber(ARGV[1])
 local burst = tonumber(ARGV[2])
+local count = tonumber(ARGV[3])
 local time = redis.call('TIME')
 local now = tonumber(time[1]) + tonumber(time[2]) / 1000000
 local state = redis.call('HMGET', KEYS[1], 'tokens', 'at')
@@ -26,8 +27,8 @@ else
   tokens = math.min(burst, tokens + rate * math.max(0, now - at))
 end
 local allowed = 0
-if tokens >= 1 then
-  tokens = tokens - 1
+if tokens >= count then
+  tokens = tokens - count
   allowed = 1
 end
 redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'at', tostring(now))
@@ -37,7 +38,7 @@ return { allowed, math.floor(tokens * 1000) }
 
 /** The client with the script defined as a command. */
 type ScriptedRedis = Redis & {
-  flowgateTakeToken(key: string, rate: number, burst: number): Promise<[number, number]>;
+  flowgateTakeToken(key: string, rate: number, burst: number, count: number): Promise<[number, number]>;
 };
 
 /** Options of {@link RedisRateLimiter}. */
@@ -80,11 +81,12 @@ export class RedisRateLimiter implements RateLimiter {
     });
   }
 
-  async take(bucket: string, policy: RateLimitPolicy): Promise<RateLimitDecision> {
+  async take(bucket: string, policy: RateLimitPolicy, count = 1): Promise<RateLimitDecision> {
     const [allowed, milliTokens] = await this.#redis.flowgateTakeToken(
       `${this.#prefix}${bucket}`,
       policy.ratePerSecond,
       policy.burst,
+      count,
     );
     return decisionFrom(allowed === 1, milliTokens / 1000, policy);
   }
