@@ -57,11 +57,20 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const after = new AfterCommit();
   const result = await deps.db.transaction().execute((trx) => fn(trx, after));
+  await deliverAfterCommit(deps, after);
+  return result;
+}
+
+/**
+ * Carries out what a committed write collected: reports its run events to the telemetry, publishes its
+ * messages and wakes the workers (what {@link inTransaction} does after commit; for writes that commit as
+ * one autocommit statement).
+ */
+export async function deliverAfterCommit(deps: UnitOfWorkDeps, after: AfterCommit): Promise<void> {
   if (deps.telemetry) {
     for (const run of after.createdRuns) deps.telemetry.runCreated(run);
     deps.telemetry.committed(after.runEvents);
   }
   if (after.messages.length > 0) await deps.bus.publish(after.messages);
   if (after.wakeWorkers) deps.wake();
-  return result;
 }
