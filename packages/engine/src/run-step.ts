@@ -31,6 +31,7 @@ import {
   newId,
   type RoutingContext,
   type Run,
+  type RunEvent,
   type Session,
   sessionResultForOutcome,
   type Transition,
@@ -417,6 +418,18 @@ async function commitStepAlone(
     // A questionnaire may have its response already: signalling it needs the transaction.
     if (getNode(seen.graphSnapshot, change.pausedAtNode).type === "questionnaire") return undefined;
   }
+  const at = new Date();
+  const appended: RunEvent[] = events.map((event, index) => ({
+    runId: seen.id,
+    seq: seen.lastSeq + index + 1,
+    type: event.type,
+    data: event.data,
+    createdAt: at,
+  }));
+  // A NOTIFY bus sends the events from the write itself: delivered at its commit, no publish round trip.
+  const notify = deps.bus.notifyPayloads?.(
+    appended.map((event) => ({ channel: `run:${seen.id}` as const, event })),
+  );
   let written: Awaited<ReturnType<typeof writeRunStepAlone>>;
   try {
     written = await writeRunStepAlone(deps.db, {
@@ -425,15 +438,18 @@ async function commitStepAlone(
       change,
       events,
       nodeRuns,
+      at,
       deleteJob: job.kind === "delete",
       ...(hasRunWebhookEvents(events) ? { unlessWebhookEndpoint: seen } : {}),
+      ...(notify ? { notify } : {}),
     });
   } catch (error) {
     if (isUniqueViolation(error)) return { outcome: "superseded" };
     throw error;
   }
   if (!written.applied) return written.webhookEndpoint ? undefined : { outcome: "superseded" };
-  after.publishRunEvents(seen, written.events);
+  if (notify) after.reportRunEvents(seen, written.events);
+  else after.publishRunEvents(seen, written.events);
   await deliverAfterCommit(deps, after);
   if (job.kind === "keep") return { outcome: "advanced", cursor: nextCursor(change, written.lastSeq) };
   return {

@@ -26,6 +26,11 @@ export class AfterCommit {
     this.runEvents.push({ run: { id: run.id, workflowId: run.workflowId }, events });
   }
 
+  /** Reports a run's appended events to the telemetry after commit; the write itself notified them. */
+  reportRunEvents(run: RunRef, events: readonly RunEvent[]): void {
+    this.runEvents.push({ run: { id: run.id, workflowId: run.workflowId }, events });
+  }
+
   /** Reports a run created by this transaction to the engine's telemetry after commit. */
   runCreated(run: RunRef): void {
     this.createdRuns.push({ id: run.id, workflowId: run.workflowId });

@@ -127,6 +127,13 @@ export async function findRunById(
   return row ? toRun(row) : undefined;
 }
 
+/** Runs by id, of any workspace (for the engine's workers, which read the runs of the jobs they claimed). */
+export async function findRunsByIdForWorker(db: Executor, ids: readonly string[]): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom("runs").selectAll().where("id", "in", ids).execute();
+  return rows.map(toRun);
+}
+
 /**
  * The current runs of sessions (a session has at most one; runs superseded by a reprocess are left out),
  * for DataLoaders; with `tenant`, only its runs.
@@ -317,13 +324,20 @@ export interface RunStepAloneResult {
  * rows. Nothing is written when the run is no longer at `expected`, nor, with `unlessWebhookEndpoint`,
  * when that tenant has an enabled webhook endpoint (the caller then writes the step in a transaction that
  * records its webhook events). Duplicate `(run_id, step)` or `(run_id, seq)` keys raise a unique violation,
- * which rolls the whole statement back.
+ * which rolls the whole statement back. With `notify`, the statement also sends those payloads with
+ * `pg_notify` if it applied, in order; PostgreSQL delivers them when it commits.
  */
 export async function writeRunStepAlone(
   db: Executor,
-  write: RunStepWrite & { deleteJob: boolean; unlessWebhookEndpoint?: Tenant },
+  write: RunStepWrite & {
+    deleteJob: boolean;
+    unlessWebhookEndpoint?: Tenant;
+    /** The events' `createdAt` (default: now). */
+    at?: Date;
+    notify?: { channel: string; payloads: readonly string[] };
+  },
 ): Promise<RunStepAloneResult> {
-  const now = new Date();
+  const now = write.at ?? new Date();
   const eventRows = write.events.map((event, index) => ({
     run_id: write.runId,
     seq: write.expected.lastSeq + index + 1,
@@ -385,6 +399,13 @@ export async function writeRunStepAlone(
     .selectNoFrom([
       sql<boolean>`exists (select 1 from step_run)`.as("applied"),
       endpoint.as("webhook_endpoint"),
+      (write.notify && write.notify.payloads.length > 0
+        ? sql<number>`(select count(*) from (
+            select pg_notify(${write.notify.channel}, p)
+            from unnest(${write.notify.payloads}::text[]) with ordinality as t(p, i)
+            where exists (select 1 from step_run) order by i) as sent)`
+        : sql<number>`0`
+      ).as("notified"),
     ])
     .executeTakeFirstOrThrow();
   return {
