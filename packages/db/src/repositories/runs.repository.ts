@@ -260,9 +260,18 @@ export interface RunStepWrite {
  */
 export async function writeRunStep(
   db: Executor,
-  write: RunStepWrite,
+  write: RunStepWrite & {
+    /** The events' `createdAt` (default: now). */
+    at?: Date;
+    /**
+     * Payloads the statement sends with `pg_notify`, in order, while it updates the run; PostgreSQL
+     * delivers them when the transaction commits, and drops them if it rolls back (as it must when the
+     * step did not apply).
+     */
+    notify?: { channel: string; payloads: readonly string[] };
+  },
 ): Promise<{ applied: boolean; events: RunEvent[]; lastSeq: number }> {
-  const now = new Date();
+  const now = write.at ?? new Date();
   const eventRows = write.events.map((event, index) => ({
     run_id: write.runId,
     seq: write.expected.lastSeq + index + 1,
@@ -291,6 +300,13 @@ export async function writeRunStep(
     .where("step_count", "=", write.expected.stepCount)
     .where("last_seq", "=", write.expected.lastSeq)
     .where("current_attempt", "=", write.expected.currentAttempt)
+    .$if(write.notify !== undefined && write.notify.payloads.length > 0, (q) =>
+      q.where(
+        sql<boolean>`(select count(*) from (
+          select pg_notify(${write.notify!.channel}, p)
+          from unnest(${write.notify!.payloads}::text[]) with ordinality as t(p, i) order by i) as sent) >= 0`,
+      ),
+    )
     .executeTakeFirst();
   return {
     applied: Number(result.numUpdatedRows) > 0,
