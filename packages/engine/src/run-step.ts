@@ -18,6 +18,7 @@ import {
   updateSessionStatus,
   upsertRiskAssessment,
   writeRunStep,
+  writeRunStepAlone,
 } from "@flowgate/db";
 import {
   assertNever,
@@ -30,10 +31,12 @@ import {
   newId,
   type RoutingContext,
   type Run,
+  type RunEvent,
   type Session,
   sessionResultForOutcome,
   type Transition,
 } from "@flowgate/domain";
+import type { BusMessage } from "./event-bus.ts";
 import {
   beginNode,
   executeNode,
@@ -44,8 +47,8 @@ import {
 } from "./nodes/index.ts";
 import type { PolicyProviders } from "./policy-provider.ts";
 import { signalQuestionnaireRun } from "./questionnaires/questionnaire-signals.ts";
-import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
-import { recordRunWebhookEvents, recordSessionWebhookEvent } from "./webhooks/outbox.ts";
+import { AfterCommit, deliverAfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
+import { hasRunWebhookEvents, recordRunWebhookEvents, recordSessionWebhookEvent } from "./webhooks/outbox.ts";
 
 /** What one call of {@link advanceRun} did. */
 export type StepOutcome =
@@ -291,34 +294,72 @@ async function commitStep(
     }
     return combined;
   };
+  /** The step's events, node runs, run change and job plan, written through `trx`. */
+  const prepare = async (trx: Executor, after: AfterCommit): Promise<PreparedStep> => {
+    const events: NewRunEvent[] = [];
+    if (seen.status === "pending") {
+      events.push({
+        type: "run.started",
+        data: { workflowId: seen.workflowId, workflowVersion: seen.workflowVersion },
+      });
+    }
+    const nodeRuns: NewNodeRun[] = [];
+    const { change, job } = await write(trx, after, events, nodeRuns);
+    if (seen.status === "pending") change.startedAt ??= new Date();
+    if (change.status) {
+      // A pending run starts and a paused run resumes (both become running) before this step's own change.
+      const from = seen.status === "pending" || seen.status === "paused" ? "running" : seen.status;
+      assertRunTransition(from, change.status);
+    }
+    return { events, nodeRuns, change, job };
+  };
+  const nextCursor = (change: RunChange, lastSeq: number): RunCursor => ({
+    run: applyChange(seen, change, lastSeq),
+    session: state.session,
+    outputs: state.outputs,
+    ...(state.pendingOutputs ? { pendingOutputs: state.pendingOutputs } : {}),
+  });
+  if (!resumed && !seen.sessionId) {
+    const alone = await commitStepAlone(deps, seen, prepare, nextCursor);
+    if (alone) return alone;
+  }
   try {
     return await inTransaction(deps, async (trx, after) => {
-      const events: NewRunEvent[] = [];
-      if (seen.status === "pending") {
-        events.push({
-          type: "run.started",
-          data: { workflowId: seen.workflowId, workflowVersion: seen.workflowVersion },
-        });
-      }
-      const nodeRuns: NewNodeRun[] = [];
-      const { change, job } = await write(trx, after, events, nodeRuns);
-      if (seen.status === "pending") change.startedAt ??= new Date();
-      if (change.status) {
-        // A pending run starts and a paused run resumes (both become running) before this step's own change.
-        const from = seen.status === "pending" || seen.status === "paused" ? "running" : seen.status;
-        assertRunTransition(from, change.status);
-      }
+      const { events, nodeRuns, change, job } = await prepare(trx, after);
+      // A NOTIFY bus sends the step's events (and what was published so far) from the step's statement:
+      // delivered at commit, no publish round trip after it.
+      const at = new Date();
+      const appendedEvents = events.map((event, index) => ({
+        runId: seen.id,
+        seq: seen.lastSeq + index + 1,
+        type: event.type,
+        data: event.data,
+        createdAt: at,
+      }));
+      const messages: BusMessage[] = [
+        ...after.messages,
+        ...appendedEvents.map((event) => ({ channel: `run:${seen.id}` as const, event })),
+      ];
+      const notify = deps.bus.notifyPayloads?.(messages);
       // Node runs, events and the guarded run update go to the database as one statement.
-      const appended = await writeRunStep(trx, { runId: seen.id, expected: seen, change, events, nodeRuns });
+      const appended = await writeRunStep(trx, {
+        runId: seen.id,
+        expected: seen,
+        change,
+        events,
+        nodeRuns,
+        at,
+        ...(notify ? { notify } : {}),
+      });
       if (!appended.applied) throw new SupersededStep();
       await recordRunWebhookEvents(trx, after, seen, appended.events);
-      after.publishRunEvents(seen, appended.events);
-      const next: RunCursor = {
-        run: applyChange(seen, change, appended.lastSeq),
-        session: state.session,
-        outputs: state.outputs,
-        ...(state.pendingOutputs ? { pendingOutputs: state.pendingOutputs } : {}),
-      };
+      if (notify) {
+        after.messages.splice(0, messages.length - appendedEvents.length);
+        after.reportRunEvents(seen, appended.events);
+      } else {
+        after.publishRunEvents(seen, appended.events);
+      }
+      const next = nextCursor(change, appended.lastSeq);
       switch (job.kind) {
         case "keep":
           return { outcome: "advanced" as const, cursor: next };
@@ -354,6 +395,95 @@ async function commitStep(
     if (error instanceof SupersededStep || isUniqueViolation(error)) return { outcome: "superseded" };
     throw error;
   }
+}
+
+/** What a step writes, computed inside the transaction that writes it. */
+interface PreparedStep extends StepResult {
+  events: NewRunEvent[];
+  nodeRuns: NewNodeRun[];
+}
+
+/** Thrown by {@link noTransaction} when a step needs more than its own statement. */
+class NeedsTransaction extends Error {}
+
+/**
+ * The executor a step is first prepared with: any use of it (a check attempt, a task's budget, a session
+ * update, …) throws {@link NeedsTransaction}, and the step is then prepared again in a transaction.
+ */
+const noTransaction = new Proxy(
+  {},
+  {
+    get() {
+      throw new NeedsTransaction();
+    },
+  },
+) as Executor;
+
+/**
+ * Commits a step that writes nothing but the run, its node runs, its events and its job as ONE autocommit
+ * statement (see `writeRunStepAlone`): the common step of a session-less run, one round trip instead of
+ * BEGIN, write, webhook check, job delete, COMMIT. The run's version guard, the `(run_id, seq)` and
+ * `(run_id, step)` keys and the after-commit publishing are those of the transactional path. Returns
+ * undefined, having written nothing, when the step needs a transaction: it touches other records, its job
+ * is rescheduled, it parks at a questionnaire, or its tenant has a webhook endpoint to record events for.
+ */
+async function commitStepAlone(
+  deps: StepDeps,
+  seen: Run,
+  prepare: (trx: Executor, after: AfterCommit) => Promise<PreparedStep>,
+  nextCursor: (change: RunChange, lastSeq: number) => RunCursor,
+): Promise<{ outcome: StepOutcome; cursor?: RunCursor } | undefined> {
+  const after = new AfterCommit();
+  let prepared: PreparedStep;
+  try {
+    prepared = await prepare(noTransaction, after);
+  } catch (error) {
+    if (error instanceof NeedsTransaction) return undefined;
+    throw error;
+  }
+  const { events, nodeRuns, change, job } = prepared;
+  if (job.kind === "schedule") return undefined;
+  if (change.status === "paused" && change.pausedAtNode) {
+    // A questionnaire may have its response already: signalling it needs the transaction.
+    if (getNode(seen.graphSnapshot, change.pausedAtNode).type === "questionnaire") return undefined;
+  }
+  const at = new Date();
+  const appended: RunEvent[] = events.map((event, index) => ({
+    runId: seen.id,
+    seq: seen.lastSeq + index + 1,
+    type: event.type,
+    data: event.data,
+    createdAt: at,
+  }));
+  // A NOTIFY bus sends the events from the write itself: delivered at its commit, no publish round trip.
+  const notify = deps.bus.notifyPayloads?.(
+    appended.map((event) => ({ channel: `run:${seen.id}` as const, event })),
+  );
+  let written: Awaited<ReturnType<typeof writeRunStepAlone>>;
+  try {
+    written = await writeRunStepAlone(deps.db, {
+      runId: seen.id,
+      expected: seen,
+      change,
+      events,
+      nodeRuns,
+      at,
+      deleteJob: job.kind === "delete",
+      ...(hasRunWebhookEvents(events) ? { unlessWebhookEndpoint: seen } : {}),
+      ...(notify ? { notify } : {}),
+    });
+  } catch (error) {
+    if (isUniqueViolation(error)) return { outcome: "superseded" };
+    throw error;
+  }
+  if (!written.applied) return written.webhookEndpoint ? undefined : { outcome: "superseded" };
+  if (notify) after.reportRunEvents(seen, written.events);
+  else after.publishRunEvents(seen, written.events);
+  await deliverAfterCommit(deps, after);
+  if (job.kind === "keep") return { outcome: "advanced", cursor: nextCursor(change, written.lastSeq) };
+  return {
+    outcome: change.status !== undefined && isFinalRunStatus(change.status) ? "finished" : "parked",
+  };
 }
 
 /** The run as it is after a committed step (what the database now holds). */

@@ -26,6 +26,11 @@ export class AfterCommit {
     this.runEvents.push({ run: { id: run.id, workflowId: run.workflowId }, events });
   }
 
+  /** Reports a run's appended events to the telemetry after commit; the write itself notified them. */
+  reportRunEvents(run: RunRef, events: readonly RunEvent[]): void {
+    this.runEvents.push({ run: { id: run.id, workflowId: run.workflowId }, events });
+  }
+
   /** Reports a run created by this transaction to the engine's telemetry after commit. */
   runCreated(run: RunRef): void {
     this.createdRuns.push({ id: run.id, workflowId: run.workflowId });
@@ -64,6 +69,16 @@ export async function inTransaction<T>(
 ): Promise<T> {
   const after = new AfterCommit();
   const result = await deps.db.transaction().execute((trx) => fn(trx, after));
+  await deliverAfterCommit(deps, after);
+  return result;
+}
+
+/**
+ * Carries out what a committed write collected: reports its run events to the telemetry, publishes its
+ * messages and wakes the workers (what {@link inTransaction} does after commit; for writes that commit as
+ * one autocommit statement).
+ */
+export async function deliverAfterCommit(deps: UnitOfWorkDeps, after: AfterCommit): Promise<void> {
   if (deps.telemetry) {
     for (const run of after.createdRuns) deps.telemetry.runCreated(run);
     deps.telemetry.committed(after.runEvents);
@@ -81,5 +96,4 @@ export async function inTransaction<T>(
         deps.telemetry?.logger.error({ err: error }, "publishing committed events failed"),
       );
   }
-  return result;
 }

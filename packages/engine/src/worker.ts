@@ -6,6 +6,7 @@ import {
   type DatabaseAvailability,
   deleteJob,
   extendLeases,
+  findRunsByIdForWorker,
   type HandledJobKind,
   isDatabaseUnavailableError,
   type Job,
@@ -13,7 +14,7 @@ import {
   rescheduleJob,
   returnJob,
 } from "@flowgate/db";
-import { assertNever } from "@flowgate/domain";
+import { assertNever, type Run } from "@flowgate/domain";
 import { processBulkRedaction } from "./data-protection/bulk-redaction.ts";
 import { runRetentionJob } from "./data-protection/retention.ts";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
@@ -41,6 +42,12 @@ export interface WorkerOptions {
   workerId?: string;
   /** Jobs processed at once (default 4). */
   concurrency?: number;
+  /**
+   * Jobs claimed ahead of the free slots and kept in a local queue (default: `concurrency`), so that a
+   * slot that frees up starts its next job at once instead of waiting for a claim's round trip. They are
+   * leased like the running ones (heartbeats renew them) and handed back when the worker stops.
+   */
+  prefetch?: number;
   /** How often an idle worker polls for due jobs, in ms (default 1000). Wake-ups make it sooner. */
   pollIntervalMs?: number;
   /** How long a claimed job stays locked without a heartbeat, in ms (default 15000). */
@@ -78,6 +85,7 @@ export class Worker {
   readonly workerId: string;
   readonly #deps: StepDeps;
   readonly #concurrency: number;
+  readonly #prefetch: number;
   readonly #pollIntervalMs: number;
   readonly #leaseMs: number;
   readonly #maxStepsPerClaim: number;
@@ -86,6 +94,14 @@ export class Worker {
   readonly #availability: DatabaseAvailability | undefined;
   readonly #backoff: BackoffBounds;
   readonly #inFlight = new Map<string, Promise<void>>();
+  /** Claimed jobs waiting for a free slot, oldest first (see {@link WorkerOptions.prefetch}). */
+  #queued: Job[] = [];
+  /**
+   * The runs of claimed `run.step` jobs, read in one query per claim: a job's first step starts from it
+   * instead of reading its run (if the run changed meanwhile, the version guard refuses the step, which
+   * then re-reads it).
+   */
+  readonly #claimedRuns = new Map<string, Run>();
   readonly #handlers = new Map<HandledJobKind, JobHandler>();
   #running = false;
   #loop: Promise<void> | undefined;
@@ -101,6 +117,7 @@ export class Worker {
     this.#deps = deps;
     this.workerId = options.workerId ?? `worker-${randomBytes(4).toString("hex")}`;
     this.#concurrency = options.concurrency ?? 4;
+    this.#prefetch = options.prefetch ?? this.#concurrency;
     this.#pollIntervalMs = options.pollIntervalMs ?? 1000;
     this.#leaseMs = options.leaseMs ?? 15_000;
     this.#maxStepsPerClaim = options.maxStepsPerClaim ?? 200;
@@ -147,6 +164,7 @@ export class Worker {
     this.#stopAvailabilityWatch?.();
     this.wake();
     await this.#loop;
+    await this.#returnQueued();
     await Promise.allSettled(this.#inFlight.values());
     clearInterval(this.#heartbeat);
   }
@@ -156,11 +174,14 @@ export class Worker {
     while (this.#running) {
       // Wake-ups that arrive from here on make the sleep below return at once, so none is lost.
       this.#wakePending = false;
-      const free = this.#concurrency - this.#inFlight.size;
-      let claimed: Job[] = [];
-      if (free > 0) {
+      this.#startQueued();
+      // Claim in batches: only once the local queue runs low, as many as fill the slots and the queue.
+      const room = this.#concurrency + this.#prefetch - this.#inFlight.size - this.#queued.length;
+      let claimedAll = false;
+      if (room > 0 && this.#queued.length <= this.#prefetch / 2) {
+        let claimed: Job[] = [];
         try {
-          claimed = await claimJobs(this.#deps.db, this.workerId, free, this.#leaseMs);
+          claimed = await claimJobs(this.#deps.db, this.workerId, room, this.#leaseMs);
           failedClaims = 0;
         } catch (error) {
           if (isDatabaseUnavailableError(error)) {
@@ -170,27 +191,69 @@ export class Worker {
           }
           this.#onError(error);
         }
+        claimedAll = claimed.length === room;
+        await this.#readClaimedRuns(claimed);
         for (const job of claimed) {
           if (job.claimLagMs !== undefined)
             this.#deps.telemetry?.metrics?.claimLag.observe({ kind: job.kind }, job.claimLagMs / 1000);
           // Our lease on it ran out during an outage while one of our slots still waits to hand it back:
           // that slot owns it and will release it.
-          if (this.#inFlight.has(job.id)) continue;
-          const done = this.#process(job).finally(() => {
-            this.#inFlight.delete(job.id);
-            this.wake();
-          });
-          this.#inFlight.set(job.id, done);
+          if (this.#inFlight.has(job.id) || this.#queued.some((queued) => queued.id === job.id)) continue;
+          this.#queued.push(job);
         }
+        this.#startQueued();
       }
       if (this.#inFlight.size >= this.#concurrency) {
         // Every slot is busy: wait for one to free up (more jobs may be due), not for a wake-up.
         await Promise.race(this.#inFlight.values());
         continue;
       }
+      // More jobs may be due: claim again at once.
+      if (claimedAll) continue;
       // The queue had fewer due jobs than free slots: sleep until new work or the poll interval.
       await this.#sleep(this.#pollIntervalMs);
     }
+  }
+
+  /** Reads the runs of claimed `run.step` jobs in one query (a failure only leaves the steps to read them). */
+  async #readClaimedRuns(claimed: readonly Job[]): Promise<void> {
+    const runIds = claimed.flatMap((job) => (job.kind === "run.step" && job.runId ? [job.runId] : []));
+    if (runIds.length < 2) return;
+    try {
+      for (const run of await findRunsByIdForWorker(this.#deps.db, runIds))
+        this.#claimedRuns.set(run.id, run);
+    } catch (error) {
+      if (!isDatabaseUnavailableError(error)) this.#onError(error);
+    }
+  }
+
+  /** Starts queued jobs in the free slots; a job that ends starts the next one at once. */
+  #startQueued(): void {
+    while (this.#running && this.#inFlight.size < this.#concurrency && this.#queued.length > 0) {
+      const job = this.#queued.shift()!;
+      if (this.#inFlight.has(job.id)) continue;
+      const done = this.#process(job).finally(() => {
+        this.#inFlight.delete(job.id);
+        this.#startQueued();
+        this.wake();
+      });
+      this.#inFlight.set(job.id, done);
+    }
+  }
+
+  /** Hands the queued jobs back (due at once, the claim not counted as an attempt) when the worker stops. */
+  async #returnQueued(): Promise<void> {
+    const queued = this.#queued;
+    this.#queued = [];
+    this.#claimedRuns.clear();
+    await Promise.allSettled(
+      queued.map((job) =>
+        returnJob(this.#deps.db, job.id, this.workerId).catch((error: unknown) => {
+          // Left to its lease, which runs out as after a crash.
+          if (!isDatabaseUnavailableError(error)) this.#onError(error, job);
+        }),
+      ),
+    );
   }
 
   /** Sleeps `ms`, or less when woken (new work, the database back, stop). */
@@ -252,7 +315,11 @@ export class Worker {
           assertNever(job.kind);
       }
       if (!job.runId) return;
-      let cursor: RunCursor | undefined;
+      const claimedRun = this.#claimedRuns.get(job.runId);
+      this.#claimedRuns.delete(job.runId);
+      let cursor: RunCursor | undefined = claimedRun
+        ? { run: claimedRun, session: null, outputs: null }
+        : undefined;
       for (let steps = 0; steps < this.#maxStepsPerClaim; steps++) {
         const step = await this.#timedStep(job.runId, cursor);
         if (step.outcome === "parked" || step.outcome === "finished" || step.outcome === "delayed") return;
@@ -320,9 +387,20 @@ export class Worker {
   }
 
   async #renewLeases(): Promise<void> {
-    if (this.#inFlight.size === 0) return;
+    if (this.#inFlight.size === 0 && this.#queued.length === 0) return;
+    const queued = this.#queued.map((job) => job.id);
     try {
-      await extendLeases(this.#deps.db, this.workerId, [...this.#inFlight.keys()], this.#leaseMs);
+      const held = new Set(
+        await extendLeases(
+          this.#deps.db,
+          this.workerId,
+          [...this.#inFlight.keys(), ...queued],
+          this.#leaseMs,
+        ),
+      );
+      // A queued job whose lease ran out (a long outage) may be another worker's now: leave it to them.
+      const lost = new Set(queued.filter((id) => !held.has(id)));
+      if (lost.size > 0) this.#queued = this.#queued.filter((job) => !lost.has(job.id));
     } catch (error) {
       // During an outage heartbeats fail like everything else; a lease that runs out is recovered
       // by the version guard (see the class comment).

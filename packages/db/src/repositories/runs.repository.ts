@@ -171,6 +171,13 @@ export async function findRunById(
   return row ? toRun(row) : undefined;
 }
 
+/** Runs by id, of any workspace (for the engine's workers, which read the runs of the jobs they claimed). */
+export async function findRunsByIdForWorker(db: Executor, ids: readonly string[]): Promise<Run[]> {
+  if (ids.length === 0) return [];
+  const rows = await db.selectFrom("runs").selectAll().where("id", "in", ids).execute();
+  return rows.map(toRun);
+}
+
 /**
  * The current runs of sessions (a session has at most one; runs superseded by a reprocess are left out),
  * for DataLoaders; with `tenant`, only its runs.
@@ -297,9 +304,18 @@ export interface RunStepWrite {
  */
 export async function writeRunStep(
   db: Executor,
-  write: RunStepWrite,
+  write: RunStepWrite & {
+    /** The events' `createdAt` (default: now). */
+    at?: Date;
+    /**
+     * Payloads the statement sends with `pg_notify`, in order, while it updates the run; PostgreSQL
+     * delivers them when the transaction commits, and drops them if it rolls back (as it must when the
+     * step did not apply).
+     */
+    notify?: { channel: string; payloads: readonly string[] };
+  },
 ): Promise<{ applied: boolean; events: RunEvent[]; lastSeq: number }> {
-  const now = new Date();
+  const now = write.at ?? new Date();
   const eventRows = write.events.map((event, index) => ({
     run_id: write.runId,
     seq: write.expected.lastSeq + index + 1,
@@ -328,6 +344,13 @@ export async function writeRunStep(
     .where("step_count", "=", write.expected.stepCount)
     .where("last_seq", "=", write.expected.lastSeq)
     .where("current_attempt", "=", write.expected.currentAttempt)
+    .$if(write.notify !== undefined && write.notify.payloads.length > 0, (q) =>
+      q.where(
+        sql<boolean>`(select count(*) from (
+          select pg_notify(${write.notify!.channel}, p)
+          from unnest(${write.notify!.payloads}::text[]) with ordinality as t(p, i) order by i) as sent) >= 0`,
+      ),
+    )
     .executeTakeFirst();
   return {
     applied: Number(result.numUpdatedRows) > 0,
@@ -341,6 +364,142 @@ export async function writeRunStep(
     lastSeq,
   };
 }
+
+/**
+ * What {@link writeRunStepAlone} did: `applied` when the run was still at the expected version (and no
+ * webhook endpoint was in the way); `webhookEndpoint` when the tenant has an enabled endpoint, so the step
+ * must be written by a transaction that also records its webhook events.
+ */
+export interface RunStepAloneResult {
+  applied: boolean;
+  webhookEndpoint: boolean;
+  events: RunEvent[];
+  lastSeq: number;
+}
+
+/**
+ * Writes an engine step that needs nothing else in its transaction as ONE autocommit statement (one round
+ * trip instead of BEGIN, write, COMMIT): the guarded run update runs first and the node runs, the events
+ * and (with `deleteJob`) the run's job are written only if it applied, since they read its RETURNING
+ * rows. Nothing is written when the run is no longer at `expected`, nor, with `unlessWebhookEndpoint`,
+ * when that tenant has an enabled webhook endpoint (the caller then writes the step in a transaction that
+ * records its webhook events). Duplicate `(run_id, step)` or `(run_id, seq)` keys raise a unique violation,
+ * which rolls the whole statement back. With `notify`, the statement also sends those payloads with
+ * `pg_notify` if it applied, in order; PostgreSQL delivers them when it commits.
+ */
+export async function writeRunStepAlone(
+  db: Executor,
+  write: RunStepWrite & {
+    deleteJob: boolean;
+    unlessWebhookEndpoint?: Tenant;
+    /** The events' `createdAt` (default: now). */
+    at?: Date;
+    notify?: { channel: string; payloads: readonly string[] };
+  },
+): Promise<RunStepAloneResult> {
+  const now = write.at ?? new Date();
+  const eventRows = write.events.map((event, index) => ({
+    run_id: write.runId,
+    seq: write.expected.lastSeq + index + 1,
+    type: event.type,
+    data: event.data,
+    created_at: now,
+  }));
+  const lastSeq = write.expected.lastSeq + write.events.length;
+  const set = runChangeSet({ ...write.change, lastSeq });
+  const tenant = write.unlessWebhookEndpoint;
+  const endpoint = tenant
+    ? sql<boolean>`exists (select 1 from webhook_endpoints where ${inTenant(tenant)} and status = 'enabled')`
+    : sql<boolean>`false`;
+  const nodeRunRows = write.nodeRuns.map((nodeRun) => ({
+    ...toNodeRunRow(nodeRun),
+    // The rows travel as one JSON array: JSON columns go as values, not as JSON text.
+    input_data: nodeRun.inputData,
+    output_data: nodeRun.outputData,
+  }));
+  const result = await db
+    .with("step_run", (qc) =>
+      qc
+        .updateTable("runs")
+        .set(set)
+        .where("id", "=", write.runId)
+        .where("status", "=", write.expected.status)
+        .where("step_count", "=", write.expected.stepCount)
+        .where("last_seq", "=", write.expected.lastSeq)
+        .where("current_attempt", "=", write.expected.currentAttempt)
+        .where(sql<boolean>`not ${endpoint}`)
+        .returning("id"),
+    )
+    .with("step_events", (qc) =>
+      qc
+        .insertInto("run_events")
+        .columns(["run_id", "seq", "type", "data", "created_at"])
+        .expression(
+          sql`select e.run_id, e.seq, e.type, e.data, e.created_at
+            from json_populate_recordset(null::run_events, ${JSON.stringify(eventRows)}::json) e
+            where exists (select 1 from step_run)`,
+        ),
+    )
+    .with("step_node_runs", (qc) =>
+      qc
+        .insertInto("node_runs")
+        .columns(nodeRunColumns)
+        .expression(
+          sql`select ${sql.join(nodeRunColumns.map((c) => sql.ref(`n.${c}`)))}
+            from json_populate_recordset(null::node_runs, ${JSON.stringify(nodeRunRows)}::json) n
+            where exists (select 1 from step_run)`,
+        ),
+    )
+    .with("step_job", (qc) =>
+      qc
+        .deleteFrom("jobs")
+        .where("run_id", "=", write.runId)
+        .where(sql<boolean>`${write.deleteJob} and exists (select 1 from step_run)`),
+    )
+    .selectNoFrom([
+      sql<boolean>`exists (select 1 from step_run)`.as("applied"),
+      endpoint.as("webhook_endpoint"),
+      (write.notify && write.notify.payloads.length > 0
+        ? sql<number>`(select count(*) from (
+            select pg_notify(${write.notify.channel}, p)
+            from unnest(${write.notify.payloads}::text[]) with ordinality as t(p, i)
+            where exists (select 1 from step_run) order by i) as sent)`
+        : sql<number>`0`
+      ).as("notified"),
+    ])
+    .executeTakeFirstOrThrow();
+  return {
+    applied: result.applied,
+    webhookEndpoint: result.webhook_endpoint,
+    events: write.events.map((event, index) => ({
+      runId: write.runId,
+      seq: write.expected.lastSeq + index + 1,
+      type: event.type,
+      data: event.data,
+      createdAt: now,
+    })),
+    lastSeq,
+  };
+}
+
+const nodeRunColumns = [
+  "id",
+  "run_id",
+  "step",
+  "workflow_node_id",
+  "node_type",
+  "status",
+  "task_id",
+  "input_data",
+  "output_data",
+  "attempts",
+  "result",
+  "routed_to",
+  "cost_cents",
+  "error",
+  "started_at",
+  "completed_at",
+] as const;
 
 /** A node run to record. */
 export type NewNodeRun = Omit<NodeRun, "attempts" | "costCents" | "createdAt"> & {

@@ -1,6 +1,6 @@
 import { type BackoffBounds, type Db, isDatabaseUnavailableError, listRunEvents } from "@flowgate/db";
 import { sql } from "kysely";
-import type { BusMessage, EventBus } from "../event-bus.ts";
+import type { BusMessage, EventBus, InStatementNotify } from "../event-bus.ts";
 import { LocalDispatch } from "./local-dispatch.ts";
 import type { PgListener } from "./pg-listener.ts";
 import { reannounce } from "./reannounce.ts";
@@ -83,8 +83,20 @@ export class PostgresEventBus implements EventBus {
     this.#local.clear();
   }
 
+  notifyPayloads(messages: readonly BusMessage[]): InStatementNotify {
+    return { channel: this.#channel, payloads: this.#payloads(messages) };
+  }
+
   async #notify(messages: readonly BusMessage[]): Promise<void> {
-    const payloads = messages.map((message) => {
+    const payloads = this.#payloads(messages);
+    // One round trip for a step's events; receivers re-order by seq and fill gaps from the store anyway.
+    await sql`select pg_notify(${this.#channel}, p) from unnest(${payloads}::text[]) with ordinality as t(p, i) order by i`.execute(
+      this.#db,
+    );
+  }
+
+  #payloads(messages: readonly BusMessage[]): string[] {
+    return messages.map((message) => {
       const payload = JSON.stringify(message);
       if (Buffer.byteLength(payload) <= maxPayloadBytes || !message.channel.startsWith("run:"))
         return payload;
@@ -92,10 +104,6 @@ export class PostgresEventBus implements EventBus {
       const reference: RunEventReference = { ref: { runId: event.runId, seq: event.seq } };
       return JSON.stringify({ channel: message.channel, ...reference });
     });
-    // One round trip for a step's events; receivers re-order by seq and fill gaps from the store anyway.
-    await sql`select pg_notify(${this.#channel}, p) from unnest(${payloads}::text[]) with ordinality as t(p, i) order by i`.execute(
-      this.#db,
-    );
   }
 
   /** Re-announces subscribers' runs and sessions after a reconnect, retrying while the database is down. */
