@@ -31,18 +31,41 @@ export async function up(db: Kysely<any>): Promise<void> {
     await db.schema.dropTable(table).execute();
   }
 
-  // Dense histograms: element i + 1 of the result counts bucket i (buckets start at 0).
+  // Dense histograms: element i + 1 counts bucket i (buckets start at 0). PL/pgSQL rather than SQL
+  // functions: its plans are cached and an array element is updated in place, which matters when folding a
+  // backlog calls these once per span touched.
   await sql`create function analytics_histogram(buckets integer[], counts integer[]) returns integer[]
-    language sql immutable parallel safe
-    as $$ select coalesce(array_agg(coalesce(t.n, 0) order by i), '{}')
-      from generate_series(0, (select max(b) from unnest(buckets) as b)) as i
-      left join (select b, sum(n)::integer as n from unnest(buckets, counts) as u(b, n) group by b) as t on t.b = i $$`.execute(
-    db,
-  );
+    language plpgsql immutable parallel safe as $$
+    declare
+      result integer[];
+      top integer := -1;
+    begin
+      for i in 1 .. coalesce(array_length(buckets, 1), 0) loop
+        if buckets[i] > top then top := buckets[i]; end if;
+      end loop;
+      if top < 0 then return '{}'; end if;
+      result := array_fill(0, array[top + 1]);
+      for i in 1 .. array_length(buckets, 1) loop
+        if buckets[i] >= 0 then result[buckets[i] + 1] := result[buckets[i] + 1] + counts[i]; end if;
+      end loop;
+      return result;
+    end $$`.execute(db);
   await sql`create function analytics_histogram_add(a integer[], b integer[]) returns integer[]
-    language sql immutable parallel safe
-    as $$ select coalesce(array_agg(coalesce(x, 0) + coalesce(y, 0) order by i), '{}')
-      from unnest(a, b) with ordinality as u(x, y, i) $$`.execute(db);
+    language plpgsql immutable parallel safe as $$
+    declare
+      result integer[];
+      other integer[];
+    begin
+      if coalesce(array_length(a, 1), 0) >= coalesce(array_length(b, 1), 0) then
+        result := a; other := b;
+      else
+        result := b; other := a;
+      end if;
+      for i in 1 .. coalesce(array_length(other, 1), 0) loop
+        if other[i] <> 0 then result[i] := result[i] + other[i]; end if;
+      end loop;
+      return result;
+    end $$`.execute(db);
 
   await sql`create table analytics_run_deltas (
     id bigint generated always as identity primary key,

@@ -398,7 +398,10 @@ function histogramPercentile(histogram: Map<number, number>, p: number): number 
 
 /**
  * Moves up to `limit` analytics deltas of each kind into the counts and histograms of every span level
- * (one statement each, so a crash moves all or nothing), then drops rows that reached zero. Concurrent
+ * (one statement each, so a crash moves all or nothing), then drops rows that reached zero. A batch takes
+ * deltas in workflow and hour order, not in the order they were made: the sums do not depend on it, and a
+ * backlog (a bulk import, runs spread over a year) then touches a few spans per batch instead of one per
+ * delta. Concurrent
  * callers take disjoint deltas (`skip locked`); two that fold into the same span queue on its row. Returns
  * how many deltas were moved.
  *
@@ -408,7 +411,7 @@ function histogramPercentile(histogram: Map<number, number>, p: number): number 
 export async function compactAnalyticsDeltas(db: Executor, limit = 10_000): Promise<number> {
   const runs = await sql<{ moved: number }>`
     with batch as (
-      select id from analytics_run_deltas order by id limit ${limit} for update skip locked
+      select id from analytics_run_deltas order by workflow_id, hour limit ${limit} for update skip locked
     ), moved as (
       delete from analytics_run_deltas d using batch where d.id = batch.id
       returning d.workflow_id, d.hour, d.workflow_version, d.status, d.final_status, d.bucket, d.runs
@@ -437,7 +440,7 @@ export async function compactAnalyticsDeltas(db: Executor, limit = 10_000): Prom
   `.execute(db);
   const nodes = await sql<{ moved: number }>`
     with batch as (
-      select id from analytics_node_deltas order by id limit ${limit} for update skip locked
+      select id from analytics_node_deltas order by workflow_id, hour limit ${limit} for update skip locked
     ), moved as (
       delete from analytics_node_deltas d using batch where d.id = batch.id
       returning d.workflow_id, d.hour, d.workflow_version, d.node_id, d.node_type, d.result, d.bucket, d.executions
