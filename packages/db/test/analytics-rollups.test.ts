@@ -158,8 +158,50 @@ describe.each(testBackends())("analytics rollups (%s)", (backend) => {
     await expectRollupsMatch();
     const empty = await sql<{
       n: number;
-    }>`select count(*)::int as n from analytics_run_counts where runs = 0`.execute(t.db);
+    }>`select count(*)::int as n from analytics_run_rollups where runs = 0`.execute(t.db);
     expect(empty.rows[0]?.n).toBe(0);
+  });
+
+  it("counts a run across a day boundary that finishes after the compactor ran, with a retried node", async () => {
+    const midnight = origin + 50 * day;
+    const created = [midnight - 1, midnight, midnight + 3600 * 1000 - 1];
+    await sql`
+      insert into runs (id, workspace_id, environment, workflow_id, workflow_version, status, graph_snapshot,
+        created_at, started_at)
+      select 'wfr_edge' || i, w.workspace_id, w.environment, w.id, 2, 'running', '{}'::jsonb, c, c
+      from workflows w, unnest(${created.map((ms) => new Date(ms).toISOString())}::timestamptz[])
+        with ordinality as t(c, i)
+      where w.id = ${workflowId}`.execute(t.db);
+    // The policy node errs, is retried (a second node run of the same node) and passes.
+    await sql`
+      insert into node_runs (id, run_id, step, workflow_node_id, node_type, status, result, started_at, completed_at)
+      select 'nr_' || r.id || '_' || s.step, r.id, s.step, s.node_id, s.node_type, 'completed', s.result,
+        r.created_at + s.step * interval '1 second', r.created_at + s.step * interval '1 second' + interval '25 ms'
+      from runs r, (values (1, 'start', 'start', 'ok'), (2, 'check', 'policy', 'error'), (3, 'check', 'policy', 'pass'))
+        as s(step, node_id, node_type, result)
+      where r.id like 'wfr_edge%'`.execute(t.db);
+    await compactAnalyticsDeltas(t.db);
+    await sql`update runs set status = 'completed', final_status = 'approved',
+      completed_at = started_at + interval '1500 ms' where id like 'wfr_edge%'`.execute(t.db);
+    const edges: WorkflowAnalyticsQuery[] = [
+      { workflowId, from: new Date(midnight - day), to: new Date(midnight) },
+      { workflowId, from: new Date(midnight), to: new Date(midnight + 1800 * 1000) },
+      { workflowId, from: new Date(midnight - 2), to: new Date(midnight + 3600 * 1000) },
+      { workflowId, from: new Date(midnight - 7 * day), to: new Date(midnight + 7 * day), version: 2 },
+    ];
+    for (const query of edges) {
+      const exact = await workflowAnalyticsFromRuns(t.db, query);
+      expectSameAnalytics(await workflowAnalytics(t.db, query), exact);
+    }
+    const retried = await workflowAnalyticsFromRuns(t.db, edges[2] as WorkflowAnalyticsQuery);
+    const edgeVersion = retried.versions.find((v) => v.version === 2);
+    expect(edgeVersion?.runs).toBe(3);
+    expect(edgeVersion?.nodes.find((n) => n.nodeId === "check")?.executions).toBe(6);
+    await compactAnalyticsDeltas(t.db);
+    for (const query of edges) {
+      expectSameAnalytics(await workflowAnalytics(t.db, query), await workflowAnalyticsFromRuns(t.db, query));
+    }
+    await expectRollupsMatch();
   });
 
   it("keeps no delta of a transaction that rolled back", async () => {

@@ -147,54 +147,37 @@ export const webhookAuditDataKeys = [
 ] as const;
 
 /**
- * The analytics rollups: counts and durations per workflow, version, day and node — no session, no subject.
+ * The analytics rollups: counts and durations per workflow, version, hour span and node — no session, no
+ * subject.
  */
 function analyticsRollups(): Record<string, TablePolicy> {
   const all = (columns: string[]) => Object.fromEntries(columns.map((column) => [column, audit()]));
   const description =
     "An analytics rollup: counts or durations per workflow, version and period; no subject.";
+  const span = ["workflow_id", "level", "period_start", "workflow_version"];
   return {
-    analytics_run_counts: {
-      description,
-      columns: all(["workflow_id", "day", "workflow_version", "status", "final_status", "runs"]),
-    },
     analytics_run_deltas: {
       description,
       columns: all([
         "id",
         "workflow_id",
         "workflow_version",
-        "day",
+        "hour",
         "status",
         "final_status",
         "bucket",
         "runs",
       ]),
     },
-    analytics_run_durations: {
-      description,
-      columns: all(["workflow_id", "level", "period_start", "workflow_version", "bucket", "runs"]),
-    },
-    analytics_node_counts: {
-      description,
-      columns: all([
-        "workflow_id",
-        "day",
-        "workflow_version",
-        "node_id",
-        "node_type",
-        "result",
-        "executions",
-        "completed",
-      ]),
-    },
+    analytics_run_rollups: { description, columns: all([...span, "status", "final_status", "runs"]) },
+    analytics_run_histograms: { description, columns: all([...span, "total", "counts"]) },
     analytics_node_deltas: {
       description,
       columns: all([
         "id",
         "workflow_id",
         "workflow_version",
-        "day",
+        "hour",
         "node_id",
         "node_type",
         "result",
@@ -202,18 +185,13 @@ function analyticsRollups(): Record<string, TablePolicy> {
         "executions",
       ]),
     },
-    analytics_node_durations: {
+    analytics_node_rollups: {
       description,
-      columns: all([
-        "workflow_id",
-        "level",
-        "period_start",
-        "workflow_version",
-        "node_id",
-        "node_type",
-        "bucket",
-        "executions",
-      ]),
+      columns: all([...span, "node_id", "node_type", "result", "executions", "completed"]),
+    },
+    analytics_node_histograms: {
+      description,
+      columns: all([...span, "node_id", "node_type", "total", "counts"]),
     },
   };
 }

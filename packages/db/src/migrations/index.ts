@@ -21,6 +21,7 @@ import * as durableSends from "./2026-11-30T16-00_durable-sends.ts";
 import * as dataProtection from "./2026-11-30T16-10_data-protection.ts";
 import * as schedulesAndInboundTriggers from "./2026-11-30T16-20_schedules-and-inbound-triggers.ts";
 import * as autofillJobs from "./2026-11-30T16-30_autofill-jobs.ts";
+import * as analyticsHourlySpans from "./2026-11-30T18-10_analytics-hourly-spans.ts";
 
 /**
  * Every migration, by its dated name. Migrations are frozen in time: add a new file, never edit one.
@@ -49,6 +50,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-30T16-10_data-protection": dataProtection,
   "2026-11-30T16-20_schedules-and-inbound-triggers": schedulesAndInboundTriggers,
   "2026-11-30T16-30_autofill-jobs": autofillJobs,
+  "2026-11-30T18-10_analytics-hourly-spans": analyticsHourlySpans,
 };
 
 /** Kysely migration provider over the statically imported migrations. */

@@ -62,52 +62,47 @@ export interface WorkflowAnalytics {
   versions: VersionAnalytics[];
 }
 
-/** Runs of one version with one status and final status (`""` for none). */
-interface RunCountRow {
+/**
+ * One row of the runs' analytics, by `kind`: `c` runs of one version, status and final status (`""` for
+ * none) in the window's spans; `h` one span's duration histogram of one version (`counts[i]` finished runs
+ * in bucket `i`); `r` runs of the window's partial hours and deltas not folded yet, by status and duration
+ * bucket (`-1` for none).
+ */
+interface RunSourceRow {
+  kind: "c" | "h" | "r";
   version: number;
-  status: string;
-  final_status: string;
+  status: string | null;
+  final_status: string | null;
+  bucket: number | null;
   runs: number;
+  counts: number[] | null;
 }
 
-/** Finished runs of one version whose duration falls in one bucket. */
-interface RunDurationRow {
-  version: number;
-  bucket: number;
-  runs: number;
-}
-
-/** Node runs of one version and node with one result (`""` for none); `completed` of them finished. */
-interface NodeCountRow {
+/** Like {@link RunSourceRow} for node runs, by node and result; `completed` of the executions finished. */
+interface NodeSourceRow {
+  kind: "c" | "h" | "r";
   version: number;
   node_id: string;
   node_type: string;
-  result: string;
+  result: string | null;
+  bucket: number | null;
   executions: number;
   completed: number;
+  counts: number[] | null;
 }
 
-/** Finished node runs of one version and node whose duration falls in one bucket. */
-interface NodeDurationRow {
-  version: number;
-  node_id: string;
-  node_type: string;
-  bucket: number;
-  executions: number;
-}
-
-const dayMs = 24 * 3600 * 1000;
+const hourMs = 3600 * 1000;
 
 const runDurationSql = sql`analytics_duration_bucket(extract(epoch from (completed_at - started_at))::float8 * 1000)`;
 const nodeDurationSql = sql`analytics_duration_bucket(extract(epoch from (n.completed_at - n.started_at))::float8 * 1000)`;
 
 /**
- * A workflow's analytics from the rollups. The window splits into the partial days at either end, read
- * from `runs` and `node_runs`, and whole UTC days in between: their counts come from the per-day count
- * tables, their durations from the fewest aligned spans of 1, 4, 16, 64 or 256 days that cover them, and both
- * from the deltas not folded yet. Four grouped queries whose cost grows with days, versions, nodes and
- * duration buckets, not with runs. Counts equal {@link workflowAnalyticsFromRuns}; percentiles are within
- * 1 % of it (half a 2 % bucket).
+ * A workflow's analytics from the rollups. The window splits into the partial hours at either end, read
+ * from `runs` and `node_runs`, and whole UTC hours in between, covered by the fewest aligned spans of 4^level
+ * hours (1 hour to 4,096 hours; a year takes a few dozen), whose counts and histograms are read by primary
+ * key, plus the deltas not folded yet. Two queries (runs, node runs) whose cost grows with spans, versions,
+ * nodes and results, not with runs: at most an hour's runs come from the raw tables. Counts equal
+ * {@link workflowAnalyticsFromRuns}; percentiles are within 1 % of it (half a 2 % bucket).
  *
  * The caller must have checked that the workflow belongs to the caller's tenant: a run always belongs to
  * its workflow's workspace and environment, so filtering by workflow id scopes the rows.
@@ -121,6 +116,7 @@ export async function workflowAnalytics(
   const plan = windowPlan(query.from, query.to);
   const runVersion = version === null ? sql`` : sql`and workflow_version = ${version}`;
   const joinedVersion = version === null ? sql`` : sql`and r.workflow_version = ${version}`;
+  const spanVersion = version === null ? sql`` : sql`where s.workflow_version = ${version}`;
   const rawRuns = (columns: ReturnType<typeof sql>) =>
     plan.raw.map(
       ([from, to]) => sql`select ${columns} from runs
@@ -131,115 +127,109 @@ export async function workflowAnalytics(
       ([from, to]) => sql`select ${columns} from runs r join node_runs n on n.run_id = r.id
         where r.workflow_id = ${workflowId} and r.created_at >= ${from} and r.created_at < ${to} ${joinedVersion}`,
     );
-  const inDays = (column: string) =>
-    plan.days
-      ? sql`workflow_id = ${workflowId} and ${sql.ref(column)} >= ${plan.days.from} and ${sql.ref(column)} < ${plan.days.to} ${runVersion}`
-      : sql`false`;
-  // Histograms are looked up span by span: a join with the spans' list, one primary-key range each.
+  const deltas = (table: string, columns: ReturnType<typeof sql>) =>
+    plan.hours
+      ? [
+          sql`select ${columns} from ${sql.table(table)} where workflow_id = ${workflowId}
+            and hour >= ${plan.hours.from} and hour < ${plan.hours.to} ${runVersion}`,
+        ]
+      : [];
+  // Spans are looked up by a join with the window's list of spans: one primary-key range each.
   const spanRows = plan.spans.map((span) => sql`(${span.level}::smallint, ${span.start}::integer)`);
   const spanList =
     spanRows.length > 0
       ? sql`(values ${sql.join(spanRows)})`
       : sql`(select null::smallint, null::integer where false)`;
-  const histogramsOf = (table: string, columns: ReturnType<typeof sql>) =>
-    sql`select ${columns} from ${spanList} as span(level, start)
-      join ${sql.table(table)} as h on h.workflow_id = ${workflowId} and h.level = span.level and h.period_start = span.start
-      ${version === null ? sql`` : sql`where h.workflow_version = ${version}`}`;
-
+  const inSpans = (table: string) => sql`${spanList} as span(level, start)
+    join ${sql.table(table)} as s on s.workflow_id = ${workflowId} and s.level = span.level
+      and s.period_start = span.start ${spanVersion}`;
   const union = (parts: ReturnType<typeof sql>[]) => sql.join(parts, sql` union all `);
-  const [runCounts, runDurations, nodeCounts, nodeDurations] = await Promise.all([
-    sql<RunCountRow>`
-      select workflow_version as version, status, final_status, sum(runs)::int as runs from (${union([
-        ...rawRuns(sql`workflow_version, status, coalesce(final_status, '') as final_status, 1 as runs`),
-        sql`select workflow_version, status, final_status, runs from analytics_run_counts where ${inDays("day")}`,
-        sql`select workflow_version, status, final_status, runs from analytics_run_deltas where ${inDays("day")}`,
-      ])}) as source group by 1, 2, 3 having sum(runs) <> 0`.execute(db),
-    sql<RunDurationRow>`
-      select workflow_version as version, bucket, sum(runs)::int as runs from (${union([
-        ...rawRuns(sql`workflow_version, ${runDurationSql} as bucket, 1 as runs`),
-        histogramsOf("analytics_run_durations", sql`h.workflow_version, h.bucket, h.runs`),
-        sql`select workflow_version, bucket, runs from analytics_run_deltas where ${inDays("day")}`,
-      ])}) as source where bucket >= 0 group by 1, 2 having sum(runs) <> 0`.execute(db),
-    sql<NodeCountRow>`
-      select workflow_version as version, node_id, node_type, result, sum(executions)::int as executions,
-        sum(completed)::int as completed
+
+  const [runRows, nodeRows] = await Promise.all([
+    sql<RunSourceRow>`
+      (select 'r' as kind, workflow_version as version, status, final_status, bucket, sum(runs)::int as runs,
+        null::integer[] as counts
       from (${union([
-        ...rawNodes(sql`r.workflow_version, n.workflow_node_id as node_id, n.node_type,
-          coalesce(n.result, '') as result, 1 as executions, (n.completed_at is not null)::int as completed`),
-        sql`select workflow_version, node_id, node_type, result, executions, completed
-          from analytics_node_counts where ${inDays("day")}`,
-        sql`select workflow_version, node_id, node_type, result, executions,
-            case when bucket >= 0 then executions else 0 end
-          from analytics_node_deltas where ${inDays("day")}`,
-      ])}) as source group by 1, 2, 3, 4 having sum(executions) <> 0`.execute(db),
-    sql<NodeDurationRow>`
-      select workflow_version as version, node_id, node_type, bucket, sum(executions)::int as executions from (${union(
-        [
-          ...rawNodes(
-            sql`r.workflow_version, n.workflow_node_id as node_id, n.node_type, ${nodeDurationSql} as bucket, 1 as executions`,
-          ),
-          histogramsOf(
-            "analytics_node_durations",
-            sql`h.workflow_version, h.node_id, h.node_type, h.bucket, h.executions`,
-          ),
-          sql`select workflow_version, node_id, node_type, bucket, executions
-            from analytics_node_deltas where ${inDays("day")}`,
-        ],
-      )}) as source where bucket >= 0 group by 1, 2, 3, 4 having sum(executions) <> 0`.execute(db),
+        // Names the columns, whichever sources the window needs.
+        sql`select null::integer as workflow_version, null::text as status, null::text as final_status,
+          null::integer as bucket, 0 as runs where false`,
+        ...rawRuns(sql`workflow_version, status, coalesce(final_status, ''), ${runDurationSql}, 1`),
+        ...deltas("analytics_run_deltas", sql`workflow_version, status, final_status, bucket, runs`),
+      ])}) as source group by 2, 3, 4, 5 having sum(runs) <> 0)
+      union all
+      (select 'c', s.workflow_version, s.status, s.final_status, null, sum(s.runs)::int, null
+      from ${inSpans("analytics_run_rollups")} group by 2, 3, 4)
+      union all
+      (select 'h', s.workflow_version, null, null, null, s.total, s.counts from ${inSpans("analytics_run_histograms")})
+    `.execute(db),
+    sql<NodeSourceRow>`
+      (select 'r' as kind, workflow_version as version, node_id, node_type, result, bucket,
+        sum(executions)::int as executions, sum(completed)::int as completed, null::integer[] as counts
+      from (${union([
+        sql`select null::integer as workflow_version, null::text as node_id, null::text as node_type,
+          null::text as result, null::integer as bucket, 0 as executions, 0 as completed where false`,
+        ...rawNodes(sql`r.workflow_version, n.workflow_node_id, n.node_type, coalesce(n.result, ''),
+          ${nodeDurationSql}, 1, (n.completed_at is not null)::int`),
+        ...deltas(
+          "analytics_node_deltas",
+          sql`workflow_version, node_id, node_type, result, bucket, executions,
+            case when bucket >= 0 then executions else 0 end`,
+        ),
+      ])}) as source group by 2, 3, 4, 5, 6 having sum(executions) <> 0 or sum(completed) <> 0)
+      union all
+      (select 'c', s.workflow_version, s.node_id, s.node_type, s.result, null, sum(s.executions)::int,
+        sum(s.completed)::int, null
+      from ${inSpans("analytics_node_rollups")} group by 2, 3, 4, 5)
+      union all
+      (select 'h', s.workflow_version, s.node_id, s.node_type, null, null, s.total, 0, s.counts
+      from ${inSpans("analytics_node_histograms")})
+    `.execute(db),
   ]);
-  return assembleAnalytics(
-    query,
-    version,
-    runCounts.rows,
-    runDurations.rows,
-    nodeCounts.rows,
-    nodeDurations.rows,
-  );
+  return assembleAnalytics(query, version, runRows.rows, nodeRows.rows);
 }
 
 /** Which parts of `[from, to)` each source covers. */
 interface WindowPlan {
-  /** Partial days, read from the runs themselves (all of the window when no whole day fits). */
+  /** Partial hours, read from the runs themselves (all of the window when no whole hour fits). */
   raw: [Date, Date][];
-  /** Whole UTC days (`YYYY-MM-DD`, end exclusive), read from the counts and the deltas. */
-  days: { from: string; to: string } | null;
-  /** The same days for histograms: aligned spans of 4^level days starting at day number `start`. */
+  /** Whole UTC hours (hours since 1970-01-01, end exclusive), read from the spans and the deltas. */
+  hours: { from: number; to: number } | null;
+  /** The same hours as aligned spans of 4^level hours starting at hour `start`. */
   spans: { level: number; start: number }[];
 }
 
-/** Longest histogram span: 4^4 = 256 days (levels 0–4: 1, 4, 16, 64, 256 days). */
-const maxSpanLevel = 4;
+/** Longest span: 4^6 = 4,096 hours, about 171 days (levels 0–6: 1, 4, 16, 64, 256, 1,024, 4,096 hours). */
+const maxSpanLevel = 6;
 
 function windowPlan(from: Date, to: Date): WindowPlan {
-  const firstDay = Math.ceil(from.getTime() / dayMs);
-  const endDay = Math.floor(to.getTime() / dayMs);
-  if (firstDay >= endDay) return { raw: [[from, to]], days: null, spans: [] };
+  const firstHour = Math.ceil(from.getTime() / hourMs);
+  const endHour = Math.floor(to.getTime() / hourMs);
+  if (firstHour >= endHour) return { raw: [[from, to]], hours: null, spans: [] };
   const edges: [Date, Date][] = [
-    [from, new Date(firstDay * dayMs)],
-    [new Date(endDay * dayMs), to],
+    [from, new Date(firstHour * hourMs)],
+    [new Date(endHour * hourMs), to],
   ];
   const raw = edges.filter(([a, b]) => a.getTime() < b.getTime());
   const spans: WindowPlan["spans"] = [];
-  for (let day = firstDay; day < endDay; ) {
+  for (let hour = firstHour; hour < endHour; ) {
     let level = maxSpanLevel;
-    while (level > 0 && (day % 4 ** level !== 0 || day + 4 ** level > endDay)) level--;
-    spans.push({ level, start: day });
-    day += 4 ** level;
+    while (level > 0 && (hour % 4 ** level !== 0 || hour + 4 ** level > endHour)) level--;
+    spans.push({ level, start: hour });
+    hour += 4 ** level;
   }
-  return { raw, days: { from: isoDay(firstDay * dayMs), to: isoDay(endDay * dayMs) }, spans };
+  return { raw, hours: { from: firstHour, to: endHour }, spans };
 }
 
 /**
- * Puts the grouped rows together: counts by summing, percentiles by walking each histogram (a bucket
- * stands for its midpoint), interpolating between neighbouring ranks as `percentile_cont` does.
+ * Puts the rows together: counts by summing, histograms by adding bucket by bucket, percentiles by walking
+ * each histogram (a bucket stands for its midpoint), interpolating between neighbouring ranks as
+ * `percentile_cont` does.
  */
 function assembleAnalytics(
   query: WorkflowAnalyticsQuery,
   version: number | null,
-  runCounts: RunCountRow[],
-  runDurations: RunDurationRow[],
-  nodeCounts: NodeCountRow[],
-  nodeDurations: NodeDurationRow[],
+  runRows: RunSourceRow[],
+  nodeRows: NodeSourceRow[],
 ): WorkflowAnalytics {
   const versions = new Map<number, VersionAnalytics & { histogram: Map<number, number> }>();
   const versionOf = (v: number) => {
@@ -259,13 +249,21 @@ function assembleAnalytics(
     }
     return entry;
   };
-  for (const row of runCounts) {
+  for (const row of runRows) {
+    if (row.kind === "h") {
+      if (row.counts) addHistogram(versionOf(row.version).histogram, row.counts);
+      continue;
+    }
     const entry = versionOf(row.version);
-    entry.runs += row.runs;
-    addCount(entry.byStatus, row.status, row.runs);
-    if (row.final_status !== "") addCount(entry.byFinalStatus, row.final_status, row.runs);
+    if (row.runs !== 0) {
+      entry.runs += row.runs;
+      addCount(entry.byStatus, row.status ?? "", row.runs);
+      if (row.final_status) addCount(entry.byFinalStatus, row.final_status, row.runs);
+    }
+    if (row.kind === "r" && row.bucket !== null && row.bucket >= 0) {
+      addToBucket(entry.histogram, row.bucket, row.runs);
+    }
   }
-  for (const row of runDurations) versionOf(row.version).histogram.set(row.bucket, row.runs);
 
   type NodeTally = NodeAnalytics & { passed: number; decided: number; histogram: Map<number, number> };
   const nodes = new Map<string, NodeTally>();
@@ -293,20 +291,24 @@ function assembleAnalytics(
     }
     return node;
   };
-  for (const row of nodeCounts) {
+  for (const row of nodeRows) {
     const node = nodeOf(row.version, row.node_id, row.node_type);
+    if (row.kind === "h") {
+      if (row.counts) addHistogram(node.histogram, row.counts);
+      continue;
+    }
     node.executions += row.executions;
     node.completed += row.completed;
-    if (row.result !== "") {
+    if (row.result) {
       addCount(node.results, row.result, row.executions);
       if (row.node_type === "policy" && ["pass", "fail", "error"].includes(row.result)) {
         node.decided += row.executions;
         if (row.result === "pass") node.passed += row.executions;
       }
     }
-  }
-  for (const row of nodeDurations) {
-    nodeOf(row.version, row.node_id, row.node_type).histogram.set(row.bucket, row.executions);
+    if (row.kind === "r" && row.bucket !== null && row.bucket >= 0) {
+      addToBucket(node.histogram, row.bucket, row.executions);
+    }
   }
 
   const ordered = [...versions.values()].sort((a, b) => b.version - a.version);
@@ -314,16 +316,21 @@ function assembleAnalytics(
   const byFinalStatus: AnalyticsCount[] = [];
   const result: VersionAnalytics[] = [];
   for (const { histogram, ...entry } of ordered) {
-    entry.byStatus.sort(byCountThenValue);
-    entry.byFinalStatus.sort(byCountThenValue);
+    // A version whose runs all went (deleted) leaves nothing but zeros behind.
+    if (entry.runs === 0 && !(nodesOfVersion.get(entry.version) ?? []).some((n) => n.executions !== 0)) {
+      continue;
+    }
+    entry.byStatus = entry.byStatus.filter((count) => count.count !== 0).sort(byCountThenValue);
+    entry.byFinalStatus = entry.byFinalStatus.filter((count) => count.count !== 0).sort(byCountThenValue);
     entry.p50DurationMs = histogramPercentile(histogram, 0.5);
     entry.p95DurationMs = histogramPercentile(histogram, 0.95);
     entry.nodes = (nodesOfVersion.get(entry.version) ?? [])
+      .filter((node) => node.executions !== 0)
       .map((node) => {
         const { passed, decided, histogram: durations, ...rest } = node;
         return {
           ...rest,
-          results: rest.results.sort(byCountThenValue),
+          results: rest.results.filter((count) => count.count !== 0).sort(byCountThenValue),
           passRate: decided > 0 ? passed / decided : null,
           p50DurationMs: histogramPercentile(durations, 0.5),
           p95DurationMs: histogramPercentile(durations, 0.95),
@@ -344,6 +351,18 @@ function assembleAnalytics(
     byFinalStatus: byFinalStatus.sort(byCountThenValue),
     versions: result,
   };
+}
+
+/** Adds a span's histogram (`counts[i]` in bucket `i`) to `histogram`. */
+function addHistogram(histogram: Map<number, number>, counts: number[]): void {
+  for (let bucket = 0; bucket < counts.length; bucket++) {
+    const count = counts[bucket] ?? 0;
+    if (count !== 0) addToBucket(histogram, bucket, count);
+  }
+}
+
+function addToBucket(histogram: Map<number, number>, bucket: number, count: number): void {
+  histogram.set(bucket, (histogram.get(bucket) ?? 0) + count);
 }
 
 /** The middle of duration bucket `bucket` in ms (the inverse of `analytics_duration_bucket`). */
@@ -377,77 +396,99 @@ function histogramPercentile(histogram: Map<number, number>, p: number): number 
 }
 
 /**
- * Moves up to `limit` analytics deltas of each kind into the per-day counts and the duration histograms of
- * every span level (one statement each, so a crash moves all or nothing), then drops rows that reached
- * zero. Concurrent callers take disjoint deltas (`skip locked`). Returns how many deltas were moved.
+ * Moves up to `limit` analytics deltas of each kind into the counts and histograms of every span level
+ * (one statement each, so a crash moves all or nothing), then drops rows that reached zero. A batch takes
+ * deltas in workflow and hour order, not in the order they were made: the sums do not depend on it, and a
+ * backlog (a bulk import, runs spread over a year) then touches a few spans per batch instead of one per
+ * delta. The batch's ids are deleted as an array (one primary-key probe each) rather than joined: with the
+ * join, one batch of the benchmark's bulk import ran for 20 minutes in a worker that had started on empty
+ * tables (presumably a nested loop planned from their statistics). Concurrent
+ * callers take disjoint deltas (`skip locked`); two that fold into the same span queue on its row. Returns
+ * how many deltas were moved.
  *
  * @param db - Database or transaction.
  * @param limit - Deltas of each kind to move at most.
  */
 export async function compactAnalyticsDeltas(db: Executor, limit = 10_000): Promise<number> {
   const runs = await sql<{ moved: number }>`
-    with batch as (
-      select id from analytics_run_deltas order by id limit ${limit} for update skip locked
-    ), moved as (
-      delete from analytics_run_deltas d using batch where d.id = batch.id
-      returning d.workflow_id, d.day, d.workflow_version, d.status, d.final_status, d.bucket, d.runs
-    ), counts as (
-      insert into analytics_run_counts as c (workflow_id, day, workflow_version, status, final_status, runs)
-      select workflow_id, day, workflow_version, status, final_status, sum(runs)::int
-      from moved group by 1, 2, 3, 4, 5
-      on conflict (workflow_id, day, workflow_version, status, final_status)
-      do update set runs = c.runs + excluded.runs
-    ), durations as (
-      insert into analytics_run_durations as h (workflow_id, level, period_start, workflow_version, bucket, runs)
-      select workflow_id, level, ((day - date '1970-01-01') >> (2 * level)) << (2 * level), workflow_version, bucket,
-        sum(runs)::int
+    with moved as (
+      delete from analytics_run_deltas d where d.id = any (array(
+        select id from analytics_run_deltas order by workflow_id, hour limit ${limit} for update skip locked))
+      returning d.workflow_id, d.hour, d.workflow_version, d.status, d.final_status, d.bucket, d.runs
+    ), spans as (
+      select workflow_id, level, (hour >> (2 * level)) << (2 * level) as period_start, workflow_version, status,
+        final_status, bucket, runs
       from moved, generate_series(0, ${maxSpanLevel}::int) as level
-      where bucket >= 0
-      group by 1, 2, 3, 4, 5
-      on conflict (workflow_id, level, period_start, workflow_version, bucket)
-      do update set runs = h.runs + excluded.runs
+    ), counts as (
+      insert into analytics_run_rollups as c (workflow_id, level, period_start, workflow_version, status, final_status, runs)
+      select workflow_id, level, period_start, workflow_version, status, final_status, sum(runs)::int
+      from spans group by 1, 2, 3, 4, 5, 6
+      on conflict (workflow_id, level, period_start, workflow_version, status, final_status)
+      do update set runs = c.runs + excluded.runs
+    ), buckets as (
+      select workflow_id, level, period_start, workflow_version, bucket, sum(runs)::int as runs
+      from spans where bucket >= 0 group by 1, 2, 3, 4, 5
+    ), histograms as (
+      insert into analytics_run_histograms as h (workflow_id, level, period_start, workflow_version, total, counts)
+      select workflow_id, level, period_start, workflow_version, sum(runs)::int,
+        analytics_histogram(array_agg(bucket), array_agg(runs))
+      from buckets group by 1, 2, 3, 4
+      on conflict (workflow_id, level, period_start, workflow_version)
+      do update set total = h.total + excluded.total, counts = analytics_histogram_add(h.counts, excluded.counts)
     )
     select count(*)::int as moved from moved
   `.execute(db);
   const nodes = await sql<{ moved: number }>`
-    with batch as (
-      select id from analytics_node_deltas order by id limit ${limit} for update skip locked
-    ), moved as (
-      delete from analytics_node_deltas d using batch where d.id = batch.id
-      returning d.workflow_id, d.day, d.workflow_version, d.node_id, d.node_type, d.result, d.bucket, d.executions
-    ), counts as (
-      insert into analytics_node_counts as c
-        (workflow_id, day, workflow_version, node_id, node_type, result, executions, completed)
-      select workflow_id, day, workflow_version, node_id, node_type, result, sum(executions)::int,
-        sum(case when bucket >= 0 then executions else 0 end)::int
-      from moved group by 1, 2, 3, 4, 5, 6
-      on conflict (workflow_id, day, workflow_version, node_id, node_type, result)
-      do update set executions = c.executions + excluded.executions, completed = c.completed + excluded.completed
-    ), durations as (
-      insert into analytics_node_durations as h
-        (workflow_id, level, period_start, workflow_version, node_id, node_type, bucket, executions)
-      select workflow_id, level, ((day - date '1970-01-01') >> (2 * level)) << (2 * level), workflow_version, node_id,
-        node_type, bucket, sum(executions)::int
+    with moved as (
+      delete from analytics_node_deltas d where d.id = any (array(
+        select id from analytics_node_deltas order by workflow_id, hour limit ${limit} for update skip locked))
+      returning d.workflow_id, d.hour, d.workflow_version, d.node_id, d.node_type, d.result, d.bucket, d.executions
+    ), spans as (
+      select workflow_id, level, (hour >> (2 * level)) << (2 * level) as period_start, workflow_version, node_id,
+        node_type, result, bucket, executions
       from moved, generate_series(0, ${maxSpanLevel}::int) as level
-      where bucket >= 0
-      group by 1, 2, 3, 4, 5, 6, 7
-      on conflict (workflow_id, level, period_start, workflow_version, node_id, node_type, bucket)
-      do update set executions = h.executions + excluded.executions
+    ), counts as (
+      insert into analytics_node_rollups as c
+        (workflow_id, level, period_start, workflow_version, node_id, node_type, result, executions, completed)
+      select workflow_id, level, period_start, workflow_version, node_id, node_type, result, sum(executions)::int,
+        sum(case when bucket >= 0 then executions else 0 end)::int
+      from spans group by 1, 2, 3, 4, 5, 6, 7
+      on conflict (workflow_id, level, period_start, workflow_version, node_id, node_type, result)
+      do update set executions = c.executions + excluded.executions, completed = c.completed + excluded.completed
+    ), buckets as (
+      select workflow_id, level, period_start, workflow_version, node_id, node_type, bucket,
+        sum(executions)::int as executions
+      from spans where bucket >= 0 group by 1, 2, 3, 4, 5, 6, 7
+    ), histograms as (
+      insert into analytics_node_histograms as h
+        (workflow_id, level, period_start, workflow_version, node_id, node_type, total, counts)
+      select workflow_id, level, period_start, workflow_version, node_id, node_type, sum(executions)::int,
+        analytics_histogram(array_agg(bucket), array_agg(executions))
+      from buckets group by 1, 2, 3, 4, 5, 6
+      on conflict (workflow_id, level, period_start, workflow_version, node_id, node_type)
+      do update set total = h.total + excluded.total, counts = analytics_histogram_add(h.counts, excluded.counts)
     )
     select count(*)::int as moved from moved
   `.execute(db);
   const moved = (runs.rows[0]?.moved ?? 0) + (nodes.rows[0]?.moved ?? 0);
   if (moved > 0) {
-    await sql`delete from analytics_run_counts where runs = 0`.execute(db);
-    await sql`delete from analytics_run_durations where runs = 0`.execute(db);
-    await sql`delete from analytics_node_counts where executions = 0`.execute(db);
-    await sql`delete from analytics_node_durations where executions = 0`.execute(db);
+    await sql`delete from analytics_run_rollups where runs = 0`.execute(db);
+    await sql`delete from analytics_node_rollups where executions = 0 and completed = 0`.execute(db);
+    // A histogram's total can be 0 while deltas folded out of order leave +1 and -1 in two buckets.
+    await sql`delete from analytics_run_histograms where total = 0 and not (0 <> any (counts))`.execute(db);
+    await sql`delete from analytics_node_histograms where total = 0 and not (0 <> any (counts))`.execute(db);
   }
   return moved;
 }
 
-function isoDay(ms: number): string {
-  return new Date(ms).toISOString().slice(0, 10);
+/**
+ * Vacuums the delta tables. Folding a backlog (a bulk import, a compactor that was down) deletes many deltas
+ * at once; until autovacuum comes by, every analytics read walks their dead index entries (bitmap scans do
+ * not mark them dead), which at a million runs cost more than the rest of the read. Cannot run in a
+ * transaction.
+ */
+export async function vacuumAnalyticsDeltas(db: Executor): Promise<void> {
+  await sql`vacuum analyze analytics_run_deltas, analytics_node_deltas`.execute(db);
 }
 
 interface RunGroupRow {

@@ -94,10 +94,12 @@ export async function analyzeSeeded(client: pg.Pool | pg.Client): Promise<void> 
     "sessions",
     "runs",
     "node_runs",
-    "analytics_run_counts",
-    "analytics_run_durations",
-    "analytics_node_counts",
-    "analytics_node_durations",
+    "analytics_run_deltas",
+    "analytics_run_rollups",
+    "analytics_run_histograms",
+    "analytics_node_deltas",
+    "analytics_node_rollups",
+    "analytics_node_histograms",
   ]) {
     await client.query(`vacuum analyze ${table}`);
   }
