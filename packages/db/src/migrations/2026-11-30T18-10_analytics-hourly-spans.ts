@@ -1,4 +1,5 @@
 import { type Kysely, sql } from "kysely";
+import * as dayRollups from "./2026-11-30T12-00_analytics-rollups.ts";
 
 /**
  * Analytics rollups v3: everything per aligned span of hours, histograms as arrays.
@@ -217,7 +218,11 @@ export async function up(db: Kysely<any>): Promise<void> {
     from node_runs n join runs r on r.id = n.run_id group by 1, 2, 3, 4, 5, 6, 7`.execute(db);
 }
 
-/** Drops what `up` created; the previous migration's triggers then have no tables to write to. */
+/**
+ * Goes back to the day-keyed rollups of `2026-11-30T12-00_analytics-rollups`: drops what `up` created, then
+ * runs that migration's `down` and `up` again, which recreate its tables and triggers and rebuild its deltas
+ * from the runs and node runs.
+ */
 export async function down(db: Kysely<any>): Promise<void> {
   for (const table of [
     "analytics_node_histograms",
@@ -231,4 +236,6 @@ export async function down(db: Kysely<any>): Promise<void> {
   }
   await sql`drop function if exists analytics_histogram_add(integer[], integer[])`.execute(db);
   await sql`drop function if exists analytics_histogram(integer[], integer[])`.execute(db);
+  await dayRollups.down(db);
+  await dayRollups.up(db);
 }

@@ -1,6 +1,8 @@
 import { sql } from "kysely";
+import { Migrator } from "kysely/migration";
 import { describe, expect, onTestFinished, test } from "vitest";
 import { compactAnalyticsDeltas, workflowAnalytics, workflowAnalyticsFromRuns } from "../../src/index.ts";
+import { migrationProvider } from "../../src/migrations/index.ts";
 import { databaseBefore, testBackends } from "../../src/testing/index.ts";
 
 /**
@@ -103,5 +105,22 @@ describe.each(testBackends())(`migration ${migration} (%s)`, (backend) => {
     await expectExact();
     while ((await compactAnalyticsDeltas(t.db, 100)) > 0) {}
     await expectExact();
+
+    // Down goes back to the day-keyed rollups, rebuilt from the same runs.
+    const migrator = new Migrator({
+      db: t.db,
+      provider: migrationProvider,
+      ...(t.schema ? { migrationTableSchema: t.schema } : {}),
+    });
+    const names = Object.keys(await migrationProvider.getMigrations()).sort();
+    const { error } = await migrator.migrateTo(names[names.indexOf(migration) - 1] as string);
+    expect(error).toBeUndefined();
+    const days = await sql<{
+      runs: number;
+    }>`select coalesce(sum(runs), 0)::int as runs from analytics_run_deltas`.execute(t.db);
+    expect(days.rows[0]?.runs).toBe(300);
+    const rollups = await sql<{ n: number }>`select count(*)::int as n from information_schema.tables
+      where table_name = 'analytics_run_rollups' and table_schema = current_schema()`.execute(t.db);
+    expect(rollups.rows[0]?.n).toBe(0);
   });
 });
