@@ -41,7 +41,7 @@ describe.each(testBackends())("webhooks: session management events (%s)", (backe
 
   beforeAll(async () => {
     h = await startHarness(backend, {
-      env: { FLOWGATE_WEBHOOK_RETRY_BASE_MS: "50", FLOWGATE_WEBHOOK_TIMEOUT_MS: "2000" },
+      env: { FLOWGATE_WEBHOOK_RETRY_BASE_MS: "50", FLOWGATE_WEBHOOK_TIMEOUT_MS: "10000" },
     });
     key = h.acme.keys.sandbox;
     // The receiver listens on 127.0.0.1: the workspace allows private addresses, as in development.
