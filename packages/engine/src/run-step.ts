@@ -18,7 +18,6 @@ import {
   updateSessionStatus,
   upsertRiskAssessment,
   writeRunStep,
-  writeRunStepAlone,
 } from "@flowgate/db";
 import {
   assertNever,
@@ -31,7 +30,6 @@ import {
   newId,
   type RoutingContext,
   type Run,
-  type RunEvent,
   type Session,
   sessionResultForOutcome,
   type Transition,
@@ -47,8 +45,8 @@ import {
 } from "./nodes/index.ts";
 import type { PolicyProviders } from "./policy-provider.ts";
 import { signalQuestionnaireRun } from "./questionnaires/questionnaire-signals.ts";
-import { AfterCommit, deliverAfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
-import { hasRunWebhookEvents, recordRunWebhookEvents, recordSessionWebhookEvent } from "./webhooks/outbox.ts";
+import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
+import { recordRunWebhookEvents, recordSessionWebhookEvent } from "./webhooks/outbox.ts";
 
 /** What one call of {@link advanceRun} did. */
 export type StepOutcome =
@@ -319,10 +317,6 @@ async function commitStep(
     outputs: state.outputs,
     ...(state.pendingOutputs ? { pendingOutputs: state.pendingOutputs } : {}),
   });
-  if (!resumed && !seen.sessionId) {
-    const alone = await commitStepAlone(deps, seen, prepare, nextCursor);
-    if (alone) return alone;
-  }
   try {
     return await inTransaction(deps, async (trx, after) => {
       const { events, nodeRuns, change, job } = await prepare(trx, after);
@@ -401,89 +395,6 @@ async function commitStep(
 interface PreparedStep extends StepResult {
   events: NewRunEvent[];
   nodeRuns: NewNodeRun[];
-}
-
-/** Thrown by {@link noTransaction} when a step needs more than its own statement. */
-class NeedsTransaction extends Error {}
-
-/**
- * The executor a step is first prepared with: any use of it (a check attempt, a task's budget, a session
- * update, …) throws {@link NeedsTransaction}, and the step is then prepared again in a transaction.
- */
-const noTransaction = new Proxy(
-  {},
-  {
-    get() {
-      throw new NeedsTransaction();
-    },
-  },
-) as Executor;
-
-/**
- * Commits a step that writes nothing but the run, its node runs, its events and its job as ONE autocommit
- * statement (see `writeRunStepAlone`): the common step of a session-less run, one round trip instead of
- * BEGIN, write, webhook check, job delete, COMMIT. The run's version guard, the `(run_id, seq)` and
- * `(run_id, step)` keys and the after-commit publishing are those of the transactional path. Returns
- * undefined, having written nothing, when the step needs a transaction: it touches other records, its job
- * is rescheduled, it parks at a questionnaire, or its tenant has a webhook endpoint to record events for.
- */
-async function commitStepAlone(
-  deps: StepDeps,
-  seen: Run,
-  prepare: (trx: Executor, after: AfterCommit) => Promise<PreparedStep>,
-  nextCursor: (change: RunChange, lastSeq: number) => RunCursor,
-): Promise<{ outcome: StepOutcome; cursor?: RunCursor } | undefined> {
-  const after = new AfterCommit();
-  let prepared: PreparedStep;
-  try {
-    prepared = await prepare(noTransaction, after);
-  } catch (error) {
-    if (error instanceof NeedsTransaction) return undefined;
-    throw error;
-  }
-  const { events, nodeRuns, change, job } = prepared;
-  if (job.kind === "schedule") return undefined;
-  if (change.status === "paused" && change.pausedAtNode) {
-    // A questionnaire may have its response already: signalling it needs the transaction.
-    if (getNode(seen.graphSnapshot, change.pausedAtNode).type === "questionnaire") return undefined;
-  }
-  const at = new Date();
-  const appended: RunEvent[] = events.map((event, index) => ({
-    runId: seen.id,
-    seq: seen.lastSeq + index + 1,
-    type: event.type,
-    data: event.data,
-    createdAt: at,
-  }));
-  // A NOTIFY bus sends the events from the write itself: delivered at its commit, no publish round trip.
-  const notify = deps.bus.notifyPayloads?.(
-    appended.map((event) => ({ channel: `run:${seen.id}` as const, event })),
-  );
-  let written: Awaited<ReturnType<typeof writeRunStepAlone>>;
-  try {
-    written = await writeRunStepAlone(deps.db, {
-      runId: seen.id,
-      expected: seen,
-      change,
-      events,
-      nodeRuns,
-      at,
-      deleteJob: job.kind === "delete",
-      ...(hasRunWebhookEvents(events) ? { unlessWebhookEndpoint: seen } : {}),
-      ...(notify ? { notify } : {}),
-    });
-  } catch (error) {
-    if (isUniqueViolation(error)) return { outcome: "superseded" };
-    throw error;
-  }
-  if (!written.applied) return written.webhookEndpoint ? undefined : { outcome: "superseded" };
-  if (notify) after.reportRunEvents(seen, written.events);
-  else after.publishRunEvents(seen, written.events);
-  await deliverAfterCommit(deps, after);
-  if (job.kind === "keep") return { outcome: "advanced", cursor: nextCursor(change, written.lastSeq) };
-  return {
-    outcome: change.status !== undefined && isFinalRunStatus(change.status) ? "finished" : "parked",
-  };
 }
 
 /** The run as it is after a committed step (what the database now holds). */

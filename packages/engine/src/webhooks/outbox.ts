@@ -170,11 +170,6 @@ export async function recordRunWebhookEvents(
   }
 }
 
-/** Whether any of these run events is one that webhooks report (a run's lifecycle event). */
-export function hasRunWebhookEvents(events: readonly (NewRunEvent | RunEvent)[]): boolean {
-  return events.some((e) => e.type in runEventWebhookType);
-}
-
 const runEventWebhookType = {
   "run.started": { session: "workflow_run.started", workspace: null },
   "run.paused": { session: "workflow_run.paused", workspace: null },
