@@ -6,6 +6,7 @@ import {
   deleteJob,
   findRun,
   findRunEventsAfter,
+  findRunsEventsAfter,
   findSession,
   insertOrganization,
   insertRun,
@@ -125,6 +126,41 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     expect(await findRunEventsAfter(t.db, tenant, run.id, 3)).toEqual({ events: [] });
     expect(await findRunEventsAfter(t.db, otherTenant, run.id, 0)).toBeUndefined();
     expect(await findRunEventsAfter(t.db, tenant, newId("wfr"), 0)).toBeUndefined();
+  });
+
+  test("reads several runs' events after their seqs in one query, aligned with the requests", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant, otherTenant } = acme;
+    const [first, second] = await Promise.all([newRun(t, acme), newRun(t, acme)]);
+    await appendRunEvents(t.db, first.id, 0, [
+      { type: "run.started", data: {} },
+      { type: "node.started", data: { nodeId: "start" } },
+    ]);
+    await appendRunEvents(t.db, second.id, 0, [{ type: "run.started", data: {} }]);
+    const found = await findRunsEventsAfter(t.db, tenant, [
+      { runId: second.id, afterSeq: 0 },
+      { runId: newId("wfr"), afterSeq: 0 },
+      { runId: first.id, afterSeq: 1 },
+      { runId: first.id, afterSeq: 0 },
+      { runId: second.id, afterSeq: 1 },
+    ]);
+    expect(found.map((f) => f?.events.map((e) => [e.runId, e.seq]))).toEqual([
+      [[second.id, 1]],
+      undefined,
+      [[first.id, 2]],
+      [
+        [first.id, 1],
+        [first.id, 2],
+      ],
+      [],
+    ]);
+    expect(found[2]?.events[0]).toEqual((await listRunEvents(t.db, first.id, 1, 2))[0]);
+    expect(await findRunsEventsAfter(t.db, otherTenant, [{ runId: first.id, afterSeq: 0 }])).toEqual([
+      undefined,
+    ]);
+    expect(await findRunsEventsAfter(t.db, tenant, [])).toEqual([]);
   });
 
   test("claims each due job once, re-offers a job whose lease expired, and keeps one job per run", async ({
