@@ -8,12 +8,14 @@ import {
   findRunEventsAfter,
   findRunsEventsAfter,
   findSession,
+  insertAccessLogEntries,
   insertOrganization,
   insertRun,
   insertSession,
   insertWorkflow,
   insertWorkflowVersion,
   insertWorkspace,
+  listAccessLogRows,
   listRunEvents,
   listWorkflows,
   releaseJob,
@@ -161,6 +163,41 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
       undefined,
     ]);
     expect(await findRunsEventsAfter(t.db, tenant, [])).toEqual([]);
+  });
+
+  test("appends access-log rows in order, a run's row getting the run's session", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant } = acme;
+    const run = await newRun(t, acme);
+    const at = new Date("2026-11-30T12:00:00.000Z");
+    const entry = { tenant, keyId: "key_reader", channel: "graphql", at };
+    await insertAccessLogEntries(t.db, [
+      {
+        ...entry,
+        recordType: "Run",
+        recordId: run.id,
+        sessionId: null,
+        runId: run.id,
+        fields: ["run_events.data"],
+      },
+      { ...entry, recordType: "Entity", recordId: "ent_1", sessionId: null, runId: null, fields: [] },
+      {
+        ...entry,
+        recordType: "Session",
+        recordId: run.sessionId!,
+        sessionId: run.sessionId,
+        runId: null,
+        fields: ["sessions.metadata", "sessions.reference_id"],
+      },
+    ]);
+    const rows = await listAccessLogRows(t.db, tenant, { since: at, limit: 10, order: "asc" });
+    expect(rows.map((r) => [r.recordType, r.sessionId, r.fields, r.keyId, r.channel, r.createdAt])).toEqual([
+      ["Run", run.sessionId, ["run_events.data"], "key_reader", "graphql", at],
+      ["Entity", null, [], "key_reader", "graphql", at],
+      ["Session", run.sessionId, ["sessions.metadata", "sessions.reference_id"], "key_reader", "graphql", at],
+    ]);
   });
 
   test("claims each due job once, re-offers a job whose lease expired, and keeps one job per run", async ({
