@@ -6,13 +6,16 @@ import {
   deleteJob,
   findRun,
   findRunEventsAfter,
+  findRunsEventsAfter,
   findSession,
+  insertAccessLogEntries,
   insertOrganization,
   insertRun,
   insertSession,
   insertWorkflow,
   insertWorkflowVersion,
   insertWorkspace,
+  listAccessLogRows,
   listRunEvents,
   listWorkflows,
   releaseJob,
@@ -125,6 +128,76 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     expect(await findRunEventsAfter(t.db, tenant, run.id, 3)).toEqual({ events: [] });
     expect(await findRunEventsAfter(t.db, otherTenant, run.id, 0)).toBeUndefined();
     expect(await findRunEventsAfter(t.db, tenant, newId("wfr"), 0)).toBeUndefined();
+  });
+
+  test("reads several runs' events after their seqs in one query, aligned with the requests", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant, otherTenant } = acme;
+    const [first, second] = await Promise.all([newRun(t, acme), newRun(t, acme)]);
+    await appendRunEvents(t.db, first.id, 0, [
+      { type: "run.started", data: {} },
+      { type: "node.started", data: { nodeId: "start" } },
+    ]);
+    await appendRunEvents(t.db, second.id, 0, [{ type: "run.started", data: {} }]);
+    const found = await findRunsEventsAfter(t.db, tenant, [
+      { runId: second.id, afterSeq: 0 },
+      { runId: newId("wfr"), afterSeq: 0 },
+      { runId: first.id, afterSeq: 1 },
+      { runId: first.id, afterSeq: 0 },
+      { runId: second.id, afterSeq: 1 },
+    ]);
+    expect(found.map((f) => f?.events.map((e) => [e.runId, e.seq]))).toEqual([
+      [[second.id, 1]],
+      undefined,
+      [[first.id, 2]],
+      [
+        [first.id, 1],
+        [first.id, 2],
+      ],
+      [],
+    ]);
+    expect(found[2]?.events[0]).toEqual((await listRunEvents(t.db, first.id, 1, 2))[0]);
+    expect(await findRunsEventsAfter(t.db, otherTenant, [{ runId: first.id, afterSeq: 0 }])).toEqual([
+      undefined,
+    ]);
+    expect(await findRunsEventsAfter(t.db, tenant, [])).toEqual([]);
+  });
+
+  test("appends access-log rows in order, a run's row getting the run's session", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant } = acme;
+    const run = await newRun(t, acme);
+    const at = new Date("2026-11-30T12:00:00.000Z");
+    const entry = { tenant, keyId: "key_reader", channel: "graphql", at };
+    await insertAccessLogEntries(t.db, [
+      {
+        ...entry,
+        recordType: "Run",
+        recordId: run.id,
+        sessionId: null,
+        runId: run.id,
+        fields: ["run_events.data"],
+      },
+      { ...entry, recordType: "Entity", recordId: "ent_1", sessionId: null, runId: null, fields: [] },
+      {
+        ...entry,
+        recordType: "Session",
+        recordId: run.sessionId!,
+        sessionId: run.sessionId,
+        runId: null,
+        fields: ["sessions.metadata", "sessions.reference_id"],
+      },
+    ]);
+    const rows = await listAccessLogRows(t.db, tenant, { since: at, limit: 10, order: "asc" });
+    expect(rows.map((r) => [r.recordType, r.sessionId, r.fields, r.keyId, r.channel, r.createdAt])).toEqual([
+      ["Run", run.sessionId, ["run_events.data"], "key_reader", "graphql", at],
+      ["Entity", null, [], "key_reader", "graphql", at],
+      ["Session", run.sessionId, ["sessions.metadata", "sessions.reference_id"], "key_reader", "graphql", at],
+    ]);
   });
 
   test("claims each due job once, re-offers a job whose lease expired, and keeps one job per run", async ({

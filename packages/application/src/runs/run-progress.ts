@@ -1,6 +1,7 @@
-import { type Db, findRunEventsAfter, listRunEvents } from "@flowgate/db";
-import { isFinalRunEventType, NotFoundError, type RunEvent } from "@flowgate/domain";
+import { type Db, findRunsEventsAfter, listRunEvents } from "@flowgate/db";
+import { isFinalRunEventType, NotFoundError, type RunEvent, type Tenant } from "@flowgate/domain";
 import { type BusMessage, retryWhileUnavailable } from "@flowgate/engine";
+import DataLoader from "dataloader";
 import { requireAnyScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -39,9 +40,9 @@ export async function followRunProgress(
     unsubscribe();
     live.close();
   };
-  let found: Awaited<ReturnType<typeof findRunEventsAfter>>;
+  let found: Awaited<ReturnType<typeof readReplay>>;
   try {
-    found = await findRunEventsAfter(db, actor, runId, afterSeq);
+    found = await readReplay(db, { tenant: actor, runId, afterSeq });
   } catch (error) {
     release();
     throw error;
@@ -58,6 +59,71 @@ export async function followRunProgress(
     return returnStream(value);
   };
   return stream;
+}
+
+/** One subscription's set-up read: its run, checked to be the tenant's, and the events after `afterSeq`. */
+interface ReplayRequest {
+  tenant: Tenant;
+  runId: string;
+  afterSeq: number;
+}
+
+/** The distinct requests of one tenant in a batch, and what was found for each. */
+interface ReplayGroup {
+  tenant: Tenant;
+  positions: Map<string, number>;
+  distinct: { runId: string; afterSeq: number }[];
+  found: ({ events: RunEvent[] } | undefined)[];
+}
+
+/** Most subscriptions one set-up read serves. */
+const maxReplayBatch = 500;
+
+/** Per database: the set-up reads of the subscriptions opened in the same turn of the event loop. */
+const replayReaders = new WeakMap<Db, DataLoader<ReplayRequest, { events: RunEvent[] } | undefined>>();
+
+/**
+ * A subscription's tenancy check and replay (`findRunsEventsAfter`), batched with those of the other
+ * subscriptions opened in the same turn of the event loop (clients reconnecting after a deploy, or many
+ * watching one run): one query for all of them, and one result for those asking for the same run after
+ * the same seq. Still gapless: a request joins a batch only after its bus subscription is in place, and
+ * the batch is read after the turn, so after every one of them.
+ */
+function readReplay(db: Db, request: ReplayRequest): Promise<{ events: RunEvent[] } | undefined> {
+  let reader = replayReaders.get(db);
+  if (!reader) {
+    reader = new DataLoader(
+      async (requests: readonly ReplayRequest[]) => {
+        // One query per tenant (almost always one), each distinct run and seq once.
+        const groups = new Map<string, ReplayGroup>();
+        const slots = requests.map((r) => {
+          const tenantKey = `${r.tenant.workspaceId}:${r.tenant.environment}`;
+          let group = groups.get(tenantKey);
+          if (!group) {
+            group = { tenant: r.tenant, positions: new Map(), distinct: [], found: [] };
+            groups.set(tenantKey, group);
+          }
+          const key = `${r.runId}:${r.afterSeq}`;
+          let position = group.positions.get(key);
+          if (position === undefined) {
+            position = group.distinct.push({ runId: r.runId, afterSeq: r.afterSeq }) - 1;
+            group.positions.set(key, position);
+          }
+          return { group, position };
+        });
+        await Promise.all(
+          [...groups.values()].map(async (group) => {
+            group.found = await findRunsEventsAfter(db, group.tenant, group.distinct);
+          }),
+        );
+        return slots.map(({ group, position }) => group.found[position]);
+      },
+      // Collected until the event loop has handled the turn's I/O (the other connections' messages).
+      { cache: false, maxBatchSize: maxReplayBatch, batchScheduleFn: (dispatch) => setImmediate(dispatch) },
+    );
+    replayReaders.set(db, reader);
+  }
+  return reader.load(request);
 }
 
 /**

@@ -502,40 +502,54 @@ export async function findRunEventsAfter(
   runId: string,
   afterSeq: number,
 ): Promise<{ events: RunEvent[] } | undefined> {
-  // The run left-joined to its later events: no row means no such run here, one row with a null seq
-  // means a run with nothing to replay.
-  const rows = await db
-    .selectFrom("runs")
-    .leftJoin("run_events", (join) =>
-      join.onRef("run_events.run_id", "=", "runs.id").on("run_events.seq", ">", afterSeq),
-    )
-    .select([
-      "runs.id as run_id",
-      "run_events.seq",
-      "run_events.type",
-      "run_events.data",
-      "run_events.created_at",
-    ])
-    .where("runs.id", "=", runId)
-    .where("runs.workspace_id", "=", tenant.workspaceId)
-    .where("runs.environment", "=", tenant.environment)
-    .orderBy("run_events.seq")
-    .execute();
-  if (rows.length === 0) return undefined;
-  const events: RunEvent[] = [];
+  const [found] = await findRunsEventsAfter(db, tenant, [{ runId, afterSeq }]);
+  return found;
+}
+
+/**
+ * {@link findRunEventsAfter} for several runs in one round trip (the set-ups of subscriptions opened
+ * together), aligned with `requests`: each is `undefined` when its run is not the tenant's, else its
+ * events with seq > its `afterSeq`, in order.
+ */
+export async function findRunsEventsAfter(
+  db: Executor,
+  tenant: Tenant,
+  requests: readonly { runId: string; afterSeq: number }[],
+): Promise<({ events: RunEvent[] } | undefined)[]> {
+  if (requests.length === 0) return [];
+  // Each request's run left-joined to its later events: no row means no such run here, one row with a null
+  // seq means a run with nothing to replay. `i` is the request's position (from 1).
+  const { rows } = await sql<{
+    i: number;
+    run_id: string;
+    seq: number | null;
+    type: string | null;
+    data: Record<string, unknown> | null;
+    created_at: Date | null;
+  }>`select q.i::int as i, runs.id as run_id, run_events.seq, run_events.type, run_events.data,
+        run_events.created_at
+      from unnest(${requests.map((r) => r.runId)}::text[], ${requests.map((r) => r.afterSeq)}::int[])
+        with ordinality as q(run_id, after_seq, i)
+      join runs on runs.id = q.run_id
+        and runs.workspace_id = ${tenant.workspaceId} and runs.environment = ${tenant.environment}
+      left join run_events on run_events.run_id = runs.id and run_events.seq > q.after_seq
+      order by q.i, run_events.seq`.execute(db);
+  const found: ({ events: RunEvent[] } | undefined)[] = requests.map(() => undefined);
   for (const row of rows) {
+    found[row.i - 1] ??= { events: [] };
+    const result = found[row.i - 1]!;
     if (row.seq === null || row.type === null || row.data === null || row.created_at === null) continue;
-    events.push(
+    result.events.push(
       toRunEvent({
         run_id: row.run_id,
         seq: row.seq,
         type: row.type,
         data: row.data,
         created_at: row.created_at,
-      }),
+      } as Selectable<RunEventsTable>),
     );
   }
-  return { events };
+  return found;
 }
 
 /**
