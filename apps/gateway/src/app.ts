@@ -205,7 +205,7 @@ function openDatabase(
   logger: Logger,
   pglite: EmbeddedDatabaseThread | undefined,
 ): DatabaseHandle {
-  const { url, dataDir, schema, poolSize, connectTimeoutMs } = settings.database;
+  const { url, dataDir, schema, poolSize, connectTimeoutMs, preparedStatements } = settings.database;
   return createDatabase({
     url,
     schema,
@@ -213,6 +213,7 @@ function openDatabase(
     pglite: url ? undefined : pglite,
     poolSize,
     connectTimeoutMs,
+    preparedStatements,
     retry: settings.backoff,
     onConnectionError: (error) => logger.debug({ err: error }, "database connection closed"),
   });

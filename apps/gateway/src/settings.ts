@@ -75,6 +75,12 @@ export const settingsSchema = z.object({
   FLOWGATE_DB_CONNECT_TIMEOUT_MS: wholeNumber(100)
     .default(2000)
     .describe("longest wait to open a PostgreSQL connection (then `DATABASE_UNAVAILABLE`)"),
+  FLOWGATE_DB_PREPARED_STATEMENTS: z
+    .stringbool({ error: "must be true or false" })
+    .default(true)
+    .describe(
+      "run parameterized statements outside transactions as named prepared statements, parsed and planned once per connection (at most 200 each); `false` for a connection pooler without prepared-statement support",
+    ),
   FLOWGATE_BACKOFF_MIN_MS: wholeNumber(10)
     .default(100)
     .describe("first delay of the backoff (exponential, jittered) while PostgreSQL or Redis is down"),
@@ -286,6 +292,8 @@ export interface Settings {
     schema: string | undefined;
     poolSize: number;
     connectTimeoutMs: number;
+    /** Named prepared statements on PostgreSQL (see `preparingClient` in `@flowgate/db`). */
+    preparedStatements: boolean;
   };
   /** Bounds of the backoff while PostgreSQL or Redis is unavailable. */
   backoff: { minMs: number; maxMs: number };
@@ -409,6 +417,7 @@ function group(raw: RawSettings): Settings {
       schema: raw.FLOWGATE_DB_SCHEMA,
       poolSize: raw.FLOWGATE_DB_POOL_SIZE,
       connectTimeoutMs: raw.FLOWGATE_DB_CONNECT_TIMEOUT_MS,
+      preparedStatements: raw.FLOWGATE_DB_PREPARED_STATEMENTS,
     },
     backoff: { minMs: raw.FLOWGATE_BACKOFF_MIN_MS, maxMs: raw.FLOWGATE_BACKOFF_MAX_MS },
     eventBus: {

@@ -29,6 +29,7 @@ describe("settings", () => {
         schema: undefined,
         poolSize: 10,
         connectTimeoutMs: 2000,
+        preparedStatements: true,
       },
       backoff: { minMs: 100, maxMs: 1000 },
       eventBus: { kind: "memory", redisUrl: undefined },

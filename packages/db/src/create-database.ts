@@ -15,6 +15,7 @@ import type { Database, Db } from "./database.ts";
 import { DatabaseAvailability } from "./database-availability.ts";
 import { asDatabaseUnavailable, DatabaseUnavailableError } from "./database-unavailable.ts";
 import { migrationProvider } from "./migrations/index.ts";
+import { preparingClient } from "./prepared-statements.ts";
 import { ResilientDriver } from "./resilient-driver.ts";
 import { SerializedDriver } from "./serialized-driver.ts";
 
@@ -46,6 +47,12 @@ export interface DatabaseOptions {
    * server closed); they are survived, never thrown. Default: ignore.
    */
   onConnectionError?: ((error: DatabaseUnavailableError) => void) | undefined;
+  /**
+   * Run parameterized statements outside transactions as named prepared statements, each prepared once
+   * per connection (PostgreSQL only; default true; see `preparingClient`). Off for a connection pooler
+   * that does not support them.
+   */
+  preparedStatements?: boolean | undefined;
 }
 
 /** A connected database and how it was made. */
@@ -101,7 +108,9 @@ export function createDialect(
     const config = connectionConfig(options);
     // The connect timeout goes to each connection, not to the pool, where it would also bound the wait
     // for a free connection and turn a busy pool into failed requests.
-    const { Client, Pool } = loadPg();
+    const { Client: PgClient, Pool } = loadPg();
+    const Client =
+      options.preparedStatements === false ? PgClient : preparingClient(PgClient, options.schema ?? "");
     class TimedClient extends Client {
       constructor() {
         super(config);
