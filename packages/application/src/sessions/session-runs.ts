@@ -129,12 +129,17 @@ export async function submitSessionIn(
     workflowId: workflow.id,
     submittedAt: now,
   });
-  await recordSessionWebhookEvent(trx, after, session.id, "session.submitted");
-  publishSession(after, session, "processing");
-  return {
-    session: { ...session, status: "processing", workflowId: workflow.id, submittedAt: now, updatedAt: now },
-    run,
+  // The session is locked and these are all the columns the update changed: no need to read it back.
+  const submitted: Session = {
+    ...session,
+    status: "processing",
+    workflowId: workflow.id,
+    submittedAt: now,
+    updatedAt: now,
   };
+  await recordSessionWebhookEvent(trx, after, submitted, "session.submitted");
+  publishSession(after, session, "processing");
+  return { session: submitted, run };
 }
 
 /**
