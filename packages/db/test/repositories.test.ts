@@ -8,6 +8,7 @@ import {
   findRunEventsAfter,
   findRunsEventsAfter,
   findSession,
+  findWorkflow,
   insertAccessLogEntries,
   insertOrganization,
   insertRun,
@@ -19,8 +20,10 @@ import {
   listAccessLogRows,
   listRunEvents,
   listWorkflows,
+  lockSessionWithWorkflow,
   releaseJob,
   scheduleRunJob,
+  setDefaultWorkflow,
 } from "../src/index.ts";
 import { type TestDatabase, testBackends, withDatabase } from "../src/testing/index.ts";
 
@@ -199,6 +202,33 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
       ["Entity", null, [], "key_reader", "graphql", at],
       ["Session", run.sessionId, ["sessions.metadata", "sessions.reference_id"], "key_reader", "graphql", at],
     ]);
+  test("locks a session with the workflow it runs in one statement: its own, else the default", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant, otherTenant, workflowId } = acme;
+    const session = (workflowId: string | null) =>
+      insertSession(t.db, tenant, {
+        id: newId("ses"),
+        workflowId,
+        referenceId: null,
+        metadata: {},
+        sandbox: null,
+      });
+    const own = await session(workflowId);
+    const locked = await lockSessionWithWorkflow(t.db, tenant, own.id);
+    expect(locked?.session).toEqual(await findSession(t.db, tenant, own.id));
+    expect(locked?.workflow).toEqual(await findWorkflow(t.db, tenant, workflowId));
+    const none = await session(null);
+    expect((await lockSessionWithWorkflow(t.db, tenant, none.id))?.workflow).toBeUndefined();
+    await setDefaultWorkflow(t.db, tenant, workflowId);
+    expect((await lockSessionWithWorkflow(t.db, tenant, none.id))?.workflow).toMatchObject({
+      id: workflowId,
+      isDefault: true,
+    });
+    expect(await lockSessionWithWorkflow(t.db, otherTenant, own.id)).toBeUndefined();
+  });
+
   test("starts a run on a stored version with its first step queued in one statement; an unknown version writes nothing", async ({
     database: t,
     acme,
