@@ -130,7 +130,10 @@ export async function submitSessionIn(
   options: {
     version?: number | null | undefined;
     by: string;
-    /** The session's workflow (or the default) as read with the session's lock; read here when absent. */
+    /**
+     * The session's workflow (or the default) as read with the session's lock, `undefined` when there was
+     * none; when the option is left out, it is read here.
+     */
     workflow?: Workflow | undefined;
   },
 ): Promise<{ session: Session; run: Run }> {
