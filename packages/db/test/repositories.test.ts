@@ -202,6 +202,8 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
       ["Entity", null, [], "key_reader", "graphql", at],
       ["Session", run.sessionId, ["sessions.metadata", "sessions.reference_id"], "key_reader", "graphql", at],
     ]);
+  });
+
   test("locks a session with the workflow it runs in one statement: its own, else the default", async ({
     database: t,
     acme,
