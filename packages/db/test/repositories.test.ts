@@ -8,9 +8,11 @@ import {
   findRunEventsAfter,
   findRunsEventsAfter,
   findSession,
+  findWorkflow,
   insertAccessLogEntries,
   insertOrganization,
   insertRun,
+  insertRunOfVersion,
   insertSession,
   insertWorkflow,
   insertWorkflowVersion,
@@ -18,8 +20,10 @@ import {
   listAccessLogRows,
   listRunEvents,
   listWorkflows,
+  lockSessionWithWorkflow,
   releaseJob,
   scheduleRunJob,
+  setDefaultWorkflow,
 } from "../src/index.ts";
 import { type TestDatabase, testBackends, withDatabase } from "../src/testing/index.ts";
 
@@ -198,6 +202,60 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
       ["Entity", null, [], "key_reader", "graphql", at],
       ["Session", run.sessionId, ["sessions.metadata", "sessions.reference_id"], "key_reader", "graphql", at],
     ]);
+  });
+
+  test("locks a session with the workflow it runs in one statement: its own, else the default", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant, otherTenant, workflowId } = acme;
+    const session = (workflowId: string | null) =>
+      insertSession(t.db, tenant, {
+        id: newId("ses"),
+        workflowId,
+        referenceId: null,
+        metadata: {},
+        sandbox: null,
+      });
+    const own = await session(workflowId);
+    const locked = await lockSessionWithWorkflow(t.db, tenant, own.id);
+    expect(locked?.session).toEqual(await findSession(t.db, tenant, own.id));
+    expect(locked?.workflow).toEqual(await findWorkflow(t.db, tenant, workflowId));
+    const none = await session(null);
+    expect((await lockSessionWithWorkflow(t.db, tenant, none.id))?.workflow).toBeUndefined();
+    await setDefaultWorkflow(t.db, tenant, workflowId);
+    expect((await lockSessionWithWorkflow(t.db, tenant, none.id))?.workflow).toMatchObject({
+      id: workflowId,
+      isDefault: true,
+    });
+    expect(await lockSessionWithWorkflow(t.db, otherTenant, own.id)).toBeUndefined();
+  });
+
+  test("starts a run on a stored version with its first step queued in one statement; an unknown version writes nothing", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant, workflowId } = acme;
+    const id = newId("wfr");
+    const input = { id, sessionId: null, workflowId, triggerPayload: { a: 1 }, triggeredBy: "key_1" };
+    const run = await insertRunOfVersion(t.db, tenant, { ...input, workflowVersion: 1 });
+    expect(run).toMatchObject({
+      id,
+      status: "pending",
+      workflowVersion: 1,
+      graphSnapshot: graph,
+      triggerPayload: { a: 1 },
+      triggeredBy: "key_1",
+    });
+    expect(await findRun(t.db, tenant, id)).toEqual(run);
+    const jobs = (await claimJobs(t.db, "w1", 100, 60_000)).filter((job) => job.runId === id);
+    expect(jobs.map((job) => job.kind)).toEqual(["run.step"]);
+    await deleteJob(t.db, jobs[0]!.id, "w1");
+    const unknown = newId("wfr");
+    expect(
+      await insertRunOfVersion(t.db, tenant, { ...input, id: unknown, workflowVersion: 2 }),
+    ).toBeUndefined();
+    expect(await findRun(t.db, tenant, unknown)).toBeUndefined();
   });
 
   test("claims each due job once, re-offers a job whose lease expired, and keeps one job per run", async ({

@@ -1,4 +1,4 @@
-import { type Executor, findWorkflowVersion, insertRun, scheduleRunJob } from "@flowgate/db";
+import { type Executor, insertRunOfVersion } from "@flowgate/db";
 import {
   assignRolloutVersion,
   newId,
@@ -53,7 +53,7 @@ export function selectRunVersion(
 
 /**
  * Creates a pending run of a workflow version inside the caller's transaction and queues its first
- * step; workers are woken after commit. The version is chosen by {@link selectRunVersion}; its graph
+ * step (one statement); workers are woken after commit. The version is chosen by {@link selectRunVersion}; its graph
  * becomes the run's `graphSnapshot`.
  */
 export async function startRun(
@@ -65,22 +65,19 @@ export async function startRun(
   const runId = newId("wfr");
   const subject = input.session?.id ?? input.rolloutKey ?? runId;
   const chosen = selectRunVersion(input.workflow, input.version, subject);
-  const workflowVersion = await findWorkflowVersion(trx, input.workflow.id, chosen);
-  if (!workflowVersion) {
+  const run = await insertRunOfVersion(trx, tenant, {
+    id: runId,
+    sessionId: input.session?.id ?? null,
+    workflowId: input.workflow.id,
+    workflowVersion: chosen,
+    triggerPayload: input.triggerPayload ?? {},
+    triggeredBy: input.triggeredBy,
+  });
+  if (!run) {
     throw new ValidationError("Unknown workflow version", [
       { path: ["version"], message: `workflow ${input.workflow.id} has no version ${chosen}` },
     ]);
   }
-  const run = await insertRun(trx, tenant, {
-    id: runId,
-    sessionId: input.session?.id ?? null,
-    workflowId: input.workflow.id,
-    workflowVersion: workflowVersion.version,
-    graphSnapshot: workflowVersion.graph,
-    triggerPayload: input.triggerPayload ?? {},
-    triggeredBy: input.triggeredBy,
-  });
-  await scheduleRunJob(trx, run.id, "run.step");
   after.runCreated(run);
   after.wake();
   return run;

@@ -6,6 +6,7 @@ import {
   findSession,
   findWorkflow,
   findWorkflowVersion,
+  lockSessionWithWorkflow,
   scheduleRunJob,
   updateRun,
   updateSessionStatus,
@@ -38,30 +39,43 @@ async function resolveWorkflow(
   workflowId: string | null | undefined,
   field: string,
 ): Promise<Workflow> {
+  const found = workflowId
+    ? await findWorkflow(trx, tenant, workflowId)
+    : await findDefaultWorkflow(trx, tenant);
+  return usableWorkflow(found, workflowId, field);
+}
+
+/**
+ * The workflow to run, `found` for `workflowId` (or, without one, as the tenant's default): refused when
+ * there is none or it is inactive.
+ */
+function usableWorkflow(
+  found: Workflow | undefined,
+  workflowId: string | null | undefined,
+  field: string,
+): Workflow {
   if (workflowId) {
-    const workflow = await findWorkflow(trx, tenant, workflowId);
-    if (!workflow) throw new NotFoundError("Workflow", workflowId);
-    if (workflow.status !== "active") {
+    if (!found) throw new NotFoundError("Workflow", workflowId);
+    if (found.status !== "active") {
       throw new ConflictError(
-        `Workflow ${workflow.id} is inactive; activate it or choose another workflow`,
+        `Workflow ${found.id} is inactive; activate it or choose another workflow`,
         "inactive",
       );
     }
-    return workflow;
+    return found;
   }
-  const fallback = await findDefaultWorkflow(trx, tenant);
-  if (!fallback) {
+  if (!found) {
     throw new ValidationError("No workflow to run", [
       { path: [field], message: "the session has no workflow and the workspace has no default workflow" },
     ]);
   }
-  if (fallback.status !== "active") {
+  if (found.status !== "active") {
     throw new ConflictError(
-      `The default workflow ${fallback.id} is inactive; it cannot start new runs`,
+      `The default workflow ${found.id} is inactive; it cannot start new runs`,
       "inactive",
     );
   }
-  return fallback;
+  return found;
 }
 
 async function lockSession(trx: Executor, tenant: Tenant, sessionId: string): Promise<Session> {
@@ -91,8 +105,15 @@ export async function submitSession(
   requireScope(actor, "sessions:write");
   const deps = applicationDeps(app);
   return inTransaction(deps, async (trx, after) => {
-    const session = await lockSession(trx, actor, input.sessionId);
-    return submitSessionIn(trx, after, actor, session, { version: input.version, by: actor.keyId });
+    // The session is locked and the workflow it runs read in one statement.
+    const locked = await lockSessionWithWorkflow(trx, actor, input.sessionId);
+    if (!locked) throw new NotFoundError("Session", input.sessionId);
+    assertSessionNotRedacted(locked.session);
+    return submitSessionIn(trx, after, actor, locked.session, {
+      version: input.version,
+      by: actor.keyId,
+      workflow: locked.workflow,
+    });
   });
 }
 
@@ -106,7 +127,15 @@ export async function submitSessionIn(
   after: AfterCommit,
   tenant: Tenant,
   session: Session,
-  options: { version?: number | null | undefined; by: string },
+  options: {
+    version?: number | null | undefined;
+    by: string;
+    /**
+     * The session's workflow (or the default) as read with the session's lock, `undefined` when there was
+     * none; when the option is left out, it is read here.
+     */
+    workflow?: Workflow | undefined;
+  },
 ): Promise<{ session: Session; run: Run }> {
   if (session.status !== "created" && session.status !== "in_progress") {
     throw new ConflictError(
@@ -115,7 +144,10 @@ export async function submitSessionIn(
     );
   }
   assertSessionTransition(session.status, "submitted");
-  const workflow = await resolveWorkflow(trx, tenant, session.workflowId, "sessionId");
+  const workflow =
+    "workflow" in options
+      ? usableWorkflow(options.workflow, session.workflowId, "sessionId")
+      : await resolveWorkflow(trx, tenant, session.workflowId, "sessionId");
   const run = await startRun(trx, after, tenant, {
     workflow,
     session,
@@ -129,12 +161,17 @@ export async function submitSessionIn(
     workflowId: workflow.id,
     submittedAt: now,
   });
-  await recordSessionWebhookEvent(trx, after, session.id, "session.submitted");
-  publishSession(after, session, "processing");
-  return {
-    session: { ...session, status: "processing", workflowId: workflow.id, submittedAt: now, updatedAt: now },
-    run,
+  // The session is locked and these are all the columns the update changed: no need to read it back.
+  const submitted: Session = {
+    ...session,
+    status: "processing",
+    workflowId: workflow.id,
+    submittedAt: now,
+    updatedAt: now,
   };
+  await recordSessionWebhookEvent(trx, after, submitted, "session.submitted");
+  publishSession(after, session, "processing");
+  return { session: submitted, run };
 }
 
 /**

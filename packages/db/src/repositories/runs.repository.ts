@@ -2,6 +2,7 @@ import {
   idLowerBound,
   idTimestamp,
   type NodeRun,
+  newId,
   type Run,
   type RunAuditEntry,
   type RunEvent,
@@ -16,6 +17,86 @@ import type { Database, Executor } from "../database.ts";
 import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "../tables/runs.table.ts";
 import type { PageRequest } from "./pagination.ts";
 import { inTenant } from "./tenant-filter.ts";
+
+/**
+ * Inserts a run in status `pending` on a stored version of its workflow, whose graph becomes the run's
+ * `graphSnapshot`, and queues its first `run.step` job (due now), in one statement: the version is read,
+ * the run and its job written by the database, with no round trip between them. `undefined` (and nothing
+ * written) when the workflow has no such version.
+ */
+export async function insertRunOfVersion(
+  db: Executor,
+  tenant: Tenant,
+  row: {
+    id: string;
+    sessionId: string | null;
+    workflowId: string;
+    workflowVersion: number;
+    triggerPayload: Record<string, unknown>;
+    triggeredBy: string | null;
+  },
+): Promise<Run | undefined> {
+  // The id's own time, so that creation-time ranges can be answered from id bounds (listRuns).
+  const createdAt = idTimestamp(row.id) ?? new Date();
+  const inserted = await db
+    .with("inserted", (db) =>
+      db
+        .insertInto("runs")
+        .columns([
+          "id",
+          "workspace_id",
+          "environment",
+          "session_id",
+          "workflow_id",
+          "workflow_version",
+          "status",
+          "graph_snapshot",
+          "trigger_payload",
+          "triggered_by",
+          "created_at",
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom("workflow_versions")
+            .select([
+              sql<string>`${row.id}::text`.as("id"),
+              sql<string>`${tenant.workspaceId}::text`.as("workspace_id"),
+              sql<string>`${tenant.environment}::text`.as("environment"),
+              sql<string | null>`${row.sessionId}::text`.as("session_id"),
+              "workflow_id",
+              "version",
+              sql<string>`'pending'`.as("status"),
+              "graph",
+              sql<string>`${JSON.stringify(row.triggerPayload)}::jsonb`.as("trigger_payload"),
+              sql<string | null>`${row.triggeredBy}::text`.as("triggered_by"),
+              sql<Date>`${createdAt}::timestamptz`.as("created_at"),
+            ])
+            .where("workflow_id", "=", row.workflowId)
+            .where("version", "=", row.workflowVersion),
+        )
+        .returningAll(),
+    )
+    .with("first_job", (db) =>
+      db
+        .insertInto("jobs")
+        .columns(["id", "kind", "run_id", "payload", "run_at"])
+        .expression((eb) =>
+          eb
+            .selectFrom("inserted")
+            .select([
+              sql<string>`${newId("job")}::text`.as("id"),
+              sql<string>`'run.step'`.as("kind"),
+              "inserted.id",
+              sql<string>`'{}'::jsonb`.as("payload"),
+              sql<Date>`${new Date()}::timestamptz`.as("run_at"),
+            ]),
+        ),
+    )
+    .selectFrom("inserted")
+    .selectAll()
+    .executeTakeFirst();
+  return inserted ? toRun(inserted) : undefined;
+}
 
 /** Inserts a run in status `pending`. */
 export async function insertRun(

@@ -5,12 +5,14 @@ import {
   type SessionResult,
   type SessionStatus,
   type Tenant,
+  type Workflow,
 } from "@flowgate/domain";
 import { type Selectable, type SqlBool, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { SessionAuditTable, SessionsTable } from "../tables/sessions.table.ts";
 import type { PageRequest } from "./pagination.ts";
 import { inTenant } from "./tenant-filter.ts";
+import { workflowFromJson } from "./workflows.repository.ts";
 
 /** Inserts a session in status `created`. */
 export async function insertSession(
@@ -63,6 +65,43 @@ export async function findSession(
   if (options.forUpdate) query = query.forUpdate();
   const row = await query.executeTakeFirst();
   return row ? toSession(row) : undefined;
+}
+
+/**
+ * Locks a session of the tenant (as {@link findSession} with `forUpdate`) and reads, in the same statement,
+ * the workflow it would run: its own, or the tenant's default when it has none (`workflow` is `undefined`
+ * when there is no such workflow). `undefined` when the session is not the tenant's.
+ */
+export async function lockSessionWithWorkflow(
+  db: Executor,
+  tenant: Tenant,
+  id: string,
+): Promise<{ session: Session; workflow: Workflow | undefined } | undefined> {
+  const row = await db
+    .selectFrom("sessions")
+    .selectAll("sessions")
+    .select((eb) =>
+      eb
+        .selectFrom("workflows")
+        .select(sql<Parameters<typeof workflowFromJson>[0]>`to_jsonb(workflows.*)`.as("workflow"))
+        .where("workflows.workspace_id", "=", tenant.workspaceId)
+        .where("workflows.environment", "=", tenant.environment)
+        // By primary key: the session's workflow, else the tenant's one default.
+        .where(
+          "workflows.id",
+          "=",
+          sql<string>`coalesce(${sql.ref("sessions.workflow_id")}, (select id from workflows where ${inTenant(tenant)} and is_default))`,
+        )
+        .as("workflow"),
+    )
+    .where("sessions.id", "=", id)
+    .where("sessions.workspace_id", "=", tenant.workspaceId)
+    .where("sessions.environment", "=", tenant.environment)
+    .forUpdate("sessions")
+    .executeTakeFirst();
+  if (!row) return undefined;
+  const { workflow, ...session } = row;
+  return { session: toSession(session), workflow: workflow ? workflowFromJson(workflow) : undefined };
 }
 
 /** Finds a session by id in any tenant (engine internals that already hold its id, e.g. webhooks). */

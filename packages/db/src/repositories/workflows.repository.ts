@@ -253,6 +253,23 @@ export async function listWorkflowVersions(
   return rows.map(toWorkflowVersion);
 }
 
+/**
+ * A workflow from `to_jsonb(workflows.*)`, for a statement that reads one beside a row of another table
+ * (see `lockSessionWithWorkflow`): JSON carries its timestamps as strings.
+ */
+export function workflowFromJson(
+  json: Omit<Selectable<WorkflowsTable>, "created_at" | "updated_at"> & {
+    created_at: string;
+    updated_at: string;
+  },
+): Workflow {
+  return toWorkflow({
+    ...json,
+    created_at: new Date(json.created_at),
+    updated_at: new Date(json.updated_at),
+  });
+}
+
 function toWorkflow(row: Selectable<WorkflowsTable>): Workflow {
   return {
     id: row.id,
