@@ -15,7 +15,7 @@ import {
   scheduleRunJob,
   startCheckAttempt,
   updateRun,
-  updateSessionStatus,
+  updateSessionStatusReturning,
   upsertRiskAssessment,
   writeRunStep,
 } from "@flowgate/db";
@@ -344,6 +344,8 @@ async function commitStep(
         nodeRuns,
         at,
         ...(notify ? { notify } : {}),
+        // A run that parks without a timer or ends loses its job in the same statement.
+        ...(job.kind === "delete" ? { deleteJob: true } : {}),
       });
       if (!appended.applied) throw new SupersededStep();
       await recordRunWebhookEvents(trx, after, seen, appended.events);
@@ -358,7 +360,7 @@ async function commitStep(
         case "keep":
           return { outcome: "advanced" as const, cursor: next };
         case "delete":
-          await deleteRunJob(trx, seen.id);
+          // Deleted by the step's statement (`deleteJob`).
           // A run pausing at a questionnaire node may be done waiting already (its response was submitted
           // before it got here); otherwise it waits with a durable link-expiry timer.
           if (
@@ -647,12 +649,13 @@ async function setSessionStatus(
   result: ReturnType<typeof sessionResultForOutcome> | null,
   completedAt?: Date,
 ): Promise<void> {
-  await updateSessionStatus(trx, sessionId, {
+  // The update returns the session, so its webhook event needs no second read.
+  const session = await updateSessionStatusReturning(trx, sessionId, {
     status,
     result,
     ...(completedAt ? { completedAt } : {}),
   });
-  await recordSessionWebhookEvent(trx, after, sessionId);
+  if (session) await recordSessionWebhookEvent(trx, after, session);
   after.publish({
     channel: `session:${sessionId}`,
     event: { sessionId, status, result, at: new Date().toISOString() },

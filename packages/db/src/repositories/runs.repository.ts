@@ -313,6 +313,11 @@ export async function writeRunStep(
      * step did not apply).
      */
     notify?: { channel: string; payloads: readonly string[] };
+    /**
+     * Deletes the run's job in the same statement (the run parked without a timer or ended: what
+     * `deleteRunJob` does). The caller rolls the transaction back when the step did not apply.
+     */
+    deleteJob?: boolean;
   },
 ): Promise<{ applied: boolean; events: RunEvent[]; lastSeq: number }> {
   const now = write.at ?? new Date();
@@ -336,6 +341,11 @@ export async function writeRunStep(
       nodeRunRows.length > 0
         ? qc.insertInto("node_runs").values(nodeRunRows).returning("step")
         : qc.selectNoFrom(sql<number>`0`.as("step")),
+    )
+    .with("step_job", (qc) =>
+      write.deleteJob
+        ? qc.deleteFrom("jobs").where("run_id", "=", write.runId).returning("id")
+        : qc.selectNoFrom(sql<string>`null`.as("id")),
     )
     .updateTable("runs")
     .set(set)
