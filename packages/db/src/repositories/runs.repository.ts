@@ -308,12 +308,6 @@ export async function writeRunStep(
     /** The events' `createdAt` (default: now). */
     at?: Date;
     /**
-     * Payloads the statement sends with `pg_notify`, in order, while it updates the run; PostgreSQL
-     * delivers them when the transaction commits, and drops them if it rolls back (as it must when the
-     * step did not apply).
-     */
-    notify?: { channel: string; payloads: readonly string[] };
-    /**
      * Deletes the run's job in the same statement (the run parked without a timer or ended: what
      * `deleteRunJob` does). The caller rolls the transaction back when the step did not apply.
      */
@@ -354,13 +348,6 @@ export async function writeRunStep(
     .where("step_count", "=", write.expected.stepCount)
     .where("last_seq", "=", write.expected.lastSeq)
     .where("current_attempt", "=", write.expected.currentAttempt)
-    .$if(write.notify !== undefined && write.notify.payloads.length > 0, (q) =>
-      q.where(
-        sql<boolean>`(select count(*) from (
-          select pg_notify(${write.notify!.channel}, p)
-          from unnest(${write.notify!.payloads}::text[]) with ordinality as t(p, i) order by i) as sent) >= 0`,
-      ),
-    )
     .executeTakeFirst();
   return {
     applied: Number(result.numUpdatedRows) > 0,
