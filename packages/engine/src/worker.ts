@@ -98,7 +98,7 @@ export class Worker {
   /** Claimed jobs waiting for a free slot, oldest first (see {@link WorkerOptions.prefetch}). */
   #queued: Job[] = [];
   /**
-   * The runs of claimed `run.step` jobs, read in one query per claim, with their sessions (one more, at the same time): a
+   * The runs of claimed `run.step` jobs and their sessions, read per claim (two queries side by side): a
    * job's first step starts from them instead of reading them (if the run changed meanwhile, the version
    * guard refuses the step, which then re-reads it).
    */
