@@ -35,18 +35,6 @@ export interface EventBus {
   subscribe(channel: string, listener: (message: BusMessage) => void): Promise<() => void>;
   /** Releases connections. */
   close(): Promise<void>;
-  /**
-   * A bus that delivers through the database (NOTIFY) can have a writer send the messages from its own
-   * write: returns the channel and payloads to pass to `pg_notify` in that statement, which PostgreSQL
-   * delivers when (and only if) it commits, so there is no publish after commit. Absent: publish.
-   */
-  notifyPayloads?(messages: readonly BusMessage[]): InStatementNotify;
-}
-
-/** What a write sends with `pg_notify(channel, payload)` for each payload, in order (see {@link EventBus}). */
-export interface InStatementNotify {
-  channel: string;
-  payloads: string[];
 }
 
 /** The event bus of a single process (embedded mode and tests). */

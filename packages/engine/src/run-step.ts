@@ -15,7 +15,7 @@ import {
   scheduleRunJob,
   startCheckAttempt,
   updateRun,
-  updateSessionStatus,
+  updateSessionStatusReturning,
   upsertRiskAssessment,
   writeRunStep,
 } from "@flowgate/db";
@@ -34,7 +34,6 @@ import {
   sessionResultForOutcome,
   type Transition,
 } from "@flowgate/domain";
-import type { BusMessage } from "./event-bus.ts";
 import {
   beginNode,
   executeNode,
@@ -320,45 +319,29 @@ async function commitStep(
   try {
     return await inTransaction(deps, async (trx, after) => {
       const { events, nodeRuns, change, job } = await prepare(trx, after);
-      // A NOTIFY bus sends the step's events (and what was published so far) from the step's statement:
-      // delivered at commit, no publish round trip after it.
-      const at = new Date();
-      const appendedEvents = events.map((event, index) => ({
-        runId: seen.id,
-        seq: seen.lastSeq + index + 1,
-        type: event.type,
-        data: event.data,
-        createdAt: at,
-      }));
-      const messages: BusMessage[] = [
-        ...after.messages,
-        ...appendedEvents.map((event) => ({ channel: `run:${seen.id}` as const, event })),
-      ];
-      const notify = deps.bus.notifyPayloads?.(messages);
-      // Node runs, events and the guarded run update go to the database as one statement.
+      // Node runs, events, the guarded run update (and the job's delete) go to the database as one
+      // statement. The events are published after commit, not with `pg_notify` in this statement: a
+      // transaction that notifies holds PostgreSQL's notify lock through its commit's WAL flush, so
+      // notifying writes commit one at a time, while the bus's separate NOTIFY (a read-only transaction,
+      // no flush) lets concurrent steps share their flushes. The engine's lanes do not wait for it.
       const appended = await writeRunStep(trx, {
         runId: seen.id,
         expected: seen,
         change,
         events,
         nodeRuns,
-        at,
-        ...(notify ? { notify } : {}),
+        // A run that parks without a timer or ends loses its job in the same statement.
+        ...(job.kind === "delete" ? { deleteJob: true } : {}),
       });
       if (!appended.applied) throw new SupersededStep();
       await recordRunWebhookEvents(trx, after, seen, appended.events);
-      if (notify) {
-        after.messages.splice(0, messages.length - appendedEvents.length);
-        after.reportRunEvents(seen, appended.events);
-      } else {
-        after.publishRunEvents(seen, appended.events);
-      }
+      after.publishRunEvents(seen, appended.events);
       const next = nextCursor(change, appended.lastSeq);
       switch (job.kind) {
         case "keep":
           return { outcome: "advanced" as const, cursor: next };
         case "delete":
-          await deleteRunJob(trx, seen.id);
+          // Deleted by the step's statement (`deleteJob`).
           // A run pausing at a questionnaire node may be done waiting already (its response was submitted
           // before it got here); otherwise it waits with a durable link-expiry timer.
           if (
@@ -647,12 +630,13 @@ async function setSessionStatus(
   result: ReturnType<typeof sessionResultForOutcome> | null,
   completedAt?: Date,
 ): Promise<void> {
-  await updateSessionStatus(trx, sessionId, {
+  // The update returns the session, so its webhook event needs no second read.
+  const session = await updateSessionStatusReturning(trx, sessionId, {
     status,
     result,
     ...(completedAt ? { completedAt } : {}),
   });
-  await recordSessionWebhookEvent(trx, after, sessionId);
+  if (session) await recordSessionWebhookEvent(trx, after, session);
   after.publish({
     channel: `session:${sessionId}`,
     event: { sessionId, status, result, at: new Date().toISOString() },

@@ -7,6 +7,7 @@ import {
   deleteJob,
   extendLeases,
   findRunsByIdForWorker,
+  findSessionsOfRunsForWorker,
   type HandledJobKind,
   isDatabaseUnavailableError,
   type Job,
@@ -14,7 +15,7 @@ import {
   rescheduleJob,
   returnJob,
 } from "@flowgate/db";
-import { assertNever, type Run } from "@flowgate/domain";
+import { assertNever, type Run, type Session } from "@flowgate/domain";
 import { processBulkRedaction } from "./data-protection/bulk-redaction.ts";
 import { runRetentionJob } from "./data-protection/retention.ts";
 import { failRun, type RunCursor, type StepDeps, stepRun } from "./run-step.ts";
@@ -97,11 +98,11 @@ export class Worker {
   /** Claimed jobs waiting for a free slot, oldest first (see {@link WorkerOptions.prefetch}). */
   #queued: Job[] = [];
   /**
-   * The runs of claimed `run.step` jobs, read in one query per claim: a job's first step starts from it
-   * instead of reading its run (if the run changed meanwhile, the version guard refuses the step, which
-   * then re-reads it).
+   * The runs of claimed `run.step` jobs and their sessions, read per claim (two queries side by side): a
+   * job's first step starts from them instead of reading them (if the run changed meanwhile, the version
+   * guard refuses the step, which then re-reads it).
    */
-  readonly #claimedRuns = new Map<string, Run>();
+  readonly #claimedRuns = new Map<string, { run: Run; session: Session | null }>();
   readonly #handlers = new Map<HandledJobKind, JobHandler>();
   #running = false;
   #loop: Promise<void> | undefined;
@@ -215,13 +216,27 @@ export class Worker {
     }
   }
 
-  /** Reads the runs of claimed `run.step` jobs in one query (a failure only leaves the steps to read them). */
+  /**
+   * Reads the runs of claimed `run.step` jobs in one query and their sessions in another, side by side (a
+   * failure only leaves the steps to read them).
+   */
   async #readClaimedRuns(claimed: readonly Job[]): Promise<void> {
     const runIds = claimed.flatMap((job) => (job.kind === "run.step" && job.runId ? [job.runId] : []));
     if (runIds.length < 2) return;
     try {
-      for (const run of await findRunsByIdForWorker(this.#deps.db, runIds))
-        this.#claimedRuns.set(run.id, run);
+      const [runs, sessionsOfRuns] = await Promise.all([
+        findRunsByIdForWorker(this.#deps.db, runIds),
+        findSessionsOfRunsForWorker(this.#deps.db, runIds),
+      ]);
+      const sessions = new Map(sessionsOfRuns.map((session) => [session.id, session]));
+      for (const run of runs) {
+        // A run whose session is gone is left to its step (which reads it and finds none).
+        if (run.sessionId && !sessions.has(run.sessionId)) continue;
+        this.#claimedRuns.set(run.id, {
+          run,
+          session: run.sessionId ? (sessions.get(run.sessionId) ?? null) : null,
+        });
+      }
     } catch (error) {
       if (!isDatabaseUnavailableError(error)) this.#onError(error);
     }
@@ -318,7 +333,7 @@ export class Worker {
       const claimedRun = this.#claimedRuns.get(job.runId);
       this.#claimedRuns.delete(job.runId);
       let cursor: RunCursor | undefined = claimedRun
-        ? { run: claimedRun, session: null, outputs: null }
+        ? { run: claimedRun.run, session: claimedRun.session, outputs: null }
         : undefined;
       for (let steps = 0; steps < this.#maxStepsPerClaim; steps++) {
         const step = await this.#timedStep(job.runId, cursor);

@@ -389,11 +389,10 @@ export async function writeRunStep(
     /** The events' `createdAt` (default: now). */
     at?: Date;
     /**
-     * Payloads the statement sends with `pg_notify`, in order, while it updates the run; PostgreSQL
-     * delivers them when the transaction commits, and drops them if it rolls back (as it must when the
-     * step did not apply).
+     * Deletes the run's job in the same statement (the run parked without a timer or ended: what
+     * `deleteRunJob` does). The caller rolls the transaction back when the step did not apply.
      */
-    notify?: { channel: string; payloads: readonly string[] };
+    deleteJob?: boolean;
   },
 ): Promise<{ applied: boolean; events: RunEvent[]; lastSeq: number }> {
   const now = write.at ?? new Date();
@@ -418,6 +417,11 @@ export async function writeRunStep(
         ? qc.insertInto("node_runs").values(nodeRunRows).returning("step")
         : qc.selectNoFrom(sql<number>`0`.as("step")),
     )
+    .with("step_job", (qc) =>
+      write.deleteJob
+        ? qc.deleteFrom("jobs").where("run_id", "=", write.runId).returning("id")
+        : qc.selectNoFrom(sql<string>`null`.as("id")),
+    )
     .updateTable("runs")
     .set(set)
     .where("id", "=", write.runId)
@@ -425,13 +429,6 @@ export async function writeRunStep(
     .where("step_count", "=", write.expected.stepCount)
     .where("last_seq", "=", write.expected.lastSeq)
     .where("current_attempt", "=", write.expected.currentAttempt)
-    .$if(write.notify !== undefined && write.notify.payloads.length > 0, (q) =>
-      q.where(
-        sql<boolean>`(select count(*) from (
-          select pg_notify(${write.notify!.channel}, p)
-          from unnest(${write.notify!.payloads}::text[]) with ordinality as t(p, i) order by i) as sent) >= 0`,
-      ),
-    )
     .executeTakeFirst();
   return {
     applied: Number(result.numUpdatedRows) > 0,

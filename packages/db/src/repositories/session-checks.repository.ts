@@ -31,32 +31,42 @@ export async function startCheckAttempt(
     startedAt: Date;
   },
 ): Promise<void> {
-  const check = await db
-    .insertInto("session_checks")
-    .values({
-      id: newId("chk"),
-      workspace_id: tenant.workspaceId,
-      environment: tenant.environment,
-      session_id: start.sessionId,
-      run_id: start.runId,
-      node_id: start.nodeId,
-      policy: start.policy,
-      status: "running",
-    })
-    .onConflict((oc) =>
-      oc.columns(["run_id", "node_id"]).doUpdateSet({ status: "running", updated_at: new Date() }),
-    )
-    .returning("id")
-    .executeTakeFirstOrThrow();
+  // One statement: the check (created, or set running again) and its attempt, numbered after the
+  // attempts the check already has.
   await db
+    .with("check_row", (qc) =>
+      qc
+        .insertInto("session_checks")
+        .values({
+          id: newId("chk"),
+          workspace_id: tenant.workspaceId,
+          environment: tenant.environment,
+          session_id: start.sessionId,
+          run_id: start.runId,
+          node_id: start.nodeId,
+          policy: start.policy,
+          status: "running",
+        })
+        .onConflict((oc) =>
+          oc.columns(["run_id", "node_id"]).doUpdateSet({ status: "running", updated_at: new Date() }),
+        )
+        .returning("id"),
+    )
     .insertInto("session_check_attempts")
-    .values({
-      id: newId("att"),
-      check_id: check.id,
-      number: sql<number>`(select count(*) + 1 from session_check_attempts where check_id = ${check.id})`,
-      started_seq: start.startedSeq,
-      started_at: start.startedAt,
-    })
+    .columns(["id", "check_id", "number", "started_seq", "started_at"])
+    .expression((eb) =>
+      eb
+        .selectFrom("check_row")
+        .select((s) => [
+          sql<string>`${newId("att")}`.as("id"),
+          s.ref("check_row.id").as("check_id"),
+          sql<number>`(select count(*) + 1 from session_check_attempts where check_id = check_row.id)`.as(
+            "number",
+          ),
+          sql<number>`${start.startedSeq}::int`.as("started_seq"),
+          sql<Date>`${start.startedAt}::timestamptz`.as("started_at"),
+        ]),
+    )
     .onConflict((oc) => oc.columns(["check_id", "started_seq"]).doNothing())
     .execute();
 }
@@ -79,31 +89,34 @@ export async function endCheckAttempt(
     checkStatus: SessionCheckStatus;
   },
 ): Promise<void> {
-  const check = await db
-    .updateTable("session_checks")
-    .set({
-      status: end.checkStatus,
-      result: end.checkStatus === "retrying" ? null : end.outcome,
-      output: end.output ? JSON.stringify(end.output) : null,
-      error: end.error,
-      updated_at: end.completedAt,
-    })
-    .where("run_id", "=", end.runId)
-    .where("node_id", "=", end.nodeId)
-    .returning("id")
-    .executeTakeFirst();
-  if (!check) return;
+  // One statement: the check's status, then its attempt through the check's id.
+  const output = end.output ? JSON.stringify(end.output) : null;
   await db
+    .with("check_row", (qc) =>
+      qc
+        .updateTable("session_checks")
+        .set({
+          status: end.checkStatus,
+          result: end.checkStatus === "retrying" ? null : end.outcome,
+          output,
+          error: end.error,
+          updated_at: end.completedAt,
+        })
+        .where("run_id", "=", end.runId)
+        .where("node_id", "=", end.nodeId)
+        .returning("id"),
+    )
     .updateTable("session_check_attempts")
+    .from("check_row")
     .set({
       completed_at: end.completedAt,
       outcome: end.outcome,
       error: end.error,
       provider_reference: end.providerReference,
-      output: end.output ? JSON.stringify(end.output) : null,
+      output,
     })
-    .where("check_id", "=", check.id)
-    .where("started_seq", "=", end.startedSeq)
+    .whereRef("session_check_attempts.check_id", "=", "check_row.id")
+    .where("session_check_attempts.started_seq", "=", end.startedSeq)
     .execute();
 }
 

@@ -104,6 +104,26 @@ export async function lockSessionWithWorkflow(
   return { session: toSession(session), workflow: workflow ? workflowFromJson(workflow) : undefined };
 }
 
+/** The sessions of these runs, of any workspace (for the engine's workers, which read the runs they claimed). */
+export async function findSessionsOfRunsForWorker(
+  db: Executor,
+  runIds: readonly string[],
+): Promise<Session[]> {
+  if (runIds.length === 0) return [];
+  const rows = await db
+    .selectFrom("sessions")
+    .selectAll()
+    .where("id", "in", (eb) =>
+      eb
+        .selectFrom("runs")
+        .select("session_id")
+        .where("id", "in", runIds)
+        .where("session_id", "is not", null),
+    )
+    .execute();
+  return rows.map(toSession);
+}
+
 /** Finds a session by id in any tenant (engine internals that already hold its id, e.g. webhooks). */
 export async function findSessionById(db: Executor, id: string): Promise<Session | undefined> {
   const row = await db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
@@ -149,32 +169,54 @@ export async function findSessionsByIds(
   return rows.map(toSession);
 }
 
+/** A change of a session's status (and result/timestamps), as {@link updateSessionStatus} writes it. */
+export interface SessionStatusChange {
+  status: SessionStatus;
+  expiresAt?: Date | null;
+  result?: SessionResult | null;
+  workflowId?: string;
+  submittedAt?: Date;
+  completedAt?: Date | null;
+}
+
+function sessionStatusChangeSet(change: SessionStatusChange) {
+  return {
+    status: change.status,
+    updated_at: new Date(),
+    ...(change.result !== undefined ? { result: change.result } : {}),
+    ...(change.workflowId !== undefined ? { workflow_id: change.workflowId } : {}),
+    ...(change.submittedAt !== undefined ? { submitted_at: change.submittedAt } : {}),
+    ...(change.completedAt !== undefined ? { completed_at: change.completedAt } : {}),
+    ...(change.expiresAt !== undefined ? { expires_at: change.expiresAt } : {}),
+  };
+}
+
 /** Changes a session's status (and result/timestamps); the caller has checked the transition. */
 export async function updateSessionStatus(
   db: Executor,
   id: string,
-  change: {
-    status: SessionStatus;
-    expiresAt?: Date | null;
-    result?: SessionResult | null;
-    workflowId?: string;
-    submittedAt?: Date;
-    completedAt?: Date | null;
-  },
+  change: SessionStatusChange,
 ): Promise<void> {
-  await db
+  await db.updateTable("sessions").set(sessionStatusChangeSet(change)).where("id", "=", id).execute();
+}
+
+/**
+ * {@link updateSessionStatus} that returns the session as the update left it (`undefined` when there is
+ * no such session), in the same statement: for callers that go on with the changed session (its webhook
+ * event).
+ */
+export async function updateSessionStatusReturning(
+  db: Executor,
+  id: string,
+  change: SessionStatusChange,
+): Promise<Session | undefined> {
+  const row = await db
     .updateTable("sessions")
-    .set({
-      status: change.status,
-      updated_at: new Date(),
-      ...(change.result !== undefined ? { result: change.result } : {}),
-      ...(change.workflowId !== undefined ? { workflow_id: change.workflowId } : {}),
-      ...(change.submittedAt !== undefined ? { submitted_at: change.submittedAt } : {}),
-      ...(change.completedAt !== undefined ? { completed_at: change.completedAt } : {}),
-      ...(change.expiresAt !== undefined ? { expires_at: change.expiresAt } : {}),
-    })
+    .set(sessionStatusChangeSet(change))
     .where("id", "=", id)
-    .execute();
+    .returningAll()
+    .executeTakeFirst();
+  return row ? toSession(row) : undefined;
 }
 
 /** Filters of {@link listSessions}. */

@@ -1,6 +1,6 @@
 import { type BackoffBounds, type Db, isDatabaseUnavailableError, listRunEvents } from "@flowgate/db";
 import { sql } from "kysely";
-import type { BusMessage, EventBus, InStatementNotify } from "../event-bus.ts";
+import type { BusMessage, EventBus } from "../event-bus.ts";
 import { LocalDispatch } from "./local-dispatch.ts";
 import type { PgListener } from "./pg-listener.ts";
 import { reannounce } from "./reannounce.ts";
@@ -81,10 +81,6 @@ export class PostgresEventBus implements EventBus {
     const stop = await this.#stop?.catch(() => undefined);
     await stop?.();
     this.#local.clear();
-  }
-
-  notifyPayloads(messages: readonly BusMessage[]): InStatementNotify {
-    return { channel: this.#channel, payloads: this.#payloads(messages) };
   }
 
   async #notify(messages: readonly BusMessage[]): Promise<void> {

@@ -140,7 +140,8 @@ export async function recordSessionWebhookEvent(
   const session = typeof sessionOrId === "string" ? await findSessionById(trx, sessionOrId) : sessionOrId;
   if (!session) return;
   type ??= sessionEventOfStatus[session.status];
-  if (!type) return;
+  // Without an enabled endpoint nothing is stored (asked once per transaction: a step's run events ask too).
+  if (!type || !(await hasEndpointIn(trx, after, session))) return;
   await recordWebhookEvent(trx, after, session, type, sessionWebhookData(session), { sessionId: session.id });
 }
 
@@ -158,7 +159,7 @@ export async function recordRunWebhookEvents(
 ): Promise<void> {
   const types = events.map((e) => e.type).filter((t) => t in runEventWebhookType);
   // Most steps append no lifecycle event, and most workspaces have no endpoint: neither costs a read.
-  if (types.length === 0 || !(await hasEnabledWebhookEndpoint(trx, changed))) return;
+  if (types.length === 0 || !(await hasEndpointIn(trx, after, changed))) return;
   const run = await findRunById(trx, changed.id);
   if (!run) return;
   const data = runWebhookData(run);
@@ -169,6 +170,30 @@ export async function recordRunWebhookEvents(
       await recordWebhookEvent(trx, after, run, webhookType, data, { sessionId: run.sessionId });
   }
 }
+
+/**
+ * Whether the tenant has an enabled webhook endpoint, looked up once per transaction (a step records
+ * several events; most workspaces have no endpoint). Without `after` (no transaction to key by) it is
+ * looked up each time.
+ */
+async function hasEndpointIn(trx: Executor, after: AfterCommit | null, tenant: Tenant): Promise<boolean> {
+  if (!after) return hasEnabledWebhookEndpoint(trx, tenant);
+  let known = endpointsOfTransaction.get(after);
+  if (!known) {
+    known = new Map();
+    endpointsOfTransaction.set(after, known);
+  }
+  const key = `${tenant.workspaceId}:${tenant.environment}`;
+  let has = known.get(key);
+  if (has === undefined) {
+    has = await hasEnabledWebhookEndpoint(trx, tenant);
+    known.set(key, has);
+  }
+  return has;
+}
+
+/** {@link hasEndpointIn}'s answers, per transaction (its after-commit effects) and tenant. */
+const endpointsOfTransaction = new WeakMap<AfterCommit, Map<string, boolean>>();
 
 const runEventWebhookType = {
   "run.started": { session: "workflow_run.started", workspace: null },
