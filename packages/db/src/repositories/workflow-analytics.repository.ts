@@ -97,11 +97,14 @@ const runDurationSql = sql`analytics_duration_bucket(extract(epoch from (complet
 const nodeDurationSql = sql`analytics_duration_bucket(extract(epoch from (n.completed_at - n.started_at))::float8 * 1000)`;
 
 /**
- * A workflow's analytics from the rollups. The window splits into the partial hours at either end, read
- * from `runs` and `node_runs`, and whole UTC hours in between, covered by the fewest aligned spans of 4^level
- * hours (1 hour to 4,096 hours; a year takes a few dozen), whose counts and histograms are read by primary
- * key, plus the deltas not folded yet. Two queries (runs, node runs) whose cost grows with spans, versions,
- * nodes and results, not with runs: at most an hour's runs come from the raw tables. Counts equal
+ * A workflow's analytics from the rollups. The window splits into whole UTC hours, covered by the fewest
+ * aligned spans of 4^level hours (1 hour to 4,096 hours; a year takes a few dozen), whose counts and
+ * histograms are read by primary key, plus the deltas not folded yet; and the partial hours at either end,
+ * read from `runs` and `node_runs`: either the part inside the window is added, or its hour is read whole
+ * and the part outside subtracted, whichever holds fewer runs (the shorter part, and never the part after
+ * now, so a window that ends now reads none of the current hour's runs). Two queries (runs, node runs) whose
+ * cost grows with spans, versions, nodes and results, not with runs: at most half an hour's runs at either
+ * end come from the raw tables. Counts equal
  * {@link workflowAnalyticsFromRuns}; percentiles are within 1 % of it (half a 2 % bucket).
  *
  * The caller must have checked that the workflow belongs to the caller's tenant: a run always belongs to
@@ -113,18 +116,19 @@ export async function workflowAnalytics(
 ): Promise<WorkflowAnalytics> {
   const version = query.version ?? null;
   const { workflowId } = query;
-  const plan = windowPlan(query.from, query.to);
+  const plan = windowPlan(query.from, query.to, Date.now());
   const runVersion = version === null ? sql`` : sql`and workflow_version = ${version}`;
   const joinedVersion = version === null ? sql`` : sql`and r.workflow_version = ${version}`;
   const spanVersion = version === null ? sql`` : sql`where s.workflow_version = ${version}`;
-  const rawRuns = (columns: ReturnType<typeof sql>) =>
+  // `columns(sign)`: a run or node run inside the window counts once, one outside its hour's span -1 times.
+  const rawRuns = (columns: (sign: RawPart["sign"]) => ReturnType<typeof sql>) =>
     plan.raw.map(
-      ([from, to]) => sql`select ${columns} from runs
+      ({ from, to, sign }) => sql`select ${columns(sign)} from runs
         where workflow_id = ${workflowId} and created_at >= ${from} and created_at < ${to} ${runVersion}`,
     );
-  const rawNodes = (columns: ReturnType<typeof sql>) =>
+  const rawNodes = (columns: (sign: RawPart["sign"]) => ReturnType<typeof sql>) =>
     plan.raw.map(
-      ([from, to]) => sql`select ${columns} from runs r join node_runs n on n.run_id = r.id
+      ({ from, to, sign }) => sql`select ${columns(sign)} from runs r join node_runs n on n.run_id = r.id
         where r.workflow_id = ${workflowId} and r.created_at >= ${from} and r.created_at < ${to} ${joinedVersion}`,
     );
   const deltas = (table: string, columns: ReturnType<typeof sql>) =>
@@ -153,7 +157,10 @@ export async function workflowAnalytics(
         // Names the columns, whichever sources the window needs.
         sql`select null::integer as workflow_version, null::text as status, null::text as final_status,
           null::integer as bucket, 0 as runs where false`,
-        ...rawRuns(sql`workflow_version, status, coalesce(final_status, ''), ${runDurationSql}, 1`),
+        ...rawRuns(
+          (sign) =>
+            sql`workflow_version, status, coalesce(final_status, ''), ${runDurationSql}, ${sql.lit(sign)}`,
+        ),
         ...deltas("analytics_run_deltas", sql`workflow_version, status, final_status, bucket, runs`),
       ])}) as source group by 2, 3, 4, 5 having sum(runs) <> 0)
       union all
@@ -168,8 +175,10 @@ export async function workflowAnalytics(
       from (${union([
         sql`select null::integer as workflow_version, null::text as node_id, null::text as node_type,
           null::text as result, null::integer as bucket, 0 as executions, 0 as completed where false`,
-        ...rawNodes(sql`r.workflow_version, n.workflow_node_id, n.node_type, coalesce(n.result, ''),
-          ${nodeDurationSql}, 1, (n.completed_at is not null)::int`),
+        ...rawNodes(
+          (sign) => sql`r.workflow_version, n.workflow_node_id, n.node_type, coalesce(n.result, ''),
+            ${nodeDurationSql}, ${sql.lit(sign)}, ${sql.lit(sign)} * (n.completed_at is not null)::int`,
+        ),
         ...deltas(
           "analytics_node_deltas",
           sql`workflow_version, node_id, node_type, result, bucket, executions,
@@ -188,11 +197,21 @@ export async function workflowAnalytics(
   return assembleAnalytics(query, version, runRows.rows, nodeRows.rows);
 }
 
+/** Runs created in `[from, to)`, read from the runs themselves, added (`1`) or subtracted (`-1`). */
+interface RawPart {
+  from: Date;
+  to: Date;
+  sign: 1 | -1;
+}
+
 /** Which parts of `[from, to)` each source covers. */
 interface WindowPlan {
-  /** Partial hours, read from the runs themselves (all of the window when no whole hour fits). */
-  raw: [Date, Date][];
-  /** Whole UTC hours (hours since 1970-01-01, end exclusive), read from the spans and the deltas. */
+  /**
+   * Partial hours, read from the runs themselves: added when inside the window, subtracted when outside it
+   * but inside `hours` (all of the window when no whole hour is worth reading).
+   */
+  raw: RawPart[];
+  /** UTC hours (hours since 1970-01-01, end exclusive), read from the spans and the deltas. */
   hours: { from: number; to: number } | null;
   /** The same hours as aligned spans of 4^level hours starting at hour `start`. */
   spans: { level: number; start: number }[];
@@ -201,15 +220,35 @@ interface WindowPlan {
 /** Longest span: 4^6 = 4,096 hours, about 171 days (levels 0–6: 1, 4, 16, 64, 256, 1,024, 4,096 hours). */
 const maxSpanLevel = 6;
 
-function windowPlan(from: Date, to: Date): WindowPlan {
-  const firstHour = Math.ceil(from.getTime() / hourMs);
-  const endHour = Math.floor(to.getTime() / hourMs);
-  if (firstHour >= endHour) return { raw: [[from, to]], hours: null, spans: [] };
-  const edges: [Date, Date][] = [
-    [from, new Date(firstHour * hourMs)],
-    [new Date(endHour * hourMs), to],
+/**
+ * Plans `[from, to)`. At either end the hour cut by the window is either left out, its part inside the
+ * window added from the runs, or read whole, its part outside subtracted, whichever takes the runs of less
+ * time, counting none after `now` (no run is created in the future; either choice gives the same result).
+ */
+function windowPlan(from: Date, to: Date, now: number): WindowPlan {
+  const start = from.getTime();
+  const end = to.getTime();
+  /** Time in `[a, b)` that can hold runs. */
+  const runTime = (a: number, b: number) => Math.max(0, Math.min(b, now) - a);
+  const startIn = Math.ceil(start / hourMs);
+  const startOut = Math.floor(start / hourMs);
+  const firstHour = runTime(startOut * hourMs, start) < runTime(start, startIn * hourMs) ? startOut : startIn;
+  const endIn = Math.floor(end / hourMs);
+  const endOut = Math.ceil(end / hourMs);
+  const endHour = runTime(end, endOut * hourMs) < runTime(endIn * hourMs, end) ? endOut : endIn;
+  const edges: RawPart[] = [
+    firstHour <= start / hourMs
+      ? { from: new Date(firstHour * hourMs), to: from, sign: -1 }
+      : { from, to: new Date(firstHour * hourMs), sign: 1 },
+    endHour >= end / hourMs
+      ? { from: to, to: new Date(endHour * hourMs), sign: -1 }
+      : { from: new Date(endHour * hourMs), to, sign: 1 },
   ];
-  const raw = edges.filter(([a, b]) => a.getTime() < b.getTime());
+  const raw = edges.filter((part) => part.from.getTime() < part.to.getTime());
+  const edgeTime = raw.reduce((sum, part) => sum + runTime(part.from.getTime(), part.to.getTime()), 0);
+  if (firstHour >= endHour || runTime(start, end) <= edgeTime) {
+    return { raw: [{ from, to, sign: 1 }], hours: null, spans: [] };
+  }
   const spans: WindowPlan["spans"] = [];
   for (let hour = firstHour; hour < endHour; ) {
     let level = maxSpanLevel;
