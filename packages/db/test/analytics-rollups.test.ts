@@ -61,9 +61,12 @@ describe.each(testBackends())("analytics rollups (%s)", (backend) => {
   let t: TestDatabase;
   let workflowId: string;
 
+  const minute = 60_000;
   /**
-   * Windows over the runs (1 March to 9 June): whole months and days, partial days and months at both
-   * ends, less than a day, and one version.
+   * Windows over the runs (1 March to 9 June, one every 4 hours on the hour): whole months and days,
+   * partial days and months at both ends, less than a day, and one version; partial hours at either end
+   * added from the runs or subtracted from their hour (the part outside the window shorter, or after now),
+   * and less than an hour read as the whole hour minus both ends.
    */
   const windows = (): WorkflowAnalyticsQuery[] => [
     { workflowId, from: new Date(origin - 40 * day), to: new Date(origin + 120 * day) },
@@ -72,6 +75,33 @@ describe.each(testBackends())("analytics rollups (%s)", (backend) => {
     { workflowId, from: new Date(origin + 2.25 * day), to: new Date(origin + 2.75 * day) },
     { workflowId, from: new Date(origin + 1.5 * day), to: new Date(origin + 3 * day) },
     { workflowId, from: new Date(origin), to: new Date(origin + 92 * day), version: 2 },
+    {
+      workflowId,
+      from: new Date(origin + 2 * day + 59 * minute),
+      to: new Date(origin + 5 * day + 4 * 60 * minute + 1),
+    },
+    {
+      workflowId,
+      from: new Date(origin + 9 * day + 8 * 60 * minute + 1),
+      to: new Date(origin + 30 * day + 13 * minute),
+    },
+    { workflowId, from: new Date(origin + 60 * day + 4 * minute), to: new Date(Date.now() + 10 * minute) },
+    {
+      workflowId,
+      from: new Date(origin + 10 * day + 3 * 60 * minute + 59 * minute),
+      to: new Date(origin + 10 * day + 4 * 60 * minute + 55 * minute),
+    },
+    {
+      workflowId,
+      from: new Date(origin + 10 * day + 4 * 60 * minute + 5 * minute),
+      to: new Date(origin + 10 * day + 4 * 60 * minute + 55 * minute),
+    },
+    {
+      workflowId,
+      from: new Date(origin + 12 * day + 7 * minute),
+      to: new Date(origin + 40 * day + 11 * minute),
+      version: 1,
+    },
   ];
 
   async function expectRollupsMatch(): Promise<void> {

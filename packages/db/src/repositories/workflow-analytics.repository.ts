@@ -65,8 +65,8 @@ export interface WorkflowAnalytics {
 /**
  * One row of the runs' analytics, by `kind`: `c` runs of one version, status and final status (`""` for
  * none) in the window's spans; `h` one span's duration histogram of one version (`counts[i]` finished runs
- * in bucket `i`); `r` runs of the window's partial hours and deltas not folded yet, by status and duration
- * bucket (`-1` for none).
+ * in bucket `i`, in PostgreSQL's text form of an integer array, `{0,0,3,1}`); `r` runs of the window's partial
+ * hours and deltas not folded yet, by status and duration bucket (`-1` for none).
  */
 interface RunSourceRow {
   kind: "c" | "h" | "r";
@@ -75,7 +75,7 @@ interface RunSourceRow {
   final_status: string | null;
   bucket: number | null;
   runs: number;
-  counts: number[] | null;
+  counts: string | null;
 }
 
 /** Like {@link RunSourceRow} for node runs, by node and result; `completed` of the executions finished. */
@@ -88,7 +88,7 @@ interface NodeSourceRow {
   bucket: number | null;
   executions: number;
   completed: number;
-  counts: number[] | null;
+  counts: string | null;
 }
 
 const hourMs = 3600 * 1000;
@@ -97,11 +97,14 @@ const runDurationSql = sql`analytics_duration_bucket(extract(epoch from (complet
 const nodeDurationSql = sql`analytics_duration_bucket(extract(epoch from (n.completed_at - n.started_at))::float8 * 1000)`;
 
 /**
- * A workflow's analytics from the rollups. The window splits into the partial hours at either end, read
- * from `runs` and `node_runs`, and whole UTC hours in between, covered by the fewest aligned spans of 4^level
- * hours (1 hour to 4,096 hours; a year takes a few dozen), whose counts and histograms are read by primary
- * key, plus the deltas not folded yet. Two queries (runs, node runs) whose cost grows with spans, versions,
- * nodes and results, not with runs: at most an hour's runs come from the raw tables. Counts equal
+ * A workflow's analytics from the rollups. The window splits into whole UTC hours, covered by the fewest
+ * aligned spans of 4^level hours (1 hour to 4,096 hours; a year takes a few dozen), whose counts and
+ * histograms are read by primary key, plus the deltas not folded yet; and the partial hours at either end,
+ * read from `runs` and `node_runs`: either the part inside the window is added, or its hour is read whole
+ * and the part outside subtracted, whichever holds fewer runs (the shorter part, and never the part after
+ * now, so a window that ends now reads none of the current hour's runs). Two queries (runs, node runs) whose
+ * cost grows with spans, versions, nodes and results, not with runs: at most half an hour's runs at either
+ * end come from the raw tables. Counts equal
  * {@link workflowAnalyticsFromRuns}; percentiles are within 1 % of it (half a 2 % bucket).
  *
  * The caller must have checked that the workflow belongs to the caller's tenant: a run always belongs to
@@ -113,18 +116,19 @@ export async function workflowAnalytics(
 ): Promise<WorkflowAnalytics> {
   const version = query.version ?? null;
   const { workflowId } = query;
-  const plan = windowPlan(query.from, query.to);
+  const plan = windowPlan(query.from, query.to, Date.now());
   const runVersion = version === null ? sql`` : sql`and workflow_version = ${version}`;
   const joinedVersion = version === null ? sql`` : sql`and r.workflow_version = ${version}`;
   const spanVersion = version === null ? sql`` : sql`where s.workflow_version = ${version}`;
-  const rawRuns = (columns: ReturnType<typeof sql>) =>
+  // `columns(sign)`: a run or node run inside the window counts once, one outside its hour's span -1 times.
+  const rawRuns = (columns: (sign: RawPart["sign"]) => ReturnType<typeof sql>) =>
     plan.raw.map(
-      ([from, to]) => sql`select ${columns} from runs
+      ({ from, to, sign }) => sql`select ${columns(sign)} from runs
         where workflow_id = ${workflowId} and created_at >= ${from} and created_at < ${to} ${runVersion}`,
     );
-  const rawNodes = (columns: ReturnType<typeof sql>) =>
+  const rawNodes = (columns: (sign: RawPart["sign"]) => ReturnType<typeof sql>) =>
     plan.raw.map(
-      ([from, to]) => sql`select ${columns} from runs r join node_runs n on n.run_id = r.id
+      ({ from, to, sign }) => sql`select ${columns(sign)} from runs r join node_runs n on n.run_id = r.id
         where r.workflow_id = ${workflowId} and r.created_at >= ${from} and r.created_at < ${to} ${joinedVersion}`,
     );
   const deltas = (table: string, columns: ReturnType<typeof sql>) =>
@@ -148,28 +152,33 @@ export async function workflowAnalytics(
   const [runRows, nodeRows] = await Promise.all([
     sql<RunSourceRow>`
       (select 'r' as kind, workflow_version as version, status, final_status, bucket, sum(runs)::int as runs,
-        null::integer[] as counts
+        null::text as counts
       from (${union([
         // Names the columns, whichever sources the window needs.
         sql`select null::integer as workflow_version, null::text as status, null::text as final_status,
           null::integer as bucket, 0 as runs where false`,
-        ...rawRuns(sql`workflow_version, status, coalesce(final_status, ''), ${runDurationSql}, 1`),
+        ...rawRuns(
+          (sign) =>
+            sql`workflow_version, status, coalesce(final_status, ''), ${runDurationSql}, ${sql.lit(sign)}`,
+        ),
         ...deltas("analytics_run_deltas", sql`workflow_version, status, final_status, bucket, runs`),
       ])}) as source group by 2, 3, 4, 5 having sum(runs) <> 0)
       union all
       (select 'c', s.workflow_version, s.status, s.final_status, null, sum(s.runs)::int, null
       from ${inSpans("analytics_run_rollups")} group by 2, 3, 4)
       union all
-      (select 'h', s.workflow_version, null, null, null, s.total, s.counts from ${inSpans("analytics_run_histograms")})
+      (select 'h', s.workflow_version, null, null, null, s.total, s.counts::text from ${inSpans("analytics_run_histograms")})
     `.execute(db),
     sql<NodeSourceRow>`
       (select 'r' as kind, workflow_version as version, node_id, node_type, result, bucket,
-        sum(executions)::int as executions, sum(completed)::int as completed, null::integer[] as counts
+        sum(executions)::int as executions, sum(completed)::int as completed, null::text as counts
       from (${union([
         sql`select null::integer as workflow_version, null::text as node_id, null::text as node_type,
           null::text as result, null::integer as bucket, 0 as executions, 0 as completed where false`,
-        ...rawNodes(sql`r.workflow_version, n.workflow_node_id, n.node_type, coalesce(n.result, ''),
-          ${nodeDurationSql}, 1, (n.completed_at is not null)::int`),
+        ...rawNodes(
+          (sign) => sql`r.workflow_version, n.workflow_node_id, n.node_type, coalesce(n.result, ''),
+            ${nodeDurationSql}, ${sql.lit(sign)}, ${sql.lit(sign)} * (n.completed_at is not null)::int`,
+        ),
         ...deltas(
           "analytics_node_deltas",
           sql`workflow_version, node_id, node_type, result, bucket, executions,
@@ -181,18 +190,28 @@ export async function workflowAnalytics(
         sum(s.completed)::int, null
       from ${inSpans("analytics_node_rollups")} group by 2, 3, 4, 5)
       union all
-      (select 'h', s.workflow_version, s.node_id, s.node_type, null, null, s.total, 0, s.counts
+      (select 'h', s.workflow_version, s.node_id, s.node_type, null, null, s.total, 0, s.counts::text
       from ${inSpans("analytics_node_histograms")})
     `.execute(db),
   ]);
   return assembleAnalytics(query, version, runRows.rows, nodeRows.rows);
 }
 
+/** Runs created in `[from, to)`, read from the runs themselves, added (`1`) or subtracted (`-1`). */
+interface RawPart {
+  from: Date;
+  to: Date;
+  sign: 1 | -1;
+}
+
 /** Which parts of `[from, to)` each source covers. */
 interface WindowPlan {
-  /** Partial hours, read from the runs themselves (all of the window when no whole hour fits). */
-  raw: [Date, Date][];
-  /** Whole UTC hours (hours since 1970-01-01, end exclusive), read from the spans and the deltas. */
+  /**
+   * Partial hours, read from the runs themselves: added when inside the window, subtracted when outside it
+   * but inside `hours` (all of the window when no whole hour is worth reading).
+   */
+  raw: RawPart[];
+  /** UTC hours (hours since 1970-01-01, end exclusive), read from the spans and the deltas. */
   hours: { from: number; to: number } | null;
   /** The same hours as aligned spans of 4^level hours starting at hour `start`. */
   spans: { level: number; start: number }[];
@@ -201,15 +220,35 @@ interface WindowPlan {
 /** Longest span: 4^6 = 4,096 hours, about 171 days (levels 0–6: 1, 4, 16, 64, 256, 1,024, 4,096 hours). */
 const maxSpanLevel = 6;
 
-function windowPlan(from: Date, to: Date): WindowPlan {
-  const firstHour = Math.ceil(from.getTime() / hourMs);
-  const endHour = Math.floor(to.getTime() / hourMs);
-  if (firstHour >= endHour) return { raw: [[from, to]], hours: null, spans: [] };
-  const edges: [Date, Date][] = [
-    [from, new Date(firstHour * hourMs)],
-    [new Date(endHour * hourMs), to],
+/**
+ * Plans `[from, to)`. At either end the hour cut by the window is either left out, its part inside the
+ * window added from the runs, or read whole, its part outside subtracted, whichever takes the runs of less
+ * time, counting none after `now` (no run is created in the future; either choice gives the same result).
+ */
+function windowPlan(from: Date, to: Date, now: number): WindowPlan {
+  const start = from.getTime();
+  const end = to.getTime();
+  /** Time in `[a, b)` that can hold runs. */
+  const runTime = (a: number, b: number) => Math.max(0, Math.min(b, now) - a);
+  const startIn = Math.ceil(start / hourMs);
+  const startOut = Math.floor(start / hourMs);
+  const firstHour = runTime(startOut * hourMs, start) < runTime(start, startIn * hourMs) ? startOut : startIn;
+  const endIn = Math.floor(end / hourMs);
+  const endOut = Math.ceil(end / hourMs);
+  const endHour = runTime(end, endOut * hourMs) < runTime(endIn * hourMs, end) ? endOut : endIn;
+  const edges: RawPart[] = [
+    firstHour <= start / hourMs
+      ? { from: new Date(firstHour * hourMs), to: from, sign: -1 }
+      : { from, to: new Date(firstHour * hourMs), sign: 1 },
+    endHour >= end / hourMs
+      ? { from: to, to: new Date(endHour * hourMs), sign: -1 }
+      : { from: new Date(endHour * hourMs), to, sign: 1 },
   ];
-  const raw = edges.filter(([a, b]) => a.getTime() < b.getTime());
+  const raw = edges.filter((part) => part.from.getTime() < part.to.getTime());
+  const edgeTime = raw.reduce((sum, part) => sum + runTime(part.from.getTime(), part.to.getTime()), 0);
+  if (firstHour >= endHour || runTime(start, end) <= edgeTime) {
+    return { raw: [{ from, to, sign: 1 }], hours: null, spans: [] };
+  }
   const spans: WindowPlan["spans"] = [];
   for (let hour = firstHour; hour < endHour; ) {
     let level = maxSpanLevel;
@@ -231,7 +270,7 @@ function assembleAnalytics(
   runRows: RunSourceRow[],
   nodeRows: NodeSourceRow[],
 ): WorkflowAnalytics {
-  const versions = new Map<number, VersionAnalytics & { histogram: Map<number, number> }>();
+  const versions = new Map<number, VersionAnalytics & { histogram: number[] }>();
   const versionOf = (v: number) => {
     let entry = versions.get(v);
     if (entry === undefined) {
@@ -243,7 +282,7 @@ function assembleAnalytics(
         p50DurationMs: null,
         p95DurationMs: null,
         nodes: [],
-        histogram: new Map(),
+        histogram: [],
       };
       versions.set(v, entry);
     }
@@ -251,7 +290,7 @@ function assembleAnalytics(
   };
   for (const row of runRows) {
     if (row.kind === "h") {
-      if (row.counts) addHistogram(versionOf(row.version).histogram, row.counts);
+      if (row.counts) addHistogramText(versionOf(row.version).histogram, row.counts);
       continue;
     }
     const entry = versionOf(row.version);
@@ -265,7 +304,7 @@ function assembleAnalytics(
     }
   }
 
-  type NodeTally = NodeAnalytics & { passed: number; decided: number; histogram: Map<number, number> };
+  type NodeTally = NodeAnalytics & { passed: number; decided: number; histogram: number[] };
   const nodes = new Map<string, NodeTally>();
   const nodesOfVersion = new Map<number, NodeTally[]>();
   const nodeOf = (v: number, nodeId: string, nodeType: string) => {
@@ -283,7 +322,7 @@ function assembleAnalytics(
         p95DurationMs: null,
         passed: 0,
         decided: 0,
-        histogram: new Map(),
+        histogram: [],
       };
       nodes.set(key, node);
       versionOf(v);
@@ -294,7 +333,7 @@ function assembleAnalytics(
   for (const row of nodeRows) {
     const node = nodeOf(row.version, row.node_id, row.node_type);
     if (row.kind === "h") {
-      if (row.counts) addHistogram(node.histogram, row.counts);
+      if (row.counts) addHistogramText(node.histogram, row.counts);
       continue;
     }
     node.executions += row.executions;
@@ -353,16 +392,43 @@ function assembleAnalytics(
   };
 }
 
-/** Adds a span's histogram (`counts[i]` in bucket `i`) to `histogram`. */
-function addHistogram(histogram: Map<number, number>, counts: number[]): void {
-  for (let bucket = 0; bucket < counts.length; bucket++) {
-    const count = counts[bucket] ?? 0;
-    if (count !== 0) addToBucket(histogram, bucket, count);
+/**
+ * Adds a span's histogram to `histogram` (element `i` counts bucket `i`), from PostgreSQL's text form of an
+ * integer array with lower bound 1 (`{0,0,3,-1}`: `counts[i + 1]` in bucket `i`). Read as text and summed
+ * in one pass instead of as `integer[]`: a year reads a few hundred span histograms of ~270 buckets each,
+ * and node-postgres's generic array parser (an array and a `parseInt` per element) took about five times
+ * as long as the query itself, growing with the counts' digits.
+ */
+function addHistogramText(histogram: number[], text: string): void {
+  if (text.charCodeAt(0) !== 0x7b /* { */)
+    throw new Error(`not a one-based integer array: ${text.slice(0, 20)}`);
+  let bucket = 0;
+  let value = 0;
+  let negative = false;
+  let digits = false;
+  for (let i = 1; i < text.length; i++) {
+    const c = text.charCodeAt(i);
+    if (c >= 0x30 && c <= 0x39) {
+      value = value * 10 + (c - 0x30);
+      digits = true;
+    } else if (c === 0x2d /* - */) {
+      negative = true;
+    } else if (c === 0x2c /* , */ || c === 0x7d /* } */) {
+      if (!digits) break; // `{}`
+      if (value !== 0) addToBucket(histogram, bucket, negative ? -value : value);
+      bucket++;
+      value = 0;
+      negative = false;
+      digits = false;
+    } else {
+      throw new Error(`not an integer array: ${text.slice(0, 20)}`);
+    }
   }
 }
 
-function addToBucket(histogram: Map<number, number>, bucket: number, count: number): void {
-  histogram.set(bucket, (histogram.get(bucket) ?? 0) + count);
+function addToBucket(histogram: number[], bucket: number, count: number): void {
+  while (histogram.length <= bucket) histogram.push(0);
+  histogram[bucket] = (histogram[bucket] as number) + count;
 }
 
 /** The middle of duration bucket `bucket` in ms (the inverse of `analytics_duration_bucket`). */
@@ -371,18 +437,17 @@ export function durationBucketMidpointMs(bucket: number): number {
 }
 
 /** `percentile_cont(p)` over a histogram of duration buckets, or `null` when it is empty. */
-function histogramPercentile(histogram: Map<number, number>, p: number): number | null {
+function histogramPercentile(histogram: number[], p: number): number | null {
   let total = 0;
-  for (const count of histogram.values()) total += count;
+  for (const count of histogram) total += count;
   if (total === 0) return null;
   const rank = p * (total - 1);
   const lower = Math.floor(rank);
   const upper = Math.ceil(rank);
-  const buckets = [...histogram.entries()].sort((a, b) => a[0] - b[0]);
   let seen = 0;
   let lowerValue: number | null = null;
   let upperValue: number | null = null;
-  for (const [bucket, count] of buckets) {
+  for (const [bucket, count] of histogram.entries()) {
     seen += count;
     if (lowerValue === null && lower < seen) lowerValue = durationBucketMidpointMs(bucket);
     if (upper < seen) {
