@@ -17,8 +17,9 @@ export interface AnalyticsCompactorOptions {
 
 /**
  * Folds the analytics deltas that every run and node-run change appends (in its own transaction, by
- * trigger) into the per-day rollups, in the background of each worker process: a pass moves batches until
- * none is left. Reads stay exact without it (they add the deltas not folded yet); it keeps them fast.
+ * trigger) into the hourly-span rollups (spans of 4^level hours), in the background of each worker
+ * process: a pass moves batches until none is left. Reads stay exact without it (they add the deltas not
+ * folded yet); it keeps them fast.
  * Workers in several processes compact side by side, each taking deltas the others have not locked.
  */
 export class AnalyticsCompactor {
