@@ -79,7 +79,7 @@ export const settingsSchema = z.object({
     .stringbool({ error: "must be true or false" })
     .default(true)
     .describe(
-      "run parameterized statements outside transactions as named prepared statements, parsed and planned once per connection (at most 200 each); `false` for a connection pooler without prepared-statement support",
+      "run parameterized statements as named prepared statements, parsed and planned once per connection (at most 200 each); `false` for a connection pooler without prepared-statement support",
     ),
   FLOWGATE_BACKOFF_MIN_MS: wholeNumber(10)
     .default(100)

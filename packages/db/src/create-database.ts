@@ -48,7 +48,7 @@ export interface DatabaseOptions {
    */
   onConnectionError?: ((error: DatabaseUnavailableError) => void) | undefined;
   /**
-   * Run parameterized statements outside transactions as named prepared statements, each prepared once
+   * Run parameterized statements as named prepared statements, in transactions too, each prepared once
    * per connection (PostgreSQL only; default true; see `preparingClient`). Off for a connection pooler
    * that does not support them.
    */

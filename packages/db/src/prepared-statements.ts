@@ -22,38 +22,67 @@ const preparable = /^(?:select|with|insert|update|delete)\s/i;
 const names = new Map<string, string | null>();
 
 /**
- * The name of a text's prepared statement: a hash of the schema and the text, so that one name always
- * means one statement, whichever process or connection prepared it (a connection pooler that passes
- * named statements between server connections cannot bind a name to another text).
+ * Bumped when a prepared statement met a changed table (see {@link isStalePlan}): every name is derived
+ * anew, so each connection prepares its statements again against the tables as they now are.
+ */
+let generation = 0;
+
+/**
+ * Set when the server connection did not have a statement its client prepared, or had it already: a
+ * connection pooler passes statements between server connections. The process then prepares nothing.
+ */
+let behindPooler = false;
+
+/**
+ * The name of a text's prepared statement: a hash of the schema, the generation and the text, so that one
+ * name always means one statement, whichever process or connection prepared it (a connection pooler that
+ * passes named statements between server connections cannot bind a name to another text).
  */
 function statementName(scope: string, text: string): string | null {
+  if (behindPooler) return null;
   let name = names.get(text);
   if (name !== undefined) return name;
   if (names.size >= maxNamedTexts) return null;
   name = preparable.test(text)
-    ? `fg_${createHash("sha1").update(scope).update("\0").update(text).digest("base64url")}`
+    ? `fg_${createHash("sha1").update(scope).update(`\0${generation}\0`).update(text).digest("base64url")}`
     : null;
   names.set(text, name);
   return name;
 }
 
 /**
- * A prepared statement the server no longer accepts: its tables' columns changed since it was prepared
- * (`0A000`, "cached plan must not change result type", raised before anything runs), or the server
- * connection does not have it (`26000`, e.g. behind a pooler that reset it) or has it already (`42P05`).
+ * A prepared statement whose tables' columns changed since it was prepared: PostgreSQL re-plans it but
+ * refuses a new result type (`0A000`, raised before anything runs).
  */
-function isStale(error: unknown): boolean {
-  const code = (error as { code?: unknown }).code;
-  return code === "0A000" || code === "26000" || code === "42P05";
+function isStalePlan(error: unknown): boolean {
+  const { code, message } = error as { code?: unknown; message?: unknown };
+  return code === "0A000" && typeof message === "string" && message.includes("cached plan must not change");
 }
 
 /**
- * A `pg` Client class whose parameterized `select`/`with`/`insert`/`update`/`delete` statements outside a
- * transaction run as named prepared statements: the server parses, analyses and (after a few executions,
- * when PostgreSQL finds its generic plan as good) plans each text once per connection instead of on every
- * request, which halves its work for a read such as `run(id)`. Statements in a transaction run unnamed,
- * as before, so that a statement the server refuses as stale can be retried: a stale one (see
- * {@link isStale}; nothing ran) runs again unnamed, and that text stays unnamed on the connection.
+ * The server connection does not have the statement (`26000`) or has it already (`42P05`): a pooler
+ * resets or swaps server connections under the client.
+ */
+function isPoolerMismatch(error: unknown): boolean {
+  const code = (error as { code?: unknown }).code;
+  return code === "26000" || code === "42P05";
+}
+
+/**
+ * A `pg` Client class whose parameterized `select`/`with`/`insert`/`update`/`delete` statements run as
+ * named prepared statements: the server parses, analyses and (after a few executions, when PostgreSQL
+ * finds its generic plan as good) plans each text once per connection instead of at every execution,
+ * which halves its work for a read such as `run(id)` and takes about a fifth off a run step's.
+ *
+ * A statement the server refuses as stale (nothing ran):
+ * - outside a transaction runs again unnamed, and that text stays unnamed on the connection;
+ * - in a transaction fails it (PostgreSQL has aborted it), as any statement error does: the caller's
+ *   retry (a job's next attempt, a client's retry) runs it again.
+ *
+ * Either way the process reacts once for all its connections: a changed table (a migration applied
+ * while it runs) renews every name, so the statements are prepared again against the new tables and at
+ * most the transactions in flight at that moment fail; a connection pooler in the way turns preparing off
+ * (`preparedStatements: false` is the setting for one).
  *
  * @param Base - The `pg` Client class to extend.
  * @param scope - What else decides a statement's meaning besides its text: the connection's schema.
@@ -65,12 +94,13 @@ export function preparingClient(Base: typeof pg.Client, scope: string): typeof p
 
     // pg types `query` as a dozen overloads; this override passes every call it does not prepare through.
     override query(config: any, values?: any, callback?: any): any {
+      const status = this.getTransactionStatus();
       if (
         typeof config !== "string" ||
         !Array.isArray(values) ||
         values.length === 0 ||
         callback !== undefined ||
-        this.getTransactionStatus() !== "I"
+        (status !== "I" && status !== "T")
       ) {
         return super.query(config, values, callback);
       }
@@ -85,7 +115,17 @@ export function preparingClient(Base: typeof pg.Client, scope: string): typeof p
       this.#prepared.add(name);
       return (super.query({ name, text: config, values }) as Promise<pg.QueryResult>).catch(
         (error: unknown) => {
-          if (!isStale(error)) throw error;
+          if (isStalePlan(error)) {
+            if (names.get(config) === name) {
+              generation++;
+              names.clear();
+            }
+          } else if (isPoolerMismatch(error)) {
+            behindPooler = true;
+          } else {
+            throw error;
+          }
+          if (status === "T") throw error;
           this.#refused.add(name);
           return super.query(config, values);
         },

@@ -27,16 +27,29 @@ describe.each(testBackends())("prepared statements (%s)", (backend) => {
       await sql`alter table prepared_probe add column extra text default 'x'`.execute(db);
       expect((await read()).rows).toEqual([{ id: 1, label: "one", extra: "x" }]);
       expect((await read()).rows).toEqual([{ id: 1, label: "one", extra: "x" }]);
-      // In a transaction statements run unnamed: the same text answers there too.
-      await db.transaction().execute(async (trx) => {
-        const { rows } = await sql`select * from prepared_probe where id = ${1}`.execute(trx);
-        expect(rows).toEqual([{ id: 1, label: "one", extra: "x" }]);
-      });
+      // In a transaction the statement is prepared too.
+      const readInTransaction = () =>
+        db
+          .transaction()
+          .execute((trx) =>
+            sql<Record<string, unknown>>`select * from prepared_probe where id = ${1}`.execute(trx),
+          );
+      for (let i = 0; i < 6; i++) {
+        expect((await readInTransaction()).rows).toEqual([{ id: 1, label: "one", extra: "x" }]);
+      }
+      await sql`alter table prepared_probe add column more int default 2`.execute(db);
+      if (backend === "postgres") {
+        // The transaction that meets the stale statement fails (PostgreSQL aborted it; nothing ran) ...
+        await expect(readInTransaction()).rejects.toThrow(/cached plan must not change result type/);
+      }
+      // ... and its retry, like every later statement, is prepared anew against the changed table.
+      expect((await readInTransaction()).rows).toEqual([{ id: 1, label: "one", extra: "x", more: 2 }]);
+      expect((await read()).rows).toEqual([{ id: 1, label: "one", extra: "x", more: 2 }]);
     });
   });
 
   test.runIf(backend === "postgres")(
-    "parameterized statements outside transactions are prepared once per connection, the others are not",
+    "parameterized statements are prepared once per connection, in transactions too; the others are not",
     async ({ database: t }) => {
       await t.db.connection().execute(async (db) => {
         const before = (await preparedNames.execute(db)).rows.length;
@@ -46,7 +59,7 @@ describe.each(testBackends())("prepared statements (%s)", (backend) => {
         });
         await sql`select 3 as v`.execute(db);
         const { rows } = await preparedNames.execute(db);
-        expect(rows).toHaveLength(before + 1);
+        expect(rows).toHaveLength(before + 2);
       });
     },
   );
