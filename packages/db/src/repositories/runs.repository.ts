@@ -18,6 +18,17 @@ import type { NodeRunsTable, RunAuditTable, RunEventsTable, RunsTable } from "..
 import type { PageRequest } from "./pagination.ts";
 import { inTenant } from "./tenant-filter.ts";
 
+/** A run to insert: what its caller decides (the rest is the database's or the engine's later). */
+export interface NewRun {
+  id: string;
+  sessionId: string | null;
+  workflowId: string;
+  workflowVersion: number;
+  graphSnapshot: WorkflowGraph;
+  triggerPayload: Record<string, unknown>;
+  triggeredBy: string | null;
+}
+
 /**
  * Inserts a run in status `pending` on a stored version of its workflow, whose graph becomes the run's
  * `graphSnapshot`, and queues its first `run.step` job (due now), in one statement: the version is read,
@@ -27,14 +38,7 @@ import { inTenant } from "./tenant-filter.ts";
 export async function insertRunOfVersion(
   db: Executor,
   tenant: Tenant,
-  row: {
-    id: string;
-    sessionId: string | null;
-    workflowId: string;
-    workflowVersion: number;
-    triggerPayload: Record<string, unknown>;
-    triggeredBy: string | null;
-  },
+  row: Omit<NewRun, "graphSnapshot">,
 ): Promise<Run | undefined> {
   // The id's own time, so that creation-time ranges can be answered from id bounds (listRuns).
   const createdAt = idTimestamp(row.id) ?? new Date();
@@ -99,19 +103,7 @@ export async function insertRunOfVersion(
 }
 
 /** Inserts a run in status `pending`. */
-export async function insertRun(
-  db: Executor,
-  tenant: Tenant,
-  row: {
-    id: string;
-    sessionId: string | null;
-    workflowId: string;
-    workflowVersion: number;
-    graphSnapshot: WorkflowGraph;
-    triggerPayload: Record<string, unknown>;
-    triggeredBy: string | null;
-  },
-): Promise<Run> {
+export async function insertRun(db: Executor, tenant: Tenant, row: NewRun): Promise<Run> {
   const inserted = await db
     .insertInto("runs")
     .values({
