@@ -12,6 +12,11 @@ export interface Tenant {
   environment: Environment;
 }
 
+/** A tenant as one string (`<workspaceId>:<environment>`), for keying in-memory maps by tenant. */
+export function tenantKey(tenant: Tenant): string {
+  return `${tenant.workspaceId}:${tenant.environment}`;
+}
+
 /** An API key as stored (never the key itself). */
 export interface ApiKey extends Tenant {
   id: string;

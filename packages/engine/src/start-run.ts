@@ -53,8 +53,8 @@ export function selectRunVersion(
 
 /**
  * Creates a pending run of a workflow version inside the caller's transaction and queues its first
- * step (one statement); workers are woken after commit. The version is chosen by {@link selectRunVersion}; its graph
- * becomes the run's `graphSnapshot`.
+ * step, in one statement; workers are woken after commit. The version is chosen by
+ * {@link selectRunVersion}; its graph becomes the run's `graphSnapshot`.
  */
 export async function startRun(
   trx: Executor,

@@ -77,7 +77,7 @@ export async function inTransaction<T>(
  * Carries out what a committed write collected: reports its run events to the telemetry, publishes its
  * messages and wakes the workers (what {@link inTransaction} does after commit).
  */
-export async function deliverAfterCommit(deps: UnitOfWorkDeps, after: AfterCommit): Promise<void> {
+async function deliverAfterCommit(deps: UnitOfWorkDeps, after: AfterCommit): Promise<void> {
   if (deps.telemetry) {
     for (const run of after.createdRuns) deps.telemetry.runCreated(run);
     deps.telemetry.committed(after.runEvents);

@@ -1,5 +1,5 @@
 import { type Db, findRunsEventsAfter, listRunEvents } from "@flowgate/db";
-import { isFinalRunEventType, NotFoundError, type RunEvent, type Tenant } from "@flowgate/domain";
+import { isFinalRunEventType, NotFoundError, type RunEvent, type Tenant, tenantKey } from "@flowgate/domain";
 import { type BusMessage, retryWhileUnavailable } from "@flowgate/engine";
 import DataLoader from "dataloader";
 import { requireAnyScope } from "../access.ts";
@@ -97,11 +97,11 @@ function readReplay(db: Db, request: ReplayRequest): Promise<{ events: RunEvent[
         // One query per tenant (almost always one), each distinct run and seq once.
         const groups = new Map<string, ReplayGroup>();
         const slots = requests.map((r) => {
-          const tenantKey = `${r.tenant.workspaceId}:${r.tenant.environment}`;
-          let group = groups.get(tenantKey);
+          const ofTenant = tenantKey(r.tenant);
+          let group = groups.get(ofTenant);
           if (!group) {
             group = { tenant: r.tenant, positions: new Map(), distinct: [], found: [] };
-            groups.set(tenantKey, group);
+            groups.set(ofTenant, group);
           }
           const key = `${r.runId}:${r.afterSeq}`;
           let position = group.positions.get(key);

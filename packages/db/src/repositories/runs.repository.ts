@@ -102,7 +102,10 @@ export async function insertRunOfVersion(
   return inserted ? toRun(inserted) : undefined;
 }
 
-/** Inserts a run in status `pending`. */
+/**
+ * Inserts a run in status `pending` with the given graph snapshot, and no job: for tests and seeding,
+ * which need runs of arbitrary graphs. The engine starts runs with {@link insertRunOfVersion}.
+ */
 export async function insertRun(db: Executor, tenant: Tenant, row: NewRun): Promise<Run> {
   const inserted = await db
     .insertInto("runs")

@@ -15,6 +15,7 @@ import {
   type Session,
   type SessionWebhookEventType,
   type Tenant,
+  tenantKey,
   type WebhookEventData,
   type WebhookMessageType,
 } from "@flowgate/domain";
@@ -183,7 +184,7 @@ async function hasEndpointIn(trx: Executor, after: AfterCommit | null, tenant: T
     known = new Map();
     endpointsOfTransaction.set(after, known);
   }
-  const key = `${tenant.workspaceId}:${tenant.environment}`;
+  const key = tenantKey(tenant);
   let has = known.get(key);
   if (has === undefined) {
     has = await hasEnabledWebhookEndpoint(trx, tenant);
