@@ -194,9 +194,10 @@ describe.each(testBackends())("a hostile tenant (%s)", (backend) => {
     expect(notRefused).toEqual([]);
     // B goes first: while B's queries of a round were being answered, one after another, the held-back key
     // was answered only in between (one request at a time, once no other client's request is in flight, or
-    // after a wait), and every one of B's was answered, in the order it sent them. Summed over the rounds,
-    // so that a stall of the machine in one round does not decide: A got fewer answers than B, where without
-    // the hold its four loops get several times B's (836 to B's 100 in a round, measured).
+    // after a wait), and every one of B's was answered, in the order it sent them. Without the hold, its four
+    // loops get about eight answers to each of B's (836 to B's 100 in a round, measured); with it, a
+    // fraction of one (0.1 on a quiet machine, up to 0.7 at a load average of 20, when B's own client
+    // stalls and leaves the gateway to A). So, summed over the rounds, A got fewer than two for each of B's.
     const heldBack: number[] = [];
     for (let round = 0; round < rounds; round++) {
       const tag = `hostile-b-attack-${round}-`;
@@ -212,7 +213,7 @@ describe.each(testBackends())("a hostile tenant (%s)", (backend) => {
     }
     const answeredToA = heldBack.reduce((sum, n) => sum + n, 0);
     expect(answeredToA, `A's answers among B's, by round: ${JSON.stringify(heldBack)}`).toBeLessThan(
-      rounds * perRound,
+      2 * rounds * perRound,
     );
 
     // Latencies are reported, not asserted (the machine running the tests may be shared).
