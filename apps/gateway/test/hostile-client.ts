@@ -3,7 +3,9 @@
  * environment): `LOOPS` loops (default 4) each POST hostile GraphQL documents with the key, one after
  * another as fast as the gateway answers, while the parent says `attack`; `pause` stops them after their
  * current request; `report` answers the refusals seen so far (count by status and code, and their
- * latencies in ms). Only node:http, so that it runs without the workspace's packages.
+ * latencies in ms, for the test's report). Each request's id (`x-request-id`) starts with `hostile-a-`, so
+ * that the gateway's request log tells its answers from other clients'. Only node:http, so that it runs
+ * without the workspace's packages.
  */
 import { Agent, request } from "node:http";
 
@@ -45,9 +47,11 @@ const bodies = Object.values(hostileDocuments).map((query) => Buffer.from(JSON.s
 const agent = new Agent({ keepAlive: true });
 const codes: Record<string, number> = {};
 const latencies: number[] = [];
+let sent = 0;
 
-/** POSTs one body and records the answer's status and code. */
-function post(body: Buffer): Promise<void> {
+/** POSTs the `index`th body and records the answer's status and code. */
+function post(index: number): Promise<void> {
+  const body = bodies[index] as Buffer;
   const started = performance.now();
   return new Promise<void>((resolve) => {
     const req = request(url, {
@@ -58,6 +62,7 @@ function post(body: Buffer): Promise<void> {
         "content-length": String(body.length),
         accept: "application/graphql-response+json",
         "x-api-key": key,
+        "x-request-id": `hostile-a-${++sent}-document-${index}`,
       },
     });
     req.once("response", (res) => {
@@ -85,7 +90,7 @@ let paused = Promise.resolve();
 async function loop(offset: number): Promise<never> {
   for (let n = offset; ; n++) {
     while (!attacking) await paused;
-    await post(bodies[n % bodies.length] as Buffer);
+    await post(n % bodies.length);
   }
 }
 

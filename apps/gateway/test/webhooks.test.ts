@@ -288,7 +288,9 @@ describe.each(testBackends())("webhooks (%s)", (backend) => {
   it("signs with both secrets during a rotation's overlap, then with the new one only", async () => {
     const r = await receiver();
     const { secret: oldSecret, endpoint: created } = await createEndpoint(r.url, ["credits.low_balance"]);
-    const rotated = await h.gql(key, ROTATE, { endpointId: created.id, overlapSeconds: 2 });
+    // Long enough for the first test ping to be delivered within the overlap on a loaded machine; the
+    // test then waits for the overlap to end.
+    const rotated = await h.gql(key, ROTATE, { endpointId: created.id, overlapSeconds: 5 });
     expect(rotated.data.rotateWebhookSecret.__typename).toBe("WebhookEndpointWithSecret");
     const newSecret = rotated.data.rotateWebhookSecret.secret;
     expect(newSecret).not.toBe(oldSecret);

@@ -103,7 +103,7 @@ describe("http task handler", () => {
   });
 
   it("times out slow DNS as well as slow servers", async () => {
-    const started = Date.now();
+    // The lookup never answers: without the task's timeout this would wait until the test's own timeout.
     const result = await runHttpTask(
       { type: "http", url: "http://slow-dns.example/", timeout_ms: 100 },
       {},
@@ -113,7 +113,6 @@ describe("http task handler", () => {
       outcome: "error",
       error: expect.stringContaining("did not answer within 100 ms"),
     });
-    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it("simulates http tasks in dry runs without calling them; template and echo run for real", async () => {
