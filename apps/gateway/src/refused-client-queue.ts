@@ -76,22 +76,33 @@ export class RefusedClientQueue {
   }
 
   /**
-   * Serves the request with `start` now, or once its client's turn has come (see the class).
-   * `longLived` requests (an SSE stream) do not make held-back clients wait while they are open.
+   * Whether any client is held back. While none is, a request's client need not be known to admit it
+   * (`admit(null, …)`), which spares a SHA-256 of its key per request.
    */
-  admit(client: string, res: ServerResponse, start: () => void, longLived = false): void {
-    const held = this.#held.get(client);
-    if (held && held.until <= this.#now() && !held.inFlight && held.waiting.length === 0) {
-      this.#held.delete(client);
-    } else if (held) {
-      if (held.waiting.length >= this.#maxWaiting) {
-        tooManyWaiting(res, Math.ceil((held.until - this.#now()) / 1000));
+  get holding(): boolean {
+    return this.#held.size > 0;
+  }
+
+  /**
+   * Serves the request with `start` now, or once its client's turn has come (see the class). `client`
+   * may be null when no client is {@link holding held back}. `longLived` requests (an SSE stream) do not
+   * make held-back clients wait while they are open.
+   */
+  admit(client: string | null, res: ServerResponse, start: () => void, longLived = false): void {
+    const held = client === null ? undefined : this.#held.get(client);
+    if (client !== null && held) {
+      if (held.until <= this.#now() && !held.inFlight && held.waiting.length === 0) {
+        this.#held.delete(client);
+      } else {
+        if (held.waiting.length >= this.#maxWaiting) {
+          tooManyWaiting(res, Math.ceil((held.until - this.#now()) / 1000));
+          return;
+        }
+        held.waiting.push({ since: this.#now(), start, res });
+        this.#waitingClients.add(client);
+        this.#pump(client, held);
         return;
       }
-      held.waiting.push({ since: this.#now(), start, res });
-      this.#waitingClients.add(client);
-      this.#pump(client, held);
-      return;
     }
     this.#othersLastActive = this.#now();
     if (longLived) {
