@@ -1,5 +1,5 @@
 import { EnvelopArmorPlugin } from "@escape.tech/graphql-armor";
-import { GraphQLError, parse, type Source, type ValidationContext } from "graphql";
+import { type ExecutionResult, GraphQLError, parse, type Source, type ValidationContext } from "graphql";
 import type { Plugin } from "graphql-yoga";
 import { jsonBodyScanner } from "./json-body-scanner.ts";
 import { requestContext } from "./observability/request-context.ts";
@@ -279,10 +279,36 @@ function bodyLimitPlugin(limits: QueryLimits): Plugin {
   };
 }
 
+/** The codes of {@link queryLimitCodes}, to recognise a refusal among an answer's errors. */
+const refusalCodes: ReadonlySet<unknown> = new Set(Object.values(queryLimitCodes));
+
+/**
+ * Notes a refusal that Yoga answered from its caches: a document refused once is refused again by Yoga's
+ * parse-error or validation cache (the same error, or the same validation result), before the parse or the
+ * armor rule that calls {@link refusal} runs. Every answer carrying a limit's code is marked, so a client
+ * that repeats a refused document is logged and held back each time.
+ */
+function cachedRefusalPlugin(): Plugin {
+  return {
+    onResultProcess({ result }) {
+      const log = requestContext.getStore();
+      if (!log || log.refusedBy) return;
+      for (const one of Array.isArray(result) ? result : [result]) {
+        const errors = (one as ExecutionResult | undefined)?.errors;
+        const refused = errors?.find((error) => refusalCodes.has(error.extensions?.code));
+        if (refused) {
+          log.refusedBy = String(refused.extensions.code);
+          return;
+        }
+      }
+    },
+  };
+}
+
 /**
  * The Yoga plugins that enforce `limits` on every operation of an endpoint — over HTTP, SSE, and the
  * graphql-ws operations that go through the same enveloped `parse`/`validate`.
  */
 export function queryLimitPlugins(limits: QueryLimits): Plugin[] {
-  return [bodyLimitPlugin(limits), parseLimitPlugin(limits), armorPlugin(limits)];
+  return [bodyLimitPlugin(limits), parseLimitPlugin(limits), armorPlugin(limits), cachedRefusalPlugin()];
 }

@@ -193,6 +193,33 @@ describe.each(testBackends())("logs, metrics and traces (%s)", (backend) => {
     expect(odd.headers.get("x-request-id")).toMatch(/^[0-9a-f-]{36}$/);
   });
 
+  test("marks every refusal of a repeated over-limit document in the request log, cached or not", async ({
+    client,
+  }) => {
+    const { post } = client;
+    // 31 aliases (a validation-time limit, cached by document) and 2,001 tokens (a parse-time limit,
+    // whose error is cached by text): each sent three times.
+    const aliases = `{ ${Array.from({ length: 31 }, (_, i) => `v${i}: viewer { environment }`).join(" ")} }`;
+    const tokens = `{ ${"__typename ".repeat(1999)}}`;
+    const sent: { requestId: string; code: string }[] = [];
+    for (const [query, code] of [
+      [aliases, "TOO_MANY_ALIASES"],
+      [tokens, "TOO_MANY_TOKENS"],
+    ] as const) {
+      for (let i = 0; i < 3; i++) {
+        const requestId = `req-refused-${code}-${i}-${backend}`;
+        const { body } = await post(query, {}, { "x-request-id": requestId });
+        expect((body.errors as { extensions: { code: string } }[])[0]?.extensions.code).toBe(code);
+        sent.push({ requestId, code });
+      }
+    }
+    await eventually(async () => sent.every((s) => log.lines.some((l) => l.requestId === s.requestId)));
+    for (const { requestId, code } of sent) {
+      const line = log.lines.find((l) => l.msg === "request" && l.requestId === requestId);
+      expect(line, requestId).toMatchObject({ refusedBy: code });
+    }
+  });
+
   test("never logs a key, a token, a variable or an authorization header", async ({ harness: h, client }) => {
     const { key, post, scrape } = client;
     await post(VIEWER, {}, { authorization: `Bearer ${key}` });
