@@ -218,11 +218,12 @@ export class Worker {
 
   /**
    * Reads the runs of claimed `run.step` jobs in one query and their sessions in another, side by side (a
-   * failure only leaves the steps to read them).
+   * failure only leaves the steps to read them). Also for a single run: the step would read the two one
+   * after the other, a round trip more before its first node.
    */
   async #readClaimedRuns(claimed: readonly Job[]): Promise<void> {
     const runIds = claimed.flatMap((job) => (job.kind === "run.step" && job.runId ? [job.runId] : []));
-    if (runIds.length < 2) return;
+    if (runIds.length === 0) return;
     try {
       const [runs, sessionsOfRuns] = await Promise.all([
         findRunsByIdForWorker(this.#deps.db, runIds),
