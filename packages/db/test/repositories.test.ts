@@ -3,6 +3,7 @@ import { test as baseTest, describe, expect } from "vitest";
 import {
   appendRunEvents,
   claimJobs,
+  claimJobsWithRuns,
   deleteJob,
   findRun,
   findRunEventsAfter,
@@ -285,6 +286,53 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     await deleteJob(t.db, job.id, "w3");
     for (const other of claimed.slice(1)) await deleteJob(t.db, other.id, other.lockedBy!);
     expect(await t.db.selectFrom("jobs").selectAll().execute()).toEqual([]);
+  });
+
+  test("claims run.step jobs with their runs and sessions as a read returns them, in the claim's statement", async ({
+    database: t,
+    acme,
+  }) => {
+    const run = await newRun(t, acme);
+    await t.db
+      .updateTable("runs")
+      .set({
+        started_at: new Date("2026-01-02T03:04:05.678Z"),
+        node_started_seq: 3,
+        node_started_at: new Date(),
+      })
+      .where("id", "=", run.id)
+      .execute();
+    await t.db
+      .updateTable("sessions")
+      .set({
+        sandbox: JSON.stringify({ doc: { outcome: "fail" } }),
+        tags: ["a", "b"],
+        expires_at: new Date(),
+      })
+      .where("id", "=", run.sessionId!)
+      .execute();
+    const orphan = await insertRun(t.db, acme.tenant, {
+      id: newId("wfr"),
+      sessionId: null,
+      workflowId: acme.workflowId,
+      workflowVersion: 1,
+      graphSnapshot: graph,
+      triggerPayload: {},
+      triggeredBy: null,
+    });
+    for (const r of [run, orphan]) await scheduleRunJob(t.db, r.id, "run.step");
+
+    const claimed = (await claimJobsWithRuns(t.db, "w1", 10, 60_000)).filter((job) =>
+      [run.id, orphan.id].includes(job.runId ?? ""),
+    );
+    const mine = claimed.find((job) => job.runId === run.id)!;
+    expect(mine).toMatchObject({ kind: "run.step", lockedBy: "w1", attempts: 1 });
+    expect(mine.run).toEqual(await findRun(t.db, acme.tenant, run.id));
+    expect(mine.session).toEqual(await findSession(t.db, acme.tenant, run.sessionId!));
+    // A run without a session comes with `session: null`.
+    const alone = claimed.find((job) => job.runId === orphan.id)!;
+    expect(alone.run).toEqual(await findRun(t.db, acme.tenant, orphan.id));
+    expect(alone.session).toBeNull();
   });
 
   test("pages workflows newest first with keyset cursors", async ({ database: t, acme }) => {

@@ -23,6 +23,12 @@ export interface PolicyCheckResult {
 export interface PolicyProvider {
   /** Runs one check. Throwing is treated as an `error` outcome. */
   check(request: PolicyCheckRequest): Promise<PolicyCheckResult>;
+  /**
+   * Whether this check answers at once, without waiting for anything outside the process (no network, no
+   * timer): the engine then executes it together with the nodes around it, in one commit, instead of
+   * committing its `node.started` first (see `NodeHandler.immediate`). Absent: never.
+   */
+  immediate?(request: PolicyCheckRequest): boolean;
 }
 
 interface SimulatedOutcome {
@@ -43,9 +49,13 @@ interface SimulatedOutcome {
  * on the first attempts (`error_attempts`), so retries and slow providers can be exercised.
  */
 export class SandboxPolicyProvider implements PolicyProvider {
+  /** Immediate unless a delay is simulated: the outcome is computed in memory. */
+  immediate({ node, session }: PolicyCheckRequest): boolean {
+    return !simulatedOutcome(node, session).delay_ms;
+  }
+
   async check({ node, session, attempt }: PolicyCheckRequest): Promise<PolicyCheckResult> {
-    const sandbox = (session?.sandbox ?? {}) as Record<string, SimulatedOutcome | undefined>;
-    const simulated: SimulatedOutcome = node.simulate ?? sandbox[node.id] ?? sandbox[node.policy] ?? {};
+    const simulated = simulatedOutcome(node, session);
     const defaults = findPolicy(node.policy)?.defaultOutput ?? {};
     // Every sandbox execution gets its own reference, as a real provider's would.
     const reference = `sbx_${randomUUID()}`;
@@ -69,11 +79,21 @@ export class SandboxPolicyProvider implements PolicyProvider {
   }
 }
 
+/** What the sandbox simulates for `node`: its `simulate` setting, else the session's sandbox data. */
+function simulatedOutcome(node: PolicyNode, session: Session | null): SimulatedOutcome {
+  const sandbox = (session?.sandbox ?? {}) as Record<string, SimulatedOutcome | undefined>;
+  return node.simulate ?? sandbox[node.id] ?? sandbox[node.policy] ?? {};
+}
+
 /**
  * The live environment's provider until a real verification vendor is configured: every check ends in
  * `error` with a reason that says so, so live runs follow their error routes rather than inventing results.
  */
 export class UnconfiguredPolicyProvider implements PolicyProvider {
+  immediate(): boolean {
+    return true;
+  }
+
   async check({ node }: PolicyCheckRequest): Promise<PolicyCheckResult> {
     return {
       outcome: "error",

@@ -12,6 +12,7 @@ import {
   type NewNodeRun,
   type NewRunEvent,
   type RunChange,
+  recordCheckAttempt,
   scheduleRunJob,
   startCheckAttempt,
   updateRun,
@@ -37,6 +38,7 @@ import {
 import {
   beginNode,
   executeNode,
+  isImmediateNode,
   isIoNode,
   type NodeContext,
   type NodeExecution,
@@ -135,6 +137,10 @@ const maxNodesPerStep = 32;
  * 2. the next step executes it outside any transaction, then commits its node run and `node.completed`
  *    together with the nodes without I/O after it, up to the start of the next I/O node.
  *
+ * An I/O node whose execution does no I/O after all (`NodeHandler.immediate`: a sandbox check computed in
+ * memory) runs inline like a node without I/O, so a run made of such nodes commits in one step: nothing is
+ * awaited that live progress could show running, and subscribers still get every event, in order.
+ *
  * Each commit is one transaction that records the node runs, the events, the session's status and the
  * run's new state, and applies only if the run is still at the version the step read (and the
  * `(run_id, step)` / `(run_id, seq)` keys refuse duplicates), so a step that lost a race to another worker
@@ -185,14 +191,16 @@ export async function stepRun(
     let startedAt = new Date();
     let startCommitted = false;
     if (isIoNode(node)) {
-      // An I/O node runs only once its start is committed, and then first in its step.
+      // An I/O node runs only once its start is committed, and then first in its step — unless this
+      // execution does no I/O after all (a sandbox check): then it runs inline like its neighbours.
       const started = executions.length === 0 && !resumed && isCurrentNodeStarted(working, node.id);
-      if (!started) {
+      if (started) {
+        startedAt = working.nodeStarted?.at ?? startedAt;
+        startCommitted = true;
+      } else if (!isImmediateNode(node, nodeContext(deps, state, working))) {
         toStart = node;
         break;
       }
-      startedAt = working.nodeStarted?.at ?? startedAt;
-      startCommitted = true;
     }
     const execution = await executeNode(node, nodeContext(deps, state, working));
     executions.push({ ...execution, node, startedAt, startCommitted });
@@ -439,18 +447,30 @@ async function recordExecution(
 
   const retries = "retries" in node && typeof node.retries === "number" ? node.retries : 0;
   const retrying = execution.result === "error" && attempt <= retries;
-  if (node.type === "policy" && run.sessionId && execution.startCommitted && run.nodeStarted) {
-    await endCheckAttempt(trx, {
+  if (node.type === "policy" && run.sessionId) {
+    const ended = {
       runId: run.id,
       nodeId: node.id,
-      startedSeq: run.nodeStarted.seq,
       outcome: execution.result ?? "error",
       error: execution.error,
       providerReference: execution.providerReference ?? null,
       output: execution.output,
       completedAt: new Date(),
       checkStatus: retrying ? "retrying" : checkStatusOf(execution.result),
-    });
+    } as const;
+    if (execution.startCommitted) {
+      if (run.nodeStarted) await endCheckAttempt(trx, { ...ended, startedSeq: run.nodeStarted.seq });
+    } else {
+      // Executed inline (its provider answered at once): the attempt starts and ends in this commit, keyed
+      // by the `node.started` just appended.
+      await recordCheckAttempt(trx, run, {
+        ...ended,
+        sessionId: run.sessionId,
+        policy: node.policy,
+        startedSeq: run.lastSeq + events.length,
+        startedAt: execution.startedAt,
+      });
+    }
   }
   if (retrying) {
     const nextAttemptAt = new Date(Date.now() + retryDelayMs(attempt, deps.retryBaseMs));

@@ -2,12 +2,11 @@ import { randomBytes } from "node:crypto";
 import {
   type BackoffBounds,
   backoffDelay,
-  claimJobs,
+  type ClaimedJob,
+  claimJobsWithRuns,
   type DatabaseAvailability,
   deleteJob,
   extendLeases,
-  findRunsByIdForWorker,
-  findSessionsOfRunsForWorker,
   type HandledJobKind,
   isDatabaseUnavailableError,
   type Job,
@@ -98,9 +97,9 @@ export class Worker {
   /** Claimed jobs waiting for a free slot, oldest first (see {@link WorkerOptions.prefetch}). */
   #queued: Job[] = [];
   /**
-   * The runs of claimed `run.step` jobs and their sessions, read per claim (two queries side by side): a
-   * job's first step starts from them instead of reading them (if the run changed meanwhile, the version
-   * guard refuses the step, which then re-reads it).
+   * The runs of claimed `run.step` jobs and their sessions, read by the claim's statement: a job's first
+   * step starts from them instead of reading them (if the run changed meanwhile, the version guard refuses
+   * the step, which then re-reads it).
    */
   readonly #claimedRuns = new Map<string, { run: Run; session: Session | null }>();
   readonly #handlers = new Map<HandledJobKind, JobHandler>();
@@ -180,9 +179,9 @@ export class Worker {
       const room = this.#concurrency + this.#prefetch - this.#inFlight.size - this.#queued.length;
       let claimedAll = false;
       if (room > 0 && this.#queued.length <= this.#prefetch / 2) {
-        let claimed: Job[] = [];
+        let claimed: ClaimedJob[] = [];
         try {
-          claimed = await claimJobs(this.#deps.db, this.workerId, room, this.#leaseMs);
+          claimed = await claimJobsWithRuns(this.#deps.db, this.workerId, room, this.#leaseMs);
           failedClaims = 0;
         } catch (error) {
           if (isDatabaseUnavailableError(error)) {
@@ -193,13 +192,14 @@ export class Worker {
           this.#onError(error);
         }
         claimedAll = claimed.length === room;
-        await this.#readClaimedRuns(claimed);
         for (const job of claimed) {
           if (job.claimLagMs !== undefined)
             this.#deps.telemetry?.metrics?.claimLag.observe({ kind: job.kind }, job.claimLagMs / 1000);
           // Our lease on it ran out during an outage while one of our slots still waits to hand it back:
           // that slot owns it and will release it.
           if (this.#inFlight.has(job.id) || this.#queued.some((queued) => queued.id === job.id)) continue;
+          if (job.run && job.session !== undefined)
+            this.#claimedRuns.set(job.run.id, { run: job.run, session: job.session });
           this.#queued.push(job);
         }
         this.#startQueued();
@@ -213,32 +213,6 @@ export class Worker {
       if (claimedAll) continue;
       // The queue had fewer due jobs than free slots: sleep until new work or the poll interval.
       await this.#sleep(this.#pollIntervalMs);
-    }
-  }
-
-  /**
-   * Reads the runs of claimed `run.step` jobs in one query and their sessions in another, side by side (a
-   * failure only leaves the steps to read them).
-   */
-  async #readClaimedRuns(claimed: readonly Job[]): Promise<void> {
-    const runIds = claimed.flatMap((job) => (job.kind === "run.step" && job.runId ? [job.runId] : []));
-    if (runIds.length < 2) return;
-    try {
-      const [runs, sessionsOfRuns] = await Promise.all([
-        findRunsByIdForWorker(this.#deps.db, runIds),
-        findSessionsOfRunsForWorker(this.#deps.db, runIds),
-      ]);
-      const sessions = new Map(sessionsOfRuns.map((session) => [session.id, session]));
-      for (const run of runs) {
-        // A run whose session is gone is left to its step (which reads it and finds none).
-        if (run.sessionId && !sessions.has(run.sessionId)) continue;
-        this.#claimedRuns.set(run.id, {
-          run,
-          session: run.sessionId ? (sessions.get(run.sessionId) ?? null) : null,
-        });
-      }
-    } catch (error) {
-      if (!isDatabaseUnavailableError(error)) this.#onError(error);
     }
   }
 

@@ -50,7 +50,13 @@ describe.each(testBackends())("engine (%s)", (backend) => {
     await bus.subscribe(`run:${run.id}`, (message: BusMessage) => {
       published.push(message.event as RunEvent);
     });
-    const deps = { db: t.db, bus, providers: defaultPolicyProviders(), wake: () => {} };
+    // A provider as a vendor's would be: it never answers at once, so each check is split over two commits.
+    const sandbox = defaultPolicyProviders().sandbox;
+    const providers = {
+      ...defaultPolicyProviders(),
+      sandbox: { check: (request: Parameters<typeof sandbox.check>[0]) => sandbox.check(request) },
+    };
+    const deps = { db: t.db, bus, providers, wake: () => {} };
     const outcomes: string[] = [];
     const running: string[] = [];
     for (;;) {
@@ -97,6 +103,113 @@ describe.each(testBackends())("engine (%s)", (backend) => {
     // A further call finds nothing to do and writes nothing.
     expect(await advanceRun(deps, run.id)).toBe("finished");
     expect((await listRunEvents(t.db, run.id, 0)).length).toBe(finished!.lastSeq);
+  });
+
+  test("checks a provider answers at once run inline: the whole run commits in one step, its events in order, each check with its attempt", async ({
+    database: t,
+    actor,
+  }) => {
+    const bus = new InProcessEventBus();
+    const engine = new Engine({ db: t.db, bus, worker: false });
+    const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "inline", graph);
+    const run = await submitTestSession(engine.unitOfWork, actor, workflow, { age: 16 });
+    const published: RunEvent[] = [];
+    await bus.subscribe(`run:${run.id}`, (message: BusMessage) => {
+      published.push(message.event as RunEvent);
+    });
+    const deps = { db: t.db, bus, providers: defaultPolicyProviders(), wake: () => {} };
+
+    expect(await advanceRun(deps, run.id)).toBe("finished");
+    const events = await listRunEvents(t.db, run.id, 0);
+    expect(events.map((e) => `${e.type}:${e.data.nodeId ?? ""}`)).toEqual([
+      "run.started:",
+      "node.started:start",
+      "node.completed:start",
+      "node.started:doc",
+      "node.completed:doc",
+      "node.started:aml",
+      "node.completed:aml",
+      "node.started:age",
+      "node.completed:age",
+      "node.started:rejected",
+      "node.completed:rejected",
+      "run.completed:",
+    ]);
+    expect(published.map((e) => e.seq)).toEqual(events.map((e) => e.seq));
+    expect(await findRun(t.db, actor, run.id)).toMatchObject({
+      status: "completed",
+      finalStatus: "rejected",
+      stepCount: 5,
+      nodeStarted: null,
+    });
+    // Each check has its attempt, keyed by its node.started, as when its start commits on its own.
+    const checks = await t.db
+      .selectFrom("session_checks")
+      .innerJoin("session_check_attempts", "session_check_attempts.check_id", "session_checks.id")
+      .select([
+        "session_checks.node_id",
+        "session_checks.status",
+        "session_checks.result",
+        "session_check_attempts.number",
+        "session_check_attempts.started_seq",
+        "session_check_attempts.outcome",
+        "session_check_attempts.completed_at",
+        "session_check_attempts.provider_reference",
+      ])
+      .where("session_checks.run_id", "=", run.id)
+      .orderBy("session_check_attempts.started_seq")
+      .execute();
+    const startedSeq = (nodeId: string) =>
+      events.find((e) => e.type === "node.started" && e.data.nodeId === nodeId)!.seq;
+    expect(checks).toMatchObject([
+      {
+        node_id: "doc",
+        status: "passed",
+        result: "pass",
+        number: 1,
+        started_seq: startedSeq("doc"),
+        outcome: "pass",
+      },
+      {
+        node_id: "aml",
+        status: "passed",
+        result: "pass",
+        number: 1,
+        started_seq: startedSeq("aml"),
+        outcome: "pass",
+      },
+    ]);
+    for (const check of checks) {
+      expect(check.completed_at).toBeInstanceOf(Date);
+      expect(check.provider_reference).toMatch(/^sbx_/);
+    }
+  });
+
+  test("a sandbox check with a simulated delay is not immediate: its start commits before it runs", async ({
+    database: t,
+    actor,
+  }) => {
+    const engine = new Engine({ db: t.db, worker: false });
+    const slow = {
+      ...graph,
+      nodes: graph.nodes.map((node) =>
+        node.id === "doc" ? { ...node, simulate: { outcome: "pass", delay_ms: 1 } } : node,
+      ),
+    };
+    const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "slow", slow);
+    const run = await submitTestSession(engine.unitOfWork, actor, workflow, { age: 30 });
+    const deps = { db: t.db, bus: engine.bus, providers: defaultPolicyProviders(), wake: () => {} };
+    expect(await advanceRun(deps, run.id)).toBe("advanced");
+    expect((await listRunEvents(t.db, run.id, 0)).at(-1)).toMatchObject({
+      type: "node.started",
+      data: { nodeId: "doc" },
+    });
+    // doc runs, then aml (immediate) and the rest ride along in the same commit.
+    expect(await advanceRun(deps, run.id)).toBe("finished");
+    expect(await findRun(t.db, actor, run.id)).toMatchObject({
+      status: "completed",
+      finalStatus: "approved",
+    });
   });
 
   test("a worker taking over a started node runs the same attempt again without a second node.started; the lost worker's commit is refused", async ({

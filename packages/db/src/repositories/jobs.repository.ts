@@ -1,7 +1,9 @@
-import { newId } from "@flowgate/domain";
+import { newId, type Run, type Session } from "@flowgate/domain";
 import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { JobsTable } from "../tables/jobs.table.ts";
+import { runFromJson } from "./runs.repository.ts";
+import { sessionFromJson } from "./sessions.repository.ts";
 
 /**
  * Kinds of engine work: `run.step` advances a run; `run.timeout` fires a gate's timeout;
@@ -177,9 +179,67 @@ export async function claimJobs(
   leaseMs: number,
   options: { lane?: JobLane; skipEndpoints?: readonly string[] } = {},
 ): Promise<Job[]> {
+  const rows = await claimStatement(db, workerId, limit, leaseMs, options).execute();
+  return rows.map((row) => ({ ...toJob(row), claimLagMs: Number(row.claim_lag_ms) }));
+}
+
+/** A job of the `runs` lane as {@link claimJobsWithRuns} claims it. */
+export interface ClaimedJob extends Job {
+  /** A `run.step` job's run, read in the claim's statement (absent when there is none). */
+  run?: Run;
+  /** That run's session (null for a run without one; absent when the run has one that is gone). */
+  session?: Session | null;
+}
+
+/**
+ * {@link claimJobs} for the `runs` lane that also returns each claimed `run.step` job's run and session,
+ * read by the same statement: the worker starts a claimed run's first step without another round trip.
+ */
+export async function claimJobsWithRuns(
+  db: Executor,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+): Promise<ClaimedJob[]> {
+  const rows = await db
+    .with("claimed", () => claimStatement(db, workerId, limit, leaseMs, { lane: "runs" }))
+    .selectFrom("claimed")
+    .leftJoin("runs", (join) =>
+      join.onRef("runs.id", "=", "claimed.run_id").on("claimed.kind", "=", "run.step"),
+    )
+    .leftJoin("sessions", "sessions.id", "runs.session_id")
+    .selectAll("claimed")
+    .select([
+      sql<Record<string, unknown> | null>`case when runs.id is null then null else to_jsonb(runs.*) end`.as(
+        "run_json",
+      ),
+      sql<Record<
+        string,
+        unknown
+      > | null>`case when sessions.id is null then null else to_jsonb(sessions.*) end`.as("session_json"),
+    ])
+    .execute();
+  return rows.map(({ run_json, session_json, claim_lag_ms, ...row }) => {
+    const job: ClaimedJob = { ...toJob(row), claimLagMs: Number(claim_lag_ms) };
+    if (!run_json) return job;
+    const run = runFromJson(run_json);
+    // A run whose session is gone is left to its step (which reads it and finds none).
+    if (run.sessionId && !session_json) return job;
+    return { ...job, run, session: session_json ? sessionFromJson(session_json) : null };
+  });
+}
+
+/** The claim's statement (see {@link claimJobs}). */
+function claimStatement(
+  db: Executor,
+  workerId: string,
+  limit: number,
+  leaseMs: number,
+  options: { lane?: JobLane; skipEndpoints?: readonly string[] },
+) {
   const lane = options.lane ?? "runs";
   const skip = options.skipEndpoints ?? [];
-  const rows = await db
+  return db
     .with("lease_only", (qb) => qb.selectNoFrom(asynchronousCommit().as("set")))
     .updateTable("jobs")
     .from("lease_only")
@@ -206,9 +266,7 @@ export async function claimJobs(
     .returningAll("jobs")
     .returning(
       sql<number>`greatest(0, extract(epoch from (now() - run_at)) * 1000)::float8`.as("claim_lag_ms"),
-    )
-    .execute();
-  return rows.map((row) => ({ ...toJob(row), claimLagMs: Number(row.claim_lag_ms) }));
+    );
 }
 
 /** Extends the lease of jobs still held by `workerId`; returns the ids still held. */

@@ -247,13 +247,6 @@ export async function findRunById(
   return row ? toRun(row) : undefined;
 }
 
-/** Runs by id, of any workspace (for the engine's workers, which read the runs of the jobs they claimed). */
-export async function findRunsByIdForWorker(db: Executor, ids: readonly string[]): Promise<Run[]> {
-  if (ids.length === 0) return [];
-  const rows = await db.selectFrom("runs").selectAll().where("id", "in", ids).execute();
-  return rows.map(toRun);
-}
-
 /**
  * The current runs of sessions (a session has at most one; runs superseded by a reprocess are left out),
  * for DataLoaders; with `tenant`, only its runs.
@@ -679,6 +672,23 @@ function toRunAuditEntry(row: Selectable<RunAuditTable>): RunAuditEntry {
     data: row.data,
     createdAt: row.created_at,
   };
+}
+
+/** A run as `to_jsonb(runs.*)` gives it (timestamps as strings), from a statement that returns it beside other rows. */
+export function runFromJson(json: Record<string, unknown>): Run {
+  const row = json as unknown as Selectable<RunsTable>;
+  return toRun({
+    ...row,
+    node_started_at: jsonDate(json.node_started_at),
+    created_at: new Date(json.created_at as string),
+    started_at: jsonDate(json.started_at),
+    completed_at: jsonDate(json.completed_at),
+    superseded_at: jsonDate(json.superseded_at),
+  });
+}
+
+function jsonDate(value: unknown): Date | null {
+  return typeof value === "string" ? new Date(value) : null;
 }
 
 function toRun(row: Selectable<RunsTable>): Run {

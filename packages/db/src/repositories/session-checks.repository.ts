@@ -72,6 +72,91 @@ export async function startCheckAttempt(
 }
 
 /**
+ * Records an attempt that started and ended in the same commit (a check its provider answered at once,
+ * executed inline): the check, created or updated to the attempt's outcome, and its completed attempt, in
+ * one statement — what {@link startCheckAttempt} and {@link endCheckAttempt} write in two commits.
+ */
+export async function recordCheckAttempt(
+  db: Executor,
+  tenant: Tenant,
+  attempt: {
+    sessionId: string;
+    runId: string;
+    nodeId: string;
+    policy: string;
+    startedSeq: number;
+    startedAt: Date;
+    outcome: string;
+    error: string | null;
+    providerReference: string | null;
+    output: Record<string, unknown> | null;
+    completedAt: Date;
+    checkStatus: SessionCheckStatus;
+  },
+): Promise<void> {
+  const output = attempt.output ? JSON.stringify(attempt.output) : null;
+  const ended = {
+    status: attempt.checkStatus,
+    result: attempt.checkStatus === "retrying" ? null : attempt.outcome,
+    output,
+    error: attempt.error,
+  };
+  await db
+    .with("check_row", (qc) =>
+      qc
+        .insertInto("session_checks")
+        .values({
+          id: newId("chk"),
+          workspace_id: tenant.workspaceId,
+          environment: tenant.environment,
+          session_id: attempt.sessionId,
+          run_id: attempt.runId,
+          node_id: attempt.nodeId,
+          policy: attempt.policy,
+          ...ended,
+          updated_at: attempt.completedAt,
+        })
+        .onConflict((oc) =>
+          oc.columns(["run_id", "node_id"]).doUpdateSet({ ...ended, updated_at: attempt.completedAt }),
+        )
+        .returning("id"),
+    )
+    .insertInto("session_check_attempts")
+    .columns([
+      "id",
+      "check_id",
+      "number",
+      "started_seq",
+      "started_at",
+      "completed_at",
+      "outcome",
+      "error",
+      "provider_reference",
+      "output",
+    ])
+    .expression((eb) =>
+      eb
+        .selectFrom("check_row")
+        .select((s) => [
+          sql<string>`${newId("att")}`.as("id"),
+          s.ref("check_row.id").as("check_id"),
+          sql<number>`(select count(*) + 1 from session_check_attempts where check_id = check_row.id)`.as(
+            "number",
+          ),
+          sql<number>`${attempt.startedSeq}::int`.as("started_seq"),
+          sql<Date>`${attempt.startedAt}::timestamptz`.as("started_at"),
+          sql<Date>`${attempt.completedAt}::timestamptz`.as("completed_at"),
+          sql<string>`${attempt.outcome}::text`.as("outcome"),
+          sql<string | null>`${attempt.error}::text`.as("error"),
+          sql<string | null>`${attempt.providerReference}::text`.as("provider_reference"),
+          sql<string | null>`${output}::jsonb`.as("output"),
+        ]),
+    )
+    .onConflict((oc) => oc.columns(["check_id", "started_seq"]).doNothing())
+    .execute();
+}
+
+/**
  * Records the end of the attempt that `startedSeq` began, and the check's new status (`retrying` when the
  * engine will try again).
  */

@@ -104,26 +104,6 @@ export async function lockSessionWithWorkflow(
   return { session: toSession(session), workflow: workflow ? workflowFromJson(workflow) : undefined };
 }
 
-/** The sessions of these runs, of any workspace (for the engine's workers, which read the runs they claimed). */
-export async function findSessionsOfRunsForWorker(
-  db: Executor,
-  runIds: readonly string[],
-): Promise<Session[]> {
-  if (runIds.length === 0) return [];
-  const rows = await db
-    .selectFrom("sessions")
-    .selectAll()
-    .where("id", "in", (eb) =>
-      eb
-        .selectFrom("runs")
-        .select("session_id")
-        .where("id", "in", runIds)
-        .where("session_id", "is not", null),
-    )
-    .execute();
-  return rows.map(toSession);
-}
-
 /** Finds a session by id in any tenant (engine internals that already hold its id, e.g. webhooks). */
 export async function findSessionById(db: Executor, id: string): Promise<Session | undefined> {
   const row = await db.selectFrom("sessions").selectAll().where("id", "=", id).executeTakeFirst();
@@ -391,6 +371,21 @@ export async function listSessionStatuses(
     result: row.result as SessionResult | null,
     updatedAt: row.updated_at,
   }));
+}
+
+/** A session as `to_jsonb(sessions.*)` gives it (timestamps as strings), from a statement that returns it beside other rows. */
+export function sessionFromJson(json: Record<string, unknown>): Session {
+  const row = json as unknown as Selectable<SessionsTable>;
+  const date = (value: unknown) => (typeof value === "string" ? new Date(value) : null);
+  return toSession({
+    ...row,
+    created_at: new Date(json.created_at as string),
+    updated_at: new Date(json.updated_at as string),
+    submitted_at: date(json.submitted_at),
+    completed_at: date(json.completed_at),
+    expires_at: date(json.expires_at),
+    redacted_at: date(json.redacted_at),
+  });
 }
 
 function toSession(row: Selectable<SessionsTable>): Session {

@@ -40,6 +40,15 @@ export function isIoNode(node: GraphNode): boolean {
 }
 
 /**
+ * Whether this execution of an I/O node does no I/O after all (see {@link NodeHandler.immediate}): the
+ * engine then executes it inline, like a node without I/O. Never for a node with a start hook.
+ */
+export function isImmediateNode(node: GraphNode, context: NodeContext): boolean {
+  const handler = handlerFor(node);
+  return !handler.start && (handler.immediate?.(node, context) ?? false);
+}
+
+/**
  * Runs `node`'s start hook inside the transaction that commits its `node.started` (see
  * {@link NodeHandler.start}); null when the node has none or may go on.
  */

@@ -73,6 +73,12 @@ export interface NodeHandler<N extends GraphNode> {
    * nodes that only pause) are executed and committed together with the nodes around them.
    */
   readonly io: boolean;
+  /**
+   * For I/O nodes without a {@link start} hook: whether this execution does no I/O after all (a sandbox
+   * check computed in memory), so that the engine executes it together with the nodes around it, in one
+   * commit (`node.started` and `node.completed` then commit together, still in order). Absent: never.
+   */
+  immediate?(node: N, context: NodeContext): boolean;
   /** Runs the node. Handlers may do I/O; they run outside the step's transaction. */
   execute(node: N, context: NodeContext): Promise<NodeExecution>;
   /**

@@ -5,6 +5,17 @@ import type { NodeHandler } from "./node-handler.ts";
 /** `policy`: runs a verification check through the environment's provider and routes on its outcome. */
 export const policyNode: NodeHandler<PolicyNode> = {
   io: true,
+  immediate(node, context) {
+    const provider = context.providers[context.run.environment];
+    return (
+      provider.immediate?.({
+        node,
+        session: context.session,
+        runId: context.run.id,
+        attempt: context.attempt,
+      }) ?? false
+    );
+  },
   async execute(node, context) {
     const provider = context.providers[context.run.environment];
     let check: PolicyCheckResult;
