@@ -5,6 +5,7 @@ import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { AccessRecorder, instrumentPersonalFields, useAccessLog } from "./access-log.ts";
 import { presentedKey, requireActor } from "./auth.ts";
+import { useCompiledQueries } from "./compiled-execution.ts";
 import type { GraphQLContext } from "./context.ts";
 import { yogaLogger } from "./database-unavailable.ts";
 import { maskUnexpectedErrors } from "./error-masking.ts";
@@ -94,6 +95,8 @@ export function createGatewayYoga(
       useRequestLog(),
       useAccessLog(),
       ...(options.plugins ?? []),
+      // Last, so that every other plugin's onExecute has run: repeated queries execute compiled.
+      useCompiledQueries(),
     ],
     // A missing scope is "Not authorized"; a database outage is DATABASE_UNAVAILABLE with HTTP 503; other
     // errors stay masked.

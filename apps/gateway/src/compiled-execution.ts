@@ -1,0 +1,90 @@
+import { makeExecute, type Plugin } from "@envelop/core";
+import {
+  BREAK,
+  type DocumentNode,
+  type ExecutionArgs,
+  type GraphQLSchema,
+  getOperationAST,
+  visit,
+} from "graphql";
+import { compileQuery, isCompiledQuery } from "graphql-jit";
+
+/** A compiled operation, as the execute function of its executions. */
+type Compiled = ReturnType<typeof makeExecute>;
+
+/**
+ * Whether graphql-jit may compile the document. graphql-jit writes a document's literal arguments into
+ * the JavaScript it generates, and there turns any string that starts with its marker for `Date` values
+ * into code, so a client's string literal could run in the gateway. Values sent as variables are never
+ * written into code. So a document with a string literal anywhere (arguments, directives, variable
+ * defaults, JSON literals), or a name holding graphql-jit's markers (an enum value or object key in a JSON
+ * literal), is left to Yoga's executor.
+ */
+function compilable(document: DocumentNode): boolean {
+  let safe = true;
+  visit(document, {
+    StringValue: () => {
+      safe = false;
+      return BREAK;
+    },
+    Name: (node) => {
+      if (!node.value.includes("__MAGIC_")) return undefined;
+      safe = false;
+      return BREAK;
+    },
+  });
+  return safe;
+}
+
+/**
+ * Envelop plugin: runs queries with graphql-jit's compiled form of their operation, compiled once per
+ * schema, document and operation name and kept as long as the document is (Yoga's parser cache holds
+ * parsed documents, bounded, keyed by their text, so a repeated query text is the same document). A
+ * compiled query skips graphql-js's walk of the document at every request (field collection, argument
+ * coercion, resolver lookup, result completion by type), most of the execution cost of a read such as
+ * `run(id)`. Resolvers, and so scope checks, error results and the access log's notes, run as before.
+ *
+ * Left to Yoga's executor, as before: mutations (rare, and their cost is the write), subscriptions (graphql-jit 0.8 does
+ * not pass a subscription field its arguments), documents with string literals (see
+ * {@link compilable}) and documents graphql-jit refuses to compile (Yoga's executor then
+ * answers with its own errors).
+ */
+export function useCompiledQueries(): Plugin {
+  const compiledBySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Compiled | null>>>();
+
+  function compiled(args: ExecutionArgs): Compiled | null {
+    let byDocument = compiledBySchema.get(args.schema);
+    if (!byDocument) {
+      byDocument = new WeakMap();
+      compiledBySchema.set(args.schema, byDocument);
+    }
+    let byOperation = byDocument.get(args.document);
+    if (!byOperation) {
+      byOperation = new Map();
+      byDocument.set(args.document, byOperation);
+    }
+    const name = args.operationName ?? "";
+    let entry = byOperation.get(name);
+    if (entry === undefined) {
+      entry = null;
+      if (
+        getOperationAST(args.document, args.operationName)?.operation === "query" &&
+        compilable(args.document)
+      ) {
+        const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
+        if (isCompiledQuery(result)) {
+          entry = makeExecute((run) => result.query(run.rootValue, run.contextValue, run.variableValues));
+        }
+      }
+      byOperation.set(name, entry);
+    }
+    return entry;
+  }
+
+  return {
+    onExecute: ({ args, setExecuteFn }) => {
+      const execute = compiled(args);
+      if (execute) setExecuteFn(execute);
+    },
+  };
+}
