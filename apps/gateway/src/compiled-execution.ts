@@ -3,8 +3,12 @@ import {
   BREAK,
   type DocumentNode,
   type ExecutionArgs,
+  type ExecutionResult,
+  GraphQLError,
   type GraphQLSchema,
   getOperationAST,
+  type Source,
+  type SourceLocation,
   visit,
 } from "graphql";
 import { compileQuery, isCompiledQuery } from "graphql-jit";
@@ -34,6 +38,33 @@ function compilable(document: DocumentNode): boolean {
     },
   });
   return safe;
+}
+
+/** The offset in `body` of a 1-based line and column. */
+function offsetOf(body: string, { line, column }: SourceLocation): number {
+  let offset = 0;
+  for (let current = 1; current < line; current++) {
+    const next = body.slice(offset).search(/\r\n|[\n\r]/);
+    if (next === -1) break;
+    offset += next + (body.startsWith("\r\n", offset + next) ? 2 : 1);
+  }
+  return offset + column - 1;
+}
+
+/**
+ * A graphql-js error for an error of a compiled query: graphql-jit's errors carry `locations` but no AST
+ * nodes or source positions, from which Yoga and the error masking rebuild every error they pass on, so
+ * without these an error would lose its locations on the way to the client.
+ */
+function located(error: GraphQLError, source: Source | undefined): GraphQLError {
+  if (!source || !error.locations?.length) return error;
+  return new GraphQLError(error.message, {
+    source,
+    positions: error.locations.map((location) => offsetOf(source.body, location)),
+    path: error.path,
+    originalError: error.originalError,
+    extensions: error.extensions,
+  });
 }
 
 /**
@@ -73,7 +104,17 @@ export function useCompiledQueries(): Plugin {
       ) {
         const result = compileQuery(args.schema, args.document, args.operationName ?? undefined);
         if (isCompiledQuery(result)) {
-          entry = makeExecute((run) => result.query(run.rootValue, run.contextValue, run.variableValues));
+          const source = args.document.loc?.source;
+          const withLocations = (answer: ExecutionResult): ExecutionResult =>
+            answer.errors?.length
+              ? { ...answer, errors: answer.errors.map((e) => located(e, source)) }
+              : answer;
+          entry = makeExecute((run) => {
+            const answer = result.query(run.rootValue, run.contextValue, run.variableValues);
+            return "then" in answer && typeof answer.then === "function"
+              ? answer.then(withLocations)
+              : withLocations(answer as ExecutionResult);
+          });
         }
       }
       byOperation.set(name, entry);

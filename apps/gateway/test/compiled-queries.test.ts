@@ -49,6 +49,21 @@ describe.each(testBackends())("queries run compiled (%s)", (backend) => {
     expect(missingVariable.errors?.[0]?.message).toMatch(/\$id/);
   });
 
+  it("answers a resolver's error with its code, path and location in the document", async () => {
+    const query = "query ($id: ID!) {\n  run(id: $id) { id }\n}";
+    for (let i = 0; i < 2; i++) {
+      const { data, errors } = await h.gql(key, query, { id: "wfr_\u0000" });
+      expect(data).toEqual({ run: null });
+      expect(errors).toEqual([
+        expect.objectContaining({
+          path: ["run"],
+          locations: [{ line: 2, column: 3 }],
+          extensions: expect.objectContaining({ code: "VALIDATION" }),
+        }),
+      ]);
+    }
+  });
+
   it("never runs a string of the document as code: literals and names holding graphql-jit's markers are data", async () => {
     const probe = globalThis as { compiledQueryProbe?: unknown };
     for (const query of [
