@@ -22,6 +22,7 @@ import type {
   ResponseEvent,
 } from "@flowgate/domain";
 import DataLoader from "dataloader";
+import { lazyLoaders } from "./lazy-loaders.ts";
 
 /** Per-request loaders of the questionnaire records (seed 003). */
 export interface DdqLoaders {
@@ -53,21 +54,18 @@ export function parseVersionKey(key: string): { questionnaireId: string; version
   return { questionnaireId: key.slice(0, at), version: Number(key.slice(at + 1)) };
 }
 
-/** Builds the request's questionnaire loaders over the application's batch reads. */
-export function createDdqLoaders(app: Application, actor: Actor): DdqLoaders {
-  return {
-    entity: new DataLoader((ids) => getEntitiesByIds(app, actor, ids)),
-    entityDocuments: new DataLoader((ids) => getDocumentsOfEntities(app, actor, ids)),
-    questionnaire: new DataLoader((ids) => getQuestionnairesByIds(app, actor, ids)),
-    questionnaireVersion: new DataLoader((keys) =>
-      getQuestionnaireVersions(app, actor, keys.map(parseVersionKey)),
-    ),
-    response: new DataLoader((ids) => getResponsesByIds(app, actor, ids)),
-    responseEvents: new DataLoader((responseIds) => listEventsOfResponses(app, actor, responseIds)),
-    autofillJob: new DataLoader((ids) => getAutofillJobsByIds(app, actor, ids)),
-    responseAutofillJobs: new DataLoader((responseIds) =>
-      listAutofillJobsOfResponsesByIds(app, actor, responseIds),
-    ),
-    recipientSend: new DataLoader((ids) => getRecipientSendsByIds(app, actor, ids)),
-  };
-}
+/** Builds the request's questionnaire loaders over the application's batch reads, each at its first use. */
+export const createDdqLoaders: (app: Application, actor: Actor) => DdqLoaders = lazyLoaders<DdqLoaders>({
+  entity: (app, actor) => new DataLoader((ids) => getEntitiesByIds(app, actor, ids)),
+  entityDocuments: (app, actor) => new DataLoader((ids) => getDocumentsOfEntities(app, actor, ids)),
+  questionnaire: (app, actor) => new DataLoader((ids) => getQuestionnairesByIds(app, actor, ids)),
+  questionnaireVersion: (app, actor) =>
+    new DataLoader((keys) => getQuestionnaireVersions(app, actor, keys.map(parseVersionKey))),
+  response: (app, actor) => new DataLoader((ids) => getResponsesByIds(app, actor, ids)),
+  responseEvents: (app, actor) =>
+    new DataLoader((responseIds) => listEventsOfResponses(app, actor, responseIds)),
+  autofillJob: (app, actor) => new DataLoader((ids) => getAutofillJobsByIds(app, actor, ids)),
+  responseAutofillJobs: (app, actor) =>
+    new DataLoader((responseIds) => listAutofillJobsOfResponsesByIds(app, actor, responseIds)),
+  recipientSend: (app, actor) => new DataLoader((ids) => getRecipientSendsByIds(app, actor, ids)),
+});

@@ -5,7 +5,8 @@ import { createYoga, type Plugin, type YogaServerInstance } from "graphql-yoga";
 import type { Logger } from "pino";
 import { AccessRecorder, instrumentPersonalFields, useAccessLog } from "./access-log.ts";
 import { presentedKey, requireActor } from "./auth.ts";
-import type { GraphQLContext, Loaders } from "./context.ts";
+import { useCompiledQueries } from "./compiled-execution.ts";
+import type { GraphQLContext } from "./context.ts";
 import { yogaLogger } from "./database-unavailable.ts";
 import { maskUnexpectedErrors } from "./error-masking.ts";
 import { createLoaders } from "./loaders.ts";
@@ -46,21 +47,6 @@ function apiSubject(request: Request, serverContext: { req?: IncomingMessage }):
 }
 
 /**
- * The loaders, built when one of them is first used: a subscription (whose context lives as long as it
- * does) or an operation that loads nothing never pays for the thirty-odd DataLoaders. A proxy rather than
- * a getter on the context, because envelop copies the context's properties with `Object.assign`.
- */
-function builtAtFirstUse(build: () => Loaders): Loaders {
-  let built: Loaders | undefined;
-  return new Proxy({} as Loaders, {
-    get: (_target, name) => {
-      built ??= build();
-      return built[name as keyof Loaders];
-    },
-  });
-}
-
-/**
  * Builds the context of an authenticated caller. With `rateLimit`, a refused key also costs its client
  * address a token (guessing keys is limited like calling without one), and a 429 replaces the 401 once
  * the address is over its limit.
@@ -82,7 +68,7 @@ export async function createContext(
   return {
     app,
     actor,
-    loaders: builtAtFirstUse(() => createLoaders(app, actor)),
+    loaders: createLoaders(app, actor),
     access: new AccessRecorder(),
   };
 }
@@ -109,6 +95,8 @@ export function createGatewayYoga(
       useRequestLog(),
       useAccessLog(),
       ...(options.plugins ?? []),
+      // Last, so that every other plugin's onExecute has run: repeated queries execute compiled.
+      useCompiledQueries(),
     ],
     // A missing scope is "Not authorized"; a database outage is DATABASE_UNAVAILABLE with HTTP 503; other
     // errors stay masked.
