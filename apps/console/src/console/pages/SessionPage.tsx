@@ -181,6 +181,10 @@ export function SessionPage({ sessionId }: { sessionId: string }) {
       onConnection: (state) => setConnection(state),
     });
     setConnection("live");
+    // The page's load read the events and the node runs in separate queries, so a step that committed
+    // between them shows its events without its node runs; when no event follows (a run that reached a
+    // gate within one step), nothing else would refresh them.
+    refreshSoon();
     return () => handle.unsubscribe();
   }, [runId, subscription]);
 
