@@ -27,31 +27,44 @@ export interface LoadResult {
 }
 
 /**
- * Sends one request, checks it answers data without errors, then loads the endpoint with `connections`
- * concurrent clients for `seconds` with autocannon (in this process), counting any answer that differs
- * from the first as a failure.
+ * Sends each body once, checks it answers data without errors, then loads the endpoint with `connections`
+ * concurrent clients for `seconds` with autocannon (in this process), counting any answer other than the
+ * first answer to its body as a failure. With several bodies, client `i` sends `bodies[i % length]`.
  */
 export async function loadTest(
   url: string,
   headers: Record<string, string>,
-  body: string,
+  body: string | readonly string[],
   connections: number,
   seconds: number,
 ): Promise<LoadResult> {
   const allHeaders = { "content-type": "application/json", ...headers };
-  const first = await fetch(url, { method: "POST", headers: allHeaders, body });
-  const expectBody = await first.text();
-  const parsed = JSON.parse(expectBody) as { data?: unknown; errors?: unknown };
-  if (!first.ok || parsed.errors || !parsed.data)
-    throw new Error(`${url} answered ${first.status}: ${expectBody}`);
+  const bodies = typeof body === "string" ? [body] : body;
+  const expected = new Set<string>();
+  for (const one of bodies) {
+    const first = await fetch(url, { method: "POST", headers: allHeaders, body: one });
+    const text = await first.text();
+    const parsed = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown };
+    if (!first.ok || parsed.errors || !parsed.data || Object.values(parsed.data).includes(null))
+      throw new Error(`${url} answered ${first.status}: ${text}`);
+    expected.add(text);
+  }
+  let clients = 0;
   const result = await autocannon({
     url,
     method: "POST",
     headers: allHeaders,
-    body,
+    body: bodies[0]!,
     connections,
     duration: seconds,
-    expectBody,
+    ...(bodies.length === 1
+      ? { expectBody: [...expected][0]! }
+      : {
+          setupClient: (client: { setBody(body: string): void }) =>
+            client.setBody(bodies[clients++ % bodies.length]!),
+          verifyBody: (answer: string | Buffer | undefined) =>
+            typeof answer === "string" && expected.has(answer),
+        }),
   });
   return {
     requestsPerSecond: result.requests.total / (result.duration || seconds),
@@ -77,12 +90,16 @@ export const reads: Workload = async (config, progress) => {
   try {
     const { url: yogaUrl } = JSON.parse(yoga.readyLine) as { url: string };
     progress("reads: seeding runs and workflows");
-    const { gateway, runId } = await seed(deployment);
+    const { gateway, runIds } = await seed(deployment, config.readClients);
     const key = { "x-api-key": deployment.apiKey };
-    const queries = [
+    const queries: { name: string; body: string | string[] }[] = [
       {
         name: "run(id) with node runs",
-        body: JSON.stringify({ query: RUN_QUERY, variables: { id: runId } }),
+        body: JSON.stringify({ query: RUN_QUERY, variables: { id: runIds[0] } }),
+      },
+      {
+        name: `run(id) with node runs, ${runIds.length} different runs (one per client)`,
+        body: runIds.map((id) => JSON.stringify({ query: RUN_QUERY, variables: { id } })),
       },
       { name: "workflows(first: 20)", body: JSON.stringify({ query: WORKFLOWS_QUERY }) },
     ];
@@ -138,8 +155,14 @@ export const reads: Workload = async (config, progress) => {
   }
 };
 
-/** A gateway on a schema holding 21 workflows (more than a page) and 5 completed 5-node runs; the worker is stopped. */
-async function seed(deployment: FlowgateDeployment): Promise<{ gateway: string; runId: string }> {
+/**
+ * A gateway on a schema holding 21 workflows (more than a page) and `runs` completed 5-node runs (one per
+ * client of the different-runs row); the worker is stopped.
+ */
+async function seed(
+  deployment: FlowgateDeployment,
+  runCount: number,
+): Promise<{ gateway: string; runIds: string[] }> {
   const [gateway, worker] = await Promise.all([deployment.start("gateway"), deployment.start("worker")]);
   const url = gateway.url!;
   const workflowIds = await mapLimit(
@@ -147,12 +170,13 @@ async function seed(deployment: FlowgateDeployment): Promise<{ gateway: string; 
     4,
     (i) => deployment.createWorkflow(url, `reads ${i}`, fiveNodeGraph),
   );
-  const runs = await deployment.startRuns(url, workflowIds[0]!, 5);
+  const runs = await deployment.startRuns(url, workflowIds[0]!, runCount);
   await deployment.until(
-    async () => (await deployment.scalar("select count(*) as v from runs where status = 'completed'")) === 5,
+    async () =>
+      (await deployment.scalar("select count(*) as v from runs where status = 'completed'")) === runCount,
     60_000,
     "the seeded runs to complete",
   );
   await deployment.stop(worker);
-  return { gateway: url, runId: runs[2]!.runId };
+  return { gateway: url, runIds: runs.map((run) => run.runId) };
 }
