@@ -1,9 +1,10 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import type { Figure } from "../report.ts";
 import { FlowgateDeployment, fiveNodeGraph } from "../support/flowgate.ts";
 import { mapLimit } from "../support/graphql-http.ts";
-import { spawnProcess } from "../support/processes.ts";
+import { cpuSeconds, spawnProcess } from "../support/processes.ts";
 import type { Workload } from "./workload.ts";
 
 const bareYoga = fileURLToPath(new URL("../anchors/bare-yoga-server.ts", import.meta.url));
@@ -105,7 +106,7 @@ export const reads: Workload = async (config, progress) => {
     ];
     const hello = JSON.stringify({ query: HELLO_QUERY });
     // Warm both servers up (JIT, pools) before the first measured repetition.
-    for (const q of queries) await loadTest(gateway, key, q.body, config.readClients, 1);
+    for (const q of queries) await loadTest(gateway.url, key, q.body, config.readClients, 1);
     await loadTest(yogaUrl, {}, hello, config.readClients, 1);
 
     const figures: Figure[] = [];
@@ -114,10 +115,20 @@ export const reads: Workload = async (config, progress) => {
     for (const q of queries) {
       const flowgate: LoadResult[] = [];
       const anchor: LoadResult[] = [];
+      const gatewayCpu: number[] = [];
+      const databaseCpu: number[] = [];
+      const yogaCpu: number[] = [];
       for (let rep = 1; rep <= config.repetitions; rep++) {
         progress(`reads ${rep}/${config.repetitions}: ${q.name}`);
-        flowgate.push(await loadTest(gateway, key, q.body, config.readClients, config.readSeconds));
-        anchor.push(await loadTest(yogaUrl, {}, hello, config.readClients, config.readSeconds));
+        const before = { gateway: cpuSeconds(gateway.pid), database: postgresCpuSeconds() };
+        const measured = await loadTest(gateway.url, key, q.body, config.readClients, config.readSeconds);
+        flowgate.push(measured);
+        gatewayCpu.push(((cpuSeconds(gateway.pid) - before.gateway) * 1e6) / measured.requests);
+        databaseCpu.push(((postgresCpuSeconds() - before.database) * 1e6) / measured.requests);
+        const yogaBefore = cpuSeconds(yoga.pid);
+        const bare = await loadTest(yogaUrl, {}, hello, config.readClients, config.readSeconds);
+        anchor.push(bare);
+        yogaCpu.push(((cpuSeconds(yoga.pid) - yogaBefore) * 1e6) / bare.requests);
       }
       for (const r of [...flowgate, ...anchor]) {
         failures += r.failures;
@@ -141,6 +152,21 @@ export const reads: Workload = async (config, progress) => {
           anchor: { label: "bare Yoga {hello}", values: anchor.map((r) => r.p99) },
           targets: [{ kind: "ratioAtMost", value: 3 }],
         },
+        {
+          workload: "reads",
+          label: `${q.name}, ${clients}, gateway CPU per request`,
+          unit: "µs",
+          flowgate: gatewayCpu,
+          anchor: { label: "bare Yoga {hello}", values: yogaCpu },
+          targets: [],
+        },
+        {
+          workload: "reads",
+          label: `${q.name}, ${clients}, PostgreSQL CPU per request (every postgres process)`,
+          unit: "µs",
+          flowgate: databaseCpu,
+          targets: [],
+        },
       );
     }
     return {
@@ -162,7 +188,7 @@ export const reads: Workload = async (config, progress) => {
 async function seed(
   deployment: FlowgateDeployment,
   runCount: number,
-): Promise<{ gateway: string; runIds: string[] }> {
+): Promise<{ gateway: { url: string; pid: number }; runIds: string[] }> {
   const [gateway, worker] = await Promise.all([deployment.start("gateway"), deployment.start("worker")]);
   const url = gateway.url!;
   const workflowIds = await mapLimit(
@@ -178,5 +204,26 @@ async function seed(
     "the seeded runs to complete",
   );
   await deployment.stop(worker);
-  return { gateway: url, runIds: runs.map((run) => run.runId) };
+  return { gateway: { url, pid: gateway.pid }, runIds: runs.map((run) => run.runId) };
+}
+
+/**
+ * CPU time (user + system) that every `postgres` process of this machine has used so far, in seconds: the
+ * server's backends, its WAL writer and checkpointer. Read before and after a measurement, with nothing
+ * else using the server, it is the database's share of the work.
+ */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
 }
