@@ -114,17 +114,7 @@ export async function recordCheckAttempt(
  */
 export async function endCheckAttempt(
   db: Executor,
-  end: {
-    runId: string;
-    nodeId: string;
-    startedSeq: number;
-    outcome: string;
-    error: string | null;
-    providerReference: string | null;
-    output: Record<string, unknown> | null;
-    completedAt: Date;
-    checkStatus: SessionCheckStatus;
-  },
+  end: CheckAttemptEnd & { runId: string; nodeId: string; startedSeq: number },
 ): Promise<void> {
   // One statement: the check's status, then its attempt through the check's id.
   const output = end.output ? JSON.stringify(end.output) : null;
