@@ -1,3 +1,5 @@
+import { isDatabaseUnavailableError } from "@flowgate/db";
+
 /**
  * Reads that concurrent requests share: the reads of one kind that requests ask for within one turn of
  * the event loop are made as one statement when the turn ends (`setImmediate`), and each request gets its
@@ -16,7 +18,10 @@
  *
  * Why our own: DataLoader batches one request's lookups (its cache is the request's); what is shared here
  * is a statement across requests, with no cache at all, which DataLoader's options cannot express (with
- * `cache: false` it still batches by key, not by tenant, and answers per key). This is about 60 lines.
+ * `cache: false` it still batches by key, not by tenant, and answers per key). This is about 80 lines.
+ *
+ * A shared read that fails is read again per caller (each its own ids), so that a value one caller sent
+ * that the database refuses fails that caller only; an outage fails them all at once.
  */
 export class SharedReads {
   /** Reads by id asked for in this turn, by group. */
@@ -50,7 +55,7 @@ export class SharedReads {
     for (const id of ids) batch.ids.add(id);
     const { waiting } = batch;
     return new Promise<T[]>((resolve, reject) => {
-      waiting.push({ resolve: resolve as (rows: unknown[]) => void, reject });
+      waiting.push({ ids, resolve: resolve as (rows: unknown[]) => void, reject });
     });
   }
 
@@ -93,7 +98,13 @@ export class SharedReads {
           for (const waiter of batch.waiting) waiter.resolve(rows);
         },
         (error: unknown) => {
-          for (const waiter of batch.waiting) waiter.reject(error);
+          if (batch.waiting.length === 1 || isDatabaseUnavailableError(error)) {
+            for (const waiter of batch.waiting) waiter.reject(error);
+            return;
+          }
+          // One caller's ids (a value the database refuses) must not fail the others: each reads its own
+          // ids again, alone, and gets its own answer or error.
+          for (const waiter of batch.waiting) batch.read(waiter.ids).then(waiter.resolve, waiter.reject);
         },
       );
     }
@@ -104,7 +115,11 @@ export class SharedReads {
 interface IdBatch {
   ids: Set<string>;
   read: (ids: readonly string[]) => Promise<unknown[]>;
-  waiting: { resolve: (rows: unknown[]) => void; reject: (error: unknown) => void }[];
+  waiting: {
+    ids: readonly string[];
+    resolve: (rows: unknown[]) => void;
+    reject: (error: unknown) => void;
+  }[];
 }
 
 interface OnceRead {

@@ -80,17 +80,28 @@ describe("SharedReads", () => {
     expect(await shared.once("other", count)).toBe(3);
   });
 
-  it("fails every sharer of a failed read, and the next turn reads again", async () => {
+  it("fails only the callers whose own ids fail: a failed shared read is read again per caller", async () => {
     const shared = new SharedReads();
+    const calls: string[][] = [];
+    const refusesBad = async (ids: readonly string[]) => {
+      calls.push([...ids]);
+      if (ids.includes("bad")) throw new Error("invalid input");
+      return ids.map((id) => ({ id }));
+    };
+    const results = await Promise.allSettled([
+      shared.byIds("g", ["r1"], refusesBad),
+      shared.byIds("g", ["bad"], refusesBad),
+      shared.byIds("g", ["r2"], refusesBad),
+    ]);
+    expect(results.map((r) => r.status)).toEqual(["fulfilled", "rejected", "fulfilled"]);
+    expect(results[0]).toEqual({ status: "fulfilled", value: [{ id: "r1" }] });
+    expect(calls).toEqual([["r1", "bad", "r2"], ["r1"], ["bad"], ["r2"]]);
+
     const failing = async () => {
       throw new Error("connection lost");
     };
-    const results = await Promise.allSettled([
-      shared.byIds("g", ["r1"], failing),
-      shared.byIds("g", ["r2"], failing),
-      shared.once("k", failing),
-    ]);
-    expect(results.map((r) => r.status)).toEqual(["rejected", "rejected", "rejected"]);
+    const outage = await Promise.allSettled([shared.once("k", failing), shared.once("k", failing)]);
+    expect(outage.map((r) => r.status)).toEqual(["rejected", "rejected"]);
     const { read } = recordingRead();
     expect(await shared.byIds("g", ["r1"], read)).toEqual([{ id: "r1" }]);
   });
