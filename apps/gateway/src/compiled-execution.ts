@@ -16,6 +16,9 @@ import { compileQuery, isCompiledQuery } from "graphql-jit";
 /** A compiled operation, as the execute function of its executions. */
 type Compiled = ReturnType<typeof makeExecute>;
 
+/** The entry of an operation executed once, not compiled yet. */
+const firstExecution = Symbol("first execution");
+
 /**
  * Whether graphql-jit may compile the document. graphql-jit writes a document's literal arguments into
  * the JavaScript it generates, and there turns any string that starts with its marker for `Date` values
@@ -68,8 +71,9 @@ function located(error: GraphQLError, source: Source | undefined): GraphQLError 
 }
 
 /**
- * Envelop plugin: runs queries with graphql-jit's compiled form of their operation, compiled once per
- * schema, document and operation name and kept as long as the document is (Yoga's parser cache holds
+ * Envelop plugin: runs queries with graphql-jit's compiled form of their operation, compiled at its second
+ * execution (the first runs on Yoga's executor), once per schema, document and operation name, and kept as
+ * long as the document is (Yoga's parser cache holds
  * parsed documents, bounded, keyed by their text, so a repeated query text is the same document). A
  * compiled query skips graphql-js's walk of the document at every request (field collection, argument
  * coercion, resolver lookup, result completion by type), most of the execution cost of a read such as
@@ -81,7 +85,10 @@ function located(error: GraphQLError, source: Source | undefined): GraphQLError 
  * (Yoga's executor then answers with its own errors).
  */
 export function useCompiledQueries(): Plugin {
-  const compiledBySchema = new WeakMap<GraphQLSchema, WeakMap<DocumentNode, Map<string, Compiled | null>>>();
+  const compiledBySchema = new WeakMap<
+    GraphQLSchema,
+    WeakMap<DocumentNode, Map<string, Compiled | null | typeof firstExecution>>
+  >();
 
   function compiled(args: ExecutionArgs): Compiled | null {
     let byDocument = compiledBySchema.get(args.schema);
@@ -97,6 +104,13 @@ export function useCompiledQueries(): Plugin {
     const name = args.operationName ?? "";
     let entry = byOperation.get(name);
     if (entry === undefined) {
+      // A document's first execution runs on Yoga's executor: compiling costs more than one interpreted
+      // execution, so a document that never comes back (one typed once in GraphiQL, say) does not pay for
+      // it, nor does the process's first answer (cold start). Only a document that comes back is compiled.
+      byOperation.set(name, firstExecution);
+      return null;
+    }
+    if (entry === firstExecution) {
       entry = null;
       if (
         getOperationAST(args.document, args.operationName)?.operation === "query" &&

@@ -75,6 +75,24 @@ describe.each(testBackends())("tenancy and API keys (%s)", (backend) => {
     });
   }
 
+  it("keeps each key to its tenant when concurrent requests' reads are made as one statement", async () => {
+    // Requests arriving together share their reads' statements per tenant; interleave three tenants.
+    const keys = [h.acme.keys.sandbox, h.other.keys.sandbox, h.acme.keys.live];
+    const answers = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        h.gql(keys[i % 3]!, `query ($id: ID!, $s: ID!) { run(id: $id) { id } session(id: $s) { id } }`, {
+          id: runId,
+          s: sessionId,
+        }),
+      ),
+    );
+    answers.forEach((answer, i) => {
+      expect(answer.data).toEqual(
+        i % 3 === 0 ? { run: { id: runId }, session: { id: sessionId } } : { run: null, session: null },
+      );
+    });
+  });
+
   it("refuses a missing, unknown, revoked or expired key with 401", async () => {
     const missing = await h.gql(null, RUN, { id: runId });
     expect(missing.status).toBe(401);

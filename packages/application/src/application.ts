@@ -13,6 +13,7 @@ import {
 import { ApiKeyCache } from "./api-keys/api-key-cache.ts";
 import { runAutofillJob } from "./questionnaires/autofill-jobs.ts";
 import { registerSendJobs } from "./questionnaires/send-jobs.ts";
+import { SharedReads } from "./shared-reads.ts";
 
 /** How recipient sends run as durable jobs. */
 export interface SendOptions {
@@ -75,6 +76,8 @@ export interface ApplicationDeps extends UnitOfWorkDeps {
   linkBaseUrl: string;
   /** Authenticated keys of this process, evicted by `api-keys` bus messages. */
   apiKeyCache: ApiKeyCache;
+  /** Reads that concurrent requests of one tenant make as one statement (see {@link SharedReads}). */
+  sharedReads: SharedReads;
   /** Whether the database serves, when the process tracks it. */
   databaseAvailability: DatabaseAvailability | undefined;
   /**
@@ -113,6 +116,7 @@ export class Application {
       autofill: options.autofill ?? new BuiltinAutofillProvider(),
       linkBaseUrl: options.linkBaseUrl ?? "http://127.0.0.1:4000",
       apiKeyCache: new ApiKeyCache(options.apiKeyCacheMs ?? 10_000),
+      sharedReads: new SharedReads(),
       databaseAvailability: options.databaseAvailability,
       secrets: options.engine.secrets,
       clock: options.clock ?? (() => new Date()),

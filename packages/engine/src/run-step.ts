@@ -14,7 +14,6 @@ import {
   type RunChange,
   recordCheckAttempt,
   scheduleRunJob,
-  startCheckAttempt,
   updateRun,
   updateSessionStatusReturning,
   upsertRiskAssessment,
@@ -282,7 +281,7 @@ async function commitStep(
         const nodeStarted = { seq: seen.lastSeq + events.length, at: new Date() };
         if (toStart.type === "policy" && seen.sessionId) {
           // A session's policy node is a verification check: its attempt starts with the same commit.
-          await startCheckAttempt(trx, seen, {
+          await recordCheckAttempt(trx, seen, {
             sessionId: seen.sessionId,
             runId: seen.id,
             nodeId: toStart.id,
@@ -463,13 +462,19 @@ async function recordExecution(
     } else {
       // Executed inline (its provider answered at once): the attempt starts and ends in this commit, keyed
       // by the `node.started` just appended.
-      await recordCheckAttempt(trx, run, {
-        ...ended,
-        sessionId: run.sessionId,
-        policy: node.policy,
-        startedSeq: run.lastSeq + events.length,
-        startedAt: execution.startedAt,
-      });
+      await recordCheckAttempt(
+        trx,
+        run,
+        {
+          runId: run.id,
+          nodeId: node.id,
+          sessionId: run.sessionId,
+          policy: node.policy,
+          startedSeq: run.lastSeq + events.length,
+          startedAt: execution.startedAt,
+        },
+        ended,
+      );
     }
   }
   if (retrying) {

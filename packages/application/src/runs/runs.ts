@@ -22,6 +22,7 @@ import { requireAnyScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { alignByKey, groupByKey } from "../batch.ts";
+import { tenantKey } from "../shared-reads.ts";
 
 /** The scopes that read runs: a run belongs to a session and to a workflow. */
 const runReadScopes = ["sessions:read", "workflows:read"] as const;
@@ -53,8 +54,11 @@ export async function getRunsByIds(
   ids: readonly string[],
 ): Promise<(Run | undefined)[]> {
   requireAnyScope(actor, runReadScopes);
-  const { db } = applicationDeps(app);
-  return alignByKey(ids, await findRunsByIds(db, actor, ids), (run) => run.id);
+  const { db, sharedReads } = applicationDeps(app);
+  const rows = await sharedReads.byIds(`runs|${tenantKey(actor)}`, ids, (all) =>
+    findRunsByIds(db, actor, all),
+  );
+  return alignByKey(ids, rows, (run) => run.id);
 }
 
 /**
@@ -71,8 +75,11 @@ export async function getRunsWithNodeRunsByIds(
   ids: readonly string[],
 ): Promise<({ run: Run; nodeRuns: NodeRun[] } | undefined)[]> {
   requireAnyScope(actor, runReadScopes);
-  const { db } = applicationDeps(app);
-  return alignByKey(ids, await findRunsWithNodeRunsByIds(db, actor, ids), (found) => found.run.id);
+  const { db, sharedReads } = applicationDeps(app);
+  const rows = await sharedReads.byIds(`runs-with-node-runs|${tenantKey(actor)}`, ids, (all) =>
+    findRunsWithNodeRunsByIds(db, actor, all),
+  );
+  return alignByKey(ids, rows, (found) => found.run.id);
 }
 
 /**

@@ -29,6 +29,7 @@ import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { alignByKey } from "../batch.ts";
+import { tenantKey } from "../shared-reads.ts";
 
 /** Input of {@link createSession}. */
 export interface CreateSessionInput {
@@ -190,8 +191,11 @@ export async function getSessionsByIds(
   ids: readonly string[],
 ): Promise<(Session | undefined)[]> {
   requireScope(actor, "sessions:read");
-  const { db } = applicationDeps(app);
-  return alignByKey(ids, await findSessionsByIds(db, actor, ids), (session) => session.id);
+  const { db, sharedReads } = applicationDeps(app);
+  const rows = await sharedReads.byIds(`sessions|${tenantKey(actor)}`, ids, (all) =>
+    findSessionsByIds(db, actor, all),
+  );
+  return alignByKey(ids, rows, (session) => session.id);
 }
 
 /**
@@ -213,7 +217,10 @@ export async function listSessions(
       { path: ["createdTo"], message: "must be after `createdFrom`" },
     ]);
   }
-  return listSessionRows(applicationDeps(app).db, actor, page);
+  const { db, sharedReads } = applicationDeps(app);
+  return sharedReads.once(`session-list|${tenantKey(actor)}|${JSON.stringify(page)}`, () =>
+    listSessionRows(db, actor, page),
+  );
 }
 
 /** Parses an inline identity as an `individual` entity; issues are named under `identity`. */

@@ -13,6 +13,7 @@ import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
 import { alignByKey, groupByKey } from "../batch.ts";
+import { tenantKey } from "../shared-reads.ts";
 import { checkedName } from "./workflow-records.ts";
 
 /** Input of {@link createWorkflow}. */
@@ -93,8 +94,11 @@ export async function getWorkflowsByIds(
   ids: readonly string[],
 ): Promise<(Workflow | undefined)[]> {
   requireScope(actor, "workflows:read");
-  const { db } = applicationDeps(app);
-  return alignByKey(ids, await findWorkflowsByIds(db, actor, ids), (workflow) => workflow.id);
+  const { db, sharedReads } = applicationDeps(app);
+  const rows = await sharedReads.byIds(`workflows|${tenantKey(actor)}`, ids, (all) =>
+    findWorkflowsByIds(db, actor, all),
+  );
+  return alignByKey(ids, rows, (workflow) => workflow.id);
 }
 
 /**
@@ -110,7 +114,10 @@ export async function listWorkflows(
   page: PageRequest & WorkflowFilter,
 ): Promise<Workflow[]> {
   requireScope(actor, "workflows:read");
-  return listWorkflowRows(applicationDeps(app).db, actor, page);
+  const { db, sharedReads } = applicationDeps(app);
+  return sharedReads.once(`workflow-list|${tenantKey(actor)}|${JSON.stringify(page)}`, () =>
+    listWorkflowRows(db, actor, page),
+  );
 }
 
 /**

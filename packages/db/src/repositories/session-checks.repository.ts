@@ -14,25 +14,51 @@ import type { Executor } from "../database.ts";
 import type { SessionCheckAttemptsTable, SessionChecksTable } from "../tables/session-checks.table.ts";
 import { inTenant } from "./tenant-filter.ts";
 
+/** Where and when a check's attempt starts: the check is one per run and policy node. */
+export interface CheckAttemptStart {
+  sessionId: string;
+  runId: string;
+  nodeId: string;
+  policy: string;
+  /** The seq of the attempt's `node.started`, which keys the attempt. */
+  startedSeq: number;
+  startedAt: Date;
+}
+
+/** How a check's attempt ended, and the check's status after it (`retrying` when the engine tries again). */
+export interface CheckAttemptEnd {
+  outcome: string;
+  error: string | null;
+  providerReference: string | null;
+  output: Record<string, unknown> | null;
+  completedAt: Date;
+  checkStatus: SessionCheckStatus;
+}
+
 /**
- * Records the start of a check's attempt, in the transaction that commits its `node.started`: the check
- * (one per run and policy node) is created or set running again, and an attempt keyed by `startedSeq` is
- * added with the next number.
+ * Records a check's attempt in one statement, in the transaction that commits its `node.started`: the
+ * check is created or updated, and an attempt keyed by `startedSeq` is added with the next number. Without
+ * `end` the attempt starts (the check is set running; {@link endCheckAttempt} ends it in a later commit);
+ * with `end` it started and ended in this commit (a check whose provider answered at once, executed inline),
+ * and the check takes the attempt's outcome.
  */
-export async function startCheckAttempt(
+export async function recordCheckAttempt(
   db: Executor,
   tenant: Tenant,
-  start: {
-    sessionId: string;
-    runId: string;
-    nodeId: string;
-    policy: string;
-    startedSeq: number;
-    startedAt: Date;
-  },
+  start: CheckAttemptStart,
+  end?: CheckAttemptEnd,
 ): Promise<void> {
-  // One statement: the check (created, or set running again) and its attempt, numbered after the
-  // attempts the check already has.
+  const output = end?.output ? JSON.stringify(end.output) : null;
+  const checkChange = end
+    ? {
+        status: end.checkStatus,
+        result: end.checkStatus === "retrying" ? null : end.outcome,
+        output,
+        error: end.error,
+        updated_at: end.completedAt,
+      }
+    : { status: "running" as const };
+  const endColumns = ["completed_at", "outcome", "error", "provider_reference", "output"] as const;
   await db
     .with("check_row", (qc) =>
       qc
@@ -45,15 +71,17 @@ export async function startCheckAttempt(
           run_id: start.runId,
           node_id: start.nodeId,
           policy: start.policy,
-          status: "running",
+          ...checkChange,
         })
         .onConflict((oc) =>
-          oc.columns(["run_id", "node_id"]).doUpdateSet({ status: "running", updated_at: new Date() }),
+          oc
+            .columns(["run_id", "node_id"])
+            .doUpdateSet(end ? checkChange : { ...checkChange, updated_at: new Date() }),
         )
         .returning("id"),
     )
     .insertInto("session_check_attempts")
-    .columns(["id", "check_id", "number", "started_seq", "started_at"])
+    .columns(["id", "check_id", "number", "started_seq", "started_at", ...(end ? endColumns : [])])
     .expression((eb) =>
       eb
         .selectFrom("check_row")
@@ -65,91 +93,15 @@ export async function startCheckAttempt(
           ),
           sql<number>`${start.startedSeq}::int`.as("started_seq"),
           sql<Date>`${start.startedAt}::timestamptz`.as("started_at"),
-        ]),
-    )
-    .onConflict((oc) => oc.columns(["check_id", "started_seq"]).doNothing())
-    .execute();
-}
-
-/**
- * Records an attempt that started and ended in the same commit (a check its provider answered at once,
- * executed inline): the check, created or updated to the attempt's outcome, and its completed attempt, in
- * one statement — what {@link startCheckAttempt} and {@link endCheckAttempt} write in two commits.
- */
-export async function recordCheckAttempt(
-  db: Executor,
-  tenant: Tenant,
-  attempt: {
-    sessionId: string;
-    runId: string;
-    nodeId: string;
-    policy: string;
-    startedSeq: number;
-    startedAt: Date;
-    outcome: string;
-    error: string | null;
-    providerReference: string | null;
-    output: Record<string, unknown> | null;
-    completedAt: Date;
-    checkStatus: SessionCheckStatus;
-  },
-): Promise<void> {
-  const output = attempt.output ? JSON.stringify(attempt.output) : null;
-  const ended = {
-    status: attempt.checkStatus,
-    result: attempt.checkStatus === "retrying" ? null : attempt.outcome,
-    output,
-    error: attempt.error,
-  };
-  await db
-    .with("check_row", (qc) =>
-      qc
-        .insertInto("session_checks")
-        .values({
-          id: newId("chk"),
-          workspace_id: tenant.workspaceId,
-          environment: tenant.environment,
-          session_id: attempt.sessionId,
-          run_id: attempt.runId,
-          node_id: attempt.nodeId,
-          policy: attempt.policy,
-          ...ended,
-          updated_at: attempt.completedAt,
-        })
-        .onConflict((oc) =>
-          oc.columns(["run_id", "node_id"]).doUpdateSet({ ...ended, updated_at: attempt.completedAt }),
-        )
-        .returning("id"),
-    )
-    .insertInto("session_check_attempts")
-    .columns([
-      "id",
-      "check_id",
-      "number",
-      "started_seq",
-      "started_at",
-      "completed_at",
-      "outcome",
-      "error",
-      "provider_reference",
-      "output",
-    ])
-    .expression((eb) =>
-      eb
-        .selectFrom("check_row")
-        .select((s) => [
-          sql<string>`${newId("att")}`.as("id"),
-          s.ref("check_row.id").as("check_id"),
-          sql<number>`(select count(*) + 1 from session_check_attempts where check_id = check_row.id)`.as(
-            "number",
-          ),
-          sql<number>`${attempt.startedSeq}::int`.as("started_seq"),
-          sql<Date>`${attempt.startedAt}::timestamptz`.as("started_at"),
-          sql<Date>`${attempt.completedAt}::timestamptz`.as("completed_at"),
-          sql<string>`${attempt.outcome}::text`.as("outcome"),
-          sql<string | null>`${attempt.error}::text`.as("error"),
-          sql<string | null>`${attempt.providerReference}::text`.as("provider_reference"),
-          sql<string | null>`${output}::jsonb`.as("output"),
+          ...(end
+            ? [
+                sql<Date>`${end.completedAt}::timestamptz`.as("completed_at"),
+                sql<string>`${end.outcome}::text`.as("outcome"),
+                sql<string | null>`${end.error}::text`.as("error"),
+                sql<string | null>`${end.providerReference}::text`.as("provider_reference"),
+                sql<string | null>`${output}::jsonb`.as("output"),
+              ]
+            : []),
         ]),
     )
     .onConflict((oc) => oc.columns(["check_id", "started_seq"]).doNothing())
@@ -162,17 +114,7 @@ export async function recordCheckAttempt(
  */
 export async function endCheckAttempt(
   db: Executor,
-  end: {
-    runId: string;
-    nodeId: string;
-    startedSeq: number;
-    outcome: string;
-    error: string | null;
-    providerReference: string | null;
-    output: Record<string, unknown> | null;
-    completedAt: Date;
-    checkStatus: SessionCheckStatus;
-  },
+  end: CheckAttemptEnd & { runId: string; nodeId: string; startedSeq: number },
 ): Promise<void> {
   // One statement: the check's status, then its attempt through the check's id.
   const output = end.output ? JSON.stringify(end.output) : null;

@@ -1,9 +1,10 @@
+import { readdirSync, readFileSync } from "node:fs";
 import { fileURLToPath } from "node:url";
 import autocannon from "autocannon";
 import type { Figure } from "../report.ts";
 import { FlowgateDeployment, fiveNodeGraph } from "../support/flowgate.ts";
 import { mapLimit } from "../support/graphql-http.ts";
-import { spawnProcess } from "../support/processes.ts";
+import { cpuSeconds, spawnProcess } from "../support/processes.ts";
 import type { Workload } from "./workload.ts";
 
 const bareYoga = fileURLToPath(new URL("../anchors/bare-yoga-server.ts", import.meta.url));
@@ -27,31 +28,44 @@ export interface LoadResult {
 }
 
 /**
- * Sends one request, checks it answers data without errors, then loads the endpoint with `connections`
- * concurrent clients for `seconds` with autocannon (in this process), counting any answer that differs
- * from the first as a failure.
+ * Sends each body once, checks it answers data without errors, then loads the endpoint with `connections`
+ * concurrent clients for `seconds` with autocannon (in this process), counting any answer other than the
+ * first answer to its body as a failure. With several bodies, client `i` sends `bodies[i % length]`.
  */
 export async function loadTest(
   url: string,
   headers: Record<string, string>,
-  body: string,
+  body: string | readonly string[],
   connections: number,
   seconds: number,
 ): Promise<LoadResult> {
   const allHeaders = { "content-type": "application/json", ...headers };
-  const first = await fetch(url, { method: "POST", headers: allHeaders, body });
-  const expectBody = await first.text();
-  const parsed = JSON.parse(expectBody) as { data?: unknown; errors?: unknown };
-  if (!first.ok || parsed.errors || !parsed.data)
-    throw new Error(`${url} answered ${first.status}: ${expectBody}`);
+  const bodies = typeof body === "string" ? [body] : body;
+  const expected = new Set<string>();
+  for (const one of bodies) {
+    const first = await fetch(url, { method: "POST", headers: allHeaders, body: one });
+    const text = await first.text();
+    const parsed = JSON.parse(text) as { data?: Record<string, unknown>; errors?: unknown };
+    if (!first.ok || parsed.errors || !parsed.data || Object.values(parsed.data).includes(null))
+      throw new Error(`${url} answered ${first.status}: ${text}`);
+    expected.add(text);
+  }
+  let clients = 0;
   const result = await autocannon({
     url,
     method: "POST",
     headers: allHeaders,
-    body,
+    body: bodies[0]!,
     connections,
     duration: seconds,
-    expectBody,
+    ...(bodies.length === 1
+      ? { expectBody: [...expected][0]! }
+      : {
+          setupClient: (client: { setBody(body: string): void }) =>
+            client.setBody(bodies[clients++ % bodies.length]!),
+          verifyBody: (answer: string | Buffer | undefined) =>
+            typeof answer === "string" && expected.has(answer),
+        }),
   });
   return {
     requestsPerSecond: result.requests.total / (result.duration || seconds),
@@ -77,18 +91,22 @@ export const reads: Workload = async (config, progress) => {
   try {
     const { url: yogaUrl } = JSON.parse(yoga.readyLine) as { url: string };
     progress("reads: seeding runs and workflows");
-    const { gateway, runId } = await seed(deployment);
+    const { gateway, runIds } = await seed(deployment, config.readClients);
     const key = { "x-api-key": deployment.apiKey };
-    const queries = [
+    const queries: { name: string; body: string | string[] }[] = [
       {
         name: "run(id) with node runs",
-        body: JSON.stringify({ query: RUN_QUERY, variables: { id: runId } }),
+        body: JSON.stringify({ query: RUN_QUERY, variables: { id: runIds[0] } }),
+      },
+      {
+        name: `run(id) with node runs, ${runIds.length} different runs (one per client)`,
+        body: runIds.map((id) => JSON.stringify({ query: RUN_QUERY, variables: { id } })),
       },
       { name: "workflows(first: 20)", body: JSON.stringify({ query: WORKFLOWS_QUERY }) },
     ];
     const hello = JSON.stringify({ query: HELLO_QUERY });
     // Warm both servers up (JIT, pools) before the first measured repetition.
-    for (const q of queries) await loadTest(gateway, key, q.body, config.readClients, 1);
+    for (const q of queries) await loadTest(gateway.url, key, q.body, config.readClients, 1);
     await loadTest(yogaUrl, {}, hello, config.readClients, 1);
 
     const figures: Figure[] = [];
@@ -97,10 +115,20 @@ export const reads: Workload = async (config, progress) => {
     for (const q of queries) {
       const flowgate: LoadResult[] = [];
       const anchor: LoadResult[] = [];
+      const gatewayCpu: number[] = [];
+      const databaseCpu: number[] = [];
+      const yogaCpu: number[] = [];
       for (let rep = 1; rep <= config.repetitions; rep++) {
         progress(`reads ${rep}/${config.repetitions}: ${q.name}`);
-        flowgate.push(await loadTest(gateway, key, q.body, config.readClients, config.readSeconds));
-        anchor.push(await loadTest(yogaUrl, {}, hello, config.readClients, config.readSeconds));
+        const before = { gateway: cpuSeconds(gateway.pid), database: postgresCpuSeconds() };
+        const measured = await loadTest(gateway.url, key, q.body, config.readClients, config.readSeconds);
+        flowgate.push(measured);
+        gatewayCpu.push(((cpuSeconds(gateway.pid) - before.gateway) * 1e6) / measured.requests);
+        databaseCpu.push(((postgresCpuSeconds() - before.database) * 1e6) / measured.requests);
+        const yogaBefore = cpuSeconds(yoga.pid);
+        const bare = await loadTest(yogaUrl, {}, hello, config.readClients, config.readSeconds);
+        anchor.push(bare);
+        yogaCpu.push(((cpuSeconds(yoga.pid) - yogaBefore) * 1e6) / bare.requests);
       }
       for (const r of [...flowgate, ...anchor]) {
         failures += r.failures;
@@ -124,6 +152,21 @@ export const reads: Workload = async (config, progress) => {
           anchor: { label: "bare Yoga {hello}", values: anchor.map((r) => r.p99) },
           targets: [{ kind: "ratioAtMost", value: 3 }],
         },
+        {
+          workload: "reads",
+          label: `${q.name}, ${clients}, gateway CPU per request`,
+          unit: "µs",
+          flowgate: gatewayCpu,
+          anchor: { label: "bare Yoga {hello}", values: yogaCpu },
+          targets: [],
+        },
+        {
+          workload: "reads",
+          label: `${q.name}, ${clients}, PostgreSQL CPU per request (every postgres process)`,
+          unit: "µs",
+          flowgate: databaseCpu,
+          targets: [],
+        },
       );
     }
     return {
@@ -138,8 +181,14 @@ export const reads: Workload = async (config, progress) => {
   }
 };
 
-/** A gateway on a schema holding 21 workflows (more than a page) and 5 completed 5-node runs; the worker is stopped. */
-async function seed(deployment: FlowgateDeployment): Promise<{ gateway: string; runId: string }> {
+/**
+ * A gateway on a schema holding 21 workflows (more than a page) and `runs` completed 5-node runs (one per
+ * client of the different-runs row); the worker is stopped.
+ */
+async function seed(
+  deployment: FlowgateDeployment,
+  runCount: number,
+): Promise<{ gateway: { url: string; pid: number }; runIds: string[] }> {
   const [gateway, worker] = await Promise.all([deployment.start("gateway"), deployment.start("worker")]);
   const url = gateway.url!;
   const workflowIds = await mapLimit(
@@ -147,12 +196,34 @@ async function seed(deployment: FlowgateDeployment): Promise<{ gateway: string; 
     4,
     (i) => deployment.createWorkflow(url, `reads ${i}`, fiveNodeGraph),
   );
-  const runs = await deployment.startRuns(url, workflowIds[0]!, 5);
+  const runs = await deployment.startRuns(url, workflowIds[0]!, runCount);
   await deployment.until(
-    async () => (await deployment.scalar("select count(*) as v from runs where status = 'completed'")) === 5,
+    async () =>
+      (await deployment.scalar("select count(*) as v from runs where status = 'completed'")) === runCount,
     60_000,
     "the seeded runs to complete",
   );
   await deployment.stop(worker);
-  return { gateway: url, runId: runs[2]!.runId };
+  return { gateway: { url, pid: gateway.pid }, runIds: runs.map((run) => run.runId) };
+}
+
+/**
+ * CPU time (user + system) that every `postgres` process of this machine has used so far, in seconds: the
+ * server's backends, its WAL writer and checkpointer. Read before and after a measurement, with nothing
+ * else using the server, it is the database's share of the work.
+ */
+function postgresCpuSeconds(): number {
+  let total = 0;
+  for (const entry of readdirSync("/proc")) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, "utf8");
+      if (stat.slice(stat.indexOf("(") + 1, stat.lastIndexOf(")")) !== "postgres") continue;
+      const fields = stat.slice(stat.lastIndexOf(")") + 2).split(" ");
+      total += (Number(fields[11]) + Number(fields[12])) / 100;
+    } catch {
+      // The process ended between the listing and the read.
+    }
+  }
+  return total;
 }
