@@ -46,7 +46,11 @@ import {
 import type { PolicyProviders } from "./policy-provider.ts";
 import { signalQuestionnaireRun } from "./questionnaires/questionnaire-signals.ts";
 import { type AfterCommit, inTransaction, type UnitOfWorkDeps } from "./unit-of-work.ts";
-import { recordRunWebhookEvents, recordSessionWebhookEvent } from "./webhooks/outbox.ts";
+import {
+  noteEnabledWebhookEndpoint,
+  recordRunWebhookEvents,
+  recordSessionWebhookEvent,
+} from "./webhooks/outbox.ts";
 
 /** What one call of {@link advanceRun} did. */
 export type StepOutcome =
@@ -655,13 +659,17 @@ async function setSessionStatus(
   result: ReturnType<typeof sessionResultForOutcome> | null,
   completedAt?: Date,
 ): Promise<void> {
-  // The update returns the session, so its webhook event needs no second read.
-  const session = await updateSessionStatusReturning(trx, sessionId, {
+  // The update returns the session and whether its tenant has a webhook endpoint, so its webhook event
+  // (and the run's) need no read of their own.
+  const updated = await updateSessionStatusReturning(trx, sessionId, {
     status,
     result,
     ...(completedAt ? { completedAt } : {}),
   });
-  if (session) await recordSessionWebhookEvent(trx, after, session);
+  if (updated) {
+    noteEnabledWebhookEndpoint(after, updated.session, updated.hasEnabledWebhookEndpoint);
+    await recordSessionWebhookEvent(trx, after, updated.session);
+  }
   after.publish({
     channel: `session:${sessionId}`,
     event: { sessionId, status, result, at: new Date().toISOString() },

@@ -3,6 +3,7 @@ import {
   assignRolloutVersion,
   newId,
   type Run,
+  type RunAuditEntry,
   rolloutKey,
   type Session,
   type Tenant,
@@ -29,6 +30,8 @@ export interface StartRunInput {
   rolloutKey?: string | null | undefined;
   /** Who started it (an API key id), recorded as the run's `triggeredBy`. */
   triggeredBy: string | null;
+  /** The run's first audit entry (the command that started it), written in the same statement as the run. */
+  audit?: Pick<RunAuditEntry, "action" | "actor" | "reason" | "data">;
 }
 
 /**
@@ -65,14 +68,19 @@ export async function startRun(
   const runId = newId("wfr");
   const subject = input.session?.id ?? input.rolloutKey ?? runId;
   const chosen = selectRunVersion(input.workflow, input.version, subject);
-  const run = await insertRunOfVersion(trx, tenant, {
-    id: runId,
-    sessionId: input.session?.id ?? null,
-    workflowId: input.workflow.id,
-    workflowVersion: chosen,
-    triggerPayload: input.triggerPayload ?? {},
-    triggeredBy: input.triggeredBy,
-  });
+  const run = await insertRunOfVersion(
+    trx,
+    tenant,
+    {
+      id: runId,
+      sessionId: input.session?.id ?? null,
+      workflowId: input.workflow.id,
+      workflowVersion: chosen,
+      triggerPayload: input.triggerPayload ?? {},
+      triggeredBy: input.triggeredBy,
+    },
+    input.audit ? { id: newId("evt"), ...input.audit } : undefined,
+  );
   if (!run) {
     throw new ValidationError("Unknown workflow version", [
       { path: ["version"], message: `workflow ${input.workflow.id} has no version ${chosen}` },

@@ -26,7 +26,13 @@ import {
   type Workflow,
   type WorkflowGraph,
 } from "@flowgate/domain";
-import { type AfterCommit, inTransaction, recordSessionWebhookEvent, startRun } from "@flowgate/engine";
+import {
+  type AfterCommit,
+  inTransaction,
+  noteEnabledWebhookEndpoint,
+  recordSessionWebhookEvent,
+  startRun,
+} from "@flowgate/engine";
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
@@ -109,6 +115,8 @@ export async function submitSession(
     const locked = await lockSessionWithWorkflow(trx, actor, input.sessionId);
     if (!locked) throw new NotFoundError("Session", input.sessionId);
     assertSessionNotRedacted(locked.session);
+    // Read with the lock, so the session's webhook events need no lookup of their own.
+    noteEnabledWebhookEndpoint(after, actor, locked.hasEnabledWebhookEndpoint);
     return submitSessionIn(trx, after, actor, locked.session, {
       version: input.version,
       by: actor.keyId,
@@ -153,8 +161,8 @@ export async function submitSessionIn(
     session,
     version: options.version,
     triggeredBy: options.by,
+    audit: { action: "submit", actor: options.by, reason: null, data: { sessionId: session.id } },
   });
-  await audit(trx, run.id, "submit", options.by, null, { sessionId: session.id });
   const now = new Date();
   await updateSessionStatus(trx, session.id, {
     status: "processing",
@@ -219,10 +227,12 @@ export async function triggerWorkflow(
       session,
       version: input.version,
       triggeredBy: actor.keyId,
-    });
-    await audit(trx, run.id, "trigger", actor.keyId, null, {
-      sessionId: session.id,
-      workflowId: workflow.id,
+      audit: {
+        action: "trigger",
+        actor: actor.keyId,
+        reason: null,
+        data: { sessionId: session.id, workflowId: workflow.id },
+      },
     });
     await updateSessionStatus(trx, session.id, {
       status: "processing",

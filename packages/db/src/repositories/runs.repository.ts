@@ -32,13 +32,14 @@ export interface NewRun {
 /**
  * Inserts a run in status `pending` on a stored version of its workflow, whose graph becomes the run's
  * `graphSnapshot`, and queues its first `run.step` job (due now), in one statement: the version is read,
- * the run and its job written by the database, with no round trip between them. `undefined` (and nothing
- * written) when the workflow has no such version.
+ * the run and its job written by the database, with no round trip between them; with `audit`, the run's
+ * audit entry (who started it) too. `undefined` (and nothing written) when the workflow has no such version.
  */
 export async function insertRunOfVersion(
   db: Executor,
   tenant: Tenant,
   row: Omit<NewRun, "graphSnapshot">,
+  audit?: Omit<RunAuditEntry, "runId" | "createdAt">,
 ): Promise<Run | undefined> {
   // The id's own time, so that creation-time ranges can be answered from id bounds (listRuns).
   const createdAt = idTimestamp(row.id) ?? new Date();
@@ -94,6 +95,25 @@ export async function insertRunOfVersion(
               sql<string>`'{}'::jsonb`.as("payload"),
               sql<Date>`${new Date()}::timestamptz`.as("run_at"),
             ]),
+        ),
+    )
+    .with("audit_entry", (db) =>
+      db
+        .insertInto("run_audit")
+        .columns(["id", "run_id", "action", "actor", "reason", "data"])
+        .expression((eb) =>
+          eb
+            .selectFrom("inserted")
+            .select([
+              sql<string>`${audit?.id ?? null}::text`.as("id"),
+              "inserted.id",
+              sql<string>`${audit?.action ?? null}::text`.as("action"),
+              sql<string | null>`${audit?.actor ?? null}::text`.as("actor"),
+              sql<string | null>`${audit?.reason ?? null}::text`.as("reason"),
+              sql<string>`${audit ? JSON.stringify(audit.data) : null}::jsonb`.as("data"),
+            ])
+            // Without an entry the statement inserts none (the same statement text either way).
+            .where(sql<boolean>`${audit !== undefined}::boolean`),
         ),
     )
     .selectFrom("inserted")

@@ -12,6 +12,7 @@ import type { Executor } from "../database.ts";
 import type { SessionAuditTable, SessionsTable } from "../tables/sessions.table.ts";
 import type { PageRequest } from "./pagination.ts";
 import { inTenant } from "./tenant-filter.ts";
+import { enabledWebhookEndpointOf } from "./webhooks.repository.ts";
 import { workflowFromJson } from "./workflows.repository.ts";
 
 /** Inserts a session in status `created`. */
@@ -76,10 +77,13 @@ export async function lockSessionWithWorkflow(
   db: Executor,
   tenant: Tenant,
   id: string,
-): Promise<{ session: Session; workflow: Workflow | undefined } | undefined> {
+): Promise<
+  { session: Session; workflow: Workflow | undefined; hasEnabledWebhookEndpoint: boolean } | undefined
+> {
   const row = await db
     .selectFrom("sessions")
     .selectAll("sessions")
+    .select(enabledWebhookEndpointOf("sessions").as("has_enabled_webhook_endpoint"))
     .select((eb) =>
       eb
         .selectFrom("workflows")
@@ -100,8 +104,12 @@ export async function lockSessionWithWorkflow(
     .forUpdate("sessions")
     .executeTakeFirst();
   if (!row) return undefined;
-  const { workflow, ...session } = row;
-  return { session: toSession(session), workflow: workflow ? workflowFromJson(workflow) : undefined };
+  const { workflow, has_enabled_webhook_endpoint, ...session } = row;
+  return {
+    session: toSession(session),
+    workflow: workflow ? workflowFromJson(workflow) : undefined,
+    hasEnabledWebhookEndpoint: has_enabled_webhook_endpoint,
+  };
 }
 
 /** Finds a session by id in any tenant (engine internals that already hold its id, e.g. webhooks). */
@@ -182,21 +190,24 @@ export async function updateSessionStatus(
 
 /**
  * {@link updateSessionStatus} that returns the session as the update left it (`undefined` when there is
- * no such session), in the same statement: for callers that go on with the changed session (its webhook
- * event).
+ * no such session), and whether its tenant has an enabled webhook endpoint, in the same statement: for
+ * callers that go on with the changed session (its webhook event).
  */
 export async function updateSessionStatusReturning(
   db: Executor,
   id: string,
   change: SessionStatusChange,
-): Promise<Session | undefined> {
+): Promise<{ session: Session; hasEnabledWebhookEndpoint: boolean } | undefined> {
   const row = await db
     .updateTable("sessions")
     .set(sessionStatusChangeSet(change))
     .where("id", "=", id)
     .returningAll()
+    .returning(enabledWebhookEndpointOf("sessions").as("has_enabled_webhook_endpoint"))
     .executeTakeFirst();
-  return row ? toSession(row) : undefined;
+  if (!row) return undefined;
+  const { has_enabled_webhook_endpoint, ...session } = row;
+  return { session: toSession(session), hasEnabledWebhookEndpoint: has_enabled_webhook_endpoint };
 }
 
 /** Filters of {@link listSessions}. */

@@ -186,6 +186,17 @@ export async function findWebhookEndpointSecrets(
   return row ? toEndpointSecrets(row) : undefined;
 }
 
+/**
+ * The SQL of {@link hasEnabledWebhookEndpoint} for the tenant of a row in the statement (`table` has
+ * `workspace_id` and `environment`), for statements that read it along with their own work instead of in a
+ * round trip of its own.
+ *
+ * @param table - The table (or alias) whose row names the tenant, e.g. `sessions`.
+ */
+export function enabledWebhookEndpointOf(table: string) {
+  return sql<boolean>`exists (select 1 from webhook_endpoints we where we.workspace_id = ${sql.ref(`${table}.workspace_id`)} and we.environment = ${sql.ref(`${table}.environment`)} and we.status = 'enabled')`;
+}
+
 /** Whether the tenant has an enabled endpoint (lets callers skip building events nobody receives). */
 export async function hasEnabledWebhookEndpoint(db: Executor, tenant: Tenant): Promise<boolean> {
   const row = await db

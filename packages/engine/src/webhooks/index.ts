@@ -6,6 +6,7 @@ export {
   webhookDeliveryDefaults,
 } from "./deliver.ts";
 export {
+  noteEnabledWebhookEndpoint,
   recordResponseWebhookEvent,
   recordRunWebhookEvents,
   recordSessionWebhookEvent,

@@ -193,6 +193,24 @@ async function hasEndpointIn(trx: Executor, after: AfterCommit | null, tenant: T
   return has;
 }
 
+/**
+ * Tells the transaction's webhook events whether the tenant has an enabled endpoint, as a statement of the
+ * transaction read it along with its own work (`enabledWebhookEndpointOf`), so that no event of the
+ * transaction looks it up in a round trip of its own.
+ *
+ * @param after - The transaction's after-commit effects, which key its answers.
+ * @param tenant - The tenant the statement read it for.
+ * @param has - Whether it has one.
+ */
+export function noteEnabledWebhookEndpoint(after: AfterCommit, tenant: Tenant, has: boolean): void {
+  let known = endpointsOfTransaction.get(after);
+  if (!known) {
+    known = new Map();
+    endpointsOfTransaction.set(after, known);
+  }
+  known.set(tenantKey(tenant), has);
+}
+
 /** {@link hasEndpointIn}'s answers, per transaction (its after-commit effects) and tenant. */
 const endpointsOfTransaction = new WeakMap<AfterCommit, Map<string, boolean>>();
 
