@@ -353,8 +353,8 @@ function createEngine(
   clock: (() => Date) | undefined,
 ): Engine {
   return new Engine({
-    // Schedules fire by the same clock as the application's (tests move it).
-    ...(clock ? { schedules: { clock } } : {}),
+    // Schedules fire, and old rows are purged, by the same clock as the application's (tests move it).
+    ...(clock ? { schedules: { clock }, purge: { clock } } : {}),
     db: database.db,
     bus,
     logger,

@@ -1,6 +1,7 @@
 import { type Db, enqueueKeyedJob, type HandledJobKind } from "@flowgate/db";
 import { AnalyticsCompactor } from "./analytics-compactor.ts";
 import { type EventBus, InProcessEventBus } from "./event-bus.ts";
+import { type PurgeOptions, purgeJobHandler, purgeJobKey } from "./maintenance/purge-job.ts";
 import { defaultPolicyProviders, type PolicyProviders } from "./policy-provider.ts";
 import type { StepDeps } from "./run-step.ts";
 import { ScheduleRunner, type ScheduleRunnerOptions } from "./schedules/schedule-runner.ts";
@@ -50,6 +51,13 @@ export interface EngineOptions {
    * fire wherever the run worker runs (not in a gateway-only process, `worker: false`).
    */
   schedules?: ScheduleRunnerOptions | false;
+  /**
+   * The recurring `maintenance.purge` job's interval, horizons and batch bounds (default: hourly; expired
+   * idempotency keys, inbound-trigger message ids older than 7 days, schedule fires older than 30 days), or
+   * `false` for none in this process. Registered only where there is a worker; one job per database,
+   * whichever worker queues it first.
+   */
+  purge?: PurgeOptions | false;
 }
 
 /**
@@ -102,6 +110,13 @@ export class Engine {
         intervalMs: compactionMs,
         ...(onError ? { onError } : {}),
       });
+    }
+    if (this.worker && options.purge !== false) {
+      this.registerJobHandler(
+        "maintenance.purge",
+        purgeJobHandler(this.db, this.telemetry.logger, options.purge ?? {}),
+        { key: purgeJobKey },
+      );
     }
     this.secrets = new SecretBox(options.secretKey);
     this.scheduleRunner =

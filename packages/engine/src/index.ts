@@ -41,6 +41,13 @@ export {
   InProcessEventBus,
   type SessionStatusEvent,
 } from "./event-bus.ts";
+export {
+  type PurgeOptions,
+  type PurgeOutcome,
+  purgeJobHandler,
+  purgeJobKey,
+  purgeOldRows,
+} from "./maintenance/purge-job.ts";
 export * from "./nodes/index.ts";
 export { taskExecutionId } from "./nodes/task.node.ts";
 export * from "./outbound/index.ts";

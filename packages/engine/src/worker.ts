@@ -282,7 +282,8 @@ export class Worker {
           return;
         case "email.send":
         case "credits.sweep":
-        case "response.autofill": {
+        case "response.autofill":
+        case "maintenance.purge": {
           const handler = this.#handlers.get(job.kind);
           if (!handler) {
             // The application registers its handlers as it starts: hand the job back for the next poll.

@@ -22,6 +22,7 @@ import * as dataProtection from "./2026-11-30T16-10_data-protection.ts";
 import * as schedulesAndInboundTriggers from "./2026-11-30T16-20_schedules-and-inbound-triggers.ts";
 import * as autofillJobs from "./2026-11-30T16-30_autofill-jobs.ts";
 import * as analyticsHourlySpans from "./2026-11-30T18-10_analytics-hourly-spans.ts";
+import * as purgeIndexes from "./2026-12-01T07-00_purge-indexes.ts";
 
 /**
  * Every migration, by its dated name. Migrations are frozen in time: add a new file, never edit one.
@@ -51,6 +52,7 @@ const migrations: Record<string, Migration> = {
   "2026-11-30T16-20_schedules-and-inbound-triggers": schedulesAndInboundTriggers,
   "2026-11-30T16-30_autofill-jobs": autofillJobs,
   "2026-11-30T18-10_analytics-hourly-spans": analyticsHourlySpans,
+  "2026-12-01T07-00_purge-indexes": purgeIndexes,
 };
 
 /** Kysely migration provider over the statically imported migrations. */

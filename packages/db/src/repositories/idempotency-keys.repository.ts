@@ -1,4 +1,5 @@
 import type { Tenant } from "@flowgate/domain";
+import { sql } from "kysely";
 import type { Executor } from "../database.ts";
 import { inTenant } from "./tenant-filter.ts";
 
@@ -116,12 +117,25 @@ export async function releaseIdempotencyKey(
 }
 
 /**
- * Deletes every expired idempotency key (all tenants); returns how many.
+ * Deletes up to `limit` expired idempotency keys (all tenants) and returns how many, so that a backlog is
+ * cleared in short transactions (the `maintenance.purge` job calls it until fewer than `limit` go). Rows
+ * are picked through the `expires_at` index and deleted by `ctid`; the expiry is checked again on delete,
+ * so a key claimed anew meanwhile (a new row) stays.
  *
  * @param db - The database.
- * @param now - The current time.
+ * @param now - The current time: keys that expired at or before it go.
+ * @param limit - The most rows deleted.
  */
-export async function purgeExpiredIdempotencyKeys(db: Executor, now: Date): Promise<number> {
-  const result = await db.deleteFrom("idempotency_keys").where("expires_at", "<=", now).executeTakeFirst();
+export async function purgeExpiredIdempotencyKeys(db: Executor, now: Date, limit: number): Promise<number> {
+  const expired = db
+    .selectFrom("idempotency_keys")
+    .select(sql<string>`ctid`.as("ctid"))
+    .where("expires_at", "<=", now)
+    .limit(limit);
+  const result = await db
+    .deleteFrom("idempotency_keys")
+    .where(sql<boolean>`ctid = any(array(${expired}))`)
+    .where("expires_at", "<=", now)
+    .executeTakeFirst();
   return Number(result.numDeletedRows);
 }

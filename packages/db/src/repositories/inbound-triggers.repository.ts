@@ -1,5 +1,5 @@
 import type { InboundTrigger, InboundTriggerAuth, Tenant } from "@flowgate/domain";
-import type { Selectable } from "kysely";
+import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { InboundTriggersTable } from "../tables/schedules-and-inbound-triggers.table.ts";
 import { inTenant } from "./tenant-filter.ts";
@@ -194,6 +194,33 @@ export async function findInboundTriggerMessageRun(
     .where("message_id", "=", messageId)
     .executeTakeFirst();
   return row?.run_id ?? undefined;
+}
+
+/**
+ * Deletes up to `limit` recorded `webhook-id`s seen before `before` (all triggers) and returns how many, so
+ * that a backlog is cleared in short transactions (the `maintenance.purge` job calls it until fewer than
+ * `limit` go). Rows are picked through the `created_at` index and deleted by `ctid`.
+ *
+ * @param db - The database.
+ * @param before - Rows created before this time go.
+ * @param limit - The most rows deleted.
+ */
+export async function purgeInboundTriggerMessages(
+  db: Executor,
+  before: Date,
+  limit: number,
+): Promise<number> {
+  const old = db
+    .selectFrom("inbound_trigger_messages")
+    .select(sql<string>`ctid`.as("ctid"))
+    .where("created_at", "<", before)
+    .limit(limit);
+  const result = await db
+    .deleteFrom("inbound_trigger_messages")
+    .where(sql<boolean>`ctid = any(array(${old}))`)
+    .where("created_at", "<", before)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
 }
 
 function toInboundTrigger(row: Selectable<InboundTriggersTable>): InboundTrigger {

@@ -9,9 +9,11 @@ import { sessionFromJson } from "./sessions.repository.ts";
  * Kinds of engine work: `run.step` advances a run; `run.timeout` fires a gate's timeout;
  * `session.expire` expires a session that did not complete in time; `webhook.deliver` sends one webhook
  * delivery (claimed only by the webhook lane, see {@link claimJobs}); `bulk.redact` works through a bulk
- * redaction; `retention.daily` applies the retention policies once a day. Kinds the application handles
- * (registered with the engine, run in the `runs` lane): `email.send` delivers a recipient email,
- * `credits.sweep` releases expired credit reservations, `response.autofill` runs an autofill job.
+ * redaction; `retention.daily` applies the retention policies once a day. Kinds whose handlers are
+ * registered with the engine (run in the `runs` lane): `email.send` delivers a recipient email,
+ * `credits.sweep` releases expired credit reservations, `response.autofill` runs an autofill job (these
+ * three by the application), `maintenance.purge` deletes expired idempotency keys and old inbound-trigger
+ * message ids and schedule fires (by the engine itself).
  */
 export type JobKind =
   | "run.step"
@@ -29,8 +31,11 @@ export type JobKind =
  */
 export type JobLane = "runs" | "webhooks";
 
-/** Job kinds whose handler is registered with the engine by a higher layer. */
-export type HandledJobKind = "email.send" | "credits.sweep" | "response.autofill";
+/**
+ * Job kinds whose handler is registered with the engine (`Engine.registerJobHandler`): by a higher layer,
+ * or, for `maintenance.purge`, by the engine itself.
+ */
+export type HandledJobKind = "email.send" | "credits.sweep" | "response.autofill" | "maintenance.purge";
 
 /** A job as claimed by a worker. */
 export interface Job {

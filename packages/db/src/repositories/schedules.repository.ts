@@ -232,6 +232,41 @@ export async function listScheduleFires(
   }));
 }
 
+/**
+ * Deletes up to `limit` fires of any schedule whose fire time is before `before` and returns how many, so
+ * that a backlog is cleared in short transactions (the `maintenance.purge` job calls it until fewer than
+ * `limit` go). A fire at or after its schedule's next fire time is kept whatever its age: its row is what
+ * stops that time from firing twice (rows before the next fire time can never be needed again). Rows are
+ * picked through the `fire_at` index and deleted by `ctid`.
+ *
+ * @param db - The database.
+ * @param before - Fires before this time go.
+ * @param limit - The most rows deleted.
+ */
+export async function purgeScheduleFires(db: Executor, before: Date, limit: number): Promise<number> {
+  const old = db
+    .selectFrom("schedule_fires as f")
+    .select(sql<string>`f.ctid`.as("ctid"))
+    .where("f.fire_at", "<", before)
+    .where(({ not, exists, selectFrom }) =>
+      not(
+        exists(
+          selectFrom("workflow_schedules as s")
+            .select("s.id")
+            .whereRef("s.id", "=", "f.schedule_id")
+            .whereRef("s.next_fire_at", "<=", "f.fire_at"),
+        ),
+      ),
+    )
+    .limit(limit);
+  const result = await db
+    .deleteFrom("schedule_fires")
+    .where(sql<boolean>`ctid = any(array(${old}))`)
+    .where("fire_at", "<", before)
+    .executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
+
 /** After a pass: the next fire time and the outcome of the latest fire. */
 export async function advanceWorkflowSchedule(
   db: Executor,
