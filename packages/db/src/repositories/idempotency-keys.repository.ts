@@ -1,6 +1,7 @@
 import type { Tenant } from "@flowgate/domain";
 import { sql } from "kysely";
 import type { Executor } from "../database.ts";
+import { deleteDueBatch } from "./batched-delete.ts";
 import { inTenant } from "./tenant-filter.ts";
 
 /** What claiming an idempotency key found. */
@@ -127,15 +128,5 @@ export async function releaseIdempotencyKey(
  * @param limit - The most rows deleted.
  */
 export async function purgeExpiredIdempotencyKeys(db: Executor, now: Date, limit: number): Promise<number> {
-  const expired = db
-    .selectFrom("idempotency_keys")
-    .select(sql<string>`ctid`.as("ctid"))
-    .where("expires_at", "<=", now)
-    .limit(limit);
-  const result = await db
-    .deleteFrom("idempotency_keys")
-    .where(sql<boolean>`ctid = any(array(${expired}))`)
-    .where("expires_at", "<=", now)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteDueBatch(db, "idempotency_keys", sql`expires_at <= ${now}`, limit);
 }

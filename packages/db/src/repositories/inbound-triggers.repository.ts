@@ -2,6 +2,7 @@ import type { InboundTrigger, InboundTriggerAuth, Tenant } from "@flowgate/domai
 import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { InboundTriggersTable } from "../tables/schedules-and-inbound-triggers.table.ts";
+import { deleteDueBatch } from "./batched-delete.ts";
 import { inTenant } from "./tenant-filter.ts";
 
 /** An inbound trigger with its credential as stored (never leaves the application layer). */
@@ -210,17 +211,7 @@ export async function purgeInboundTriggerMessages(
   before: Date,
   limit: number,
 ): Promise<number> {
-  const old = db
-    .selectFrom("inbound_trigger_messages")
-    .select(sql<string>`ctid`.as("ctid"))
-    .where("created_at", "<", before)
-    .limit(limit);
-  const result = await db
-    .deleteFrom("inbound_trigger_messages")
-    .where(sql<boolean>`ctid = any(array(${old}))`)
-    .where("created_at", "<", before)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteDueBatch(db, "inbound_trigger_messages", sql`created_at < ${before}`, limit);
 }
 
 function toInboundTrigger(row: Selectable<InboundTriggersTable>): InboundTrigger {

@@ -2,6 +2,7 @@ import type { ScheduleCatchUp, ScheduleStatus, Tenant, WorkflowSchedule } from "
 import { type Selectable, sql } from "kysely";
 import type { Executor } from "../database.ts";
 import type { WorkflowSchedulesTable } from "../tables/schedules-and-inbound-triggers.table.ts";
+import { deleteDueBatch } from "./batched-delete.ts";
 import { inTenant } from "./tenant-filter.ts";
 
 /** What a new schedule is inserted with. */
@@ -244,27 +245,13 @@ export async function listScheduleFires(
  * @param limit - The most rows deleted.
  */
 export async function purgeScheduleFires(db: Executor, before: Date, limit: number): Promise<number> {
-  const old = db
-    .selectFrom("schedule_fires as f")
-    .select(sql<string>`f.ctid`.as("ctid"))
-    .where("f.fire_at", "<", before)
-    .where(({ not, exists, selectFrom }) =>
-      not(
-        exists(
-          selectFrom("workflow_schedules as s")
-            .select("s.id")
-            .whereRef("s.id", "=", "f.schedule_id")
-            .whereRef("s.next_fire_at", "<=", "f.fire_at"),
-        ),
-      ),
-    )
-    .limit(limit);
-  const result = await db
-    .deleteFrom("schedule_fires")
-    .where(sql<boolean>`ctid = any(array(${old}))`)
-    .where("fire_at", "<", before)
-    .executeTakeFirst();
-  return Number(result.numDeletedRows);
+  return deleteDueBatch(
+    db,
+    "schedule_fires",
+    sql`schedule_fires.fire_at < ${before}`,
+    limit,
+    sql`not exists (select 1 from workflow_schedules s where s.id = schedule_fires.schedule_id and s.next_fire_at <= schedule_fires.fire_at)`,
+  );
 }
 
 /** After a pass: the next fire time and the outcome of the latest fire. */
