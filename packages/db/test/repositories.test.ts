@@ -259,6 +259,60 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     expect(await findRun(t.db, tenant, unknown)).toBeUndefined();
   });
 
+  test("a run's statement can mark its session submitted; without it, or on an unknown version, the session is untouched", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant, workflowId } = acme;
+    const newSession = () =>
+      insertSession(t.db, tenant, {
+        id: newId("ses"),
+        workflowId: null,
+        referenceId: null,
+        metadata: {},
+        sandbox: null,
+      });
+    const input = (sessionId: string) => ({
+      id: newId("wfr"),
+      sessionId,
+      workflowId,
+      triggerPayload: {},
+      triggeredBy: null,
+    });
+    const at = new Date("2026-12-01T10:00:00.000Z");
+
+    const submitted = await newSession();
+    await insertRunOfVersion(
+      t.db,
+      tenant,
+      { ...input(submitted.id), workflowVersion: 1 },
+      { sessionSubmittedAt: at },
+    );
+    expect(await findSession(t.db, tenant, submitted.id)).toMatchObject({
+      status: "processing",
+      workflowId,
+      submittedAt: at,
+      updatedAt: at,
+    });
+
+    const untouched = await newSession();
+    await insertRunOfVersion(t.db, tenant, { ...input(untouched.id), workflowVersion: 1 });
+    expect(await findSession(t.db, tenant, untouched.id)).toEqual(untouched);
+
+    const unknownVersion = await newSession();
+    expect(
+      await insertRunOfVersion(
+        t.db,
+        tenant,
+        { ...input(unknownVersion.id), workflowVersion: 2 },
+        { sessionSubmittedAt: at },
+      ),
+    ).toBeUndefined();
+    expect(await findSession(t.db, tenant, unknownVersion.id)).toEqual(unknownVersion);
+    // The suites share a database: leave no queued job behind for the claim tests.
+    for (const job of await claimJobs(t.db, "w1", 100, 60_000)) await deleteJob(t.db, job.id, "w1");
+  });
+
   test("claims each due job once, re-offers a job whose lease expired, and keeps one job per run", async ({
     database: t,
     acme,

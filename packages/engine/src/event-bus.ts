@@ -24,6 +24,12 @@ export type BusMessage =
   | { channel: `session:${string}`; event: SessionStatusEvent }
   | { channel: typeof apiKeyChannel; event: ApiKeyChangedEvent };
 
+/** NOTIFYs for a statement to send: the channel and the payloads, in order. */
+export interface StatementNotifications {
+  channel: string;
+  payloads: string[];
+}
+
 /**
  * Carries committed events to live subscribers. Publishers publish only after commit; subscribers must
  * tolerate duplicates and gaps (they re-read the store), so a bus may be lossy under pressure.
@@ -31,6 +37,13 @@ export type BusMessage =
 export interface EventBus {
   /** Publishes messages in order. */
   publish(messages: readonly BusMessage[]): Promise<void>;
+  /**
+   * The NOTIFYs that publish these messages from inside the transaction that commits them (a bus on
+   * PostgreSQL's NOTIFY): a statement of that transaction sends them, and they go out with its commit
+   * instead of a round trip after it. Undefined when this bus cannot, or when messages it was given earlier
+   * are still on their way (they must not be overtaken).
+   */
+  notificationsOf?(messages: readonly BusMessage[]): StatementNotifications | undefined;
   /** Subscribes to one channel; returns the unsubscribe function. */
   subscribe(channel: string, listener: (message: BusMessage) => void): Promise<() => void>;
   /** Releases connections. */

@@ -30,6 +30,7 @@ import {
   newId,
   type RoutingContext,
   type Run,
+  type RunEvent,
   type Session,
   sessionResultForOutcome,
   type Transition,
@@ -110,6 +111,17 @@ export function retryDelayMs(attempt: number, baseMs = 1000, random: () => numbe
   return Math.round(exponential * (0.75 + random() * 0.5));
 }
 
+/** How {@link stepRun} commits. */
+export interface StepOptions {
+  /**
+   * Whether the step's own statement announces its run events (when the bus can: `EventBus.notificationsOf`),
+   * saving the round trip of publishing them after commit. Only for a step that commits alone: a
+   * transaction that notifies holds PostgreSQL's notify lock through its commit's WAL flush, so concurrent
+   * notifying commits would go one at a time (default false: publish after commit).
+   */
+  announceInStatement?: boolean;
+}
+
 /** What a worker remembers about a run between the steps of one claim, to skip re-reading it. */
 export interface RunCursor {
   run: Run;
@@ -159,6 +171,7 @@ export async function stepRun(
   deps: StepDeps,
   runId: string,
   cursor?: RunCursor,
+  options: StepOptions = {},
 ): Promise<{ outcome: StepOutcome; cursor?: RunCursor }> {
   const run = cursor?.run ?? (await findRunById(deps.db, runId));
   if (!run || isFinalRunStatus(run.status)) {
@@ -183,7 +196,7 @@ export async function stepRun(
     const execution = await resumeNode(node, run.pendingSignal, nodeContext(deps, state));
     resumed = { node, execution };
     remember(state, node.id, execution.output);
-    if (execution.next.kind !== "goto") return commitStep(deps, state, resumed, [], null);
+    if (execution.next.kind !== "goto") return commitStep(deps, state, resumed, [], null, options);
     working = { ...run, status: "running", currentNode: execution.next.nodeId, pausedAtNode: null };
   }
 
@@ -217,7 +230,7 @@ export async function stepRun(
       nodeStarted: null,
     };
   }
-  return commitStep(deps, state, resumed, executions, toStart);
+  return commitStep(deps, state, resumed, executions, toStart, options);
 }
 
 /** Whether the engine will retry this execution rather than follow its route. */
@@ -256,8 +269,15 @@ async function commitStep(
   resumed: { node: GraphNode; execution: NodeExecution } | null,
   executions: readonly ExecutedNode[],
   toStart: GraphNode | null,
+  options: StepOptions,
 ): Promise<{ outcome: StepOutcome; cursor?: RunCursor }> {
   const seen = state.run;
+  const { bus } = deps;
+  const announce =
+    options.announceInStatement && bus.notificationsOf
+      ? (events: readonly RunEvent[]) =>
+          bus.notificationsOf?.(events.map((event) => ({ channel: `run:${seen.id}` as const, event })))
+      : undefined;
   const write: StepWriter = async (trx, after, events, nodeRuns) => {
     let current = seen;
     let combined: StepResult = { change: {}, job: { kind: "keep" } };
@@ -334,7 +354,9 @@ async function commitStep(
       // statement. The events are published after commit, not with `pg_notify` in this statement: a
       // transaction that notifies holds PostgreSQL's notify lock through its commit's WAL flush, so
       // notifying writes commit one at a time, while the bus's separate NOTIFY (a read-only transaction,
-      // no flush) lets concurrent steps share their flushes. The engine's lanes do not wait for it.
+      // no flush) lets concurrent steps share their flushes. The engine's lanes do not wait for it. A step
+      // that commits alone (`announceInStatement`) has no one to share a flush with: its statement
+      // notifies, and the events go out with the commit, one round trip sooner.
       const appended = await writeRunStep(trx, {
         runId: seen.id,
         expected: seen,
@@ -343,10 +365,12 @@ async function commitStep(
         nodeRuns,
         // A run that parks without a timer or ends loses its job in the same statement.
         ...(job.kind === "delete" ? { deleteJob: true } : {}),
+        ...(announce ? { notify: announce } : {}),
       });
       if (!appended.applied) throw new SupersededStep();
       await recordRunWebhookEvents(trx, after, seen, appended.events);
-      after.publishRunEvents(seen, appended.events);
+      if (appended.notified) after.reportRunEvents(seen, appended.events);
+      else after.publishRunEvents(seen, appended.events);
       const next = nextCursor(change, appended.lastSeq);
       switch (job.kind) {
         case "keep":

@@ -32,6 +32,11 @@ export interface StartRunInput {
   triggeredBy: string | null;
   /** The run's first audit entry (the command that started it), written in the same statement as the run. */
   audit?: Pick<RunAuditEntry, "action" | "actor" | "reason" | "data">;
+  /**
+   * The run's session is submitted at this time, in the same statement as the run: it becomes `processing`
+   * on the run's workflow (the caller holds the session's lock and checked the transition).
+   */
+  sessionSubmittedAt?: Date;
 }
 
 /**
@@ -79,7 +84,10 @@ export async function startRun(
       triggerPayload: input.triggerPayload ?? {},
       triggeredBy: input.triggeredBy,
     },
-    input.audit ? { id: newId("evt"), ...input.audit } : undefined,
+    {
+      ...(input.audit ? { audit: { id: newId("evt"), ...input.audit } } : {}),
+      ...(input.sessionSubmittedAt && input.session ? { sessionSubmittedAt: input.sessionSubmittedAt } : {}),
+    },
   );
   if (!run) {
     throw new ValidationError("Unknown workflow version", [

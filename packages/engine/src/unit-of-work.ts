@@ -78,21 +78,36 @@ export async function inTransaction<T>(
  * messages and wakes the workers (what {@link inTransaction} does after commit).
  */
 async function deliverAfterCommit(deps: UnitOfWorkDeps, after: AfterCommit): Promise<void> {
-  if (deps.telemetry) {
-    for (const run of after.createdRuns) deps.telemetry.runCreated(run);
-    deps.telemetry.committed(after.runEvents);
-  }
   // Workers first: a wake-up is one NOTIFY that the claim waits for, while the bus publish is a round
   // trip of its own that nothing on the worker's path needs to wait for.
   if (after.wakeWorkers) deps.wake();
+  let published: Promise<void> | undefined;
   if (after.messages.length > 0) {
-    const published = deps.bus.publish(after.messages);
-    if (deps.awaitPublish ?? true) await published;
-    else
+    published = deps.bus.publish(after.messages);
+    if (!(deps.awaitPublish ?? true))
       published.catch((error: unknown) =>
         // A bus refuses a message only for a reason other than an outage (outages are retried): its
         // subscribers read the event from the store with the next one.
         deps.telemetry?.logger.error({ err: error }, "publishing committed events failed"),
       );
+  }
+  // Log lines and metrics once the wake-up and the events are on their way (their NOTIFYs are sent within
+  // this turn of the event loop): nobody waits for them.
+  const { telemetry } = deps;
+  const report = telemetry
+    ? () => {
+        for (const run of after.createdRuns) telemetry.runCreated(run);
+        telemetry.committed(after.runEvents);
+      }
+    : undefined;
+  if (published && (deps.awaitPublish ?? true)) {
+    try {
+      await published;
+    } finally {
+      report?.();
+    }
+  } else if (report) {
+    if (published || after.wakeWorkers) setImmediate(report);
+    else report();
   }
 }

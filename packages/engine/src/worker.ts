@@ -342,7 +342,9 @@ export class Worker {
   async #timedStep(runId: string, cursor: RunCursor | undefined) {
     const stop = this.#deps.telemetry?.metrics?.stepDuration.startTimer();
     try {
-      const step = await stepRun(this.#deps, runId, cursor);
+      // A step alone in this worker announces its events in its own statement (see StepOptions).
+      const alone = this.#inFlight.size <= 1 && this.#queued.length === 0;
+      const step = await stepRun(this.#deps, runId, cursor, { announceInStatement: alone });
       stop?.({ outcome: step.outcome });
       return step;
     } catch (error) {

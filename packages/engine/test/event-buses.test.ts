@@ -8,7 +8,24 @@ import {
 import { createTestDatabase, createTestWorkspace, type TestDatabase } from "@flowgate/db/testing";
 import { newId, type RunEvent, type Tenant } from "@flowgate/domain";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type BusMessage, channelName, PgListener, PostgresEventBus } from "../src/index.ts";
+import {
+  type BusMessage,
+  channelName,
+  defaultPolicyProviders,
+  PgListener,
+  PostgresEventBus,
+} from "../src/index.ts";
+import { stepRun } from "../src/run-step.ts";
+
+/** A real PostgreSQL bus that counts the run events published after commit (not by a statement). */
+class CountingBus extends PostgresEventBus {
+  publishedRunEvents = 0;
+
+  override publish(messages: readonly BusMessage[]): Promise<void> {
+    this.publishedRunEvents += messages.filter((m) => m.channel.startsWith("run:")).length;
+    return super.publish(messages);
+  }
+}
 
 /** Two buses on separate LISTEN connections stand for two gateway processes. */
 describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL NOTIFY event bus", () => {
@@ -88,6 +105,71 @@ describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL NOTIFY event bus", () => 
     expect(bySeq.map((e) => e.seq)).toEqual([1, 2]);
     expect(bySeq[1]!.data.note).toBe(big);
     expect(bySeq[0]!.type).toBe("run.started");
+    await Promise.all([publisher.close(), subscriber.close()]);
+  });
+
+  it("a step that commits alone announces its events in its own statement, in order, once", async () => {
+    const graph = {
+      entry: "s",
+      nodes: [
+        { id: "s", type: "start" as const, next: "c" },
+        { id: "c", type: "policy" as const, policy: "document", routes: { pass: "e", fail: "e" } },
+        { id: "e", type: "terminal" as const, outcome: "approved" },
+      ],
+    };
+    const workflowId = newId("wfl");
+    await insertWorkflow(t.db, tenant, {
+      id: workflowId,
+      name: "w",
+      description: null,
+      metadata: {},
+      currentVersion: 1,
+    });
+    await insertWorkflowVersion(t.db, { workflowId, version: 1, graph, publishedBy: null });
+    const newRun = () =>
+      insertRun(t.db, tenant, {
+        id: newId("wfr"),
+        sessionId: null,
+        workflowId,
+        workflowVersion: 1,
+        graphSnapshot: graph,
+        triggerPayload: {},
+        triggeredBy: null,
+      });
+    const listener = new PgListener(t.url!);
+    listeners.push(listener);
+    const publisher = new CountingBus(t.db, listener, channelName("events", t.schema));
+    const subscriber = bus();
+    const deps = { db: t.db, bus: publisher, providers: defaultPolicyProviders(), wake: () => {} };
+
+    for (const announceInStatement of [true, false]) {
+      const run = await newRun();
+      const received: RunEvent[] = [];
+      const completed = new Promise<void>((resolve) => {
+        void subscriber.subscribe(`run:${run.id}`, (message: BusMessage) => {
+          received.push(message.event as RunEvent);
+          if ((message.event as RunEvent).type === "run.completed") resolve();
+        });
+      });
+      await subscriber.subscribe(`run:${run.id}`, () => {});
+      const before = publisher.publishedRunEvents;
+      const step = await stepRun(deps, run.id, undefined, { announceInStatement });
+      expect(step.outcome).toBe("finished");
+      await completed;
+      expect(received.map((e) => e.seq)).toEqual(received.map((_, i) => i + 1));
+      expect(received.map((e) => e.type)).toEqual([
+        "run.started",
+        "node.started",
+        "node.completed",
+        "node.started",
+        "node.completed",
+        "node.started",
+        "node.completed",
+        "run.completed",
+      ]);
+      // Announced by the step's statement: nothing published after commit; otherwise all of them were.
+      expect(publisher.publishedRunEvents - before).toBe(announceInStatement ? 0 : received.length);
+    }
     await Promise.all([publisher.close(), subscriber.close()]);
   });
 

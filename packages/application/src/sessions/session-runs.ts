@@ -156,20 +156,17 @@ export async function submitSessionIn(
     "workflow" in options
       ? usableWorkflow(options.workflow, session.workflowId, "sessionId")
       : await resolveWorkflow(trx, tenant, session.workflowId, "sessionId");
+  const now = new Date();
+  // The run's statement also marks the session submitted (status, workflow, submitted_at, updated_at).
   const run = await startRun(trx, after, tenant, {
     workflow,
     session,
     version: options.version,
     triggeredBy: options.by,
     audit: { action: "submit", actor: options.by, reason: null, data: { sessionId: session.id } },
+    sessionSubmittedAt: now,
   });
-  const now = new Date();
-  await updateSessionStatus(trx, session.id, {
-    status: "processing",
-    workflowId: workflow.id,
-    submittedAt: now,
-  });
-  // The session is locked and these are all the columns the update changed: no need to read it back.
+  // The session is locked and these are all the columns the statement changed: no need to read it back.
   const submitted: Session = {
     ...session,
     status: "processing",

@@ -29,18 +29,32 @@ export interface NewRun {
   triggeredBy: string | null;
 }
 
+/** What {@link insertRunOfVersion} writes besides the run and its first job, in the same statement. */
+export interface RunOfVersionExtras {
+  /** The run's first audit entry (who started it). */
+  audit?: Omit<RunAuditEntry, "runId" | "createdAt">;
+  /**
+   * The run's session was submitted at this time: the session becomes `processing` on the run's workflow,
+   * with `submitted_at` and `updated_at` set to it (the caller holds the session's lock and checked the
+   * transition).
+   */
+  sessionSubmittedAt?: Date;
+}
+
 /**
  * Inserts a run in status `pending` on a stored version of its workflow, whose graph becomes the run's
  * `graphSnapshot`, and queues its first `run.step` job (due now), in one statement: the version is read,
- * the run and its job written by the database, with no round trip between them; with `audit`, the run's
- * audit entry (who started it) too. `undefined` (and nothing written) when the workflow has no such version.
+ * the run and its job written by the database, with no round trip between them; with `extras`, the run's
+ * audit entry and its session's submission too. `undefined` (and nothing written) when the workflow has no
+ * such version.
  */
 export async function insertRunOfVersion(
   db: Executor,
   tenant: Tenant,
   row: Omit<NewRun, "graphSnapshot">,
-  audit?: Omit<RunAuditEntry, "runId" | "createdAt">,
+  extras: RunOfVersionExtras = {},
 ): Promise<Run | undefined> {
+  const { audit, sessionSubmittedAt } = extras;
   // The id's own time, so that creation-time ranges can be answered from id bounds (listRuns).
   const createdAt = idTimestamp(row.id) ?? new Date();
   const inserted = await db
@@ -115,6 +129,20 @@ export async function insertRunOfVersion(
             // Without an entry the statement inserts none (the same statement text either way).
             .where(sql<boolean>`${audit !== undefined}::boolean`),
         ),
+    )
+    .with("submitted_session", (db) =>
+      db
+        .updateTable("sessions")
+        .from("inserted")
+        .set({
+          status: "processing",
+          workflow_id: sql<string>`inserted.workflow_id`,
+          submitted_at: sql<Date>`${sessionSubmittedAt ?? null}::timestamptz`,
+          updated_at: sql<Date>`${sessionSubmittedAt ?? null}::timestamptz`,
+        })
+        .whereRef("sessions.id", "=", "inserted.session_id")
+        // Without a submission the statement updates no session (the same statement text either way).
+        .where(sql<boolean>`${sessionSubmittedAt !== undefined}::boolean`),
     )
     .selectFrom("inserted")
     .selectAll()
@@ -401,8 +429,13 @@ export async function writeRunStep(
      * `deleteRunJob` does). The caller rolls the transaction back when the step did not apply.
      */
     deleteJob?: boolean;
+    /**
+     * The NOTIFYs announcing the appended events, sent by the same statement when the step applies (they
+     * go out when the transaction commits); none when it returns undefined.
+     */
+    notify?: (events: readonly RunEvent[]) => { channel: string; payloads: string[] } | undefined;
   },
-): Promise<{ applied: boolean; events: RunEvent[]; lastSeq: number }> {
+): Promise<{ applied: boolean; events: RunEvent[]; lastSeq: number; notified: boolean }> {
   const now = write.at ?? new Date();
   const eventRows = write.events.map((event, index) => ({
     run_id: write.runId,
@@ -411,10 +444,18 @@ export async function writeRunStep(
     data: JSON.stringify(event.data),
     created_at: now,
   }));
+  const events: RunEvent[] = eventRows.map((row, index) => ({
+    runId: write.runId,
+    seq: row.seq,
+    type: row.type,
+    data: write.events[index]!.data,
+    createdAt: now,
+  }));
+  const notifications = events.length > 0 ? write.notify?.(events) : undefined;
   const lastSeq = write.expected.lastSeq + write.events.length;
   const set = runChangeSet({ ...write.change, lastSeq });
   const nodeRunRows = write.nodeRuns.map(toNodeRunRow);
-  const result = await db
+  const row = await db
     .with("step_events", (qc) =>
       eventRows.length > 0
         ? qc.insertInto("run_events").values(eventRows).returning("seq")
@@ -430,6 +471,19 @@ export async function writeRunStep(
         ? qc.deleteFrom("jobs").where("run_id", "=", write.runId).returning("id")
         : qc.selectNoFrom(sql<string>`null`.as("id")),
     )
+    // A SELECT in a WITH runs only when referenced: the updated row's RETURNING references it, so the
+    // NOTIFYs (none without `notify`: the same statement text either way) are sent exactly when the run's
+    // guard lets the step apply.
+    .with("step_notify", (qc) =>
+      qc
+        .selectFrom(
+          sql<{ p: string; i: number }>`unnest(${notifications?.payloads ?? []}::text[]) with ordinality`.as(
+            sql`t(p, i)`,
+          ),
+        )
+        .select(sql<string>`pg_notify(${notifications?.channel ?? null}::text, p)`.as("sent"))
+        .orderBy(sql`i`),
+    )
     .updateTable("runs")
     .set(set)
     .where("id", "=", write.runId)
@@ -437,18 +491,9 @@ export async function writeRunStep(
     .where("step_count", "=", write.expected.stepCount)
     .where("last_seq", "=", write.expected.lastSeq)
     .where("current_attempt", "=", write.expected.currentAttempt)
+    .returning(sql<number>`(select count(*) from step_notify)::int`.as("notified"))
     .executeTakeFirst();
-  return {
-    applied: Number(result.numUpdatedRows) > 0,
-    events: eventRows.map((row, index) => ({
-      runId: write.runId,
-      seq: row.seq,
-      type: row.type,
-      data: write.events[index]!.data,
-      createdAt: now,
-    })),
-    lastSeq,
-  };
+  return { applied: row !== undefined, events, lastSeq, notified: row !== undefined && notifications !== undefined };
 }
 
 /** A node run to record. */

@@ -1,6 +1,6 @@
 import { type BackoffBounds, type Db, isDatabaseUnavailableError, listRunEvents } from "@flowgate/db";
 import { sql } from "kysely";
-import type { BusMessage, EventBus } from "../event-bus.ts";
+import type { BusMessage, EventBus, StatementNotifications } from "../event-bus.ts";
 import { LocalDispatch } from "./local-dispatch.ts";
 import type { PgListener } from "./pg-listener.ts";
 import { reannounce } from "./reannounce.ts";
@@ -61,6 +61,11 @@ export class PostgresEventBus implements EventBus {
 
   publish(messages: readonly BusMessage[]): Promise<void> {
     return this.#publisher.publish(messages);
+  }
+
+  notificationsOf(messages: readonly BusMessage[]): StatementNotifications | undefined {
+    if (this.#closed || this.#publisher.pending > 0) return undefined;
+    return { channel: this.#channel, payloads: this.#payloads(messages) };
   }
 
   async subscribe(channel: string, listener: (message: BusMessage) => void): Promise<() => void> {
