@@ -493,7 +493,12 @@ export async function writeRunStep(
     .where("current_attempt", "=", write.expected.currentAttempt)
     .returning(sql<number>`(select count(*) from step_notify)::int`.as("notified"))
     .executeTakeFirst();
-  return { applied: row !== undefined, events, lastSeq, notified: row !== undefined && notifications !== undefined };
+  return {
+    applied: row !== undefined,
+    events,
+    lastSeq,
+    notified: row !== undefined && notifications !== undefined,
+  };
 }
 
 /** A node run to record. */
