@@ -145,7 +145,14 @@ export class Engine {
    * after commit, the telemetry told what it committed, and the wake-up of workers here and in other processes (LISTEN/NOTIFY) once work is queued.
    */
   get unitOfWork(): UnitOfWorkDeps {
-    return { db: this.#deps.db, bus: this.#deps.bus, wake: this.#deps.wake, telemetry: this.telemetry };
+    const channel = this.#wakeups?.channel;
+    return {
+      db: this.#deps.db,
+      bus: this.#deps.bus,
+      wake: this.#deps.wake,
+      ...(channel ? { wakeChannel: channel, wakeHere: () => this.wake() } : {}),
+      telemetry: this.telemetry,
+    };
   }
 
   /**

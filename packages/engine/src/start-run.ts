@@ -87,6 +87,8 @@ export async function startRun(
     {
       ...(input.audit ? { audit: { id: newId("evt"), ...input.audit } } : {}),
       ...(input.sessionSubmittedAt && input.session ? { sessionSubmittedAt: input.sessionSubmittedAt } : {}),
+      // The transaction commits alone: its statement wakes the other processes' workers.
+      ...(after.wakeChannel ? { wakeChannel: after.wakeChannel } : {}),
     },
   );
   if (!run) {
@@ -96,5 +98,6 @@ export async function startRun(
   }
   after.runCreated(run);
   after.wake();
+  if (after.wakeChannel) after.wokeOthers();
   return run;
 }

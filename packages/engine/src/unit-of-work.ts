@@ -11,6 +11,13 @@ export class AfterCommit {
   /** Runs created by the transaction. */
   readonly createdRuns: RunRef[] = [];
   wakeWorkers = false;
+  /**
+   * The channel a statement of this transaction may NOTIFY to wake other processes' workers itself, set
+   * when the transaction commits alone (see {@link UnitOfWorkDeps.wakeChannel}); undefined otherwise.
+   */
+  wakeChannel: string | undefined;
+  /** A statement of this transaction notified {@link wakeChannel}: after commit only local workers are woken. */
+  othersWoken = false;
 
   /** Publishes these messages after commit. */
   publish(...messages: BusMessage[]): void {
@@ -40,6 +47,11 @@ export class AfterCommit {
   wake(): void {
     this.wakeWorkers = true;
   }
+
+  /** A statement of this transaction sent the wake-up NOTIFY on {@link wakeChannel} (it goes out with the commit). */
+  wokeOthers(): void {
+    this.othersWoken = true;
+  }
 }
 
 /** What a unit of work needs to deliver its after-commit effects. */
@@ -47,6 +59,15 @@ export interface UnitOfWorkDeps {
   db: Db;
   bus: EventBus;
   wake: () => void;
+  /**
+   * The NOTIFY channel on which other processes' workers wait for wake-ups (PostgreSQL), with
+   * {@link wakeHere}: a transaction that commits alone in this process lets its statement that queues work
+   * send the wake-up, which then goes out with the commit instead of a round trip after it. (A transaction
+   * that notifies holds PostgreSQL's notify lock through its commit's WAL flush, so concurrent ones do not.)
+   */
+  wakeChannel?: string;
+  /** Wakes this process's workers only (the statement woke the others); required with {@link wakeChannel}. */
+  wakeHere?: () => void;
   /** Told what each transaction committed (log lines and metrics); none: nothing is reported. */
   telemetry?: EngineTelemetry;
   /**
@@ -68,10 +89,20 @@ export async function inTransaction<T>(
   fn: (trx: Executor, after: AfterCommit) => Promise<T>,
 ): Promise<T> {
   const after = new AfterCommit();
-  const result = await deps.db.transaction().execute((trx) => fn(trx, after));
+  if (deps.wakeChannel && deps.wakeHere && openTransactions === 0) after.wakeChannel = deps.wakeChannel;
+  openTransactions++;
+  let result: T;
+  try {
+    result = await deps.db.transaction().execute((trx) => fn(trx, after));
+  } finally {
+    openTransactions--;
+  }
   await deliverAfterCommit(deps, after);
   return result;
 }
+
+/** Transactions of {@link inTransaction} open in this process (one alone may notify; see `wakeChannel`). */
+let openTransactions = 0;
 
 /**
  * Carries out what a committed write collected: reports its run events to the telemetry, publishes its
@@ -80,7 +111,10 @@ export async function inTransaction<T>(
 async function deliverAfterCommit(deps: UnitOfWorkDeps, after: AfterCommit): Promise<void> {
   // Workers first: a wake-up is one NOTIFY that the claim waits for, while the bus publish is a round
   // trip of its own that nothing on the worker's path needs to wait for.
-  if (after.wakeWorkers) deps.wake();
+  if (after.wakeWorkers) {
+    if (after.othersWoken && deps.wakeHere) deps.wakeHere();
+    else deps.wake();
+  }
   let published: Promise<void> | undefined;
   if (after.messages.length > 0) {
     published = deps.bus.publish(after.messages);

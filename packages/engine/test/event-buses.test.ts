@@ -16,6 +16,20 @@ import {
   PostgresEventBus,
 } from "../src/index.ts";
 import { stepRun } from "../src/run-step.ts";
+import { startRun } from "../src/start-run.ts";
+import { PgJobWakeups } from "../src/transport/job-wakeups.ts";
+import { inTransaction } from "../src/unit-of-work.ts";
+import { publishTestWorkflow } from "./fixtures.ts";
+
+/** Real wake-ups over NOTIFY that count the NOTIFYs sent after commit (not by a statement). */
+class CountingWakeups extends PgJobWakeups {
+  sentAfterCommit = 0;
+
+  override notify(): void {
+    this.sentAfterCommit++;
+    super.notify();
+  }
+}
 
 /** A real PostgreSQL bus that counts the run events published after commit (not by a statement). */
 class CountingBus extends PostgresEventBus {
@@ -113,7 +127,13 @@ describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL NOTIFY event bus", () => 
       entry: "s",
       nodes: [
         { id: "s", type: "start" as const, next: "c" },
-        { id: "c", type: "policy" as const, policy: "document", routes: { pass: "e", fail: "e" } },
+        {
+          id: "c",
+          type: "policy" as const,
+          policy: "document",
+          retries: 0,
+          routes: { pass: "e", fail: "e" },
+        },
         { id: "e", type: "terminal" as const, outcome: "approved" },
       ],
     };
@@ -171,6 +191,69 @@ describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL NOTIFY event bus", () => 
       expect(publisher.publishedRunEvents - before).toBe(announceInStatement ? 0 : received.length);
     }
     await Promise.all([publisher.close(), subscriber.close()]);
+  });
+
+  it("a transaction that queues a run alone wakes the other processes' workers from its own statement", async () => {
+    const channel = channelName("jobs", t.schema);
+    const here = new PgListener(t.url!);
+    const there = new PgListener(t.url!);
+    listeners.push(here, there);
+    const wakeups = new CountingWakeups(t.db, here, channel);
+    let woken = 0;
+    let onWake = () => {};
+    const stop = await new PgJobWakeups(t.db, there, channel).onWake(() => {
+      woken++;
+      onWake();
+    });
+    const nextWake = () => new Promise<void>((resolve) => (onWake = resolve));
+    let wokenHere = 0;
+    const deps = {
+      db: t.db,
+      bus: bus(),
+      wake: () => {
+        wokenHere++;
+        wakeups.notify();
+      },
+      wakeChannel: wakeups.channel,
+      wakeHere: () => wokenHere++,
+    };
+    const workflow = await publishTestWorkflow(deps, tenant, "wake", {
+      entry: "s",
+      nodes: [
+        { id: "s", type: "start", next: "e" },
+        { id: "e", type: "terminal", outcome: "approved" },
+      ],
+    });
+    const start = () =>
+      inTransaction(deps, (trx, after) =>
+        startRun(trx, after, tenant, { workflow, session: null, triggeredBy: null }),
+      );
+
+    // Alone: the run's statement notifies; after commit only this process's workers are woken.
+    let wake = nextWake();
+    await start();
+    await wake;
+    expect({ woken, wokenHere, sentAfterCommit: wakeups.sentAfterCommit }).toEqual({
+      woken: 1,
+      wokenHere: 1,
+      sentAfterCommit: 0,
+    });
+
+    // Beside another open transaction: the wake-up is sent after commit, as before.
+    let release = () => {};
+    const held = inTransaction(deps, () => new Promise<void>((resolve) => (release = resolve)));
+    wake = nextWake();
+    await start();
+    await wake;
+    release();
+    await held;
+    expect({ woken, wokenHere, sentAfterCommit: wakeups.sentAfterCommit }).toEqual({
+      woken: 2,
+      wokenHere: 2,
+      sentAfterCommit: 1,
+    });
+    await stop();
+    await deps.bus.close();
   });
 
   it("keeps the order of publishes nobody waits for, and sends what is queued before it closes", async () => {

@@ -39,6 +39,8 @@ export interface RunOfVersionExtras {
    * transition).
    */
   sessionSubmittedAt?: Date;
+  /** A NOTIFY channel on which workers wait: the statement wakes them (the NOTIFY goes out with the commit). */
+  wakeChannel?: string;
 }
 
 /**
@@ -54,7 +56,7 @@ export async function insertRunOfVersion(
   row: Omit<NewRun, "graphSnapshot">,
   extras: RunOfVersionExtras = {},
 ): Promise<Run | undefined> {
-  const { audit, sessionSubmittedAt } = extras;
+  const { audit, sessionSubmittedAt, wakeChannel } = extras;
   // The id's own time, so that creation-time ranges can be answered from id bounds (listRuns).
   const createdAt = idTimestamp(row.id) ?? new Date();
   const inserted = await db
@@ -144,10 +146,20 @@ export async function insertRunOfVersion(
         // Without a submission the statement updates no session (the same statement text either way).
         .where(sql<boolean>`${sessionSubmittedAt !== undefined}::boolean`),
     )
+    // A SELECT in a WITH runs only when referenced (below); without a channel it notifies nothing.
+    .with("run_wake", (db) =>
+      db
+        .selectFrom("inserted")
+        .select(sql<string>`pg_notify(${wakeChannel ?? null}::text, '')`.as("sent"))
+        .where(sql<boolean>`${wakeChannel ?? null}::text is not null`),
+    )
     .selectFrom("inserted")
-    .selectAll()
+    .selectAll("inserted")
+    .select(sql<number>`(select count(*) from run_wake)::int`.as("woken"))
     .executeTakeFirst();
-  return inserted ? toRun(inserted) : undefined;
+  if (!inserted) return undefined;
+  const { woken: _woken, ...runRow } = inserted;
+  return toRun(runRow);
 }
 
 /**

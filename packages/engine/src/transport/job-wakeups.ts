@@ -4,6 +4,11 @@ import type { PgListener } from "./pg-listener.ts";
 
 /** Tells workers in other processes that jobs were queued. */
 export interface JobWakeups {
+  /**
+   * The NOTIFY channel of the wake-ups (PostgreSQL), for a statement that queues work to notify itself
+   * (see `UnitOfWorkDeps.wakeChannel`); absent when wake-ups do not travel by NOTIFY.
+   */
+  readonly channel?: string;
   /** Sends a wake-up (debounced: bursts coalesce into one NOTIFY). */
   notify(): void;
   /** Calls `wake` whenever another process queued jobs; returns the stop function. */
@@ -27,6 +32,10 @@ export class PgJobWakeups implements JobWakeups {
     this.#db = db;
     this.#listener = listener;
     this.#channel = channel;
+  }
+
+  get channel(): string {
+    return this.#channel;
   }
 
   notify(): void {
