@@ -44,6 +44,7 @@ export * from "./repositories/rate-limits.repository.ts";
 export * from "./repositories/recipient-sends.repository.ts";
 export * from "./repositories/responses.repository.ts";
 export * from "./repositories/retention.repository.ts";
+export * from "./repositories/run-signals.repository.ts";
 export * from "./repositories/runs.repository.ts";
 export * from "./repositories/schedules.repository.ts";
 export * from "./repositories/session-checks.repository.ts";

@@ -19,12 +19,14 @@ import {
   insertWorkflowVersion,
   insertWorkspace,
   listAccessLogRows,
+  listRunAudit,
   listRunEvents,
   listWorkflows,
   lockSessionWithWorkflow,
   releaseJob,
   scheduleRunJob,
   setDefaultWorkflow,
+  signalPausedRun,
 } from "../src/index.ts";
 import { type TestDatabase, testBackends, withDatabase } from "../src/testing/index.ts";
 
@@ -311,6 +313,38 @@ describe.each(testBackends())("repositories (%s)", (backend) => {
     expect(await findSession(t.db, tenant, unknownVersion.id)).toEqual(unknownVersion);
     // The suites share a database: leave no queued job behind for the claim tests.
     for (const job of await claimJobs(t.db, "w1", 100, 60_000)) await deleteJob(t.db, job.id, "w1");
+  });
+
+  test("hands a paused run its signal in one statement: signal, session processing, step job, audit entry", async ({
+    database: t,
+    acme,
+  }) => {
+    const { tenant } = acme;
+    const run = await newRun(t, acme);
+    const pendingSignal = {
+      kind: "decision",
+      decision: "continue",
+      metadata: { by: "ops" },
+      decidedBy: "key_1",
+    } as const;
+    await signalPausedRun(t.db, {
+      runId: run.id,
+      sessionId: run.sessionId!,
+      pendingSignal,
+      decisionMetadata: { by: "ops" },
+      audit: { action: "decision", actor: "key_1", reason: null, data: { decision: "continue" } },
+    });
+    expect(await findRun(t.db, tenant, run.id)).toMatchObject({
+      pendingSignal,
+      decisionMetadata: { by: "ops" },
+    });
+    expect((await findSession(t.db, tenant, run.sessionId!))?.status).toBe("processing");
+    expect((await listRunAudit(t.db, run.id)).map((e) => [e.action, e.actor, e.data])).toEqual([
+      ["decision", "key_1", { decision: "continue" }],
+    ]);
+    const jobs = (await claimJobs(t.db, "w1", 100, 60_000)).filter((job) => job.runId === run.id);
+    expect(jobs.map((job) => job.kind)).toEqual(["run.step"]);
+    for (const job of jobs) await deleteJob(t.db, job.id, "w1");
   });
 
   test("claims each due job once, re-offers a job whose lease expired, and keeps one job per run", async ({

@@ -8,6 +8,7 @@ import {
   findWorkflowVersion,
   lockSessionWithWorkflow,
   scheduleRunJob,
+  signalPausedRun,
   updateRun,
   updateSessionStatus,
 } from "@flowgate/db";
@@ -278,7 +279,11 @@ export async function submitExternalDecision(
     if (run?.status !== "paused") {
       throw new ConflictError(`Session ${session.id} has no run paused at an external gate`, session.status);
     }
-    await updateRun(trx, run.id, {
+    // The signal, the session's status, the run's step job and the audit entry in one statement, which
+    // also wakes the other processes' workers when this transaction commits alone.
+    await signalPausedRun(trx, {
+      runId: run.id,
+      sessionId: session.id,
       pendingSignal: {
         kind: "decision",
         decision: input.decision,
@@ -286,14 +291,16 @@ export async function submitExternalDecision(
         decidedBy: actor.keyId,
       },
       decisionMetadata: input.metadata ?? null,
-    });
-    await updateSessionStatus(trx, session.id, { status: "processing" });
-    await scheduleRunJob(trx, run.id, "run.step");
-    await audit(trx, run.id, "decision", actor.keyId, null, {
-      decision: input.decision,
-      metadata: input.metadata ?? null,
+      audit: {
+        action: "decision",
+        actor: actor.keyId,
+        reason: null,
+        data: { decision: input.decision, metadata: input.metadata ?? null },
+      },
+      ...(after.wakeChannel ? { wakeChannel: after.wakeChannel } : {}),
     });
     after.wake();
+    if (after.wakeChannel) after.wokeOthers();
     publishSession(after, session, "processing");
     return {
       sessionId: session.id,

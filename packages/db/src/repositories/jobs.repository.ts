@@ -1,6 +1,6 @@
 import { newId, type Run, type Session } from "@flowgate/domain";
-import { type Selectable, sql } from "kysely";
-import type { Executor } from "../database.ts";
+import { type QueryCreator, type Selectable, sql } from "kysely";
+import type { Database, Executor } from "../database.ts";
 import type { JobsTable } from "../tables/jobs.table.ts";
 import { runFromJson } from "./runs.repository.ts";
 import { sessionFromJson } from "./sessions.repository.ts";
@@ -65,9 +65,22 @@ export async function scheduleRunJob(
   kind: JobKind,
   options: { runAt?: Date; payload?: Record<string, unknown> } = {},
 ): Promise<void> {
+  await runJobUpsert(db, runId, kind, options).execute();
+}
+
+/**
+ * The statement of {@link scheduleRunJob}, for callers that write it together with other changes (as a
+ * data-modifying CTE).
+ */
+export function runJobUpsert(
+  db: QueryCreator<Database>,
+  runId: string,
+  kind: JobKind,
+  options: { runAt?: Date; payload?: Record<string, unknown> } = {},
+) {
   const runAt = options.runAt ?? new Date();
   const payload = JSON.stringify(options.payload ?? {});
-  await db
+  return db
     .insertInto("jobs")
     .values({ id: newId("job"), kind, run_id: runId, payload, run_at: runAt })
     .onConflict((oc) =>
@@ -80,8 +93,7 @@ export async function scheduleRunJob(
         attempts: 0,
         last_error: null,
       }),
-    )
-    .execute();
+    );
 }
 
 /** Schedules the expiry job of a session (one per session), replacing an earlier one. */
