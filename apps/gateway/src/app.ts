@@ -22,6 +22,8 @@ import {
   findDatabaseUnavailableError,
   InProcessEventBus,
   migrateToLatest,
+  OptimisticGrantRefusedError,
+  OptimisticRateLimiter,
   OutboxEmailSender,
   PgJobWakeups,
   PgListener,
@@ -311,8 +313,14 @@ function createRateLimit(
           onError: (error) => logger.debug({ err: error }, "rate limiter connection error"),
         })
       : new DatabaseRateLimiter(database.db, { onError });
-  // Concurrent requests of one key share a round trip (and do not queue on the bucket's row lock).
-  const limiter = new CoalescingRateLimiter(store);
+  // Concurrent requests of one key share a round trip (and do not queue on the bucket's row lock); a key
+  // with plenty of tokens known left is answered at once and charged in the background.
+  const limiter = new OptimisticRateLimiter(new CoalescingRateLimiter(store), {
+    onError: (error) =>
+      error instanceof OptimisticGrantRefusedError
+        ? logger.debug({ bucketPolicy: error.policy }, "rate limit: a request granted early was one too many")
+        : onError(error),
+  });
   return {
     limiter,
     perKey: { name: "api-key", ...limits.perKey },
