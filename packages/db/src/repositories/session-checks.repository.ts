@@ -450,8 +450,7 @@ function toRiskInput(row: {
 
 /**
  * The statement that stores a run's risk assessment for its rules version (replacing one made earlier for
- * the same run and version), built on `db` or on a query creator that holds it as a CTE (see
- * `updateSessionStatusStoringRisk`).
+ * the same run and version), for a query creator that holds it as a CTE (`updateSessionStatusStoringRisk`).
  */
 export function riskAssessmentUpsert(
   db: QueryCreator<Database>,
@@ -479,15 +478,6 @@ export function riskAssessmentUpsert(
         created_at: new Date(),
       }),
     );
-}
-
-/** Stores a run's risk assessment for its rules version (replacing one made earlier for the same run and version). */
-export async function upsertRiskAssessment(
-  db: Executor,
-  run: Tenant & { id: string; sessionId: string },
-  assessment: RiskAssessmentResult,
-): Promise<void> {
-  await riskAssessmentUpsert(db, run, assessment).execute();
 }
 
 /** The latest stored risk assessment of each of these runs of the tenant. */

@@ -204,8 +204,9 @@ export async function updateSessionStatusReturning(
 }
 
 /**
- * {@link updateSessionStatusReturning} that also stores the risk assessment of the session's run (as
- * `upsertRiskAssessment` does), in the same statement: for a run that ends.
+ * {@link updateSessionStatusReturning} that also stores the risk assessment of the session's run for its
+ * rules version (replacing one made earlier for the same run and version), in the same statement: for a
+ * run that ends. The assessment is stored whether or not the session exists.
  */
 export async function updateSessionStatusStoringRisk(
   db: Executor,
