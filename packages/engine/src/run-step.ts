@@ -248,8 +248,9 @@ type StepWriter = (
 
 /**
  * The check attempts a step records (its inline checks, and the start of the check it starts), written
- * together, in order, by one statement before anything reads them: the risk assessment of a run that ends
- * in this step, and the step's own commit. All in the step's transaction: a step that rolls back writes none.
+ * together and in order before anything reads them (the risk assessment of a run that ends in this step,
+ * and the step's own commit): one statement, unless a check repeats or a start follows ends (see
+ * `recordCheckAttempts`). All in the step's transaction: a step that rolls back writes none.
  */
 class StepChecks {
   readonly #trx: Executor;
