@@ -1,5 +1,6 @@
 import {
   appendRunEvents,
+  type CheckAttemptRecord,
   completeNodeRun,
   deleteRunJob,
   type Executor,
@@ -8,15 +9,14 @@ import {
   findSession,
   type JobKind,
   listNodeRunsOfRuns,
-  listRiskInputsOfRun,
   type NewNodeRun,
   type NewRunEvent,
   type RunChange,
-  recordCheckAttempt,
+  recordCheckAttempts,
   scheduleRunJob,
   updateRun,
   updateSessionStatusReturning,
-  upsertRiskAssessment,
+  updateSessionStatusStoringRisk,
   writeRunStep,
 } from "@flowgate/db";
 import {
@@ -28,6 +28,8 @@ import {
   isCurrentNodeStarted,
   isFinalRunStatus,
   newId,
+  type RiskAssessmentResult,
+  type RiskCheckInput,
   type RoutingContext,
   type Run,
   type RunEvent,
@@ -254,7 +256,40 @@ type StepWriter = (
   after: AfterCommit,
   events: NewRunEvent[],
   nodeRuns: NewNodeRun[],
+  checks: StepChecks,
 ) => Promise<StepResult>;
+
+/**
+ * The check attempts a step records (its inline checks, and the start of the check it starts), written
+ * together and in order before anything reads them (the risk assessment of a run that ends in this step,
+ * and the step's own commit): one statement, unless a check repeats or a start follows ends (see
+ * `recordCheckAttempts`). All in the step's transaction: a step that rolls back writes none.
+ */
+class StepChecks {
+  readonly #trx: Executor;
+  readonly #tenant: Run;
+  readonly #pending: CheckAttemptRecord[] = [];
+
+  constructor(trx: Executor, tenant: Run) {
+    this.#trx = trx;
+    this.#tenant = tenant;
+  }
+
+  /** Records this attempt with the step's other check writes. */
+  add(attempt: CheckAttemptRecord): void {
+    this.#pending.push(attempt);
+  }
+
+  /** Writes the attempts added so far. */
+  async flush(): Promise<void> {
+    if (this.#pending.length > 0) await recordCheckAttempts(this.#trx, this.#tenant, this.#pending.splice(0));
+  }
+
+  /** Writes the attempts added so far and returns the risk inputs of `runId` (its checks, with them). */
+  async flushReturningRiskInputs(runId: string): Promise<RiskCheckInput[]> {
+    return recordCheckAttempts(this.#trx, this.#tenant, this.#pending.splice(0), { riskInputsOf: runId });
+  }
+}
 
 /** Thrown inside a step's transaction to roll it back when the run moved on meanwhile. */
 class SupersededStep extends Error {}
@@ -278,7 +313,7 @@ async function commitStep(
       ? (events: readonly RunEvent[]) =>
           bus.notificationsOf?.(events.map((event) => ({ channel: `run:${seen.id}` as const, event })))
       : undefined;
-  const write: StepWriter = async (trx, after, events, nodeRuns) => {
+  const write: StepWriter = async (trx, after, events, nodeRuns, checks) => {
     let current = seen;
     let combined: StepResult = { change: {}, job: { kind: "keep" } };
     const merge = (result: StepResult) => {
@@ -289,29 +324,32 @@ async function commitStep(
       };
       current = applyChange(current, result.change, current.lastSeq);
     };
-    if (resumed) merge(await recordResume(trx, after, current, resumed.node, resumed.execution, events));
+    if (resumed)
+      merge(await recordResume(trx, after, current, resumed.node, resumed.execution, events, checks));
     for (const execution of executions)
-      merge(await recordExecution(deps, trx, after, current, execution, events, nodeRuns));
+      merge(await recordExecution(deps, trx, after, current, execution, events, nodeRuns, checks));
     if (toStart) {
       const attempt = current.currentAttempt;
       const refusal = await beginNode(toStart, { run: current, attempt, trx });
       if (refusal) {
         // The start hook ended the node before any I/O (its budget is spent): record that instead.
         const ended = { ...refusal, node: toStart, startedAt: new Date(), startCommitted: false };
-        merge(await recordExecution(deps, trx, after, current, ended, events, nodeRuns));
+        merge(await recordExecution(deps, trx, after, current, ended, events, nodeRuns, checks));
       } else {
         events.push({ type: "node.started", data: { nodeId: toStart.id, nodeType: toStart.type, attempt } });
         // The start is the step's last event: its seq marks the run as started at this node.
         const nodeStarted = { seq: seen.lastSeq + events.length, at: new Date() };
         if (toStart.type === "policy" && seen.sessionId) {
           // A session's policy node is a verification check: its attempt starts with the same commit.
-          await recordCheckAttempt(trx, seen, {
-            sessionId: seen.sessionId,
-            runId: seen.id,
-            nodeId: toStart.id,
-            policy: toStart.policy,
-            startedSeq: nodeStarted.seq,
-            startedAt: nodeStarted.at,
+          checks.add({
+            start: {
+              sessionId: seen.sessionId,
+              runId: seen.id,
+              nodeId: toStart.id,
+              policy: toStart.policy,
+              startedSeq: nodeStarted.seq,
+              startedAt: nodeStarted.at,
+            },
           });
         }
         merge({
@@ -332,7 +370,9 @@ async function commitStep(
       });
     }
     const nodeRuns: NewNodeRun[] = [];
-    const { change, job } = await write(trx, after, events, nodeRuns);
+    const checks = new StepChecks(trx, seen);
+    const { change, job } = await write(trx, after, events, nodeRuns, checks);
+    await checks.flush();
     if (seen.status === "pending") change.startedAt ??= new Date();
     if (change.status) {
       // A pending run starts and a paused run resumes (both become running) before this step's own change.
@@ -463,6 +503,7 @@ async function recordExecution(
   execution: ExecutedNode,
   events: NewRunEvent[],
   nodeRuns: NewNodeRun[],
+  checks: StepChecks,
 ): Promise<StepResult> {
   const { node, next } = execution;
   const attempt = run.currentAttempt;
@@ -486,14 +527,15 @@ async function recordExecution(
       checkStatus: retrying ? "retrying" : checkStatusOf(execution.result),
     } as const;
     if (execution.startCommitted) {
-      if (run.nodeStarted) await endCheckAttempt(trx, { ...ended, startedSeq: run.nodeStarted.seq });
+      if (run.nodeStarted) {
+        await checks.flush();
+        await endCheckAttempt(trx, { ...ended, startedSeq: run.nodeStarted.seq });
+      }
     } else {
       // Executed inline (its provider answered at once): the attempt starts and ends in this commit, keyed
-      // by the `node.started` just appended.
-      await recordCheckAttempt(
-        trx,
-        run,
-        {
+      // by the `node.started` just appended; written with the step's other inline checks.
+      checks.add({
+        start: {
           runId: run.id,
           nodeId: node.id,
           sessionId: run.sessionId,
@@ -501,8 +543,8 @@ async function recordExecution(
           startedSeq: run.lastSeq + events.length,
           startedAt: execution.startedAt,
         },
-        ended,
-      );
+        end: ended,
+      });
     }
   }
   if (retrying) {
@@ -580,7 +622,7 @@ async function recordExecution(
     },
   });
   const cost = execution.costCents ? { addCostCents: execution.costCents } : {};
-  const transition = await applyTransition(trx, after, run, next, events);
+  const transition = await applyTransition(trx, after, run, next, events, checks);
   return {
     change: { ...startEnded, ...transition.change, ...cost, stepCount: step, currentAttempt: 1 },
     job: transition.job,
@@ -601,6 +643,7 @@ async function recordResume(
   node: GraphNode,
   resumed: NodeExecution,
   events: NewRunEvent[],
+  checks: StepChecks,
 ): Promise<StepResult> {
   const next = resumed.next;
   if (next.kind === "pause") throw new Error(`node "${node.id}" paused again while resuming`);
@@ -621,7 +664,7 @@ async function recordResume(
     type: "node.completed",
     data: { nodeId: node.id, nodeType: node.type, result: resumed.result ?? "", routedTo, durationMs: 0 },
   });
-  const transition = await applyTransition(trx, after, run, next, events);
+  const transition = await applyTransition(trx, after, run, next, events, checks);
   return {
     change: { ...transition.change, pausedAtNode: null, pendingSignal: null },
     job: transition.job,
@@ -634,16 +677,18 @@ async function applyTransition(
   run: Run,
   transition: Transition | { kind: "fail"; errorMessage: string },
   events: NewRunEvent[],
+  checks: StepChecks,
 ): Promise<StepResult> {
   if (transition.kind === "goto") {
     return { change: { status: "running", currentNode: transition.nodeId }, job: { kind: "keep" } };
   }
   const completedAt = new Date();
-  // A session's run that ends gets its risk assessment from its checks, in the same commit.
-  if (run.sessionId) await assessRunRisk(trx, run, run.sessionId);
+  // A session's run that ends gets its risk assessment from its checks, stored with the session's status
+  // in the same commit.
+  const risk = run.sessionId ? await assessRunRisk(checks, run, run.sessionId) : undefined;
   if (transition.kind === "fail") {
     events.push({ type: "run.failed", data: { errorMessage: transition.errorMessage } });
-    if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, completedAt);
+    if (run.sessionId) await setSessionStatus(trx, after, run.sessionId, "failed", null, completedAt, risk);
     return {
       change: { status: "failed", errorMessage: transition.errorMessage, completedAt },
       job: { kind: "delete" },
@@ -658,6 +703,7 @@ async function applyTransition(
       "completed",
       sessionResultForOutcome(transition.outcome),
       completedAt,
+      risk,
     );
   }
   return {
@@ -666,13 +712,19 @@ async function applyTransition(
   };
 }
 
+/** A session's run's risk assessment, to store with the session's status. */
+interface RunRisk {
+  run: Run & { sessionId: string };
+  assessment: RiskAssessmentResult;
+}
+
 /**
- * Computes and stores the risk of a session's run with the domain's rules (versioned; see
- * `assessSessionRisk`). The checks it reads were written by this run's earlier commits.
+ * Computes the risk of a session's run with the domain's rules (versioned; see `assessSessionRisk`) from
+ * its checks: those of this run's earlier commits, and this step's, which the same statement writes.
  */
-async function assessRunRisk(trx: Executor, run: Run, sessionId: string): Promise<void> {
-  const checks = await listRiskInputsOfRun(trx, run.id);
-  await upsertRiskAssessment(trx, { ...run, sessionId }, assessSessionRisk(checks));
+async function assessRunRisk(checks: StepChecks, run: Run, sessionId: string): Promise<RunRisk> {
+  const inputs = await checks.flushReturningRiskInputs(run.id);
+  return { run: { ...run, sessionId }, assessment: assessSessionRisk(inputs) };
 }
 
 async function setSessionStatus(
@@ -682,14 +734,14 @@ async function setSessionStatus(
   status: "awaiting_external" | "completed" | "failed",
   result: ReturnType<typeof sessionResultForOutcome> | null,
   completedAt?: Date,
+  risk?: RunRisk,
 ): Promise<void> {
   // The update returns the session and whether its tenant has a webhook endpoint, so its webhook event
-  // (and the run's) need no read of their own.
-  const updated = await updateSessionStatusReturning(trx, sessionId, {
-    status,
-    result,
-    ...(completedAt ? { completedAt } : {}),
-  });
+  // (and the run's) need no read of their own; a run that ends stores its risk assessment with it.
+  const change = { status, result, ...(completedAt ? { completedAt } : {}) };
+  const updated = risk
+    ? await updateSessionStatusStoringRisk(trx, sessionId, change, risk)
+    : await updateSessionStatusReturning(trx, sessionId, change);
   if (updated) {
     noteEnabledWebhookEndpoint(after, updated.session, updated.hasEnabledWebhookEndpoint);
     await recordSessionWebhookEvent(trx, after, updated.session);

@@ -1,6 +1,14 @@
-import { findRun, listNodeRunsOfRuns, listRunEvents } from "@flowgate/db";
+import {
+  findRun,
+  findRunById,
+  findSession,
+  listNodeRunsOfRuns,
+  listRiskInputsOfRun,
+  listRunEvents,
+} from "@flowgate/db";
 import { createTestWorkspace, testBackends, withDatabase } from "@flowgate/db/testing";
-import type { RunEvent, Tenant } from "@flowgate/domain";
+import { assessSessionRisk, type RunEvent, type Tenant } from "@flowgate/domain";
+import type { KyselyPlugin } from "kysely";
 import { test as baseTest, describe, expect } from "vitest";
 import {
   advanceRun,
@@ -9,6 +17,7 @@ import {
   Engine,
   InProcessEventBus,
 } from "../src/index.ts";
+import { stepRun } from "../src/run-step.ts";
 import { publishTestWorkflow, submitTestSession } from "./fixtures.ts";
 
 const graph = {
@@ -183,6 +192,140 @@ describe.each(testBackends())("engine (%s)", (backend) => {
       expect(check.completed_at).toBeInstanceOf(Date);
       expect(check.provider_reference).toMatch(/^sbx_/);
     }
+  });
+
+  test("a session run of two inline checks commits in one transaction of five statements: begin, the checks, the risk with the session, the step, commit", async ({
+    database: t,
+    actor,
+  }) => {
+    const engine = new Engine({ db: t.db, worker: false });
+    const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "count", graph);
+    const submitted = await submitTestSession(engine.unitOfWork, actor, workflow, { age: 30 });
+    const run = (await findRunById(t.db, submitted.id))!;
+    const session = (await findSession(t.db, actor, run.sessionId!)) ?? null;
+    // Every statement Kysely sends (begin and commit are not queries: two more round trips).
+    const statements: string[] = [];
+    const counting: KyselyPlugin = {
+      transformQuery: ({ node }) => {
+        statements.push(node.kind);
+        return node;
+      },
+      transformResult: async ({ result }) => result,
+    };
+    const deps = {
+      db: t.db.withPlugin(counting),
+      bus: engine.bus,
+      providers: defaultPolicyProviders(),
+      wake: () => {},
+    };
+    // With a cursor, the step reads nothing before its transaction.
+    const { outcome } = await stepRun(deps, run.id, { run, session, outputs: {} });
+    expect(outcome).toBe("finished");
+    expect(statements.length + 2).toBe(5);
+  });
+
+  test("a session run of two inline checks stores its checks, their attempts, its risk and its session as the checks' own statements did", async ({
+    database: t,
+    actor,
+  }) => {
+    const engine = new Engine({ db: t.db, worker: false });
+    // doc passes with a low confidence, aml fails with a score and a PEP match: signals of both checks.
+    const simulated = {
+      ...graph,
+      nodes: graph.nodes.map((node) =>
+        node.id === "doc"
+          ? { ...node, simulate: { outcome: "pass", output: { confidence: 30 } } }
+          : node.id === "aml"
+            ? { ...node, simulate: { outcome: "fail", output: { score: 40, pep: true } } }
+            : node,
+      ),
+    };
+    const workflow = await publishTestWorkflow(engine.unitOfWork, actor, "risk", simulated);
+    const run = await submitTestSession(engine.unitOfWork, actor, workflow, { age: 30 });
+    const deps = { db: t.db, bus: engine.bus, providers: defaultPolicyProviders(), wake: () => {} };
+    expect(await advanceRun(deps, run.id)).toBe("finished");
+
+    const finished = (await findRun(t.db, actor, run.id))!;
+    expect(finished).toMatchObject({ status: "completed", finalStatus: "rejected" });
+    const events = await listRunEvents(t.db, run.id, 0);
+    const startedSeq = (nodeId: string) =>
+      events.find((e) => e.type === "node.started" && e.data.nodeId === nodeId)!.seq;
+    const checks = await t.db
+      .selectFrom("session_checks")
+      .selectAll()
+      .where("run_id", "=", run.id)
+      .orderBy("created_at")
+      .orderBy("id")
+      .execute();
+    const attempts = await t.db
+      .selectFrom("session_check_attempts")
+      .selectAll()
+      .where(
+        "check_id",
+        "in",
+        checks.map((c) => c.id),
+      )
+      .orderBy("started_seq")
+      .execute();
+    expect(checks.map((c) => [c.node_id, c.policy, c.status, c.result, c.output, c.error])).toEqual([
+      ["doc", "document", "passed", "pass", expect.objectContaining({ confidence: 30 }), null],
+      [
+        "aml",
+        "aml_screening",
+        "failed",
+        "fail",
+        expect.objectContaining({ score: 40, pep: true }),
+        "sandbox simulated fail",
+      ],
+    ]);
+    expect(attempts.map((a) => [a.check_id, a.number, a.started_seq, a.outcome, a.error])).toEqual([
+      [checks[0]!.id, 1, startedSeq("doc"), "pass", null],
+      [checks[1]!.id, 1, startedSeq("aml"), "fail", "sandbox simulated fail"],
+    ]);
+    for (const [i, attempt] of attempts.entries()) {
+      const check = checks[i]!;
+      // The check took its attempt's end and output; both were created by the step's transaction.
+      expect(check.updated_at).toEqual(attempt.completed_at);
+      expect(check.output).toEqual(attempt.output);
+      expect(check.created_at).toEqual(checks[0]!.created_at);
+      expect(attempt.started_at.getTime()).toBeLessThanOrEqual(attempt.completed_at!.getTime());
+      expect(attempt.provider_reference).toMatch(/^sbx_/);
+    }
+    // The risk assessment is the rules' result on the checks as stored, in the order they started.
+    const inputs = await listRiskInputsOfRun(t.db, run.id);
+    expect(inputs.map((c) => [c.nodeId, c.result, c.attempts])).toEqual([
+      ["doc", "pass", 1],
+      ["aml", "fail", 1],
+    ]);
+    const expected = assessSessionRisk(inputs);
+    expect(expected.signals.map((s) => [s.code, s.nodeId, s.weight])).toEqual([
+      ["document_confidence", "doc", 25],
+      ["check_failed", "aml", 40],
+      ["aml_score", "aml", 20],
+      ["pep_match", "aml", 20],
+    ]);
+    const risks = await t.db
+      .selectFrom("session_risk_assessments")
+      .selectAll()
+      .where("run_id", "=", run.id)
+      .execute();
+    expect(risks).toEqual([
+      expect.objectContaining({
+        session_id: run.sessionId,
+        rules_version: expected.rulesVersion,
+        score: expected.score,
+        level: expected.level,
+        signals: expected.signals,
+      }),
+    ]);
+    // The session ended with the run, at its completion time, the risk stored in the same commit.
+    const session = await findSession(t.db, actor, run.sessionId!);
+    expect(session).toMatchObject({
+      status: "completed",
+      result: "rejected",
+      completedAt: finished.completedAt,
+    });
+    expect(risks[0]!.created_at).toEqual(checks[0]!.created_at);
   });
 
   test("a sandbox check with a simulated delay is not immediate: its start commits before it runs", async ({

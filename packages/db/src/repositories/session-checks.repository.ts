@@ -9,8 +9,8 @@ import type {
   Tenant,
 } from "@flowgate/domain";
 import { newId } from "@flowgate/domain";
-import { type Selectable, sql } from "kysely";
-import type { Executor } from "../database.ts";
+import { type QueryCreator, type RawBuilder, type Selectable, sql } from "kysely";
+import type { Database, Executor } from "../database.ts";
 import type { SessionCheckAttemptsTable, SessionChecksTable } from "../tables/session-checks.table.ts";
 import { inTenant } from "./tenant-filter.ts";
 
@@ -35,12 +35,18 @@ export interface CheckAttemptEnd {
   checkStatus: SessionCheckStatus;
 }
 
+/** A check's attempt to record: where it starts and, when it started and ended in the same commit, how it ended. */
+export interface CheckAttemptRecord {
+  start: CheckAttemptStart;
+  end?: CheckAttemptEnd;
+}
+
 /**
  * Records a check's attempt in one statement, in the transaction that commits its `node.started`: the
  * check is created or updated, and an attempt keyed by `startedSeq` is added with the next number. Without
  * `end` the attempt starts (the check is set running; {@link endCheckAttempt} ends it in a later commit);
  * with `end` it started and ended in this commit (a check whose provider answered at once, executed inline),
- * and the check takes the attempt's outcome.
+ * and the check takes the attempt's outcome. {@link recordCheckAttempts} records several.
  */
 export async function recordCheckAttempt(
   db: Executor,
@@ -48,64 +54,246 @@ export async function recordCheckAttempt(
   start: CheckAttemptStart,
   end?: CheckAttemptEnd,
 ): Promise<void> {
-  const output = end?.output ? JSON.stringify(end.output) : null;
-  const checkChange = end
-    ? {
-        status: end.checkStatus,
-        result: end.checkStatus === "retrying" ? null : end.outcome,
-        output,
-        error: end.error,
-        updated_at: end.completedAt,
-      }
-    : { status: "running" as const };
+  await recordCheckAttempts(db, tenant, [end ? { start, end } : { start }]);
+}
+
+/**
+ * Records checks' attempts of the tenant as {@link recordCheckAttempt} records each, in list order, one
+ * statement for all of them: an attempt whose check is already in the statement (a node executed twice),
+ * or that only starts among attempts that end (or the other way round), begins a next statement, so that
+ * no statement touches a check twice and each attempt is numbered after the ones before it.
+ *
+ * With `riskInputsOf`, the (last) statement also returns that run's risk inputs as
+ * {@link listRiskInputsOfRun} reads them once the attempts are written: its checks already stored merged
+ * with the ones written here (their new values), in the order checks first started. Without attempts,
+ * that is {@link listRiskInputsOfRun}'s read.
+ */
+export async function recordCheckAttempts(
+  db: Executor,
+  tenant: Tenant,
+  attempts: readonly CheckAttemptRecord[],
+): Promise<undefined>;
+export async function recordCheckAttempts(
+  db: Executor,
+  tenant: Tenant,
+  attempts: readonly CheckAttemptRecord[],
+  options: { riskInputsOf: string },
+): Promise<RiskCheckInput[]>;
+export async function recordCheckAttempts(
+  db: Executor,
+  tenant: Tenant,
+  attempts: readonly CheckAttemptRecord[],
+  options: { riskInputsOf?: string } = {},
+): Promise<RiskCheckInput[] | undefined> {
+  const batches = attemptBatches(attempts);
+  const last = batches.pop();
+  for (const batch of batches) await writeCheckAttempts(db, tenant, batch);
+  if (last) return writeCheckAttempts(db, tenant, last, options.riskInputsOf);
+  return options.riskInputsOf === undefined ? undefined : listRiskInputsOfRun(db, options.riskInputsOf);
+}
+
+/** Splits attempts, in order, into batches that touch each check once and all end or all only start. */
+function attemptBatches(attempts: readonly CheckAttemptRecord[]): CheckAttemptRecord[][] {
+  const batches: CheckAttemptRecord[][] = [];
+  let batch: CheckAttemptRecord[] = [];
+  let checks = new Set<string>();
+  for (const attempt of attempts) {
+    const check = `${attempt.start.runId}\u0000${attempt.start.nodeId}`;
+    if (batch.length > 0 && (checks.has(check) || Boolean(batch[0]?.end) !== Boolean(attempt.end))) {
+      batches.push(batch);
+      batch = [];
+      checks = new Set();
+    }
+    batch.push(attempt);
+    checks.add(check);
+  }
+  if (batch.length > 0) batches.push(batch);
+  return batches;
+}
+
+/** A row of the input of {@link writeCheckAttempts}: one attempt, with the ids of its check and itself. */
+interface CheckAttemptInput {
+  check_id: string;
+  attempt_id: string;
+  session_id: string;
+  run_id: string;
+  node_id: string;
+  policy: string;
+  started_seq: number;
+  started_at: Date;
+  status: string;
+  result: string | null;
+  completed_at: Date | null;
+  outcome: string | null;
+  error: string | null;
+  provider_reference: string | null;
+  output: Record<string, unknown> | null;
+}
+
+/**
+ * One statement of {@link recordCheckAttempts}: a batch of attempts of distinct checks that all end or all
+ * only start. The attempts go in as one JSON parameter (one statement text whatever their number); the
+ * checks are upserted, then the attempts inserted through the checks' ids. A sibling CTE's rows are not
+ * visible to the statement's main query, so the risk inputs take the fresh checks from `check_row` (and
+ * their attempt counts from `attempt_row`) and the run's other checks from the table.
+ */
+async function writeCheckAttempts(
+  db: Executor,
+  tenant: Tenant,
+  batch: readonly CheckAttemptRecord[],
+  riskInputsOf?: string,
+): Promise<RiskCheckInput[] | undefined> {
+  const ended = batch[0]?.end !== undefined;
+  const input = batch.map(({ start, end }) => ({
+    check_id: newId("chk"),
+    attempt_id: newId("att"),
+    session_id: start.sessionId,
+    run_id: start.runId,
+    node_id: start.nodeId,
+    policy: start.policy,
+    started_seq: start.startedSeq,
+    started_at: start.startedAt.toISOString(),
+    ...(end
+      ? {
+          status: end.checkStatus,
+          result: end.checkStatus === "retrying" ? null : end.outcome,
+          completed_at: end.completedAt.toISOString(),
+          outcome: end.outcome,
+          error: end.error,
+          provider_reference: end.providerReference,
+          output: end.output,
+        }
+      : { status: "running" }),
+  }));
   const endColumns = ["completed_at", "outcome", "error", "provider_reference", "output"] as const;
-  await db
+  const query = db
+    .with(
+      "input",
+      () =>
+        sql<CheckAttemptInput>`(select * from jsonb_to_recordset(${JSON.stringify(input)}::jsonb) as input(
+          check_id text, attempt_id text, session_id text, run_id text, node_id text, policy text,
+          started_seq int, started_at timestamptz, status text, result text, completed_at timestamptz,
+          outcome text, error text, provider_reference text, output jsonb))`,
+    )
     .with("check_row", (qc) =>
       qc
         .insertInto("session_checks")
-        .values({
-          id: newId("chk"),
-          workspace_id: tenant.workspaceId,
-          environment: tenant.environment,
-          session_id: start.sessionId,
-          run_id: start.runId,
-          node_id: start.nodeId,
-          policy: start.policy,
-          ...checkChange,
-        })
-        .onConflict((oc) =>
-          oc
-            .columns(["run_id", "node_id"])
-            .doUpdateSet(end ? checkChange : { ...checkChange, updated_at: new Date() }),
+        .columns([
+          "id",
+          "workspace_id",
+          "environment",
+          "session_id",
+          "run_id",
+          "node_id",
+          "policy",
+          "status",
+          ...(ended ? (["result", "output", "error", "updated_at"] as const) : []),
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom("input")
+            .select([
+              "input.check_id",
+              sql<string>`${tenant.workspaceId}::text`.as("workspace_id"),
+              sql<string>`${tenant.environment}::text`.as("environment"),
+              "input.session_id",
+              "input.run_id",
+              "input.node_id",
+              "input.policy",
+              "input.status",
+              ...(ended
+                ? (["input.result", "input.output", "input.error", "input.completed_at"] as const)
+                : []),
+            ]),
         )
-        .returning("id"),
+        .onConflict((oc) =>
+          oc.columns(["run_id", "node_id"]).doUpdateSet((eb) =>
+            ended
+              ? {
+                  status: eb.ref("excluded.status"),
+                  result: eb.ref("excluded.result"),
+                  output: eb.ref("excluded.output"),
+                  error: eb.ref("excluded.error"),
+                  updated_at: eb.ref("excluded.updated_at"),
+                }
+              : { status: eb.ref("excluded.status"), updated_at: new Date() },
+          ),
+        )
+        .returning(["id", "run_id", "node_id", "policy", "result", "output", "created_at"]),
     )
-    .insertInto("session_check_attempts")
-    .columns(["id", "check_id", "number", "started_seq", "started_at", ...(end ? endColumns : [])])
-    .expression((eb) =>
+    .with("attempt_row", (qc) =>
+      qc
+        .insertInto("session_check_attempts")
+        .columns(["id", "check_id", "number", "started_seq", "started_at", ...(ended ? endColumns : [])])
+        .expression((eb) =>
+          eb
+            .selectFrom("check_row")
+            .innerJoin("input", (join) =>
+              join
+                .onRef("input.run_id", "=", "check_row.run_id")
+                .onRef("input.node_id", "=", "check_row.node_id"),
+            )
+            .select([
+              "input.attempt_id",
+              "check_row.id",
+              sql<number>`(${attemptCount(sql.ref("check_row.id"))}) + 1`.as("number"),
+              "input.started_seq",
+              "input.started_at",
+              ...(ended ? endColumns.map((column) => `input.${column}` as const) : []),
+            ]),
+        )
+        .onConflict((oc) => oc.columns(["check_id", "started_seq"]).doNothing())
+        .returning(["check_id", "number"]),
+    );
+  if (riskInputsOf === undefined) {
+    await query.selectFrom("attempt_row").select("check_id").execute();
+    return undefined;
+  }
+  const rows = await query
+    .selectFrom((eb) =>
       eb
         .selectFrom("check_row")
-        .select((s) => [
-          sql<string>`${newId("att")}`.as("id"),
-          s.ref("check_row.id").as("check_id"),
-          sql<number>`(select count(*) + 1 from session_check_attempts where check_id = check_row.id)`.as(
-            "number",
+        .leftJoin("attempt_row", "attempt_row.check_id", "check_row.id")
+        .select([
+          "check_row.id",
+          "check_row.node_id",
+          "check_row.policy",
+          "check_row.result",
+          "check_row.output",
+          "check_row.created_at",
+          // Its attempt written here is the newest; else (already stored) the stored ones count.
+          sql<number>`coalesce(${sql.ref("attempt_row.number")}, (${attemptCount(sql.ref("check_row.id"))}))::int`.as(
+            "attempts",
           ),
-          sql<number>`${start.startedSeq}::int`.as("started_seq"),
-          sql<Date>`${start.startedAt}::timestamptz`.as("started_at"),
-          ...(end
-            ? [
-                sql<Date>`${end.completedAt}::timestamptz`.as("completed_at"),
-                sql<string>`${end.outcome}::text`.as("outcome"),
-                sql<string | null>`${end.error}::text`.as("error"),
-                sql<string | null>`${end.providerReference}::text`.as("provider_reference"),
-                sql<string | null>`${output}::jsonb`.as("output"),
-              ]
-            : []),
-        ]),
+        ])
+        .where("check_row.run_id", "=", riskInputsOf)
+        .unionAll(
+          eb
+            .selectFrom("session_checks")
+            .select([
+              "session_checks.id",
+              "session_checks.node_id",
+              "session_checks.policy",
+              "session_checks.result",
+              "session_checks.output",
+              "session_checks.created_at",
+              sql<number>`(${attemptCount(sql.ref("session_checks.id"))})::int`.as("attempts"),
+            ])
+            .where("session_checks.run_id", "=", riskInputsOf)
+            .where("session_checks.id", "not in", eb.selectFrom("check_row").select("check_row.id")),
+        )
+        .as("risk_input"),
     )
-    .onConflict((oc) => oc.columns(["check_id", "started_seq"]).doNothing())
+    .selectAll("risk_input")
+    .orderBy("risk_input.created_at")
+    .orderBy("risk_input.id")
     .execute();
+  return rows.map(toRiskInput);
+}
+
+/** The number of stored attempts of the check `checkId` refers to (a scalar subquery's text). */
+function attemptCount(checkId: RawBuilder<unknown>) {
+  return sql<number>`select count(*) from session_check_attempts where session_check_attempts.check_id = ${checkId}`;
 }
 
 /**
@@ -229,39 +417,47 @@ function toAttempt(row: Selectable<SessionCheckAttemptsTable>): SessionCheckAtte
   };
 }
 
-/** A run's checks with how many attempts each took (what the risk rules read). */
+/** A run's checks with how many attempts each took (what the risk rules read), in the order they first started. */
 export async function listRiskInputsOfRun(db: Executor, runId: string): Promise<RiskCheckInput[]> {
   const rows = await db
     .selectFrom("session_checks")
     .select(["id", "node_id", "policy", "result", "output"])
-    .select((eb) =>
-      eb
-        .selectFrom("session_check_attempts")
-        .select(sql<number>`count(*)::int`.as("n"))
-        .whereRef("session_check_attempts.check_id", "=", "session_checks.id")
-        .as("attempts"),
-    )
+    .select(sql<number>`(${attemptCount(sql.ref("session_checks.id"))})::int`.as("attempts"))
     .where("run_id", "=", runId)
     .orderBy("created_at")
     .orderBy("id")
     .execute();
-  return rows.map((row) => ({
+  return rows.map(toRiskInput);
+}
+
+function toRiskInput(row: {
+  id: string;
+  node_id: string;
+  policy: string;
+  result: string | null;
+  output: Selectable<SessionChecksTable>["output"];
+  attempts: number | null;
+}): RiskCheckInput {
+  return {
     id: row.id,
     nodeId: row.node_id,
     policy: row.policy,
     result: row.result,
     output: row.output,
     attempts: Number(row.attempts ?? 0),
-  }));
+  };
 }
 
-/** Stores a run's risk assessment for its rules version (replacing one made earlier for the same run and version). */
-export async function upsertRiskAssessment(
-  db: Executor,
+/**
+ * The statement that stores a run's risk assessment for its rules version (replacing one made earlier for
+ * the same run and version), for a query creator that holds it as a CTE (`updateSessionStatusStoringRisk`).
+ */
+export function riskAssessmentUpsert(
+  db: QueryCreator<Database>,
   run: Tenant & { id: string; sessionId: string },
   assessment: RiskAssessmentResult,
-): Promise<void> {
-  await db
+) {
+  return db
     .insertInto("session_risk_assessments")
     .values({
       id: newId("rsk"),
@@ -281,8 +477,7 @@ export async function upsertRiskAssessment(
         signals: JSON.stringify(assessment.signals),
         created_at: new Date(),
       }),
-    )
-    .execute();
+    );
 }
 
 /** The latest stored risk assessment of each of these runs of the tenant. */

@@ -1,5 +1,6 @@
 import {
   idLowerBound,
+  type RiskAssessmentResult,
   type Session,
   type SessionAuditEntry,
   type SessionResult,
@@ -7,10 +8,11 @@ import {
   type Tenant,
   type Workflow,
 } from "@flowgate/domain";
-import { type Selectable, type SqlBool, sql } from "kysely";
-import type { Executor } from "../database.ts";
+import { type QueryCreator, type Selectable, type SqlBool, sql } from "kysely";
+import type { Database, Executor } from "../database.ts";
 import type { SessionAuditTable, SessionsTable } from "../tables/sessions.table.ts";
 import type { PageRequest } from "./pagination.ts";
+import { riskAssessmentUpsert } from "./session-checks.repository.ts";
 import { inTenant } from "./tenant-filter.ts";
 import { enabledWebhookEndpointOf } from "./webhooks.repository.ts";
 import { workflowFromJson } from "./workflows.repository.ts";
@@ -198,13 +200,43 @@ export async function updateSessionStatusReturning(
   id: string,
   change: SessionStatusChange,
 ): Promise<{ session: Session; hasEnabledWebhookEndpoint: boolean } | undefined> {
-  const row = await db
+  return toUpdatedSession(await sessionStatusUpdate(db, id, change).executeTakeFirst());
+}
+
+/**
+ * {@link updateSessionStatusReturning} that also stores the risk assessment of the session's run for its
+ * rules version (replacing one made earlier for the same run and version), in the same statement: for a
+ * run that ends. The assessment is stored whether or not the session exists.
+ */
+export async function updateSessionStatusStoringRisk(
+  db: Executor,
+  id: string,
+  change: SessionStatusChange,
+  risk: { run: Tenant & { id: string; sessionId: string }; assessment: RiskAssessmentResult },
+): Promise<{ session: Session; hasEnabledWebhookEndpoint: boolean } | undefined> {
+  const withRisk = db.with("risk", (qc) =>
+    riskAssessmentUpsert(qc, risk.run, risk.assessment).returning("id"),
+  );
+  return toUpdatedSession(await sessionStatusUpdate(withRisk, id, change).executeTakeFirst());
+}
+
+/** The update of {@link updateSessionStatusReturning}, built on `db` or on a query creator with CTEs. */
+function sessionStatusUpdate<DB extends Database>(
+  db: QueryCreator<DB>,
+  id: string,
+  change: SessionStatusChange,
+) {
+  return (db as unknown as QueryCreator<Database>)
     .updateTable("sessions")
     .set(sessionStatusChangeSet(change))
     .where("id", "=", id)
     .returningAll()
-    .returning(enabledWebhookEndpointOf("sessions").as("has_enabled_webhook_endpoint"))
-    .executeTakeFirst();
+    .returning(enabledWebhookEndpointOf("sessions").as("has_enabled_webhook_endpoint"));
+}
+
+function toUpdatedSession(
+  row: (Selectable<SessionsTable> & { has_enabled_webhook_endpoint: boolean }) | undefined,
+): { session: Session; hasEnabledWebhookEndpoint: boolean } | undefined {
   if (!row) return undefined;
   const { has_enabled_webhook_endpoint, ...session } = row;
   return { session: toSession(session), hasEnabledWebhookEndpoint: has_enabled_webhook_endpoint };
