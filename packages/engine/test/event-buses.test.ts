@@ -137,31 +137,23 @@ describe.skipIf(!process.env.DATABASE_URL)("PostgreSQL NOTIFY event bus", () => 
         { id: "e", type: "terminal" as const, outcome: "approved" },
       ],
     };
-    const workflowId = newId("wfl");
-    await insertWorkflow(t.db, tenant, {
-      id: workflowId,
-      name: "w",
-      description: null,
-      metadata: {},
-      currentVersion: 1,
-    });
-    await insertWorkflowVersion(t.db, { workflowId, version: 1, graph, publishedBy: null });
-    const newRun = () =>
-      insertRun(t.db, tenant, {
-        id: newId("wfr"),
-        sessionId: null,
-        workflowId,
-        workflowVersion: 1,
-        graphSnapshot: graph,
-        triggerPayload: {},
-        triggeredBy: null,
-      });
     const listener = new PgListener(t.url!);
     listeners.push(listener);
     const publisher = new CountingBus(t.db, listener, channelName("events", t.schema));
     const subscriber = bus();
     const deps = { db: t.db, bus: publisher, providers: defaultPolicyProviders(), wake: () => {} };
 
+    const workflow = await publishTestWorkflow(deps, tenant, "announce", graph);
+    const newRun = () =>
+      insertRun(t.db, tenant, {
+        id: newId("wfr"),
+        sessionId: null,
+        workflowId: workflow.id,
+        workflowVersion: 1,
+        graphSnapshot: graph,
+        triggerPayload: {},
+        triggeredBy: null,
+      });
     for (const announceInStatement of [true, false]) {
       const run = await newRun();
       const received: RunEvent[] = [];
