@@ -7,9 +7,7 @@ import {
   findWorkflow,
   findWorkflowVersion,
   lockSessionWithWorkflow,
-  scheduleRunJob,
   signalPausedRun,
-  updateRun,
   updateSessionStatus,
 } from "@flowgate/db";
 import {
@@ -37,7 +35,6 @@ import {
 import { requireScope } from "../access.ts";
 import type { Actor } from "../actor.ts";
 import { type Application, applicationDeps } from "../application.ts";
-import { audit } from "../runs/run-control.ts";
 
 /** Picks the workflow a session runs: the given one, the session's own, or the tenant's default. */
 async function resolveWorkflow(
