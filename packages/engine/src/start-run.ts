@@ -73,6 +73,7 @@ export async function startRun(
   const runId = newId("wfr");
   const subject = input.session?.id ?? input.rolloutKey ?? runId;
   const chosen = selectRunVersion(input.workflow, input.version, subject);
+  const wakeChannel = after.wakeFromStatement();
   const run = await insertRunOfVersion(
     trx,
     tenant,
@@ -88,7 +89,7 @@ export async function startRun(
       ...(input.audit ? { audit: { id: newId("evt"), ...input.audit } } : {}),
       ...(input.sessionSubmittedAt && input.session ? { sessionSubmittedAt: input.sessionSubmittedAt } : {}),
       // The transaction commits alone: its statement wakes the other processes' workers.
-      ...(after.wakeChannel ? { wakeChannel: after.wakeChannel } : {}),
+      ...(wakeChannel ? { wakeChannel } : {}),
     },
   );
   if (!run) {
@@ -97,7 +98,5 @@ export async function startRun(
     ]);
   }
   after.runCreated(run);
-  after.wake();
-  if (after.wakeChannel) after.wokeOthers();
   return run;
 }

@@ -16,7 +16,7 @@ export class AfterCommit {
    * when the transaction commits alone (see {@link UnitOfWorkDeps.wakeChannel}); undefined otherwise.
    */
   wakeChannel: string | undefined;
-  /** A statement of this transaction notified {@link wakeChannel}: after commit only local workers are woken. */
+  /** A statement of this transaction notifies {@link wakeChannel}: after commit only local workers are woken. */
   othersWoken = false;
 
   /** Publishes these messages after commit. */
@@ -48,9 +48,15 @@ export class AfterCommit {
     this.wakeWorkers = true;
   }
 
-  /** A statement of this transaction sent the wake-up NOTIFY on {@link wakeChannel} (it goes out with the commit). */
-  wokeOthers(): void {
-    this.othersWoken = true;
+  /**
+   * Wakes the workers after commit, for work that one statement of this transaction queues: returns the
+   * channel that statement must NOTIFY to wake the other processes' workers itself (the transaction commits
+   * alone), after commit only this process's are then woken; undefined: all are woken after commit.
+   */
+  wakeFromStatement(): string | undefined {
+    this.wakeWorkers = true;
+    if (this.wakeChannel) this.othersWoken = true;
+    return this.wakeChannel;
   }
 }
 

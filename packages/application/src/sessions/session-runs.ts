@@ -278,6 +278,7 @@ export async function submitExternalDecision(
     }
     // The signal, the session's status, the run's step job and the audit entry in one statement, which
     // also wakes the other processes' workers when this transaction commits alone.
+    const wakeChannel = after.wakeFromStatement();
     await signalPausedRun(trx, {
       runId: run.id,
       sessionId: session.id,
@@ -294,10 +295,8 @@ export async function submitExternalDecision(
         reason: null,
         data: { decision: input.decision, metadata: input.metadata ?? null },
       },
-      ...(after.wakeChannel ? { wakeChannel: after.wakeChannel } : {}),
+      ...(wakeChannel ? { wakeChannel } : {}),
     });
-    after.wake();
-    if (after.wakeChannel) after.wokeOthers();
     publishSession(after, session, "processing");
     return {
       sessionId: session.id,
